@@ -1,0 +1,79 @@
+import type { SignType } from '../protocol/v2/sign.js';
+import type { DedupStore } from '../stores/dedup-store.js';
+import type { Logger } from '../logger.js';
+import type { WxPayRequest } from '../handler/types.js';
+
+/** The merchant API certificate for calls that need mutual TLS (refunds). */
+export type MerchantCertOptions =
+  /** PKCS#12 (`apiclient_cert.p12`): its bytes, or a file path. WeChat's default passphrase is the mch id. */
+  | { readonly pfx: Uint8Array | string; readonly passphrase?: string }
+  /** PEM pair (`apiclient_cert.pem` + `apiclient_key.pem`): contents, or file paths. */
+  | { readonly cert: Uint8Array | string; readonly key: Uint8Array | string; readonly passphrase?: string };
+
+export interface MerchantOptions {
+  /** Name the apps refer to. */
+  readonly name: string;
+  readonly mchId: string;
+  /** The 32-character API v2 key. Never logged. */
+  readonly apiKey: string;
+  /** Default `MD5`. */
+  readonly signType?: SignType;
+  /** WeChat Pay API origin; every API path is appended to it. Default `https://api.mch.weixin.qq.com`. */
+  readonly baseUrl?: string;
+  readonly cert?: MerchantCertOptions;
+  /** Service-provider mode: the sub-merchant acted for. */
+  readonly subMchId?: string;
+  readonly subAppId?: string;
+  /** Calls go to `/sandboxnew/...` paths (WeChat's simulation system, or the simulator). */
+  readonly sandbox?: boolean;
+  /** Protocol generation. Only `v2` is served today; `v3` is reserved and refused by validation. */
+  readonly apiVersion?: 'v2' | 'v3';
+}
+
+export interface AppOptions {
+  /** The app name: `payApp` in requests and `<app>` in notify URLs. Letters, digits, `_`, `-`, `.`. */
+  readonly name: string;
+  /** Name of the merchant this app is paid through. */
+  readonly merchant: string;
+  /** The official account / mini-program / mobile app ids this app may use. */
+  readonly appIds: readonly string[];
+}
+
+/** Decides whether a request to an internal route (not a notify route) may proceed. */
+export type AuthorizeHook = (request: WxPayRequest) => boolean | Promise<boolean>;
+
+export interface ClientOptions {
+  /** Per-request timeout for calls to WeChat, in ms. Default 10,000. */
+  readonly timeoutMs?: number;
+  /** Retries of calls that are safe to repeat (queries), on SYSTEMERROR or transport failure. Default 2. */
+  readonly retries?: number;
+  /** First backoff delay in ms; doubles each retry, with jitter. Default 200. */
+  readonly retryDelayMs?: number;
+  /** Keep-alive connections per WeChat origin. Default 16. */
+  readonly connections?: number;
+}
+
+/** Options of `createWxPay()`. Validated once; one `ConfigError` lists every bad field. */
+export interface WxPayOptions {
+  readonly merchants: readonly MerchantOptions[];
+  readonly apps: readonly AppOptions[];
+  /** Public URL of the pay-notify route; `/<app name>` is appended for each order. */
+  readonly notifyPayUrl: string;
+  /** Public URL of the refund-notify route; `/<app name>` is appended for each refund. */
+  readonly notifyRefundUrl: string;
+  /** Largest request body accepted, in bytes. Default 65,536. */
+  readonly bodyLimit?: number;
+  /** Bearer token required on internal routes (`Authorization: Bearer <token>`). */
+  readonly bearerToken?: string;
+  /** Host hook guarding internal routes; runs after the bearer check. */
+  readonly authorize?: AuthorizeHook;
+  /** Dedup store; default in memory. */
+  readonly store?: DedupStore;
+  readonly client?: ClientOptions;
+  /** Logger; default silent. Secrets are masked before anything reaches it. */
+  readonly logger?: Logger;
+  /** Clock in epoch ms, for tests. Default `Date.now`. */
+  readonly now?: () => number;
+  /** Random nonce source, for tests. Default 32 alphanumerics from `crypto.randomBytes`. */
+  readonly nonce?: () => string;
+}

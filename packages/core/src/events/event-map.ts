@@ -1,0 +1,111 @@
+import type { WxPayKitError } from '../errors.js';
+import type { XmlRecord } from '../protocol/v2/xml.js';
+
+/** One coupon applied to a payment (`coupon_id_$n`, `coupon_type_$n`, `coupon_fee_$n`). */
+export interface Coupon {
+  readonly id: string;
+  /** `CASH` or `NO_CASH`; undefined when WeChat did not say. */
+  readonly type: string | undefined;
+  /** Amount in fen. */
+  readonly fee: number;
+}
+
+/** How a result reached us: WeChat's notification, or an active query from `confirm`. */
+export type EventSource = 'notify' | 'confirm';
+
+/** An order was paid. Emitted once per transaction. Amounts are integers in fen. */
+export interface PaidEvent {
+  /** The app name from the configuration (the `<app>` of `notify-pay/<app>`). */
+  readonly app: string;
+  readonly appId: string;
+  readonly mchId: string;
+  readonly subAppId?: string | undefined;
+  readonly subMchId?: string | undefined;
+  /** The merchant's order number (`out_trade_no`). */
+  readonly orderId: string;
+  readonly transactionId: string;
+  readonly totalFee: number;
+  readonly cashFee: number;
+  readonly settlementTotalFee?: number | undefined;
+  readonly feeType: string;
+  readonly openId: string;
+  readonly tradeType: string;
+  readonly bankType: string;
+  /** `yyyyMMddHHmmss`, Beijing time, as WeChat sends it. */
+  readonly timeEnd: string;
+  readonly attach: string | undefined;
+  readonly isSubscribe?: boolean | undefined;
+  readonly deviceInfo?: string | undefined;
+  readonly coupons: readonly Coupon[];
+  readonly source: EventSource;
+  /**
+   * True when an earlier handling of this same transaction was interrupted (the process died
+   * while a listener ran), so a listener may have partly acted on it before.
+   */
+  readonly redelivery: boolean;
+  /** The verified wire fields, snake_case, for anything not mapped above. */
+  readonly raw: Readonly<XmlRecord>;
+}
+
+/** Fields shared by refund outcomes. Amounts are integers in fen. */
+export interface RefundEventBase {
+  readonly app: string;
+  readonly appId: string;
+  readonly mchId: string;
+  readonly subMchId?: string | undefined;
+  readonly orderId: string;
+  readonly transactionId: string;
+  /** The merchant's refund number (`out_refund_no`). */
+  readonly refundId: string;
+  /** WeChat's refund id (`refund_id`). */
+  readonly wxRefundId: string;
+  readonly totalFee: number;
+  readonly refundFee: number;
+  readonly settlementTotalFee?: number | undefined;
+  readonly settlementRefundFee?: number | undefined;
+  readonly refundRecvAccount?: string | undefined;
+  readonly refundAccount?: string | undefined;
+  readonly refundRequestSource?: string | undefined;
+  readonly source: EventSource;
+  readonly redelivery: boolean;
+  /** The decrypted wire fields, snake_case. */
+  readonly raw: Readonly<XmlRecord>;
+}
+
+/** A refund succeeded. Emitted once per refund. */
+export interface RefundedEvent extends RefundEventBase {
+  readonly refundStatus: 'SUCCESS';
+  /** `yyyy-MM-dd HH:mm:ss`, Beijing time. */
+  readonly successTime: string | undefined;
+}
+
+/** A refund ended without success: `CHANGE` (abnormal) or `REFUNDCLOSE` (closed). */
+export interface RefundFailedEvent extends RefundEventBase {
+  readonly refundStatus: 'CHANGE' | 'REFUNDCLOSE';
+}
+
+/** Something went wrong that no caller will see: a rejected notification, a failed listener. */
+export interface ErrorEvent {
+  readonly error: WxPayKitError;
+  /** The route pattern, e.g. `/notify-pay/:app`. */
+  readonly route?: string | undefined;
+  readonly app?: string | undefined;
+}
+
+/**
+ * The events of a `WxPay` instance, each with one payload object. An interface, so plugins add
+ * their own events with `declare module '@wxpay-kit/core' { interface WxPayEventMap { … } }`.
+ *
+ * `paid`, `refunded` and `refund-failed` are awaited: WeChat is answered SUCCESS only after every
+ * listener resolved, and FAIL (so WeChat delivers again) when one rejected. `error` is
+ * fire-and-forget: a failing `error` listener is logged and never changes an answer.
+ */
+export interface WxPayEventMap {
+  paid: [event: PaidEvent];
+  refunded: [event: RefundedEvent];
+  'refund-failed': [event: RefundFailedEvent];
+  error: [event: ErrorEvent];
+}
+
+export type WxPayEventName = keyof WxPayEventMap & string;
+export type WxPayListener<K extends WxPayEventName> = (...args: WxPayEventMap[K]) => void | Promise<void>;

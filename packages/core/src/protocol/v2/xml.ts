@@ -1,0 +1,147 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { ValidationError, XmlError } from '../../errors.js';
+
+/** A flat WeChat v2 message: element names to text. Null prototype; values are never numbers. */
+export type XmlRecord = Record<string, string>;
+
+export interface ParseXmlOptions {
+  /** Largest accepted input, in UTF-8 bytes. Default 64 KiB. */
+  readonly maxBytes?: number;
+  /** Deepest accepted element nesting (the root counts as 1). Default 8. */
+  readonly maxDepth?: number;
+}
+
+export const DEFAULT_XML_MAX_BYTES = 64 * 1024;
+const DEFAULT_MAX_DEPTH = 8;
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  // Only the five predefined entities are decoded; DOCTYPE (and so any custom entity) is refused
+  // before parsing, so nothing can expand.
+  processEntities: true,
+  htmlEntities: false,
+  trimValues: false,
+  isArray: () => false,
+});
+
+/** Rejected before any parsing: DTDs carry entity bombs and external entities (XXE). */
+const HOSTILE = /<!DOCTYPE|<!ENTITY/i;
+const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Parses a flat WeChat XML message (`<xml><a>1</a>…</xml>`, or `<root>` for refund details) into
+ * a null-prototype record of strings. Hostile or malformed input throws {@link XmlError}: DOCTYPE
+ * or ENTITY declarations, input over `maxBytes`, nesting over `maxDepth`, nested or repeated
+ * elements, prototype-polluting names.
+ */
+export function parseXml(input: string | Uint8Array, options: ParseXmlOptions = {}): XmlRecord {
+  const maxBytes = options.maxBytes ?? DEFAULT_XML_MAX_BYTES;
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const size = typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.byteLength;
+  if (size > maxBytes) throw new XmlError(`XML body of ${size} bytes exceeds the limit of ${maxBytes}`);
+  const text = typeof input === 'string' ? input : decodeUtf8(input);
+  if (HOSTILE.test(text)) throw new XmlError('XML with a DOCTYPE or ENTITY declaration is refused');
+  checkDepth(text, maxDepth);
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) throw new XmlError(`malformed XML: ${valid.err.msg} (line ${valid.err.line})`);
+  let tree: unknown;
+  try {
+    tree = parser.parse(text);
+  } catch (cause) {
+    throw new XmlError('malformed XML', { cause });
+  }
+  return flatten(tree);
+}
+
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch (cause) {
+    throw new XmlError('XML body is not valid UTF-8', { cause });
+  }
+}
+
+/** Cheap upper bound on nesting, counted over start and end tags, so deep input never recurses. */
+function checkDepth(text: string, maxDepth: number): void {
+  let depth = 0;
+  for (let i = text.indexOf('<'); i !== -1; i = text.indexOf('<', i + 1)) {
+    const next = text.charCodeAt(i + 1);
+    if (next === 0x21 /* ! */) {
+      if (text.startsWith('<![CDATA[', i)) {
+        const end = text.indexOf(']]>', i + 9);
+        if (end === -1) throw new XmlError('malformed XML: unterminated CDATA section');
+        i = end + 2;
+      }
+      continue;
+    }
+    if (next === 0x3f /* ? */) continue;
+    if (next === 0x2f /* / */) {
+      depth--;
+      continue;
+    }
+    const close = text.indexOf('>', i);
+    if (close !== -1 && text.charCodeAt(close - 1) === 0x2f) continue; // <empty/>
+    if (++depth > maxDepth) throw new XmlError(`XML nesting exceeds ${maxDepth} levels`);
+  }
+}
+
+function flatten(tree: unknown): XmlRecord {
+  if (tree === null || typeof tree !== 'object') throw new XmlError('XML has no root element');
+  const roots = Object.keys(tree);
+  if (roots.length !== 1) throw new XmlError('XML must have exactly one root element');
+  const root = (tree as Record<string, unknown>)[roots[0]!];
+  const out: XmlRecord = Object.create(null) as XmlRecord;
+  if (typeof root === 'string') return out; // <xml></xml> or <xml> text </xml>
+  if (root === null || typeof root !== 'object') throw new XmlError('XML root is not an element');
+  for (const [name, value] of Object.entries(root as Record<string, unknown>)) {
+    if (name === '#text') {
+      if (typeof value === 'string' && value.trim() === '') continue;
+      throw new XmlError('XML root holds text outside its elements');
+    }
+    if (FORBIDDEN_NAMES.has(name)) throw new XmlError(`XML element name '${name}' is refused`);
+    if (Array.isArray(value)) throw new XmlError(`XML element '${name}' appears more than once`);
+    if (typeof value !== 'string') throw new XmlError(`XML element '${name}' is nested; WeChat messages are flat`);
+    out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * Characters XML 1.0 cannot carry, not even in CDATA. A carriage return is refused too: parsers
+ * normalize it away, so it could not survive a round trip.
+ */
+// eslint-disable-next-line no-control-regex
+const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000D\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const NEEDS_CDATA = /[<>&'"]/;
+const VALID_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/** A value accepted by {@link buildXml}; `undefined`, `null` and `''` are left out. */
+export type XmlValue = string | number | bigint | boolean | null | undefined;
+
+/**
+ * Builds a flat WeChat XML message. Strings containing XML-special characters go in CDATA, and a
+ * `]]>` inside a value is split across two CDATA sections so it survives. Values with characters
+ * XML cannot carry (most control characters) throw {@link ValidationError}.
+ */
+export function buildXml(fields: Readonly<Record<string, XmlValue>>, root = 'xml'): string {
+  let out = `<${root}>`;
+  for (const name of Object.keys(fields)) {
+    const raw = fields[name];
+    if (raw === undefined || raw === null || raw === '') continue;
+    if (!VALID_NAME.test(name) || FORBIDDEN_NAMES.has(name)) {
+      throw new ValidationError(`'${name}' cannot be an XML element name`, { field: name });
+    }
+    const value = String(raw);
+    if (NOT_XML_CHAR.test(value)) {
+      throw new ValidationError(`field '${name}' contains a character XML cannot carry`, { field: name });
+    }
+    out += NEEDS_CDATA.test(value)
+      ? `<${name}><![CDATA[${value.replaceAll(']]>', ']]]]><![CDATA[>')}]]></${name}>`
+      : `<${name}>${value}</${name}>`;
+  }
+  return `${out}</${root}>`;
+}

@@ -1,0 +1,42 @@
+/**
+ * What the handler needs to make `paid` and `refunded` fire once per transaction and refund, and
+ * to check a notification's amount against the order it created. The memory store is the
+ * default; the forwarder package adds a durable file store and a Redis store behind the same
+ * interface and the same conformance suite.
+ */
+
+/** Outcome of {@link DedupStore.claim}. */
+export type ClaimResult =
+  /** This caller now owns the key and must call `complete` or `release`. */
+  | { readonly state: 'claimed'; readonly redelivery: boolean }
+  /** The key was already handled; the event must not fire again. */
+  | { readonly state: 'done' }
+  /** Another caller (another request or instance) holds the key right now. */
+  | { readonly state: 'busy' };
+
+/** What create-pay recorded about an order, to check notifications against. */
+export interface OrderRecord {
+  readonly app: string;
+  readonly appId: string;
+  readonly mchId: string;
+  /** Amount in fen. */
+  readonly totalFee: number;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+}
+
+export interface DedupStore {
+  /**
+   * Takes ownership of `key` for `leaseMs`. A lease that expires without `complete` (the owner
+   * died) can be claimed again, and that claim reports `redelivery: true`.
+   */
+  claim(key: string, leaseMs: number): Promise<ClaimResult>;
+  /** Marks `key` handled for good; later claims answer `done`. */
+  complete(key: string): Promise<void>;
+  /** Gives `key` up after a failure so the next delivery can claim it (not a redelivery). */
+  release(key: string): Promise<void>;
+  /** Remembers the order created under `key` (`<mchId>:<out_trade_no>`). */
+  putOrder(key: string, order: OrderRecord): Promise<void>;
+  getOrder(key: string): Promise<OrderRecord | undefined>;
+  close?(): Promise<void>;
+}
