@@ -1,0 +1,75 @@
+import type { SignType } from '../protocol/v2/sign.js';
+import type { DedupStore } from '../stores/dedup-store.js';
+import type { Logger } from '../logger.js';
+import type { AuthorizeHook } from './options.js';
+
+/**
+ * Merchant certificate material, loaded and checked at start-up (a bad passphrase fails then).
+ * Never logged: `toJSON` of the owning merchant hides it.
+ */
+export type ResolvedCert =
+  | { readonly kind: 'pfx'; readonly pfx: Buffer; readonly passphrase: string | undefined }
+  | { readonly kind: 'pem'; readonly cert: Buffer; readonly key: Buffer; readonly passphrase: string | undefined };
+
+/** A merchant after validation, with defaults applied. */
+export interface ResolvedMerchant {
+  readonly name: string;
+  readonly mchId: string;
+  /** The 32-character API v2 key. Hidden from `JSON.stringify`. */
+  readonly apiKey: string;
+  readonly signType: SignType;
+  /** API origin without a trailing slash, e.g. `https://api.mch.weixin.qq.com`. */
+  readonly baseUrl: string;
+  readonly cert: ResolvedCert | undefined;
+  readonly subMchId: string | undefined;
+  readonly subAppId: string | undefined;
+  readonly sandbox: boolean;
+  readonly apiVersion: 'v2';
+}
+
+/** An app after validation. */
+export interface ResolvedApp {
+  readonly name: string;
+  /** The merchant's name. */
+  readonly merchant: string;
+  readonly appIds: readonly string[];
+}
+
+/** Client settings after defaults. */
+export interface ResolvedClientOptions {
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly retryDelayMs: number;
+  readonly connections: number;
+}
+
+/**
+ * Validated, frozen configuration: what `resolveConfig(options)` returns. Nothing reads the raw
+ * options after this point.
+ */
+export interface ResolvedConfig {
+  readonly merchants: readonly ResolvedMerchant[];
+  readonly apps: readonly ResolvedApp[];
+  readonly notifyPayUrl: string;
+  readonly notifyRefundUrl: string;
+  readonly bodyLimit: number;
+  readonly bearerToken: string | undefined;
+  readonly authorize: AuthorizeHook | undefined;
+  /** The store given in the options, if any (the handler supplies the in-memory default). */
+  readonly store: DedupStore | undefined;
+  readonly client: ResolvedClientOptions;
+  /** Masks secrets before anything reaches the logger given in the options (default silent). */
+  readonly logger: Logger;
+  /** Epoch milliseconds. */
+  readonly now: () => number;
+  /** A fresh 32-character alphanumeric nonce. */
+  readonly nonce: () => string;
+  /** The merchant of this name, or undefined. */
+  merchant(name: string): ResolvedMerchant | undefined;
+  /** The app of this name, or undefined. */
+  app(name: string): ResolvedApp | undefined;
+  /** The merchant an app is paid through, or undefined for an unknown app. */
+  merchantOfApp(appName: string): ResolvedMerchant | undefined;
+  /** Every app that lists `appId` (several app names may share one app id, e.g. `shop` and `shop-dev`). */
+  appsByAppId(appId: string): readonly ResolvedApp[];
+}
