@@ -1,0 +1,139 @@
+import { EventEmitter } from 'eventemitter3';
+import { ListenerError, isWxPayKitError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { ErrorEvent, WxPayEventMap, WxPayEventName, WxPayListener } from './event-map.js';
+
+/** Collects what each listener returned (or threw) during one emit. */
+type Collector = unknown[];
+type Wrapper = (collector: Collector, ...args: unknown[]) => void;
+
+/**
+ * A typed emitter over {@link WxPayEventMap} whose dispatch can be awaited.
+ *
+ * eventemitter3 ignores what listeners return, so each listener is wrapped when it is registered:
+ * the wrapper pushes the listener's result (its promise, or a synchronous throw turned into a
+ * rejection) into a collector handed over as a hidden first argument. eventemitter3 keeps doing
+ * the ordering and the `once` bookkeeping.
+ */
+export interface WxPayEmitter {
+  on<K extends WxPayEventName>(event: K, listener: WxPayListener<K>): void;
+  once<K extends WxPayEventName>(event: K, listener: WxPayListener<K>): void;
+  /** Removes every registration of `listener` for `event`. */
+  off<K extends WxPayEventName>(event: K, listener: WxPayListener<K>): void;
+  listenerCount(event: WxPayEventName): number;
+  /**
+   * Calls every listener of `event` and waits until all of them settled, sync or async.
+   * Rejects with one {@link ListenerError} holding every failure when any listener threw or
+   * rejected; the other listeners still run to the end.
+   */
+  emitAndWait<K extends WxPayEventName>(event: K, ...args: WxPayEventMap[K]): Promise<void>;
+  /**
+   * Dispatches an `error` event without waiting. A failing `error` listener is logged and never
+   * thrown; with no `error` listener the error is logged at `warn`.
+   */
+  emitError(event: ErrorEvent): void;
+  removeAllListeners(): void;
+}
+
+export interface CreateEmitterOptions {
+  readonly logger: Logger;
+  /** `this` inside listeners (the `WxPay` instance). */
+  readonly context?: unknown;
+}
+
+/** Builds a {@link WxPayEmitter}. One per `WxPay` instance; no module-level state. */
+export function createEmitter(options: CreateEmitterOptions): WxPayEmitter {
+  const { logger, context } = options;
+  const ee = new EventEmitter();
+  /** event → original listener → its wrappers (a listener may be registered more than once). */
+  const wrappers = new Map<string, Map<Function, Wrapper[]>>();
+
+  function forget(event: string, listener: Function, wrapper: Wrapper): void {
+    const byListener = wrappers.get(event);
+    const list = byListener?.get(listener);
+    if (!byListener || !list) return;
+    const i = list.indexOf(wrapper);
+    if (i !== -1) list.splice(i, 1);
+    if (list.length === 0) byListener.delete(listener);
+  }
+
+  function register(event: string, listener: Function, once: boolean): void {
+    if (typeof listener !== 'function') {
+      throw new TypeError(`@wxpay-kit/core: the listener of '${event}' must be a function`);
+    }
+    const wrapper: Wrapper = (collector, ...args) => {
+      if (once) forget(event, listener, wrapper);
+      try {
+        collector.push(listener.apply(context, args));
+      } catch (error) {
+        collector.push(Promise.reject(error));
+      }
+    };
+    let byListener = wrappers.get(event);
+    if (!byListener) wrappers.set(event, (byListener = new Map()));
+    const list = byListener.get(listener);
+    if (list) list.push(wrapper);
+    else byListener.set(listener, [wrapper]);
+    if (once) ee.once(event, wrapper);
+    else ee.on(event, wrapper);
+  }
+
+  async function dispatch(event: string, args: readonly unknown[]): Promise<unknown[]> {
+    const collector: Collector = [];
+    ee.emit(event, collector, ...args);
+    if (collector.length === 0) return [];
+    const settled = await Promise.allSettled(collector);
+    const failures: unknown[] = [];
+    for (const result of settled) if (result.status === 'rejected') failures.push(result.reason);
+    return failures;
+  }
+
+  return {
+    on(event, listener) {
+      register(event, listener, false);
+    },
+    once(event, listener) {
+      register(event, listener, true);
+    },
+    off(event, listener) {
+      const list = wrappers.get(event)?.get(listener);
+      if (!list) return;
+      for (const wrapper of list) ee.off(event, wrapper);
+      wrappers.get(event)?.delete(listener);
+    },
+    listenerCount(event) {
+      return ee.listenerCount(event);
+    },
+    async emitAndWait(event, ...args) {
+      const failures = await dispatch(event, args);
+      if (failures.length > 0) throw new ListenerError(event, failures);
+    },
+    emitError(payload) {
+      if (ee.listenerCount('error') === 0) {
+        logger.warn(describe(payload), 'wxpay-kit error with no error listener');
+        return;
+      }
+      dispatch('error', [payload]).then(
+        (failures) => {
+          for (const failure of failures) logger.error({ err: failure }, 'an error listener failed');
+        },
+        /* c8 ignore next: dispatch itself never rejects */
+        (failure: unknown) => logger.error({ err: failure }, 'an error listener failed'),
+      );
+    },
+    removeAllListeners() {
+      ee.removeAllListeners();
+      wrappers.clear();
+    },
+  };
+}
+
+function describe(payload: ErrorEvent): object {
+  const { error } = payload;
+  return {
+    route: payload.route,
+    app: payload.app,
+    code: isWxPayKitError(error) ? error.code : undefined,
+    err: error,
+  };
+}

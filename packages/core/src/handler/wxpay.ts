@@ -1,0 +1,35 @@
+import type { WxPayEventMap, WxPayEventName } from '../events/event-map.js';
+import type { WxPayPlugin } from '../plugins/types.js';
+import type { RouteInfo, WxPayRequest, WxPayResponse } from './types.js';
+
+/** Typed `on`/`once`/`off` over {@link WxPayEventMap}; listeners may be async. */
+export interface WxPayEvents {
+  on<K extends WxPayEventName>(event: K, listener: (...args: WxPayEventMap[K]) => void | Promise<void>): this;
+  once<K extends WxPayEventName>(event: K, listener: (...args: WxPayEventMap[K]) => void | Promise<void>): this;
+  off<K extends WxPayEventName>(event: K, listener: (...args: WxPayEventMap[K]) => void | Promise<void>): this;
+}
+
+/**
+ * A WeChat Pay instance: the framework-neutral handler, its typed events, its client and its
+ * plugins. Build one with `createWxPay(options)`; adapters accept either options or an instance.
+ */
+export interface WxPay extends WxPayEvents {
+  /** Cheap and synchronous: the route for `method` + `path`, or undefined when it is not ours. */
+  match(method: string, path: string): RouteInfo | undefined;
+  /** Serves one request. Never rejects: every failure becomes a response. */
+  handle(request: WxPayRequest): Promise<WxPayResponse>;
+  /** Registers a plugin (its async setup finishes before `ready()` resolves). */
+  use(plugin: WxPayPlugin<never, never>): this;
+  /** Resolves when every plugin's setup finished. */
+  ready(): Promise<void>;
+  /** Runs plugins' teardown and closes the client's connection pools. */
+  close(): Promise<void>;
+}
+
+/** Brand that marks a value as a `WxPay` instance across ESM/CJS copies. */
+export const WXPAY_BRAND: unique symbol = Symbol.for('wxpay-kit.instance') as never;
+
+/** True when `value` is a `WxPay` instance (not options). */
+export function isWxPay(value: unknown): value is WxPay {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[WXPAY_BRAND] === true;
+}
