@@ -22,7 +22,8 @@ export type WxPayErrorCode =
   | 'WXPAY_ERR_WXPAY'
   | 'WXPAY_ERR_TRANSPORT'
   | 'WXPAY_ERR_LISTENER'
-  | 'WXPAY_ERR_STORE';
+  | 'WXPAY_ERR_STORE'
+  | 'WXPAY_ERR_INTERNAL';
 
 export interface WxPayKitErrorOptions {
   readonly cause?: unknown;
@@ -208,4 +209,13 @@ export class StoreError extends WxPayKitError {
   readonly code = 'WXPAY_ERR_STORE' as const;
   override readonly status = 503;
   override readonly retryable = true;
+}
+
+/**
+ * Something failed that is not one of the kinds above (a bug, or a host hook throwing a plain
+ * Error). The original is kept as `cause` and never shown to callers.
+ */
+export class InternalError extends WxPayKitError {
+  readonly code = 'WXPAY_ERR_INTERNAL' as const;
+  override readonly status = 500;
 }

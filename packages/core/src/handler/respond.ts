@@ -32,6 +32,7 @@ export const STATUS_BY_CODE: Readonly<Record<WxPayErrorCode, number>> = Object.f
   WXPAY_ERR_TRANSPORT: 502,
   WXPAY_ERR_LISTENER: 500,
   WXPAY_ERR_STORE: 503,
+  WXPAY_ERR_INTERNAL: 500,
 });
 
 /** The HTTP status for any thrown value: the table for wxpay-kit errors, 500 for anything else. */
