@@ -1,0 +1,104 @@
+import type { MerchantCertOptions } from '@wxpay-kit/core';
+
+/** Request paths the gateway serves, from the config's `endpoints`. `''` disables a route. */
+export interface GatewayEndpoints {
+  /** `<createPay>/<type>` with type JSAPI, NATIVE, APP or H5. */
+  readonly createPay: string;
+  /** `<notifyPay>/<app>`: WeChat's pay notifications. */
+  readonly notifyPay: string;
+  readonly createRefund: string;
+  /** `<notifyRefund>/<app>`: WeChat's refund notifications. */
+  readonly notifyRefund: string;
+  readonly queryOrder: string;
+  readonly closeOrder: string;
+  readonly queryRefund: string;
+  readonly confirm: string;
+  /** Liveness: answers 200 while the process runs. */
+  readonly health: string;
+  /** Readiness: answers 200 when the store is reachable, 503 otherwise. */
+  readonly ready: string;
+}
+
+/** A merchant account, as configured (`merchants[]`). */
+export interface GatewayMerchant {
+  readonly name: string;
+  readonly mchId: string;
+  /** The API v2 key; for a sandbox merchant, the sandbox key (`wxpay-gateway getsandbox`). Never logged. */
+  readonly apiKey: string;
+  readonly signType: 'MD5' | 'HMAC-SHA256';
+  /** WeChat Pay origin; undefined means WeChat's production host (or, in sandbox, the embedded simulator). */
+  readonly baseUrl: string | undefined;
+  /** Merchant API certificate (for refunds), with paths resolved against the config file's directory. */
+  readonly cert: MerchantCertOptions | undefined;
+}
+
+/** An app (`apps[]`): a name the callers send as `payApp`, its merchant and its callbacks. */
+export interface GatewayApp {
+  readonly name: string;
+  readonly merchant: string;
+  /** True when the name ends in `-dev`: calls go to the merchant's sandbox (`/sandboxnew/...`). */
+  readonly sandbox: boolean;
+  /** Where paid results are POSTed (`notify-pay-callback`). */
+  readonly payCallback: string | undefined;
+  /** Where refund results are POSTed (`notify-refund-callback`). */
+  readonly refundCallback: string | undefined;
+  /** The appIds this app may use; empty means any (the seed has no such list). */
+  readonly appIds: readonly string[];
+  /** Secret signing forwarded callbacks (Standard Webhooks); undefined lets the forwarder decide. */
+  readonly callbackSecret: string | undefined;
+}
+
+/** Where the forwarder's outbox and the dedup records live. */
+export type StoreSpec =
+  /** Embedded append-only file store under `path`. */
+  | { readonly kind: 'file'; readonly path: string }
+  /** Redis (several gateway instances may share it). */
+  | { readonly kind: 'redis'; readonly url: string };
+
+/** The gateway's configuration after validation, with defaults applied and paths resolved. */
+export interface GatewayConfig {
+  /** The configuration file, or `(built-in default)`. */
+  readonly source: string;
+  readonly listenHost: string;
+  readonly listenPort: number;
+  /** Public URL of the pay-notify endpoint; undefined: derived from the listen address. */
+  readonly notifyPayUrl: string | undefined;
+  /** Public URL of the refund-notify endpoint; undefined: derived from the listen address. */
+  readonly notifyRefundUrl: string | undefined;
+  readonly endpoints: GatewayEndpoints;
+  readonly merchants: readonly GatewayMerchant[];
+  readonly apps: readonly GatewayApp[];
+  readonly store: StoreSpec;
+  /** Bearer token required on the internal endpoints (everything but notifications and health). */
+  readonly bearerToken: string | undefined;
+  /** Largest request body, in bytes; undefined keeps the core's default. */
+  readonly bodyLimit: number | undefined;
+}
+
+/** The seed's endpoint paths, plus ours, used when `endpoints` leaves one out. */
+export const DEFAULT_ENDPOINTS: GatewayEndpoints = Object.freeze({
+  createPay: '/wxpay/create-pay',
+  notifyPay: '/wxpay/notify-pay',
+  createRefund: '/wxpay/create-refund',
+  notifyRefund: '/wxpay/notify-refund',
+  queryOrder: '/wxpay/query-order',
+  closeOrder: '/wxpay/close-order',
+  queryRefund: '/wxpay/query-refund',
+  confirm: '/wxpay/confirm',
+  health: '/health',
+  ready: '/ready',
+});
+
+/** The port go-wxpay-gateway's sample listens on. */
+export const DEFAULT_PORT = 7080;
+
+/** Directory of the embedded store when neither `store` nor `notify-file` is set (relative to the config file). */
+export const DEFAULT_STORE_DIR = '.wxpay-data';
+
+/** Apps whose name ends in this suffix use their merchant's sandbox (as in go-wxpay-gateway). */
+export const SANDBOX_SUFFIX = '-dev';
+
+/** True when `appName` selects the sandbox: it ends in `-dev` and has something before it. */
+export function isSandboxApp(appName: string): boolean {
+  return appName.length > SANDBOX_SUFFIX.length && appName.endsWith(SANDBOX_SUFFIX);
+}

@@ -1,0 +1,254 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '@wxpay-kit/core';
+import { formatConfigError, loadGatewayConfig, parseGatewayConfig } from './load-config.js';
+import { DEFAULT_ENDPOINTS, isSandboxApp } from './gateway-config.js';
+
+const KEY = '192006250b4c09247ec02edce69f6a2d';
+
+/** The configuration the seed README describes, as a go-wxpay-gateway user has it. */
+function seedConfig(): Record<string, unknown> {
+  return {
+    'listen-host': '',
+    'listen-port': 7080,
+    'notify-pay-url': 'http://pay.example.com/wxpay/notify-pay',
+    'notify-refund-url': 'http://pay.example.com/wxpay/notify-refund',
+    'notify-file': 'wxpay-notify.txt',
+    endpoints: {
+      'create-pay': '/wxpay/create-pay',
+      'notify-pay': '/wxpay/notify-pay',
+      'create-refund': '/wxpay/create-refund',
+      'notify-refund': '/wxpay/notify-refund',
+      'query-order': '/wxpay/queryorder',
+    },
+    merchants: [
+      { name: 'mch', 'mch-id': '1530730681', 'mch-app-key': KEY },
+      { name: 'mch-sandbox', 'mch-id': '1530730681', 'mch-app-key': KEY },
+    ],
+    apps: [
+      { name: 'shop', merchant: 'mch', 'notify-pay-callback': 'http://127.0.0.1:9000/pay', 'notify-refund-callback': 'http://127.0.0.1:9000/refund' },
+      { name: 'shop-dev', merchant: 'mch-sandbox', 'notify-pay-callback': 'http://127.0.0.1:9000/pay', 'notify-refund-callback': 'http://127.0.0.1:9000/refund' },
+    ],
+  };
+}
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wxpay-gateway-config-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('parseGatewayConfig', () => {
+  it('reads the seed format as-is and applies defaults', () => {
+    const { config, warnings } = parseGatewayConfig(seedConfig(), { baseDir: dir });
+    expect(warnings).toEqual([]);
+    expect(config.listenHost).toBe('');
+    expect(config.listenPort).toBe(7080);
+    expect(config.notifyPayUrl).toBe('http://pay.example.com/wxpay/notify-pay');
+    expect(config.endpoints).toEqual({ ...DEFAULT_ENDPOINTS, queryOrder: '/wxpay/queryorder' });
+    expect(config.merchants[0]).toMatchObject({ name: 'mch', mchId: '1530730681', signType: 'MD5', baseUrl: undefined, cert: undefined });
+    expect(config.apps.map((a) => [a.name, a.sandbox, a.appIds])).toEqual([
+      ['shop', false, []],
+      ['shop-dev', true, []],
+    ]);
+    expect(config.apps[0]?.payCallback).toBe('http://127.0.0.1:9000/pay');
+    // notify-file names the embedded outbox when `store` is absent.
+    expect(config.store).toEqual({ kind: 'file', path: join(dir, 'wxpay-notify.txt') });
+    expect(Object.isFrozen(config.apps[0])).toBe(true);
+  });
+
+  it('reads our additions: api-base-url, sign-type, p12 certificate, store, app-ids', () => {
+    writeFileSync(join(dir, 'cert.p12'), 'x');
+    const raw = seedConfig();
+    raw.store = 'redis://127.0.0.1:6380/2';
+    raw.merchants = [
+      {
+        name: 'mch',
+        'mch-id': '1530730681',
+        'mch-app-key': KEY,
+        'api-base-url': 'http://127.0.0.1:9999/',
+        'sign-type': 'HMAC-SHA256',
+        'mch-cert-p12-file': 'cert.p12',
+      },
+      { name: 'mch-sandbox', 'mch-id': '1530730681', 'mch-app-key': KEY },
+    ];
+    (raw.apps as Record<string, unknown>[])[0]!['app-ids'] = ['wx1', 'wx2'];
+    const { config } = parseGatewayConfig(raw, { baseDir: dir });
+    expect(config.merchants[0]).toMatchObject({
+      baseUrl: 'http://127.0.0.1:9999',
+      signType: 'HMAC-SHA256',
+      // WeChat's default .p12 passphrase is the merchant id.
+      cert: { pfx: join(dir, 'cert.p12'), passphrase: '1530730681' },
+    });
+    expect(config.store).toEqual({ kind: 'redis', url: 'redis://127.0.0.1:6380/2' });
+    expect(config.apps[0]?.appIds).toEqual(['wx1', 'wx2']);
+  });
+
+  it('resolves a file: store and PEM files against the config directory', () => {
+    writeFileSync(join(dir, 'c.pem'), 'x');
+    writeFileSync(join(dir, 'k.pem'), 'x');
+    const raw = seedConfig();
+    raw.store = 'file:data';
+    (raw.merchants as Record<string, unknown>[])[0]!['mch-cert-pem-file'] = 'c.pem';
+    (raw.merchants as Record<string, unknown>[])[0]!['mch-key-pem-file'] = 'k.pem';
+    const { config } = parseGatewayConfig(raw, { baseDir: dir });
+    expect(config.store).toEqual({ kind: 'file', path: join(dir, 'data') });
+    expect(config.merchants[0]?.cert).toEqual({ cert: join(dir, 'c.pem'), key: join(dir, 'k.pem') });
+  });
+
+  it('warns once per unknown key and marks seed keys it does not use as ignored', () => {
+    const raw = seedConfig();
+    raw['worker-num'] = 5;
+    raw.colour = 'blue';
+    (raw.endpoints as Record<string, unknown>).transfer = '/transfer';
+    (raw.merchants as Record<string, unknown>[])[1]!.extra = true;
+    const { warnings } = parseGatewayConfig(raw, { baseDir: dir, source: 'conf.json' });
+    expect(warnings).toHaveLength(4);
+    expect(warnings).toContain('conf.json: key "worker-num" is not used by this gateway and is ignored');
+    expect(warnings).toContain('conf.json: key "endpoints.transfer" is not used by this gateway and is ignored');
+    expect(warnings).toContain('conf.json: unknown key "colour" is ignored');
+    expect(warnings).toContain('conf.json: unknown key "merchants[1].extra" is ignored');
+  });
+
+  it('stops on a wrong type, naming the key', () => {
+    const raw = seedConfig();
+    raw['listen-port'] = '7080';
+    const error = errorOf(() => parseGatewayConfig(raw, { source: 'conf.json' }));
+    expect(error.issues).toEqual([{ path: 'listen-port', message: 'must be a number, not a string' }]);
+    expect(formatConfigError(error)).toBe(
+      'wxpay-gateway: invalid configuration conf.json: listen-port: must be a number, not a string',
+    );
+  });
+
+  it('names every bad key at once, with array indexes, in one line', () => {
+    const raw = seedConfig();
+    (raw.merchants as Record<string, unknown>[])[1]!['mch-id'] = 1530730681;
+    (raw.apps as Record<string, unknown>[])[0]!['notify-pay-callback'] = 'not a url';
+    delete (raw.merchants as Record<string, unknown>[])[0]!['mch-app-key'];
+    const error = errorOf(() => parseGatewayConfig(raw));
+    expect(error.issues.map((i) => i.path).sort()).toEqual([
+      'apps[0].notify-pay-callback',
+      'merchants[0].mch-app-key',
+      'merchants[1].mch-id',
+    ]);
+    const line = formatConfigError(error);
+    expect(line).not.toContain('\n');
+    expect(line).toContain('merchants[0].mch-app-key: is required');
+    expect(line).toContain('merchants[1].mch-id: must be a string, not a number');
+  });
+
+  it('refuses an unknown sign-type and a bad store', () => {
+    const raw = seedConfig();
+    (raw.merchants as Record<string, unknown>[])[0]!['sign-type'] = 'SHA1';
+    raw.store = 'mysql://x';
+    const error = errorOf(() => parseGatewayConfig(raw));
+    expect(error.issues).toEqual([
+      { path: 'store', message: 'must be "file:<directory>" or a redis:// (rediss://) URL' },
+      { path: 'merchants[0].sign-type', message: 'must be one of "MD5", "HMAC-SHA256"' },
+    ]);
+  });
+
+  it('stops when an app names an unknown merchant', () => {
+    const raw = seedConfig();
+    (raw.apps as Record<string, unknown>[])[1]!.merchant = 'nope';
+    const error = errorOf(() => parseGatewayConfig(raw));
+    expect(formatConfigError(error)).toBe(
+      'wxpay-gateway: invalid configuration (inline): apps[1].merchant: unknown merchant "nope" (merchants: mch, mch-sandbox)',
+    );
+  });
+
+  it('stops on duplicate names, a missing certificate file and half a PEM pair', () => {
+    const raw = seedConfig();
+    (raw.merchants as Record<string, unknown>[])[1]!.name = 'mch';
+    (raw.merchants as Record<string, unknown>[])[0]!['mch-cert-pem-file'] = 'missing.pem';
+    const error = errorOf(() => parseGatewayConfig(raw, { baseDir: dir }));
+    expect(error.issues).toEqual([
+      { path: 'merchants[0].mch-cert-pem-file', message: 'file not found: missing.pem' },
+      { path: 'merchants[0].mch-key-pem-file', message: 'is required with the other PEM file (the certificate and its private key go together)' },
+      { path: 'merchants[1].name', message: 'duplicate merchant name "mch"' },
+      { path: 'apps[1].merchant', message: 'unknown merchant "mch-sandbox" (merchants: mch)' },
+    ]);
+  });
+
+  it('refuses a non-object and empty lists', () => {
+    expect(errorOf(() => parseGatewayConfig([])).issues).toEqual([{ path: '', message: 'must be a JSON object' }]);
+    const raw = seedConfig();
+    raw.apps = [];
+    expect(errorOf(() => parseGatewayConfig(raw)).issues).toEqual([{ path: 'apps', message: 'must list at least one app' }]);
+  });
+
+  it('lets "" disable an endpoint and strips trailing slashes', () => {
+    const raw = seedConfig();
+    raw.endpoints = { 'close-order': '', 'create-pay': '/pay/create/' };
+    const { config } = parseGatewayConfig(raw);
+    expect(config.endpoints.closeOrder).toBe('');
+    expect(config.endpoints.createPay).toBe('/pay/create');
+    expect(errorOf(() => parseGatewayConfig({ ...raw, endpoints: { confirm: 'confirm' } })).issues[0]?.path).toBe('endpoints.confirm');
+  });
+
+  it('warns when a sandbox app would sign with HMAC-SHA256 or an app has no pay callback', () => {
+    const raw = seedConfig();
+    (raw.merchants as Record<string, unknown>[])[1]!['sign-type'] = 'HMAC-SHA256';
+    delete (raw.apps as Record<string, unknown>[])[0]!['notify-pay-callback'];
+    const { warnings } = parseGatewayConfig(raw);
+    expect(warnings).toHaveLength(2);
+    expect(warnings.some((w) => w.includes('app "shop-dev" uses the sandbox, which signs with MD5 only'))).toBe(true);
+    expect(warnings.some((w) => w.includes('app "shop" has no "notify-pay-callback"'))).toBe(true);
+  });
+});
+
+describe('loadGatewayConfig', () => {
+  it('reads a file and resolves paths against its directory', () => {
+    const file = join(dir, 'conf.json');
+    writeFileSync(file, JSON.stringify(seedConfig()));
+    const { config } = loadGatewayConfig(file);
+    expect(config.source).toBe(file);
+    expect(config.store).toEqual({ kind: 'file', path: join(dir, 'wxpay-notify.txt') });
+  });
+
+  it('fails with one line for a missing file', () => {
+    const error = errorOf(() => loadGatewayConfig(join(dir, 'nope.json')));
+    expect(formatConfigError(error)).toBe(`wxpay-gateway: invalid configuration ${join(dir, 'nope.json')}: file not found`);
+  });
+
+  it('fails with one line for a file that is not JSON', () => {
+    const file = join(dir, 'conf.json');
+    writeFileSync(file, '{ "listen-port": 7080, }');
+    const line = formatConfigError(errorOf(() => loadGatewayConfig(file)));
+    expect(line).toMatch(/^wxpay-gateway: invalid configuration .*conf\.json: not valid JSON \(/);
+    expect(line).not.toContain('\n');
+  });
+
+  it('accepts the shipped sample (certificate files aside)', () => {
+    const sample = fileURLToPath(new URL('../../wxpay-gateway.conf.sample.json', import.meta.url));
+    const { config, warnings } = parseGatewayConfig(JSON.parse(readFileSync(sample, 'utf8')), { checkFiles: false });
+    expect(warnings).toEqual([]);
+    expect(config.apps.map((a) => a.name)).toEqual(['app-name', 'app-name-dev']);
+    const root = fileURLToPath(new URL('../../../../wxpay-gateway.conf.sample.json', import.meta.url));
+    expect(readFileSync(root, 'utf8')).toBe(readFileSync(sample, 'utf8'));
+  });
+});
+
+describe('isSandboxApp', () => {
+  it('is true for names ending in -dev with something before it', () => {
+    expect(isSandboxApp('shop-dev')).toBe(true);
+    expect(isSandboxApp('shop')).toBe(false);
+    expect(isSandboxApp('-dev')).toBe(false);
+    expect(isSandboxApp('shop-devx')).toBe(false);
+  });
+});

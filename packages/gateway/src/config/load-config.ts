@@ -1,0 +1,295 @@
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ConfigError, type ConfigIssue, type MerchantCertOptions } from '@wxpay-kit/core';
+import type { z } from 'zod';
+import {
+  DEFAULT_ENDPOINTS,
+  DEFAULT_PORT,
+  DEFAULT_STORE_DIR,
+  isSandboxApp,
+  type GatewayApp,
+  type GatewayConfig,
+  type GatewayEndpoints,
+  type GatewayMerchant,
+  type StoreSpec,
+} from './gateway-config.js';
+import {
+  IGNORED_SEED_KEYS,
+  seedConfigSchema,
+  strictSeedConfigSchema,
+  type SeedConfig,
+  type SeedEndpoints,
+  type SeedMerchant,
+} from './seed-schema.js';
+
+/** A validated configuration and the warnings found on the way (one line each). */
+export interface LoadedGatewayConfig {
+  readonly config: GatewayConfig;
+  readonly warnings: readonly string[];
+}
+
+/** Options of {@link parseGatewayConfig}. */
+export interface ParseGatewayConfigOptions {
+  /** Relative file paths in the config (certificates, store, notify-file) resolve against this. Default `process.cwd()`. */
+  readonly baseDir?: string;
+  /** Named in messages; default `(inline)`. */
+  readonly source?: string;
+  /** Checks certificate files exist. Default true. */
+  readonly checkFiles?: boolean;
+}
+
+const PREFIX = 'wxpay-gateway: invalid configuration';
+
+/**
+ * Reads a go-wxpay-gateway configuration file (`CONF_FILE`), validates it and applies defaults.
+ * Relative paths inside it resolve against the file's directory.
+ *
+ * @throws ConfigError when the file is missing, is not JSON, has a value of the wrong type, or an
+ *   app names an unknown merchant; {@link formatConfigError} turns it into one line.
+ * @example
+ * ```ts
+ * const { config, warnings } = loadGatewayConfig('./wxpay-gateway.conf.json');
+ * ```
+ */
+export function loadGatewayConfig(file: string): LoadedGatewayConfig {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? 'error'})`;
+    throw new ConfigError([{ path: '', message: why }], { prefix: `${PREFIX} ${file}` });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new ConfigError([{ path: '', message: `not valid JSON (${(error as Error).message})` }], {
+      prefix: `${PREFIX} ${file}`,
+    });
+  }
+  return parseGatewayConfig(raw, { baseDir: dirname(path), source: file });
+}
+
+/**
+ * Validates an already-parsed configuration object (the JSON of a config file).
+ *
+ * @throws ConfigError listing every problem, each with the key's path (`merchants[0].mch-id`).
+ */
+export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOptions = {}): LoadedGatewayConfig {
+  const source = options.source ?? '(inline)';
+  const baseDir = options.baseDir ?? process.cwd();
+  const fail = (issues: ConfigIssue[]): never => {
+    throw new ConfigError(issues, { prefix: `${PREFIX} ${source}` });
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    fail([{ path: '', message: 'must be a JSON object' }]);
+  }
+
+  const warnings: string[] = [];
+  const strict = strictSeedConfigSchema.safeParse(raw);
+  const issues: ConfigIssue[] = [];
+  if (!strict.success) {
+    for (const issue of strict.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) {
+          const at = joinPath([...issue.path, key]);
+          const wildcard = joinPath([...issue.path.filter((p) => typeof p !== 'number'), key]);
+          warnings.push(
+            IGNORED_SEED_KEYS.has(wildcard)
+              ? `${source}: key "${at}" is not used by this gateway and is ignored`
+              : `${source}: unknown key "${at}" is ignored`,
+          );
+        }
+      } else {
+        issues.push({ path: joinPath(issue.path), message: describe(issue, raw) });
+      }
+    }
+  }
+  if (issues.length > 0) fail(issues);
+  const seed: SeedConfig = seedConfigSchema.parse(raw);
+
+  const merchants = seed.merchants.map((m, i) => resolveMerchant(m, i, baseDir, options.checkFiles ?? true, issues));
+  const merchantNames = new Set<string>();
+  seed.merchants.forEach((m, i) => {
+    if (merchantNames.has(m.name)) issues.push({ path: `merchants[${i}].name`, message: `duplicate merchant name "${m.name}"` });
+    merchantNames.add(m.name);
+  });
+  const appNames = new Set<string>();
+  const apps: GatewayApp[] = seed.apps.map((a, i) => {
+    if (appNames.has(a.name)) issues.push({ path: `apps[${i}].name`, message: `duplicate app name "${a.name}"` });
+    appNames.add(a.name);
+    if (!merchantNames.has(a.merchant)) {
+      issues.push({
+        path: `apps[${i}].merchant`,
+        message: `unknown merchant "${a.merchant}" (merchants: ${[...merchantNames].join(', ')})`,
+      });
+    }
+    const sandbox = isSandboxApp(a.name);
+    return {
+      name: a.name,
+      merchant: a.merchant,
+      sandbox,
+      payCallback: a['notify-pay-callback'] || undefined,
+      refundCallback: a['notify-refund-callback'] || undefined,
+      appIds: a['app-ids'] ?? [],
+      callbackSecret: a['callback-secret'],
+    };
+  });
+  for (const app of apps) {
+    const merchant = merchants.find((m) => m?.name === app.merchant);
+    if (app.sandbox && merchant?.signType === 'HMAC-SHA256') {
+      warnings.push(`${source}: app "${app.name}" uses the sandbox, which signs with MD5 only; "sign-type" of merchant "${merchant.name}" is ignored for it`);
+    }
+    if (!app.payCallback) warnings.push(`${source}: app "${app.name}" has no "notify-pay-callback"; its paid results stay in the outbox`);
+  }
+  if (issues.length > 0) fail(issues);
+
+  const config: GatewayConfig = {
+    source,
+    listenHost: seed['listen-host'] ?? '',
+    listenPort: seed['listen-port'] ?? DEFAULT_PORT,
+    notifyPayUrl: seed['notify-pay-url'],
+    notifyRefundUrl: seed['notify-refund-url'],
+    endpoints: resolveEndpoints(seed.endpoints),
+    merchants: merchants as GatewayMerchant[],
+    apps,
+    store: resolveStore(seed, baseDir),
+    bearerToken: seed['bearer-token'],
+    bodyLimit: seed['body-limit'],
+  };
+  return { config: deepFreeze(config), warnings };
+}
+
+/** One line for a start-up failure: `wxpay-gateway: invalid configuration FILE: key: problem; key: problem`. */
+export function formatConfigError(error: ConfigError): string {
+  const head = error.message.split('\n')[0]?.replace(/:$/, '') ?? 'invalid configuration';
+  const body = error.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+  return `${head}: ${body}`;
+}
+
+function resolveEndpoints(seed: SeedEndpoints | undefined): GatewayEndpoints {
+  const pick = (key: keyof SeedEndpoints, fallback: string): string => {
+    const v = seed?.[key];
+    return v === undefined ? fallback : v.replace(/\/+$/, '');
+  };
+  const d = DEFAULT_ENDPOINTS;
+  return {
+    createPay: pick('create-pay', d.createPay),
+    notifyPay: pick('notify-pay', d.notifyPay),
+    createRefund: pick('create-refund', d.createRefund),
+    notifyRefund: pick('notify-refund', d.notifyRefund),
+    queryOrder: pick('query-order', d.queryOrder),
+    closeOrder: pick('close-order', d.closeOrder),
+    queryRefund: pick('query-refund', d.queryRefund),
+    confirm: pick('confirm', d.confirm),
+    health: pick('health', d.health),
+    ready: pick('ready', d.ready),
+  };
+}
+
+function resolveStore(seed: SeedConfig, baseDir: string): StoreSpec {
+  const spec = seed.store;
+  if (spec?.startsWith('file:')) return { kind: 'file', path: resolve(baseDir, spec.slice('file:'.length)) };
+  if (spec) return { kind: 'redis', url: spec };
+  const notifyFile = seed['notify-file'];
+  if (notifyFile) return { kind: 'file', path: resolve(baseDir, notifyFile) };
+  return { kind: 'file', path: resolve(baseDir, DEFAULT_STORE_DIR) };
+}
+
+function resolveMerchant(
+  m: SeedMerchant,
+  index: number,
+  baseDir: string,
+  checkFiles: boolean,
+  issues: ConfigIssue[],
+): GatewayMerchant | undefined {
+  const at = (key: string) => `merchants[${index}].${key}`;
+  const file = (key: 'mch-cert-pem-file' | 'mch-key-pem-file' | 'mch-cert-p12-file'): string | undefined => {
+    const value = m[key];
+    if (!value) return undefined;
+    const path = resolve(baseDir, value);
+    if (checkFiles) {
+      try {
+        if (!statSync(path).isFile()) issues.push({ path: at(key), message: `not a file: ${value}` });
+      } catch {
+        issues.push({ path: at(key), message: `file not found: ${value}` });
+      }
+    }
+    return path;
+  };
+  const certPem = file('mch-cert-pem-file');
+  const keyPem = file('mch-key-pem-file');
+  const p12 = file('mch-cert-p12-file');
+  let cert: MerchantCertOptions | undefined;
+  if (p12) {
+    if (certPem || keyPem) issues.push({ path: at('mch-cert-p12-file'), message: 'give either the PEM pair or the .p12 file, not both' });
+    // WeChat's .p12 passphrase is the merchant id unless the merchant changed it.
+    cert = { pfx: p12, passphrase: m['mch-cert-passphrase'] ?? m['mch-id'] };
+  } else if (certPem && keyPem) {
+    cert = m['mch-cert-passphrase'] === undefined ? { cert: certPem, key: keyPem } : { cert: certPem, key: keyPem, passphrase: m['mch-cert-passphrase'] };
+  } else if (certPem || keyPem) {
+    issues.push({
+      path: at(certPem ? 'mch-key-pem-file' : 'mch-cert-pem-file'),
+      message: 'is required with the other PEM file (the certificate and its private key go together)',
+    });
+  }
+  return {
+    name: m.name,
+    mchId: m['mch-id'],
+    apiKey: m['mch-app-key'],
+    signType: m['sign-type'] ?? 'MD5',
+    baseUrl: m['api-base-url']?.replace(/\/+$/, ''),
+    cert,
+  };
+}
+
+function joinPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const p of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
+
+function describe(issue: z.core.$ZodIssue, raw: unknown): string {
+  if (issue.code === 'invalid_type') {
+    const actual = valueAt(raw, issue.path);
+    if (actual === undefined) return 'is required';
+    const expected = issue.expected === 'object' ? 'an object' : issue.expected === 'array' ? 'an array' : `a ${issue.expected}`;
+    return `must be ${expected}, not ${typeName(actual)}`;
+  }
+  if (issue.code === 'invalid_value' && 'values' in issue) {
+    return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  if (issue.code === 'invalid_union') return issue.message.startsWith('Invalid input') ? 'must be an http(s) URL or ""' : issue.message;
+  if (issue.code === 'too_small' && issue.origin === 'number') return `must be at least ${String(issue.minimum)}`;
+  if (issue.code === 'too_big' && issue.origin === 'number') return `must be at most ${String(issue.maximum)}`;
+  return issue.message;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

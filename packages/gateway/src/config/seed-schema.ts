@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+/**
+ * The go-wxpay-gateway configuration file, as-is, plus this gateway's additions. Key names are the
+ * seed's kebab-case ones; the file is JSON. Each object is declared once and built twice: strict
+ * (to find unknown keys, which only warn) and stripping (to read the values).
+ */
+
+const nonEmpty = (what: string) => z.string().min(1, `must be a non-empty ${what}`);
+
+const httpUrl = z
+  .string()
+  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL');
+
+const endpointPath = z
+  .string()
+  .refine((v) => v === '' || (v.startsWith('/') && !v.includes('?') && !/\s/.test(v)), {
+    message: 'must be a path starting with "/" (or "" to disable the endpoint)',
+  });
+
+/** Names the core accepts for apps and merchants. */
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+$/, 'must contain only letters, digits, "_", "-" and "."');
+
+const storeSpec = z
+  .string()
+  .refine((v) => /^file:.+/.test(v) || /^rediss?:\/\/.+/.test(v), {
+    message: 'must be "file:<directory>" or a redis:// (rediss://) URL',
+  });
+
+function shapes() {
+  const endpoints = {
+    'create-pay': endpointPath.optional(),
+    'notify-pay': endpointPath.optional(),
+    'create-refund': endpointPath.optional(),
+    'notify-refund': endpointPath.optional(),
+    'query-order': endpointPath.optional(),
+    'close-order': endpointPath.optional(),
+    'query-refund': endpointPath.optional(),
+    confirm: endpointPath.optional(),
+    health: endpointPath.optional(),
+    ready: endpointPath.optional(),
+  };
+  const merchant = {
+    name,
+    'mch-id': nonEmpty('string'),
+    'mch-app-key': nonEmpty('string'),
+    'mch-cert-pem-file': z.string().optional(),
+    'mch-key-pem-file': z.string().optional(),
+    'api-base-url': httpUrl.optional(),
+    'sign-type': z.enum(['MD5', 'HMAC-SHA256']).optional(),
+    'mch-cert-p12-file': z.string().optional(),
+    'mch-cert-passphrase': z.string().optional(),
+  };
+  const app = {
+    name,
+    merchant: nonEmpty('string'),
+    'notify-pay-callback': z.union([httpUrl, z.literal('')]).optional(),
+    'notify-refund-callback': z.union([httpUrl, z.literal('')]).optional(),
+    'app-ids': z.array(nonEmpty('string')).optional(),
+    'callback-secret': z.string().optional(),
+  };
+  const root = {
+    'listen-host': z.string().optional(),
+    'listen-port': z.number().int('must be an integer').min(0).max(65535).optional(),
+    'notify-pay-url': httpUrl.optional(),
+    'notify-refund-url': httpUrl.optional(),
+    'notify-file': z.string().optional(),
+    store: storeSpec.optional(),
+    'bearer-token': z.string().min(16, 'must be at least 16 characters').optional(),
+    'body-limit': z.number().int().positive().optional(),
+  };
+  return { endpoints, merchant, app, root };
+}
+
+/** Keys the seed defines that this gateway reads but does not use; they warn as "ignored". */
+export const IGNORED_SEED_KEYS: ReadonlySet<string> = new Set([
+  'worker-num',
+  'timeout',
+  'pay-log-file',
+  'endpoints.transfer',
+  'endpoints.query-transfer',
+]);
+
+function build(strict: boolean) {
+  const s = shapes();
+  const obj = <T extends z.ZodRawShape>(shape: T) => (strict ? z.strictObject(shape) : z.object(shape));
+  return obj({
+    ...s.root,
+    endpoints: obj(s.endpoints).optional(),
+    merchants: z.array(obj(s.merchant)).min(1, 'must list at least one merchant'),
+    apps: z.array(obj(s.app)).min(1, 'must list at least one app'),
+  });
+}
+
+/** Validates values; extra keys are dropped. */
+export const seedConfigSchema = build(false);
+/** Same rules, but reports every extra key (used to print warnings). */
+export const strictSeedConfigSchema = build(true);
+
+/** The configuration file after validation: the seed's keys, kebab-case. */
+export type SeedConfig = z.infer<typeof seedConfigSchema>;
+export type SeedMerchant = SeedConfig['merchants'][number];
+export type SeedApp = SeedConfig['apps'][number];
+export type SeedEndpoints = NonNullable<SeedConfig['endpoints']>;

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { parseGatewayConfig } from './load-config.js';
+import { needsEmbeddedSimulator, toWxPayOptions } from './to-options.js';
+
+const KEY = '192006250b4c09247ec02edce69f6a2d';
+const SANDBOX_KEY = 'a'.repeat(32);
+
+function config(extra: { merchants?: unknown[]; apps?: unknown[]; top?: Record<string, unknown> } = {}) {
+  return parseGatewayConfig({
+    merchants: extra.merchants ?? [
+      { name: 'mch', 'mch-id': '1530730681', 'mch-app-key': KEY, 'sign-type': 'HMAC-SHA256', 'api-base-url': 'http://127.0.0.1:1' },
+      { name: 'mch-sandbox', 'mch-id': '1530730681', 'mch-app-key': SANDBOX_KEY },
+    ],
+    apps: extra.apps ?? [
+      { name: 'shop', merchant: 'mch', 'app-ids': ['wx1'] },
+      { name: 'shop-dev', merchant: 'mch-sandbox' },
+    ],
+    ...extra.top,
+  }).config;
+}
+
+describe('toWxPayOptions', () => {
+  it('maps merchants and apps; a -dev app goes to the sandbox on MD5', () => {
+    const c = config();
+    expect(needsEmbeddedSimulator(c)).toBe(true);
+    const options = toWxPayOptions(c, { localBaseUrl: 'http://127.0.0.1:7080', simulatorUrl: 'http://127.0.0.1:7999' });
+    expect(options.merchants).toEqual([
+      { name: 'mch', mchId: '1530730681', apiKey: KEY, signType: 'HMAC-SHA256', baseUrl: 'http://127.0.0.1:1' },
+      { name: 'mch-sandbox', mchId: '1530730681', apiKey: SANDBOX_KEY, signType: 'MD5', baseUrl: 'http://127.0.0.1:7999', sandbox: true },
+    ]);
+    expect(options.apps).toEqual([
+      { name: 'shop', merchant: 'mch', appIds: ['wx1'] },
+      { name: 'shop-dev', merchant: 'mch-sandbox', appIds: [] },
+    ]);
+  });
+
+  it('derives the notify URLs from the local address and the endpoints when not configured', () => {
+    const options = toWxPayOptions(config(), { localBaseUrl: 'http://127.0.0.1:7080/', simulatorUrl: 'http://s' });
+    expect(options.notifyPayUrl).toBe('http://127.0.0.1:7080/wxpay/notify-pay');
+    expect(options.notifyRefundUrl).toBe('http://127.0.0.1:7080/wxpay/notify-refund');
+    const configured = toWxPayOptions(config({ top: { 'notify-pay-url': 'https://p.example.com/n', 'bearer-token': 't'.repeat(20) } }), {
+      localBaseUrl: 'http://x',
+      simulatorUrl: 'http://s',
+    });
+    expect(configured.notifyPayUrl).toBe('https://p.example.com/n');
+    expect(configured.bearerToken).toBe('t'.repeat(20));
+  });
+
+  it('splits a merchant used by both a live and a -dev app into two core merchants', () => {
+    const c = config({
+      merchants: [{ name: 'mch', 'mch-id': '1', 'mch-app-key': KEY, 'api-base-url': 'http://127.0.0.1:2' }],
+      apps: [
+        { name: 'shop', merchant: 'mch' },
+        { name: 'shop-dev', merchant: 'mch' },
+        { name: 'club-dev', merchant: 'mch' },
+      ],
+    });
+    expect(needsEmbeddedSimulator(c)).toBe(false);
+    const options = toWxPayOptions(c, { localBaseUrl: 'http://x' });
+    expect(options.merchants.map((m) => [m.name, m.sandbox ?? false, m.baseUrl])).toEqual([
+      ['mch', false, 'http://127.0.0.1:2'],
+      ['mch.sandbox', true, 'http://127.0.0.1:2'],
+    ]);
+    expect(options.apps.map((a) => [a.name, a.merchant])).toEqual([
+      ['shop', 'mch'],
+      ['shop-dev', 'mch.sandbox'],
+      ['club-dev', 'mch.sandbox'],
+    ]);
+  });
+
+  it('leaves a live merchant without api-base-url on the production host', () => {
+    const c = config({ apps: [{ name: 'shop', merchant: 'mch-sandbox' }] });
+    expect(needsEmbeddedSimulator(c)).toBe(false);
+    expect(toWxPayOptions(c, { localBaseUrl: 'http://x' }).merchants[0]?.baseUrl).toBeUndefined();
+  });
+});

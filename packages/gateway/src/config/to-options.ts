@@ -1,0 +1,100 @@
+import type { AppOptions, MerchantOptions, WxPayOptions } from '@wxpay-kit/core';
+import type { GatewayConfig, GatewayMerchant } from './gateway-config.js';
+
+/** What the mapping needs besides the config file. */
+export interface ToWxPayOptionsInput {
+  /** Origin the gateway is reachable at (`http://127.0.0.1:7080`); notify URLs default to it. */
+  readonly localBaseUrl: string;
+  /** Origin of the embedded simulator, for sandbox merchants without `api-base-url`. */
+  readonly simulatorUrl?: string | undefined;
+}
+
+/** The core options for a gateway config, minus what the server adds (logger, store, plugins). */
+export type GatewayWxPayOptions = Pick<WxPayOptions, 'merchants' | 'apps' | 'notifyPayUrl' | 'notifyRefundUrl'> &
+  Partial<Pick<WxPayOptions, 'bearerToken' | 'bodyLimit'>>;
+
+/**
+ * The core merchant each configured merchant becomes: one for its production apps and, when a
+ * `-dev` app uses it, one for the sandbox (same account, `/sandboxnew/...` paths, MD5).
+ */
+export interface MerchantVariant {
+  readonly merchant: GatewayMerchant;
+  readonly sandbox: boolean;
+  /** The name given to the core. */
+  readonly coreName: string;
+}
+
+/**
+ * Works out the core merchant of every app. A merchant used only by `-dev` apps keeps its name;
+ * one used by both kinds gets a second, sandbox entry named `<name>.sandbox`.
+ */
+export function merchantVariants(config: GatewayConfig): Map<string, MerchantVariant> {
+  const taken = new Set(config.merchants.map((m) => m.name));
+  const byApp = new Map<string, MerchantVariant>();
+  const variants = new Map<string, MerchantVariant>();
+  for (const app of config.apps) {
+    const merchant = config.merchants.find((m) => m.name === app.merchant);
+    if (!merchant) continue;
+    const key = `${merchant.name}\u0000${app.sandbox ? 'sandbox' : 'live'}`;
+    let variant = variants.get(key);
+    if (!variant) {
+      const usedBothWays = config.apps.some((a) => a.merchant === merchant.name && a.sandbox !== app.sandbox);
+      let coreName = merchant.name;
+      if (app.sandbox && usedBothWays) {
+        coreName = `${merchant.name}.sandbox`;
+        while (taken.has(coreName)) coreName += '_';
+        taken.add(coreName);
+      }
+      variant = { merchant, sandbox: app.sandbox, coreName };
+      variants.set(key, variant);
+    }
+    byApp.set(app.name, variant);
+  }
+  return byApp;
+}
+
+/** True when some `-dev` app's merchant has no `api-base-url`: the gateway then embeds the simulator. */
+export function needsEmbeddedSimulator(config: GatewayConfig): boolean {
+  return config.apps.some((a) => a.sandbox && config.merchants.find((m) => m.name === a.merchant)?.baseUrl === undefined);
+}
+
+/** Maps a gateway config onto `createWxPay()` options. */
+export function toWxPayOptions(config: GatewayConfig, input: ToWxPayOptionsInput): GatewayWxPayOptions {
+  const variants = merchantVariants(config);
+  const merchants = new Map<string, MerchantOptions>();
+  const apps: AppOptions[] = [];
+  for (const app of config.apps) {
+    const variant = variants.get(app.name);
+    if (!variant) continue;
+    if (!merchants.has(variant.coreName)) merchants.set(variant.coreName, toMerchantOptions(variant, input));
+    apps.push({ name: app.name, merchant: variant.coreName, appIds: app.appIds });
+  }
+  const local = input.localBaseUrl.replace(/\/+$/, '');
+  const options: GatewayWxPayOptions = {
+    merchants: [...merchants.values()],
+    apps,
+    notifyPayUrl: config.notifyPayUrl ?? `${local}${config.endpoints.notifyPay}`,
+    notifyRefundUrl: config.notifyRefundUrl ?? `${local}${config.endpoints.notifyRefund}`,
+    ...(config.bearerToken === undefined ? {} : { bearerToken: config.bearerToken }),
+    ...(config.bodyLimit === undefined ? {} : { bodyLimit: config.bodyLimit }),
+  };
+  return options;
+}
+
+function toMerchantOptions(variant: MerchantVariant, input: ToWxPayOptionsInput): MerchantOptions {
+  const m = variant.merchant;
+  const baseUrl = m.baseUrl ?? (variant.sandbox ? input.simulatorUrl : undefined);
+  if (variant.sandbox && baseUrl === undefined) {
+    throw new Error(`wxpay-gateway: sandbox merchant "${m.name}" has no api-base-url and no simulator is running`);
+  }
+  return {
+    name: variant.coreName,
+    mchId: m.mchId,
+    apiKey: m.apiKey,
+    // The sandbox signs with MD5 only (spec §3).
+    signType: variant.sandbox ? 'MD5' : m.signType,
+    ...(baseUrl === undefined ? {} : { baseUrl }),
+    ...(m.cert === undefined ? {} : { cert: m.cert }),
+    ...(variant.sandbox ? { sandbox: true } : {}),
+  };
+}
