@@ -20,17 +20,33 @@ const parser = new XMLParser({
   ignorePiTags: true,
   parseTagValue: false,
   parseAttributeValue: false,
-  // Only the five predefined entities are decoded; DOCTYPE (and so any custom entity) is refused
-  // before parsing, so nothing can expand.
+  // Only the five predefined entities and numeric character references are decoded (an object
+  // here means "these named entities, plus numeric references"; an empty one adds no HTML names).
+  // DOCTYPE, and so any custom entity, is refused before parsing, so nothing can expand.
   processEntities: true,
-  htmlEntities: false,
+  htmlEntities: {} as unknown as boolean,
   trimValues: false,
   isArray: () => false,
 });
 
 /** Rejected before any parsing: DTDs carry entity bombs and external entities (XXE). */
 const HOSTILE = /<!DOCTYPE|<!ENTITY/i;
-const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * Names that could pollute or shadow `Object.prototype`. fast-xml-parser throws on the first three
+ * and renames the others to `__<name>`; both directions refuse all of them.
+ */
+const FORBIDDEN_NAMES = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+  'hasOwnProperty',
+  'toString',
+  'valueOf',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+]);
 
 /**
  * Parses a flat WeChat XML message (`<xml><a>1</a>…</xml>`, or `<root>` for refund details) into
@@ -41,8 +57,7 @@ const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 export function parseXml(input: string | Uint8Array, options: ParseXmlOptions = {}): XmlRecord {
   const maxBytes = options.maxBytes ?? DEFAULT_XML_MAX_BYTES;
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
-  const size = typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.byteLength;
-  if (size > maxBytes) throw new XmlError(`XML body of ${size} bytes exceeds the limit of ${maxBytes}`);
+  if (byteSizeExceeds(input, maxBytes)) throw new XmlError(`XML body exceeds the limit of ${maxBytes} bytes`);
   const text = typeof input === 'string' ? input : decodeUtf8(input);
   if (HOSTILE.test(text)) throw new XmlError('XML with a DOCTYPE or ENTITY declaration is refused');
   checkDepth(text, maxDepth);
@@ -52,9 +67,17 @@ export function parseXml(input: string | Uint8Array, options: ParseXmlOptions = 
   try {
     tree = parser.parse(text);
   } catch (cause) {
-    throw new XmlError('malformed XML', { cause });
+    throw new XmlError('malformed or refused XML (an element name may be reserved)', { cause });
   }
   return flatten(tree);
+}
+
+/** Size check without encoding a huge string: UTF-8 needs at least 1 and at most 3 bytes per UTF-16 unit. */
+function byteSizeExceeds(input: string | Uint8Array, maxBytes: number): boolean {
+  if (typeof input !== 'string') return input.byteLength > maxBytes;
+  if (input.length > maxBytes) return true;
+  if (input.length * 3 <= maxBytes) return false;
+  return Buffer.byteLength(input, 'utf8') > maxBytes;
 }
 
 function decodeUtf8(bytes: Uint8Array): string {
@@ -75,10 +98,19 @@ function checkDepth(text: string, maxDepth: number): void {
         const end = text.indexOf(']]>', i + 9);
         if (end === -1) throw new XmlError('malformed XML: unterminated CDATA section');
         i = end + 2;
+      } else if (text.startsWith('<!--', i)) {
+        const end = text.indexOf('-->', i + 4);
+        if (end === -1) throw new XmlError('malformed XML: unterminated comment');
+        i = end + 2;
       }
       continue;
     }
-    if (next === 0x3f /* ? */) continue;
+    if (next === 0x3f /* ? */) {
+      const end = text.indexOf('?>', i + 2);
+      if (end === -1) throw new XmlError('malformed XML: unterminated processing instruction');
+      i = end + 1;
+      continue;
+    }
     if (next === 0x2f /* / */) {
       depth--;
       continue;
@@ -95,14 +127,18 @@ function flatten(tree: unknown): XmlRecord {
   if (roots.length !== 1) throw new XmlError('XML must have exactly one root element');
   const root = (tree as Record<string, unknown>)[roots[0]!];
   const out: XmlRecord = Object.create(null) as XmlRecord;
-  if (typeof root === 'string') return out; // <xml></xml> or <xml> text </xml>
+  if (typeof root === 'string') {
+    if (root.trim() !== '') throw new XmlError('XML root holds text instead of elements');
+    return out; // <xml></xml>
+  }
   if (root === null || typeof root !== 'object') throw new XmlError('XML root is not an element');
   for (const [name, value] of Object.entries(root as Record<string, unknown>)) {
     if (name === '#text') {
       if (typeof value === 'string' && value.trim() === '') continue;
       throw new XmlError('XML root holds text outside its elements');
     }
-    if (FORBIDDEN_NAMES.has(name)) throw new XmlError(`XML element name '${name}' is refused`);
+    const original = name.startsWith('__') && FORBIDDEN_NAMES.has(name.slice(2)) ? name.slice(2) : name;
+    if (FORBIDDEN_NAMES.has(original)) throw new XmlError(`XML element name '${original}' is refused`);
     if (Array.isArray(value)) throw new XmlError(`XML element '${name}' appears more than once`);
     if (typeof value !== 'string') throw new XmlError(`XML element '${name}' is nested; WeChat messages are flat`);
     out[name] = value;
