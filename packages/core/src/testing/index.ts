@@ -1,0 +1,15 @@
+/**
+ * @module @wxpay-kit/core/testing
+ *
+ * Helpers for tests, ours and yours: signed pay notifications, encrypted refund notifications,
+ * signed API replies, and throwaway certificates for mutual TLS. Never use them in production code.
+ */
+export {
+  buildPayNotification,
+  buildRefundInfo,
+  buildRefundNotifyXml,
+  signNotifyXml,
+  signReplyXml,
+  type WireFields,
+} from './sign-fixtures.js';
+export { generateTestCertificates, type TestCertificateOptions, type TestCertificates } from './certificates.js';
