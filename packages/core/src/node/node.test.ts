@@ -82,7 +82,7 @@ describe('readRawBody', () => {
     const out = (await res.body.json()) as { name: string; message: string; reason: string };
     expect(out.name).toBe(SignatureError.name);
     expect(out.reason).toBe('unparsed-body');
-    expect(out.message).toMatch(/before the body parser/);
+    expect(out.message).toMatch(/mount wxpay-kit before the body parser/);
   });
 
   it('answers an empty body when the stream was consumed and nothing was left', async () => {

@@ -44,9 +44,8 @@ export function readRawBody(req: IncomingMessage, options: ReadRawBodyOptions): 
       return Promise.reject(
         new SignatureError(
           'unparsed-body',
-          'a body parser consumed this signed request before wxpay-kit could read its raw bytes; ' +
-            'mount the wxpay-kit middleware before the body parser (express.json(), express.text(), ' +
-            'koa-bodyparser, ...) or limit that parser to other paths',
+          'mount wxpay-kit before the body parser: a parser (express.json(), koa-bodyparser, ...) ' +
+            'consumed the raw bytes this signed request is verified on',
         ),
       );
     }

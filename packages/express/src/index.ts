@@ -1,0 +1,6 @@
+/**
+ * @module @wxpay-kit/express
+ *
+ * WeChat Pay for express 4 and 5: `app.use('/wxpay', wxpayExpress(options))`.
+ */
+export { wxpayExpress, type WxPayExpress, type WxPayExpressOptions } from './wxpay-express.js';

@@ -1,0 +1,68 @@
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { createWxPay, isWxPay, isWxPayKitError, type WxPay, type WxPayOptions } from '@wxpay-kit/core';
+import { handleNodeRequest, normalizePrefix, pathOf, respondToError, stripPrefix } from '@wxpay-kit/core/node';
+import type { WxPayResponse } from '@wxpay-kit/core';
+
+/** Options of {@link wxpayPlugin}: `WxPayOptions` for a new instance, or an existing `instance`. */
+export type WxPayFastifyOptions = (WxPayOptions & { readonly instance?: undefined } | { readonly instance: WxPay }) & {
+  /** Path the routes live under, e.g. `/wxpay`; default the root. */
+  readonly prefix?: string;
+};
+
+interface RoutesOptions {
+  readonly wxpay: WxPay;
+  readonly prefix: string;
+}
+
+/** The route path of a request inside the scope registered at `prefix`. */
+const pathIn = (request: FastifyRequest, prefix: string): string | undefined => stripPrefix(pathOf(request.url), prefix);
+
+function send(reply: FastifyReply, out: WxPayResponse): FastifyReply {
+  const body = typeof out.body === 'string' ? out.body : Buffer.from(out.body.buffer, out.body.byteOffset, out.body.byteLength);
+  return reply.code(out.status).headers(out.headers).send(body);
+}
+
+/** The encapsulated scope: our own body handling and one wildcard route, under the prefix. */
+const routes: FastifyPluginAsync<RoutesOptions> = async (scope, { wxpay, prefix }) => {
+  // Host parsers stay untouched outside this scope; here the stream is left for the core's reader,
+  // which enforces each route's limit and keeps the exact bytes signatures are checked on.
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+  scope.setErrorHandler((error, request, reply) => {
+    if (!isWxPayKitError(error)) throw error;
+    const path = pathIn(request, prefix);
+    return send(reply, respondToError(error, path === undefined ? undefined : wxpay.match(request.method, path)));
+  });
+  const serve = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const path = pathIn(request, prefix);
+    const route = path === undefined ? undefined : wxpay.match(request.method, path);
+    if (path === undefined || route === undefined) return reply.callNotFound() as unknown as FastifyReply;
+    return send(reply, await handleNodeRequest(wxpay, request.raw, { path, route, remoteAddress: request.ip }));
+  };
+  scope.all('/', serve);
+  scope.all('/*', serve);
+};
+
+async function plugin(fastify: FastifyInstance, options: WxPayFastifyOptions): Promise<void> {
+  const owned = !isWxPay(options.instance);
+  const wxpay = isWxPay(options.instance) ? options.instance : createWxPay(options as WxPayOptions);
+  const prefix = normalizePrefix(options.prefix);
+  fastify.decorate('wxpay', wxpay);
+  fastify.addHook('onListen', async function onListen() {
+    wxpay.warnIfUnprotected(this.server.address());
+  });
+  if (owned) fastify.addHook('onClose', () => wxpay.close());
+  await fastify.register(routes, { prefix, wxpay });
+}
+
+/**
+ * Fastify plugin serving wxpay-kit's routes and decorating `fastify.wxpay` (typed through
+ * declaration merging). Host content-type parsers are left alone; the routes get their own.
+ * An instance built from options is closed with the server; a passed `instance` is the caller's.
+ *
+ * @example
+ * await fastify.register(wxpayPlugin, { ...options, prefix: '/wxpay' });
+ * fastify.wxpay.on('paid', async (event) => markPaid(event.orderId, event.totalFee));
+ */
+export const wxpayPlugin = fp<WxPayFastifyOptions>(plugin, { name: '@wxpay-kit/fastify', fastify: '5.x' });

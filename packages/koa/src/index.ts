@@ -1,0 +1,6 @@
+/**
+ * @module @wxpay-kit/koa
+ *
+ * WeChat Pay for koa 2 and 3: `app.use(wxpayKoa(options, { prefix: '/wxpay' }))`.
+ */
+export { wxpayKoa, type WxPayKoa, type WxPayKoaOptions } from './wxpay-koa.js';

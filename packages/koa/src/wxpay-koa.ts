@@ -1,0 +1,49 @@
+import type { Middleware } from 'koa';
+import { createWxPay, isWxPay, type WxPay, type WxPayOptions } from '@wxpay-kit/core';
+import { attachEmitter, handleNodeRequest, normalizePrefix, stripPrefix, type WxPayEmitterFacade } from '@wxpay-kit/core/node';
+
+/** Options of the koa middleware itself. */
+export interface WxPayKoaOptions {
+  /** Path the routes live under, e.g. `/wxpay`; default the root (or wherever koa-mount put us). */
+  readonly prefix?: string;
+}
+
+/** A koa middleware that is also the instance's typed event emitter (`.on('paid', …)`, `.wxpay`). */
+export type WxPayKoa = Middleware & WxPayEmitterFacade;
+
+/** What koa-bodyparser and similar parsers leave on `ctx.request`. */
+interface ParsedRequest {
+  readonly rawBody?: unknown;
+  readonly body?: unknown;
+}
+
+/**
+ * Mounts wxpay-kit's routes in a koa app. Requests that are not ours go to `next()` with their
+ * stream untouched; ours are read raw (koa-bodyparser's `ctx.request.rawBody` is honoured when
+ * it ran first) and served by the core.
+ *
+ * @example
+ * const wxpay = wxpayKoa(options, { prefix: '/wxpay' });
+ * wxpay.on('paid', async (event) => markPaid(event.orderId, event.totalFee));
+ * app.use(wxpay);
+ */
+export function wxpayKoa(init: WxPayOptions | WxPay, options: WxPayKoaOptions = {}): WxPayKoa {
+  const wxpay = isWxPay(init) ? init : createWxPay(init);
+  const prefix = normalizePrefix(options.prefix);
+  const middleware: Middleware = async (ctx, next) => {
+    const path = stripPrefix(ctx.path, prefix);
+    const route = path === undefined ? undefined : wxpay.match(ctx.method, path);
+    if (path === undefined || route === undefined) return next();
+    const parsed = ctx.request as ParsedRequest;
+    const out = await handleNodeRequest(wxpay, ctx.req, {
+      path,
+      route,
+      parsedBody: parsed.rawBody ?? parsed.body,
+      remoteAddress: ctx.ip,
+    });
+    ctx.status = out.status;
+    ctx.set(out.headers);
+    ctx.body = Buffer.from(out.body);
+  };
+  return attachEmitter(middleware, wxpay);
+}

@@ -1,0 +1,1 @@
+export function defineEndToEndCases(_mount: unknown): void {}
