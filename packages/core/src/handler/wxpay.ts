@@ -1,5 +1,8 @@
+import type { WxPayClient } from '../client/types.js';
+import type { ResolvedConfig } from '../config/types.js';
 import type { WxPayEventMap, WxPayEventName } from '../events/event-map.js';
 import type { WxPayPlugin } from '../plugins/types.js';
+import type { ListenAddress } from './guard.js';
 import type { RouteInfo, WxPayRequest, WxPayResponse } from './types.js';
 
 /** Typed `on`/`once`/`off` over {@link WxPayEventMap}; listeners may be async. */
@@ -19,11 +22,24 @@ export interface WxPay extends WxPayEvents {
   /** Serves one request. Never rejects: every failure becomes a response. */
   handle(request: WxPayRequest): Promise<WxPayResponse>;
   /** Registers a plugin (its async setup finishes before `ready()` resolves). */
-  use(plugin: WxPayPlugin<never, never>): this;
-  /** Resolves when every plugin's setup finished. */
+  use(plugin: WxPayPlugin): this;
+  /** The WeChat Pay API client the routes call; use it directly for anything the routes lack. */
+  readonly client: WxPayClient;
+  /** The validated, frozen configuration. */
+  readonly config: ResolvedConfig;
+  /** Resolves when every plugin's setup finished; rejects with the first setup failure. */
   ready(): Promise<void>;
-  /** Runs plugins' teardown and closes the client's connection pools. */
+  /** Runs plugins' teardown (last registered first) and closes the client's connection pools. */
   close(): Promise<void>;
+  /**
+   * Logs a start-up warning when the internal routes (everything but the notify routes) have
+   * neither `bearerToken` nor `authorize` and the server listens beyond loopback. Adapters and the
+   * gateway call it with `server.address()` once listening. Returns whether it warned.
+   *
+   * @example
+   * server.listen(3000, () => wxpay.warnIfUnprotected(server.address()));
+   */
+  warnIfUnprotected(address: ListenAddress): boolean;
 }
 
 /** Brand that marks a value as a `WxPay` instance across ESM/CJS copies. */

@@ -1,3 +1,5 @@
+import type { WxPayClient } from '../client/types.js';
+import type { ResolvedConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
 import type { WxPayEventMap, WxPayEventName } from '../events/event-map.js';
 import type { WxPayRequest, WxPayResponse } from '../handler/types.js';
@@ -11,6 +13,8 @@ export interface RouteDefinition {
   readonly signed?: boolean;
   /** Internal routes are guarded by the bearer token and `authorize`; public ones are not. Default internal. */
   readonly public?: boolean;
+  /** Largest body accepted, in bytes. Default the instance's `bodyLimit`. */
+  readonly bodyLimit?: number;
   handle(request: WxPayRequest, params: Readonly<Record<string, string>>): Promise<WxPayResponse>;
 }
 
@@ -18,23 +22,33 @@ export interface RouteDefinition {
 export type EmitAndWait = <K extends WxPayEventName>(event: K, ...args: WxPayEventMap[K]) => Promise<void>;
 
 /** What a plugin's `setup` receives. */
-export interface PluginHost<TConfig = unknown, TClient = unknown> {
-  readonly config: TConfig;
-  readonly client: TClient;
+export interface PluginHost {
+  readonly config: ResolvedConfig;
+  readonly client: WxPayClient;
   /** Secrets are masked before anything reaches it. */
   readonly logger: Logger;
+  /** Registers a listener on the instance (typed, including events plugins declare). */
   on<K extends WxPayEventName>(event: K, listener: (...args: WxPayEventMap[K]) => void | Promise<void>): void;
+  /** Awaited dispatch, for events the plugin declares itself. */
   emit: EmitAndWait;
+  /** Adds a route that every adapter serves through `handle()`. Throws when it is already taken. */
   addRoute(route: RouteDefinition): void;
+  /** Registers a teardown; `close()` runs them in reverse order of registration. */
   onClose(teardown: () => void | Promise<void>): void;
 }
 
 /** A plugin: a name and a setup function. Build one with a factory, e.g. `forwarder(options)`. */
-export interface WxPayPlugin<TConfig = unknown, TClient = unknown> {
+export interface WxPayPlugin {
   /** Unique, package-style, e.g. `@wxpay-kit/forwarder`. Registering the same name twice throws. */
   readonly name: string;
-  setup(host: PluginHost<TConfig, TClient>): void | Promise<void>;
+  setup(host: PluginHost): void | Promise<void>;
 }
 
-/** Identity helper that keeps a plugin's literal types. */
-export const definePlugin = <P extends WxPayPlugin<never, never>>(plugin: P): P => plugin;
+/**
+ * Identity helper that keeps a plugin's literal types.
+ *
+ * @example
+ * export const audit = (options: AuditOptions) =>
+ *   definePlugin({ name: 'audit', setup(host) { host.on('paid', (e) => options.write(e)); } });
+ */
+export const definePlugin = <P extends WxPayPlugin>(plugin: P): P => plugin;

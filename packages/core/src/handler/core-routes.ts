@@ -1,0 +1,39 @@
+import type { CoreRoute } from './route-context.js';
+import { closeOrderRoute } from './routes/close-order.js';
+import { confirmRoute } from './routes/confirm.js';
+import { createPayRoute } from './routes/create-pay.js';
+import { createRefundRoute } from './routes/create-refund.js';
+import { notifyPayRoute } from './routes/notify-pay.js';
+import { notifyRefundRoute } from './routes/notify-refund.js';
+import { queryOrderRoute } from './routes/query-order.js';
+import { queryRefundRoute } from './routes/query-refund.js';
+
+/** @internal Every route of the core, in matching order. */
+export const CORE_ROUTE_TABLE: readonly CoreRoute[] = Object.freeze([
+  createPayRoute,
+  queryOrderRoute,
+  closeOrderRoute,
+  createRefundRoute,
+  queryRefundRoute,
+  confirmRoute,
+  notifyPayRoute,
+  notifyRefundRoute,
+]);
+
+/** One core route as hosts see it, e.g. to register exact routes instead of a wildcard. */
+export interface CoreRouteInfo {
+  readonly method: 'POST';
+  /** Relative to the mount point, with `:name` parameters. */
+  readonly path: string;
+  /** True for WeChat's notification routes: signed or encrypted XML, public (no bearer token). */
+  readonly signed: boolean;
+}
+
+/**
+ * The core's routes: `POST /create-pay/:type`, `/query-order`, `/close-order`, `/create-refund`,
+ * `/query-refund`, `/confirm` (internal, JSON) and `/notify-pay/:app`, `/notify-refund/:app`
+ * (WeChat's notifications, XML).
+ */
+export const CORE_ROUTES: readonly CoreRouteInfo[] = Object.freeze(
+  CORE_ROUTE_TABLE.map((r) => Object.freeze({ method: r.method, path: r.path, signed: r.kind === 'notify' })),
+);

@@ -1,0 +1,257 @@
+/**
+ * Builds a `WxPay` instance from a resolved configuration and a client: the route table, the
+ * guards, the emitter, the once-per-transaction store and the plugins. `createWxPay(options)`
+ * validates the options, builds the client and calls this.
+ */
+import type { WxPayClient } from '../client/types.js';
+import type { ResolvedConfig } from '../config/types.js';
+import {
+  InternalError,
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  ValidationError,
+  isWxPayKitError,
+  type WxPayKitError,
+} from '../errors.js';
+import { createEmitter } from '../events/emitter.js';
+import type { Logger } from '../logger.js';
+import type { PluginHost, RouteDefinition, WxPayPlugin } from '../plugins/types.js';
+import { createMemoryDedupStore } from '../stores/memory-dedup-store.js';
+import { CORE_ROUTE_TABLE } from './core-routes.js';
+import { assertAuthorized, assertJsonContentType, assertXmlContentType, isLoopbackAddress } from './guard.js';
+import { createOncePerKey } from './once-per-key.js';
+import { errorResponse, notifyFailure, statusFor } from './respond.js';
+import type { CoreRoute, HandlerContext } from './route-context.js';
+import { Router } from './router.js';
+import type { RouteInfo, WxPayRequest, WxPayResponse } from './types.js';
+import { WXPAY_BRAND, type WxPay } from './wxpay.js';
+
+type Entry =
+  | { readonly kind: 'core'; readonly route: CoreRoute }
+  | { readonly kind: 'plugin'; readonly route: RouteDefinition; readonly plugin: string };
+
+/** Options of {@link createHandler} beyond the configuration and the client. */
+export interface CreateHandlerOptions {
+  /** How long a notification holds its transaction while listeners run, in ms. Default 60,000. */
+  readonly leaseMs?: number;
+}
+
+function toKitError(error: unknown): WxPayKitError {
+  return isWxPayKitError(error) ? error : new InternalError('internal error', { cause: error });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads a JSON route's body: UTF-8, a JSON object. Anything else is a 400. */
+function parseJsonObject(rawBody: Uint8Array): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8.decode(rawBody));
+  } catch {
+    throw new ValidationError('the request body is not valid JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ValidationError('the request body must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+function pluginLogger(inner: Logger, plugin: string): Logger {
+  const wrap =
+    (level: keyof Logger) =>
+    (obj: object, msg?: string): void =>
+      inner[level]({ plugin, ...obj }, msg);
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
+}
+
+/**
+ * @internal The `WxPay` instance over an already resolved configuration and client. Hosts call
+ * `createWxPay(options)`; tests and the gateway use this to supply their own client.
+ */
+export function createHandler(config: ResolvedConfig, client: WxPayClient, options: CreateHandlerOptions = {}): WxPay {
+  const logger = config.logger;
+  const ownsStore = config.store === undefined;
+  const store = config.store ?? createMemoryDedupStore({ now: config.now });
+  const router = new Router<Entry>();
+  for (const route of CORE_ROUTE_TABLE) router.add({ method: route.method, path: route.path, value: { kind: 'core', route } });
+
+  const pluginNames = new Set<string>();
+  const setups: Promise<void>[] = [];
+  let pendingSetups = 0;
+  let setupFailure: unknown;
+  const teardowns: (() => void | Promise<void>)[] = [];
+  let closing: Promise<void> | undefined;
+
+  const routeInfo = (entry: Entry): RouteInfo =>
+    entry.kind === 'core'
+      ? { route: entry.route.path, signed: entry.route.kind === 'notify', bodyLimit: config.bodyLimit }
+      : { route: entry.route.path, signed: entry.route.signed === true, bodyLimit: entry.route.bodyLimit ?? config.bodyLimit };
+
+  function checkSize(request: WxPayRequest, limit: number): void {
+    if (request.rawBody.byteLength > limit) throw new PayloadTooLargeError(limit);
+  }
+
+  function logFailure(error: unknown, request: WxPayRequest, route: string): void {
+    const status = statusFor(error);
+    const fields = { route, method: request.method, status, code: isWxPayKitError(error) ? error.code : undefined, err: error };
+    if (status >= 500) logger.error(fields, 'request failed');
+    else logger.debug(fields, 'request refused');
+  }
+
+  async function serveCore(route: CoreRoute, params: Readonly<Record<string, string>>, request: WxPayRequest): Promise<WxPayResponse> {
+    if (route.kind === 'notify') {
+      try {
+        checkSize(request, config.bodyLimit);
+        assertXmlContentType(request);
+        return await route.handle(ctx, request, params);
+      } catch (cause) {
+        const error = toKitError(cause);
+        logFailure(error, request, route.path);
+        emitter.emitError({ error, route: route.path, app: params['app'] });
+        return notifyFailure(error);
+      }
+    }
+    try {
+      await assertAuthorized(request, config);
+      checkSize(request, config.bodyLimit);
+      assertJsonContentType(request);
+      return await route.handle(ctx, parseJsonObject(request.rawBody), params, request);
+    } catch (error) {
+      logFailure(error, request, route.path);
+      return errorResponse(error);
+    }
+  }
+
+  async function servePlugin(entry: Extract<Entry, { kind: 'plugin' }>, params: Readonly<Record<string, string>>, request: WxPayRequest): Promise<WxPayResponse> {
+    try {
+      if (entry.route.public !== true) await assertAuthorized(request, config);
+      checkSize(request, entry.route.bodyLimit ?? config.bodyLimit);
+      return await entry.route.handle(request, params);
+    } catch (error) {
+      logFailure(error, request, entry.route.path);
+      return errorResponse(error);
+    }
+  }
+
+  async function dispatch(request: WxPayRequest): Promise<WxPayResponse> {
+    if (pendingSetups > 0) await Promise.allSettled(setups);
+    if (setupFailure !== undefined) return errorResponse(toKitError(setupFailure));
+    const found = router.lookup(request.method, request.path);
+    if (found.kind === 'not-found') return errorResponse(new NotFoundError('@wxpay-kit/core: no such route'));
+    if (found.kind === 'method-not-allowed') {
+      return errorResponse(new MethodNotAllowedError(`@wxpay-kit/core: use ${found.allow.join(', ')}`), { allow: found.allow.join(', ') });
+    }
+    const entry = found.entry.value;
+    return entry.kind === 'core' ? serveCore(entry.route, found.params, request) : servePlugin(entry, found.params, request);
+  }
+
+  const wxpay: WxPay = {
+    match(method, path) {
+      const found = router.lookup(method, path);
+      return found.kind === 'found' ? routeInfo(found.entry.value) : undefined;
+    },
+    async handle(request) {
+      try {
+        return await dispatch(request);
+      } catch (error) {
+        logger.error({ err: error }, 'unexpected failure while handling a request');
+        return errorResponse(toKitError(error));
+      }
+    },
+    on(event, listener) {
+      emitter.on(event, listener);
+      return this;
+    },
+    once(event, listener) {
+      emitter.once(event, listener);
+      return this;
+    },
+    off(event, listener) {
+      emitter.off(event, listener);
+      return this;
+    },
+    use(plugin: WxPayPlugin) {
+      if (closing) throw new Error('@wxpay-kit/core: use() after close()');
+      if (plugin === null || typeof plugin !== 'object' || typeof plugin.name !== 'string' || typeof plugin.setup !== 'function') {
+        throw new TypeError('@wxpay-kit/core: a plugin is an object with a name and a setup function');
+      }
+      if (pluginNames.has(plugin.name)) {
+        throw new Error(`@wxpay-kit/core: a plugin named '${plugin.name}' is already registered`);
+      }
+      pluginNames.add(plugin.name);
+      const host: PluginHost = {
+        config,
+        client,
+        logger: pluginLogger(logger, plugin.name),
+        on: (event, listener) => emitter.on(event, listener),
+        emit: (event, ...args) => emitter.emitAndWait(event, ...args),
+        addRoute: (route) => {
+          router.add({ method: route.method, path: route.path, value: { kind: 'plugin', route, plugin: plugin.name } });
+        },
+        onClose: (teardown) => {
+          teardowns.push(teardown);
+        },
+      };
+      pendingSetups++;
+      const setup = (async () => plugin.setup(host))().then(
+        () => {
+          pendingSetups--;
+        },
+        (error: unknown) => {
+          pendingSetups--;
+          setupFailure ??= error;
+          logger.error({ plugin: plugin.name, err: error }, 'plugin setup failed');
+          throw error;
+        },
+      );
+      setup.catch(() => {}); // surfaced through ready() and handle()
+      setups.push(setup);
+      return this;
+    },
+    client,
+    config,
+    async ready() {
+      await Promise.all(setups);
+    },
+    close() {
+      closing ??= (async () => {
+        await Promise.allSettled(setups);
+        for (const teardown of teardowns.reverse()) {
+          try {
+            await teardown();
+          } catch (error) {
+            logger.error({ err: error }, 'a plugin teardown failed');
+          }
+        }
+        if (ownsStore) await store.close?.();
+        await client.close();
+      })();
+      return closing;
+    },
+    warnIfUnprotected(address) {
+      if (config.bearerToken !== undefined || config.authorize !== undefined) return false;
+      if (isLoopbackAddress(address)) return false;
+      const host = typeof address === 'string' ? address : address?.address;
+      logger.warn(
+        { address: host },
+        '@wxpay-kit/core: the internal routes (create-pay, query-order, close-order, create-refund, query-refund, confirm) ' +
+          'are reachable beyond loopback with neither a bearerToken nor an authorize hook; anyone who can reach ' +
+          'this server can create orders and refunds. Set bearerToken or authorize, or listen on 127.0.0.1.',
+      );
+      return true;
+    },
+  };
+  Object.defineProperty(wxpay, WXPAY_BRAND, { value: true });
+
+  const emitter = createEmitter({ logger, context: wxpay });
+  const ctx: HandlerContext = {
+    config,
+    client,
+    store,
+    emitter,
+    logger,
+    once: createOncePerKey({ store, logger, ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }) }),
+  };
+  return wxpay;
+}

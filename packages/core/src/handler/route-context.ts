@@ -1,0 +1,107 @@
+/**
+ * What core routes share: the instance's parts, the route shapes, and the helpers every JSON
+ * route uses to read its body and find the app and merchant it acts for.
+ */
+import type { z } from 'zod';
+import type { WxPayClient } from '../client/types.js';
+import type { ResolvedApp, ResolvedConfig, ResolvedMerchant } from '../config/types.js';
+import { StoreError, ValidationError, isWxPayKitError } from '../errors.js';
+import type { WxPayEmitter } from '../events/emitter.js';
+import type { Logger } from '../logger.js';
+import type { DedupStore } from '../stores/dedup-store.js';
+import type { OncePerKey } from './once-per-key.js';
+import type { WxPayRequest, WxPayResponse } from './types.js';
+
+/** The parts of one `WxPay` instance that routes use. */
+export interface HandlerContext {
+  readonly config: ResolvedConfig;
+  readonly client: WxPayClient;
+  readonly store: DedupStore;
+  readonly emitter: WxPayEmitter;
+  readonly logger: Logger;
+  /** Fires `paid` / `refunded` at most once per transaction or refund. */
+  readonly once: OncePerKey;
+}
+
+export type RouteParams = Readonly<Record<string, string>>;
+
+/** An internal JSON route: guarded, takes a JSON object, answers JSON. */
+export interface JsonRoute {
+  readonly kind: 'json';
+  readonly method: 'POST';
+  readonly path: string;
+  handle(ctx: HandlerContext, body: Record<string, unknown>, params: RouteParams, request: WxPayRequest): Promise<WxPayResponse>;
+}
+
+/**
+ * A WeChat notification route: public, takes the raw XML, answers WeChat's XML acknowledgement.
+ * A thrown error becomes a FAIL acknowledgement and an `error` event.
+ */
+export interface NotifyRoute {
+  readonly kind: 'notify';
+  readonly method: 'POST';
+  readonly path: string;
+  handle(ctx: HandlerContext, request: WxPayRequest, params: RouteParams): Promise<WxPayResponse>;
+}
+
+export type CoreRoute = JsonRoute | NotifyRoute;
+
+/** Validates a JSON body against `schema`; the first problem becomes a {@link ValidationError} naming the field. */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path.map(String).join('.') ?? '';
+  const message = issue?.message ?? 'invalid request';
+  throw new ValidationError(field ? `${field}: ${message}` : message, field ? { field } : undefined);
+}
+
+/** The app, its merchant and the app id a JSON request acts for. */
+export interface Target {
+  readonly app: ResolvedApp;
+  readonly merchant: ResolvedMerchant;
+  readonly appId: string;
+}
+
+/**
+ * Finds the app named by `payApp` and checks that `appId` is one of its app ids. Both failures
+ * are 400s naming the field; the message never lists the configured ids.
+ */
+export function resolveTarget(ctx: HandlerContext, payApp: string, appId: string): Target {
+  const app = ctx.config.app(payApp);
+  const merchant = app ? ctx.config.merchantOfApp(app.name) : undefined;
+  if (!app || !merchant) throw new ValidationError(`payApp: unknown app '${payApp}'`, { field: 'payApp' });
+  if (!app.appIds.includes(appId)) {
+    throw new ValidationError(`appId: '${appId}' is not an app id of app '${app.name}'`, { field: 'appId' });
+  }
+  return { app, merchant, appId };
+}
+
+/** `<base>/<app name>`: where WeChat sends this app's notifications. */
+export function notifyUrlFor(base: string, appName: string): string {
+  return `${base.replace(/\/+$/, '')}/${encodeURIComponent(appName)}`;
+}
+
+/** The key an order is recorded under: `<mchId>:<out_trade_no>`. */
+export function orderKey(mchId: string, outTradeNo: string): string {
+  return `${mchId}:${outTradeNo}`;
+}
+
+/** The key a payment fires once under: `<mchId>:<transaction_id>`. */
+export function paymentKey(mchId: string, transactionId: string): string {
+  return `${mchId}:${transactionId}`;
+}
+
+/** The key a refund outcome fires once under: `<mchId>:refund:<refund_id>`. */
+export function refundKey(mchId: string, wxRefundId: string): string {
+  return `${mchId}:refund:${wxRefundId}`;
+}
+
+/** Runs a store call; a failure that is not already a wxpay-kit error becomes a {@link StoreError}. */
+export async function storeCall<T>(action: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw isWxPayKitError(error) ? error : new StoreError(`the dedup store failed to ${action}`, { cause: error });
+  }
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { InternalError, isWxPayKitError } from '../../errors.js';
+import { paidFromQuery } from '../event-payloads.js';
+import { checkRecordedOrder, firePaid } from '../paid-flow.js';
+import { jsonResponse } from '../respond.js';
+import { parseBody, resolveTarget, type JsonRoute } from '../route-context.js';
+import { orderStateOf } from './query-order.js';
+import { targetFields, text } from './schemas.js';
+
+const body = z.object({ ...targetFields, orderId: text });
+
+/**
+ * `POST /confirm`: the front end calls it after the user paid. `{appId, payApp, orderId}` →
+ * queries WeChat; when the order is paid and `paid` has not fired for it yet, fires `paid` with
+ * `source: 'confirm'` through the same once-per-transaction path as the notification (so a
+ * notification racing it still gives one `paid`). Answers the order state in query-order's shape.
+ *
+ * When the recorded order disagrees with WeChat's answer, or a listener rejects, no `paid` counts
+ * as delivered: the failure goes to the `error` event and the caller gets the error (calling
+ * confirm again retries).
+ */
+export const confirmRoute: JsonRoute = {
+  kind: 'json',
+  method: 'POST',
+  path: '/confirm',
+  async handle(ctx, raw) {
+    const input = parseBody(body, raw);
+    const { app, merchant, appId } = resolveTarget(ctx, input.payApp, input.appId);
+    const result = await ctx.client.queryOrder({ merchant: merchant.name, appId, outTradeNo: input.orderId });
+    if (result.tradeState === 'SUCCESS' && result.transactionId) {
+      const transactionId = result.transactionId;
+      try {
+        await checkRecordedOrder(ctx, {
+          app: app.name,
+          mchId: merchant.mchId,
+          outTradeNo: result.outTradeNo,
+          totalFee: result.totalFee ?? 0,
+        });
+        await firePaid(ctx, merchant.mchId, transactionId, (redelivery) => paidFromQuery(result, app.name, redelivery));
+      } catch (cause) {
+        const error = isWxPayKitError(cause) ? cause : new InternalError('confirming the payment failed', { cause });
+        ctx.emitter.emitError({ error, route: confirmRoute.path, app: app.name });
+        throw error;
+      }
+    }
+    return jsonResponse(200, orderStateOf(result));
+  },
+};

@@ -1,0 +1,32 @@
+/** What the two notification routes share: the app in the URL and the envelope's identity check. */
+import type { ResolvedApp, ResolvedMerchant } from '../../config/types.js';
+import { AppMismatchError } from '../../errors.js';
+import type { XmlRecord } from '../../protocol/v2/xml.js';
+import type { HandlerContext, RouteParams } from '../route-context.js';
+
+/** The app named by `:app` in the notify URL and its merchant. */
+export function notifyTarget(ctx: HandlerContext, params: RouteParams): { app: ResolvedApp; merchant: ResolvedMerchant } {
+  const name = params['app'] ?? '';
+  const app = ctx.config.app(name);
+  const merchant = app ? ctx.config.merchantOfApp(app.name) : undefined;
+  if (!app || !merchant) throw new AppMismatchError(`no app named '${name}' is configured for this notify URL`);
+  return { app, merchant };
+}
+
+/**
+ * `appid` (or, in service-provider mode, `sub_appid`) must be one of the app's app ids and
+ * `mch_id` its merchant's; `sub_mch_id` must match when the merchant acts for a sub-merchant.
+ */
+export function assertBelongsToApp(record: Readonly<XmlRecord>, app: ResolvedApp, merchant: ResolvedMerchant): void {
+  const appId = record['appid'];
+  const subAppId = record['sub_appid'];
+  const appIdOk =
+    (appId !== undefined && app.appIds.includes(appId)) || (subAppId !== undefined && app.appIds.includes(subAppId));
+  if (!appIdOk) throw new AppMismatchError(`the notification's appid is not an app id of app '${app.name}'`);
+  if (record['mch_id'] !== merchant.mchId) {
+    throw new AppMismatchError(`the notification's mch_id is not the merchant of app '${app.name}'`);
+  }
+  if (merchant.subMchId !== undefined && record['sub_mch_id'] !== merchant.subMchId) {
+    throw new AppMismatchError(`the notification's sub_mch_id is not the sub-merchant of app '${app.name}'`);
+  }
+}
