@@ -56,7 +56,11 @@ export interface LeaseOptions {
   readonly limit: number;
   /** Epoch ms: records due at or before it are handed out. */
   readonly now: number;
-  /** The lease: if neither `ack`, `retry` nor `dead` follows within it, the record is handed out again. */
+  /**
+   * The lease: if neither `ack`, `retry` nor `dead` follows within it, the record is handed out
+   * again. Use the same length on every call: the Redis store measures a record's idle time
+   * against the length given by the call that finds it.
+   */
   readonly leaseMs: number;
 }
 

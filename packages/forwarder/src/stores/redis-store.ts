@@ -37,12 +37,13 @@ const DAY = 86_400_000;
 
 const APPEND = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'id', ARGV[1], 'app', ARGV[2], 'event', ARGV[3], 'body', ARGV[4],
+local seq = redis.call('INCR', KEYS[6])
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'app', ARGV[2], 'event', ARGV[3], 'body', ARGV[4], 'seq', seq,
   'createdAt', ARGV[5], 'state', 'pending', 'attempts', 0, 'since', ARGV[5], 'nextAttemptAt', ARGV[5])
 redis.call('XADD', KEYS[2], '*', 'id', ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[2])
-redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
-redis.call('ZADD', KEYS[5], ARGV[5], ARGV[1])
+redis.call('ZADD', KEYS[4], seq, ARGV[1])
+redis.call('ZADD', KEYS[5], seq, ARGV[1])
 return 1`;
 
 // Moves retries that are due back onto their app's stream; atomic, so one instance moves each.
@@ -92,7 +93,7 @@ local id = redis.call('HGET', KEYS[1], 'id')
 local app = redis.call('HGET', KEYS[1], 'app')
 redis.call('ZREM', KEYS[3], id)
 redis.call('ZREM', KEYS[4], id)
-redis.call('ZADD', KEYS[2], redis.call('HGET', KEYS[1], 'createdAt'), id)
+redis.call('ZADD', KEYS[2], redis.call('HGET', KEYS[1], 'seq'), id)
 redis.call('XADD', ARGV[2] .. 'stream:' .. app, '*', 'id', id)
 return 1`;
 
@@ -173,6 +174,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     apps: `${p}apps`,
     pending: `${p}pending`,
     all: `${p}all`,
+    seq: `${p}seq`,
     retry: `${p}retry`,
     delivered: `${p}delivered`,
     dead: `${p}dead`,
@@ -299,7 +301,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       run('append', async () => {
         const added = await script(
           APPEND,
-          [k.rec(r.id), k.stream(r.app), k.apps, k.pending, k.all],
+          [k.rec(r.id), k.stream(r.app), k.apps, k.pending, k.all, k.seq],
           [r.id, r.app, r.event, r.body, r.createdAt],
         );
         return added === 1;
@@ -331,10 +333,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         const out: OutboxRecord[] = [];
         for (const g of got) {
           const r = byId.get(g.id);
-          if (r && r.state === 'pending' && !entries.has(g.id)) {
+          if (r && r.state === 'pending') {
             entries.set(g.id, g.entry);
             out.push(r);
-          } else if (!r || r.state !== 'pending') {
+          } else {
             // A stale entry (its record finished or expired): drop it.
             await redis.multi().xack(k.stream(o.app), group, g.entry).xdel(k.stream(o.app), g.entry).exec();
           }
@@ -388,9 +390,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
           redis.zcard(k.pending),
           redis.zcard(k.delivered),
           redis.zcard(k.dead),
-          redis.zrange(k.pending, 0, 0, 'WITHSCORES'),
+          redis.zrange(k.pending, 0, 0),
         ]);
-        const first = num(oldest[1]);
+        const first = oldest[0] === undefined ? undefined : num((await redis.hget(k.rec(oldest[0]), 'createdAt')) ?? undefined);
         return {
           pending: Math.max(0, open - inFlight),
           inFlight,
