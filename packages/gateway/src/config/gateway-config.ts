@@ -42,7 +42,7 @@ export interface GatewayApp {
   readonly payCallback: string | undefined;
   /** Where refund results are POSTed (`notify-refund-callback`). */
   readonly refundCallback: string | undefined;
-  /** The appIds this app may use; empty means any (the seed has no such list). */
+  /** The appIds this app may use (`app-ids`; required, the seed had no such list). */
   readonly appIds: readonly string[];
   /** Secret signing forwarded callbacks (Standard Webhooks); undefined lets the forwarder decide. */
   readonly callbackSecret: string | undefined;

@@ -29,8 +29,8 @@ function seedConfig(): Record<string, unknown> {
       { name: 'mch-sandbox', 'mch-id': '1530730681', 'mch-app-key': KEY },
     ],
     apps: [
-      { name: 'shop', merchant: 'mch', 'notify-pay-callback': 'http://127.0.0.1:9000/pay', 'notify-refund-callback': 'http://127.0.0.1:9000/refund' },
-      { name: 'shop-dev', merchant: 'mch-sandbox', 'notify-pay-callback': 'http://127.0.0.1:9000/pay', 'notify-refund-callback': 'http://127.0.0.1:9000/refund' },
+      { name: 'shop', merchant: 'mch', 'app-ids': ['wxc914c55fba939e3c'], 'notify-pay-callback': 'http://127.0.0.1:9000/pay', 'notify-refund-callback': 'http://127.0.0.1:9000/refund' },
+      { name: 'shop-dev', merchant: 'mch-sandbox', 'app-ids': ['wxc914c55fba939e3c'], 'notify-pay-callback': 'http://127.0.0.1:9000/pay', 'notify-refund-callback': 'http://127.0.0.1:9000/refund' },
     ],
   };
 }
@@ -63,8 +63,8 @@ describe('parseGatewayConfig', () => {
     expect(config.endpoints).toEqual({ ...DEFAULT_ENDPOINTS, queryOrder: '/wxpay/queryorder' });
     expect(config.merchants[0]).toMatchObject({ name: 'mch', mchId: '1530730681', signType: 'MD5', baseUrl: undefined, cert: undefined });
     expect(config.apps.map((a) => [a.name, a.sandbox, a.appIds])).toEqual([
-      ['shop', false, []],
-      ['shop-dev', true, []],
+      ['shop', false, ['wxc914c55fba939e3c']],
+      ['shop-dev', true, ['wxc914c55fba939e3c']],
     ]);
     expect(config.apps[0]?.payCallback).toBe('http://127.0.0.1:9000/pay');
     // notify-file names the embedded outbox when `store` is absent.
@@ -183,6 +183,15 @@ describe('parseGatewayConfig', () => {
       { path: 'merchants[1].name', message: 'duplicate merchant name "mch"' },
       { path: 'apps[1].merchant', message: 'unknown merchant "mch-sandbox" (merchants: mch)' },
     ]);
+  });
+
+  it('requires app-ids: the core accepts only the appIds an app lists', () => {
+    const raw = seedConfig();
+    delete (raw.apps as Record<string, unknown>[])[0]!['app-ids'];
+    (raw.apps as Record<string, unknown>[])[1]!['app-ids'] = [];
+    const error = errorOf(() => parseGatewayConfig(raw));
+    expect(error.issues.map((i) => i.path)).toEqual(['apps[0].app-ids', 'apps[1].app-ids']);
+    expect(error.issues[0]?.message).toMatch(/^is required: list the appIds/);
   });
 
   it('refuses a non-object and empty lists', () => {

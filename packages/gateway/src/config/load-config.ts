@@ -126,6 +126,10 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
         message: `unknown merchant "${a.merchant}" (merchants: ${[...merchantNames].join(', ')})`,
       });
     }
+    if (!a['app-ids'] || a['app-ids'].length === 0) {
+      // go-wxpay-gateway accepted any appId; the core only accepts the ones an app lists.
+      issues.push({ path: `apps[${i}].app-ids`, message: 'is required: list the appIds (official account, mini-program, mobile app) this app pays with' });
+    }
     const sandbox = isSandboxApp(a.name);
     return {
       name: a.name,

@@ -58,7 +58,7 @@ function shapes() {
     merchant: nonEmpty('string'),
     'notify-pay-callback': z.union([httpUrl, z.literal('')]).optional(),
     'notify-refund-callback': z.union([httpUrl, z.literal('')]).optional(),
-    'app-ids': z.array(nonEmpty('string')).optional(),
+    'app-ids': z.array(nonEmpty('string')).optional(), // required, checked with a clearer message
     'callback-secret': z.string().optional(),
   };
   const root = {

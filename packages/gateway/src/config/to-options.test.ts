@@ -13,7 +13,7 @@ function config(extra: { merchants?: unknown[]; apps?: unknown[]; top?: Record<s
     ],
     apps: extra.apps ?? [
       { name: 'shop', merchant: 'mch', 'app-ids': ['wx1'] },
-      { name: 'shop-dev', merchant: 'mch-sandbox' },
+      { name: 'shop-dev', merchant: 'mch-sandbox', 'app-ids': ['wx2'] },
     ],
     ...extra.top,
   }).config;
@@ -30,7 +30,7 @@ describe('toWxPayOptions', () => {
     ]);
     expect(options.apps).toEqual([
       { name: 'shop', merchant: 'mch', appIds: ['wx1'] },
-      { name: 'shop-dev', merchant: 'mch-sandbox', appIds: [] },
+      { name: 'shop-dev', merchant: 'mch-sandbox', appIds: ['wx2'] },
     ]);
   });
 
@@ -50,9 +50,9 @@ describe('toWxPayOptions', () => {
     const c = config({
       merchants: [{ name: 'mch', 'mch-id': '1', 'mch-app-key': KEY, 'api-base-url': 'http://127.0.0.1:2' }],
       apps: [
-        { name: 'shop', merchant: 'mch' },
-        { name: 'shop-dev', merchant: 'mch' },
-        { name: 'club-dev', merchant: 'mch' },
+        { name: 'shop', merchant: 'mch', 'app-ids': ['wx1'] },
+        { name: 'shop-dev', merchant: 'mch', 'app-ids': ['wx1'] },
+        { name: 'club-dev', merchant: 'mch', 'app-ids': ['wx3'] },
       ],
     });
     expect(needsEmbeddedSimulator(c)).toBe(false);
@@ -69,7 +69,7 @@ describe('toWxPayOptions', () => {
   });
 
   it('leaves a live merchant without api-base-url on the production host', () => {
-    const c = config({ apps: [{ name: 'shop', merchant: 'mch-sandbox' }] });
+    const c = config({ apps: [{ name: 'shop', merchant: 'mch-sandbox', 'app-ids': ['wx1'] }] });
     expect(needsEmbeddedSimulator(c)).toBe(false);
     expect(toWxPayOptions(c, { localBaseUrl: 'http://x' }).merchants[0]?.baseUrl).toBeUndefined();
   });

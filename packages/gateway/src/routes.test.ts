@@ -1,0 +1,54 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_ENDPOINTS } from './config/gateway-config.js';
+import { createGatewayLogger } from './logger.js';
+import { createPathMapper } from './routes.js';
+
+describe('createPathMapper', () => {
+  const map = createPathMapper({ ...DEFAULT_ENDPOINTS, queryOrder: '/wxpay/queryorder', closeOrder: '' });
+
+  it('maps the seed endpoints onto the core routes', () => {
+    expect(map('/wxpay/create-pay/NATIVE')).toEqual({ kind: 'core', path: '/create-pay/NATIVE' });
+    expect(map('/wxpay/queryorder')).toEqual({ kind: 'core', path: '/query-order' });
+    expect(map('/wxpay/create-refund')).toEqual({ kind: 'core', path: '/create-refund' });
+    expect(map('/wxpay/query-refund')).toEqual({ kind: 'core', path: '/query-refund' });
+    expect(map('/wxpay/confirm')).toEqual({ kind: 'core', path: '/confirm' });
+    expect(map('/wxpay/notify-pay/shop-dev')).toEqual({ kind: 'core', path: '/notify-pay/shop-dev' });
+    expect(map('/wxpay/notify-refund/shop')).toEqual({ kind: 'core', path: '/notify-refund/shop' });
+    expect(map('/health')).toEqual({ kind: 'health' });
+    expect(map('/ready')).toEqual({ kind: 'ready' });
+  });
+
+  it('matches nothing else: disabled endpoints, missing or extra segments, other prefixes', () => {
+    expect(map('/wxpay/close-order')).toBeUndefined();
+    expect(map('/wxpay/query-order')).toBeUndefined();
+    expect(map('/wxpay/create-pay')).toBeUndefined();
+    expect(map('/wxpay/create-pay/')).toBeUndefined();
+    expect(map('/wxpay/create-pay/NATIVE/x')).toBeUndefined();
+    expect(map('/create-pay/NATIVE')).toBeUndefined();
+    expect(map('/wxpay/notify-payx/shop')).toBeUndefined();
+    expect(map('/')).toBeUndefined();
+  });
+});
+
+describe('createGatewayLogger', () => {
+  it('writes one JSON line per call and censors secrets', () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const log = createGatewayLogger({ level: 'info', destination });
+    log.info({ merchant: { apiKey: '192006250b4c09247ec02edce69f6a2d', mchId: '1900000109' }, headers: { authorization: 'Bearer abc' } }, 'api call');
+    log.debug({}, 'hidden');
+    expect(lines).toHaveLength(1);
+    const entry = JSON.parse(lines[0]!) as Record<string, any>;
+    expect(entry['msg']).toBe('api call');
+    expect(entry['service']).toBe('wxpay-gateway');
+    expect(entry['merchant']).toEqual({ apiKey: '[redacted]', mchId: '1900000109' });
+    expect(entry['headers']).toEqual({ authorization: '[redacted]' });
+    expect(lines[0]).not.toContain('192006250b4c');
+  });
+});
