@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Logger } from '@wxpay-kit/core';
+import { startSimulator } from './server.js';
+import type { RefundMode, SimulatorMerchantOptions } from './types.js';
+
+const USAGE = `Usage: wxpay-simulator [options]
+
+A local WeChat Pay v2 server (XML APIs + JSON control API under /_sim/).
+
+Options:
+  --port <n>            port to listen on (default 4010; 0 picks a free one)
+  --host <addr>         address to bind (default 127.0.0.1)
+  --mch-id <id>         merchant id (with --api-key and --app-id; default: a built-in merchant)
+  --api-key <key>       the merchant's API v2 key
+  --app-id <id>         an app id bound to the merchant (repeatable)
+  --time-factor <f>     scale of the notification retry schedule (default 1; 0.001 = ms)
+  --refunds <mode>      auto (default): refunds succeed at once; manual: via /_sim/refunds/:no/complete
+  --tls-ca <file>       CA of merchant client certificates (with --tls-cert, --tls-key: serve HTTPS + mTLS)
+  --tls-cert <file>     server certificate (PEM)
+  --tls-key <file>      server private key (PEM)
+  --base-path <path>    serve under a path prefix
+  --quiet               log nothing
+  -h, --help            show this help
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`wxpay-simulator: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+/** JSON lines on stderr. */
+function lineLogger(): Logger {
+  const write = (level: string) => (obj: object, msg?: string) => {
+    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...obj })}\n`);
+  };
+  return { debug: () => {}, info: write('info'), warn: write('warn'), error: write('error') };
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        port: { type: 'string', default: '4010' },
+        host: { type: 'string', default: '127.0.0.1' },
+        'mch-id': { type: 'string' },
+        'api-key': { type: 'string' },
+        'app-id': { type: 'string', multiple: true },
+        'time-factor': { type: 'string' },
+        refunds: { type: 'string' },
+        'tls-ca': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'base-path': { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (cause) {
+    fail(cause instanceof Error ? cause.message : String(cause));
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail('--port must be an integer between 0 and 65535');
+  const timeFactor = values['time-factor'] === undefined ? undefined : Number(values['time-factor']);
+  if (timeFactor !== undefined && !(timeFactor >= 0)) fail('--time-factor must be a number >= 0');
+  const refunds = values.refunds as RefundMode | undefined;
+  if (refunds !== undefined && refunds !== 'auto' && refunds !== 'manual') fail('--refunds must be auto or manual');
+
+  let merchants: SimulatorMerchantOptions[] | undefined;
+  if (values['mch-id'] !== undefined || values['api-key'] !== undefined || values['app-id'] !== undefined) {
+    if (!values['mch-id'] || !values['api-key'] || !values['app-id']?.length) fail('--mch-id, --api-key and --app-id go together');
+    merchants = [{ mchId: values['mch-id'], apiKey: values['api-key'], appIds: values['app-id'] }];
+  }
+  const tlsFiles = [values['tls-ca'], values['tls-cert'], values['tls-key']];
+  if (tlsFiles.some((f) => f !== undefined) && tlsFiles.some((f) => f === undefined)) {
+    fail('--tls-ca, --tls-cert and --tls-key go together');
+  }
+  const tls =
+    values['tls-ca'] && values['tls-cert'] && values['tls-key']
+      ? { ca: readFileSync(values['tls-ca']), cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key']) }
+      : undefined;
+
+  const sim = await startSimulator({
+    port,
+    host: values.host,
+    ...(merchants && { merchants }),
+    ...(timeFactor !== undefined && { timeFactor }),
+    ...(refunds && { refunds }),
+    ...(tls && { tls }),
+    ...(values['base-path'] && { basePath: values['base-path'] }),
+    ...(!values.quiet && { logger: lineLogger() }),
+  });
+  process.stdout.write(`WeChat Pay simulator listening on ${sim.url}\n`);
+  for (const m of sim.merchants) {
+    process.stdout.write(`  merchant ${m.mchId}  appIds ${m.appIds.join(',')}  (keys: GET ${sim.url}/_sim/merchants)\n`);
+  }
+  const stop = (): void => {
+    void sim.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((cause: unknown) => {
+  process.stderr.write(`wxpay-simulator: ${cause instanceof Error ? cause.message : String(cause)}\n`);
+  process.exit(1);
+});

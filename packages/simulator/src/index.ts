@@ -1,0 +1,18 @@
+/**
+ * @wxpay-kit/simulator: a faithful local WeChat Pay v2 server for development and tests. It
+ * speaks WeChat's XML wire format on the real API paths (and their `/sandboxnew` variants),
+ * keeps order and refund state, sends signed pay notifications and encrypted refund
+ * notifications on WeChat's retry schedule, and offers a JSON control API under `/_sim/`.
+ *
+ * @module
+ */
+export { startSimulator, type StartSimulatorOptions, type RunningSimulator } from './server.js';
+export { createSimulator, type Simulator, type SimulatorRequest, type SimulatorResponse, type SimulatorEvents } from './simulator.js';
+export { createSimulatorClient, type SimulatorClientOptions } from './control-client.js';
+export { SimulatorError, type SimulatorErrorCode } from './errors.js';
+export { createManualClock, systemClock, type ManualClock, type SimulatorClock, type TimerHandle } from './clock.js';
+export { DEFAULT_MERCHANT, sandboxKeyFor } from './merchants.js';
+export { NOTIFY_RETRY_INTERVALS_S, NOTIFY_SCHEDULE_S } from './notifier.js';
+export { ERROR_HEADER, type ClientCert, type Endpoint, type WireReply } from './wire.js';
+export { BILL_HEADERS, BILL_SUMMARY_HEADERS } from './bill.js';
+export type * from './types.js';

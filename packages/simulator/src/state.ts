@@ -1,0 +1,144 @@
+import { SimulatorError } from './errors.js';
+import type { SimCoupon, SimEnvironment, SimOrder, SimRefund, SimTarget } from './types.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The simulator's own, mutable copy of an order. */
+export interface OrderRecord extends Mutable<Omit<SimOrder, 'coupons' | 'refunds'>> {
+  coupons: SimCoupon[];
+  refunds: string[];
+  /** The request parameters that identify a re-submission as "the same order" (spec §5.1). */
+  fingerprint: string;
+}
+
+/** The simulator's own, mutable copy of a refund. */
+export interface RefundRecord extends Mutable<SimRefund> {
+  fingerprint: string;
+}
+
+const key = (env: SimEnvironment, mchId: string, no: string): string => `${env}\u0000${mchId}\u0000${no}`;
+
+/** Orders and refunds in memory, indexed the ways WeChat looks them up. */
+export class SimState {
+  private readonly orders = new Map<string, OrderRecord>();
+  private readonly ordersByTransaction = new Map<string, OrderRecord>();
+  private readonly refunds = new Map<string, RefundRecord>();
+  private readonly refundsById = new Map<string, RefundRecord>();
+
+  clear(): void {
+    this.orders.clear();
+    this.ordersByTransaction.clear();
+    this.refunds.clear();
+    this.refundsById.clear();
+  }
+
+  addOrder(order: OrderRecord): void {
+    this.orders.set(key(order.environment, order.mchId, order.outTradeNo), order);
+  }
+
+  /** Records the transaction id given at payment. */
+  indexTransaction(order: OrderRecord): void {
+    if (order.transactionId) this.ordersByTransaction.set(order.transactionId, order);
+  }
+
+  order(env: SimEnvironment, mchId: string, outTradeNo: string): OrderRecord | undefined {
+    return this.orders.get(key(env, mchId, outTradeNo));
+  }
+
+  /** Finds an order the WeChat way: `transaction_id` wins over `out_trade_no`. */
+  findOrder(env: SimEnvironment, mchId: string, ids: { transactionId?: string | undefined; outTradeNo?: string | undefined }): OrderRecord | undefined {
+    if (ids.transactionId) {
+      const order = this.ordersByTransaction.get(ids.transactionId);
+      return order && order.environment === env && order.mchId === mchId ? order : undefined;
+    }
+    return ids.outTradeNo ? this.order(env, mchId, ids.outTradeNo) : undefined;
+  }
+
+  addRefund(refund: RefundRecord): void {
+    this.refunds.set(key(refund.environment, refund.mchId, refund.outRefundNo), refund);
+    this.refundsById.set(refund.refundId, refund);
+  }
+
+  refund(env: SimEnvironment, mchId: string, outRefundNo: string): RefundRecord | undefined {
+    return this.refunds.get(key(env, mchId, outRefundNo));
+  }
+
+  refundById(env: SimEnvironment, mchId: string, refundId: string): RefundRecord | undefined {
+    const refund = this.refundsById.get(refundId);
+    return refund && refund.environment === env && refund.mchId === mchId ? refund : undefined;
+  }
+
+  refundsOf(order: OrderRecord): RefundRecord[] {
+    return order.refunds.map((no) => this.refund(order.environment, order.mchId, no)).filter((r): r is RefundRecord => r !== undefined);
+  }
+
+  allOrders(filter: SimTarget = {}): OrderRecord[] {
+    return [...this.orders.values()].filter((o) => matches(o, filter));
+  }
+
+  allRefunds(filter: SimTarget & { outTradeNo?: string | undefined } = {}): RefundRecord[] {
+    return [...this.refunds.values()].filter(
+      (r) => matches(r, filter) && (filter.outTradeNo === undefined || r.outTradeNo === filter.outTradeNo),
+    );
+  }
+
+  /** The one order with this number, for control calls; throws when none or several match. */
+  pickOrder(outTradeNo: string, target: SimTarget = {}): OrderRecord {
+    return pickOne(
+      this.allOrders(target).filter((o) => o.outTradeNo === outTradeNo),
+      `order ${outTradeNo}`,
+    );
+  }
+
+  /** The one refund with this number, for control calls; throws when none or several match. */
+  pickRefund(outRefundNo: string, target: SimTarget = {}): RefundRecord {
+    return pickOne(
+      this.allRefunds(target).filter((r) => r.outRefundNo === outRefundNo),
+      `refund ${outRefundNo}`,
+    );
+  }
+}
+
+function matches(record: { environment: SimEnvironment; mchId: string }, filter: SimTarget): boolean {
+  return (
+    (filter.mchId === undefined || record.mchId === filter.mchId) &&
+    (filter.environment === undefined || record.environment === filter.environment)
+  );
+}
+
+function pickOne<T>(found: T[], what: string): T {
+  if (found.length === 0) throw new SimulatorError('NOT_FOUND', `${what} does not exist`);
+  if (found.length > 1) {
+    throw new SimulatorError('AMBIGUOUS', `${what} exists for several merchants or systems; pass mchId and environment`);
+  }
+  return found[0]!;
+}
+
+/** A frozen public copy of an order. */
+export function orderView(order: OrderRecord): SimOrder {
+  const { fingerprint: _fingerprint, ...rest } = order;
+  return Object.freeze({ ...rest, coupons: Object.freeze(order.coupons.map((c) => ({ ...c }))), refunds: Object.freeze([...order.refunds]) });
+}
+
+/** A frozen public copy of a refund. */
+export function refundView(refund: RefundRecord): SimRefund {
+  const { fingerprint: _fingerprint, ...rest } = refund;
+  return Object.freeze(rest);
+}
+
+/** An unpaid order past its `time_expire` is closed the moment anyone looks at it. */
+export function refreshExpiry(order: OrderRecord, now: number): void {
+  if ((order.tradeState === 'NOTPAY' || order.tradeState === 'PAYERROR') && order.expiresAt !== undefined && now >= order.expiresAt) {
+    order.tradeState = 'CLOSED';
+    order.tradeStateDesc = TRADE_STATE_DESC.CLOSED;
+  }
+}
+
+/** `trade_state_desc` texts. */
+export const TRADE_STATE_DESC = {
+  NOTPAY: '订单未支付',
+  SUCCESS: '支付成功',
+  REFUND: '订单发生过退款，退款详情请查询退款单',
+  CLOSED: '订单已关闭',
+  PAYERROR: '支付失败，请重新下单支付',
+} as const;

@@ -1,0 +1,282 @@
+import type { Logger, SignType } from '@wxpay-kit/core';
+import type { SimulatorClock } from './clock.js';
+
+/** A merchant the simulator knows, as given to {@link SimulatorOptions.merchants}. */
+export interface SimulatorMerchantOptions {
+  /** Merchant id (`mch_id`). */
+  readonly mchId: string;
+  /** The API v2 key requests are signed with. */
+  readonly apiKey: string;
+  /** App ids bound to this merchant; any other `appid` gets `APPID_MCHID_NOT_MATCH`. */
+  readonly appIds: readonly string[];
+  /**
+   * The algorithm this merchant's clients are expected to use. Informational (listed under
+   * `/_sim/merchants`): requests are accepted in either algorithm, as WeChat does. Default `MD5`.
+   */
+  readonly signType?: SignType;
+  /** Refund notification URL used when a refund request carries no `notify_url` (WeChat's platform setting). */
+  readonly refundNotifyUrl?: string;
+}
+
+/** A merchant after defaults, with its sandbox key (the key `/sandboxnew/pay/getsignkey` returns). */
+export interface SimulatorMerchant {
+  readonly mchId: string;
+  readonly apiKey: string;
+  readonly appIds: readonly string[];
+  readonly signType: SignType;
+  readonly refundNotifyUrl: string | undefined;
+  /** Signs every `/sandboxnew/...` call (MD5 only). Deterministic per merchant id and key. */
+  readonly sandboxKey: string;
+}
+
+/** When a refund leaves `PROCESSING`: at once, or only on a control call (`completeRefund` & co). */
+export type RefundMode = 'auto' | 'manual';
+
+/** Certificates for the HTTPS listener with mutual TLS on `/secapi/` paths. PEM text or bytes. */
+export interface SimulatorTlsOptions {
+  /** The CA that signed the merchants' client certificates. */
+  readonly ca: string | Uint8Array;
+  /** The server's certificate chain. */
+  readonly cert: string | Uint8Array;
+  /** The server's private key. */
+  readonly key: string | Uint8Array;
+  /** Also require the client certificate's common name to equal the request's `mch_id`, as on WeChat's real certificates. Default false. */
+  readonly requireMchIdCommonName?: boolean;
+}
+
+/** Options of {@link createSimulator} and {@link startSimulator}. */
+export interface SimulatorOptions {
+  /** Merchants to serve. Default: one merchant, see {@link DEFAULT_MERCHANT}. */
+  readonly merchants?: readonly SimulatorMerchantOptions[];
+  /**
+   * Multiplies every notification retry interval (WeChat's 15 s … 6 h schedule). `0.001` turns
+   * seconds into milliseconds. Default 1.
+   */
+  readonly timeFactor?: number;
+  /** Default `auto`: a refund succeeds as soon as it is accepted. */
+  readonly refunds?: RefundMode;
+  /** Serve HTTPS and require a verified client certificate on `/secapi/` paths. */
+  readonly tls?: SimulatorTlsOptions;
+  /** Where the simulator's paths start when embedded under a prefix, e.g. `/wechat`. Default ''. */
+  readonly basePath?: string;
+  /** Largest accepted request body in bytes. Default 65,536. */
+  readonly bodyLimit?: number;
+  /** Per-attempt timeout of a notification delivery, in ms (not scaled by `timeFactor`). Default 5,000. */
+  readonly notifyTimeoutMs?: number;
+  /** Logger; default silent. */
+  readonly logger?: Logger;
+  /** Clock; default the system clock. */
+  readonly clock?: SimulatorClock;
+}
+
+/** `trade_state` values the simulator produces. */
+export type SimTradeState = 'NOTPAY' | 'SUCCESS' | 'REFUND' | 'CLOSED' | 'PAYERROR';
+
+/** `refund_status` values the simulator produces. */
+export type SimRefundStatus = 'PROCESSING' | 'SUCCESS' | 'REFUNDCLOSE' | 'CHANGE';
+
+/** Which WeChat system an order lives in: production paths or `/sandboxnew/...`. */
+export type SimEnvironment = 'production' | 'sandbox';
+
+/** A coupon applied when paying an order. Amounts in fen. */
+export interface SimCoupon {
+  readonly id: string;
+  readonly type: 'CASH' | 'NO_CASH';
+  readonly fee: number;
+}
+
+/** An order as the simulator holds it. Amounts in fen; times in epoch ms unless named otherwise. */
+export interface SimOrder {
+  readonly environment: SimEnvironment;
+  readonly mchId: string;
+  readonly appId: string;
+  readonly subMchId: string | undefined;
+  readonly subAppId: string | undefined;
+  readonly outTradeNo: string;
+  readonly tradeType: string;
+  readonly tradeState: SimTradeState;
+  readonly tradeStateDesc: string;
+  readonly body: string;
+  readonly attach: string | undefined;
+  readonly deviceInfo: string | undefined;
+  readonly totalFee: number;
+  readonly feeType: string;
+  readonly notifyUrl: string;
+  readonly productId: string | undefined;
+  readonly sceneInfo: string | undefined;
+  readonly signType: SignType;
+  readonly prepayId: string;
+  readonly codeUrl: string | undefined;
+  readonly mwebUrl: string | undefined;
+  readonly createdAt: number;
+  /** From `time_expire`, if the order had one. */
+  readonly expiresAt: number | undefined;
+  /** The payer; for JSAPI orders the `openid` of the request. */
+  readonly openId: string | undefined;
+  readonly subOpenId: string | undefined;
+  readonly transactionId: string | undefined;
+  readonly paidAt: number | undefined;
+  /** `yyyyMMddHHmmss`, Beijing time. */
+  readonly timeEnd: string | undefined;
+  readonly bankType: string | undefined;
+  readonly isSubscribe: boolean | undefined;
+  readonly cashFee: number | undefined;
+  readonly couponFee: number | undefined;
+  readonly settlementTotalFee: number | undefined;
+  readonly coupons: readonly SimCoupon[];
+  /** Sum of refunds that are not closed. */
+  readonly refundedFee: number;
+  /** `out_refund_no` of every refund of this order, oldest first. */
+  readonly refunds: readonly string[];
+}
+
+/** A refund as the simulator holds it. */
+export interface SimRefund {
+  readonly environment: SimEnvironment;
+  readonly mchId: string;
+  readonly appId: string;
+  readonly outTradeNo: string;
+  readonly transactionId: string;
+  readonly outRefundNo: string;
+  readonly refundId: string;
+  readonly totalFee: number;
+  readonly refundFee: number;
+  readonly settlementRefundFee: number;
+  readonly cashRefundFee: number;
+  readonly couponRefundFee: number;
+  readonly refundFeeType: string;
+  readonly refundDesc: string | undefined;
+  readonly refundAccount: string;
+  readonly notifyUrl: string | undefined;
+  readonly status: SimRefundStatus;
+  readonly signType: SignType;
+  readonly createdAt: number;
+  /** `yyyy-MM-dd HH:mm:ss`, Beijing time, once successful. */
+  readonly successTime: string | undefined;
+  /** `refund_recv_accout` (sic), e.g. `支付用户零钱`. */
+  readonly recvAccount: string;
+}
+
+/** One delivery attempt of a notification. */
+export interface SimNotificationAttempt {
+  /** 1 for the first delivery, up to 16. */
+  readonly attempt: number;
+  /** When the schedule placed it (epoch ms, simulator clock). */
+  readonly scheduledAt: number;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  /** True when the merchant answered HTTP 2xx with `return_code` SUCCESS. */
+  readonly ok: boolean;
+  readonly statusCode: number | undefined;
+  /** The first 512 characters of the reply. */
+  readonly reply: string | undefined;
+  /** Transport failure, if any (connection refused, timeout …). */
+  readonly error: string | undefined;
+}
+
+/** A pay or refund notification and its delivery history. */
+export interface SimNotification {
+  readonly id: string;
+  readonly kind: 'pay' | 'refund';
+  readonly environment: SimEnvironment;
+  readonly mchId: string;
+  readonly outTradeNo: string;
+  readonly outRefundNo: string | undefined;
+  readonly url: string;
+  /** The XML sent. */
+  readonly body: string;
+  /** `pending` while attempts remain, `delivered` after a SUCCESS reply, `failed` after the last attempt. */
+  readonly status: 'pending' | 'delivered' | 'failed';
+  readonly createdAt: number;
+  /** When the next attempt is due, while pending. */
+  readonly nextAttemptAt: number | undefined;
+  readonly attempts: readonly SimNotificationAttempt[];
+}
+
+/** Fault injection, applied to WeChat API paths (never to `/_sim/`). */
+export type SimFaultInput =
+  | { readonly kind: 'delay'; readonly ms: number; readonly path?: string; readonly times?: number }
+  | { readonly kind: 'drop'; readonly path?: string; readonly times?: number }
+  | { readonly kind: 'systemerror'; readonly path?: string; readonly times?: number };
+
+/** An active fault. `remaining` counts down with each call it hits. */
+export type SimFault = SimFaultInput & { readonly id: string; readonly remaining: number };
+
+/** Picks an order or refund when the same number exists for several merchants or systems. */
+export interface SimTarget {
+  readonly mchId?: string;
+  readonly environment?: SimEnvironment;
+}
+
+/** Options of {@link SimulatorControl.pay}. */
+export interface SimPayOptions extends SimTarget {
+  /** The payer; default the order's `openid`, or a generated one. */
+  readonly openId?: string;
+  /** Default `OTHERS`. */
+  readonly bankType?: string;
+  readonly isSubscribe?: boolean;
+  /** Coupons used; `cash_fee` becomes `total_fee` minus their sum. */
+  readonly coupons?: readonly { readonly fee: number; readonly id?: string; readonly type?: 'CASH' | 'NO_CASH' }[];
+  /** Send the pay notification. Default true. */
+  readonly notify?: boolean;
+}
+
+/** Filter for {@link SimulatorControl.waitForNotification}. */
+export interface SimNotificationFilter {
+  readonly kind?: 'pay' | 'refund';
+  readonly outTradeNo?: string;
+  readonly outRefundNo?: string;
+  /** Default `delivered`. */
+  readonly status?: 'pending' | 'delivered' | 'failed';
+  /** Give up after this many ms (real time). Default 10,000. */
+  readonly timeoutMs?: number;
+}
+
+/** Runtime settings changeable through the control API. */
+export interface SimSettings {
+  readonly refunds: RefundMode;
+  readonly timeFactor: number;
+}
+
+/**
+ * Drives the simulator as the paying user and as WeChat's back office. Implemented by the
+ * in-process simulator and, over HTTP, by {@link createSimulatorClient}.
+ */
+export interface SimulatorControl {
+  /** The merchants served, with their API and sandbox keys. */
+  listMerchants(): Promise<readonly SimulatorMerchant[]>;
+  /** Orders, newest last. */
+  orders(filter?: SimTarget): Promise<readonly SimOrder[]>;
+  /** One order; rejects with `NOT_FOUND` (or `AMBIGUOUS` when the number exists for several merchants). */
+  order(outTradeNo: string, target?: SimTarget): Promise<SimOrder>;
+  /** The user pays: `NOTPAY`/`PAYERROR` → `SUCCESS`, then the pay notification is sent. */
+  pay(outTradeNo: string, options?: SimPayOptions): Promise<SimOrder>;
+  /** The payment fails: → `PAYERROR` (WeChat sends no notification for failures). */
+  failPayment(outTradeNo: string, target?: SimTarget): Promise<SimOrder>;
+  /** The order expires unpaid: → `CLOSED`. */
+  expire(outTradeNo: string, target?: SimTarget): Promise<SimOrder>;
+  /** Refunds, oldest first, optionally of one order. */
+  refunds(filter?: SimTarget & { readonly outTradeNo?: string }): Promise<readonly SimRefund[]>;
+  /** One refund by `out_refund_no`. */
+  refund(outRefundNo: string, target?: SimTarget): Promise<SimRefund>;
+  /** `PROCESSING` → `SUCCESS`, then the refund notification is sent. */
+  completeRefund(outRefundNo: string, target?: SimTarget): Promise<SimRefund>;
+  /** `PROCESSING` → `CHANGE` (abnormal), then the refund notification is sent. */
+  failRefund(outRefundNo: string, target?: SimTarget): Promise<SimRefund>;
+  /** `PROCESSING` → `REFUNDCLOSE` (the amount becomes refundable again), then the refund notification is sent. */
+  closeRefund(outRefundNo: string, target?: SimTarget): Promise<SimRefund>;
+  /** Every notification sent, with its delivery attempts. */
+  notifications(): Promise<readonly SimNotification[]>;
+  /** Resolves with the first notification matching `filter` (already logged or yet to come). */
+  waitForNotification(filter?: SimNotificationFilter): Promise<SimNotification>;
+  /** Injects a fault into the next WeChat API calls (optionally of one path). */
+  addFault(fault: SimFaultInput): Promise<SimFault>;
+  /** Faults still active. */
+  faults(): Promise<readonly SimFault[]>;
+  clearFaults(): Promise<void>;
+  settings(): Promise<SimSettings>;
+  /** Changes the refund mode or the time factor (applies to retries scheduled from now on). */
+  updateSettings(settings: Partial<SimSettings>): Promise<SimSettings>;
+  /** Forgets every order, refund, notification and fault (merchants stay). */
+  reset(): Promise<void>;
+}
