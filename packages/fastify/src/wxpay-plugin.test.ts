@@ -28,6 +28,16 @@ describe('wxpayPlugin', () => {
     await app.close();
   });
 
+  it('serves under the prefixes of the scopes it is registered in', async () => {
+    const fake = createFakeWxPay();
+    const app = Fastify();
+    await app.register(async (api) => api.register(wxpayPlugin, { instance: fake, prefix: '/wxpay' }), { prefix: '/api' });
+    const res = await app.inject({ method: 'POST', url: '/api/wxpay/echo', payload: '{}', headers: { 'content-type': 'application/json' } });
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body).path).toBe('/echo');
+    await app.close();
+  });
+
   it('asks the instance to warn once the server listens', async () => {
     const fake = createFakeWxPay();
     const seen: unknown[] = [];

@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { createWxPay, isWxPay, isWxPayKitError, type WxPay, type WxPayOptions } from '@wxpay-kit/core';
-import { handleNodeRequest, normalizePrefix, pathOf, respondToError, stripPrefix } from '@wxpay-kit/core/node';
-import type { WxPayResponse } from '@wxpay-kit/core';
+import { createWxPay, isWxPay, type WxPay, type WxPayOptions, type WxPayResponse } from '@wxpay-kit/core';
+import { handleNodeRequest, normalizePrefix, pathOf, stripPrefix } from '@wxpay-kit/core/node';
 
 /** Options of {@link wxpayPlugin}: `WxPayOptions` for a new instance, or an existing `instance`. */
 export type WxPayFastifyOptions = (WxPayOptions & { readonly instance?: undefined } | { readonly instance: WxPay }) & {
@@ -12,7 +11,6 @@ export type WxPayFastifyOptions = (WxPayOptions & { readonly instance?: undefine
 
 interface RoutesOptions {
   readonly wxpay: WxPay;
-  readonly prefix: string;
 }
 
 /** The route path of a request inside the scope registered at `prefix`. */
@@ -24,16 +22,13 @@ function send(reply: FastifyReply, out: WxPayResponse): FastifyReply {
 }
 
 /** The encapsulated scope: our own body handling and one wildcard route, under the prefix. */
-const routes: FastifyPluginAsync<RoutesOptions> = async (scope, { wxpay, prefix }) => {
-  // Host parsers stay untouched outside this scope; here the stream is left for the core's reader,
-  // which enforces each route's limit and keeps the exact bytes signatures are checked on.
+const routes: FastifyPluginAsync<RoutesOptions> = async (scope, { wxpay }) => {
+  const prefix = normalizePrefix(scope.prefix); // the full prefix, parents' included
+  // Host parsers stay untouched outside this scope. Here the stream is left unread for the shared
+  // raw-body reader, which enforces each route's limit, answers 413 through the core and keeps
+  // the exact bytes signatures are checked on.
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-  scope.setErrorHandler((error, request, reply) => {
-    if (!isWxPayKitError(error)) throw error;
-    const path = pathIn(request, prefix);
-    return send(reply, respondToError(error, path === undefined ? undefined : wxpay.match(request.method, path)));
-  });
   const serve = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const path = pathIn(request, prefix);
     const route = path === undefined ? undefined : wxpay.match(request.method, path);
@@ -47,13 +42,12 @@ const routes: FastifyPluginAsync<RoutesOptions> = async (scope, { wxpay, prefix 
 async function plugin(fastify: FastifyInstance, options: WxPayFastifyOptions): Promise<void> {
   const owned = !isWxPay(options.instance);
   const wxpay = isWxPay(options.instance) ? options.instance : createWxPay(options as WxPayOptions);
-  const prefix = normalizePrefix(options.prefix);
   fastify.decorate('wxpay', wxpay);
   fastify.addHook('onListen', async function onListen() {
     wxpay.warnIfUnprotected(this.server.address());
   });
   if (owned) fastify.addHook('onClose', () => wxpay.close());
-  await fastify.register(routes, { prefix, wxpay });
+  await fastify.register(routes, { prefix: normalizePrefix(options.prefix), wxpay });
 }
 
 /**
