@@ -253,7 +253,8 @@ export function handleWire(deps: WireDeps, route: WireRoute, method: string, bod
       (rule.pattern !== undefined && !rule.pattern.test(value)) ||
       (rule.oneOf !== undefined && !rule.oneOf.includes(value)) ||
       (rule.test !== undefined && !rule.test(value));
-    if (bad) return fail('PARAM_ERROR', isBill && name === 'bill_type' ? 'invalid bill_type' : `${name}参数格式错误`);
+    if (bad && isBill && name === 'bill_type') return failReply('PARAM_ERROR', 'invalid bill_type');
+    if (bad) return fail('PARAM_ERROR', `${name}参数格式错误`);
   }
 
   const merchant = deps.merchants.get(params['mch_id']!);
