@@ -152,6 +152,18 @@ describe('parseGatewayConfig', () => {
     expect(line).toContain('merchants[1].mch-id: must be a string, not a number');
   });
 
+  it('checks the merchant id and the 32-character key without echoing the key', () => {
+    const raw = seedConfig();
+    (raw.merchants as Record<string, unknown>[])[0]!['mch-app-key'] = 'short-secret';
+    (raw.merchants as Record<string, unknown>[])[1]!['mch-id'] = '15307-30681';
+    const error = errorOf(() => parseGatewayConfig(raw));
+    expect(error.issues).toEqual([
+      { path: 'merchants[0].mch-app-key', message: 'must be 32 characters (the API v2 key)' },
+      { path: 'merchants[1].mch-id', message: 'must be 1-32 letters or digits' },
+    ]);
+    expect(formatConfigError(error)).not.toContain('short-secret');
+  });
+
   it('refuses an unknown sign-type and a bad store', () => {
     const raw = seedConfig();
     (raw.merchants as Record<string, unknown>[])[0]!['sign-type'] = 'SHA1';

@@ -1,0 +1,192 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PaidEvent, WxPay } from '@wxpay-kit/core';
+import { verifyWebhook } from '@wxpay-kit/forwarder';
+import QRCode from 'qrcode';
+import type { GatewayEndpoints } from '../config/gateway-config.js';
+import type { PinoLogger } from '../logger.js';
+import { demoPageHtml } from './page.js';
+
+/** The routes the demo shop adds to the gateway in default mode. */
+export const DEMO_PATHS = Object.freeze({
+  page: '/',
+  config: '/demo/config.json',
+  qr: '/demo/qr.svg',
+  pay: '/demo/pay',
+  events: '/demo/events',
+  /** The demo app's callbacks: the forwarder delivers here, the page shows what arrived. */
+  payCallback: '/demo/callback/pay',
+  refundCallback: '/demo/callback/refund',
+});
+
+/** What the demo shop needs to know. */
+export interface DemoShopOptions {
+  readonly payApp: string;
+  readonly appId: string;
+  readonly mchId: string;
+  /** The simulator whose control API "pays as the user". */
+  readonly simulatorUrl: string;
+  readonly endpoints: GatewayEndpoints;
+  /** The demo app's webhook secret, to verify the forwarded callbacks it receives. */
+  readonly callbackSecret: string;
+  readonly logger: PinoLogger;
+}
+
+/** The demo shop's request handler and lifecycle hooks. */
+export interface DemoShop {
+  /** Serves the demo routes; resolves false for any other path. */
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
+  /** Streams `wxpay`'s `paid` events to the open pages. */
+  attach(wxpay: WxPay): void;
+  /** Ends every open event stream. */
+  close(): void;
+}
+
+const MAX_BODY = 64 * 1024;
+
+/**
+ * The demo shop of the default mode: the page, a QR code renderer (SVG, `qrcode`), a proxy to
+ * the simulator's "pay" control call, a receiver standing in for the app's callback URLs, and a
+ * server-sent event stream of `paid` events and received callbacks.
+ */
+export function createDemoShop(options: DemoShopOptions): DemoShop {
+  const streams = new Set<ServerResponse>();
+  const page = demoPageHtml();
+
+  function broadcast(event: string, data: unknown): void {
+    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const res of streams) res.write(frame);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+    const method = req.method ?? 'GET';
+    switch (`${method} ${url.pathname}`) {
+      case `GET ${DEMO_PATHS.page}`:
+      case 'GET /index.html':
+        send(res, 200, 'text/html; charset=utf-8', page);
+        return true;
+      case `GET ${DEMO_PATHS.config}`:
+        sendJson(res, 200, { payApp: options.payApp, appId: options.appId, endpoints: options.endpoints });
+        return true;
+      case `GET ${DEMO_PATHS.qr}`: {
+        const text = url.searchParams.get('text') ?? '';
+        if (text === '' || text.length > 512) {
+          sendJson(res, 400, { code: 400, msg: 'text: 1 to 512 characters' });
+          return true;
+        }
+        const svg = await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+        send(res, 200, 'image/svg+xml; charset=utf-8', svg);
+        return true;
+      }
+      case `POST ${DEMO_PATHS.pay}`: {
+        const body = await readJson(req);
+        const orderId = typeof body?.['orderId'] === 'string' ? body['orderId'] : '';
+        if (!/^[A-Za-z0-9_\-|*@]{1,32}$/.test(orderId)) {
+          sendJson(res, 400, { code: 400, msg: 'orderId: 1 to 32 letters, digits or _-|*@' });
+          return true;
+        }
+        const target = new URL(`/_sim/orders/${encodeURIComponent(orderId)}/pay`, options.simulatorUrl);
+        const answer = await fetch(target, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ mchId: options.mchId }),
+        });
+        const result = (await answer.json()) as Record<string, unknown>;
+        if (!answer.ok) {
+          const error = result['error'] as { message?: string } | undefined;
+          sendJson(res, answer.status, { code: answer.status, msg: error?.message ?? 'the simulator refused the payment' });
+        } else {
+          sendJson(res, 200, { code: 200, msg: 'OK', result });
+        }
+        return true;
+      }
+      case `GET ${DEMO_PATHS.events}`: {
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+        });
+        res.write(': connected\n\n');
+        streams.add(res);
+        res.on('close', () => streams.delete(res));
+        return true;
+      }
+      case `POST ${DEMO_PATHS.payCallback}`:
+      case `POST ${DEMO_PATHS.refundCallback}`: {
+        const raw = await readBody(req);
+        let verified = false;
+        try {
+          verifyWebhook({ payload: raw, headers: req.headers, secret: options.callbackSecret });
+          verified = true;
+        } catch (error) {
+          options.logger.warn({ err: { message: (error as Error).message } }, 'demo app: callback signature not verified');
+        }
+        let body: unknown;
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          body = raw.slice(0, 200);
+        }
+        broadcast('callback', {
+          kind: url.pathname === DEMO_PATHS.payCallback ? 'pay' : 'refund',
+          webhookId: req.headers['webhook-id'],
+          verified,
+          body,
+        });
+        sendJson(res, verified ? 200 : 400, verified ? { ok: true } : { ok: false });
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  return {
+    handle,
+    attach(wxpay) {
+      wxpay.on('paid', (e: PaidEvent) => {
+        broadcast('paid', {
+          app: e.app,
+          orderId: e.orderId,
+          transactionId: e.transactionId,
+          totalFee: e.totalFee,
+          tradeType: e.tradeType,
+          openId: e.openId,
+          timeEnd: e.timeEnd,
+          source: e.source,
+        });
+      });
+    },
+    close() {
+      for (const res of streams) res.end();
+      streams.clear();
+    },
+  };
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' }).end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new Error('demo request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+  try {
+    const value: unknown = JSON.parse(await readBody(req));
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * The demo shop page: one HTML document with its CSS and script inline, so the gateway serves it
+ * without a build step or static files. It talks to the gateway's real API (create-pay) and to
+ * the demo routes (QR code, "pay as the user", the live event stream).
+ */
+
+const CSS = `
+:root { color-scheme: light; --green: #07c160; --ink: #1f2328; --muted: #656d76; --line: #d0d7de; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", "PingFang SC", sans-serif; color: var(--ink); background: #f6f8fa; }
+header { background: var(--green); color: #fff; padding: 14px 24px; }
+header h1 { margin: 0; font-size: 20px; }
+header p { margin: 2px 0 0; opacity: .9; font-size: 13px; }
+main { display: grid; grid-template-columns: minmax(300px, 420px) 1fr; gap: 20px; padding: 20px 24px; max-width: 1200px; }
+section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 16px 18px; }
+h2 { font-size: 16px; margin: 0 0 12px; }
+label { display: block; font-size: 13px; color: var(--muted); margin: 10px 0 4px; }
+input, select { width: 100%; padding: 8px 10px; font: inherit; border: 1px solid var(--line); border-radius: 6px; }
+button { margin-top: 14px; padding: 9px 16px; font: inherit; font-weight: 600; border: 0; border-radius: 6px; background: var(--green); color: #fff; cursor: pointer; }
+button[disabled] { background: #9bd8b5; cursor: default; }
+button.secondary { background: #24292f; }
+#status { display: inline-block; margin-top: 12px; padding: 3px 10px; border-radius: 12px; font-weight: 700; font-size: 13px; background: #eaeef2; }
+#status[data-state="NOTPAY"] { background: #fff8c5; }
+#status[data-state="PAID"] { background: var(--green); color: #fff; }
+#status[data-state="ERROR"] { background: #ffebe9; color: #cf222e; }
+#qr { margin-top: 12px; }
+#qr img { width: 220px; height: 220px; border: 1px solid var(--line); border-radius: 6px; }
+pre { background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; overflow: auto; font-size: 12px; max-height: 260px; margin: 6px 0 0; }
+ol#log { list-style: none; padding: 0; margin: 0; }
+ol#log li { border-top: 1px solid var(--line); padding: 8px 0; }
+ol#log li:first-child { border-top: 0; }
+.tag { display: inline-block; font-size: 12px; font-weight: 700; padding: 1px 8px; border-radius: 10px; background: #ddf4ff; color: #0969da; }
+.tag.paid { background: #dafbe1; color: #1a7f37; }
+.tag.callback { background: #fbefff; color: #8250df; }
+.muted { color: var(--muted); font-size: 13px; }
+code { font-size: 12px; }
+`;
+
+const SCRIPT = `
+const cfg = await (await fetch('/demo/config.json')).json();
+const $ = (id) => document.getElementById(id);
+let current = null;
+
+function setStatus(state, text) { const s = $('status'); s.dataset.state = state; s.textContent = text; }
+function addLog(kind, title, data) {
+  const li = document.createElement('li');
+  li.dataset.kind = kind;
+  const tag = document.createElement('span'); tag.className = 'tag ' + kind; tag.textContent = kind;
+  const t = document.createElement('span'); t.textContent = ' ' + title + ' · ' + new Date().toLocaleTimeString();
+  const pre = document.createElement('pre'); pre.textContent = JSON.stringify(data, null, 2);
+  li.append(tag, t, pre);
+  $('log').prepend(li);
+}
+
+$('create').addEventListener('click', async () => {
+  const type = $('type').value;
+  const fee = Math.round(Number($('amount').value) * 100);
+  if (!Number.isInteger(fee) || fee <= 0) { setStatus('ERROR', 'amount must be at least ¥0.01'); return; }
+  const orderId = 'demo' + Date.now() + Math.floor(Math.random() * 1000);
+  const body = { appId: cfg.appId, payApp: cfg.payApp, goods: $('goods').value || 'Demo goods', udd: 'demo', orderId, fee, ip: '127.0.0.1' };
+  if (type === 'NATIVE') body.productId = 'demo-product';
+  if (type === 'JSAPI') body.openId = 'demo-openid-' + Math.floor(Math.random() * 1e6);
+  if (type === 'H5') { body.sceneInfo = { h5_info: { type: 'Wap', wap_url: location.origin, wap_name: 'Demo shop' } }; body.redirectUrl = location.origin + '/'; }
+  $('create').disabled = true; $('pay').disabled = true; $('qr').innerHTML = ''; $('params').textContent = '';
+  setStatus('', 'creating…');
+  try {
+    const res = await fetch(cfg.endpoints.createPay + '/' + type, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const json = await res.json();
+    addLog('api', 'POST ' + cfg.endpoints.createPay + '/' + type + ' → ' + res.status, json);
+    if (!res.ok || json.code !== 200) { setStatus('ERROR', json.msg || ('HTTP ' + res.status)); return; }
+    current = { orderId, type, fee };
+    $('order').textContent = orderId + ' · ' + type + ' · ¥' + (fee / 100).toFixed(2);
+    const r = json.result;
+    if (type === 'NATIVE') {
+      const img = document.createElement('img'); img.alt = 'QR code for ' + r.code_url; img.id = 'qr-img';
+      img.src = '/demo/qr.svg?text=' + encodeURIComponent(r.code_url);
+      $('qr').append(img);
+      $('params').textContent = 'code_url: ' + r.code_url;
+    } else if (type === 'JSAPI') {
+      $('params').textContent = 'wx.requestPayment / WeixinJSBridge parameters:\\n' + JSON.stringify(r.jsapi_params, null, 2);
+    } else if (type === 'APP') {
+      $('params').textContent = 'APP SDK PayReq:\\n' + JSON.stringify(r.req_params, null, 2);
+    } else {
+      $('params').textContent = 'H5 pay_url (open in the mobile browser):\\n' + r.pay_url;
+    }
+    setStatus('NOTPAY', 'NOTPAY · waiting for the user');
+    $('pay').disabled = false;
+  } catch (e) {
+    setStatus('ERROR', String(e));
+  } finally {
+    $('create').disabled = false;
+  }
+});
+
+$('pay').addEventListener('click', async () => {
+  if (!current) return;
+  $('pay').disabled = true;
+  const res = await fetch('/demo/pay', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ orderId: current.orderId }) });
+  const json = await res.json();
+  addLog('api', 'user paid in the simulator → ' + res.status, json);
+  if (!res.ok) { setStatus('ERROR', json.msg || ('HTTP ' + res.status)); $('pay').disabled = false; }
+  else setStatus('NOTPAY', 'paid by the user · waiting for WeChat\\'s notification');
+});
+
+const events = new EventSource('/demo/events');
+events.addEventListener('paid', (m) => {
+  const e = JSON.parse(m.data);
+  addLog('paid', 'paid event (' + e.source + ')', e);
+  if (current && e.orderId === current.orderId) setStatus('PAID', 'PAID · ¥' + (e.totalFee / 100).toFixed(2) + ' · ' + e.transactionId);
+});
+events.addEventListener('callback', (m) => {
+  const e = JSON.parse(m.data);
+  addLog('callback', 'callback received by the demo app (' + e.kind + ', signature ' + (e.verified ? 'verified' : 'NOT verified') + ')', e.body);
+  if (current && e.body && e.body.order_id === current.orderId) $('callback-state').textContent = 'callback delivered to the app ✓';
+});
+events.addEventListener('open', () => { $('stream').textContent = 'live'; });
+events.addEventListener('error', () => { $('stream').textContent = 'reconnecting…'; });
+`;
+
+/** The demo shop's HTML. */
+export function demoPageHtml(): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>wxpay-kit demo shop</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header>
+  <h1>wxpay-kit demo shop</h1>
+  <p>A payment through the gateway's API, paid in the embedded WeChat Pay simulator, with the result and the app's callback arriving live.</p>
+</header>
+<main>
+  <div>
+    <section>
+      <h2>1 · Create an order</h2>
+      <label for="goods">Goods</label>
+      <input id="goods" value="Demo coffee">
+      <label for="amount">Amount (¥)</label>
+      <input id="amount" type="number" min="0.01" step="0.01" value="0.01">
+      <label for="type">Trade type</label>
+      <select id="type">
+        <option value="NATIVE" selected>NATIVE (QR code)</option>
+        <option value="JSAPI">JSAPI (official account / mini-program)</option>
+        <option value="APP">APP</option>
+        <option value="H5">H5 (mobile browser)</option>
+      </select>
+      <button id="create">Create order</button>
+    </section>
+    <section style="margin-top:20px">
+      <h2>2 · Pay</h2>
+      <div class="muted" id="order">no order yet</div>
+      <div id="qr"></div>
+      <pre id="params"></pre>
+      <button id="pay" class="secondary" disabled>Pay as the user</button>
+      <div><span id="status" data-state="">idle</span></div>
+      <div class="muted" id="callback-state"></div>
+    </section>
+  </div>
+  <section>
+    <h2>3 · What happened <span class="muted">(event stream: <span id="stream">connecting…</span>)</span></h2>
+    <ol id="log"></ol>
+  </section>
+</main>
+<script type="module">${SCRIPT}</script>
+</body>
+</html>
+`;
+}

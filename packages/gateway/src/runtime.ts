@@ -1,0 +1,190 @@
+import { createWxPay, type WxPay } from '@wxpay-kit/core';
+import { createHmac } from 'node:crypto';
+import { forwarder, openStore as openForwarderStore, type Forwarder, type ForwarderStore } from '@wxpay-kit/forwarder';
+import { sandboxKeyFor, startSimulator, type SimulatorMerchantOptions } from '@wxpay-kit/simulator';
+import type { GatewayConfig } from './config/gateway-config.js';
+import { merchantVariants, type GatewayWxPayOptions } from './config/to-options.js';
+import type { PinoLogger } from './logger.js';
+
+/** How to start the embedded simulator for the config's sandbox merchants. */
+export interface SimulatorSetup {
+  /** Retry-schedule multiplier of its notifications (1 = WeChat's real schedule). */
+  readonly timeFactor?: number;
+}
+
+/** What `/ready` reports. */
+export interface Readiness {
+  readonly ok: boolean;
+  readonly reason?: string;
+}
+
+/** The parts behind the HTTP server. */
+export interface GatewayRuntime {
+  readonly wxpay: WxPay;
+  readonly store: ForwarderStore;
+  readonly forwarder: Forwarder;
+  readonly simulatorUrl: string | undefined;
+  /** The embedded simulator's handle, when one runs (the demo shop pays through its control API). */
+  readonly simulator: { readonly url: string; close(): Promise<void> } | undefined;
+  ready(): Promise<Readiness>;
+  close(): Promise<void>;
+}
+
+/** Inputs of {@link buildRuntime}. */
+export interface BuildRuntimeInput {
+  readonly config: GatewayConfig;
+  readonly logger: PinoLogger;
+  readonly forwarder: boolean;
+  readonly simulator: SimulatorSetup | undefined;
+  readonly wxpayOptions: (simulatorUrl: string | undefined) => GatewayWxPayOptions;
+  /** The gateway's own base URL (for callbacks that point back at it). */
+  readonly localBaseUrl: string;
+  /** A simulator already running (default mode), used instead of starting one; closed with the runtime. */
+  readonly attachSimulator?: { readonly url: string; close(): Promise<void> } | undefined;
+}
+
+/** Opens the store named by the config: the embedded file log, or Redis. */
+export async function openStore(config: GatewayConfig, logger: PinoLogger, options: { readOnly?: boolean } = {}): Promise<ForwarderStore> {
+  const location = config.store.kind === 'file' ? `file:${config.store.path}` : config.store.url;
+  return openForwarderStore(location, { logger: logger.child({ component: 'store' }), readOnly: options.readOnly ?? false });
+}
+
+/**
+ * The forwarder's per-app options. Callback paths starting with `/` are the gateway's own routes
+ * (the demo shop's receiver) and resolve against `localBaseUrl`. An app without `callback-secret`
+ * signs with a secret derived from its merchant's key: stable across restarts and shared by the
+ * gateway and `wxpay-gateway notify`, though only apps given the secret can check it.
+ */
+export function forwarderApps(config: GatewayConfig, localBaseUrl: string): Record<string, { payCallback?: string; refundCallback?: string; secret: string }> {
+  const abs = (url: string | undefined) => (url?.startsWith('/') ? `${localBaseUrl}${url}` : url);
+  const out: Record<string, { payCallback?: string; refundCallback?: string; secret: string }> = {};
+  for (const app of config.apps) {
+    const merchant = config.merchants.find((m) => m.name === app.merchant);
+    const secret =
+      app.callbackSecret ??
+      createHmac('sha256', merchant?.apiKey ?? '').update(`wxpay-gateway callback secret\n${app.name}`).digest('base64url');
+    const payCallback = abs(app.payCallback);
+    const refundCallback = abs(app.refundCallback);
+    out[app.name] = {
+      secret,
+      ...(payCallback === undefined ? {} : { payCallback }),
+      ...(refundCallback === undefined ? {} : { refundCallback }),
+    };
+  }
+  return out;
+}
+
+/** Builds the store, the embedded simulator (when asked), the core instance and the forwarder. */
+export async function buildRuntime(input: BuildRuntimeInput): Promise<GatewayRuntime> {
+  const { config, logger } = input;
+  const cleanup: Array<() => Promise<void>> = [];
+  try {
+    let simulator: GatewayRuntime['simulator'] = input.attachSimulator;
+    if (simulator) {
+      const attached = simulator;
+      cleanup.push(() => attached.close());
+    }
+    const sandboxMerchants = simulatorMerchantsOf(config);
+    if (!simulator && input.simulator) {
+      const sim = await startSimulator({
+        port: 0,
+        merchants: sandboxMerchants,
+        ...(input.simulator.timeFactor === undefined ? {} : { timeFactor: input.simulator.timeFactor }),
+        logger: logger.child({ component: 'simulator' }),
+      });
+      simulator = sim;
+      cleanup.push(() => sim.close());
+    }
+    // A sandbox merchant's configured key is what the simulator knows it by; sandbox calls are
+    // signed with the key the simulator's getsignkey hands out for it, as on WeChat.
+    const sandboxKeys = new Map<string, string>();
+    if (simulator) for (const m of sandboxMerchants) sandboxKeys.set(m.mchId, sandboxKeyFor(m.mchId, m.apiKey));
+
+    const store = await openStore(config, logger);
+    cleanup.push(() => store.close());
+
+    const options = input.wxpayOptions(simulator?.url);
+    const merchants = options.merchants.map((m) =>
+      m.sandbox && simulator && m.baseUrl === simulator.url ? { ...m, apiKey: sandboxKeys.get(m.mchId) ?? m.apiKey } : m,
+    );
+    const wxpay = createWxPay({ ...options, merchants, store, logger: logger.child({ component: 'core' }) });
+    cleanup.push(() => wxpay.close());
+    const relay = forwarder({
+      store,
+      autoStart: input.forwarder,
+      apps: forwarderApps(config, input.localBaseUrl),
+      logger: logger.child({ component: 'forwarder' }),
+    });
+    wxpay.use(relay);
+    logEvents(wxpay, logger);
+    await wxpay.ready();
+
+    let closed: Promise<void> | undefined;
+    return {
+      wxpay,
+      store,
+      forwarder: relay,
+      simulator,
+      simulatorUrl: simulator?.url,
+      async ready() {
+        try {
+          await store.stats(Date.now());
+          return { ok: true };
+        } catch (error) {
+          return { ok: false, reason: `store unreachable: ${(error as Error).message}` };
+        }
+      },
+      close() {
+        closed ??= (async () => {
+          // wxpay.close() runs the forwarder's teardown, which lets in-flight deliveries finish.
+          for (const step of cleanup.reverse()) {
+            try {
+              await step();
+            } catch (error) {
+              logger.warn({ err: { message: (error as Error).message } }, 'error while shutting down');
+            }
+          }
+        })();
+        return closed;
+      },
+    };
+  } catch (error) {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The simulator merchants for the config's sandbox merchants that have no `api-base-url`. */
+export function simulatorMerchantsOf(config: GatewayConfig): SimulatorMerchantOptions[] {
+  const out = new Map<string, SimulatorMerchantOptions>();
+  for (const [appName, variant] of merchantVariants(config)) {
+    if (!variant.sandbox || variant.merchant.baseUrl !== undefined) continue;
+    const app = config.apps.find((a) => a.name === appName);
+    const previous = out.get(variant.merchant.mchId);
+    const appIds = [...new Set([...(previous?.appIds ?? []), ...(app?.appIds ?? [])])];
+    out.set(variant.merchant.mchId, { mchId: variant.merchant.mchId, apiKey: variant.merchant.apiKey, appIds });
+  }
+  return [...out.values()];
+}
+
+/** One log line per result: paid, refunded, refund-failed, errors, and forwarded deliveries. */
+function logEvents(wxpay: WxPay, logger: PinoLogger): void {
+  wxpay.on('paid', (e) => {
+    logger.info({ event: 'paid', app: e.app, orderId: e.orderId, transactionId: e.transactionId, totalFee: e.totalFee, source: e.source }, 'paid');
+  });
+  wxpay.on('refunded', (e) => {
+    logger.info({ event: 'refunded', app: e.app, orderId: e.orderId, refundId: e.refundId, refundFee: e.refundFee, source: e.source }, 'refunded');
+  });
+  wxpay.on('refund-failed', (e) => {
+    logger.warn({ event: 'refund-failed', app: e.app, orderId: e.orderId, refundId: e.refundId, refundStatus: e.refundStatus }, 'refund failed');
+  });
+  wxpay.on('forward-delivered', (e) => {
+    logger.info({ event: 'forward-delivered', id: e.id, app: e.app, result: e.event, attempts: e.attempts, status: e.status }, 'callback delivered');
+  });
+  wxpay.on('forward-dead', (e) => {
+    logger.error({ event: 'forward-dead', id: e.id, app: e.app, result: e.event, attempts: e.attempts, lastStatus: e.lastStatus, lastError: e.lastError }, 'callback dead-lettered');
+  });
+  wxpay.on('error', (e) => {
+    logger.warn({ event: 'error', route: e.route, app: e.app, code: e.error.code, message: e.error.message }, 'notification rejected');
+  });
+}

@@ -1,0 +1,233 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { NotFoundError, type WxPay } from '@wxpay-kit/core';
+import { handleNodeRequest, respondToError, writeResponse } from '@wxpay-kit/core/node';
+import type { GatewayConfig } from './config/gateway-config.js';
+import { needsEmbeddedSimulator, toWxPayOptions } from './config/to-options.js';
+import { createGatewayLogger, type PinoLogger } from './logger.js';
+import { createPathMapper } from './routes.js';
+import { buildRuntime, type GatewayRuntime, type SimulatorSetup } from './runtime.js';
+
+/** Extra routes served beside the API (the demo shop). Return true when the request was answered. */
+export type ExtraHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+
+/** Options of {@link startGateway}. */
+export interface StartGatewayOptions {
+  readonly config: GatewayConfig;
+  /** Default: pino JSON lines on stdout at `LOG_LEVEL` (info). */
+  readonly logger?: PinoLogger;
+  /** Deliver outbox records to the apps' callbacks in this process. Default true (`wxpay-gateway notify` runs it apart). */
+  readonly forwarder?: boolean;
+  /** How to start the embedded simulator when a sandbox merchant needs it. */
+  readonly simulator?: SimulatorSetup;
+  /** A simulator started by the caller (default mode): shown as the gateway's, closed with it. */
+  readonly attachSimulator?: { readonly url: string; close(): Promise<void> };
+  /** Served before the 404, for paths that are no endpoint. */
+  readonly extra?: ExtraHandler;
+  /** Runs first when `close()` is called (end long-lived responses such as event streams). */
+  readonly onClose?: () => void | Promise<void>;
+  /** Most ms `close()` waits for in-flight requests and deliveries before cutting connections. Default 10,000. */
+  readonly shutdownTimeoutMs?: number;
+}
+
+/** A running gateway. */
+export interface GatewayHandle {
+  /** Base URL the gateway answers on (loopback when it listens on every interface). */
+  readonly url: string;
+  readonly port: number;
+  readonly config: GatewayConfig;
+  readonly wxpay: WxPay;
+  /** The embedded simulator's URL, when one runs. */
+  readonly simulatorUrl: string | undefined;
+  readonly runtime: GatewayRuntime;
+  readonly logger: PinoLogger;
+  /** Stops accepting, finishes in-flight requests and deliveries, then closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Start-up failed for a reason an operator can fix (port in use, address unavailable). One line. */
+export class GatewayStartError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GatewayStartError';
+  }
+}
+
+const NOT_READY_BODY = JSON.stringify({ code: 503, msg: 'starting' });
+
+/**
+ * Starts the gateway: an HTTP server on the configured endpoints, backed by the core handler,
+ * the forwarder and its store, and the embedded simulator when a sandbox merchant needs one.
+ *
+ * @throws GatewayStartError when the port is in use or the address cannot be bound.
+ * @example
+ * ```ts
+ * const { config } = loadGatewayConfig('./wxpay-gateway.conf.json');
+ * const gateway = await startGateway({ config });
+ * process.on('SIGTERM', () => void gateway.close());
+ * ```
+ */
+export async function startGateway(options: StartGatewayOptions): Promise<GatewayHandle> {
+  const { config } = options;
+  const log = options.logger ?? createGatewayLogger();
+  const mapPath = createPathMapper(config.endpoints);
+  let runtime: GatewayRuntime | undefined;
+  let closing = false;
+  const inFlight = new Set<Promise<void>>();
+
+  const server = createServer((req, res) => {
+    const task = serve(req, res).catch((error: unknown) => {
+      log.error({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'request failed');
+      if (!res.headersSent) writeResponse(res, respondToError(error));
+      else res.destroy();
+    });
+    inFlight.add(task);
+    void task.finally(() => inFlight.delete(task));
+  });
+  // Node's defaults cut slow clients only after 5 minutes; a payment API wants less.
+  server.requestTimeout = 60_000;
+  server.headersTimeout = 30_000;
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const url = new URL(req.url ?? '/', 'http://gateway.invalid');
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (closing) res.setHeader('connection', 'close');
+    const route = mapPath(url.pathname);
+
+    if (!runtime) {
+      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' }).end(NOT_READY_BODY);
+      return;
+    }
+    if (route?.kind === 'health') {
+      sendJson(res, 200, { status: 'ok' });
+      return;
+    }
+    if (route?.kind === 'ready') {
+      const ready = await runtime.ready();
+      sendJson(res, ready.ok ? 200 : 503, ready.ok ? { status: 'ready' } : { status: 'not-ready', reason: ready.reason });
+      return;
+    }
+    if (route?.kind === 'core') {
+      const info = runtime.wxpay.match(method, route.path);
+      if (info) {
+        const out = await handleNodeRequest(runtime.wxpay, req, { path: route.path, route: info });
+        writeResponse(res, out);
+        const line = {
+          method,
+          path: url.pathname,
+          route: info.route,
+          status: out.status,
+          ms: Math.round(performance.now() - started),
+        };
+        if (info.signed) log.info({ ...line, app: route.path.split('/')[2] }, 'notification');
+        else log.info(line, 'api call');
+        return;
+      }
+    }
+    if (!route && options.extra && (await options.extra(req, res, url))) return;
+    const out = respondToError(new NotFoundError(`no endpoint ${method} ${url.pathname}`));
+    writeResponse(res, out);
+    log.info({ method, path: url.pathname, status: out.status }, 'not found');
+  }
+
+  await listen(server, config.listenHost, config.listenPort);
+  const address = server.address() as AddressInfo;
+  const host = !config.listenHost || config.listenHost === '0.0.0.0' || config.listenHost === '::' ? '127.0.0.1' : config.listenHost;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+
+  try {
+    runtime = await buildRuntime({
+      config,
+      logger: log,
+      forwarder: options.forwarder ?? true,
+      simulator: needsEmbeddedSimulator(config) ? (options.simulator ?? {}) : undefined,
+      attachSimulator: options.attachSimulator,
+      localBaseUrl: url,
+      wxpayOptions: (simulatorUrl) => toWxPayOptions(config, { localBaseUrl: url, simulatorUrl }),
+    });
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
+  const rt = runtime;
+
+  if (!isLoopback(config.listenHost) && !config.bearerToken) {
+    log.warn(
+      { listenHost: config.listenHost || '(all interfaces)' },
+      'internal endpoints (create-pay, refunds, queries) have no bearer-token and the gateway listens beyond loopback; keep them off public networks',
+    );
+  }
+  log.info(
+    {
+      url,
+      endpoints: config.endpoints,
+      apps: config.apps.map((a) => a.name),
+      store: config.store.kind === 'file' ? `file:${config.store.path}` : 'redis',
+      simulator: rt.simulatorUrl,
+      forwarder: options.forwarder ?? true,
+    },
+    'wxpay-gateway listening',
+  );
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      closing = true;
+      await options.onClose?.();
+      const timeoutMs = options.shutdownTimeoutMs ?? 10_000;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+      timer.unref();
+      await Promise.allSettled([...inFlight]);
+      await stopped;
+      clearTimeout(timer);
+      await rt.close();
+      log.info({}, 'wxpay-gateway stopped');
+    })();
+    return closed;
+  };
+
+  return {
+    url,
+    port: address.port,
+    config,
+    wxpay: rt.wxpay,
+    simulatorUrl: rt.simulatorUrl,
+    runtime: rt,
+    logger: log,
+    close,
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      const where = `${host || '0.0.0.0'}:${port}`;
+      if (error.code === 'EADDRINUSE') {
+        reject(new GatewayStartError(`wxpay-gateway: port ${port} is already in use (${where}); stop the other process or set "listen-port" to a free port`, { cause: error }));
+      } else if (error.code === 'EACCES') {
+        reject(new GatewayStartError(`wxpay-gateway: not allowed to listen on ${where}; use a port above 1023 or run with the needed privileges`, { cause: error }));
+      } else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
+        reject(new GatewayStartError(`wxpay-gateway: cannot listen on ${where}: "listen-host" is not an address of this machine`, { cause: error }));
+      } else {
+        reject(new GatewayStartError(`wxpay-gateway: cannot listen on ${where}: ${error.message}`, { cause: error }));
+      }
+    };
+    server.once('error', onError);
+    server.listen(port, host || undefined, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}

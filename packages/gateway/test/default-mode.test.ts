@@ -1,0 +1,140 @@
+/**
+ * The default mode, end to end: the built command with no configuration starts the embedded
+ * simulator, a demo merchant and app, and the demo shop; a payment made as the banner suggests
+ * arrives as a `paid` event and as the demo app's forwarded callback.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSimulatorClient } from '@wxpay-kit/simulator';
+import { postJson, requireBuild, runCli, type GatewayProcess } from './helpers.js';
+
+let gateway: GatewayProcess;
+let base: string;
+let simUrl: string;
+let dataDir: string;
+
+beforeAll(async () => {
+  requireBuild();
+  dataDir = mkdtempSync(join(tmpdir(), 'wxpay-gateway-default-'));
+  gateway = runCli(['--port', '0', '--data-dir', dataDir]);
+  base = (await gateway.waitFor(/Demo shop\s+(http:\/\/127\.0\.0\.1:\d+)\//))[1]!;
+  simUrl = (await gateway.waitFor(/WeChat Pay simulator (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+});
+
+afterAll(async () => {
+  if (gateway && gateway.child.exitCode === null) {
+    gateway.child.kill('SIGTERM');
+    await gateway.exited;
+  }
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+/**
+ * Opens the server-sent event stream at `url`, runs `opened` once it is connected, then reads until
+ * every predicate matched one event; resolves the matching events, in predicate order.
+ */
+async function watchEvents(
+  url: string,
+  opened: () => Promise<void>,
+  predicates: ReadonlyArray<(event: string, data: any) => boolean>,
+): Promise<Array<{ event: string; data: any }>> {
+  const controller = new AbortController();
+  const res = await fetch(url, { signal: controller.signal });
+  expect(res.headers.get('content-type')).toContain('text/event-stream');
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const found: Array<{ event: string; data: any } | undefined> = predicates.map(() => undefined);
+  let buffer = '';
+  let started = false;
+  try {
+    while (found.some((f) => f === undefined)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error('event stream ended');
+      buffer += value;
+      if (!started) {
+        started = true;
+        await opened();
+      }
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(frame)?.[1];
+        const data = /^data: (.*)$/m.exec(frame)?.[1];
+        if (!event || data === undefined) continue;
+        const parsed: unknown = JSON.parse(data);
+        predicates.forEach((p, i) => {
+          if (found[i] === undefined && p(event, parsed)) found[i] = { event, data: parsed };
+        });
+      }
+    }
+    return found as Array<{ event: string; data: any }>;
+  } finally {
+    controller.abort();
+  }
+}
+
+describe('wxpay-gateway with no configuration', () => {
+  it('prints where everything is', () => {
+    const banner = gateway.stdout();
+    expect(banner).toContain('default mode');
+    expect(banner).toContain(`${base}/wxpay/create-pay/`);
+    expect(banner).toContain(`Store (file)         ${dataDir}`);
+    expect(banner).toContain('payApp "demo"');
+  });
+
+  it('serves the demo shop page and its config', async () => {
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('wxpay-kit demo shop');
+    const cfg = (await (await fetch(`${base}/demo/config.json`)).json()) as Record<string, any>;
+    expect(cfg).toMatchObject({ payApp: 'demo', endpoints: { createPay: '/wxpay/create-pay' } });
+  });
+
+  it('renders a QR code as SVG', async () => {
+    const res = await fetch(`${base}/demo/qr.svg?text=${encodeURIComponent('weixin://wxpay/bizpayurl?pr=abc')}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('image/svg+xml');
+    expect(await res.text()).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  });
+
+  it('runs one payment: create through the API, pay as the user, paid event and forwarded callback', async () => {
+    const cfg = (await (await fetch(`${base}/demo/config.json`)).json()) as { appId: string; payApp: string };
+    const orderId = `demo${Date.now()}`;
+    const created = await postJson(`${base}/wxpay/create-pay/NATIVE`, {
+      appId: cfg.appId,
+      payApp: cfg.payApp,
+      goods: 'coffee',
+      orderId,
+      fee: 1,
+      ip: '127.0.0.1',
+      productId: 'p1',
+    });
+    expect(created.status).toBe(200);
+    expect(created.json.result.code_url).toBeTruthy();
+
+    const [paid, callback] = await watchEvents(
+      `${base}/demo/events`,
+      async () => {
+        const pay = await postJson(`${base}/demo/pay`, { orderId });
+        expect(pay.status).toBe(200);
+      },
+      [(event, data) => event === 'paid' && data.orderId === orderId, (event, data) => event === 'callback' && data.body?.order_id === orderId],
+    );
+    expect(paid!.data).toMatchObject({ app: 'demo', orderId, totalFee: 1, source: 'notify' });
+    // The demo app's receiver got the forwarder's delivery, signed for its secret.
+    expect(callback!.data).toMatchObject({ kind: 'pay', verified: true, body: { order_id: orderId, total_fee: 1, result_code: 'SUCCESS' } });
+
+    const sim = createSimulatorClient({ url: simUrl });
+    expect((await sim.order(orderId)).tradeState).toBe('SUCCESS');
+    const query = await postJson(`${base}/wxpay/query-order`, { appId: cfg.appId, payApp: cfg.payApp, orderId });
+    expect(query.json).toMatchObject({ order_id: orderId, result_code: 'SUCCESS', total_fee: 1 });
+  });
+
+  it('stops on SIGTERM and exits 0', async () => {
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * The demo shop in headless Chromium (Debian's package, driven by playwright-core): the page
+ * loads, a NATIVE order is created and shown as a QR code, "pay as the user" pays it, and the
+ * page shows it paid and the app's callback arriving. A screenshot is kept under test-output/.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireBuild, ROOT, runCli, type GatewayProcess } from './helpers.js';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+let gateway: GatewayProcess;
+let base: string;
+let browser: Browser | undefined;
+let dataDir: string;
+let profileDir: string;
+
+beforeAll(async () => {
+  requireBuild();
+  dataDir = mkdtempSync(join(tmpdir(), 'wxpay-gateway-browser-'));
+  profileDir = mkdtempSync(join(tmpdir(), 'wxpay-gateway-chromium-'));
+  gateway = runCli(['--port', '0', '--data-dir', dataDir]);
+  base = (await gateway.waitFor(/Demo shop\s+(http:\/\/127\.0\.0\.1:\d+)\//))[1]!;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+      `--user-data-dir=${profileDir}`,
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (gateway && gateway.child.exitCode === null) {
+    gateway.child.kill('SIGTERM');
+    await gateway.exited;
+  }
+  for (const d of [dataDir, profileDir]) if (d) rmSync(d, { recursive: true, force: true });
+});
+
+describe('demo shop in a browser', () => {
+  it('creates a NATIVE order, pays it as the user, and shows it paid', async () => {
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/`);
+    await expect.poll(() => page.textContent('#stream')).toBe('live');
+    expect(await page.title()).toBe('wxpay-kit demo shop');
+
+    await page.fill('#amount', '0.02');
+    await page.selectOption('#type', 'NATIVE');
+    await page.click('#create');
+    await page.waitForSelector('#qr-img');
+    // The server-rendered SVG loaded and has a size.
+    await expect.poll(() => page.$eval('#qr-img', (img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    expect(await page.getAttribute('#status', 'data-state')).toBe('NOTPAY');
+
+    await page.click('#pay');
+    await page.waitForSelector('#status[data-state="PAID"]');
+    expect(await page.textContent('#status')).toContain('¥0.02');
+    await page.waitForSelector('#log li[data-kind="callback"]');
+    expect(await page.textContent('#callback-state')).toContain('callback delivered');
+    expect(errors).toEqual([]);
+
+    mkdirSync(join(ROOT, 'test-output'), { recursive: true });
+    await page.screenshot({ path: join(ROOT, 'test-output', 'gateway-demo-shop.png'), fullPage: true });
+    await page.close();
+  });
+});
