@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { buildXml, createWxPay, type ErrorEvent, type PaidEvent, type WxPay } from '@wxpay-kit/core';
+import { buildXml, createWxPay, type ErrorEvent, type PaidEvent, type RefundedEvent, type WxPay } from '@wxpay-kit/core';
 import { buildPayNotification, signNotifyXml } from '@wxpay-kit/core/testing';
 import { startSimulator, type SimulatorMerchant } from '@wxpay-kit/simulator';
 import { lazyWxPay } from '../helpers/lazy-wxpay.js';
@@ -57,6 +57,7 @@ export function defineEndToEndCases(mount: Mount): void {
     let base: string;
     const paid: PaidEvent[] = [];
     const errors: ErrorEvent[] = [];
+    const refunded: RefundedEvent[] = [];
     /** Per-order listener behaviour: throw to make the notification answer FAIL. */
     const beforePaid = new Map<string, (event: PaidEvent) => Promise<void>>();
     let sequence = 0;
@@ -82,6 +83,9 @@ export function defineEndToEndCases(mount: Mount): void {
       wxpay.on('paid', async (event) => {
         await beforePaid.get(event.orderId)?.(event);
         paid.push(event);
+      });
+      wxpay.on('refunded', (event) => {
+        refunded.push(event);
       });
       wxpay.on('error', (event) => {
         errors.push(event);
@@ -192,6 +196,21 @@ export function defineEndToEndCases(mount: Mount): void {
         expect(events).toHaveLength(1);
         expect(events[0]).toMatchObject({ app: 'shop', appId, mchId: merchant.mchId, orderId, totalFee: 101, source: 'notify' });
         expect(events[0]?.transactionId).toBe((await sim.order(orderId)).transactionId);
+      });
+
+      it("refund → WeChat's encrypted refund notification → one 'refunded' event → SUCCESS", async () => {
+        const orderId = nextOrderId('rn');
+        expect((await createPay('NATIVE', orderId)).status).toBe(200);
+        await sim.pay(orderId, { notify: false });
+        const refundId = nextOrderId('rn');
+        const reply = await post(`${base}/create-refund`, { appId, payApp: 'shop', orderId, refundId, totalFee: 101, refundFee: 101 });
+        expect(reply.status, reply.text).toBe(200);
+        const delivered = await sim.waitForNotification({ kind: 'refund', outRefundNo: refundId });
+        expect(delivered.url).toBe(`${base}/notify-refund/shop`);
+        expect(delivered.attempts.at(-1)?.reply).toContain('SUCCESS');
+        const events = refunded.filter((e) => e.refundId === refundId);
+        expect(events).toHaveLength(1);
+        expect(events[0]).toMatchObject({ app: 'shop', orderId, refundFee: 101, refundStatus: 'SUCCESS' });
       });
 
       it("a rejecting listener answers FAIL; WeChat's retry then gives a single 'paid'", async () => {

@@ -35,10 +35,9 @@ export function createNodeListener(wxpay: WxPay, options: NodeListenerOptions = 
       else writeResponse(res, respondToError(new NotFoundError('no such route')));
       return;
     }
-    void handleNodeRequest(wxpay, req, { path, route }).then(
-      (out) => writeResponse(res, out),
-      () => res.destroy(),
-    );
+    handleNodeRequest(wxpay, req, { path, route })
+      .then((out) => writeResponse(res, out))
+      .catch(() => res.destroy());
   };
   return attachEmitter(listener, wxpay);
 }
