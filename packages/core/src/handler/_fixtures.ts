@@ -63,7 +63,7 @@ export function testConfig(overrides: Partial<ResolvedConfig> = {}): ResolvedCon
     bearerToken: undefined,
     authorize: undefined,
     store: undefined,
-    client: { timeoutMs: 1000, retries: 0, retryDelayMs: 1, connections: 1 },
+    client: { timeoutMs: 1000, retries: 0, retryDelayMs: 1, connections: 1, ca: undefined },
     logger: recordingLogger(),
     now: () => 1_700_000_000_000,
     nonce: () => 'n'.repeat(32),
@@ -204,6 +204,9 @@ export function scriptedClient(): ScriptedClient {
     },
     async getSandboxSignKey() {
       return '';
+    },
+    async signKey(merchant) {
+      return merchant === 'm2' ? KEY_2 : KEY_1;
     },
     async close() {
       record('close', undefined);

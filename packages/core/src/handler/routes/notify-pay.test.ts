@@ -101,7 +101,7 @@ describe('POST /notify-pay/:app', () => {
     ],
     ['an appid of another app', (xml: Record<string, string>) => signNotifyXml({ ...xml, appid: APP_ID_2 }, KEY_1), 'WXPAY_ERR_APP_MISMATCH'],
     ['a mch_id of another merchant', (xml: Record<string, string>) => signNotifyXml({ ...xml, mch_id: MCH_2 }, KEY_1), 'WXPAY_ERR_APP_MISMATCH'],
-    ['a malformed amount', (xml: Record<string, string>) => signNotifyXml({ ...xml, total_fee: '1.5' }, KEY_1), 'WXPAY_ERR_VALIDATION'],
+    ['a malformed amount', (xml: Record<string, string>) => signNotifyXml({ ...xml, total_fee: '1.5' }, KEY_1), 'WXPAY_ERR_XML'],
     ['a DOCTYPE', () => '<!DOCTYPE xml [<!ENTITY x "y">]><xml><a>&x;</a></xml>', 'WXPAY_ERR_XML'],
     ['malformed XML', () => '<xml><a>1</b></xml>', 'WXPAY_ERR_XML'],
   ])('answers FAIL, reports an error event and emits no paid for %s', async (_name, build, code) => {

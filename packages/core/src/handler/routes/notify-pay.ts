@@ -1,7 +1,6 @@
-import { SignatureError } from '../../errors.js';
-import { signTypeOf, verifySign } from '../../protocol/v2/sign.js';
-import { parseXml } from '../../protocol/v2/xml.js';
-import { fenField, paidFromNotification, textField } from '../event-payloads.js';
+import { WxPayError } from '../../errors.js';
+import { parsePayNotification } from '../../protocol/v2/notify.js';
+import { paidFromNotification } from '../event-payloads.js';
 import { checkRecordedOrder, firePaid } from '../paid-flow.js';
 import { notifyReply } from '../respond.js';
 import type { NotifyRoute } from '../route-context.js';
@@ -16,15 +15,16 @@ import { assertBelongsToApp, notifyTarget } from './notify-common.js';
  * 3. `sign` is verified in constant time over every field received, with the algorithm the
  *    message names: `sign_type` when present, else by the signature's length. Both MD5 and
  *    HMAC-SHA256 are accepted whatever the merchant's own `signType`, because WeChat has been seen
- *    signing notifications with MD5 for HMAC-SHA256 merchants (spec §2.2). This is no downgrade an
- *    attacker can use: both algorithms are keyed with the same merchant API key, a message that
- *    declares `HMAC-SHA256` is only ever checked with HMAC-SHA256, and an unknown `sign_type` fails;
+ *    signing notifications with MD5 for HMAC-SHA256 merchants (spec §2.2). This opens no
+ *    downgrade an attacker can use: both algorithms are keyed with the same merchant API key, a
+ *    message that declares `HMAC-SHA256` is only ever checked with HMAC-SHA256, and an unknown
+ *    `sign_type` fails;
  * 4. `appid` and `mch_id` must belong to the app in the URL ({@link AppMismatchError});
  * 5. the amount must equal the order recorded at create-pay, when there is one;
  * 6. `paid` fires once per `<mchId>:<transaction_id>` with every listener awaited;
  * 7. SUCCESS, or FAIL with an `error` event for any failure above, so WeChat delivers again.
  *
- * A notification whose `return_code` or `result_code` is not SUCCESS reports no payment: it is
+ * A verified notification whose `result_code` is not SUCCESS reports no payment: it is
  * acknowledged and nothing fires.
  */
 export const notifyPayRoute: NotifyRoute = {
@@ -33,35 +33,24 @@ export const notifyPayRoute: NotifyRoute = {
   path: '/notify-pay/:app',
   async handle(ctx, request, params) {
     const { app, merchant } = notifyTarget(ctx, params);
-    const record = parseXml(request.rawBody, { maxBytes: ctx.config.bodyLimit });
-    if (record['return_code'] !== 'SUCCESS') {
-      ctx.logger.info({ route: notifyPayRoute.path, app: app.name }, 'pay notification without return_code SUCCESS ignored');
+    const apiKey = await ctx.client.signKey(merchant.name);
+    let verified;
+    try {
+      verified = parsePayNotification(request.rawBody, { apiKey, maxBytes: ctx.config.bodyLimit });
+    } catch (error) {
+      if (!(error instanceof WxPayError)) throw error;
+      ctx.logger.info({ route: notifyPayRoute.path, app: app.name, errCode: error.errCode }, 'pay notification reporting no payment acknowledged');
       return notifyReply(true);
     }
-    if (record['sign'] === undefined || record['sign'] === '') {
-      throw new SignatureError('missing', 'the pay notification carries no sign');
-    }
-    if (signTypeOf(record) === undefined) {
-      throw new SignatureError('unsupported-type', 'the pay notification names an unknown sign_type');
-    }
-    if (!verifySign(record, merchant.apiKey)) {
-      throw new SignatureError('mismatch', `the pay notification's sign does not match the key of app '${app.name}'`);
-    }
-    assertBelongsToApp(record, app, merchant);
-    if (record['result_code'] !== 'SUCCESS') {
-      ctx.logger.info({ route: notifyPayRoute.path, app: app.name }, 'pay notification without result_code SUCCESS ignored');
-      return notifyReply(true);
-    }
-    const transactionId = textField(record, 'transaction_id');
+    assertBelongsToApp(verified.raw, app, merchant);
+    const payment = verified.payment;
     await checkRecordedOrder(ctx, {
       app: app.name,
       mchId: merchant.mchId,
-      outTradeNo: textField(record, 'out_trade_no'),
-      totalFee: fenField(record, 'total_fee'),
+      outTradeNo: payment.outTradeNo,
+      totalFee: payment.totalFee,
     });
-    // Build the payload once up front, so a malformed field fails before anything is claimed.
-    paidFromNotification(record, app.name, false);
-    await firePaid(ctx, merchant.mchId, transactionId, (redelivery) => paidFromNotification(record, app.name, redelivery));
+    await firePaid(ctx, merchant.mchId, payment.transactionId, (redelivery) => paidFromNotification(verified, app.name, redelivery));
     return notifyReply(true);
   },
 };

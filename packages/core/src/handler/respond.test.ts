@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import * as errors from '../errors.js';
+import { STATUS_BY_CODE, errorResponse, notifyReply, statusFor } from './respond.js';
+
+/** One instance of every concrete error class, built with whatever its constructor needs. */
+function everyError(): errors.WxPayKitError[] {
+  return [
+    new errors.ConfigError([{ path: 'apps', message: 'required' }]),
+    new errors.ValidationError('bad'),
+    new errors.PayloadTooLargeError(10),
+    new errors.UnsupportedMediaTypeError('bad'),
+    new errors.UnauthorizedError('no'),
+    new errors.NotFoundError('no'),
+    new errors.MethodNotAllowedError('no'),
+    new errors.XmlError('bad'),
+    new errors.SignatureError('mismatch'),
+    new errors.DecryptError('bad'),
+    new errors.AppMismatchError('bad'),
+    new errors.AmountMismatchError('bad'),
+    new errors.WxPayError({ errCode: 'SYSTEMERROR', layer: 'result' }),
+    new errors.TransportError('down'),
+    new errors.ListenerError('paid', [new Error('x')]),
+    new errors.StoreError('down'),
+    new errors.InternalError('bug'),
+  ];
+}
+
+describe('respond', () => {
+  it('maps every error code, and agrees with the status each error class carries', () => {
+    const all = everyError();
+    expect(new Set(all.map((e) => e.code))).toEqual(new Set(Object.keys(STATUS_BY_CODE)));
+    for (const error of all) expect([error.code, statusFor(error)]).toEqual([error.code, error.status]);
+  });
+
+  it('answers 500 with a generic message for anything that is not a wxpay-kit error', () => {
+    const out = errorResponse(new Error('secret detail'));
+    expect(out.status).toBe(500);
+    expect(JSON.parse(out.body as string)).toEqual({ code: 500, msg: 'internal error' });
+  });
+
+  it('writes WeChat acknowledgements with CDATA that survives a "]]>" in the message', () => {
+    expect(notifyReply(false, 'a]]>b').body).toBe(
+      '<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[a]]]]><![CDATA[>b]]></return_msg></xml>',
+    );
+  });
+});
