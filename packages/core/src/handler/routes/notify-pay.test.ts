@@ -5,6 +5,7 @@ import type { ErrorEvent, PaidEvent } from '../../events/event-map.js';
 import { createMemoryDedupStore } from '../../stores/memory-dedup-store.js';
 import type { DedupStore } from '../../stores/dedup-store.js';
 import { createHandler } from '../create-handler.js';
+import { DEFAULT_LEASE_MS } from '../once-per-key.js';
 import {
   APP_ID_1,
   APP_ID_2,
@@ -185,6 +186,40 @@ describe('POST /notify-pay/:app', () => {
     expect(out.status).toBe(503);
     expect(paid).toEqual([]);
     expect(errors.map((e) => e.error.code)).toEqual(['WXPAY_ERR_STORE']);
+  });
+
+  it('answers FAIL 503 when the store fails; once it works, the redelivery after the lease fires as one', async () => {
+    let now = 0;
+    const inner = createMemoryDedupStore({ now: () => now });
+    let broken: 'claim' | 'complete' | undefined = 'claim';
+    const flaky: DedupStore = {
+      ...inner,
+      claim: async (key, lease) => {
+        if (broken === 'claim') throw new Error('ECONNRESET');
+        return inner.claim(key, lease);
+      },
+      complete: async (key) => {
+        if (broken === 'complete') throw new Error('ECONNRESET');
+        return inner.complete(key);
+      },
+    };
+    const { wxpay, paid, errors } = setup(flaky);
+    const xml = signNotifyXml(buildPayNotification(), KEY_1);
+    const first = await wxpay.handle(xmlRequest('/notify-pay/shop', xml));
+    expect([first.status, isFail(first.body)]).toEqual([503, true]);
+    expect(paid).toEqual([]);
+    broken = 'complete';
+    const second = await wxpay.handle(xmlRequest('/notify-pay/shop', xml));
+    expect([second.status, isFail(second.body)]).toEqual([503, true]);
+    broken = undefined;
+    // The claim of the second attempt was never completed: it holds until its lease ends.
+    const held = await wxpay.handle(xmlRequest('/notify-pay/shop', xml));
+    expect([held.status, isFail(held.body)]).toEqual([503, true]);
+    now += DEFAULT_LEASE_MS;
+    const third = await wxpay.handle(xmlRequest('/notify-pay/shop', xml));
+    expect(bodyText(third.body)).toBe(ok);
+    expect(errors.map((e) => e.error.code)).toEqual(['WXPAY_ERR_STORE', 'WXPAY_ERR_STORE', 'WXPAY_ERR_STORE']);
+    expect(paid.map((e) => e.redelivery)).toEqual([false, true]);
   });
 
   it('answers FAIL 413 and 415 for oversized and non-XML notifications', async () => {
