@@ -377,11 +377,14 @@ function readBody(req: IncomingMessage, limit: number): Promise<{ body: Uint8Arr
 function clientCertOf(req: IncomingMessage, tlsEnabled: boolean): ClientCert {
   const socket = req.socket as Partial<TLSSocket>;
   if (!tlsEnabled || socket.encrypted !== true) return { state: 'not-tls' };
-  if (!socket.authorized) {
-    const reason = socket.authorizationError;
-    return { state: 'rejected', reason: reason ? String(reason) : 'no client certificate' };
+  // `authorized` alone is not enough: on a kept-alive TLS 1.3 connection Node may flip it to true
+  // after the first request although no certificate was sent. The handshake's verdict stays in
+  // `authorizationError`, and a missing certificate shows as an empty peer certificate.
+  const peer = socket.getPeerCertificate?.() as { subject?: Record<string, string | string[]> } | undefined;
+  const error = socket.authorizationError;
+  if (error || !socket.authorized || !peer || !peer.subject) {
+    return { state: 'rejected', reason: error ? String(error) : 'no client certificate' };
   }
-  const subject = socket.getPeerCertificate?.()?.subject as Record<string, string | string[]> | undefined;
-  const cn = subject?.['CN'];
+  const cn = peer.subject['CN'];
   return { state: 'verified', commonName: Array.isArray(cn) ? cn[0] : cn };
 }
