@@ -12,3 +12,4 @@ export { JSON_CONTENT_TYPE, XML_CONTENT_TYPE, errorResponse, jsonResponse, statu
 export * from './plugins/types.js';
 export * from './stores/dedup-store.js';
 export { createMemoryDedupStore, type MemoryDedupStoreOptions } from './stores/memory-dedup-store.js';
+export { createWxPay } from './create-wxpay.js';
