@@ -51,6 +51,11 @@ export interface ClientOptions {
   readonly retryDelayMs?: number;
   /** Keep-alive connections per WeChat origin. Default 16. */
   readonly connections?: number;
+  /**
+   * Extra certificate authorities (PEM text or bytes) trusted for API origins, on top of Node's
+   * default list: for a simulator or test server with its own CA. Leave unset for WeChat.
+   */
+  readonly ca?: string | Uint8Array | readonly (string | Uint8Array)[];
 }
 
 /** Options of `createWxPay()`. Validated once; one `ConfigError` lists every bad field. */

@@ -46,7 +46,7 @@ describe('resolveConfig', () => {
     });
     expect(config.notifyRefundUrl).toBe('https://pay.example.com/wxpay/notify-refund');
     expect(config.bodyLimit).toBe(65_536);
-    expect(config.client).toEqual({ timeoutMs: 10_000, retries: 2, retryDelayMs: 200, connections: 16 });
+    expect(config.client).toEqual({ timeoutMs: 10_000, retries: 2, retryDelayMs: 200, connections: 16, ca: undefined });
     expect(config.nonce()).toMatch(/^[A-Za-z0-9]{32}$/);
     expect(typeof config.now()).toBe('number');
   });

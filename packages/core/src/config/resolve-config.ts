@@ -31,6 +31,12 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+function caList(ca: string | Uint8Array | readonly (string | Uint8Array)[] | undefined): readonly (string | Buffer)[] | undefined {
+  if (ca === undefined) return undefined;
+  const list = Array.isArray(ca) ? (ca as readonly (string | Uint8Array)[]) : [ca as string | Uint8Array];
+  return Object.freeze(list.map((c) => (typeof c === 'string' ? c : Buffer.from(c))));
+}
+
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 /** Hides the API key and certificate from `JSON.stringify` and `console.log`. */
@@ -115,7 +121,13 @@ export function resolveConfig(options: WxPayOptions): ResolvedConfig {
     bearerToken: o.bearerToken,
     authorize: options.authorize,
     store: options.store,
-    client: Object.freeze({ ...o.client }),
+    client: Object.freeze({
+      timeoutMs: o.client.timeoutMs,
+      retries: o.client.retries,
+      retryDelayMs: o.client.retryDelayMs,
+      connections: o.client.connections,
+      ca: caList(o.client.ca),
+    }),
     logger: maskingLogger(options.logger ?? silentLogger),
     now: options.now ?? Date.now,
     nonce: options.nonce ?? (() => randomNonce()),

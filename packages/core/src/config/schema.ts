@@ -84,11 +84,19 @@ const appSchema = z.strictObject({
     .readonly(),
 });
 
+const pem = z.union([
+  z.string({ message: 'must be PEM text' }).includes('-----BEGIN CERTIFICATE-----', { message: 'must be PEM text' }),
+  z.custom<Uint8Array>((v) => v instanceof Uint8Array),
+]);
+
 const clientSchema = z.strictObject({
   timeoutMs: z.number({ message: 'must be a number' }).int({ message: 'must be whole milliseconds' }).min(1, { message: 'must be at least 1' }).max(600_000, { message: 'must be at most 600000' }).default(10_000),
   retries: z.number({ message: 'must be a number' }).int({ message: 'must be a whole number' }).min(0, { message: 'must be at least 0' }).max(10, { message: 'must be at most 10' }).default(2),
   retryDelayMs: z.number({ message: 'must be a number' }).int({ message: 'must be whole milliseconds' }).min(0, { message: 'must be at least 0' }).max(60_000, { message: 'must be at most 60000' }).default(200),
   connections: z.number({ message: 'must be a number' }).int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(1024, { message: 'must be at most 1024' }).default(16),
+  ca: z
+    .union([pem, z.array(pem).readonly()], { message: 'must be PEM text or bytes, or a list of them' })
+    .optional(),
 });
 
 const loggerSchema = z.custom<NonNullable<WxPayOptions['logger']>>(

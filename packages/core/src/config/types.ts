@@ -41,6 +41,8 @@ export interface ResolvedClientOptions {
   readonly retries: number;
   readonly retryDelayMs: number;
   readonly connections: number;
+  /** Extra trusted CAs (PEM), or undefined for Node's default list only. */
+  readonly ca: readonly (string | Buffer)[] | undefined;
 }
 
 /**

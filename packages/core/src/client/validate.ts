@@ -1,0 +1,221 @@
+/**
+ * Checks every client input before anything is sent (spec §5, §10). Each failure is a
+ * {@link ValidationError} whose `field` is the caller's (camelCase) name; values are not echoed.
+ */
+import { isIP } from 'node:net';
+import { ValidationError } from '../errors.js';
+import type {
+  CloseOrderInput,
+  DownloadBillInput,
+  OrderQueryInput,
+  RefundInput,
+  RefundQueryInput,
+  TradeType,
+  UnifiedOrderInput,
+} from './types.js';
+
+const TRADE_TYPES: ReadonlySet<string> = new Set<TradeType>(['JSAPI', 'NATIVE', 'APP', 'MWEB']);
+/** `out_trade_no` (≤32) and `out_refund_no` (≤64): letters, digits and `_ - | * @` (spec §10). */
+const ORDER_NO = /^[A-Za-z0-9_\-|*@]+$/;
+const APP_ID = /^[A-Za-z0-9_-]{1,32}$/;
+const WECHAT_ID = /^[A-Za-z0-9_-]+$/;
+// eslint-disable-next-line no-control-regex
+const NOT_XML_CHAR = /[\u0000-\u0008\u000B-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Largest amount accepted, in fen: ¥100,000,000, far above WeChat's own per-payment limits. */
+export const MAX_FEE = 10_000_000_000;
+
+function fail(field: string, message: string): never {
+  throw new ValidationError(`${field} ${message}`, { field });
+}
+
+/** A required string: present, within `max` characters, no surrounding spaces, XML-safe. */
+export function text(field: string, value: unknown, max: number): string {
+  if (typeof value !== 'string' || value === '') fail(field, 'is required');
+  return optionalText(field, value, max) as string;
+}
+
+/** An optional string with the same rules as {@link text}. */
+export function optionalText(field: string, value: unknown, max: number): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') fail(field, 'must be a string');
+  if (value === '') return undefined;
+  if ([...value].length > max) fail(field, `must be at most ${max} characters`);
+  if (value.trim() !== value) fail(field, 'must not start or end with whitespace (WeChat signs values untrimmed)');
+  if (NOT_XML_CHAR.test(value)) fail(field, 'contains a control character');
+  return value;
+}
+
+/** An amount in fen: a positive safe integer. */
+export function fee(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) fail(field, 'must be a whole number of fen');
+  if (value <= 0) fail(field, 'must be positive');
+  if (value > MAX_FEE) fail(field, `must be at most ${MAX_FEE} fen`);
+  return value;
+}
+
+function orderNo(field: string, value: unknown, max: number): string {
+  const v = text(field, value, max);
+  if (!ORDER_NO.test(v)) fail(field, 'may only contain letters, digits and _ - | * @');
+  return v;
+}
+
+function optionalOrderNo(field: string, value: unknown, max: number): string | undefined {
+  return value === undefined || value === '' ? undefined : orderNo(field, value, max);
+}
+
+function wechatId(field: string, value: unknown, max: number): string | undefined {
+  const v = optionalText(field, value, max);
+  if (v !== undefined && !WECHAT_ID.test(v)) fail(field, 'may only contain letters, digits, _ and -');
+  return v;
+}
+
+function target(input: { merchant?: unknown; appId?: unknown }): void {
+  text('merchant', input.merchant, 64);
+  const appId = text('appId', input.appId, 32);
+  if (!APP_ID.test(appId)) fail('appId', 'must be 1-32 letters, digits, _ or -');
+}
+
+/** An absolute http(s) URL without query string, at most 256 characters (spec §10). */
+export function notifyUrl(field: string, value: unknown): string {
+  const v = text(field, value, 256);
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    fail(field, 'must be an absolute URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(field, 'must be an http(s) URL');
+  if (v.includes('?') || v.includes('#')) fail(field, 'must not have a query string or fragment');
+  return v;
+}
+
+/** `yyyyMMddHHmmss` in Beijing time (UTC+8), from a Date or checked text. */
+export function beijingTime(field: string, value: string | Date | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) fail(field, 'is an invalid Date');
+    const d = new Date(value.getTime() + 8 * 3600_000);
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+    return `${pad(d.getUTCFullYear(), 4)}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
+  }
+  if (typeof value !== 'string' || !/^\d{14}$/.test(value)) fail(field, 'must be yyyyMMddHHmmss or a Date');
+  return value;
+}
+
+function json(field: string, value: unknown, max: number): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'object') {
+    let encoded: string;
+    try {
+      encoded = JSON.stringify(value);
+    } catch {
+      fail(field, 'could not be serialized as JSON');
+    }
+    return optionalText(field, encoded, max);
+  }
+  return optionalText(field, value, max);
+}
+
+/** The unifiedorder input, checked. Returns the normalized text of JSON and time fields. */
+export function validateUnifiedOrder(input: UnifiedOrderInput): {
+  sceneInfo: string | undefined;
+  detail: string | undefined;
+  timeStart: string | undefined;
+  timeExpire: string | undefined;
+} {
+  target(input);
+  if (!TRADE_TYPES.has(input.tradeType)) fail('tradeType', 'must be JSAPI, NATIVE, APP or MWEB');
+  orderNo('outTradeNo', input.outTradeNo, 32);
+  fee('totalFee', input.totalFee);
+  text('body', input.body, 128);
+  const ip = text('spbillCreateIp', input.spbillCreateIp, 64);
+  if (isIP(ip) === 0) fail('spbillCreateIp', 'must be an IPv4 or IPv6 address');
+  notifyUrl('notifyUrl', input.notifyUrl);
+  wechatId('openId', input.openId, 128);
+  wechatId('subOpenId', input.subOpenId, 128);
+  optionalText('productId', input.productId, 32);
+  optionalText('attach', input.attach, 127);
+  optionalText('deviceInfo', input.deviceInfo, 32);
+  optionalText('goodsTag', input.goodsTag, 32);
+  if (input.feeType !== undefined && !/^[A-Z]{3}$/.test(input.feeType)) fail('feeType', 'must be an ISO 4217 code such as CNY');
+  if (input.limitPay !== undefined && input.limitPay !== 'no_credit') fail('limitPay', "must be 'no_credit'");
+  if (input.redirectUrl !== undefined && input.redirectUrl !== '') {
+    const redirect = text('redirectUrl', input.redirectUrl, 2048);
+    if (!/^https?:\/\//i.test(redirect)) fail('redirectUrl', 'must be an absolute http(s) URL');
+  }
+  const sceneInfo = json('sceneInfo', input.sceneInfo, 256);
+  const detail = json('detail', input.detail, 6000);
+  if (input.tradeType === 'JSAPI' && input.openId === undefined && input.subOpenId === undefined) {
+    fail('openId', 'is required for JSAPI payments');
+  }
+  if (input.tradeType === 'NATIVE' && (input.productId === undefined || input.productId === '')) {
+    fail('productId', 'is required for NATIVE payments');
+  }
+  if (input.tradeType === 'MWEB' && sceneInfo === undefined) fail('sceneInfo', 'is required for H5 (MWEB) payments');
+  return {
+    sceneInfo,
+    detail,
+    timeStart: beijingTime('timeStart', input.timeStart),
+    timeExpire: beijingTime('timeExpire', input.timeExpire),
+  };
+}
+
+function oneOf(fields: readonly string[], input: Readonly<Record<string, unknown>>): void {
+  if (fields.every((f) => input[f] === undefined || input[f] === '')) fail(fields[0]!, `or ${fields.slice(1).join(' or ')} is required`);
+}
+
+/** orderquery: one of `outTradeNo` / `transactionId`. */
+export function validateOrderQuery(input: OrderQueryInput): void {
+  target(input);
+  oneOf(['outTradeNo', 'transactionId'], input as never);
+  optionalOrderNo('outTradeNo', input.outTradeNo, 32);
+  wechatId('transactionId', input.transactionId, 32);
+}
+
+/** closeorder. */
+export function validateCloseOrder(input: CloseOrderInput): void {
+  target(input);
+  orderNo('outTradeNo', input.outTradeNo, 32);
+}
+
+/** refund: ids, amounts (refund at most the total), optional texts. */
+export function validateRefund(input: RefundInput): void {
+  target(input);
+  oneOf(['outTradeNo', 'transactionId'], input as never);
+  optionalOrderNo('outTradeNo', input.outTradeNo, 32);
+  wechatId('transactionId', input.transactionId, 32);
+  orderNo('outRefundNo', input.outRefundNo, 64);
+  fee('totalFee', input.totalFee);
+  fee('refundFee', input.refundFee);
+  if (input.refundFee > input.totalFee) fail('refundFee', 'must not exceed totalFee');
+  if (input.refundFeeType !== undefined && !/^[A-Z]{3}$/.test(input.refundFeeType)) fail('refundFeeType', 'must be an ISO 4217 code such as CNY');
+  optionalText('refundDesc', input.refundDesc, 80);
+  if (
+    input.refundAccount !== undefined &&
+    input.refundAccount !== 'REFUND_SOURCE_UNSETTLED_FUNDS' &&
+    input.refundAccount !== 'REFUND_SOURCE_RECHARGE_FUNDS'
+  ) {
+    fail('refundAccount', 'must be REFUND_SOURCE_UNSETTLED_FUNDS or REFUND_SOURCE_RECHARGE_FUNDS');
+  }
+  if (input.notifyUrl !== undefined) notifyUrl('notifyUrl', input.notifyUrl);
+}
+
+/** refundquery: one of the four ids; a non-negative offset. */
+export function validateRefundQuery(input: RefundQueryInput): void {
+  target(input);
+  oneOf(['refundId', 'outRefundNo', 'transactionId', 'outTradeNo'], input as never);
+  wechatId('refundId', input.refundId, 32);
+  optionalOrderNo('outRefundNo', input.outRefundNo, 64);
+  wechatId('transactionId', input.transactionId, 32);
+  optionalOrderNo('outTradeNo', input.outTradeNo, 32);
+  if (input.offset !== undefined && (!Number.isInteger(input.offset) || input.offset < 0)) fail('offset', 'must be a non-negative whole number');
+}
+
+/** downloadbill: a `yyyyMMdd` date and a known bill type. */
+export function validateDownloadBill(input: DownloadBillInput): void {
+  target(input);
+  if (typeof input.billDate !== 'string' || !/^\d{8}$/.test(input.billDate)) fail('billDate', 'must be yyyyMMdd');
+  if (input.billType !== undefined && !['ALL', 'SUCCESS', 'REFUND', 'RECHARGE_REFUND'].includes(input.billType)) {
+    fail('billType', 'must be ALL, SUCCESS, REFUND or RECHARGE_REFUND');
+  }
+}
