@@ -1,0 +1,52 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const children: ChildProcess[] = [];
+
+function run(args: string[]): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return child;
+}
+
+async function firstLine(child: ChildProcess): Promise<string> {
+  let out = '';
+  for await (const chunk of child.stdout!) {
+    out += String(chunk);
+    if (out.includes('\n')) return out.split('\n')[0]!;
+  }
+  return out;
+}
+
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+describe('wxpay-simulator CLI', () => {
+  it('starts on the given port, serves the control API and stops on SIGTERM', async () => {
+    const child = run(['--port', '0', '--mch-id', '1230000109', '--api-key', 'z'.repeat(32), '--app-id', 'wxA', '--app-id', 'wxB', '--quiet']);
+    const line = await firstLine(child);
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1];
+    expect(url, line).toBeDefined();
+    const res = await request(`${url}/_sim/merchants`);
+    expect(await res.body.json()).toMatchObject([{ mchId: '1230000109', appIds: ['wxA', 'wxB'] }]);
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    expect((await exited)[0]).toBe(0);
+  });
+
+  it('exits with status 2 and the usage on bad arguments', async () => {
+    const child = run(['--port', 'eighty']);
+    let err = '';
+    child.stderr!.on('data', (c) => (err += String(c)));
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(2);
+    expect(err).toContain('--port must be an integer');
+    expect(err).toContain('Usage: wxpay-simulator');
+  });
+});
