@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { buildXml, createWxPay, type ErrorEvent, type PaidEvent, type RefundedEvent, type WxPay } from '@wxpay-kit/core';
-import { buildPayNotification, signNotifyXml } from '@wxpay-kit/core/testing';
-import { startSimulator, type SimulatorMerchant } from '@wxpay-kit/simulator';
+import { buildPayNotification, generateTestCertificates, signNotifyXml } from '@wxpay-kit/core/testing';
+import { startSimulator } from '@wxpay-kit/simulator';
 import { lazyWxPay } from '../helpers/lazy-wxpay.js';
 import type { MountedApp, Mount } from './adapter-suite.js';
 
 const PREFIX = '/wxpay';
 const BODY_LIMIT = 8 * 1024;
+const merchant = { mchId: '1900000109', apiKey: '192006250b4c09247ec02edce69f6a2d' };
+const appId = 'wxd930ea5d5a258f4f';
 
 interface Reply {
   readonly status: number;
@@ -49,8 +51,6 @@ function expectNotifyReply(reply: Reply, code: 'SUCCESS' | 'FAIL'): void {
 export function defineEndToEndCases(mount: Mount): void {
   describe('end to end with the simulator', () => {
     let sim: Awaited<ReturnType<typeof startSimulator>>;
-    let merchant: SimulatorMerchant;
-    let appId: string;
     let wxpay: WxPay;
     let app: MountedApp;
     let parsed: MountedApp;
@@ -65,19 +65,28 @@ export function defineEndToEndCases(mount: Mount): void {
     const paidFor = (orderId: string): PaidEvent[] => paid.filter((e) => e.orderId === orderId);
 
     beforeAll(async () => {
-      sim = await startSimulator({ port: 0, host: '127.0.0.1', timeFactor: 0.001 });
-      merchant = sim.merchants[0] as SimulatorMerchant;
-      appId = merchant.appIds[0] as string;
+      // Refunds go over mutual TLS, as with WeChat: a throwaway CA, the simulator's server
+      // certificate and the merchant's client certificate.
+      const certs = await generateTestCertificates({ mchId: merchant.mchId });
+      sim = await startSimulator({
+        port: 0,
+        host: '127.0.0.1',
+        timeFactor: 0.001,
+        merchants: [{ ...merchant, appIds: [appId] }],
+        tls: { ca: certs.ca, cert: certs.serverCert, key: certs.serverKey },
+      });
       const lazy = lazyWxPay();
       [app, parsed] = await Promise.all([mount(lazy, { prefix: PREFIX }), mount(lazy, { prefix: PREFIX, hostBodyParser: true })]);
       base = `${app.url}${PREFIX}`;
       wxpay = createWxPay({
-        merchants: [{ name: 'main', mchId: merchant.mchId, apiKey: merchant.apiKey, baseUrl: sim.url }],
+        merchants: [
+          { name: 'main', ...merchant, baseUrl: sim.url, cert: { cert: certs.clientCert, key: certs.clientKey } },
+        ],
         apps: [{ name: 'shop', merchant: 'main', appIds: [appId] }],
         notifyPayUrl: `${base}/notify-pay`,
         notifyRefundUrl: `${base}/notify-refund`,
         bodyLimit: BODY_LIMIT,
-        client: { retries: 0 },
+        client: { retries: 0, ca: certs.ca },
       });
       lazy.set(wxpay);
       wxpay.on('paid', async (event) => {
@@ -98,7 +107,7 @@ export function defineEndToEndCases(mount: Mount): void {
     });
 
     const createPay = (type: string, orderId: string, extra: Record<string, unknown> = {}, at = base) =>
-      post(`${at}/create-pay/${type}`, { appId, payApp: 'shop', goods: 'Test goods', udd: 'u1', orderId, fee: 101, ip: '127.0.0.1', ...extra });
+      post(`${at}/create-pay/${type}`, { appId, payApp: 'shop', goods: 'Test goods', udd: 'u1', orderId, fee: 101, ip: '127.0.0.1', productId: 'p1', ...extra });
 
     const notification = (orderId: string, fields: Record<string, string> = {}) =>
       signNotifyXml(buildPayNotification({ appid: appId, mch_id: merchant.mchId, out_trade_no: orderId, total_fee: '101', cash_fee: '101', ...fields }), merchant.apiKey);
