@@ -12,7 +12,8 @@ export interface OrderRecord extends Mutable<Omit<SimOrder, 'coupons' | 'refunds
 }
 
 /** The simulator's own, mutable copy of a refund. */
-export interface RefundRecord extends Mutable<SimRefund> {
+export interface RefundRecord extends Mutable<Omit<SimRefund, 'couponRefunds'>> {
+  couponRefunds: SimCoupon[];
   fingerprint: string;
 }
 
@@ -123,7 +124,7 @@ export function orderView(order: OrderRecord): SimOrder {
 /** A frozen public copy of a refund. */
 export function refundView(refund: RefundRecord): SimRefund {
   const { fingerprint: _fingerprint, ...rest } = refund;
-  return Object.freeze(rest);
+  return Object.freeze({ ...rest, couponRefunds: Object.freeze(refund.couponRefunds.map((c) => ({ ...c }))) });
 }
 
 /** An unpaid order past its `time_expire` is closed the moment anyone looks at it. */

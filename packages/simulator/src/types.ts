@@ -144,6 +144,8 @@ export interface SimRefund {
   readonly settlementRefundFee: number;
   readonly cashRefundFee: number;
   readonly couponRefundFee: number;
+  /** The coupons' shares of this refund (proportional to each coupon's part of the order). */
+  readonly couponRefunds: readonly SimCoupon[];
   readonly refundFeeType: string;
   readonly refundDesc: string | undefined;
   readonly refundAccount: string;

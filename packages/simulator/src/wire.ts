@@ -477,9 +477,11 @@ function refund(deps: WireDeps, caller: Caller): Outcome {
   if (order.refunds.length >= MAX_REFUNDS_PER_ORDER) return err('INVALID_REQUEST', '退款次数超过限制');
 
   const now = deps.clock.now();
-  const couponFee = order.couponFee ?? 0;
   const noCash = order.totalFee - (order.settlementTotalFee ?? order.totalFee);
-  const couponRefundFee = Math.floor((refundFee * couponFee) / order.totalFee);
+  const couponRefunds = order.coupons
+    .map((c) => ({ id: c.id, type: c.type, fee: Math.floor((refundFee * c.fee) / order.totalFee) }))
+    .filter((c) => c.fee > 0);
+  const couponRefundFee = couponRefunds.reduce((sum, c) => sum + c.fee, 0);
   const record: RefundRecord = {
     environment: env,
     mchId: order.mchId,
@@ -493,6 +495,7 @@ function refund(deps: WireDeps, caller: Caller): Outcome {
     settlementRefundFee: refundFee - Math.floor((refundFee * noCash) / order.totalFee),
     cashRefundFee: refundFee - couponRefundFee,
     couponRefundFee,
+    couponRefunds,
     refundFeeType: p['refund_fee_type'] || order.feeType,
     refundDesc: p['refund_desc'] || undefined,
     refundAccount: p['refund_account'] || 'REFUND_SOURCE_UNSETTLED_FUNDS',
@@ -516,7 +519,7 @@ function refund(deps: WireDeps, caller: Caller): Outcome {
 }
 
 function refundFields(r: RefundRecord, order: OrderRecord): Fields {
-  return {
+  const fields: Fields = {
     transaction_id: r.transactionId,
     out_trade_no: r.outTradeNo,
     out_refund_no: r.outRefundNo,
@@ -528,9 +531,15 @@ function refundFields(r: RefundRecord, order: OrderRecord): Fields {
     fee_type: order.feeType,
     cash_fee: order.cashFee,
     cash_refund_fee: r.cashRefundFee,
-    coupon_refund_fee: r.couponRefundFee > 0 ? r.couponRefundFee : undefined,
-    coupon_refund_count: r.couponRefundFee > 0 ? 1 : undefined,
+    coupon_refund_fee: r.couponRefunds.length > 0 ? r.couponRefundFee : undefined,
+    coupon_refund_count: r.couponRefunds.length > 0 ? r.couponRefunds.length : undefined,
   };
+  r.couponRefunds.forEach((c, n) => {
+    fields[`coupon_type_${n}`] = c.type;
+    fields[`coupon_refund_id_${n}`] = c.id;
+    fields[`coupon_refund_fee_${n}`] = c.fee;
+  });
+  return fields;
 }
 
 /** Page size of refundquery with `offset` (spec §5.5: commonly assumed 10). */
@@ -577,9 +586,14 @@ function refundQuery(deps: WireDeps, caller: Caller): Outcome {
     fields[`refund_account_${n}`] = r.refundAccount;
     fields[`refund_recv_accout_${n}`] = r.recvAccount;
     fields[`refund_success_time_${n}`] = r.successTime;
-    if (r.couponRefundFee > 0) {
+    if (r.couponRefunds.length > 0) {
       fields[`coupon_refund_fee_${n}`] = r.couponRefundFee;
-      fields[`coupon_refund_count_${n}`] = 1;
+      fields[`coupon_refund_count_${n}`] = r.couponRefunds.length;
+      r.couponRefunds.forEach((c, k) => {
+        fields[`coupon_type_${n}_${k}`] = c.type;
+        fields[`coupon_refund_id_${n}_${k}`] = c.id;
+        fields[`coupon_refund_fee_${n}_${k}`] = c.fee;
+      });
     }
   });
   return { ok: fields };

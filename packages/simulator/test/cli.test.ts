@@ -14,13 +14,16 @@ function run(args: string[]): ChildProcess {
   return child;
 }
 
-async function firstLine(child: ChildProcess): Promise<string> {
-  let out = '';
-  for await (const chunk of child.stdout!) {
-    out += String(chunk);
-    if (out.includes('\n')) return out.split('\n')[0]!;
-  }
-  return out;
+/** Resolves with the first line of stdout, and keeps draining it so later writes do not hit a closed pipe. */
+function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += String(chunk);
+      if (out.includes('\n')) resolve(out.split('\n')[0]!);
+    });
+    child.stdout!.on('end', () => resolve(out));
+  });
 }
 
 afterEach(() => {

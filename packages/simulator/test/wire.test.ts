@@ -260,6 +260,27 @@ describe('/secapi/pay/refund and /pay/refundquery', () => {
     expect((await call('/pay/orderquery', { out_trade_no: no })).xml['trade_state']).toBe('REFUND');
   });
 
+  it('splits a refund of a coupon-paid order between cash and each coupon', async () => {
+    const { no } = await createOrder({ total_fee: 1000 });
+    await sim.pay(no, { notify: false, coupons: [{ fee: 100, id: 'A' }, { fee: 200, id: 'B', type: 'NO_CASH' }] });
+    const res = await refund(no, `${no}R`, 500, 1000);
+    expectSigned(res);
+    expect(res.xml).toMatchObject({
+      refund_fee: '500',
+      cash_refund_fee: '350',
+      coupon_refund_fee: '150',
+      coupon_refund_count: '2',
+      coupon_refund_id_0: 'A',
+      coupon_refund_fee_0: '50',
+      coupon_type_1: 'NO_CASH',
+      coupon_refund_fee_1: '100',
+      settlement_refund_fee: '400',
+      settlement_total_fee: '800',
+    });
+    const q = await call('/pay/refundquery', { out_refund_no: `${no}R` });
+    expect(q.xml).toMatchObject({ coupon_refund_fee_0: '150', coupon_refund_count_0: '2', coupon_refund_id_0_1: 'B', coupon_refund_fee_0_1: '100' });
+  });
+
   it('answers INVALID_REQUEST for a wrong total_fee or a refund above the paid amount', async () => {
     const { no } = await createOrder();
     await sim.pay(no, { notify: false });
