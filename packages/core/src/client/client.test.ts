@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startStubWeChat, signedWith, type StubWeChat } from '../../test/helpers/stub-wechat.js';
+import { startStubWeChat, signedWith, type StubRequest, type StubWeChat } from '../../test/helpers/stub-wechat.js';
 import { resolveConfig } from '../config/resolve-config.js';
 import type { MerchantOptions, WxPayOptions } from '../config/options.js';
 import { SignatureError, TransportError, ValidationError, WxPayError, XmlError } from '../errors.js';
@@ -143,6 +143,17 @@ describe('unifiedOrder', () => {
     expect(result.subMchId).toBe('1900000109');
     if (result.clientParams.tradeType !== 'JSAPI') throw new Error('expected JSAPI params');
     expect(result.clientParams.jsapi.appId).toBe('wxsub');
+  });
+
+  it('does not retry after a transport failure either', async () => {
+    stub.on('/pay/unifiedorder', () => (res) => res.writeHead(503).end());
+    await expect(makeClient().unifiedOrder(order())).rejects.toMatchObject({ statusCode: 503 });
+    expect(stub.requests).toHaveLength(1);
+  });
+
+  it('refuses a subOpenId when the merchant has no subAppId', async () => {
+    await expect(makeClient().unifiedOrder(order({ openId: undefined, subOpenId: 'o' }))).rejects.toMatchObject({ field: 'subOpenId' });
+    expect(stub.requests).toHaveLength(0);
   });
 
   it('does not retry, even on SYSTEMERROR, and marks the error retryable', async () => {
@@ -472,37 +483,38 @@ describe('refund over mutual TLS', () => {
   beforeAll(async () => {
     certs = await generateTestCertificates({ mchId: '10000100' });
     secure = await startStubWeChat({ key: certs.serverKey, cert: certs.serverCert, ca: certs.ca });
-    secure.on('/secapi/pay/refund', (req) =>
-      signReplyXml(
-        {
-          appid: APP_ID,
-          mch_id: '10000100',
-          transaction_id: '4200000000202401010000000001',
-          out_trade_no: req.fields['out_trade_no'] ?? 'T1',
-          out_refund_no: req.fields['out_refund_no'] ?? '',
-          refund_id: '50000408942024010100000000001',
-          refund_fee: req.fields['refund_fee'] ?? '',
-          total_fee: req.fields['total_fee'] ?? '',
-          cash_fee: req.fields['total_fee'] ?? '',
-        },
-        KEY,
-      ),
-    );
+    secure.on('/secapi/pay/refund', (req) => refundReply(req));
     secure.on('/pay/orderquery', () => signReplyXml({ trade_state: 'NOTPAY', out_trade_no: 'T1' }, KEY));
   });
   afterAll(async () => {
     await secure.close();
   });
 
-  function secureClient(cert: MerchantOptions['cert']): WxPayClient {
+  const refundReply = (req: StubRequest) =>
+    signReplyXml(
+      {
+        appid: APP_ID,
+        mch_id: '10000100',
+        transaction_id: '4200000000202401010000000001',
+        out_trade_no: req.fields['out_trade_no'] ?? 'T1',
+        out_refund_no: req.fields['out_refund_no'] ?? '',
+        refund_id: '50000408942024010100000000001',
+        refund_fee: req.fields['refund_fee'] ?? '',
+        total_fee: req.fields['total_fee'] ?? '',
+        cash_fee: req.fields['total_fee'] ?? '',
+      },
+      KEY,
+    );
+
+  function secureClient(cert: MerchantOptions['cert'], retries = 0): WxPayClient {
     const config = resolveConfig({
       merchants: [{ name: 'main', mchId: '10000100', apiKey: KEY, baseUrl: secure.url, cert }],
       apps: [{ name: 'shop', merchant: 'main', appIds: [APP_ID] }],
       notifyPayUrl: 'https://a.example.com/p',
       notifyRefundUrl: 'https://a.example.com/r',
-      client: { ca: certs.ca, retries: 0 },
+      client: { ca: certs.ca, retries },
     });
-    const client = createWxPayClient(config);
+    const client = createWxPayClient(config, { sleep: async () => {} });
     clients.push(client);
     return client;
   }
@@ -526,6 +538,19 @@ describe('refund over mutual TLS', () => {
     const refunds = secure.requests.filter((r) => r.path === '/secapi/pay/refund');
     expect(refunds.every((r) => r.clientCn === '10000100')).toBe(true);
     expect(refunds[0]!.fields).toMatchObject({ out_refund_no: 'R1', refund_fee: '100', total_fee: '300', refund_desc: '退货' });
+  });
+
+  it('retries a refund on SYSTEMERROR with the same out_refund_no (idempotent, spec §4.1)', async () => {
+    let calls = 0;
+    const client = secureClient({ pfx: certs.clientPfx }, 2);
+    const original = secure.requests.length;
+    secure.on('/secapi/pay/refund', (req) => (++calls === 1 ? signReplyXml({ result_code: 'FAIL', err_code: 'SYSTEMERROR' }, KEY) : refundReply(req)));
+    const result = await client
+      .refund({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1', outRefundNo: 'RETRY1', totalFee: 1, refundFee: 1 })
+      .finally(() => secure.on('/secapi/pay/refund', refundReply));
+    expect(result.outRefundNo).toBe('RETRY1');
+    const sent = secure.requests.slice(original);
+    expect(sent.map((r) => r.fields['out_refund_no'])).toEqual(['RETRY1', 'RETRY1']);
   });
 
   it('presents a PEM certificate too', async () => {

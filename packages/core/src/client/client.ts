@@ -88,6 +88,7 @@ export function createWxPayClient(config: ResolvedConfig, options: CreateWxPayCl
   const random = options.random ?? Math.random;
   const log = config.logger;
   const sandboxKeys = new Map<string, Promise<string>>();
+  let closed = false;
 
   function merchantNamed(name: string): ResolvedMerchant {
     const merchant = typeof name === 'string' ? config.merchant(name) : undefined;
@@ -108,7 +109,7 @@ export function createWxPayClient(config: ResolvedConfig, options: CreateWxPayCl
         return result;
       } catch (error) {
         const code = isWxPayKitError(error) ? (error instanceof WxPayError ? error.errCode : error.code) : 'unknown';
-        if (n >= retries || !isAutoRetryable(error) || signal?.aborted) {
+        if (n >= retries || !isAutoRetryable(error) || signal?.aborted || closed) {
           log.debug({ api: spec.api, merchant, attempt: n + 1, error: code }, 'wechat pay call failed');
           throw error;
         }
@@ -266,6 +267,10 @@ export function createWxPayClient(config: ResolvedConfig, options: CreateWxPayCl
   const client: WxPayClient = {
     async unifiedOrder(input, callOptions) {
       const normalized = validateUnifiedOrder(input);
+      if (input.subOpenId !== undefined && input.subOpenId !== '' && merchantNamed(input.merchant).subAppId === undefined) {
+        // spec §9: a sub_openid is the user under sub_appid, so the merchant must name one.
+        throw new ValidationError('subOpenId needs a merchant configured with subAppId', { field: 'subOpenId' });
+      }
       const { record, merchant, key } = await call(
         { api: 'pay/unifiedorder', retry: 'never' },
         input.merchant,
@@ -407,6 +412,7 @@ export function createWxPayClient(config: ResolvedConfig, options: CreateWxPayCl
     },
 
     async close() {
+      closed = true;
       await transport.close();
     },
   };
