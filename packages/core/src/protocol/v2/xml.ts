@@ -1,5 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { ValidationError, XmlError } from '../../errors.js';
+import { parseFlatXml } from './xml-fast.js';
 
 /** A flat WeChat v2 message: element names to text. Null prototype; values are never numbers. */
 export type XmlRecord = Record<string, string>;
@@ -55,10 +56,30 @@ const FORBIDDEN_NAMES = new Set([
  * elements, prototype-polluting names.
  */
 export function parseXml(input: string | Uint8Array, options: ParseXmlOptions = {}): XmlRecord {
-  const maxBytes = options.maxBytes ?? DEFAULT_XML_MAX_BYTES;
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const text = decodeWithin(input, options.maxBytes ?? DEFAULT_XML_MAX_BYTES);
+  // WeChat's flat envelope takes the strict scanner; anything else (and every refusal) the parser below.
+  if (maxDepth >= 2) {
+    const flat = parseFlatXml(text);
+    if (flat !== undefined) return flat;
+  }
+  return parseGeneral(text, maxDepth);
+}
+
+/**
+ * {@link parseXml} without the flat-envelope scanner: every input through fast-xml-parser. The
+ * reference that the scanner is tested against; same results, slower.
+ */
+export function parseXmlGeneral(input: string | Uint8Array, options: ParseXmlOptions = {}): XmlRecord {
+  return parseGeneral(decodeWithin(input, options.maxBytes ?? DEFAULT_XML_MAX_BYTES), options.maxDepth ?? DEFAULT_MAX_DEPTH);
+}
+
+function decodeWithin(input: string | Uint8Array, maxBytes: number): string {
   if (byteSizeExceeds(input, maxBytes)) throw new XmlError(`XML body exceeds the limit of ${maxBytes} bytes`);
-  const text = typeof input === 'string' ? input : decodeUtf8(input);
+  return typeof input === 'string' ? input : decodeUtf8(input);
+}
+
+function parseGeneral(text: string, maxDepth: number): XmlRecord {
   if (HOSTILE.test(text)) throw new XmlError('XML with a DOCTYPE or ENTITY declaration is refused');
   checkDepth(text, maxDepth);
   const valid = XMLValidator.validate(text);
@@ -80,9 +101,12 @@ function byteSizeExceeds(input: string | Uint8Array, maxBytes: number): boolean 
   return Buffer.byteLength(input, 'utf8') > maxBytes;
 }
 
+/** Stateless between calls (never used in streaming mode), so one instance serves every call. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 function decodeUtf8(bytes: Uint8Array): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    return utf8.decode(bytes);
   } catch (cause) {
     throw new XmlError('XML body is not valid UTF-8', { cause });
   }
