@@ -38,6 +38,22 @@ describe('wxpayPlugin', () => {
     await app.close();
   });
 
+  it('builds an instance from options and closes it with the server', async () => {
+    const app = Fastify();
+    await app.register(wxpayPlugin, {
+      merchants: [{ name: 'main', mchId: '1900000109', apiKey: '192006250b4c09247ec02edce69f6a2d', baseUrl: 'http://127.0.0.1:9' }],
+      apps: [{ name: 'shop', merchant: 'main', appIds: ['wxd930ea5d5a258f4f'] }],
+      notifyPayUrl: 'https://shop.example/wxpay/notify-pay',
+      notifyRefundUrl: 'https://shop.example/wxpay/notify-refund',
+    });
+    let closed = 0;
+    app.wxpay.use({ name: 'probe', setup: (host) => host.onClose(() => void (closed += 1)) });
+    await app.ready();
+    expect(app.wxpay.match('POST', '/notify-pay/shop')).toMatchObject({ signed: true });
+    await app.close();
+    expect(closed).toBe(1);
+  });
+
   it('asks the instance to warn once the server listens', async () => {
     const fake = createFakeWxPay();
     const seen: unknown[] = [];
