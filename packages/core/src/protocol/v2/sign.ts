@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, hash, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /** The two v2 signature algorithms. `MD5` is WeChat's default when `sign_type` is absent. */
 export type SignType = 'MD5' | 'HMAC-SHA256';
@@ -35,8 +35,23 @@ export function stringToSign(params: SignableParams, key: string): string {
  */
 export function sign(params: SignableParams, key: string, signType: SignType = 'MD5'): string {
   const text = stringToSign(params, key);
-  const hash = signType === 'HMAC-SHA256' ? createHmac('sha256', key) : createHash('md5');
-  return hash.update(text, 'utf8').digest('hex').toUpperCase();
+  if (signType === 'HMAC-SHA256') return createHmac('sha256', hmacKey(key)).update(text, 'utf8').digest('hex').toUpperCase();
+  // One-shot hash (Node 20.12+, inside our engines range): no hasher object per call.
+  return hash('md5', text, 'hex').toUpperCase();
+}
+
+/** HMAC keys imported once per API key (merchants have few keys); bounded so rotation cannot grow it. */
+const hmacKeys = new Map<string, KeyObject>();
+const MAX_HMAC_KEYS = 64;
+
+function hmacKey(key: string): KeyObject {
+  let object = hmacKeys.get(key);
+  if (object === undefined) {
+    if (hmacKeys.size >= MAX_HMAC_KEYS) hmacKeys.clear();
+    object = createSecretKey(Buffer.from(key, 'utf8'));
+    hmacKeys.set(key, object);
+  }
+  return object;
 }
 
 export interface VerifySignOptions {
