@@ -48,6 +48,7 @@ export interface NotifierEvents {
   settled: [notification: SimNotification];
 }
 
+/** What the notifier needs from the simulator. */
 export interface NotifierOptions {
   readonly clock: SimulatorClock;
   readonly logger: Logger;

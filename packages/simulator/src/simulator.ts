@@ -36,6 +36,8 @@ export interface SimulatorRequest {
   readonly path: string;
   /** The body bytes (XML for WeChat APIs, JSON for `/_sim/`). */
   readonly body?: Uint8Array | string;
+  /** Same as `body`, so a core `WxPayRequest` can be passed as it is. Ignored when `body` is given. */
+  readonly rawBody?: Uint8Array;
   /** What the transport verified of a TLS client certificate. Default `{ state: 'not-tls' }`. */
   readonly clientCert?: ClientCert;
 }
@@ -257,7 +259,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
         if (path !== basePath && !path.startsWith(`${basePath}/`)) return notFound();
         path = path.slice(basePath.length) || '/';
       }
-      const body = typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : (request.body ?? new Uint8Array());
+      const given = request.body ?? request.rawBody;
+      const body = typeof given === 'string' ? Buffer.from(given, 'utf8') : (given ?? new Uint8Array());
       if (path === '/_sim' || path.startsWith('/_sim/')) {
         return await handleControl(control, merchants, request.method.toUpperCase(), path, url.searchParams, body);
       }

@@ -35,6 +35,11 @@ describe('hostile input', () => {
     await fc.assert(fc.asyncProperty(fc.constantFrom(...PATHS), doc, (path, body) => expectFail(path, body)), { numRuns: 300 });
   });
 
+  it('takes a core WxPayRequest as it is (rawBody)', async () => {
+    const res = await sim.handle({ method: 'POST', path: '/pay/orderquery?x=1', rawBody: Buffer.from('<xml><appid>a</appid></xml>') });
+    expect(res.headers['x-wxpay-simulator-error']).toBe('LACK_PARAMS');
+  });
+
   it('answers a well-signed request with a signature over other values with SIGNERROR', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ minLength: 1, maxLength: 20 }).filter((s) => /^[A-Za-z0-9]+$/.test(s)), async (no) => {
