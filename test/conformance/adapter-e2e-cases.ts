@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { buildXml, createWxPay, type ErrorEvent, type PaidEvent, type RefundedEvent, type WxPay } from '@wxpay-kit/core';
-import { buildPayNotification, generateTestCertificates, signNotifyXml } from '@wxpay-kit/core/testing';
+import { buildPayNotification, buildRefundNotifyXml, generateTestCertificates, signNotifyXml } from '@wxpay-kit/core/testing';
 import { startSimulator } from '@wxpay-kit/simulator';
 import { lazyWxPay } from '../helpers/lazy-wxpay.js';
 import type { MountedApp, Mount } from './adapter-suite.js';
@@ -265,6 +265,8 @@ export function defineEndToEndCases(mount: Mount): void {
         const reply = await post(`${base}/confirm`, { appId, payApp: 'shop', orderId });
         expect(reply.status, reply.text).toBe(200);
         expect(paidFor(orderId).map((e) => e.source)).toEqual(['confirm']);
+        expectErrorEnvelope(await post(`${base}/confirm`, { appId, payApp: 'shop', orderId: 'missing-order' }));
+        expectErrorEnvelope(await post(`${base}/confirm`, { appId, payApp: 'nope', orderId }), 400);
       });
 
       it('works with the host body parser installed before the adapter', async () => {
@@ -297,6 +299,18 @@ export function defineEndToEndCases(mount: Mount): void {
         const reply = await post(`${base}/notify-pay/shop`, '<xml><return_code>SUCCESS</xml>', 'text/xml');
         expectNotifyReply(reply, 'FAIL');
         expect(errors.slice(before).map((e) => e.error.code)).toContain('WXPAY_ERR_XML');
+      });
+
+      it("answers FAIL to a refund notification encrypted with another key and reports it on 'error'", async () => {
+        const before = errors.length;
+        const refundId = nextOrderId('bad');
+        const xml = buildRefundNotifyXml({ out_refund_no: refundId, out_trade_no: nextOrderId('bad') }, 'k'.repeat(32), {
+          appid: appId,
+          mch_id: merchant.mchId,
+        });
+        expectNotifyReply(await post(`${base}/notify-refund/shop`, xml, 'text/xml'), 'FAIL');
+        expect(errors.slice(before).map((e) => e.error.code)).toContain('WXPAY_ERR_DECRYPT');
+        expect(refunded.filter((e) => e.refundId === refundId)).toHaveLength(0);
       });
 
       it("answers FAIL to a bad signature, reports it on 'error' and fires no 'paid'", async () => {
