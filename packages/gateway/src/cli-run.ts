@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, createWxPayClient, isWxPayKitError } from '@wxpay-kit/core';
+import { ConfigError, createWxPayClient, isWxPayKitError, resolveConfig } from '@wxpay-kit/core';
 import { forwarder } from '@wxpay-kit/forwarder';
 import { formatConfigError, loadGatewayConfig } from './config/load-config.js';
 import type { GatewayConfig } from './config/gateway-config.js';
@@ -198,7 +198,14 @@ async function getSandbox(ctx: CliContext, args: readonly string[], baseUrl: str
     ctx.err('Usage: wxpay-gateway getsandbox <appId> <mchId> <apiKey> [--base-url URL]\n');
     return 2;
   }
-  const client = createWxPayClient();
+  // The client wants a configuration; this one holds just the merchant asking for its key.
+  const config = resolveConfig({
+    merchants: [{ name: 'getsandbox', mchId, apiKey, ...(baseUrl ? { baseUrl } : {}) }],
+    apps: [{ name: 'getsandbox', merchant: 'getsandbox', appIds: [appId] }],
+    notifyPayUrl: 'http://127.0.0.1/notify-pay',
+    notifyRefundUrl: 'http://127.0.0.1/notify-refund',
+  });
+  const client = createWxPayClient(config);
   try {
     const key = await client.getSandboxSignKey({ mchId, apiKey, ...(baseUrl ? { baseUrl } : {}) });
     ctx.out(`${key}\n`);

@@ -34,4 +34,3 @@ export type { DefaultGatewayOptions, DefaultGateway } from './default-mode.js';
 export { createPathMapper, type GatewayRoute } from './routes.js';
 export { createGatewayLogger, REDACT_PATHS, type GatewayLoggerOptions } from './logger.js';
 export type { GatewayRuntime, Readiness, SimulatorSetup } from './runtime.js';
-export { runCli, gatewayVersion, type CliContext } from './cli-run.js';

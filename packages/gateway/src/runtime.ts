@@ -1,7 +1,7 @@
 import { createWxPay, type WxPay } from '@wxpay-kit/core';
 import { createHmac } from 'node:crypto';
 import { forwarder, openStore as openForwarderStore, type Forwarder, type ForwarderStore } from '@wxpay-kit/forwarder';
-import { sandboxKeyFor, startSimulator, type SimulatorMerchantOptions } from '@wxpay-kit/simulator';
+import { startSimulator, type SimulatorMerchantOptions } from '@wxpay-kit/simulator';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { merchantVariants, type GatewayWxPayOptions } from './config/to-options.js';
 import type { PinoLogger } from './logger.js';
@@ -95,19 +95,12 @@ export async function buildRuntime(input: BuildRuntimeInput): Promise<GatewayRun
       simulator = sim;
       cleanup.push(() => sim.close());
     }
-    // A sandbox merchant's configured key is what the simulator knows it by; sandbox calls are
-    // signed with the key the simulator's getsignkey hands out for it, as on WeChat.
-    const sandboxKeys = new Map<string, string>();
-    if (simulator) for (const m of sandboxMerchants) sandboxKeys.set(m.mchId, sandboxKeyFor(m.mchId, m.apiKey));
-
     const store = await openStore(config, logger);
     cleanup.push(() => store.close());
 
+    // Sandbox merchants sign with the key the sandbox's getsignkey hands out; the core fetches it.
     const options = input.wxpayOptions(simulator?.url);
-    const merchants = options.merchants.map((m) =>
-      m.sandbox && simulator && m.baseUrl === simulator.url ? { ...m, apiKey: sandboxKeys.get(m.mchId) ?? m.apiKey } : m,
-    );
-    const wxpay = createWxPay({ ...options, merchants, store, logger: logger.child({ component: 'core' }) });
+    const wxpay = createWxPay({ ...options, store, logger: logger.child({ component: 'core' }) });
     cleanup.push(() => wxpay.close());
     const relay = forwarder({
       store,

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { NotFoundError, type WxPay } from '@wxpay-kit/core';
+import type { AddressInfo, Socket } from 'node:net';
+import { isLoopbackAddress, NotFoundError, type WxPay } from '@wxpay-kit/core';
 import { handleNodeRequest, respondToError, writeResponse } from '@wxpay-kit/core/node';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { needsEmbeddedSimulator, toWxPayOptions } from './config/to-options.js';
@@ -74,15 +74,31 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   let runtime: GatewayRuntime | undefined;
   let closing = false;
   const inFlight = new Set<Promise<void>>();
+  const openResponses = new Set<ServerResponse>();
 
+  /** Open sockets and how many requests each is serving: idle ones are closed at shutdown. */
+  const sockets = new Map<Socket, number>();
   const server = createServer((req, res) => {
+    const socket = req.socket;
+    sockets.set(socket, (sockets.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const busy = (sockets.get(socket) ?? 1) - 1;
+      sockets.set(socket, busy);
+      if (closing && busy === 0) socket.end();
+    });
     const task = serve(req, res).catch((error: unknown) => {
       log.error({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'request failed');
       if (!res.headersSent) writeResponse(res, respondToError(error));
       else res.destroy();
     });
     inFlight.add(task);
+    openResponses.add(res);
+    res.on('close', () => openResponses.delete(res));
     void task.finally(() => inFlight.delete(task));
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.set(socket, 0);
+    socket.once('close', () => sockets.delete(socket));
   });
   // Node's defaults cut slow clients only after 5 minutes; a payment API wants less.
   server.requestTimeout = 60_000;
@@ -152,7 +168,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   }
   const rt = runtime;
 
-  if (!isLoopback(config.listenHost) && !config.bearerToken) {
+  if (!isLoopbackAddress(config.listenHost || '0.0.0.0') && !config.bearerToken) {
     log.warn(
       { listenHost: config.listenHost || '(all interfaces)' },
       'internal endpoints (create-pay, refunds, queries) have no bearer-token and the gateway listens beyond loopback; keep them off public networks',
@@ -177,7 +193,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       await options.onClose?.();
       const timeoutMs = options.shutdownTimeoutMs ?? 10_000;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      for (const [socket, busy] of sockets) if (busy === 0) socket.end();
+      // Requests still running get their answer, then their connection closes.
+      for (const res of openResponses) if (!res.headersSent) res.setHeader('connection', 'close');
       const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
       timer.unref();
       await Promise.allSettled([...inFlight]);
@@ -204,10 +222,6 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

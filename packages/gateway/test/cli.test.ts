@@ -31,7 +31,7 @@ function config(extra: Record<string, unknown> = {}): Record<string, unknown> {
     'listen-port': 0,
     store: `file:${join(dir, 'store')}`,
     merchants: [{ name: 'mch', 'mch-id': '1900000109', 'mch-app-key': KEY, 'api-base-url': sim.url }],
-    apps: [{ name: 'shop', merchant: 'mch', 'app-ids': ['wxd930ea5d5a258f4f'] }],
+    apps: [{ name: 'shop', merchant: 'mch', 'app-ids': ['wxd930ea5d5a258f4f'], 'notify-pay-callback': 'http://127.0.0.1:9/pay' }],
     ...extra,
   };
 }

@@ -127,7 +127,7 @@ describe('wxpay-gateway with no configuration', () => {
     // The demo app's receiver got the forwarder's delivery, signed for its secret.
     expect(callback!.data).toMatchObject({ kind: 'pay', verified: true, body: { order_id: orderId, total_fee: 1, result_code: 'SUCCESS' } });
 
-    const sim = createSimulatorClient({ url: simUrl });
+    const sim = createSimulatorClient(simUrl);
     expect((await sim.order(orderId)).tradeState).toBe('SUCCESS');
     const query = await postJson(`${base}/wxpay/query-order`, { appId: cfg.appId, payApp: cfg.payApp, orderId });
     expect(query.json).toMatchObject({ order_id: orderId, result_code: 'SUCCESS', total_fee: 1 });

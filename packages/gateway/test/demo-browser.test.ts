@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBuild, ROOT, runCli, type GatewayProcess } from './helpers.js';
 
@@ -14,7 +14,7 @@ const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 let gateway: GatewayProcess;
 let base: string;
-let browser: Browser | undefined;
+let browser: BrowserContext | undefined;
 let dataDir: string;
 let profileDir: string;
 
@@ -24,8 +24,10 @@ beforeAll(async () => {
   profileDir = mkdtempSync(join(tmpdir(), 'wxpay-gateway-chromium-'));
   gateway = runCli(['--port', '0', '--data-dir', dataDir]);
   base = (await gateway.waitFor(/Demo shop\s+(http:\/\/127\.0\.0\.1:\d+)\//))[1]!;
-  browser = await chromium.launch({
+  // A fresh profile directory per run.
+  browser = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
+    viewport: { width: 1280, height: 900 },
     args: [
       '--headless',
       '--no-sandbox',
@@ -35,7 +37,6 @@ beforeAll(async () => {
       '--no-first-run',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${profileDir}`,
     ],
   });
 });
@@ -51,7 +52,7 @@ afterAll(async () => {
 
 describe('demo shop in a browser', () => {
   it('creates a NATIVE order, pays it as the user, and shows it paid', async () => {
-    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser!.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${base}/`);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulatorClient, sandboxKeyFor, startSimulator, type RunningSimulator } from '@wxpay-kit/simulator';
 import { verifyWebhook } from '@wxpay-kit/forwarder';
+import { generateTestCertificates } from '@wxpay-kit/core/testing';
 import { postJson, requireBuild, runCli, startReceiver, type GatewayProcess, type Receiver } from './helpers.js';
 
 const KEY = '192006250b4c09247ec02edce69f6a2d';
@@ -27,6 +28,10 @@ beforeAll(async () => {
   requireBuild();
   dir = mkdtempSync(join(tmpdir(), 'wxpay-gateway-e2e-'));
   receiver = await startReceiver();
+  // The merchant certificate refunds are sent with (the seed's PEM pair).
+  const certs = await generateTestCertificates({ mchId: MCH_ID });
+  writeFileSync(join(dir, 'apiclient_cert.pem'), certs.clientCert);
+  writeFileSync(join(dir, 'apiclient_key.pem'), certs.clientKey);
   sim = await startSimulator({ port: 0, merchants: [{ mchId: MCH_ID, apiKey: KEY, appIds: [APP_ID] }], timeFactor: 0.001 });
   const config = {
     'listen-host': '127.0.0.1',
@@ -44,7 +49,14 @@ beforeAll(async () => {
       health: '/health',
     },
     merchants: [
-      { name: 'mch', 'mch-id': MCH_ID, 'mch-app-key': KEY, 'api-base-url': sim.url },
+      {
+        name: 'mch',
+        'mch-id': MCH_ID,
+        'mch-app-key': KEY,
+        'api-base-url': sim.url,
+        'mch-cert-pem-file': 'apiclient_cert.pem',
+        'mch-key-pem-file': 'apiclient_key.pem',
+      },
       // No api-base-url: its -dev app runs on the gateway's embedded simulator.
       { name: 'mch-sandbox', 'mch-id': '1900000109', 'mch-app-key': SANDBOX_MERCHANT_KEY },
     ],
@@ -71,6 +83,7 @@ beforeAll(async () => {
   writeFileSync(file, JSON.stringify(config, null, 2));
   gateway = runCli([], { CONF_FILE: file });
   base = (await gateway.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+  await gateway.waitFor(/"msg":"wxpay-gateway listening"/);
   const started = gateway.logs().find((l) => l['msg'] === 'wxpay-gateway listening');
   embeddedSimUrl = started?.['simulator'] as string;
 });
@@ -219,7 +232,7 @@ describe('wxpay-gateway with a seed configuration', () => {
     );
     expect(status).toBe(200);
     expect(json.result.code_url).toBeTruthy();
-    const control = createSimulatorClient({ url: embeddedSimUrl });
+    const control = createSimulatorClient(embeddedSimUrl);
     const placed = await control.order('dev-1');
     expect(placed.environment).toBe('sandbox');
     await control.pay('dev-1');

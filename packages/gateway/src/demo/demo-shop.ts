@@ -157,7 +157,8 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
       });
     },
     close() {
-      for (const res of streams) res.end();
+      // The page's EventSource would keep the connection open; the gateway is going away.
+      for (const res of streams) res.destroy();
       streams.clear();
     },
   };
