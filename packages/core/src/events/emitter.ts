@@ -35,7 +35,9 @@ export interface WxPayEmitter {
   removeAllListeners(): void;
 }
 
+/** Options of {@link createEmitter}. */
 export interface CreateEmitterOptions {
+  /** Where failures of `error` listeners, and errors nobody listens to, are logged. */
   readonly logger: Logger;
   /** `this` inside listeners (the `WxPay` instance). */
   readonly context?: unknown;

@@ -41,5 +41,18 @@ export function firePaid(
   transactionId: string,
   build: (redelivery: boolean) => PaidEvent,
 ): Promise<OnceOutcome> {
-  return ctx.once.run(paymentKey(mchId, transactionId), (redelivery) => ctx.emitter.emitAndWait('paid', build(redelivery)));
+  return ctx.once.run(paymentKey(mchId, transactionId), async (redelivery) => {
+    warnIfUnheard(ctx, 'paid');
+    await ctx.emitter.emitAndWait('paid', build(redelivery));
+  });
+}
+
+/**
+ * Logs a warning when an awaited event fires with nobody listening: the transaction is then
+ * recorded as handled, and listeners registered later never see it.
+ */
+export function warnIfUnheard(ctx: HandlerContext, event: 'paid' | 'refunded' | 'refund-failed'): void {
+  if (ctx.emitter.listenerCount(event) === 0) {
+    ctx.logger.warn({ event }, `@wxpay-kit/core: '${event}' fired with no listener; register listeners before serving requests`);
+  }
 }

@@ -16,6 +16,7 @@ import {
   bodyText,
   busyStore,
   jsonRequest,
+  recordingLogger,
   scriptedClient,
   testConfig,
   xmlRequest,
@@ -232,6 +233,14 @@ describe('POST /notify-pay/:app', () => {
     const json = await wxpay.handle(xmlRequest('/notify-pay/shop', '<xml></xml>', 'application/json'));
     expect([json.status, isFail(json.body)]).toEqual([415, true]);
     expect(errors).toEqual(['WXPAY_ERR_PAYLOAD_TOO_LARGE', 'WXPAY_ERR_UNSUPPORTED_MEDIA_TYPE']);
+  });
+
+  it('warns when paid fires with no listener', async () => {
+    const logger = recordingLogger();
+    const wxpay = createHandler(testConfig({ logger }), scriptedClient());
+    const out = await wxpay.handle(xmlRequest('/notify-pay/shop', signNotifyXml(buildPayNotification(), KEY_1)));
+    expect(bodyText(out.body)).toBe(ok);
+    expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.obj)).toEqual([{ event: 'paid' }]);
   });
 
   it('needs no bearer token (WeChat cannot send one)', async () => {

@@ -1,6 +1,7 @@
 import { AmountMismatchError, WxPayError } from '../../errors.js';
 import { parseRefundNotification } from '../../protocol/v2/notify.js';
 import { refundFromNotification } from '../event-payloads.js';
+import { warnIfUnheard } from '../paid-flow.js';
 import { notifyReply } from '../respond.js';
 import { orderKey, refundKey, storeCall, type NotifyRoute } from '../route-context.js';
 import { assertBelongsToApp, notifyTarget } from './notify-common.js';
@@ -38,6 +39,7 @@ export const notifyRefundRoute: NotifyRoute = {
     }
     await ctx.once.run(refundKey(merchant.mchId, refund.refundId), async (redelivery) => {
       const event = refundFromNotification(decrypted, app.name, redelivery);
+      warnIfUnheard(ctx, event.refundStatus === 'SUCCESS' ? 'refunded' : 'refund-failed');
       if (event.refundStatus === 'SUCCESS') await ctx.emitter.emitAndWait('refunded', event);
       else await ctx.emitter.emitAndWait('refund-failed', event);
     });
