@@ -201,7 +201,6 @@ export function forwarder(options: ForwarderOptions): Forwarder {
 
   let logger = options.logger ?? silentLogger;
   let emit: EmitAndWait | undefined;
-  let agent: Agent | undefined;
   let running = false;
   let timer: unknown;
   let timerAt = Infinity;
@@ -211,10 +210,17 @@ export function forwarder(options: ForwarderOptions): Forwarder {
   const inFlight = new Map<string, number>();
   const attempts = new Set<Promise<void>>();
   const warned = new Set<string>();
+  const wakeups = new Set<number>();
+  const agents = new Map<string, Agent>();
 
-  function dispatcher(): Dispatcher {
+  /** One connection pool per app, so an app that hangs cannot take the sockets of another on the same host. */
+  function dispatcher(app: string): Dispatcher {
     if (options.dispatcher) return options.dispatcher;
-    agent ??= new Agent({ connections: Math.max(perApp, 1), keepAliveTimeout: 4_000 });
+    let agent = agents.get(app);
+    if (!agent) {
+      agent = new Agent({ connections: apps.get(app)?.concurrency ?? perApp, keepAliveTimeout: 4_000 });
+      agents.set(app, agent);
+    }
     return agent;
   }
 
@@ -245,16 +251,30 @@ export function forwarder(options: ForwarderOptions): Forwarder {
     fire('error', { error, app });
   }
 
-  function schedule(at: number): void {
+  /** Arms the one timer for the earliest of: a known retry time, the next poll. */
+  function arm(): void {
     if (!running) return;
-    if (at >= timerAt) return;
-    if (timer !== undefined) clock.clearTimeout(timer);
+    const now = clock.now();
+    let at = now + pollIntervalMs;
+    for (const w of wakeups) {
+      if (w <= now) wakeups.delete(w);
+      else if (w < at) at = w;
+    }
+    if (timer !== undefined) {
+      if (timerAt === at) return;
+      clock.clearTimeout(timer);
+    }
     timerAt = at;
     timer = clock.setTimeout(() => {
       timer = undefined;
       timerAt = Infinity;
       void pump();
-    }, Math.max(0, at - clock.now()));
+    }, at - now);
+  }
+
+  function schedule(at: number): void {
+    wakeups.add(at);
+    arm();
   }
 
   async function deliver(r: OutboxRecord, url: string): Promise<void> {
@@ -269,7 +289,7 @@ export function forwarder(options: ForwarderOptions): Forwarder {
         body: r.body,
         headers: { ...headers, 'content-type': 'application/json', 'user-agent': '@wxpay-kit/forwarder' },
         signal: AbortSignal.timeout(timeoutMs),
-        dispatcher: dispatcher(),
+        dispatcher: dispatcher(r.app),
       });
       status = res.statusCode;
       await res.body.dump().catch(() => undefined);
@@ -329,9 +349,19 @@ export function forwarder(options: ForwarderOptions): Forwarder {
       }
       for (const r of leased) {
         const url = urlFor(app, r.event);
-        // Left leased: it is offered again after the lease, when the configuration may have changed.
-        if (url === undefined) reportUnroutable(r.app, r.event);
-        else started.push(start(r, url));
+        if (url !== undefined) {
+          started.push(start(r, url));
+          continue;
+        }
+        // Nowhere to send it: it waits (never dead-lettered) and is looked at again after a lease.
+        reportUnroutable(r.app, r.event);
+        const next = now + leaseMs;
+        try {
+          await store.retry(r.id, { at: now, error: `no ${r.event === 'paid' ? 'payCallback' : 'refundCallback'} configured`, nextAttemptAt: next });
+          schedule(next);
+        } catch (error) {
+          logger.error({ id: r.id, app: name, error }, '@wxpay-kit/forwarder: writing to the outbox failed');
+        }
       }
     }
     return started;
@@ -350,7 +380,7 @@ export function forwarder(options: ForwarderOptions): Forwarder {
       } while (again);
     })().finally(() => {
       pumping = undefined;
-      schedule(clock.now() + pollIntervalMs);
+      arm();
     });
     await pumping;
     await Promise.all(started);
@@ -395,11 +425,12 @@ export function forwarder(options: ForwarderOptions): Forwarder {
       if (timer !== undefined) clock.clearTimeout(timer);
       timer = undefined;
       timerAt = Infinity;
+      wakeups.clear();
       if (pumping) await pumping.catch(() => undefined);
       await self.idle();
-      const a = agent;
-      agent = undefined;
-      if (a) await a.close();
+      const pools = [...agents.values()];
+      agents.clear();
+      await Promise.all(pools.map((a) => a.close()));
     },
     pump,
     async idle() {

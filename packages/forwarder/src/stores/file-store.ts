@@ -1,5 +1,5 @@
 import { mkdir, open, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { StoreError, silentLogger, type ClaimResult, type Logger, type OrderRecord } from '@wxpay-kit/core';
 import type {
   AttemptFailure,
@@ -86,11 +86,23 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Directories locked by this process. Process-wide on purpose (shared by ESM and CJS copies): a
+ * lock file holding our own pid is ours only if we took it, otherwise it is left over from an
+ * earlier process that had the same pid (common in containers).
+ */
+const held: Set<string> = ((globalThis as Record<symbol, unknown>)[Symbol.for('wxpay-kit.file-store.locks')] ??=
+  new Set<string>()) as Set<string>;
+
 async function takeLock(dir: string): Promise<void> {
   const path = join(dir, LOCK);
+  if (held.has(path)) {
+    throw new StoreError(`@wxpay-kit/forwarder: the file store in ${dir} is already open in this process`);
+  }
   for (let i = 0; i < 2; i++) {
     try {
       await writeFile(path, String(process.pid), { flag: 'wx', mode: 0o600 });
+      held.add(path);
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -122,7 +134,7 @@ async function takeLock(dir: string): Promise<void> {
  * wxpay.use(forwarder({ store, apps: { shop: { payCallback: 'http://shop/paid', secret } } }));
  */
 export async function createFileStore(options: FileStoreOptions): Promise<FileStore> {
-  const { dir } = options;
+  const dir = resolve(options.dir);
   const now = options.now ?? Date.now;
   const logger = options.logger ?? silentLogger;
   const readOnly = options.readOnly ?? false;
@@ -477,6 +489,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
       if (writer) {
         await writer.close();
         await rm(join(dir, LOCK), { force: true });
+        held.delete(join(dir, LOCK));
       }
     },
   };
