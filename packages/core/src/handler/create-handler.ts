@@ -15,8 +15,8 @@ import {
   type WxPayKitError,
 } from '../errors.js';
 import { createEmitter } from '../events/emitter.js';
-import type { Logger } from '../logger.js';
-import type { PluginHost, RouteDefinition, WxPayPlugin } from '../plugins/types.js';
+import { PluginRegistry } from '../plugins/plugin-registry.js';
+import type { RouteDefinition, WxPayPlugin } from '../plugins/types.js';
 import { createMemoryDedupStore } from '../stores/memory-dedup-store.js';
 import { CORE_ROUTE_TABLE } from './core-routes.js';
 import { assertAuthorized, assertJsonContentType, assertXmlContentType, isLoopbackAddress } from './guard.js';
@@ -57,14 +57,6 @@ function parseJsonObject(rawBody: Uint8Array): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function pluginLogger(inner: Logger, plugin: string): Logger {
-  const wrap =
-    (level: keyof Logger) =>
-    (obj: object, msg?: string): void =>
-      inner[level]({ plugin, ...obj }, msg);
-  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
-}
-
 /**
  * @internal The `WxPay` instance over an already resolved configuration and client. Hosts call
  * `createWxPay(options)`; tests and the gateway use this to supply their own client.
@@ -76,11 +68,6 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
   const router = new Router<Entry>();
   for (const route of CORE_ROUTE_TABLE) router.add({ method: route.method, path: route.path, value: { kind: 'core', route } });
 
-  const pluginNames = new Set<string>();
-  const setups: Promise<void>[] = [];
-  let pendingSetups = 0;
-  let setupFailure: unknown;
-  const teardowns: (() => void | Promise<void>)[] = [];
   let closing: Promise<void> | undefined;
 
   const routeInfo = (entry: Entry): RouteInfo =>
@@ -135,8 +122,8 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
   }
 
   async function dispatch(request: WxPayRequest): Promise<WxPayResponse> {
-    if (pendingSetups > 0) await Promise.allSettled(setups);
-    if (setupFailure !== undefined) return errorResponse(toKitError(setupFailure));
+    const setupFailure = await plugins.settled();
+    if (setupFailure !== undefined) return errorResponse(toKitError(setupFailure.error));
     const found = router.lookup(request.method, request.path);
     if (found.kind === 'not-found') return errorResponse(new NotFoundError('@wxpay-kit/core: no such route'));
     if (found.kind === 'method-not-allowed') {
@@ -173,57 +160,17 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     },
     use(plugin: WxPayPlugin) {
       if (closing) throw new Error('@wxpay-kit/core: use() after close()');
-      if (plugin === null || typeof plugin !== 'object' || typeof plugin.name !== 'string' || typeof plugin.setup !== 'function') {
-        throw new TypeError('@wxpay-kit/core: a plugin is an object with a name and a setup function');
-      }
-      if (pluginNames.has(plugin.name)) {
-        throw new Error(`@wxpay-kit/core: a plugin named '${plugin.name}' is already registered`);
-      }
-      pluginNames.add(plugin.name);
-      const host: PluginHost = {
-        config,
-        client,
-        logger: pluginLogger(logger, plugin.name),
-        on: (event, listener) => emitter.on(event, listener),
-        emit: (event, ...args) => emitter.emitAndWait(event, ...args),
-        addRoute: (route) => {
-          router.add({ method: route.method, path: route.path, value: { kind: 'plugin', route, plugin: plugin.name } });
-        },
-        onClose: (teardown) => {
-          teardowns.push(teardown);
-        },
-      };
-      pendingSetups++;
-      const setup = (async () => plugin.setup(host))().then(
-        () => {
-          pendingSetups--;
-        },
-        (error: unknown) => {
-          pendingSetups--;
-          setupFailure ??= error;
-          logger.error({ plugin: plugin.name, err: error }, 'plugin setup failed');
-          throw error;
-        },
-      );
-      setup.catch(() => {}); // surfaced through ready() and handle()
-      setups.push(setup);
+      plugins.use(plugin);
       return this;
     },
     client,
     config,
-    async ready() {
-      await Promise.all(setups);
+    ready() {
+      return plugins.ready();
     },
     close() {
       closing ??= (async () => {
-        await Promise.allSettled(setups);
-        for (const teardown of teardowns.reverse()) {
-          try {
-            await teardown();
-          } catch (error) {
-            logger.error({ err: error }, 'a plugin teardown failed');
-          }
-        }
+        await plugins.close();
         if (ownsStore) await store.close?.();
         await client.close();
       })();
@@ -245,6 +192,12 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
   Object.defineProperty(wxpay, WXPAY_BRAND, { value: true });
 
   const emitter = createEmitter({ logger, context: wxpay });
+  const plugins = new PluginRegistry({
+    config,
+    client,
+    emitter,
+    addRoute: (route, plugin) => router.add({ method: route.method, path: route.path, value: { kind: 'plugin', route, plugin } }),
+  });
   const ctx: HandlerContext = {
     config,
     client,
