@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { MerchantCertOptions } from '@wxpay-kit/core';
+import { generateTestCertificates } from '@wxpay-kit/core/testing';
 import { startSimulator } from '@wxpay-kit/simulator';
 import { DEFAULT_ENDPOINTS, type GatewayConfig } from './config/gateway-config.js';
 import { createDemoShop, DEMO_PATHS } from './demo/demo-shop.js';
@@ -60,6 +62,7 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
     if (!merchant) throw new Error('the simulator started without a merchant');
     const appId = merchant.appIds[0] ?? '';
     const callbackSecret = `whsec_${randomBytes(24).toString('base64')}`;
+    const cert = await demoCertificate(merchant.mchId, logger);
     const config: GatewayConfig = {
       source: '(built-in default)',
       listenHost: options.host ?? '127.0.0.1',
@@ -74,7 +77,7 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
           apiKey: merchant.apiKey,
           signType: 'MD5',
           baseUrl: simulator.url,
-          cert: undefined,
+          cert,
         },
       ],
       apps: [
@@ -133,5 +136,20 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
     if (gateway) await gateway.close();
     else await simulator.close();
     throw error;
+  }
+}
+
+/**
+ * A throwaway merchant certificate, so refunds work in the demo (the simulator over plain HTTP
+ * does not check it, but the client only sends refunds with one). Needs `openssl`; without it
+ * the demo runs and refunds answer that the merchant has no certificate.
+ */
+async function demoCertificate(mchId: string, logger: PinoLogger): Promise<MerchantCertOptions | undefined> {
+  try {
+    const certs = await generateTestCertificates({ mchId });
+    return { cert: certs.clientCert, key: certs.clientKey };
+  } catch (error) {
+    logger.warn({ err: { message: (error as Error).message } }, 'no openssl: the demo merchant has no certificate, so refunds are refused');
+    return undefined;
   }
 }

@@ -130,7 +130,27 @@ describe('wxpay-gateway with no configuration', () => {
     const sim = createSimulatorClient(simUrl);
     expect((await sim.order(orderId)).tradeState).toBe('SUCCESS');
     const query = await postJson(`${base}/wxpay/query-order`, { appId: cfg.appId, payApp: cfg.payApp, orderId });
-    expect(query.json).toMatchObject({ order_id: orderId, result_code: 'SUCCESS', total_fee: 1 });
+    expect(query.json).toMatchObject({ order_id: orderId, trade_state: 'SUCCESS', total_fee: 1 });
+
+    // The demo merchant has a certificate, so the refund goes through and its callback arrives.
+    const [refundCallback] = await watchEvents(
+      `${base}/demo/events`,
+      async () => {
+        const refund = await postJson(`${base}/wxpay/create-refund`, {
+          appId: cfg.appId,
+          payApp: cfg.payApp,
+          orderId,
+          refundId: `r${orderId}`,
+          totalFee: 1,
+          refundFee: 1,
+          refundReason: 'demo',
+        });
+        expect(refund.status).toBe(200);
+        expect(refund.json.result).toMatchObject({ order_id: orderId, refund_id: `r${orderId}`, refund_fee: 1 });
+      },
+      [(event, data) => event === 'callback' && data.kind === 'refund' && data.body?.refund_id === `r${orderId}`],
+    );
+    expect(refundCallback!.data.verified).toBe(true);
   });
 
   it('stops on SIGTERM and exits 0', async () => {

@@ -23,7 +23,7 @@ export interface GatewayEndpoints {
 export interface GatewayMerchant {
   readonly name: string;
   readonly mchId: string;
-  /** The API v2 key; for a sandbox merchant, the sandbox key (`wxpay-gateway getsandbox`). Never logged. */
+  /** The API v2 key (also for sandbox use: the core fetches the sandbox key with it). Never logged. */
   readonly apiKey: string;
   readonly signType: 'MD5' | 'HMAC-SHA256';
   /** WeChat Pay origin; undefined means WeChat's production host (or, in sandbox, the embedded simulator). */

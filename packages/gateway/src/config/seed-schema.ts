@@ -45,7 +45,7 @@ function shapes() {
   const merchant = {
     name,
     'mch-id': z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'must be 1-32 letters or digits'),
-    // The API v2 key (or, for a sandbox merchant, the sandbox key): 32 printable characters.
+    // The API v2 key: 32 printable characters.
     'mch-app-key': z.string().length(32, 'must be 32 characters (the API v2 key)').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII'),
     'mch-cert-pem-file': z.string().optional(),
     'mch-key-pem-file': z.string().optional(),
