@@ -6,7 +6,10 @@
  */
 import { runCli } from './cli-run.js';
 
-process.exitCode = await runCli(process.argv.slice(2), {
+// No top-level await: the CommonJS build of this entry cannot hold one.
+void runCli(process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
+}).then((code) => {
+  process.exitCode = code;
 });
