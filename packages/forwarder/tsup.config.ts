@@ -1,11 +1,9 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', cli: 'src/cli.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  platform: 'node',
-});
+const shared = { sourcemap: true, target: 'node20', platform: 'node' } as const;
+
+export default defineConfig([
+  { ...shared, entry: { index: 'src/index.ts' }, format: ['esm', 'cjs'], dts: true },
+  // The command line is an ES module program (top-level await), not a library entry.
+  { ...shared, entry: { cli: 'src/cli.ts' }, format: ['esm'], dts: false },
+]);
