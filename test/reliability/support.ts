@@ -104,7 +104,7 @@ function serializable(obj: object): Record<string, unknown> {
   return JSON.parse(
     JSON.stringify(obj, (_key, value: unknown) => {
       if (value instanceof Error) {
-        return { name: value.name, message: value.message, stack: value.stack, cause: value.cause, ...value };
+        return { ...value, name: value.name, message: value.message, stack: value.stack, cause: value.cause };
       }
       if (value instanceof Uint8Array) return Buffer.from(value).toString('latin1');
       return value;

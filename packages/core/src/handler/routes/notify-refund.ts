@@ -1,4 +1,4 @@
-import { AmountMismatchError, WxPayError } from '../../errors.js';
+import { AmountMismatchError, AppMismatchError, WxPayError } from '../../errors.js';
 import { parseRefundNotification } from '../../protocol/v2/notify.js';
 import { refundFromNotification } from '../event-payloads.js';
 import { warnIfUnheard } from '../paid-flow.js';
@@ -10,7 +10,7 @@ import { assertBelongsToApp, notifyTarget } from './notify-common.js';
  * `POST /notify-refund/:app`: WeChat's refund notification (spec §8). It has no `sign`: `req_info`
  * is decrypted with the key of the app's merchant (a sandbox merchant's sandbox sign key), which is what proves it came from WeChat.
  * `appid` and `mch_id` must belong to the app in the URL; when the order was recorded at
- * create-pay, its amount must match `total_fee`. Then `refunded` (status SUCCESS) or
+ * create-pay, it must be this app's and its amount must match `total_fee`. Then `refunded` (status SUCCESS) or
  * `refund-failed` (CHANGE, REFUNDCLOSE) fires once per `<mchId>:refund:<refund_id>`, with every
  * listener awaited. Any failure answers FAIL and raises an `error` event.
  */
@@ -32,6 +32,9 @@ export const notifyRefundRoute: NotifyRoute = {
     assertBelongsToApp(decrypted.outer, app, merchant);
     const refund = decrypted.refund;
     const order = await storeCall('read an order', () => ctx.store.getOrder(orderKey(merchant.mchId, refund.outTradeNo)));
+    if (order !== undefined && order.app !== app.name) {
+      throw new AppMismatchError(`order ${refund.outTradeNo} was created for another app than '${app.name}'`);
+    }
     if (order !== undefined && order.totalFee !== refund.totalFee) {
       throw new AmountMismatchError(
         `order ${refund.outTradeNo} was created for ${order.totalFee} fen but the refund notification says ${refund.totalFee} fen`,
