@@ -19,6 +19,7 @@ let gateway: GatewayProcess;
 let notifier: GatewayProcess;
 let dir: string;
 let base: string;
+let configFile: string;
 
 beforeAll(async () => {
   requireBuild();
@@ -37,14 +38,13 @@ beforeAll(async () => {
       apps: [{ name: 'shop', merchant: 'mch', 'app-ids': [APP_ID], 'notify-pay-callback': `${receiver.url}/pay` }],
     }),
   );
+  configFile = file;
   gateway = runCli(['--no-forwarder'], { CONF_FILE: file });
   base = (await gateway.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
-  notifier = runCli(['notify', '--config', file]);
-  await notifier.waitFor(/wxpay-gateway notify: delivering results of 1 app\(s\)/);
 });
 
 afterAll(async () => {
-  for (const p of [gateway, notifier]) {
+  for (const p of [gateway, notifier].filter(Boolean)) {
     if (p && p.child.exitCode === null) {
       p.child.kill('SIGTERM');
       await p.exited;
@@ -69,6 +69,10 @@ describe('wxpay-gateway notify', () => {
     });
     expect(created.status).toBe(200);
     await sim.pay('n-1');
+    // WeChat was answered only once the result was in the outbox; nothing delivers it yet.
+    await gateway.waitFor(/"msg":"notification"[^\n]*"status":200|"status":200[^\n]*"msg":"notification"/);
+    notifier = runCli(['notify', '--config', configFile]);
+    await notifier.waitFor(/wxpay-gateway notify: delivering results of 1 app\(s\)/);
     const callback = await receiver.waitFor((r) => r.path === '/pay' && r.body.includes('n-1'));
     expect(JSON.parse(callback.body)).toMatchObject({ order_id: 'n-1', total_fee: 3, result_code: 'SUCCESS' });
     expect(callback.headers['webhook-id']).toBeTruthy();
