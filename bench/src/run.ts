@@ -1,0 +1,443 @@
+/**
+ * `npm run bench` (full; writes docs/benchmarks.md) and `npm run bench -- --quick` (every
+ * scenario briefly, for CI; writes a scratch report under the OS temp folder and prints it).
+ * `--only M,H,F,Mem` limits the groups run. Servers and clients are child processes pinned to
+ * separate cores with `taskset`; every server listens on 127.0.0.1 port 0.
+ */
+import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { generateTestCertificates } from '@wxpay-kit/core/testing';
+import { median } from './harness.js';
+import { canPin, run, start } from './proc.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..', '..');
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const only = argv.includes('--only') ? new Set(argv[argv.indexOf('--only') + 1]!.split(',')) : undefined;
+const wants = (group: string): boolean => only === undefined || only.has(group);
+
+/** Run sizes: full is the published run; quick only proves that every scenario runs. */
+const S = quick
+  ? { microProcs: 1, microRounds: 1, sliceMs: 25, httpRounds: 1, warmupMs: 300, durationMs: 700, tlsCalls: 200, fwRounds: 1, fwWarmup: 0, fwDuration: 1, memory: 3000 }
+  : { microProcs: 3, microRounds: 5, sliceMs: 200, httpRounds: 3, warmupMs: 1000, durationMs: 4000, tlsCalls: 200, fwRounds: 3, fwWarmup: 1, fwDuration: 5, memory: 1_000_000 };
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+const fmt = (n: number, digits = 0): string =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a';
+const ratio = (a: number, b: number): string => (Number.isFinite(a / b) && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
+const verdict = (value: number, goal: number): string => (!Number.isFinite(value) ? '—' : value >= goal ? 'met' : `**missed** (${((1 - value / goal) * 100).toFixed(0)} % short)`);
+
+interface GoalRow {
+  readonly id: string;
+  readonly goal: string;
+  readonly measured: string;
+  readonly verdict: string;
+}
+const goals: GoalRow[] = [];
+function goal(id: string, text: string, value: number, target: number): void {
+  goals.push({ id, goal: text, measured: Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a', verdict: verdict(value, target) });
+}
+
+const sections: string[] = [];
+
+// ---------------------------------------------------------------------------------------------
+// M1–M6: micro scenarios, round-robin in several processes.
+
+type MicroResult = Record<string, Record<string, number>>;
+
+const MICRO_TITLES: Record<string, string> = {
+  M1: 'M1 — MD5 sign of the 18-field unifiedorder (Chinese text)',
+  M2: 'M2 — HMAC-SHA256 sign, same parameters',
+  M3: 'M3 — build the unifiedorder request XML (19 elements with `sign`)',
+  M4: 'M4 — parse the 1.2 KB pay notification (26 fields, CDATA)',
+  M5: 'M5 — parse + constant-time verify the pay notification',
+  M6: 'M6 — parse + verify the unifiedorder reply',
+};
+
+async function micro(): Promise<void> {
+  const perProcess: MicroResult[] = [];
+  for (let p = 0; p < S.microProcs; p++) {
+    log(`micro: process ${p + 1}/${S.microProcs}`);
+    perProcess.push(await run<MicroResult>('micro.ts', ['--rounds', String(S.microRounds), '--slice', String(S.sliceMs)], 0));
+  }
+  const result: MicroResult = {};
+  for (const group of Object.keys(perProcess[0]!)) {
+    result[group] = {};
+    for (const id of Object.keys(perProcess[0]![group]!)) result[group]![id] = median(perProcess.map((r) => r[group]![id]!));
+  }
+  for (const [group, cases] of Object.entries(result)) {
+    const ids = Object.keys(cases);
+    const ours = ids.find((id) => id.startsWith('wxpay-kit'))!;
+    const lines = [
+      `### ${MICRO_TITLES[group]}`,
+      '',
+      `| implementation | ops/s | µs/op | wxpay-kit (${ours.replace('wxpay-kit ', '')}) × this |`,
+      '|---|---:|---:|---:|',
+      ...ids.map((id) => `| ${id.startsWith('wxpay-kit') ? `**${id}**` : id} | ${fmt(cases[id]!)} | ${fmt(1e6 / cases[id]!, 2)} | ${id === ours ? '—' : ratio(cases[ours]!, cases[id]!)} |`),
+      '',
+    ];
+    sections.push(lines.join('\n'));
+    const peers = ['tenpay', 'wechatpay-axios-plugin', 'weixin-pay', 'weixin-pay (pure-JS MD5)'].filter((p) => cases[p] !== undefined);
+    const bestPeer = Math.max(...peers.map((p) => cases[p]!));
+    const o = cases[ours]!;
+    if (group === 'M1') {
+      goal('M1', '≥ 0.9× `createHash` floor', o / cases['floor: createHash']!, 0.9);
+      goal('M1', '≥ 1.1× tenpay', o / cases['tenpay']!, 1.1);
+    } else if (group === 'M2') {
+      goal('M2', '≥ 0.9× `createHmac(KeyObject)` floor', o / cases['floor: createHmac(KeyObject)']!, 0.9);
+      goal('M2', '≥ 1.1× tenpay', o / cases['tenpay']!, 1.1);
+    } else if (group === 'M3') {
+      goal('M3', '≥ 3.5× wechatpay-axios-plugin', o / cases['wechatpay-axios-plugin']!, 3.5);
+    } else {
+      goal(group, '≥ 5× best peer', o / bestPeer, 5);
+      if (group === 'M4') goal('M4', '(bytes input, as servers read it) ≥ 5× best peer', cases['wxpay-kit parseXml(bytes)']! / bestPeer, 5);
+      if (group === 'M5') goal('M5', '(`parsePayNotification` from bytes) ≥ 5× best peer', cases['wxpay-kit parsePayNotification(bytes)']! / bestPeer, 5);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// H1–H3: HTTP clients against the loopback stub.
+
+interface ClientResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  calls: number;
+  errors: number;
+  error?: string;
+}
+interface StubStats {
+  connections: number;
+  handshakes: number;
+  clientCertHandshakes: number;
+}
+
+async function withStub<T>(mode: 'none' | 'tls' | 'mtls', certDir: string, fn: (url: string) => Promise<T>): Promise<T> {
+  const stub = start('stub.ts', ['--tls', mode, '--certs', certDir], 1);
+  try {
+    const { port } = (await stub.ready) as { port: number };
+    return await fn(`${mode === 'none' ? 'http' : 'https'}://127.0.0.1:${port}`);
+  } finally {
+    await stub.stop();
+  }
+}
+
+async function stubStats(url: string, reset = false): Promise<StubStats> {
+  const { request } = await import('undici');
+  const res = await request(`${url}/__${reset ? 'reset' : 'stats'}`, {
+    method: reset ? 'POST' : 'GET',
+    dispatcher: new (await import('undici')).Agent({ connect: { rejectUnauthorized: false } }),
+  });
+  return reset ? (await res.body.dump(), { connections: 0, handshakes: 0, clientCertHandshakes: 0 }) : ((await res.body.json()) as StubStats);
+}
+
+const H_CLIENTS = ['wxpay-kit', 'floor-e2e', 'undici-pool', 'tenpay', 'wechatpay-axios-plugin'] as const;
+const H_LABELS: Record<string, string> = {
+  'wxpay-kit': '**wxpay-kit** `client.unifiedOrder()`',
+  'floor-e2e': 'floor: undici Pool + string builder + flat scanner + MD5 verify',
+  'undici-pool': 'floor: undici Pool, transport only (same body and reply)',
+  tenpay: 'tenpay `unifiedOrder()` (urllib, no keep-alive, xml2js)',
+  'wechatpay-axios-plugin': 'wechatpay-axios-plugin `v2.pay.unifiedorder.post()` (axios)',
+};
+
+async function clientRun(impl: string, url: string, certDir: string, extra: string[]): Promise<ClientResult> {
+  const result = await run<ClientResult>('client.ts', ['--impl', impl, '--url', url, '--certs', certDir, ...extra], 0);
+  if (result.errors > 0) log(`  ${impl}: ${result.errors} errors (${result.error})`);
+  return result;
+}
+
+async function http(certDir: string): Promise<void> {
+  const results: Record<string, Record<number, ClientResult[]>> = {};
+  await withStub('none', certDir, async (url) => {
+    for (let round = 0; round < S.httpRounds; round++) {
+      for (const c of [1, 50]) {
+        for (let k = 0; k < H_CLIENTS.length; k++) {
+          const impl = H_CLIENTS[(k + round) % H_CLIENTS.length]!;
+          log(`H: round ${round + 1} c=${c} ${impl}`);
+          const r = await clientRun(impl, url, certDir, ['--c', String(c), '--warmup', String(S.warmupMs), '--duration', String(S.durationMs)]);
+          ((results[impl] ??= {})[c] ??= []).push(r);
+        }
+      }
+    }
+  });
+  const med = (impl: string, c: number, key: 'rps' | 'p99'): number => median((results[impl]?.[c] ?? []).map((r) => r[key]));
+  const ours = (c: number) => med('wxpay-kit', c, 'rps');
+  sections.push(
+    [
+      '### H1 / H2 — end-to-end unifiedorder (sign, build, POST, parse, verify) against the loopback stub',
+      '',
+      'Closed loop, 1 and 50 requests in flight; client on core 0, stub (node:http, fixed signed reply) on core 1.',
+      '',
+      '| client | c=1 req/s | c=1 p99 ms | wxpay-kit × this (c=1) | c=50 req/s | c=50 p99 ms | wxpay-kit × this (c=50) |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+      ...H_CLIENTS.map(
+        (impl) =>
+          `| ${H_LABELS[impl]} | ${fmt(med(impl, 1, 'rps'))} | ${fmt(med(impl, 1, 'p99'), 2)} | ${impl === 'wxpay-kit' ? '—' : ratio(ours(1), med(impl, 1, 'rps'))} | ${fmt(med(impl, 50, 'rps'))} | ${fmt(med(impl, 50, 'p99'), 2)} | ${impl === 'wxpay-kit' ? '—' : ratio(ours(50), med(impl, 50, 'rps'))} |`,
+      ),
+      '',
+    ].join('\n'),
+  );
+  goal('H1', 'c=1 ≥ 2× tenpay', ours(1) / med('tenpay', 1, 'rps'), 2);
+  goal('H1', 'c=1 ≥ 2× wechatpay-axios-plugin', ours(1) / med('wechatpay-axios-plugin', 1, 'rps'), 2);
+  goal('H1', 'c=1 ≥ 0.5× undici Pool floor', ours(1) / med('undici-pool', 1, 'rps'), 0.5);
+  goal('H2', 'c=50 ≥ 5× tenpay', ours(50) / med('tenpay', 50, 'rps'), 5);
+  goal('H2', 'c=50 ≥ 0.5× undici Pool floor', ours(50) / med('undici-pool', 50, 'rps'), 0.5);
+
+  // H3: TLS. Handshakes over 200 sequential calls alternating unifiedorder and the mutual-TLS
+  // refund, counted by the stub; then the c=1 rate over TLS against raw undici.
+  const tls: Record<string, { stats: StubStats; result: ClientResult }> = {};
+  const tlsRate: Record<string, number[]> = {};
+  await withStub('mtls', certDir, async (url) => {
+    for (const impl of ['wxpay-kit', 'tenpay', 'wechatpay-axios-plugin']) {
+      log(`H3: ${impl} ${S.tlsCalls} calls over TLS`);
+      await stubStats(url, true);
+      const result = await clientRun(impl, url, certDir, ['--calls', String(S.tlsCalls), '--op', 'mixed']);
+      tls[impl] = { stats: await stubStats(url), result };
+    }
+    for (let round = 0; round < S.httpRounds; round++) {
+      for (const impl of ['wxpay-kit', 'undici-pool', 'tenpay']) {
+        log(`H3: round ${round + 1} ${impl} c=1 over TLS`);
+        const r = await clientRun(impl, url, certDir, ['--c', '1', '--warmup', String(S.warmupMs), '--duration', String(S.durationMs)]);
+        (tlsRate[impl] ??= []).push(r.rps);
+      }
+    }
+  });
+  const rate = (impl: string) => median(tlsRate[impl] ?? []);
+  sections.push(
+    [
+      '### H3 — TLS: connection and session reuse, including the mutual-TLS refund',
+      '',
+      `${S.tlsCalls} sequential calls alternating unifiedorder (server-authenticated TLS) and refund (the merchant certificate presented), one process per client; the stub counts completed TLS handshakes and those that presented a client certificate. Then unifiedorder over TLS at c=1 for ${S.durationMs / 1000} s.`,
+      '',
+      '| client | TLS handshakes in the calls | with client certificate | calls/s (mixed) | unifiedorder c=1 over TLS, req/s | wxpay-kit × this |',
+      '|---|---:|---:|---:|---:|---:|',
+      `| **wxpay-kit** | ${tls['wxpay-kit']?.stats.handshakes ?? 'n/a'} | ${tls['wxpay-kit']?.stats.clientCertHandshakes ?? 'n/a'} | ${fmt(tls['wxpay-kit']?.result.rps ?? NaN)} | ${fmt(rate('wxpay-kit'))} | — |`,
+      `| floor: undici Pool, transport only | — | — | — | ${fmt(rate('undici-pool'))} | ${ratio(rate('wxpay-kit'), rate('undici-pool'))} |`,
+      `| tenpay (urllib; \`pfx\` per call for refunds) | ${tls['tenpay']?.stats.handshakes ?? 'n/a'} | ${tls['tenpay']?.stats.clientCertHandshakes ?? 'n/a'} | ${fmt(tls['tenpay']?.result.rps ?? NaN)} | ${fmt(rate('tenpay'))} | ${ratio(rate('wxpay-kit'), rate('tenpay'))} |`,
+      `| wechatpay-axios-plugin (new \`https.Agent\` per certificate call) | ${tls['wechatpay-axios-plugin']?.stats.handshakes ?? 'n/a'} | ${tls['wechatpay-axios-plugin']?.stats.clientCertHandshakes ?? 'n/a'} | ${fmt(tls['wechatpay-axios-plugin']?.result.rps ?? NaN)} | — | — |`,
+      '',
+    ].join('\n'),
+  );
+  const hs = tls['wxpay-kit']?.stats;
+  goals.push({
+    id: 'H3',
+    goal: 'exactly one handshake per origin and merchant certificate (2 in all, 1 with the certificate)',
+    measured: hs ? `${hs.handshakes} handshakes, ${hs.clientCertHandshakes} with certificate, ${tls['wxpay-kit']!.result.calls} calls, ${tls['wxpay-kit']!.result.errors} errors` : 'n/a',
+    verdict: hs && hs.handshakes === 2 && hs.clientCertHandshakes === 1 && tls['wxpay-kit']!.result.errors === 0 ? 'met' : '**missed**',
+  });
+  goal('H3', 'TLS c=1 ≥ 0.9× raw undici Pool (transport only)', rate('wxpay-kit') / rate('undici-pool'), 0.9);
+  goal('H3', 'TLS c=1 ≥ 8× a handshake-per-call client (tenpay)', rate('wxpay-kit') / rate('tenpay'), 8);
+}
+
+// ---------------------------------------------------------------------------------------------
+// F1–F3: notify routes per framework under autocannon.
+
+interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+const FRAMEWORKS = ['raw', 'express', 'koa', 'fastify'] as const;
+const F_KINDS: Record<string, readonly string[]> = {
+  raw: ['ceiling', 'hand', 'wxpay-kit'],
+  express: ['ceiling', 'hand', 'wxpay-kit', 'tenpay'],
+  koa: ['ceiling', 'hand', 'wxpay-kit'],
+  fastify: ['ceiling', 'hand', 'wxpay-kit'],
+};
+const F_LABELS: Record<string, string> = {
+  ceiling: 'ceiling: read body, fixed reply, no parsing (F3)',
+  hand: 'hand-written route: `parseXml` + `verifySign` + in-memory dedup',
+  'wxpay-kit': '**wxpay-kit adapter** notify route',
+  tenpay: "tenpay `middlewareForExpress('pay')` after `express.text()`",
+};
+
+async function frameworks(): Promise<void> {
+  const variants = FRAMEWORKS.flatMap((f) => F_KINDS[f]!.map((k) => `${f}-${k}`));
+  const results: Record<string, LoadResult[]> = {};
+  for (let round = 0; round < S.fwRounds; round++) {
+    for (let k = 0; k < variants.length; k++) {
+      const variant = variants[(k + round * 5) % variants.length]!;
+      log(`F: round ${round + 1} ${variant}`);
+      const server = start('fw-server.ts', ['--variant', variant], 1);
+      try {
+        const { port } = (await server.ready) as { port: number };
+        const load = await run<LoadResult>(
+          'load.ts',
+          [
+            '--url', `http://127.0.0.1:${port}/wxpay/notify-pay/shop`,
+            '--connections', '50',
+            '--warmup', String(S.fwWarmup),
+            '--duration', String(S.fwDuration),
+            ...(variant.endsWith('-ceiling') ? [] : ['--unique']),
+          ],
+          0,
+        );
+        if (load.non2xx > 0 || load.errors > 0) log(`  ${variant}: ${load.non2xx} non-2xx, ${load.errors} errors`);
+        (results[variant] ??= []).push(load);
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  const med = (v: string, key: 'rps' | 'p99'): number => median((results[v] ?? []).map((r) => r[key]));
+  const bad = (v: string): number => (results[v] ?? []).reduce((n, r) => n + r.non2xx + r.errors, 0);
+  const rows: string[] = [];
+  for (const f of FRAMEWORKS) {
+    for (const k of F_KINDS[f]!) {
+      const v = `${f}-${k}`;
+      const vsHand = k === 'wxpay-kit' ? ratio(med(v, 'rps'), med(`${f}-hand`, 'rps')) : '';
+      const vsTenpay = k === 'wxpay-kit' && f === 'express' ? ratio(med(v, 'rps'), med('express-tenpay', 'rps')) : '';
+      rows.push(`| ${f === 'raw' ? 'node:http' : f} | ${F_LABELS[k]} | ${fmt(med(v, 'rps'))} | ${fmt(med(v, 'p99'), 1)} | ${vsHand} | ${vsTenpay} | ${bad(v)} |`);
+    }
+  }
+  sections.push(
+    [
+      '### F1 / F2 / F3 — notify route, 50 connections',
+      '',
+      `autocannon 9 on core 0, server on core 1; ${S.fwWarmup} s warm-up discarded, then ${S.fwDuration} s measured, ${S.fwRounds} interleaved rounds, median. Every request is a freshly signed 1.2 KB notification with its own transaction id (the load generator signs them), except the ceilings, which get one fixed body. On node:http, the wxpay-kit row is \`createNodeListener\`.`,
+      '',
+      '| framework | route | req/s | p99 ms | wxpay-kit × hand-written | wxpay-kit × tenpay | non-2xx + errors |',
+      '|---|---|---:|---:|---:|---:|---:|',
+      ...rows,
+      '',
+    ].join('\n'),
+  );
+  for (const f of FRAMEWORKS) goal('F1', `${f === 'raw' ? 'node:http' : f} adapter ≥ 0.9× hand-written route`, med(`${f}-wxpay-kit`, 'rps') / med(`${f}-hand`, 'rps'), 0.9);
+  goal('F2', 'express adapter ≥ 1.15× tenpay middleware', med('express-wxpay-kit', 'rps') / med('express-tenpay', 'rps'), 1.15);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory.
+
+interface MemoryResult {
+  alloc: Record<string, number | null>;
+  samples: { notifications: number; rssMb: number; heapMb: number }[];
+  total: number;
+  seconds: number;
+}
+
+async function memory(): Promise<void> {
+  log(`Memory: ${S.memory} notifications through the fastify adapter`);
+  const r = await run<MemoryResult>('memory.ts', ['--notifications', String(S.memory)], 1, ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64']);
+  const first = r.samples[Math.min(1, r.samples.length - 1)]!;
+  const last = r.samples[r.samples.length - 1]!;
+  sections.push(
+    [
+      '### Memory — allocation per notification, RSS over a long run (fastify adapter)',
+      '',
+      'Allocation: heap growth over 500 calls between two full GCs, with a young generation large enough that no GC runs in between (checked with a GC observer; `n/a` if one did).',
+      '',
+      '| path | bytes allocated per notification |',
+      '|---|---:|',
+      ...Object.entries(r.alloc).map(([k, v]) => `| ${k} | ${v === null ? 'n/a' : fmt(v)} |`),
+      '',
+      `RSS through \`fastify.inject()\`: ${fmt(r.total)} notifications in ${fmt(r.seconds, 1)} s, every second one with a new transaction id (the in-memory dedup store keeps 100,000 and evicts the oldest).`,
+      '',
+      '| notifications | RSS MiB | heap used MiB |',
+      '|---:|---:|---:|',
+      ...r.samples.map((s) => `| ${fmt(s.notifications)} | ${fmt(s.rssMb, 1)} | ${fmt(s.heapMb, 1)} |`),
+      '',
+    ].join('\n'),
+  );
+  goals.push({
+    id: 'Memory',
+    goal: 'RSS flat after warm-up',
+    measured: `${fmt(first.rssMb, 0)} MiB at ${fmt(first.notifications)} → ${fmt(last.rssMb, 0)} MiB at ${fmt(last.notifications)}`,
+    verdict: last.rssMb <= first.rssMb * 1.25 ? 'met' : '**missed**',
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function versions(): string {
+  const require = createRequire(join(here, 'run.ts'));
+  const v = (name: string): string => {
+    try {
+      return (require(`${name}/package.json`) as { version: string }).version;
+    } catch {
+      try {
+        const path = require.resolve(name);
+        const root = path.slice(0, path.lastIndexOf(`node_modules/${name}/`) + `node_modules/${name}/`.length);
+        return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+      } catch {
+        return '?';
+      }
+    }
+  };
+  const names = ['tenpay', 'wechatpay-axios-plugin', 'weixin-pay', 'undici', 'fast-xml-parser', 'xml2js', 'urllib', 'axios', 'express', 'koa', 'fastify', 'autocannon'];
+  return names.map((n) => `${n} ${v(n)}`).join(', ');
+}
+
+/** The hand-written reading of the numbers (bench/analysis.md), appended to the report. */
+function analysis(): string {
+  try {
+    return readFileSync(join(here, '..', 'analysis.md'), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const certDir = await mkdtemp(join(tmpdir(), 'wxpay-bench-'));
+  const certs = await generateTestCertificates();
+  await writeFile(join(certDir, 'ca.pem'), certs.ca);
+  await writeFile(join(certDir, 'server-cert.pem'), certs.serverCert);
+  await writeFile(join(certDir, 'server-key.pem'), certs.serverKey);
+  await writeFile(join(certDir, 'client-cert.pem'), certs.clientCert);
+  await writeFile(join(certDir, 'client-key.pem'), certs.clientKey);
+  await writeFile(join(certDir, 'client.p12'), certs.clientPfx);
+  process.env['NODE_EXTRA_CA_CERTS'] = join(certDir, 'ca.pem'); // peers' own HTTPS clients trust the stub
+
+  if (wants('M')) await micro();
+  if (wants('H')) await http(certDir);
+  if (wants('F')) await frameworks();
+  if (wants('Mem')) await memory();
+
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const minutes = ((Date.now() - started) / 60000).toFixed(1);
+  const doc = [
+    '# Benchmarks',
+    '',
+    quick
+      ? '> **Quick smoke run** (`npm run bench -- --quick`): every scenario ran briefly; the numbers are not meaningful.'
+      : '> Generated by `npm run bench` (bench/). Ratios are what matter: absolute numbers move with the machine.',
+    '',
+    `Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version} (V8 ${process.versions.v8}, OpenSSL ${process.versions.openssl}), ${process.platform}. ${canPin ? 'Clients and load generators pinned to core 0, servers to core 1 (`taskset`).' : 'Not pinned (fewer than 2 cores).'}`,
+    '',
+    `Versions: ${versions()}. Run on ${new Date(started).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${minutes} min.`,
+    '',
+    `Method: micro cases run round-robin in ${S.microProcs} separate process(es), ${S.microRounds} measured rounds of ${S.sliceMs} ms slices each after a warm-up round, the case order rotating every round; a case's number is the median over the processes of its median over the rounds. HTTP clients: a fresh process per run, ${S.warmupMs} ms warm-up, ${S.durationMs} ms measured, ${S.httpRounds} interleaved round(s), median. Every column "wxpay-kit × this" is wxpay-kit's rate divided by that row's rate, in the same run.`,
+    '',
+    '## Goals',
+    '',
+    '| scenario | goal | measured | verdict |',
+    '|---|---|---:|---|',
+    ...goals.map((g) => `| ${g.id} | ${g.goal} | ${g.measured} | ${g.verdict} |`),
+    '',
+    '## Results',
+    '',
+    ...sections,
+    analysis(),
+  ].join('\n');
+  if (quick || only !== undefined) {
+    const out = join(tmpdir(), 'wxpay-kit-bench', quick ? 'quick.md' : 'partial.md');
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, `${doc}\n`);
+    process.stdout.write(`${doc}\n\n(written to ${out}; docs/benchmarks.md is only written by a full run)\n`);
+  } else {
+    await writeFile(join(repo, 'docs', 'benchmarks.md'), `${doc}\n`);
+    process.stdout.write(`${doc}\n\n(written to docs/benchmarks.md)\n`);
+  }
+}
+
+await main();
+process.exit(0);
