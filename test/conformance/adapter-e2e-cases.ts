@@ -280,11 +280,14 @@ export function defineEndToEndCases(mount: Mount): void {
     });
 
     describe('bad input', () => {
-      it('answers 413 for bodies over the limit', async () => {
+      it("answers 413 for bodies over the limit, reporting an oversized notification on 'error'", async () => {
         expectErrorEnvelope(await createPay('NATIVE', nextOrderId('big'), { goods: 'x'.repeat(BODY_LIMIT) }), 413);
+        const before = errors.length;
         const reply = await post(`${base}/notify-pay/shop`, `<xml><pad>${'x'.repeat(BODY_LIMIT)}</pad></xml>`, 'text/xml');
         expect(reply.status).toBe(413);
         expectNotifyReply(reply, 'FAIL');
+        const reported = errors.slice(before);
+        expect(reported.map((e) => [e.error.code, e.app])).toEqual([['WXPAY_ERR_PAYLOAD_TOO_LARGE', 'shop']]);
       });
 
       it('answers 415 for the wrong content type', async () => {

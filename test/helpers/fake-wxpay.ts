@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import type { RouteInfo, WxPay, WxPayRequest, WxPayResponse } from '@wxpay-kit/core';
+import { respondToError } from '@wxpay-kit/core/node';
 
 /** What the fake's `handle()` echoes back as JSON. */
 export interface EchoBody {
@@ -68,6 +69,9 @@ export function createFakeWxPay(options: { bodyLimit?: number } = {}): FakeWxPay
     },
     emit(event: string, ...args: unknown[]) {
       return emitter.emit(event, ...args);
+    },
+    refuse(error: unknown, route: RouteInfo): WxPayResponse {
+      return respondToError(error, route);
     },
     use() {
       return fake;

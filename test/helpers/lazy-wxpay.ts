@@ -23,6 +23,7 @@ export function lazyWxPay(): LazyWxPay {
     },
     match: (method: string, path: string) => real().match(method, path),
     handle: (request: Parameters<WxPay['handle']>[0]) => real().handle(request),
+    refuse: (...args: Parameters<WxPay['refuse']>) => real().refuse(...args),
     on: (event: never, listener: never) => (real().on(event, listener), lazy),
     once: (event: never, listener: never) => (real().once(event, listener), lazy),
     off: (event: never, listener: never) => (real().off(event, listener), lazy),

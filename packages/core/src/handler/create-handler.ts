@@ -146,6 +146,17 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
         return errorResponse(toKitError(error));
       }
     },
+    refuse(cause, route, path) {
+      const error = toKitError(cause);
+      const params = (() => {
+        const found = router.lookup('POST', path);
+        return found.kind === 'found' ? found.params : {};
+      })();
+      logger.debug({ route: route.route, status: statusFor(error), code: error.code, err: error }, 'request refused before handling');
+      if (!route.signed) return errorResponse(error);
+      emitter.emitError({ error, route: route.route, app: params['app'] });
+      return notifyFailure(error);
+    },
     on(event, listener) {
       emitter.on(event, listener);
       return this;

@@ -21,6 +21,12 @@ export interface WxPay extends WxPayEvents {
   match(method: string, path: string): RouteInfo | undefined;
   /** Serves one request. Never rejects: every failure becomes a response. */
   handle(request: WxPayRequest): Promise<WxPayResponse>;
+  /**
+   * Answers a request that failed before `handle()` could run — its body could not be read (too
+   * large, or already consumed by a host body parser) — exactly as `handle()` would, and reports
+   * it on `error` when the route is a notification route. Adapters call it; it never throws.
+   */
+  refuse(error: unknown, route: RouteInfo, path: string): WxPayResponse;
   /** Registers a plugin (its async setup finishes before `ready()` resolves). */
   use(plugin: WxPayPlugin): this;
   /** The WeChat Pay API client the routes call; use it directly for anything the routes lack. */

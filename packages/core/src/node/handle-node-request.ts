@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { RouteInfo, WxPayResponse } from '../handler/types.js';
 import type { WxPay } from '../handler/wxpay.js';
-import { respondToError } from './error-response.js';
 import { toHeaderRecord } from './header-record.js';
 import { readRawBody } from './read-raw-body.js';
 
@@ -19,8 +18,8 @@ export interface NodeRequestInit {
 
 /**
  * Reads the raw body of a matched request and serves it through `wxpay.handle()`. Never
- * rejects: a body that cannot be read (too large, consumed by a body parser) is answered by the
- * core's error response, with `connection: close` when unread bytes remain on the socket.
+ * rejects: a body that cannot be read (too large, consumed by a body parser) is answered through
+ * `wxpay.refuse()`, with `connection: close` when unread bytes remain on the socket.
  */
 export async function handleNodeRequest(wxpay: WxPay, req: IncomingMessage, init: NodeRequestInit): Promise<WxPayResponse> {
   const method = (req.method ?? 'GET').toUpperCase();
@@ -28,7 +27,7 @@ export async function handleNodeRequest(wxpay: WxPay, req: IncomingMessage, init
   try {
     rawBody = await readRawBody(req, { limit: init.route.bodyLimit, signed: init.route.signed, parsedBody: init.parsedBody });
   } catch (error) {
-    const out = respondToError(error, init.route);
+    const out = wxpay.refuse(error, init.route, init.path);
     return req.readableEnded ? out : { ...out, headers: { ...out.headers, connection: 'close' } };
   }
   return wxpay.handle({
