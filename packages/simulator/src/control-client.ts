@@ -6,6 +6,8 @@ import type {
   SimNotification,
   SimNotificationFilter,
   SimOrder,
+  SimPlatformCertificate,
+  SimWechatpayKeys,
   SimPayOptions,
   SimRefund,
   SimSettings,
@@ -73,5 +75,8 @@ export function createSimulatorClient(baseUrl: string, options: SimulatorClientO
     reset: async () => {
       await call('POST', '/reset', {});
     },
+    startRefund: (outTradeNo, opts) => call<SimRefund>('POST', `/orders/${no(outTradeNo)}/refund`, opts ?? {}),
+    wechatpayKeys: () => call<SimWechatpayKeys>('GET', '/v3/keys'),
+    rotatePlatformCertificate: (opts) => call<SimPlatformCertificate>('POST', '/v3/rotate', opts ?? {}),
   };
 }

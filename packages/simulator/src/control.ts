@@ -73,6 +73,7 @@ function filterOf(input: Json): SimNotificationFilter {
  * | GET | `/_sim/orders`, `/_sim/orders/:outTradeNo` | inspect orders (`?mchId=&environment=`) |
  * | POST | `/_sim/orders/:outTradeNo/pay` | pay (`{ openId?, bankType?, isSubscribe?, coupons?, notify? }`) |
  * | POST | `/_sim/orders/:outTradeNo/fail` \| `/expire` | payment fails / order expires |
+ * | POST | `/_sim/orders/:outTradeNo/refund` | refund from WeChat's side (`{ refundFee?, outRefundNo?, source?: 'console' \| 'api', notifyUrl?, reason? }`) |
  * | GET | `/_sim/refunds`, `/_sim/refunds/:outRefundNo` | inspect refunds (`?outTradeNo=`) |
  * | POST | `/_sim/refunds/:outRefundNo/complete` \| `/fail` \| `/close` | finish a refund |
  * | GET | `/_sim/notifications` | notification attempt log |
@@ -80,6 +81,8 @@ function filterOf(input: Json): SimNotificationFilter {
  * | GET, POST, DELETE | `/_sim/faults` | list, add (`{ kind, ms?, path?, times? }`), clear faults |
  * | GET, PATCH | `/_sim/settings` | `{ refunds: 'auto' \| 'manual', timeFactor }` |
  * | POST | `/_sim/reset` | forget orders, refunds, notifications and faults |
+ * | GET | `/_sim/v3/keys` | the WeChat Pay public key, its `PUB_KEY_ID_…` and the platform certificates |
+ * | POST | `/_sim/v3/rotate` | issue a new platform certificate (`{ retirePrevious? }`) |
  *
  * Errors answer `{ "error": { "code", "message" } }`.
  */
@@ -111,6 +114,18 @@ export async function handleControl(
         return json(200, await control.failPayment(id!, targetOf(input)));
       case 'POST orders/:id/expire':
         return json(200, await control.expire(id!, targetOf(input)));
+      case 'POST orders/:id/refund':
+        return json(200, await control.startRefund(id!, { ...targetOf(input), ...startRefundOptionsOf(input) }));
+      case 'GET v3/:id':
+        if (id === 'keys') return json(200, await control.wechatpayKeys());
+        break;
+      case 'POST v3/:id':
+        if (id === 'rotate') {
+          const retire = input['retirePrevious'];
+          if (retire !== undefined && typeof retire !== 'boolean') throw new SimulatorError('BAD_REQUEST', 'retirePrevious must be a boolean');
+          return json(200, await control.rotatePlatformCertificate({ retirePrevious: retire === true }));
+        }
+        break;
       case 'GET refunds': {
         const outTradeNo = optionalString(input, 'outTradeNo');
         return json(200, await control.refunds({ ...targetOf(input), ...(outTradeNo !== undefined && { outTradeNo }) }));
@@ -169,5 +184,21 @@ function payOptionsOf(input: Json): Json {
     out['notify'] = input['notify'];
   }
   if (input['coupons'] !== undefined) out['coupons'] = input['coupons'];
+  return out;
+}
+
+function startRefundOptionsOf(input: Json): Json {
+  const out: Json = {};
+  for (const name of ['outRefundNo', 'notifyUrl', 'reason'] as const) {
+    const v = optionalString(input, name);
+    if (v !== undefined) out[name] = v;
+  }
+  const source = optionalString(input, 'source');
+  if (source !== undefined && source !== 'console' && source !== 'api') throw new SimulatorError('BAD_REQUEST', 'source must be console or api');
+  if (source !== undefined) out['source'] = source;
+  if (input['refundFee'] !== undefined) {
+    if (!Number.isInteger(input['refundFee'])) throw new SimulatorError('BAD_REQUEST', 'refundFee must be an integer (fen)');
+    out['refundFee'] = input['refundFee'];
+  }
   return out;
 }

@@ -1,8 +1,9 @@
 /**
- * @wxpay-kit/simulator: a faithful local WeChat Pay v2 server for development and tests. It
- * speaks WeChat's XML wire format on the real API paths (and their `/sandboxnew` variants),
- * keeps order and refund state, sends signed pay notifications and encrypted refund
- * notifications on WeChat's retry schedule, and offers a JSON control API under `/_sim/`.
+ * @wxpay-kit/simulator: a faithful local WeChat Pay server for development and tests. It
+ * speaks WeChat's v2 XML wire format on the real API paths (and their `/sandboxnew` variants)
+ * and API v3 (JSON, RSA-signed requests and replies, AES-256-GCM encrypted notifications) on
+ * `/v3/`, keeps order and refund state, sends notifications on WeChat's retry schedule, and
+ * offers a JSON control API under `/_sim/`.
  *
  * @module
  */

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { SimulatorMerchant, SimulatorMerchantOptions } from './types.js';
+import { createHash, createPublicKey, KeyObject, X509Certificate } from 'node:crypto';
+import type { SimulatorMerchant, SimulatorMerchantOptions, SimulatorMerchantV3, SimulatorMerchantV3Options } from './types.js';
 
 /**
  * The merchant a simulator started without `merchants` serves. Its key is the one from WeChat's
@@ -32,6 +32,7 @@ export function resolveMerchants(input: readonly SimulatorMerchantOptions[] | un
     if (m.signType !== undefined && m.signType !== 'MD5' && m.signType !== 'HMAC-SHA256') {
       throw new TypeError(`merchants[${i}].signType must be MD5 or HMAC-SHA256`);
     }
+    const v3 = m.v3 === undefined ? undefined : resolveV3(m.v3, i);
     return Object.freeze({
       mchId: m.mchId,
       apiKey: m.apiKey,
@@ -39,6 +40,41 @@ export function resolveMerchants(input: readonly SimulatorMerchantOptions[] | un
       signType: m.signType ?? 'MD5',
       refundNotifyUrl: m.refundNotifyUrl,
       sandboxKey: sandboxKeyFor(m.mchId, m.apiKey),
+      apiVersion: v3 ? 'v3' : 'v2',
+      v3,
     });
   });
+}
+
+function resolveV3(v3: SimulatorMerchantV3Options, i: number): SimulatorMerchantV3 {
+  const where = `merchants[${i}].v3`;
+  if (v3 === null || typeof v3 !== 'object') throw new TypeError(`${where} must be an object`);
+  if (typeof v3.serialNo !== 'string' || !/^[0-9A-Fa-f]{1,64}$/.test(v3.serialNo)) {
+    throw new TypeError(`${where}.serialNo must be the hex serial number of the merchant's API certificate`);
+  }
+  if (typeof v3.apiV3Key !== 'string' || Buffer.byteLength(v3.apiV3Key, 'utf8') !== 32) {
+    throw new TypeError(`${where}.apiV3Key must be 32 bytes`);
+  }
+  if (v3.wechatpayKey !== undefined && v3.wechatpayKey !== 'public-key' && v3.wechatpayKey !== 'platform-certificate') {
+    throw new TypeError(`${where}.wechatpayKey must be public-key or platform-certificate`);
+  }
+  let key: KeyObject;
+  try {
+    key = toPublicKey(v3.publicKey);
+  } catch {
+    throw new TypeError(`${where}.publicKey must be a PEM public key, a PEM certificate or a KeyObject`);
+  }
+  if (key.asymmetricKeyType !== 'rsa') throw new TypeError(`${where}.publicKey must be an RSA key`);
+  return Object.freeze({
+    publicKey: key.export({ type: 'spki', format: 'pem' }).toString(),
+    serialNo: v3.serialNo.toUpperCase(),
+    apiV3Key: v3.apiV3Key,
+    wechatpayKey: v3.wechatpayKey ?? 'public-key',
+  });
+}
+
+function toPublicKey(input: string | KeyObject): KeyObject {
+  if (input instanceof KeyObject) return input.type === 'public' ? input : createPublicKey(input);
+  if (typeof input === 'string' && input.includes('BEGIN CERTIFICATE')) return new X509Certificate(input).publicKey;
+  return createPublicKey(input);
 }

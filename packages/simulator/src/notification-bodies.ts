@@ -65,7 +65,7 @@ export function refundInfoXml(refund: RefundRecord, order: OrderRecord): string 
       refund_fee: String(refund.refundFee),
       refund_id: refund.refundId,
       refund_recv_accout: refund.recvAccount,
-      refund_request_source: 'API',
+      refund_request_source: refund.source === 'console' ? 'VENDOR_PLATFORM' : 'API',
       refund_status: refund.status,
       settlement_refund_fee: String(refund.settlementRefundFee),
       settlement_total_fee: String(order.settlementTotalFee ?? order.totalFee),

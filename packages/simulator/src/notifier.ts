@@ -28,6 +28,10 @@ export interface NotificationInput {
   readonly outRefundNo?: string | undefined;
   readonly url: string;
   readonly body: string;
+  /** `json` for v3 notifications: acknowledged by any 2xx status. Default `xml`. */
+  readonly format?: 'xml' | 'json';
+  /** Extra headers, made afresh for each attempt (v3 signs every attempt with the current time). */
+  readonly headers?: () => Record<string, string>;
 }
 
 interface NotificationRecord {
@@ -165,9 +169,14 @@ export class Notifier {
     let error: string | undefined;
     let ok = false;
     try {
+      const json = record.input.format === 'json';
       const res = await request(record.input.url, {
         method: 'POST',
-        headers: { 'content-type': 'text/xml; charset=utf-8', 'user-agent': 'Mozilla/4.0' },
+        headers: {
+          'content-type': json ? 'application/json' : 'text/xml; charset=utf-8',
+          'user-agent': 'Mozilla/4.0',
+          ...record.input.headers?.(),
+        },
         body: record.input.body,
         dispatcher: this.agent,
         signal,
@@ -175,7 +184,7 @@ export class Notifier {
       statusCode = res.statusCode;
       const text = await res.body.text();
       reply = text.slice(0, REPLY_EXCERPT);
-      ok = statusCode >= 200 && statusCode < 300 && isSuccessReply(text);
+      ok = statusCode >= 200 && statusCode < 300 && (json || isSuccessReply(text));
     } catch (cause) {
       error = signal.aborted && signal.reason instanceof Error ? signal.reason.message : describe(cause);
     }
@@ -238,6 +247,7 @@ function view(r: NotificationRecord): SimNotification {
     outTradeNo: r.input.outTradeNo,
     outRefundNo: r.input.outRefundNo,
     url: r.input.url,
+    format: r.input.format ?? 'xml',
     body: r.input.body,
     status: r.status,
     createdAt: r.createdAt,

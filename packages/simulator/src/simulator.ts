@@ -9,6 +9,7 @@ import * as ids from './ids.js';
 import { resolveMerchants } from './merchants.js';
 import { payNotificationXml, refundNotificationXml } from './notification-bodies.js';
 import { Notifier, type NotifierEvents } from './notifier.js';
+import { acceptRefund } from './refunds.js';
 import { orderView, refreshExpiry, refundView, SimState, TRADE_STATE_DESC, type OrderRecord, type RefundRecord } from './state.js';
 import type {
   RefundMode,
@@ -22,11 +23,15 @@ import type {
   SimPayOptions,
   SimRefund,
   SimSettings,
+  SimStartRefundOptions,
   SimTarget,
   SimulatorControl,
   SimulatorMerchant,
   SimulatorOptions,
 } from './types.js';
+import { handleV3, isV3Path, resolveV3Route } from './v3/handler.js';
+import { WechatpayKeyring } from './v3/keys.js';
+import { v3PayNotification, v3RefundNotification } from './v3/notifications.js';
 import { handleWire, resolveWireRoute, type ClientCert, type WireReply } from './wire.js';
 
 /** A request as handed to {@link Simulator.handle}. */
@@ -38,6 +43,8 @@ export interface SimulatorRequest {
   readonly body?: Uint8Array | string;
   /** Same as `body`, so a core `WxPayRequest` can be passed as it is. Ignored when `body` is given. */
   readonly rawBody?: Uint8Array;
+  /** Request headers (names in lower case); `/v3/` calls need `authorization`. */
+  readonly headers?: Readonly<Record<string, string | readonly string[] | undefined>>;
   /** What the transport verified of a TLS client certificate. Default `{ state: 'not-tls' }`. */
   readonly clientCert?: ClientCert;
 }
@@ -99,6 +106,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     timeoutMs: options.notifyTimeoutMs ?? 5_000,
   });
   const tlsEnabled = options.tls !== undefined;
+  const keyring = new WechatpayKeyring(options.v3 ?? {}, clock);
+  const timestampWindowS = options.v3?.timestampWindowS ?? 300;
+  if (typeof timestampWindowS !== 'number' || !(timestampWindowS >= 0)) throw new TypeError('v3.timestampWindowS must be a number >= 0');
 
   const keyFor = (environment: SimEnvironment, mchId: string): string => {
     const merchant = byId.get(mchId)!;
@@ -109,6 +119,21 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const order = state.order(refund.environment, refund.mchId, refund.outTradeNo)!;
     if (!refund.notifyUrl) {
       logger.warn({ outRefundNo: refund.outRefundNo }, 'refund has no notify_url and its merchant no refundNotifyUrl; no notification sent');
+      return;
+    }
+    const merchant = byId.get(refund.mchId)!;
+    // Refunds started from the merchant console are notified in v2 XML even to v3 merchants.
+    if (refund.apiVersion === 'v3' && refund.source === 'api' && merchant.v3) {
+      notifier.send({
+        kind: 'refund',
+        environment: refund.environment,
+        mchId: refund.mchId,
+        outTradeNo: refund.outTradeNo,
+        outRefundNo: refund.outRefundNo,
+        url: refund.notifyUrl,
+        format: 'json',
+        ...v3RefundNotification({ keyring, clock }, merchant, refund, order),
+      });
       return;
     }
     notifier.send({
@@ -166,7 +191,18 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     order.settlementTotalFee = noCash > 0 ? order.totalFee - noCash : undefined;
     state.indexTransaction(order);
     logger.info({ mchId: order.mchId, outTradeNo, environment: order.environment }, 'order paid');
-    if (opts.notify !== false) {
+    const merchant = byId.get(order.mchId)!;
+    if (opts.notify !== false && order.apiVersion === 'v3' && merchant.v3) {
+      notifier.send({
+        kind: 'pay',
+        environment: order.environment,
+        mchId: order.mchId,
+        outTradeNo,
+        url: order.notifyUrl,
+        format: 'json',
+        ...v3PayNotification({ keyring, clock }, merchant, order),
+      });
+    } else if (opts.notify !== false) {
       notifier.send({
         kind: 'pay',
         environment: order.environment,
@@ -177,6 +213,40 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       });
     }
     return orderView(order);
+  };
+
+  const startRefund = (outTradeNo: string, opts: SimStartRefundOptions = {}): SimRefund => {
+    const order = state.pickOrder(outTradeNo, opts);
+    refreshExpiry(order, clock.now());
+    if (order.tradeState !== 'SUCCESS' && order.tradeState !== 'REFUND') {
+      throw new SimulatorError('INVALID_STATE', `cannot refund order ${outTradeNo}: it is ${order.tradeState}`);
+    }
+    const left = order.totalFee - order.refundedFee;
+    const refundFee = opts.refundFee ?? left;
+    if (!Number.isInteger(refundFee) || refundFee <= 0) throw new SimulatorError('BAD_REQUEST', 'refundFee must be a positive integer (fen)');
+    if (refundFee > left) throw new SimulatorError('INVALID_STATE', `order ${outTradeNo} has only ${left} fen left to refund`);
+    const source = opts.source ?? 'console';
+    if (source !== 'console' && source !== 'api') throw new SimulatorError('BAD_REQUEST', 'source must be console or api');
+    const outRefundNo = opts.outRefundNo ?? `${source === 'console' ? 'C' : 'R'}${ids.compactTime(clock.now())}${ids.randomString(8, '0123456789')}`;
+    if (state.refund(order.environment, order.mchId, outRefundNo)) {
+      throw new SimulatorError('INVALID_STATE', `refund ${outRefundNo} exists already`);
+    }
+    const merchant = byId.get(order.mchId)!;
+    const record = acceptRefund(state, clock.now(), order, {
+      outRefundNo,
+      refundFee,
+      refundFeeType: order.feeType,
+      refundDesc: opts.reason,
+      refundAccount: 'REFUND_SOURCE_UNSETTLED_FUNDS',
+      notifyUrl: opts.notifyUrl ?? merchant.refundNotifyUrl,
+      signType: order.signType,
+      fingerprint: '',
+      apiVersion: order.apiVersion,
+      source,
+    });
+    logger.info({ mchId: order.mchId, outTradeNo, outRefundNo, refundFee, source }, 'refund started');
+    if (settings.refunds === 'auto') finishRefund(record, 'SUCCESS');
+    return refundView(record);
   };
 
   const control: SimulatorControl = {
@@ -235,6 +305,13 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       notifier.clear();
       faults.clear();
     },
+    startRefund: async (outTradeNo, opts) => startRefund(outTradeNo, opts),
+    wechatpayKeys: async () => keyring.view(),
+    rotatePlatformCertificate: async (opts) => {
+      const cert = keyring.rotate(opts?.retirePrevious === true);
+      logger.info({ serialNo: cert.serialNo }, 'platform certificate rotated');
+      return cert;
+    },
   };
 
   const wireDeps = {
@@ -248,6 +325,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     refundMode: () => settings.refunds,
     completeRefund: (refund: RefundRecord) => finishRefund(refund, 'SUCCESS'),
   };
+
+  const v3Deps = { ...wireDeps, keyring, timestampWindowS };
 
   const notFound = (): SimulatorResponse => ({ status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Not Found' });
 
@@ -263,6 +342,28 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       const body = typeof given === 'string' ? Buffer.from(given, 'utf8') : (given ?? new Uint8Array());
       if (path === '/_sim' || path.startsWith('/_sim/')) {
         return await handleControl(control, merchants, request.method.toUpperCase(), path, url.searchParams, body);
+      }
+      if (isV3Path(path)) {
+        const method = request.method.toUpperCase();
+        const v3Route = resolveV3Route(method, path);
+        const canonical = v3Route?.canonicalPath ?? path;
+        const delay = faults.take('delay', path, canonical).reduce((sum, f) => sum + (f.kind === 'delay' ? f.ms : 0), 0);
+        if (delay > 0) await new Promise<void>((resolve) => clock.setTimeout(resolve, delay));
+        if (faults.take('drop', path, canonical).length > 0) {
+          logger.info({ path }, 'dropping the connection (injected fault)');
+          return { status: 0, headers: {}, body: '', drop: true };
+        }
+        const asReceived = request.path.startsWith('/') ? request.path : `${url.pathname}${url.search}`;
+        const relative = `${path}${url.search}`;
+        const auth = request.headers?.['authorization'];
+        return handleV3(v3Deps, v3Route, {
+          method,
+          path,
+          targets: asReceived === relative ? [relative] : [asReceived, relative],
+          query: url.searchParams,
+          authorization: typeof auth === 'string' ? auth : auth?.[0],
+          body,
+        });
       }
       const route = resolveWireRoute(path);
       if (!route) return notFound();
@@ -340,7 +441,13 @@ async function serveNode(
 ): Promise<void> {
   try {
     const { body, truncated } = await readBody(req, bodyLimit);
-    const out = await handle({ method: req.method ?? 'GET', path: req.url ?? '/', body, clientCert: clientCertOf(req, tlsEnabled) });
+    const out = await handle({
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      body,
+      headers: req.headers,
+      clientCert: clientCertOf(req, tlsEnabled),
+    });
     if (out.drop) {
       req.socket.destroy();
       return;

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { Logger, SignType } from '@wxpay-kit/core';
 import type { SimulatorClock } from './clock.js';
 
@@ -16,6 +17,41 @@ export interface SimulatorMerchantOptions {
   readonly signType?: SignType;
   /** Refund notification URL used when a refund request carries no `notify_url` (WeChat's platform setting). */
   readonly refundNotifyUrl?: string;
+  /**
+   * Makes this an API v3 merchant: the `/v3/` endpoints accept its signed calls, and its v3
+   * orders and refunds are notified in v3 JSON. The v2 `apiKey` stays in use for refunds started
+   * from the merchant console, which WeChat still notifies in v2 XML.
+   */
+  readonly v3?: SimulatorMerchantV3Options;
+}
+
+/** Which WeChat Pay key signs replies and notifications to a v3 merchant. */
+export type WechatpayKeyMode = 'public-key' | 'platform-certificate';
+
+/** API v3 keys of a merchant, as given to {@link SimulatorMerchantOptions.v3}. */
+export interface SimulatorMerchantV3Options {
+  /** The public key of the merchant's API certificate: PEM public key, PEM certificate or a `KeyObject`. */
+  readonly publicKey: string | KeyObject;
+  /** Serial number of the merchant's API certificate (the `serial_no` of `Authorization`); compared case-insensitively. */
+  readonly serialNo: string;
+  /** The APIv3 key, 32 characters: notification resources and platform certificates are encrypted with it. */
+  readonly apiV3Key: string;
+  /**
+   * Which WeChat Pay key signs this merchant's replies and notifications: the WeChat Pay public key
+   * (`Wechatpay-Serial: PUB_KEY_ID_…`, the default, as for merchants registered since late 2024) or
+   * the current platform certificate (its serial number).
+   */
+  readonly wechatpayKey?: WechatpayKeyMode;
+}
+
+/** A v3 merchant's keys after defaults. */
+export interface SimulatorMerchantV3 {
+  /** SPKI PEM. */
+  readonly publicKey: string;
+  /** Upper-case. */
+  readonly serialNo: string;
+  readonly apiV3Key: string;
+  readonly wechatpayKey: WechatpayKeyMode;
 }
 
 /** A merchant after defaults, with its sandbox key (the key `/sandboxnew/pay/getsignkey` returns). */
@@ -27,7 +63,13 @@ export interface SimulatorMerchant {
   readonly refundNotifyUrl: string | undefined;
   /** Signs every `/sandboxnew/...` call (MD5 only). Deterministic per merchant id and key. */
   readonly sandboxKey: string;
+  /** `v3` when the merchant was given {@link SimulatorMerchantOptions.v3}. */
+  readonly apiVersion: ApiVersion;
+  readonly v3: SimulatorMerchantV3 | undefined;
 }
+
+/** The WeChat Pay API generation an order, refund or notification belongs to. */
+export type ApiVersion = 'v2' | 'v3';
 
 /** When a refund leaves `PROCESSING`: at once, or only on a control call (`completeRefund` & co). */
 export type RefundMode = 'auto' | 'manual';
@@ -67,7 +109,73 @@ export interface SimulatorOptions {
   readonly logger?: Logger;
   /** Clock; default the system clock. */
   readonly clock?: SimulatorClock;
+  /** The simulator's own API v3 keys and checks. */
+  readonly v3?: SimulatorV3Options;
 }
+
+/** Options of the simulator's API v3 side. */
+export interface SimulatorV3Options {
+  /**
+   * The WeChat Pay private key (PEM or `KeyObject`, RSA 2048) whose public half merchants
+   * configure as the WeChat Pay public key. Default: a key generated at first use.
+   */
+  readonly privateKey?: string | KeyObject;
+  /** Id of that key, `PUB_KEY_ID_` + digits. Default derived from the key. */
+  readonly publicKeyId?: string;
+  /** Private key of the first platform certificate. Default: generated at first use. */
+  readonly platformPrivateKey?: string | KeyObject;
+  /** Largest accepted difference between an `Authorization` timestamp and the simulator's clock, in seconds. Default 300. */
+  readonly timestampWindowS?: number;
+}
+
+/** A platform certificate the simulator signs with, as listed by `/v3/certificates`. */
+export interface SimPlatformCertificate {
+  /** Upper-case hex, as in `Wechatpay-Serial`. */
+  readonly serialNo: string;
+  /** PEM. */
+  readonly certificate: string;
+  /** RFC 3339, Beijing time. */
+  readonly effectiveTime: string;
+  readonly expireTime: string;
+  /** True for the certificate that signs now. */
+  readonly active: boolean;
+}
+
+/** The simulator's WeChat Pay keys, for configuring v3 merchants' clients. */
+export interface SimWechatpayKeys {
+  /** `PUB_KEY_ID_…`, the `Wechatpay-Serial` of replies signed with the public key. */
+  readonly publicKeyId: string;
+  /** SPKI PEM of the WeChat Pay public key. */
+  readonly publicKey: string;
+  /** Platform certificates, oldest first. */
+  readonly platformCertificates: readonly SimPlatformCertificate[];
+}
+
+/** Options of {@link SimulatorControl.rotatePlatformCertificate}. */
+export interface SimRotateOptions {
+  /** Drop the earlier certificates from `/v3/certificates` at once. Default false: they stay listed until they expire. */
+  readonly retirePrevious?: boolean;
+}
+
+/** Options of {@link SimulatorControl.startRefund}. */
+export interface SimStartRefundOptions extends SimTarget {
+  /** Amount in fen; default what is left to refund. */
+  readonly refundFee?: number;
+  /** Default generated. */
+  readonly outRefundNo?: string;
+  /**
+   * Who started the refund. `console` (default): WeChat's merchant console, notified in v2 XML with
+   * encrypted `req_info` (`refund_request_source` `VENDOR_PLATFORM`) whatever the merchant's API
+   * version. `api`: as if the merchant's API had asked, notified in the order's API version.
+   */
+  readonly source?: RefundSource;
+  /** Default the merchant's `refundNotifyUrl`. */
+  readonly notifyUrl?: string;
+  readonly reason?: string;
+}
+
+/** Who started a refund. */
+export type RefundSource = 'api' | 'console';
 
 /** `trade_state` values the simulator produces. */
 export type SimTradeState = 'NOTPAY' | 'SUCCESS' | 'REFUND' | 'CLOSED' | 'PAYERROR';
@@ -88,6 +196,8 @@ export interface SimCoupon {
 /** An order as the simulator holds it. Amounts in fen; times in epoch ms unless named otherwise. */
 export interface SimOrder {
   readonly environment: SimEnvironment;
+  /** The API the order was placed through. */
+  readonly apiVersion: ApiVersion;
   readonly mchId: string;
   readonly appId: string;
   readonly subMchId: string | undefined;
@@ -133,6 +243,10 @@ export interface SimOrder {
 /** A refund as the simulator holds it. */
 export interface SimRefund {
   readonly environment: SimEnvironment;
+  /** The API the refund was asked through (`v2` for console refunds of v2 orders). */
+  readonly apiVersion: ApiVersion;
+  /** `console` for refunds started through {@link SimulatorControl.startRefund} as from the merchant console. */
+  readonly source: RefundSource;
   readonly mchId: string;
   readonly appId: string;
   readonly outTradeNo: string;
@@ -167,7 +281,7 @@ export interface SimNotificationAttempt {
   readonly scheduledAt: number;
   readonly startedAt: number;
   readonly finishedAt: number;
-  /** True when the merchant answered HTTP 2xx with `return_code` SUCCESS. */
+  /** True when the merchant answered HTTP 2xx (for v2 XML notifications also with `return_code` SUCCESS). */
   readonly ok: boolean;
   readonly statusCode: number | undefined;
   /** The first 512 characters of the reply. */
@@ -185,7 +299,9 @@ export interface SimNotification {
   readonly outTradeNo: string;
   readonly outRefundNo: string | undefined;
   readonly url: string;
-  /** The XML sent. */
+  /** `xml` for v2 notifications, `json` for v3 ones (signed `Wechatpay-*` headers, encrypted `resource`). */
+  readonly format: 'xml' | 'json';
+  /** The body sent: XML, or the v3 JSON envelope. */
   readonly body: string;
   /** `pending` while attempts remain, `delivered` after a SUCCESS reply, `failed` after the last attempt. */
   readonly status: 'pending' | 'delivered' | 'failed';
@@ -281,4 +397,13 @@ export interface SimulatorControl {
   updateSettings(settings: Partial<SimSettings>): Promise<SimSettings>;
   /** Forgets every order, refund, notification and fault (merchants stay). */
   reset(): Promise<void>;
+  /** Starts a refund of a paid order from WeChat's side (by default as from the merchant console). */
+  startRefund(outTradeNo: string, options?: SimStartRefundOptions): Promise<SimRefund>;
+  /** The WeChat Pay public key, its id, and the platform certificates. */
+  wechatpayKeys(): Promise<SimWechatpayKeys>;
+  /**
+   * Issues a new platform certificate and signs with it from now on (replies and every later
+   * notification attempt); earlier ones stay listed by `/v3/certificates` unless `retirePrevious`.
+   */
+  rotatePlatformCertificate(options?: SimRotateOptions): Promise<SimPlatformCertificate>;
 }

@@ -6,6 +6,7 @@ import type { SimulatorClock } from './clock.js';
 import type { FaultList } from './faults.js';
 import * as ids from './ids.js';
 import { paymentFields } from './notification-bodies.js';
+import { acceptRefund, MAX_REFUNDS_PER_ORDER } from './refunds.js';
 import { refreshExpiry, TRADE_STATE_DESC, type OrderRecord, type RefundRecord, type SimState } from './state.js';
 import type { RefundMode, SimEnvironment, SimulatorMerchant } from './types.js';
 import { wechatXml } from './wechat-xml.js';
@@ -376,6 +377,7 @@ function unifiedOrder(deps: WireDeps, caller: Caller): Outcome {
   const prepay = ids.prepayId(now);
   const order: OrderRecord = {
     environment: caller.route.environment,
+    apiVersion: 'v2',
     mchId: caller.merchant.mchId,
     appId: p['appid']!,
     subMchId: p['sub_mch_id'] || undefined,
@@ -452,9 +454,6 @@ function closeOrder(deps: WireDeps, caller: Caller): Outcome {
   return { ok: {} };
 }
 
-/** WeChat's limit on partial refunds per order (spec §5.4). */
-const MAX_REFUNDS_PER_ORDER = 50;
-
 function refund(deps: WireDeps, caller: Caller): Outcome {
   const p = caller.params;
   const order = orderOf(deps, caller);
@@ -476,42 +475,18 @@ function refund(deps: WireDeps, caller: Caller): Outcome {
   if (order.refundedFee + refundFee > order.totalFee) return err('NOTENOUGH', '订单可退金额不足');
   if (order.refunds.length >= MAX_REFUNDS_PER_ORDER) return err('INVALID_REQUEST', '退款次数超过限制');
 
-  const now = deps.clock.now();
-  const noCash = order.totalFee - (order.settlementTotalFee ?? order.totalFee);
-  const couponRefunds = order.coupons
-    .map((c) => ({ id: c.id, type: c.type, fee: Math.floor((refundFee * c.fee) / order.totalFee) }))
-    .filter((c) => c.fee > 0);
-  const couponRefundFee = couponRefunds.reduce((sum, c) => sum + c.fee, 0);
-  const record: RefundRecord = {
-    environment: env,
-    mchId: order.mchId,
-    appId: order.appId,
-    outTradeNo: order.outTradeNo,
-    transactionId: order.transactionId!,
+  const record = acceptRefund(deps.state, deps.clock.now(), order, {
     outRefundNo,
-    refundId: ids.refundId(now),
-    totalFee,
     refundFee,
-    settlementRefundFee: refundFee - Math.floor((refundFee * noCash) / order.totalFee),
-    cashRefundFee: refundFee - couponRefundFee,
-    couponRefundFee,
-    couponRefunds,
     refundFeeType: p['refund_fee_type'] || order.feeType,
     refundDesc: p['refund_desc'] || undefined,
     refundAccount: p['refund_account'] || 'REFUND_SOURCE_UNSETTLED_FUNDS',
     notifyUrl: p['notify_url'] || caller.merchant.refundNotifyUrl,
-    status: 'PROCESSING',
     signType: caller.signType,
-    createdAt: now,
-    successTime: undefined,
-    recvAccount: '支付用户零钱',
     fingerprint: fingerprint(p),
-  };
-  deps.state.addRefund(record);
-  order.refunds.push(outRefundNo);
-  order.refundedFee += refundFee;
-  order.tradeState = 'REFUND';
-  order.tradeStateDesc = TRADE_STATE_DESC.REFUND;
+    apiVersion: 'v2',
+    source: 'api',
+  });
   deps.logger.info({ mchId: order.mchId, outTradeNo: order.outTradeNo, outRefundNo, refundFee }, 'refund accepted');
   const fields = refundFields(record, order);
   if (deps.refundMode() === 'auto') deps.completeRefund(record);

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import type { SimulatorClock } from '../clock.js';
+import type { OrderRecord, RefundRecord } from '../state.js';
+import type { SimulatorMerchant } from '../types.js';
+import { refundEvent, refundResource, transactionObject } from './bodies.js';
+import { wechatpayHeaders } from './handler.js';
+import type { WechatpayKeyring } from './keys.js';
+import { encryptResource } from './resource.js';
+import { rfc3339 } from './time.js';
+
+/** A v3 notification ready for the notifier: a fixed body, headers signed afresh for each attempt. */
+export interface V3Notification {
+  readonly body: string;
+  readonly headers: () => Record<string, string>;
+}
+
+interface Deps {
+  readonly keyring: WechatpayKeyring;
+  readonly clock: SimulatorClock;
+}
+
+function envelope(
+  deps: Deps,
+  merchant: SimulatorMerchant,
+  event: { eventType: string; summary: string; originalType: string; resource: Record<string, unknown> },
+): V3Notification {
+  const body = JSON.stringify({
+    id: randomUUID(),
+    create_time: rfc3339(deps.clock.now()),
+    resource_type: 'encrypt-resource',
+    event_type: event.eventType,
+    summary: event.summary,
+    resource: {
+      original_type: event.originalType,
+      ...encryptResource(JSON.stringify(event.resource), merchant.v3!.apiV3Key, event.originalType),
+    },
+  });
+  return { body, headers: () => ({ ...wechatpayHeaders(deps, merchant, body), 'request-id': randomUUID() }) };
+}
+
+/** `TRANSACTION.SUCCESS` with the transaction object encrypted (spec v3 §7.1). */
+export function v3PayNotification(deps: Deps, merchant: SimulatorMerchant, order: OrderRecord): V3Notification {
+  return envelope(deps, merchant, {
+    eventType: 'TRANSACTION.SUCCESS',
+    summary: '支付成功',
+    originalType: 'transaction',
+    resource: transactionObject(order),
+  });
+}
+
+/** `REFUND.SUCCESS` / `REFUND.ABNORMAL` / `REFUND.CLOSED` with the refund resource encrypted (spec v3 §7.1). */
+export function v3RefundNotification(deps: Deps, merchant: SimulatorMerchant, refund: RefundRecord, order: OrderRecord): V3Notification {
+  const { eventType, summary } = refundEvent(refund);
+  return envelope(deps, merchant, { eventType, summary, originalType: 'refund', resource: refundResource(refund, order) });
+}
