@@ -43,10 +43,35 @@ export interface BuildRuntimeInput {
   readonly attachSimulator?: { readonly url: string; close(): Promise<void> } | undefined;
 }
 
+/** How long `/ready` waits for the store. */
+const READY_TIMEOUT_MS = 2_000;
+
 /** Opens the store named by the config: the embedded file log, or Redis. */
 export async function openStore(config: GatewayConfig, logger: PinoLogger, options: { readOnly?: boolean } = {}): Promise<ForwarderStore> {
   const location = config.store.kind === 'file' ? `file:${config.store.path}` : config.store.url;
-  return openForwarderStore(location, { logger: logger.child({ component: 'store' }), readOnly: options.readOnly ?? false });
+  const store = await openForwarderStore(location, { logger: logger.child({ component: 'store' }), readOnly: options.readOnly ?? false });
+  watchRedis(store, logger);
+  return store;
+}
+
+/**
+ * Logs a Redis store's connection trouble: one line when the connection is lost, one when it is
+ * back (the client retries on its own; `/ready` answers 503 meanwhile).
+ */
+function watchRedis(store: ForwarderStore, logger: PinoLogger): void {
+  const redis = (store as { redis?: { on(event: string, listener: (arg?: unknown) => void): unknown } }).redis;
+  if (!redis || typeof redis.on !== 'function') return;
+  let down = false;
+  redis.on('error', (error) => {
+    if (down) return;
+    down = true;
+    logger.error({ component: 'store', err: { message: (error as Error)?.message } }, 'redis connection lost; retrying');
+  });
+  redis.on('ready', () => {
+    if (!down) return;
+    down = false;
+    logger.info({ component: 'store' }, 'redis connection back');
+  });
 }
 
 /**
@@ -120,11 +145,18 @@ export async function buildRuntime(input: BuildRuntimeInput): Promise<GatewayRun
       simulator,
       simulatorUrl: simulator?.url,
       async ready() {
+        // A store that does not answer (Redis reconnecting) must not hang the probe.
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+        });
         try {
-          await store.stats(Date.now());
+          await Promise.race([store.stats(Date.now()), timeout]);
           return { ok: true };
         } catch (error) {
           return { ok: false, reason: `store unreachable: ${(error as Error).message}` };
+        } finally {
+          clearTimeout(timer);
         }
       },
       close() {

@@ -135,3 +135,46 @@ describe('startGateway', () => {
     expect(lines.some((l) => l['msg'] === 'wxpay-gateway stopped')).toBe(true);
   });
 });
+
+describe('startGateway with bearer-token', () => {
+  it('guards the internal endpoints but not health or the notifications', async () => {
+    const token = 'a-long-enough-internal-token';
+    const { config } = parseGatewayConfig(
+      {
+        'listen-host': '127.0.0.1',
+        'listen-port': 0,
+        store: `file:${join(dir, 'store-bearer')}`,
+        'bearer-token': token,
+        merchants: [{ name: 'mch', 'mch-id': '1900000109', 'mch-app-key': KEY, 'api-base-url': sim.url }],
+        apps: [{ name: 'shop', merchant: 'mch', 'app-ids': [APP_ID] }],
+      },
+      { baseDir: dir },
+    );
+    const quiet = new Writable({ write: (_c, _e, done) => done() });
+    const guarded = await startGateway({ config, logger: createGatewayLogger({ destination: quiet }) });
+    try {
+      const body = JSON.stringify({ appId: APP_ID, payApp: 'shop', orderId: 'b-1' });
+      const headers = { 'content-type': 'application/json' };
+      const refused = await fetch(`${guarded.url}/wxpay/query-order`, { method: 'POST', headers, body });
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toMatchObject({ code: 401 });
+      const allowed = await fetch(`${guarded.url}/wxpay/query-order`, {
+        method: 'POST',
+        headers: { ...headers, authorization: `Bearer ${token}` },
+        body,
+      });
+      expect(allowed.status).not.toBe(401);
+      expect((await fetch(`${guarded.url}/health`)).status).toBe(200);
+      // A notification is WeChat's, never guarded: it is refused for its content, not for auth.
+      const notify = await fetch(`${guarded.url}/wxpay/notify-pay/shop`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml' },
+        body: '<xml><return_code>SUCCESS</return_code></xml>',
+      });
+      expect(notify.status).not.toBe(401);
+      expect(await notify.text()).toContain('<return_code><![CDATA[FAIL]]></return_code>');
+    } finally {
+      await guarded.close();
+    }
+  });
+});

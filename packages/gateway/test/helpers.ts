@@ -150,8 +150,9 @@ export interface RedisProcess {
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<RedisProcess> {
-  const port = await new Promise<number>((resolve, reject) => {
+/** Starts `redis-server`, on `fixedPort` when given (to bring a stopped one back). */
+export async function startRedis(fixedPort?: number): Promise<RedisProcess> {
+  const port = fixedPort ?? await new Promise<number>((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
     probe.listen(0, '127.0.0.1', () => {
