@@ -6,11 +6,11 @@
  *
  * Accepted: optional leading whitespace and a plain `<?xml version="1.x" …?>` declaration; one root
  * element with no attributes; children separated by spaces, tabs or line feeds, each either
- * `<name/>`, `<name>text</name>` with no `&` in the text, or `<name>` followed by one or more
- * adjacent CDATA sections and `</name>`; then trailing whitespace. Names are ASCII
+ * `<name/>`, `<name>text</name>` with no `&` in the text, or `<name>` + one CDATA section +
+ * `</name>`; then trailing whitespace. Names are ASCII
  * (`[A-Za-z_][A-Za-z0-9_.-]*`), unique, and none of the names that shadow `Object.prototype`.
- * Anything else (comments, entities, attributes, carriage returns, `<!` inside CDATA, nesting,
- * duplicates, a BOM in a string) goes to the general path.
+ * Anything else (comments, entities, attributes, carriage returns, `<!` inside CDATA, a value split
+ * over several CDATA sections, nesting, duplicates, a BOM in a string) goes to the general path.
  */
 import type { XmlRecord } from './xml.js';
 
@@ -20,8 +20,15 @@ const SLASH = 0x2f; // /
 const SPACE = 0x20;
 const TAB = 0x09;
 const LF = 0x0a;
-const CDATA_OPEN = '<![CDATA[';
-const CDATA_CLOSE = ']]>';
+
+/**
+ * One child element, anchored where the previous one ended: optional separating whitespace, then
+ * `<name/>`, `<name>` + one CDATA section with no `]]>` inside + `</name>`, or `<name>` + text
+ * without `<`, `&` or CR + `</name>`. Anything else stops the loop (and so leaves the input to the
+ * general path, unless it is the root's end tag).
+ */
+const ELEMENT =
+  /[ \t\n]*<([A-Za-z_][A-Za-z0-9_.-]*)(?:\/>|>(?:<!\[CDATA\[((?:[^\]]|\](?!\]>))*)\]\]>|([^<&\r]*))<\/\1>)/y;
 
 /** `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` and its plain variants only. */
 const DECLARATION =
@@ -91,54 +98,27 @@ export function parseFlatXml(text: string): XmlRecord | undefined {
   i = rootEnd + 1;
 
   const out = Object.create(null) as XmlRecord;
+  const element = ELEMENT;
   for (;;) {
-    c = text.charCodeAt(i);
-    while (c === SPACE || c === TAB || c === LF) c = text.charCodeAt(++i);
-    if (c !== LT) return undefined; // text in the root, or the end of input
-    const start = i + 1;
-    if (text.charCodeAt(start) === SLASH) {
-      if (!closesAt(text, i, root)) return undefined;
-      i += root.length + 3;
-      while (i < length) {
-        c = text.charCodeAt(i++);
-        if (c !== SPACE && c !== TAB && c !== LF) return undefined;
-      }
-      return out;
-    }
-    const end = nameEnd(text, start);
-    if (end === start) return undefined;
-    const name = text.slice(start, end);
+    element.lastIndex = i;
+    const match = element.exec(text);
+    if (match === null) break;
+    const name = match[1]!;
     if (out[name] !== undefined || refusedName(name)) return undefined;
-    c = text.charCodeAt(end);
-    if (c === SLASH) {
-      if (text.charCodeAt(end + 1) !== GT) return undefined;
-      out[name] = '';
-      i = end + 2;
-      continue;
-    }
-    if (c !== GT) return undefined;
-    i = end + 1;
-    let value: string;
-    if (text.startsWith(CDATA_OPEN, i)) {
-      value = '';
-      do {
-        const close = text.indexOf(CDATA_CLOSE, i + 9);
-        if (close === -1) return undefined;
-        const part = text.slice(i + 9, close);
-        // `<!DOCTYPE` or `<!ENTITY` anywhere makes the general path refuse the whole input.
-        if (part.indexOf('<!') !== -1) return undefined;
-        value = value === '' ? part : value + part;
-        i = close + 3;
-      } while (text.startsWith(CDATA_OPEN, i));
-    } else {
-      const lt = text.indexOf('<', i);
-      if (lt === -1) return undefined;
-      value = text.slice(i, lt);
-      if (value.indexOf('&') !== -1) return undefined; // entity decoding: general path
-      i = lt;
-    }
-    if (!closesAt(text, i, name)) return undefined;
-    i += name.length + 3;
-    out[name] = value;
+    const cdata = match[2];
+    // `<!DOCTYPE` or `<!ENTITY` anywhere makes the general path refuse the whole input.
+    if (cdata !== undefined && cdata.indexOf('<!') !== -1) return undefined;
+    out[name] = cdata ?? match[3] ?? '';
+    i = element.lastIndex;
   }
+  // Only the root's end tag and trailing whitespace may follow.
+  c = text.charCodeAt(i);
+  while (c === SPACE || c === TAB || c === LF) c = text.charCodeAt(++i);
+  if (!closesAt(text, i, root)) return undefined;
+  i += root.length + 3;
+  while (i < length) {
+    c = text.charCodeAt(i++);
+    if (c !== SPACE && c !== TAB && c !== LF) return undefined;
+  }
+  return out;
 }

@@ -176,8 +176,19 @@ function flatten(tree: unknown): XmlRecord {
  */
 // eslint-disable-next-line no-control-regex
 const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000D\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/**
+ * One cheap test per value: without any of these characters a value is written bare, and neither
+ * {@link NOT_XML_CHAR} nor {@link NEEDS_CDATA} needs to run.
+ */
+// eslint-disable-next-line no-control-regex
+const PLAIN_UNLESS = /[<>&'"\u0000-\u0008\u000B-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+/** Without any of these, {@link NOT_XML_CHAR} (slower: it pairs surrogates) cannot match. */
+// eslint-disable-next-line no-control-regex
+const SUSPECT_CHAR = /[\u0000-\u0008\u000B-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
 const NEEDS_CDATA = /[<>&'"]/;
 const VALID_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/** Element names already checked (WeChat's vocabulary is small); bounded. */
+const checkedNames = new Set<string>();
 
 /** A value accepted by {@link buildXml}; `undefined`, `null` and `''` are left out. */
 export type XmlValue = string | number | bigint | boolean | null | undefined;
@@ -192,15 +203,22 @@ export function buildXml(fields: Readonly<Record<string, XmlValue>>, root = 'xml
   for (const name of Object.keys(fields)) {
     const raw = fields[name];
     if (raw === undefined || raw === null || raw === '') continue;
-    if (!VALID_NAME.test(name) || FORBIDDEN_NAMES.has(name)) {
-      throw new ValidationError(`'${name}' cannot be an XML element name`, { field: name });
+    if (!checkedNames.has(name)) {
+      if (!VALID_NAME.test(name) || FORBIDDEN_NAMES.has(name)) {
+        throw new ValidationError(`'${name}' cannot be an XML element name`, { field: name });
+      }
+      if (checkedNames.size < 4096) checkedNames.add(name);
     }
-    const value = String(raw);
-    if (NOT_XML_CHAR.test(value)) {
+    const value = typeof raw === 'string' ? raw : String(raw);
+    if (!PLAIN_UNLESS.test(value)) {
+      out += `<${name}>${value}</${name}>`;
+      continue;
+    }
+    if (SUSPECT_CHAR.test(value) && NOT_XML_CHAR.test(value)) {
       throw new ValidationError(`field '${name}' contains a character XML cannot carry`, { field: name });
     }
     out += NEEDS_CDATA.test(value)
-      ? `<${name}><![CDATA[${value.replaceAll(']]>', ']]]]><![CDATA[>')}]]></${name}>`
+      ? `<${name}><![CDATA[${value.includes(']]>') ? value.replaceAll(']]>', ']]]]><![CDATA[>') : value}]]></${name}>`
       : `<${name}>${value}</${name}>`;
   }
   return `${out}</${root}>`;
