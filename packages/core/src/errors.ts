@@ -121,7 +121,7 @@ export class XmlError extends WxPayKitError {
   override readonly status = 400;
 }
 
-export type SignatureFailure = 'missing' | 'mismatch' | 'stale' | 'unparsed-body' | 'unsupported-type';
+export type SignatureFailure = 'missing' | 'mismatch' | 'stale' | 'unparsed-body' | 'unsupported-type' | 'unknown-key';
 
 /** A signature is absent, wrong, stale, or was computed over something other than the raw body. */
 export class SignatureError extends WxPayKitError {
@@ -153,7 +153,10 @@ export class AmountMismatchError extends WxPayKitError {
 }
 
 /** Error codes WeChat documents as safe to retry with identical parameters (spec §4.1). */
-const RETRYABLE_ERR_CODES = new Set(['SYSTEMERROR', 'BIZERR_NEED_RETRY', 'INVALID_REQ_TOO_MUCH', 'FREQUENCY_LIMITED']);
+const RETRYABLE_ERR_CODES = new Set(['SYSTEMERROR', 'BIZERRNEEDRETRY', 'INVALIDREQTOOMUCH', 'FREQUENCYLIMITED']);
+
+/** API v3 spells codes with underscores (`SYSTEM_ERROR`), older pages without: compare without them. */
+const codeKey = (code: string): string => code.replace(/_/g, '').toUpperCase();
 
 /** WeChat answered, and the answer is a failure (`return_code` or `result_code` FAIL). */
 export class WxPayError extends WxPayKitError {
@@ -176,7 +179,7 @@ export class WxPayError extends WxPayKitError {
     this.errCodeDes = init.errCodeDes;
     this.returnMsg = init.returnMsg;
     this.layer = init.layer;
-    this.retryable = RETRYABLE_ERR_CODES.has(init.errCode);
+    this.retryable = RETRYABLE_ERR_CODES.has(codeKey(init.errCode));
   }
 }
 

@@ -22,3 +22,20 @@ export { createWxPayClient, type CreateWxPayClientOptions } from './client/clien
 export * from './protocol/v2/client-params.js';
 export * from './protocol/v2/notify.js';
 export { parseWireInt, MAX_WIRE_FEN, type PayNotification, type RefundNotification } from './protocol/v2/fields.js';
+export * from './protocol/v3/sign.js';
+export * from './protocol/v3/verify.js';
+export * from './protocol/v3/aead.js';
+export * from './protocol/v3/client-params.js';
+export * from './protocol/v3/platform-certificates.js';
+export { toRfc3339Beijing } from './protocol/v3/fields.js';
+export {
+  isV3Notification,
+  parseV3Notification,
+  v3NotifyReply,
+  v3PayNotification,
+  v3RefundNotification,
+  type ParseV3NotificationOptions,
+  type V3PayNotification,
+  type V3RefundNotification,
+  type VerifiedV3Notification,
+} from './protocol/v3/notify.js';

@@ -97,8 +97,8 @@ export interface UnifiedOrderResult extends ReplyBase {
   /** MWEB only, as WeChat returned it (without `redirect_url`). */
   readonly mwebUrl: string | undefined;
   readonly deviceInfo: string | undefined;
-  /** The algorithm the order was signed with; client params use the same. */
-  readonly signType: SignType;
+  /** The algorithm the order was signed with; client params use the same (`RSA` for API v3). */
+  readonly signType: SignType | 'RSA';
   /**
    * Ready-to-use client activation parameters: JSAPI `paySign` set, APP `PayReq` set, the H5 URL
    * (with `redirect_url` when `redirectUrl` was given) or the NATIVE `code_url`.

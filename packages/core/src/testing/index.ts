@@ -13,3 +13,14 @@ export {
   type WireFields,
 } from './sign-fixtures.js';
 export { generateTestCertificates, type TestCertificateOptions, type TestCertificates } from './certificates.js';
+export {
+  buildCertificatesReply,
+  buildV3Notification,
+  buildV3Transaction,
+  generateTestPlatformCertificate,
+  generateTestRsaKeyPair,
+  signV3Headers,
+  type TestPlatformCertificate,
+  type TestRsaKeyPair,
+  type V3Signer,
+} from './v3-fixtures.js';

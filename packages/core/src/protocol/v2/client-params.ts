@@ -11,7 +11,8 @@ export interface JsapiPayParams {
   readonly nonceStr: string;
   /** `prepay_id=<prepay id>`. */
   readonly package: string;
-  readonly signType: SignType;
+  /** `MD5` or `HMAC-SHA256` (API v2), `RSA` (API v3). */
+  readonly signType: SignType | 'RSA';
   readonly paySign: string;
 }
 
