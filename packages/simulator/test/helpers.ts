@@ -77,7 +77,7 @@ export interface Receiver {
 
 /** Starts a receiver that answers each notification with `reply(n)` (n counts from 1). */
 export async function startReceiver(
-  reply: (n: number, body: string) => { status?: number; body: string } = () => ({ body: SUCCESS_REPLY }),
+  reply: (n: number, body: string, headers: IncomingMessage['headers']) => { status?: number; body: string } = () => ({ body: SUCCESS_REPLY }),
 ): Promise<Receiver> {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
@@ -86,7 +86,7 @@ export async function startReceiver(
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       received.push({ body, headers: req.headers });
-      const out = reply(received.length, body);
+      const out = reply(received.length, body, req.headers);
       res.writeHead(out.status ?? 200, { 'content-type': 'text/xml' });
       res.end(out.body);
     });

@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, generateKeyPairSync, KeyObject, randomBytes, sign } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomBytes, sign } from 'node:crypto';
 import type { SimulatorClock } from '../clock.js';
 import type { SimPlatformCertificate, SimulatorV3Options, SimWechatpayKeys, WechatpayKeyMode } from '../types.js';
 import { selfSignedCertificate } from './certificate.js';
@@ -57,12 +57,13 @@ export class WechatpayKeyring {
   private publicKey(): { id: string; privateKey: KeyObject; publicPem: string } {
     if (this.publicKeyPair === undefined) {
       const privateKey = this.options.privateKey !== undefined ? toPrivateKey(this.options.privateKey, 'v3.privateKey') : newRsaKey();
-      const spki = privateKey.export({ type: 'spki', format: 'der' });
+      const publicKey = createPublicKey(privateKey);
+      const spki = publicKey.export({ type: 'spki', format: 'der' });
       const digits = BigInt(`0x${createHash('sha256').update(spki).digest('hex').slice(0, 22)}`).toString().padStart(26, '0').slice(-26);
       this.publicKeyPair = {
         id: this.options.publicKeyId ?? `PUB_KEY_ID_01${digits}`,
         privateKey,
-        publicPem: privateKey.export({ type: 'spki', format: 'pem' }).toString(),
+        publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
       };
     }
     return this.publicKeyPair;
