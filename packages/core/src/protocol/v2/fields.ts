@@ -99,7 +99,10 @@ const PAY_COUPONS = {
 
 /** A frozen null-prototype copy of a record, for `raw`. */
 export function freezeRecord(record: Readonly<XmlRecord>): Readonly<XmlRecord> {
-  return Object.freeze(Object.assign(Object.create(null) as XmlRecord, record));
+  // A plain loop: Object.assign from a null-prototype (dictionary) record is several times slower.
+  const copy = Object.create(null) as XmlRecord;
+  for (const name of Object.keys(record)) copy[name] = record[name]!;
+  return Object.freeze(copy);
 }
 
 /** The identity fields every business reply carries. */

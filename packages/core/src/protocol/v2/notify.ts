@@ -4,7 +4,6 @@
  */
 import { DecryptError, SignatureError, WxPayError } from '../../errors.js';
 import {
-  freezeRecord,
   toPayNotification,
   toRefundNotification,
   type PayNotification,
@@ -58,7 +57,8 @@ export function parsePayNotification(
     throw new SignatureError('mismatch', 'pay notification signature does not match');
   }
   checkCodes(record);
-  return Object.freeze({ raw: freezeRecord(record), payment: toPayNotification(record), signType });
+  // `record` is this call's own fresh object: freeze it in place instead of copying it.
+  return Object.freeze({ raw: Object.freeze(record), payment: toPayNotification(record), signType });
 }
 
 /** A decrypted refund notification. */
@@ -94,7 +94,7 @@ export function parseRefundNotification(
   } catch (cause) {
     throw new DecryptError('req_info did not decrypt to a WeChat XML record', { cause });
   }
-  return Object.freeze({ outer: freezeRecord(outer), info: freezeRecord(info), refund: toRefundNotification(outer, info) });
+  return Object.freeze({ outer: Object.freeze(outer), info: Object.freeze(info), refund: toRefundNotification(outer, info) });
 }
 
 function checkReturnCode(record: Readonly<XmlRecord>): void {
