@@ -33,6 +33,8 @@ export function maskSecrets(value: unknown, depth = 0): unknown {
 
 /** Wraps a logger so every object passes through {@link maskSecrets} first. */
 export function maskingLogger(inner: Logger): Logger {
+  // Nothing reaches the silent logger, so there is nothing to mask (and no per-call copying).
+  if (inner === silentLogger) return silentLogger;
   const wrap =
     (level: keyof Logger) =>
     (obj: object, msg?: string): void =>
