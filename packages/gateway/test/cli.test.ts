@@ -49,7 +49,7 @@ async function run(args: string[], env: Record<string, string> = {}) {
   return { code, out: p.stdout(), err: p.stderr() };
 }
 
-describe('wxpay-gateway (built command)', () => {
+describe.concurrent('wxpay-gateway (built command)', () => {
   it('--version prints the package version', async () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'packages/gateway/package.json'), 'utf8')) as { version: string };
     expect(await run(['--version'])).toEqual({ code: 0, out: `wxpay-gateway ${pkg.version}\n`, err: '' });
