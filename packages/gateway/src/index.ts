@@ -33,4 +33,5 @@ export { startDefaultGateway, DEMO_APP } from './default-mode.js';
 export type { DefaultGatewayOptions, DefaultGateway } from './default-mode.js';
 export { createPathMapper, type GatewayRoute } from './routes.js';
 export { createGatewayLogger, REDACT_PATHS, type GatewayLoggerOptions } from './logger.js';
+export { forwarderApps, openStore } from './runtime.js';
 export type { GatewayRuntime, Readiness, SimulatorSetup } from './runtime.js';

@@ -111,12 +111,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     if (closing) res.setHeader('connection', 'close');
     const route = mapPath(url.pathname);
 
-    if (!runtime) {
-      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' }).end(NOT_READY_BODY);
-      return;
-    }
+    // Liveness holds from the moment the port is bound, also while the rest starts.
     if (route?.kind === 'health') {
       sendJson(res, 200, { status: 'ok' });
+      return;
+    }
+    if (!runtime) {
+      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' }).end(NOT_READY_BODY);
       return;
     }
     if (route?.kind === 'ready') {
