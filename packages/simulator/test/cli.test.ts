@@ -1,8 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { merchantKeys, v3, verifyWechatpay } from './v3-helpers.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -41,6 +45,31 @@ describe('wxpay-simulator CLI', () => {
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
     expect((await exited)[0]).toBe(0);
+  });
+
+  it('serves a v3 merchant given its public key file, serial number and APIv3 key', async () => {
+    const keys = merchantKeys();
+    const dir = mkdtempSync(join(tmpdir(), 'wxpay-sim-cli-'));
+    try {
+      writeFileSync(join(dir, 'mch.pem'), keys.publicKey);
+      const child = run([
+        '--port', '0', '--mch-id', '1230000109', '--api-key', 'z'.repeat(32), '--app-id', 'wxA', '--quiet',
+        '--mch-public-key', join(dir, 'mch.pem'), '--mch-serial-no', keys.serialNo, '--api-v3-key', 'k'.repeat(32),
+      ]);
+      const line = await firstLine(child);
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1];
+      expect(url, line).toBeDefined();
+      const wechatpay = (await (await request(`${url}/_sim/v3/keys`)).body.json()) as { publicKeyId: string; publicKey: string };
+      const res = await v3(url!, 'GET', '/v3/pay/transactions/out-trade-no/NONE?mchid=1230000109', undefined, { mchid: '1230000109', keys });
+      expect(res.status).toBe(404);
+      expect(res.json).toMatchObject({ code: 'ORDER_NOT_EXIST' });
+      expect(verifyWechatpay(res.headers, res.text, new Map([[wechatpay.publicKeyId, wechatpay.publicKey]]))).toBe(true);
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits with status 2 and the usage on bad arguments', async () => {

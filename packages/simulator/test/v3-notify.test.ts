@@ -1,4 +1,4 @@
-import { createDecipheriv, createHash } from 'node:crypto';
+import { createDecipheriv, createHash, generateKeyPairSync } from 'node:crypto';
 import { parseXml } from '@wxpay-kit/core';
 import {
   createManualClock,
@@ -18,6 +18,11 @@ const APPID = 'wxd678efh567hg6787';
 const API_KEY = 'v2v2v2v2v2v2v2v2v2v2v2v2v2v2v2v2';
 const API_V3_KEY = '0123456789abcdef0123456789abcdef';
 const keys: MerchantKeys = merchantKeys();
+/** The simulator's own keys, made once for the file (generating RSA keys per simulator is slow). */
+const simKeys = {
+  privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
+  platformPrivateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
+};
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -39,6 +44,7 @@ async function setup(
   const sim = await startSimulator({
     port: 0,
     ...(clock && { clock }),
+    v3: simKeys,
     ...options.sim,
     merchants: [
       {
