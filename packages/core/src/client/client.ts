@@ -39,6 +39,7 @@ import {
   validateUnifiedOrder,
 } from './validate.js';
 import { DEFAULT_BASE_URL } from '../config/schema.js';
+import { withV3 } from './v3/dispatch.js';
 
 /** Test hooks of {@link createWxPayClient}. */
 export interface CreateWxPayClientOptions {
@@ -416,7 +417,7 @@ export function createWxPayClient(config: ResolvedConfig, options: CreateWxPayCl
       await transport.close();
     },
   };
-  return Object.freeze(client);
+  return withV3(Object.freeze(client), config, transport, options);
 }
 
 /** A bill reply is text or gzip; a failure is XML (`<xml>…`). */

@@ -22,6 +22,20 @@ export interface PostOptions {
   readonly maxBytes: number;
 }
 
+/** Options of {@link Transport.exchange}. */
+export interface ExchangeOptions extends PostOptions {
+  /** Request headers, lower-case names; `user-agent` is added. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  readonly body?: string | undefined;
+}
+
+/** Any reply: its status, headers (lower-case names) and body bytes. */
+export interface ExchangeReply {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+}
+
 /** A reply: status 2xx and its body bytes. */
 export interface RawReply {
   readonly body: Buffer;
@@ -64,17 +78,35 @@ export class Transport {
     return pool;
   }
 
-  /** POSTs `body` to `url` and returns the 2xx reply bytes. */
+  /** POSTs `body` (XML) to `url` and returns the 2xx reply bytes. */
   async post(url: URL, body: string, options: PostOptions): Promise<RawReply> {
+    const reply = await this.exchange('POST', url, {
+      ...options,
+      body,
+      headers: { 'content-type': 'text/xml; charset=utf-8', accept: 'text/xml, text/plain, */*' },
+    });
+    if (reply.statusCode < 200 || reply.statusCode >= 300) {
+      throw new TransportError(`WeChat Pay answered HTTP ${reply.statusCode} on ${url.pathname}`, { statusCode: reply.statusCode });
+    }
+    const type = reply.headers['content-type'];
+    return { body: reply.body, contentType: Array.isArray(type) ? type[0] : type };
+  }
+
+  /**
+   * One HTTP exchange of any method on the shared pools, answering whatever status came back
+   * (API v3 puts its error details in non-2xx JSON bodies). Network failures, timeouts, aborts
+   * and oversized replies become {@link TransportError}.
+   */
+  async exchange(method: 'GET' | 'POST', url: URL, options: ExchangeOptions): Promise<ExchangeReply> {
     const timeout = AbortSignal.timeout(options.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const pool = this.#pool(url.origin, options.mtls);
     try {
       const reply = await pool.request({
-        method: 'POST',
+        method,
         path: `${url.pathname}${url.search}`,
-        headers: { 'content-type': 'text/xml; charset=utf-8', 'user-agent': USER_AGENT, accept: 'text/xml, text/plain, */*' },
-        body,
+        headers: { 'user-agent': USER_AGENT, ...options.headers },
+        body: options.body,
         signal,
       });
       const chunks: Buffer[] = [];
@@ -90,11 +122,7 @@ export class Transport {
       // undici marks the connection idle just after the body ends; yielding once lets a caller's
       // next sequential call reuse this connection (and its TLS session) instead of opening another.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      if (reply.statusCode < 200 || reply.statusCode >= 300) {
-        throw new TransportError(`WeChat Pay answered HTTP ${reply.statusCode} on ${url.pathname}`, { statusCode: reply.statusCode });
-      }
-      const type = reply.headers['content-type'];
-      return { body: Buffer.concat(chunks), contentType: Array.isArray(type) ? type[0] : type };
+      return { statusCode: reply.statusCode, headers: reply.headers, body: Buffer.concat(chunks) };
     } catch (error) {
       if (error instanceof TransportError) throw error;
       if (options.signal?.aborted) {

@@ -2,6 +2,7 @@ import type { Coupon } from '../events/event-map.js';
 import type { ClientPayParams } from '../protocol/v2/client-params.js';
 import type { SignType } from '../protocol/v2/sign.js';
 import type { XmlRecord } from '../protocol/v2/xml.js';
+import type { VerifiedV3Notification } from '../protocol/v3/notify.js';
 
 /** The four unifiedorder trade types (`MWEB` is H5). */
 export type TradeType = 'JSAPI' | 'NATIVE' | 'APP' | 'MWEB';
@@ -273,6 +274,18 @@ export interface WxPayClient {
    * notifications with it.
    */
   signKey(merchant: string, options?: CallOptions): Promise<string>;
+  /**
+   * API v3 merchants only: verifies a v3 notification's `Wechatpay-*` headers over the exact body
+   * (WeChat Pay public key or platform certificate, by `Wechatpay-Serial`; ±5 minutes) and
+   * decrypts its `resource` with the APIv3 key. Throws `SignatureError`, `DecryptError` or
+   * `XmlError`. Absent on clients without v3 merchants.
+   */
+  verifyV3Notification?(
+    merchant: string,
+    headers: Readonly<Record<string, string | readonly string[] | undefined>>,
+    body: Uint8Array,
+    options?: CallOptions,
+  ): Promise<VerifiedV3Notification>;
   /** Closes every connection pool. */
   close(): Promise<void>;
 }

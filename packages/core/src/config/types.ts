@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { SignType } from '../protocol/v2/sign.js';
 import type { DedupStore } from '../stores/dedup-store.js';
 import type { Logger } from '../logger.js';
@@ -24,7 +25,25 @@ export interface ResolvedMerchant {
   readonly subMchId: string | undefined;
   readonly subAppId: string | undefined;
   readonly sandbox: boolean;
-  readonly apiVersion: 'v2';
+  readonly apiVersion: 'v2' | 'v3';
+  /** API v3 key material; present exactly when `apiVersion` is `v3`. Hidden from `JSON.stringify`. */
+  readonly v3?: ResolvedV3Keys | undefined;
+}
+
+/** A v3 merchant's keys, loaded and checked at start-up. */
+export interface ResolvedV3Keys {
+  /** The merchant API private key (`apiclient_key.pem`) that signs requests and client params. */
+  readonly privateKey: KeyObject;
+  /** Serial number of the merchant API certificate (`serial_no` of the Authorization header). */
+  readonly certSerialNo: string;
+  /** The 32-byte APIv3 key that decrypts notifications and platform certificates. */
+  readonly apiV3Key: string;
+  /** The WeChat Pay public key id (`PUB_KEY_ID_…`), when that key is configured. */
+  readonly publicKeyId: string | undefined;
+  /** The WeChat Pay public key, when configured. */
+  readonly publicKey: KeyObject | undefined;
+  /** Legacy mode: download platform certificates (also alongside a public key, during a migration). */
+  readonly platformCertificates: boolean;
 }
 
 /** An app after validation. */

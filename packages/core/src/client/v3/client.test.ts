@@ -1,0 +1,333 @@
+import { createPrivateKey, createPublicKey, verify as cryptoVerify } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../config/resolve-config.js';
+import type { ResolvedConfig, ResolvedMerchant, ResolvedV3Keys } from '../../config/types.js';
+import { SignatureError, TransportError, ValidationError, WxPayError } from '../../errors.js';
+import {
+  buildCertificatesReply,
+  buildV3Notification,
+  buildV3Transaction,
+  generateTestPlatformCertificate,
+  generateTestRsaKeyPair,
+  signV3Headers,
+  type TestPlatformCertificate,
+} from '../../testing/v3-fixtures.js';
+import { createWxPayClient } from '../client.js';
+import type { UnifiedOrderInput, WxPayClient } from '../types.js';
+
+const APP_ID = 'wxd678efh567hg6787';
+const MCH_ID = '1230000109';
+const SERIAL = '408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB';
+const API_V3_KEY = '0123456789abcdef0123456789abcdef';
+const PUB_KEY_ID = 'PUB_KEY_ID_0114232134912410000000000000';
+const NOW = 1_700_000_000_000;
+const merchantKeys = generateTestRsaKeyPair();
+const wechatKeys = generateTestRsaKeyPair();
+
+interface Seen {
+  method: string;
+  url: string;
+  body: string;
+  authorization: string | undefined;
+  signatureOk: boolean;
+}
+
+type Reply = { status: number; body?: string; headers?: Record<string, string>; tamper?: boolean; signer?: { privateKey: string; serial: string } };
+
+/** A fake WeChat Pay v3: checks the Authorization header with node:crypto, signs its replies. */
+let server: Server;
+let baseUrl: string;
+const seen: Seen[] = [];
+const routes = new Map<string, (req: Seen) => Reply>();
+let platform: TestPlatformCertificate;
+
+function checkAuthorization(method: string, url: string, body: string, header: string | undefined): boolean {
+  const m = /^WECHATPAY2-SHA256-RSA2048 (.*)$/.exec(header ?? '');
+  if (!m) return false;
+  const parts = Object.fromEntries([...m[1]!.matchAll(/([a-z_]+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+  if (parts['mchid'] !== MCH_ID || parts['serial_no'] !== SERIAL) return false;
+  const message = `${method}\n${url}\n${parts['timestamp']}\n${parts['nonce_str']}\n${body}\n`;
+  return cryptoVerify('sha256', Buffer.from(message), merchantKeys.publicKey, Buffer.from(parts['signature'] ?? '', 'base64'));
+}
+
+async function read(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+beforeAll(async () => {
+  platform = await generateTestPlatformCertificate();
+  server = createServer(async (req, res) => {
+    const body = await read(req);
+    const entry: Seen = { method: req.method ?? '', url: req.url ?? '', body, authorization: req.headers.authorization, signatureOk: false };
+    entry.signatureOk = checkAuthorization(entry.method, entry.url, body, entry.authorization);
+    seen.push(entry);
+    const route = routes.get(`${entry.method} ${entry.url.replace(/\?.*$/, '')}`);
+    let reply: Reply = route ? route(entry) : { status: 404, body: JSON.stringify({ code: 'RESOURCE_NOT_EXISTS', message: 'no route' }) };
+    if (!entry.signatureOk) reply = { status: 401, body: JSON.stringify({ code: 'SIGN_ERROR', message: '签名错误' }) };
+    const text = reply.body ?? '';
+    const signer = reply.signer ?? { privateKey: wechatKeys.privateKey, serial: PUB_KEY_ID };
+    const headers: Record<string, string> = { ...signV3Headers(text, { ...signer, timestamp: NOW / 1000 }), 'request-id': 'req-1', ...reply.headers };
+    if (text !== '') headers['content-type'] = 'application/json';
+    res.writeHead(reply.status, headers);
+    res.end(reply.tamper ? text.replace('1', '2') : text);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+const clients: WxPayClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  seen.length = 0;
+  routes.clear();
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+/** A resolved configuration with one v3 merchant `main` (and a v2 merchant `old`). */
+function v3Config(keys: Partial<ResolvedV3Keys> = {}, merchant: Partial<ResolvedMerchant> = {}): ResolvedConfig {
+  const base = resolveConfig({
+    merchants: [
+      { name: 'main', mchId: MCH_ID, apiKey: 'a'.repeat(32), baseUrl },
+      { name: 'old', mchId: '10000100', apiKey: 'b'.repeat(32), baseUrl },
+    ],
+    apps: [{ name: 'shop', merchant: 'main', appIds: [APP_ID] }],
+    notifyPayUrl: 'https://pay.example.com/notify-pay',
+    notifyRefundUrl: 'https://pay.example.com/notify-refund',
+    now: () => NOW,
+    nonce: () => 'NONCE0123456789',
+    client: { retries: 2, retryDelayMs: 0 },
+  });
+  const v3: ResolvedV3Keys = {
+    privateKey: createPrivateKey(merchantKeys.privateKey),
+    certSerialNo: SERIAL,
+    apiV3Key: API_V3_KEY,
+    publicKeyId: PUB_KEY_ID,
+    publicKey: createPublicKey(wechatKeys.publicKey),
+    platformCertificates: false,
+    ...keys,
+  };
+  const main: ResolvedMerchant = { ...base.merchants[0]!, apiVersion: 'v3', v3, ...merchant };
+  const merchants = [main, base.merchants[1]!];
+  return { ...base, merchants, merchant: (name) => merchants.find((m) => m.name === name), merchantOfApp: () => main };
+}
+
+function makeClient(config = v3Config()): WxPayClient {
+  const client = createWxPayClient(config, { sleep: async () => {} });
+  clients.push(client);
+  return client;
+}
+
+const order = (over: Partial<UnifiedOrderInput> = {}): UnifiedOrderInput => ({
+  merchant: 'main',
+  appId: APP_ID,
+  tradeType: 'JSAPI',
+  outTradeNo: 'T20240101000001',
+  totalFee: 101,
+  body: 'Image形象店-深圳腾大-QQ公仔',
+  spbillCreateIp: '203.0.113.7',
+  notifyUrl: 'https://pay.example.com/notify-pay/shop',
+  openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+  ...over,
+});
+
+describe('v3 client: orders', () => {
+  it('JSAPI: signed JSON request, verified reply, RSA client params', async () => {
+    routes.set('POST /v3/pay/transactions/jsapi', () => ({ status: 200, body: JSON.stringify({ prepay_id: 'wx26112221580621e9b071c00d9e093b0000' }) }));
+    const result = await makeClient().unifiedOrder(order({ attach: 'a&b', timeExpire: '20240101130000' }));
+    const sent = seen[0]!;
+    expect(sent.signatureOk).toBe(true);
+    expect(JSON.parse(sent.body)).toEqual({
+      appid: APP_ID,
+      mchid: MCH_ID,
+      description: 'Image形象店-深圳腾大-QQ公仔',
+      out_trade_no: 'T20240101000001',
+      notify_url: 'https://pay.example.com/notify-pay/shop',
+      amount: { total: 101, currency: 'CNY' },
+      scene_info: { payer_client_ip: '203.0.113.7' },
+      payer: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
+      time_expire: '2024-01-01T13:00:00+08:00',
+      attach: 'a&b',
+    });
+    expect(result).toMatchObject({ appId: APP_ID, mchId: MCH_ID, tradeType: 'JSAPI', prepayId: 'wx26112221580621e9b071c00d9e093b0000', signType: 'RSA' });
+    if (result.clientParams.tradeType !== 'JSAPI') throw new Error('not JSAPI');
+    const p = result.clientParams.jsapi;
+    expect(p).toMatchObject({ appId: APP_ID, timeStamp: String(NOW / 1000), nonceStr: 'NONCE0123456789', package: 'prepay_id=wx26112221580621e9b071c00d9e093b0000', signType: 'RSA' });
+    const message = `${APP_ID}\n${p.timeStamp}\n${p.nonceStr}\n${p.package}\n`;
+    expect(cryptoVerify('sha256', Buffer.from(message), merchantKeys.publicKey, Buffer.from(p.paySign, 'base64'))).toBe(true);
+  });
+
+  it('NATIVE, H5 and APP use their endpoints and map their replies', async () => {
+    routes.set('POST /v3/pay/transactions/native', () => ({ status: 200, body: JSON.stringify({ code_url: 'weixin://wxpay/bizpayurl?pr=p4lpSuKzz' }) }));
+    routes.set('POST /v3/pay/transactions/h5', () => ({ status: 200, body: JSON.stringify({ h5_url: 'https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx1&package=1' }) }));
+    routes.set('POST /v3/pay/transactions/app', () => ({ status: 200, body: JSON.stringify({ prepay_id: 'wx2' }) }));
+    const client = makeClient();
+    const native = await client.unifiedOrder(order({ tradeType: 'NATIVE', openId: undefined, productId: 'P1' }));
+    expect(native.clientParams).toEqual({ tradeType: 'NATIVE', codeUrl: 'weixin://wxpay/bizpayurl?pr=p4lpSuKzz' });
+    expect(JSON.parse(seen[0]!.body)).not.toHaveProperty('payer');
+    const h5 = await client.unifiedOrder(
+      order({ tradeType: 'MWEB', openId: undefined, sceneInfo: { h5_info: { type: 'Wap', wap_url: 'https://shop.example', wap_name: 'Shop' } }, redirectUrl: 'https://shop.example/done' }),
+    );
+    expect(JSON.parse(seen[1]!.body).scene_info).toEqual({ payer_client_ip: '203.0.113.7', h5_info: { type: 'Wap', app_name: 'Shop', app_url: 'https://shop.example' } });
+    expect(h5.clientParams).toEqual({
+      tradeType: 'MWEB',
+      mwebUrl: 'https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx1&package=1&redirect_url=https%3A%2F%2Fshop.example%2Fdone',
+    });
+    const app = await client.unifiedOrder(order({ tradeType: 'APP', openId: undefined }));
+    if (app.clientParams.tradeType !== 'APP') throw new Error('not APP');
+    const a = app.clientParams.app;
+    expect(a).toMatchObject({ appid: APP_ID, partnerid: MCH_ID, prepayid: 'wx2', package: 'Sign=WXPay' });
+    expect(cryptoVerify('sha256', Buffer.from(`${APP_ID}\n${a.timestamp}\n${a.noncestr}\nwx2\n`), merchantKeys.publicKey, Buffer.from(a.sign, 'base64'))).toBe(true);
+  });
+
+  it('queries by out_trade_no and by transaction_id and maps to the v2 result shape', async () => {
+    const tx = buildV3Transaction({ out_trade_no: 'T1', transaction_id: '4200000001', success_time: '2024-01-01T12:00:00+08:00', amount: { total: 101, payer_total: 101, currency: 'CNY', payer_currency: 'CNY' } });
+    routes.set('GET /v3/pay/transactions/out-trade-no/T1', () => ({ status: 200, body: JSON.stringify(tx) }));
+    routes.set('GET /v3/pay/transactions/id/4200000001', () => ({ status: 200, body: JSON.stringify(tx) }));
+    const client = makeClient();
+    const byNo = await client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1' });
+    expect(seen[0]!.url).toBe('/v3/pay/transactions/out-trade-no/T1?mchid=1230000109');
+    expect(byNo).toMatchObject({ tradeState: 'SUCCESS', outTradeNo: 'T1', transactionId: '4200000001', totalFee: 101, cashFee: 101, timeEnd: '20240101120000', openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' });
+    expect(byNo.raw['success_time']).toBe('2024-01-01T12:00:00+08:00');
+    await client.queryOrder({ merchant: 'main', appId: APP_ID, transactionId: '4200000001' });
+    expect(seen[1]!.url).toBe('/v3/pay/transactions/id/4200000001?mchid=1230000109');
+  });
+
+  it('an unpaid order maps without payment fields', async () => {
+    routes.set('GET /v3/pay/transactions/out-trade-no/T2', () => ({
+      status: 200,
+      body: JSON.stringify({ appid: APP_ID, mchid: MCH_ID, out_trade_no: 'T2', trade_state: 'NOTPAY', trade_state_desc: '订单未支付', amount: { payer_currency: 'CNY', total: 5 } }),
+    }));
+    expect(await makeClient().queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T2' })).toMatchObject({ tradeState: 'NOTPAY', transactionId: undefined, totalFee: 5 });
+  });
+
+  it('close answers 204, and an already closed order counts as closed', async () => {
+    routes.set('POST /v3/pay/transactions/out-trade-no/T1/close', () => ({ status: 204 }));
+    routes.set('POST /v3/pay/transactions/out-trade-no/T9/close', () => ({ status: 400, body: JSON.stringify({ code: 'ORDER_CLOSED', message: '订单已关闭' }) }));
+    const client = makeClient();
+    await client.closeOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1' });
+    expect(JSON.parse(seen[0]!.body)).toEqual({ mchid: MCH_ID });
+    await expect(client.closeOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T9' })).resolves.toBeUndefined();
+  });
+});
+
+describe('v3 client: refunds', () => {
+  const refundReply = {
+    refund_id: '50000000382019052709732678859', out_refund_no: 'R1', transaction_id: '4200000001', out_trade_no: 'T1',
+    channel: 'ORIGINAL', user_received_account: '招商银行信用卡0403', create_time: '2024-01-01T12:00:00+08:00', status: 'PROCESSING', funds_account: 'UNSETTLED',
+    amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40, settlement_refund: 40, settlement_total: 100, discount_refund: 0, currency: 'CNY' },
+  };
+
+  it('refund: JSON body without mutual TLS, v2-shaped result', async () => {
+    routes.set('POST /v3/refund/domestic/refunds', () => ({ status: 200, body: JSON.stringify(refundReply) }));
+    const result = await makeClient().refund({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1', outRefundNo: 'R1', totalFee: 100, refundFee: 40, refundDesc: '商品已售完', notifyUrl: 'https://pay.example.com/notify-refund/shop' });
+    expect(JSON.parse(seen[0]!.body)).toEqual({ out_trade_no: 'T1', out_refund_no: 'R1', amount: { refund: 40, total: 100, currency: 'CNY' }, reason: '商品已售完', notify_url: 'https://pay.example.com/notify-refund/shop' });
+    expect(result).toMatchObject({ appId: APP_ID, mchId: MCH_ID, refundId: '50000000382019052709732678859', outRefundNo: 'R1', refundFee: 40, totalFee: 100, cashRefundFee: 40 });
+  });
+
+  it('refund query by out_refund_no maps the status to v2 names', async () => {
+    routes.set('GET /v3/refund/domestic/refunds/R1', () => ({ status: 200, body: JSON.stringify({ ...refundReply, status: 'SUCCESS', success_time: '2024-01-01T12:00:05+08:00' }) }));
+    const result = await makeClient().queryRefund({ merchant: 'main', appId: APP_ID, outRefundNo: 'R1' });
+    expect(result.refunds).toEqual([expect.objectContaining({ outRefundNo: 'R1', refundStatus: 'SUCCESS', refundFee: 40, refundSuccessTime: '2024-01-01 12:00:05', refundRecvAccount: '招商银行信用卡0403' })]);
+    await expect(makeClient().queryRefund({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1' })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('a refund is retried on SYSTEM_ERROR with identical parameters', async () => {
+    let calls = 0;
+    routes.set('POST /v3/refund/domestic/refunds', () =>
+      ++calls === 1 ? { status: 500, body: JSON.stringify({ code: 'SYSTEM_ERROR', message: '系统繁忙,请稍后重试' }) } : { status: 200, body: JSON.stringify(refundReply) },
+    );
+    await makeClient().refund({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1', outRefundNo: 'R1', totalFee: 100, refundFee: 40 });
+    expect(seen).toHaveLength(2);
+    expect(seen[1]!.body).toBe(seen[0]!.body);
+  });
+});
+
+describe('v3 client: errors and reply verification', () => {
+  it('a v3 error body becomes WxPayError with the v3 code', async () => {
+    routes.set('POST /v3/pay/transactions/jsapi', () => ({ status: 400, body: JSON.stringify({ code: 'PARAM_ERROR', message: '参数错误', detail: { field: '/amount/total', location: 'body' } }) }));
+    const error = await makeClient().unifiedOrder(order()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WxPayError);
+    expect(error).toMatchObject({ errCode: 'PARAM_ERROR', retryable: false });
+    expect((error as WxPayError).errCodeDes).toContain('/amount/total');
+  });
+
+  it('orders are never retried; SYSTEM_ERROR is marked retryable', async () => {
+    routes.set('POST /v3/pay/transactions/jsapi', () => ({ status: 500, body: JSON.stringify({ code: 'SYSTEM_ERROR', message: '系统繁忙' }) }));
+    await expect(makeClient().unifiedOrder(order())).rejects.toMatchObject({ errCode: 'SYSTEM_ERROR', retryable: true });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('a non-JSON error is a TransportError with the status', async () => {
+    routes.set('POST /v3/pay/transactions/jsapi', () => ({ status: 502, body: 'Bad Gateway' }));
+    await expect(makeClient().unifiedOrder(order())).rejects.toMatchObject({ constructor: TransportError, statusCode: 502 });
+  });
+
+  it('a tampered reply, an unknown serial and a probe signature are refused', async () => {
+    const client = makeClient();
+    routes.set('POST /v3/pay/transactions/jsapi', () => ({ status: 200, body: JSON.stringify({ prepay_id: 'wx1' }), tamper: true }));
+    await expect(client.unifiedOrder(order())).rejects.toMatchObject({ constructor: SignatureError, reason: 'mismatch' });
+    routes.set('POST /v3/pay/transactions/jsapi', () => ({ status: 200, body: JSON.stringify({ prepay_id: 'wx1' }), signer: { privateKey: wechatKeys.privateKey, serial: 'PUB_KEY_ID_OTHER' } }));
+    await expect(client.unifiedOrder(order())).rejects.toMatchObject({ constructor: SignatureError, reason: 'unknown-key' });
+    routes.set('POST /v3/pay/transactions/jsapi', () => ({ status: 200, body: JSON.stringify({ prepay_id: 'wx1' }), headers: { 'wechatpay-signature': 'WECHATPAY/SIGNTEST/abc' } }));
+    await expect(client.unifiedOrder(order())).rejects.toBeInstanceOf(SignatureError);
+  });
+
+  it('v2 merchants still go to the v2 client', async () => {
+    routes.set('POST /pay/orderquery', () => ({ status: 500 }));
+    await expect(makeClient().queryOrder({ merchant: 'old', appId: APP_ID, outTradeNo: 'T1' })).rejects.toBeInstanceOf(TransportError);
+    expect(seen[0]!.url).toBe('/pay/orderquery');
+  });
+});
+
+describe('v3 client: platform certificates (legacy mode)', () => {
+  it('downloads the certificates, verifies replies signed with them, and picks up a rotated one', async () => {
+    const next = await generateTestPlatformCertificate();
+    let listed = [platform];
+    let certificateCalls = 0;
+    routes.set('GET /v3/certificates', () => {
+      certificateCalls++;
+      return {
+        status: 200,
+        body: buildCertificatesReply(listed.map((c) => ({ serialNo: c.serialNo, certificate: c.certificate, effectiveTime: NOW - 86_400_000, expireTime: NOW + 365 * 86_400_000 })), API_V3_KEY),
+        signer: { privateKey: listed[0]!.privateKey, serial: listed[0]!.serialNo },
+      };
+    });
+    let signer = platform;
+    routes.set('GET /v3/pay/transactions/out-trade-no/T1', () => ({ status: 200, body: JSON.stringify(buildV3Transaction({ out_trade_no: 'T1' })), signer: { privateKey: signer.privateKey, serial: signer.serialNo } }));
+    const client = makeClient(v3Config({ publicKey: undefined, publicKeyId: undefined, platformCertificates: true }));
+    await client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1' });
+    expect(certificateCalls).toBe(1);
+    expect(seen.find((r) => r.url === '/v3/certificates')?.signatureOk).toBe(true);
+    // WeChat rotates: the new certificate signs replies; the client downloads the list again.
+    listed = [next, platform];
+    signer = next;
+    await client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1' });
+    expect(certificateCalls).toBe(2);
+    // Notifications signed with either certificate verify.
+    for (const cert of [platform, next]) {
+      const n = buildV3Notification({ resource: buildV3Transaction(), apiV3Key: API_V3_KEY, signer: { privateKey: cert.privateKey, serial: cert.serialNo, timestamp: NOW / 1000 } });
+      await expect(client.verifyV3Notification!('main', n.headers, Buffer.from(n.body))).resolves.toMatchObject({ eventType: 'TRANSACTION.SUCCESS' });
+    }
+  });
+
+  it('during a migration both the public key and platform certificates verify', async () => {
+    routes.set('GET /v3/certificates', () => ({
+      status: 200,
+      body: buildCertificatesReply([{ serialNo: platform.serialNo, certificate: platform.certificate, effectiveTime: NOW - 1, expireTime: NOW + 86_400_000 * 30 }], API_V3_KEY),
+    }));
+    const client = makeClient(v3Config({ platformCertificates: true }));
+    for (const signer of [{ privateKey: wechatKeys.privateKey, serial: PUB_KEY_ID }, { privateKey: platform.privateKey, serial: platform.serialNo }]) {
+      const n = buildV3Notification({ resource: buildV3Transaction(), apiV3Key: API_V3_KEY, signer: { ...signer, timestamp: NOW / 1000 } });
+      await expect(client.verifyV3Notification!('main', n.headers, Buffer.from(n.body))).resolves.toBeDefined();
+    }
+    const stranger = generateTestRsaKeyPair();
+    const bad = buildV3Notification({ resource: buildV3Transaction(), apiV3Key: API_V3_KEY, signer: { privateKey: stranger.privateKey, serial: PUB_KEY_ID, timestamp: NOW / 1000 } });
+    await expect(client.verifyV3Notification!('main', bad.headers, Buffer.from(bad.body))).rejects.toMatchObject({ reason: 'mismatch' });
+  });
+});
