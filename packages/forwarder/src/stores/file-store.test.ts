@@ -53,7 +53,7 @@ describe('file store', () => {
     // Flip a byte inside the second record's payload.
     const firstLength = data.readUInt32BE(0);
     const second = 8 + firstLength;
-    data[second + 8 + 10] ^= 0xff;
+    data[second + 8 + 10] = data[second + 8 + 10]! ^ 0xff;
     await writeFile(log, data);
 
     const logger = recordingLogger();
@@ -145,5 +145,22 @@ describe('file store', () => {
     const store = await createFileStore({ dir });
     await store.append(rec('a'));
     await store.close();
+  });
+});
+
+describe('file store leases', () => {
+  it('ends the dedup leases of a process that died when it opens, so its keys come back as redeliveries', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wxpay-fs-'));
+    try {
+      const store = await createFileStore({ dir });
+      expect(await store.claim('k', 3_600_000)).toEqual({ state: 'claimed', redelivery: false });
+      await store.close();
+      const next = await createFileStore({ dir });
+      expect(await next.claim('k', 3_600_000)).toEqual({ state: 'claimed', redelivery: true });
+      expect(await next.claim('k', 3_600_000)).toEqual({ state: 'busy' });
+      await next.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -126,7 +126,8 @@ async function takeLock(dir: string): Promise<void> {
  * records in the middle are skipped and copied to `outbox.log.bad-<time>` with a warning. The log
  * is compacted (rewritten with only live state, then renamed into place) as it grows.
  *
- * One process owns a directory at a time (a `LOCK` file holding its pid).
+ * One process owns a directory at a time (a `LOCK` file holding its pid); leases still held
+ * when it opens belonged to a process that died, so they end at once.
  *
  * @example
  * const store = await createFileStore({ dir: './var/wxpay' });
@@ -249,6 +250,12 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
       { dir, bytes: scan.tornBytes, offset: scan.validEnd },
       '@wxpay-kit/forwarder: the last outbox record was torn by an interrupted write; it was cut off',
     );
+  }
+
+  if (!readOnly) {
+    // The directory is locked to one process, so a dedup lease found on open was held by a process
+    // that died: it ends now, and the next claim of its key is a redelivery.
+    for (const entry of keys.values()) if (!entry.done) entry.leaseUntil = 0;
   }
 
   let writer: GroupCommitWriter | undefined;

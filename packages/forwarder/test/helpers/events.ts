@@ -71,11 +71,11 @@ export function fakeHost() {
   const teardowns: (() => void | Promise<void>)[] = [];
   const waiters: (() => void)[] = [];
   const host: PluginHost = {
-    config: {},
-    client: {},
+    config: {} as PluginHost['config'],
+    client: {} as PluginHost['client'],
     logger: silentLogger,
     on(event, listener) {
-      listeners.set(event, [...(listeners.get(event) ?? []), listener as Listener]);
+      listeners.set(event, [...(listeners.get(event) ?? []), listener as unknown as Listener]);
     },
     async emit(event, ...args) {
       emitted.push({ event, payload: args[0] });
