@@ -16,6 +16,7 @@ export { createWxPay } from './create-wxpay.js';
 export * from './config/options.js';
 export * from './config/types.js';
 export { resolveConfig, randomNonce } from './config/resolve-config.js';
+export { ANY_APP_ID, acceptsAppId } from './config/app-ids.js';
 export { wxPayOptionsSchema, DEFAULT_BASE_URL, type ParsedOptions } from './config/schema.js';
 export * from './client/types.js';
 export { createWxPayClient, type CreateWxPayClientOptions } from './client/client.js';

@@ -35,7 +35,10 @@ export interface AppOptions {
   readonly name: string;
   /** Name of the merchant this app is paid through. */
   readonly merchant: string;
-  /** The official account / mini-program / mobile app ids this app may use. */
+  /**
+   * The official account / mini-program / mobile app ids this app may use, or `['*']` for any app
+   * id of its merchant (as go-wxpay-gateway configurations have it; see `ANY_APP_ID`).
+   */
   readonly appIds: readonly string[];
 }
 

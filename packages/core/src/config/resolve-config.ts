@@ -5,6 +5,7 @@ import { loadMerchantCert } from './load-keys.js';
 import type { WxPayOptions } from './options.js';
 import { crossCheck, wxPayOptionsSchema } from './schema.js';
 import type { ResolvedApp, ResolvedConfig, ResolvedMerchant } from './types.js';
+import { ANY_APP_ID } from './app-ids.js';
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -104,13 +105,14 @@ export function resolveConfig(options: WxPayOptions): ResolvedConfig {
   const appsByAppId = new Map<string, ResolvedApp[]>();
   for (const app of apps) {
     for (const appId of app.appIds) {
+      if (appId === ANY_APP_ID) continue;
       const list = appsByAppId.get(appId) ?? [];
       list.push(app);
       appsByAppId.set(appId, list);
     }
   }
   for (const [appId, list] of appsByAppId) appsByAppId.set(appId, Object.freeze(list) as ResolvedApp[]);
-  const none: readonly ResolvedApp[] = Object.freeze([]);
+  const anyAppIdApps: readonly ResolvedApp[] = Object.freeze(apps.filter((a) => a.appIds.includes(ANY_APP_ID)));
 
   const config: ResolvedConfig = {
     merchants: Object.freeze(merchants),
@@ -137,7 +139,7 @@ export function resolveConfig(options: WxPayOptions): ResolvedConfig {
       const app = appByName.get(appName);
       return app === undefined ? undefined : merchantByName.get(app.merchant);
     },
-    appsByAppId: (appId) => appsByAppId.get(appId) ?? none,
+    appsByAppId: (appId) => appsByAppId.get(appId) ?? anyAppIdApps,
   };
   Object.defineProperty(config, 'bearerToken', { value: o.bearerToken, enumerable: false, writable: false });
   return Object.freeze(config);

@@ -77,10 +77,11 @@ const appSchema = z.strictObject({
   name,
   merchant: z.string({ message: 'must be a merchant name' }),
   appIds: z
-    .array(z.string({ message: 'must be a string' }).regex(/^[A-Za-z0-9_-]{1,32}$/, { message: 'must be 1-32 letters, digits, "_" or "-"' }), {
+    .array(z.string({ message: 'must be a string' }).regex(/^(?:[A-Za-z0-9_-]{1,32}|\*)$/, { message: 'must be 1-32 letters, digits, "_" or "-", or "*"' }), {
       message: 'must be an array of app ids',
     })
     .min(1, { message: 'must list at least one app id' })
+    .refine((ids) => !ids.includes('*') || ids.length === 1, { message: '"*" (any app id) must be the only entry' })
     .readonly(),
 });
 

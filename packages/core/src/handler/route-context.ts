@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import type { DedupStore } from '../stores/dedup-store.js';
 import type { OncePerKey } from './once-per-key.js';
 import type { WxPayRequest, WxPayResponse } from './types.js';
+import { acceptsAppId } from '../config/app-ids.js';
 
 /** The parts of one `WxPay` instance that routes use. */
 export interface HandlerContext {
@@ -71,7 +72,7 @@ export function resolveTarget(ctx: HandlerContext, payApp: string, appId: string
   const app = ctx.config.app(payApp);
   const merchant = app ? ctx.config.merchantOfApp(app.name) : undefined;
   if (!app || !merchant) throw new ValidationError(`payApp: unknown app '${payApp}'`, { field: 'payApp' });
-  if (!app.appIds.includes(appId)) {
+  if (!acceptsAppId(app, appId)) {
     throw new ValidationError(`appId: '${appId}' is not an app id of app '${app.name}'`, { field: 'appId' });
   }
   return { app, merchant, appId };

@@ -3,6 +3,7 @@ import type { ResolvedApp, ResolvedMerchant } from '../../config/types.js';
 import { AppMismatchError } from '../../errors.js';
 import type { XmlRecord } from '../../protocol/v2/xml.js';
 import type { HandlerContext, RouteParams } from '../route-context.js';
+import { acceptsAppId } from '../../config/app-ids.js';
 
 /** The app named by `:app` in the notify URL and its merchant. */
 export function notifyTarget(ctx: HandlerContext, params: RouteParams): { app: ResolvedApp; merchant: ResolvedMerchant } {
@@ -20,8 +21,7 @@ export function notifyTarget(ctx: HandlerContext, params: RouteParams): { app: R
 export function assertBelongsToApp(record: Readonly<XmlRecord>, app: ResolvedApp, merchant: ResolvedMerchant): void {
   const appId = record['appid'];
   const subAppId = record['sub_appid'];
-  const appIdOk =
-    (appId !== undefined && app.appIds.includes(appId)) || (subAppId !== undefined && app.appIds.includes(subAppId));
+  const appIdOk = acceptsAppId(app, appId) || acceptsAppId(app, subAppId);
   if (!appIdOk) throw new AppMismatchError(`the notification's appid is not an app id of app '${app.name}'`);
   if (record['mch_id'] !== merchant.mchId) {
     throw new AppMismatchError(`the notification's mch_id is not the merchant of app '${app.name}'`);
