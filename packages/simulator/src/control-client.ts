@@ -78,5 +78,6 @@ export function createSimulatorClient(baseUrl: string, options: SimulatorClientO
     startRefund: (outTradeNo, opts) => call<SimRefund>('POST', `/orders/${no(outTradeNo)}/refund`, opts ?? {}),
     wechatpayKeys: () => call<SimWechatpayKeys>('GET', '/v3/keys'),
     rotatePlatformCertificate: (opts) => call<SimPlatformCertificate>('POST', '/v3/rotate', opts ?? {}),
+    forgeNotification: (opts) => call<SimNotification>('POST', '/notifications/forge', opts),
   };
 }

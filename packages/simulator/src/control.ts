@@ -78,6 +78,7 @@ function filterOf(input: Json): SimNotificationFilter {
  * | POST | `/_sim/refunds/:outRefundNo/complete` \| `/fail` \| `/close` | finish a refund |
  * | GET | `/_sim/notifications` | notification attempt log |
  * | GET | `/_sim/notifications/wait` | waits for a notification (`?kind=&outTradeNo=&outRefundNo=&status=&timeoutMs=`) |
+ * | POST | `/_sim/notifications/forge` | sends one spoiled v3 notification (`{ forgery, outTradeNo?, outRefundNo? }`) |
  * | GET, POST, DELETE | `/_sim/faults` | list, add (`{ kind, ms?, path?, times? }`), clear faults |
  * | GET, PATCH | `/_sim/settings` | `{ refunds: 'auto' \| 'manual', timeFactor }` |
  * | POST | `/_sim/reset` | forget orders, refunds, notifications and faults |
@@ -142,6 +143,21 @@ export async function handleControl(
         return json(200, await control.notifications());
       case 'GET notifications/:id':
         if (id === 'wait') return json(200, await control.waitForNotification(filterOf(input)));
+        break;
+      case 'POST notifications/:id':
+        if (id === 'forge') {
+          const outTradeNo = optionalString(input, 'outTradeNo');
+          const outRefundNo = optionalString(input, 'outRefundNo');
+          return json(
+            200,
+            await control.forgeNotification({
+              ...targetOf(input),
+              forgery: optionalString(input, 'forgery') as never,
+              ...(outTradeNo !== undefined && { outTradeNo }),
+              ...(outRefundNo !== undefined && { outRefundNo }),
+            }),
+          );
+        }
         break;
       case 'GET faults':
         return json(200, await control.faults());

@@ -17,6 +17,11 @@ export function sandboxKeyFor(mchId: string, apiKey: string): string {
   return createHash('md5').update(`wxpay-kit-simulator-sandbox\n${mchId}\n${apiKey}`, 'utf8').digest('hex');
 }
 
+/** Whether `merchant` accepts `appId`: it lists it, or its list is `['*']` (any app id). */
+export function merchantAcceptsAppId(merchant: { readonly appIds: readonly string[] }, appId: string | undefined): boolean {
+  return appId !== undefined && appId !== '' && (merchant.appIds.includes(appId) || merchant.appIds.includes('*'));
+}
+
 /** Applies defaults and checks the merchant list; throws `TypeError` naming the bad entry. */
 export function resolveMerchants(input: readonly SimulatorMerchantOptions[] | undefined): SimulatorMerchant[] {
   const list = input === undefined || input.length === 0 ? [DEFAULT_MERCHANT] : input;
@@ -29,6 +34,9 @@ export function resolveMerchants(input: readonly SimulatorMerchantOptions[] | un
     if (!Array.isArray(m.appIds) || m.appIds.length === 0 || m.appIds.some((a) => typeof a !== 'string' || a === '')) {
       throw new TypeError(`merchants[${i}].appIds must list at least one app id`);
     }
+    if (m.sandboxKey !== undefined && (typeof m.sandboxKey !== 'string' || m.sandboxKey === '')) {
+      throw new TypeError(`merchants[${i}].sandboxKey must be a non-empty string`);
+    }
     if (m.signType !== undefined && m.signType !== 'MD5' && m.signType !== 'HMAC-SHA256') {
       throw new TypeError(`merchants[${i}].signType must be MD5 or HMAC-SHA256`);
     }
@@ -39,7 +47,7 @@ export function resolveMerchants(input: readonly SimulatorMerchantOptions[] | un
       appIds: Object.freeze([...m.appIds]),
       signType: m.signType ?? 'MD5',
       refundNotifyUrl: m.refundNotifyUrl,
-      sandboxKey: sandboxKeyFor(m.mchId, m.apiKey),
+      sandboxKey: m.sandboxKey ?? sandboxKeyFor(m.mchId, m.apiKey),
       apiVersion: v3 ? 'v3' : 'v2',
       v3,
     });

@@ -3,7 +3,7 @@ import { parseXml, type Logger } from '@wxpay-kit/core';
 import { Agent, request } from 'undici';
 import type { SimulatorClock, TimerHandle } from './clock.js';
 import { SimulatorError } from './errors.js';
-import type { SimEnvironment, SimNotification, SimNotificationAttempt, SimNotificationFilter } from './types.js';
+import type { SimEnvironment, SimForgery, SimNotification, SimNotificationAttempt, SimNotificationFilter } from './types.js';
 
 /**
  * WeChat's retry intervals after a failed notification, in seconds (spec §7.3): 15s, 15s, 30s,
@@ -32,6 +32,9 @@ export interface NotificationInput {
   readonly format?: 'xml' | 'json';
   /** Extra headers, made afresh for each attempt (v3 signs every attempt with the current time). */
   readonly headers?: () => Record<string, string>;
+  /** Make one attempt only (forged notifications). */
+  readonly once?: boolean;
+  readonly forgery?: SimForgery;
 }
 
 interface NotificationRecord {
@@ -95,6 +98,25 @@ export class Notifier {
       this.attempt(record, 0, record.createdAt);
     }
     return view(record);
+  }
+
+  /** Sends a notification and resolves once it is delivered or has failed. */
+  sendAndSettle(input: NotificationInput): Promise<SimNotification> {
+    let id: string | undefined;
+    return new Promise((resolve) => {
+      const onSettled = (n: SimNotification): void => {
+        if (n.id !== id) return;
+        this.events.off('settled', onSettled);
+        resolve(n);
+      };
+      this.events.on('settled', onSettled);
+      const sent = this.send(input);
+      id = sent.id;
+      if (sent.status !== 'pending') {
+        this.events.off('settled', onSettled);
+        resolve(sent);
+      }
+    });
   }
 
   list(): SimNotification[] {
@@ -205,7 +227,7 @@ export class Notifier {
       record.status = 'delivered';
       record.nextAttemptAt = undefined;
       logger.info(log, 'notification delivered');
-    } else if (index + 1 < NOTIFY_SCHEDULE_S.length && !this.closed) {
+    } else if (index + 1 < NOTIFY_SCHEDULE_S.length && !this.closed && !record.input.once) {
       const next = record.createdAt + NOTIFY_SCHEDULE_S[index + 1]! * 1000 * this.options.timeFactor();
       record.nextAttemptAt = next;
       logger.warn({ ...log, nextAttemptAt: next }, 'notification not acknowledged; will retry');
@@ -248,6 +270,7 @@ function view(r: NotificationRecord): SimNotification {
     outRefundNo: r.input.outRefundNo,
     url: r.input.url,
     format: r.input.format ?? 'xml',
+    forgery: r.input.forgery,
     body: r.input.body,
     status: r.status,
     createdAt: r.createdAt,

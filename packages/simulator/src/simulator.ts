@@ -22,6 +22,7 @@ import type {
   SimOrder,
   SimPayOptions,
   SimRefund,
+  SimForgeOptions,
   SimSettings,
   SimStartRefundOptions,
   SimTarget,
@@ -31,7 +32,7 @@ import type {
 } from './types.js';
 import { handleV3, isV3Path, resolveV3Route } from './v3/handler.js';
 import { WechatpayKeyring } from './v3/keys.js';
-import { v3PayNotification, v3RefundNotification } from './v3/notifications.js';
+import { forgeV3Notification, v3PayNotification, v3RefundNotification } from './v3/notifications.js';
 import { handleWire, resolveWireRoute, type ClientCert, type WireReply } from './wire.js';
 
 /** A request as handed to {@link Simulator.handle}. */
@@ -249,6 +250,53 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     return refundView(record);
   };
 
+  const FORGERIES = ['signtest', 'bad-signature', 'unknown-serial', 'stale-timestamp', 'bad-tag'];
+  const forgeNotification = async (opts: SimForgeOptions): Promise<SimNotification> => {
+    if (!FORGERIES.includes(opts?.forgery)) throw new SimulatorError('BAD_REQUEST', `forgery must be one of ${FORGERIES.join(', ')}`);
+    const v3Merchant = (mchId: string): SimulatorMerchant => {
+      const merchant = byId.get(mchId)!;
+      if (!merchant.v3) throw new SimulatorError('INVALID_STATE', `merchant ${mchId} is not a v3 merchant`);
+      return merchant;
+    };
+    const deps = { keyring, clock };
+    if (opts.outRefundNo !== undefined) {
+      const refund = state.pickRefund(opts.outRefundNo, opts);
+      const order = state.order(refund.environment, refund.mchId, refund.outTradeNo)!;
+      if (refund.status === 'PROCESSING') throw new SimulatorError('INVALID_STATE', `refund ${refund.outRefundNo} is still PROCESSING`);
+      if (!refund.notifyUrl) throw new SimulatorError('INVALID_STATE', `refund ${refund.outRefundNo} has no notify URL`);
+      const merchant = v3Merchant(refund.mchId);
+      return notifier.sendAndSettle({
+        kind: 'refund',
+        environment: refund.environment,
+        mchId: refund.mchId,
+        outTradeNo: refund.outTradeNo,
+        outRefundNo: refund.outRefundNo,
+        url: refund.notifyUrl,
+        format: 'json',
+        once: true,
+        forgery: opts.forgery,
+        ...forgeV3Notification(deps, merchant, v3RefundNotification(deps, merchant, refund, order), opts.forgery),
+      });
+    }
+    if (opts.outTradeNo === undefined) throw new SimulatorError('BAD_REQUEST', 'give outTradeNo or outRefundNo');
+    const order = state.pickOrder(opts.outTradeNo, opts);
+    if (order.tradeState !== 'SUCCESS' && order.tradeState !== 'REFUND') {
+      throw new SimulatorError('INVALID_STATE', `order ${order.outTradeNo} is ${order.tradeState}; only paid orders are notified`);
+    }
+    const merchant = v3Merchant(order.mchId);
+    return notifier.sendAndSettle({
+      kind: 'pay',
+      environment: order.environment,
+      mchId: order.mchId,
+      outTradeNo: order.outTradeNo,
+      url: order.notifyUrl,
+      format: 'json',
+      once: true,
+      forgery: opts.forgery,
+      ...forgeV3Notification(deps, merchant, v3PayNotification(deps, merchant, order), opts.forgery),
+    });
+  };
+
   const control: SimulatorControl = {
     listMerchants: async () => merchants,
     orders: async (filter) => state.allOrders(filter).map((o) => (refreshExpiry(o, clock.now()), orderView(o))),
@@ -307,6 +355,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     },
     startRefund: async (outTradeNo, opts) => startRefund(outTradeNo, opts),
     wechatpayKeys: async () => keyring.view(),
+    forgeNotification: (opts) => forgeNotification(opts),
     rotatePlatformCertificate: async (opts) => {
       const cert = keyring.rotate(opts?.retirePrevious === true);
       logger.info({ serialNo: cert.serialNo }, 'platform certificate rotated');

@@ -8,8 +8,16 @@ export interface SimulatorMerchantOptions {
   readonly mchId: string;
   /** The API v2 key requests are signed with. */
   readonly apiKey: string;
-  /** App ids bound to this merchant; any other `appid` gets `APPID_MCHID_NOT_MATCH`. */
+  /**
+   * App ids bound to this merchant; any other `appid` gets `APPID_MCHID_NOT_MATCH`. `['*']`
+   * accepts every app id (for configurations that list none, as go-wxpay-gateway's).
+   */
   readonly appIds: readonly string[];
+  /**
+   * The sandbox key (`/sandboxnew/...` calls are signed with it, `getsignkey` hands it out).
+   * Default: derived from `mchId` and `apiKey` ({@link sandboxKeyFor}).
+   */
+  readonly sandboxKey?: string;
   /**
    * The algorithm this merchant's clients are expected to use. Informational (listed under
    * `/_sim/merchants`): requests are accepted in either algorithm, as WeChat does. Default `MD5`.
@@ -124,7 +132,7 @@ export interface SimulatorV3Options {
   readonly publicKeyId?: string;
   /** Private key of the first platform certificate. Default: generated at first use. */
   readonly platformPrivateKey?: string | KeyObject;
-  /** Largest accepted difference between an `Authorization` timestamp and the simulator's clock, in seconds. Default 300. */
+  /** Largest accepted difference between an `Authorization` timestamp and the simulator's clock, in seconds (`Infinity`: no check). Default 300. */
   readonly timestampWindowS?: number;
 }
 
@@ -172,6 +180,25 @@ export interface SimStartRefundOptions extends SimTarget {
   /** Default the merchant's `refundNotifyUrl`. */
   readonly notifyUrl?: string;
   readonly reason?: string;
+}
+
+/**
+ * How {@link SimulatorControl.forgeNotification} spoils a v3 notification:
+ * - `signtest`: `Wechatpay-Signature` is a `WECHATPAY/SIGNTEST/…` probe, as WeChat sends to check that merchants verify;
+ * - `bad-signature`: the body was changed after signing;
+ * - `unknown-serial`: signed by a key the merchant was never given, under a serial it does not know;
+ * - `stale-timestamp`: correctly signed, but `Wechatpay-Timestamp` is ten minutes old;
+ * - `bad-tag`: correctly signed, but the resource's GCM tag is wrong, so it does not decrypt.
+ */
+export type SimForgery = 'signtest' | 'bad-signature' | 'unknown-serial' | 'stale-timestamp' | 'bad-tag';
+
+/** Options of {@link SimulatorControl.forgeNotification}: which notification to forge, by order (pay) or by refund. */
+export interface SimForgeOptions extends SimTarget {
+  readonly forgery: SimForgery;
+  /** A paid v3 order: forge its `TRANSACTION.SUCCESS`. */
+  readonly outTradeNo?: string;
+  /** A finished v3 refund: forge its refund notification (takes precedence over `outTradeNo`). */
+  readonly outRefundNo?: string;
 }
 
 /** Who started a refund. */
@@ -303,6 +330,8 @@ export interface SimNotification {
   readonly format: 'xml' | 'json';
   /** The body sent: XML, or the v3 JSON envelope. */
   readonly body: string;
+  /** Set on notifications made by {@link SimulatorControl.forgeNotification}. */
+  readonly forgery: SimForgery | undefined;
   /** `pending` while attempts remain, `delivered` after a SUCCESS reply, `failed` after the last attempt. */
   readonly status: 'pending' | 'delivered' | 'failed';
   readonly createdAt: number;
@@ -406,4 +435,10 @@ export interface SimulatorControl {
    * notification attempt); earlier ones stay listed by `/v3/certificates` unless `retirePrevious`.
    */
   rotatePlatformCertificate(options?: SimRotateOptions): Promise<SimPlatformCertificate>;
+  /**
+   * Sends one spoiled copy of a v3 notification, once and without retries, and resolves with it
+   * after the attempt: a merchant that verifies must answer it with 4xx/5xx (so `status` is
+   * `failed`), and must not act on it. State does not change.
+   */
+  forgeNotification(options: SimForgeOptions): Promise<SimNotification>;
 }

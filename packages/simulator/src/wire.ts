@@ -260,7 +260,7 @@ export function handleWire(deps: WireDeps, route: WireRoute, method: string, bod
 
   const merchant = deps.merchants.get(params['mch_id']!);
   if (merchant === undefined) return fail('MCHID_NOT_EXIST');
-  if (route.endpoint !== 'getsignkey' && !merchant.appIds.includes(params['appid']!)) return fail('APPID_MCHID_NOT_MATCH');
+  if (route.endpoint !== 'getsignkey' && !merchantAcceptsAppId(merchant, params['appid'])) return fail('APPID_MCHID_NOT_MATCH');
 
   const signType: SignType = params['sign_type'] === 'HMAC-SHA256' ? 'HMAC-SHA256' : 'MD5';
   // The sandbox signs with MD5 only: getsignkey with the production key, everything else with the sandbox key (spec §3).

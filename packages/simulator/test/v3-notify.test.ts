@@ -295,6 +295,63 @@ describe('v3 refund notifications', () => {
   });
 });
 
+describe('forged v3 notifications', () => {
+  it('sends each forgery once, and a verifying merchant refuses each for its own reason', async () => {
+    let wechatpay: { publicKeyId: string; publicKey: string } | undefined;
+    const reasons: string[] = [];
+    // A merchant that checks serial, signature, timestamp and GCM tag, in that order.
+    const s = await setup({}, (_n, body, headers) => {
+      const serial = headers['wechatpay-serial'];
+      const keysById = new Map([[wechatpay!.publicKeyId, wechatpay!.publicKey]]);
+      let reason = 'ok';
+      if (typeof serial !== 'string' || !keysById.has(serial)) reason = 'serial';
+      else if (String(headers['wechatpay-signature']).startsWith('WECHATPAY/SIGNTEST/')) reason = 'probe';
+      else if (!verifyWechatpay(headers, body, keysById)) reason = 'signature';
+      else if (Math.abs(Date.now() / 1000 - Number(headers['wechatpay-timestamp'])) > 300) reason = 'timestamp';
+      else {
+        try {
+          decryptResource((JSON.parse(body) as Envelope).resource, API_V3_KEY);
+        } catch {
+          reason = 'decrypt';
+        }
+      }
+      reasons.push(reason);
+      return reason === 'ok' ? { status: 204, body: '' } : { status: 401, body: '{"code":"FAIL","message":"失败"}' };
+    });
+    wechatpay = await s.sim.wechatpayKeys();
+    await placeOrder(s, 'G1');
+    await s.sim.pay('G1');
+    await s.sim.waitForNotification({ outTradeNo: 'G1' });
+    expect(reasons).toEqual(['ok']);
+
+    const forgeries = ['signtest', 'bad-signature', 'unknown-serial', 'stale-timestamp', 'bad-tag'] as const;
+    for (const forgery of forgeries) {
+      const n = await s.sim.forgeNotification({ forgery, outTradeNo: 'G1' });
+      expect(n).toMatchObject({ kind: 'pay', forgery, status: 'failed', format: 'json' });
+      expect(n.attempts.map((a) => a.statusCode)).toEqual([401]);
+    }
+    expect(reasons).toEqual(['ok', 'probe', 'signature', 'serial', 'timestamp', 'decrypt']);
+    expect((await s.sim.order('G1')).tradeState).toBe('SUCCESS');
+  });
+
+  it('forges refund notifications too, over the control API, and refuses what cannot be forged', async () => {
+    const s = await setup();
+    const client = createSimulatorClient(s.sim.url);
+    await placeOrder(s, 'G2');
+    await expect(client.forgeNotification({ forgery: 'bad-tag', outTradeNo: 'G2' })).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    await s.sim.pay('G2', { notify: false });
+    await refund(s, 'G2', 10);
+    await s.sim.waitForNotification({ outRefundNo: 'G2R10' });
+    const n = await client.forgeNotification({ forgery: 'bad-tag', outRefundNo: 'G2R10' });
+    expect(n).toMatchObject({ kind: 'refund', outRefundNo: 'G2R10', forgery: 'bad-tag', status: 'delivered' });
+    const envelope = JSON.parse(n.body) as Envelope;
+    expect(envelope.event_type).toBe('REFUND.SUCCESS');
+    expect(() => decryptResource(envelope.resource, API_V3_KEY)).toThrow();
+    await expect(client.forgeNotification({ forgery: 'nonsense' as never, outTradeNo: 'G2' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(client.forgeNotification({ forgery: 'signtest' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+});
+
 describe('control API for v3', () => {
   it('starts refunds, lists keys and rotates certificates over HTTP', async () => {
     const s = await setup({}, () => ({ status: 200, body: '<xml><return_code>SUCCESS</return_code></xml>' }));

@@ -126,8 +126,13 @@ export function signedAnswer(deps: Pick<V3Deps, 'keyring' | 'clock'>, answer: An
 }
 
 /** `Wechatpay-Timestamp`, `-Nonce`, `-Serial`, `-Signature`, `-Signature-Type` for `body`, signed with the merchant's WeChat Pay key. */
-export function wechatpayHeaders(deps: Pick<V3Deps, 'keyring' | 'clock'>, merchant: SimulatorMerchant | undefined, body: string): Record<string, string> {
-  const timestamp = String(Math.floor(deps.clock.now() / 1000));
+export function wechatpayHeaders(
+  deps: Pick<V3Deps, 'keyring' | 'clock'>,
+  merchant: SimulatorMerchant | undefined,
+  body: string,
+  skewS = 0,
+): Record<string, string> {
+  const timestamp = String(Math.floor(deps.clock.now() / 1000) + skewS);
   const nonce = ids.nonceStr();
   const { serial, signature } = deps.keyring.sign(merchant?.v3?.wechatpayKey ?? 'public-key', `${timestamp}\n${nonce}\n${body}\n`);
   return {
@@ -328,7 +333,7 @@ function createOrder({ deps, merchant, route, body }: Call): Answer {
   }
   const deviceId = r.string('scene_info/device_id', { max: 32 });
   if (mchId !== merchant.mchId) throw new ParamError('mchid', mchId, '与请求头Authorization中的商户号不一致');
-  if (!merchant.appIds.includes(appId)) return errorAnswer(400, 'APPID_MCHID_NOT_MATCH', 'AppID和mch_id不匹配');
+  if (!merchantAcceptsAppId(merchant, appId)) return errorAnswer(400, 'APPID_MCHID_NOT_MATCH', 'AppID和mch_id不匹配');
   const now = deps.clock.now();
   const expiresAt = timeExpire === undefined ? undefined : parseRfc3339(timeExpire);
   if (expiresAt !== undefined && expiresAt - now < 60_000) throw new ParamError('time_expire', timeExpire, '订单失效时间过短');

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
 import type { SimulatorClock } from '../clock.js';
 import type { OrderRecord, RefundRecord } from '../state.js';
-import type { SimulatorMerchant } from '../types.js';
+import type { SimForgery, SimulatorMerchant } from '../types.js';
 import { refundEvent, refundResource, transactionObject } from './bodies.js';
 import { wechatpayHeaders } from './handler.js';
 import type { WechatpayKeyring } from './keys.js';
@@ -52,4 +52,43 @@ export function v3PayNotification(deps: Deps, merchant: SimulatorMerchant, order
 export function v3RefundNotification(deps: Deps, merchant: SimulatorMerchant, refund: RefundRecord, order: OrderRecord): V3Notification {
   const { eventType, summary } = refundEvent(refund);
   return envelope(deps, merchant, { eventType, summary, originalType: 'refund', resource: refundResource(refund, order) });
+}
+
+let strayKey: KeyObject | undefined;
+
+/** Spoils a genuine v3 notification the way `forgery` says (see `SimForgery`). */
+export function forgeV3Notification(deps: Deps, merchant: SimulatorMerchant, genuine: V3Notification, forgery: SimForgery): V3Notification {
+  const envelope = JSON.parse(genuine.body) as { summary: string; resource: { ciphertext: string } };
+  switch (forgery) {
+    case 'signtest':
+      return {
+        body: genuine.body,
+        headers: () => ({ ...genuine.headers(), 'wechatpay-signature': `WECHATPAY/SIGNTEST/${randomBytes(192).toString('base64')}` }),
+      };
+    case 'bad-signature': {
+      const body = JSON.stringify({ ...envelope, summary: `${envelope.summary}.` });
+      return { body, headers: genuine.headers };
+    }
+    case 'unknown-serial': {
+      strayKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+      const key = strayKey;
+      const serial = randomBytes(20).toString('hex').toUpperCase();
+      return {
+        body: genuine.body,
+        headers: () => {
+          const h = genuine.headers();
+          const message = `${h['wechatpay-timestamp']}\n${h['wechatpay-nonce']}\n${genuine.body}\n`;
+          return { ...h, 'wechatpay-serial': serial, 'wechatpay-signature': sign('sha256', Buffer.from(message, 'utf8'), key).toString('base64') };
+        },
+      };
+    }
+    case 'stale-timestamp':
+      return { body: genuine.body, headers: () => ({ ...wechatpayHeaders(deps, merchant, genuine.body, -600), 'request-id': randomUUID() }) };
+    case 'bad-tag': {
+      const data = Buffer.from(envelope.resource.ciphertext, 'base64');
+      data[data.length - 1] = data[data.length - 1]! ^ 0x01;
+      const body = JSON.stringify({ ...envelope, resource: { ...envelope.resource, ciphertext: data.toString('base64') } });
+      return { body, headers: () => ({ ...wechatpayHeaders(deps, merchant, body), 'request-id': randomUUID() }) };
+    }
+  }
 }
