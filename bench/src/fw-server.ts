@@ -7,14 +7,8 @@
  * Every route is `POST /wxpay/notify-pay/shop`. Prints `{"port":N}` once listening.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import express from 'express';
-import Koa from 'koa';
-import Fastify from 'fastify';
 import { createWxPay, parseXml, verifySign } from '@wxpay-kit/core';
 import { createNodeListener } from '@wxpay-kit/core/node';
-import { wxpayExpress } from '@wxpay-kit/express';
-import { wxpayKoa } from '@wxpay-kit/koa';
-import { wxpayPlugin } from '@wxpay-kit/fastify';
 import { API_KEY, NOTIFY_SUCCESS_XML } from './fixtures.js';
 import { WXPAY_OPTIONS } from './fw-options.js';
 import { tenpay } from './peers.js';
@@ -77,6 +71,9 @@ async function start(): Promise<{ address: () => unknown }> {
     return server;
   }
   if (framework === 'express') {
+    // Each framework is loaded only by its own variants.
+    const { default: express } = await import('express');
+    const { wxpayExpress } = await import('@wxpay-kit/express');
     const app = express();
     app.set('etag', false);
     app.disable('x-powered-by');
@@ -84,7 +81,7 @@ async function start(): Promise<{ address: () => unknown }> {
       app.use('/wxpay', wxpayExpress(WXPAY_OPTIONS));
     } else if (kind === 'tenpay') {
       const pay = tenpay();
-      app.post(ROUTE, express.text({ type: '*/*', limit: LIMIT }), pay.middlewareForExpress('pay') as express.RequestHandler, (_req, res) => {
+      app.post(ROUTE, express.text({ type: '*/*', limit: LIMIT }), pay.middlewareForExpress('pay') as Parameters<typeof app.post>[1], (_req, res) => {
         (res as unknown as { reply: () => void }).reply();
       });
     } else {
@@ -98,6 +95,8 @@ async function start(): Promise<{ address: () => unknown }> {
     });
   }
   if (framework === 'koa') {
+    const { default: Koa } = await import('koa');
+    const { wxpayKoa } = await import('@wxpay-kit/koa');
     const app = new Koa();
     if (kind === 'wxpay-kit') {
       app.use(wxpayKoa(WXPAY_OPTIONS, { prefix: '/wxpay' }));
@@ -116,6 +115,8 @@ async function start(): Promise<{ address: () => unknown }> {
     return server;
   }
   if (framework === 'fastify') {
+    const { default: Fastify } = await import('fastify');
+    const { wxpayPlugin } = await import('@wxpay-kit/fastify');
     const app = Fastify({ logger: false });
     if (kind === 'wxpay-kit') {
       await app.register(wxpayPlugin, { ...WXPAY_OPTIONS, prefix: '/wxpay' });

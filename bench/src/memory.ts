@@ -15,7 +15,12 @@ import { WXPAY_OPTIONS } from './fw-options.js';
 import * as floor from './floors.js';
 
 const args = process.argv.slice(2);
-const total = Number(args[args.indexOf('--notifications') + 1] ?? 1_000_000);
+const arg = (name: string, fallback: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : args[i + 1]!;
+};
+const limit = Number(arg('notifications', '1000000'));
+const maxSeconds = Number(arg('seconds', '150'));
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 
@@ -67,15 +72,21 @@ const alloc = Object.fromEntries([
 // RSS over the long run: every notification has its own transaction id (the dedup store keeps
 // up to 100,000; beyond that it evicts the oldest, so memory should level off).
 const samples: { notifications: number; rssMb: number; heapMb: number }[] = [];
-const step = Math.max(1, Math.floor(total / 10));
 const start = performance.now();
-for (let i = 1; i <= total; i++) {
-  await inject(i % 2 === 0 ? fresh() : bodies[i % 1000]!);
-  if (i % step === 0) {
+const deadline = start + maxSeconds * 1000;
+let total = 0;
+let nextSample = 1000;
+while (total < limit && (total % 1000 !== 0 || performance.now() < deadline)) {
+  total++;
+  await inject(total % 2 === 0 ? fresh() : bodies[total % 1000]!);
+  if (total === nextSample) {
     const m = process.memoryUsage();
-    samples.push({ notifications: i, rssMb: m.rss / 2 ** 20, heapMb: m.heapUsed / 2 ** 20 });
+    samples.push({ notifications: total, rssMb: m.rss / 2 ** 20, heapMb: m.heapUsed / 2 ** 20 });
+    nextSample = nextSample < 100_000 ? nextSample * 2 : nextSample + 100_000;
   }
 }
+const final = process.memoryUsage();
+samples.push({ notifications: total, rssMb: final.rss / 2 ** 20, heapMb: final.heapUsed / 2 ** 20 });
 const seconds = (performance.now() - start) / 1000;
 await app.close();
 await wxpay.close();
