@@ -3,7 +3,8 @@
  * with Chinese text and a JSON `detail`, a 26-field pay notification (CDATA strings, bare fee
  * fields, Chinese `attach`, MD5 `sign`), and a signed unifiedorder success reply.
  */
-import { buildXml, sign } from '@wxpay-kit/core';
+import { hash } from 'node:crypto';
+import { buildXml, sign, stringToSign } from '@wxpay-kit/core';
 
 /** The merchant's 32-character API key. */
 export const API_KEY = '192006250b4c09247ec02edce69f6a2d';
@@ -94,6 +95,25 @@ export function notificationXml(transactionId?: string): string {
 }
 
 export const NOTIFICATION_XML = notificationXml();
+
+/**
+ * `count` signed notifications with transaction ids `<prefix><8 digits>`, made from a template
+ * (one MD5 each, no XML building), for load generators.
+ */
+export function uniqueNotifications(count: number, prefix: string): string[] {
+  const MARK = 'TXID-MARK';
+  const [signBefore, signAfter] = stringToSign(notificationFields(MARK), API_KEY).split(MARK) as [string, string];
+  const [xmlBefore, rest] = notificationXml(MARK).split(MARK) as [string, string];
+  const signAt = rest.indexOf('<sign><![CDATA[') + '<sign><![CDATA['.length;
+  const xmlMiddle = rest.slice(0, signAt);
+  const xmlAfter = rest.slice(signAt + 32);
+  const out: string[] = [];
+  for (let n = 0; n < count; n++) {
+    const id = `${prefix}${String(n).padStart(8, '0')}`;
+    out.push(`${xmlBefore}${id}${xmlMiddle}${hash('md5', `${signBefore}${id}${signAfter}`, 'hex').toUpperCase()}${xmlAfter}`);
+  }
+  return out;
+}
 
 /** The unifiedorder success reply for a NATIVE order, all CDATA, signed (about 0.5 KB). */
 export const UNIFIED_ORDER_REPLY_XML = ((): string => {
