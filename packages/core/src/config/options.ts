@@ -14,8 +14,8 @@ export interface MerchantOptions {
   /** Name the apps refer to. */
   readonly name: string;
   readonly mchId: string;
-  /** The 32-character API v2 key. Never logged. */
-  readonly apiKey: string;
+  /** The 32-character API v2 key. Never logged. Required for `v2` merchants; optional for `v3`. */
+  readonly apiKey?: string;
   /** Default `MD5`. */
   readonly signType?: SignType;
   /** WeChat Pay API origin; every API path is appended to it. Default `https://api.mch.weixin.qq.com`. */
@@ -26,8 +26,26 @@ export interface MerchantOptions {
   readonly subAppId?: string;
   /** Calls go to `/sandboxnew/...` paths (WeChat's simulation system, or the simulator). */
   readonly sandbox?: boolean;
-  /** Protocol generation. Only `v2` is served today; `v3` is reserved and refused by validation. */
+  /**
+   * Protocol generation; default `v2`. A `v3` merchant needs `privateKey`, `certSerialNo`,
+   * `apiV3Key` and a way to verify WeChat: `wechatpayPublicKey` + `wechatpayPublicKeyId` (the
+   * default for merchants since late 2024), `platformCertificates: true` (legacy), or both during
+   * a migration. Its `apiKey` (v2) is optional and only decrypts v2 XML refund notifications, which
+   * WeChat still sends for refunds started in the merchant console.
+   */
   readonly apiVersion?: 'v2' | 'v3';
+  /** v3: the merchant API private key (`apiclient_key.pem`): PEM text, bytes or a file path. Never logged. */
+  readonly privateKey?: string | Uint8Array;
+  /** v3: serial number of the merchant API certificate (hex). */
+  readonly certSerialNo?: string;
+  /** v3: the 32-byte APIv3 key. Never logged. */
+  readonly apiV3Key?: string;
+  /** v3: the WeChat Pay public key (`pub_key.pem`): PEM text, bytes or a file path. */
+  readonly wechatpayPublicKey?: string | Uint8Array;
+  /** v3: the id of `wechatpayPublicKey`, `PUB_KEY_ID_…`. */
+  readonly wechatpayPublicKeyId?: string;
+  /** v3 legacy mode: download, cache and refresh platform certificates from `/v3/certificates`. */
+  readonly platformCertificates?: boolean;
 }
 
 export interface AppOptions {

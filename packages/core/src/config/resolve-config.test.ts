@@ -128,7 +128,7 @@ describe('resolveConfig', () => {
         'merchants[1].signType',
         'merchants[1].baseUrl',
         'merchants[1]',
-        'merchants[2].apiVersion',
+        'merchants[2].privateKey',
         'merchants[2].name',
         'apps[0].merchant',
         'apps[0].appIds',
@@ -142,7 +142,7 @@ describe('resolveConfig', () => {
       ]),
     );
     expect(error.message).toContain('merchants[1].apiKey: must be 32 characters');
-    expect(error.message).toContain('API v3 is not supported yet');
+    expect(error.message).toContain('merchants[2].privateKey: is required for an API v3 merchant');
     expect(error.message).not.toContain(secretKey);
     expect(error.message).not.toContain('short');
     expect(error.message).not.toContain(KEY);

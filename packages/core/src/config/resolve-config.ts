@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { maskingLogger, silentLogger } from '../logger.js';
 import { loadMerchantCert } from './load-keys.js';
+import { loadV3Keys, type V3KeyOptions } from './load-v3-keys.js';
 import type { WxPayOptions } from './options.js';
 import { crossCheck, wxPayOptionsSchema } from './schema.js';
 import type { ResolvedApp, ResolvedConfig, ResolvedMerchant } from './types.js';
@@ -42,7 +43,12 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 /** Hides the API key and certificate from `JSON.stringify` and `console.log`. */
 function hideSecrets<T extends { apiKey: string; cert: unknown }>(merchant: T): T {
-  const masked = (): Record<string, unknown> => ({ ...merchant, apiKey: '[redacted]', cert: merchant.cert === undefined ? undefined : '[redacted]' });
+  const masked = (): Record<string, unknown> => ({
+    ...merchant,
+    apiKey: '[redacted]',
+    cert: merchant.cert === undefined ? undefined : '[redacted]',
+    ...('v3' in merchant && merchant.v3 !== undefined ? { v3: '[redacted]' } : {}),
+  });
   Object.defineProperty(merchant, 'toJSON', { value: masked, enumerable: false });
   Object.defineProperty(merchant, INSPECT, { value: masked, enumerable: false });
   return merchant;
@@ -77,6 +83,15 @@ export function resolveConfig(options: WxPayOptions): ResolvedConfig {
     return loadMerchantCert(merchant.cert as never, typeof merchant.mchId === 'string' ? merchant.mchId : '', path, issues);
   });
 
+  // v3 keys are loaded only for merchants whose v3 options passed the schema.
+  const v3Keys = rawMerchants.map((m, i) => {
+    const merchant = m as (V3KeyOptions & { apiVersion?: unknown }) | null;
+    if (merchant === null || typeof merchant !== 'object' || merchant.apiVersion !== 'v3') return undefined;
+    const path = `merchants[${i}]`;
+    if (issues.some((issue) => issue.path.startsWith(`${path}.`))) return undefined;
+    return loadV3Keys(merchant, path, issues);
+  });
+
   if (!parsed.success || issues.length > 0) throw new ConfigError(issues);
   const o = parsed.data;
 
@@ -85,14 +100,15 @@ export function resolveConfig(options: WxPayOptions): ResolvedConfig {
       hideSecrets({
         name: m.name,
         mchId: m.mchId,
-        apiKey: m.apiKey,
+        apiKey: m.apiKey ?? '',
         signType: m.signType,
         baseUrl: m.baseUrl.replace(/\/+$/, ''),
         cert: certs[i],
         subMchId: m.subMchId,
         subAppId: m.subAppId,
         sandbox: m.sandbox,
-        apiVersion: 'v2' as const,
+        apiVersion: m.apiVersion,
+        v3: v3Keys[i],
       }),
     ),
   );

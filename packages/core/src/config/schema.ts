@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { WxPayOptions } from './options.js';
+import { checkV3Merchant, v3MerchantFields } from './v3-schema.js';
 
 /** Default WeChat Pay API origin (spec §1.1). */
 export const DEFAULT_BASE_URL = 'https://api.mch.weixin.qq.com';
@@ -52,19 +53,19 @@ const merchantSchema = z
     apiKey: z
       .string({ message: 'must be a string' })
       .length(32, { message: 'must be 32 characters' })
-      .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII' }),
+      .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII' })
+      .optional(),
     signType: z.enum(['MD5', 'HMAC-SHA256'], { message: 'must be "MD5" or "HMAC-SHA256"' }).default('MD5'),
     baseUrl: httpUrl('API', false).default(DEFAULT_BASE_URL),
     cert: certSchema.optional(),
     subMchId: z.string({ message: 'must be a string' }).regex(/^[A-Za-z0-9]{1,32}$/, { message: 'must be 1-32 letters or digits' }).optional(),
     subAppId: z.string({ message: 'must be a string' }).regex(/^[A-Za-z0-9_-]{1,32}$/, { message: 'must be 1-32 letters, digits, "_" or "-"' }).optional(),
     sandbox: z.boolean({ message: 'must be a boolean' }).default(false),
-    apiVersion: z
-      .enum(['v2', 'v3'], { message: 'must be "v2"' })
-      .default('v2')
-      .refine((v) => v === 'v2', { message: 'API v3 is not supported yet; use "v2"' }),
+    apiVersion: z.enum(['v2', 'v3'], { message: 'must be "v2" or "v3"' }).default('v2'),
+    ...v3MerchantFields,
   })
   .superRefine((m, ctx) => {
+    checkV3Merchant(m, ctx);
     if (m.sandbox && m.signType !== 'MD5') {
       ctx.addIssue({ code: 'custom', path: ['signType'], message: 'must be "MD5" for a sandbox merchant (the sandbox signs with MD5 only)' });
     }
