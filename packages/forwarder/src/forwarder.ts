@@ -56,7 +56,7 @@ export interface ForwarderOptions {
   readonly leaseMs?: number;
   /** How often the outbox is checked for due work (retries, other instances' results), in ms. Default 1,000. */
   readonly pollIntervalMs?: number;
-  /** Start delivering as soon as the plugin is set up (or at once when used without a host). Default true. */
+  /** Start delivering as soon as the plugin is set up. Default true. Without a host, call `start()`. */
   readonly autoStart?: boolean;
   readonly clock?: ForwarderClock;
   /** Uniform random in [0, 1), for the jitter. Default `Math.random`. */

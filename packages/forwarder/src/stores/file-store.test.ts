@@ -116,6 +116,22 @@ describe('file store', () => {
     await reopened.close();
   });
 
+  it('compacts on its own as the log grows', async () => {
+    const store = await createFileStore({ dir, compactBytes: 16 * 1024 });
+    await store.append(rec('live'));
+    for (let i = 0; i < 400; i++) {
+      await store.claim(`k${i % 3}`, 10);
+      await store.release(`k${i % 3}`);
+    }
+    // Compaction runs between write batches, so the next write lands after it.
+    await store.append(rec('last'));
+    expect((await stat(join(dir, 'outbox.log'))).size).toBeLessThan(20 * 1024);
+    await store.close();
+    const reopened = await createFileStore({ dir });
+    expect((await reopened.get('live'))?.state).toBe('pending');
+    await reopened.close();
+  });
+
   it('drops delivered records past their retention when compacting', async () => {
     let t = 0;
     const store = await createFileStore({ dir, now: () => t, retainDeliveredMs: 1_000 });
