@@ -47,18 +47,31 @@ export interface HostProcess {
 
 /** Starts the host with `env` and resolves once it listens. */
 export async function startHost(env: Record<string, string>): Promise<HostProcess> {
+  return (await prepareHost(env)).go();
+}
+
+/** A host process that has loaded its code and waits for {@link PreparedHost.go} to open its store and listen. */
+export interface PreparedHost {
+  go(): Promise<HostProcess>;
+  /** Ends it without starting it. */
+  cancel(): Promise<void>;
+}
+
+/** Spawns the host with `env`, loaded but not serving yet. */
+export async function prepareHost(env: Record<string, string>): Promise<PreparedHost> {
   const script = await buildHost();
   const child = spawn(process.execPath, [script], {
     cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env, WAIT_GO: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => resolve(signal ?? code ?? -1));
   });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => void (stderr += d.toString()));
-  const ready = await new Promise<{ port: number; startMs: number }>((resolve, reject) => {
+  child.stdin?.on('error', () => {});
+  const ready = new Promise<{ port: number; startMs: number }>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
@@ -67,14 +80,19 @@ export async function startHost(env: Record<string, string>): Promise<HostProces
     });
     void exited.then((code) => reject(new Error(`host exited (${code}) before serving: ${stderr.slice(0, 2000)}`)));
   });
+  ready.catch(() => {});
+  const kill = (signal: NodeJS.Signals = 'SIGKILL'): Promise<number | string> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
   return {
-    child,
-    url: `http://127.0.0.1:${ready.port}`,
-    startMs: ready.startMs,
-    exited,
-    kill(signal = 'SIGKILL') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
+    async go() {
+      child.stdin?.write('go\n');
+      const { port, startMs } = await ready;
+      return { child, url: `http://127.0.0.1:${port}`, startMs, exited, kill };
+    },
+    async cancel() {
+      await kill('SIGKILL');
     },
   };
 }
