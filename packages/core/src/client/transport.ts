@@ -98,8 +98,12 @@ export class Transport {
    * and oversized replies become {@link TransportError}.
    */
   async exchange(method: 'GET' | 'POST', url: URL, options: ExchangeOptions): Promise<ExchangeReply> {
-    const timeout = AbortSignal.timeout(options.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    // A timer cleared when the call ends: `AbortSignal.timeout()` cannot be cancelled, so every
+    // finished call would still fire an abort event `timeoutMs` later.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new DOMException('The operation timed out', 'TimeoutError')), options.timeoutMs);
+    timer.unref();
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
     const pool = this.#pool(url.origin, options.mtls);
     try {
       const reply = await pool.request({
@@ -128,11 +132,13 @@ export class Transport {
       if (options.signal?.aborted) {
         throw new TransportError(`call to ${url.pathname} was aborted`, { cause: error });
       }
-      if (timeout.aborted) {
+      if (timeout.signal.aborted) {
         throw new TransportError(`call to ${url.pathname} timed out after ${options.timeoutMs} ms`, { cause: error });
       }
       const code = (error as { code?: unknown }).code;
       throw new TransportError(`call to ${url.pathname} failed${typeof code === 'string' ? ` (${code})` : ''}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
