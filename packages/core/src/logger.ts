@@ -15,7 +15,7 @@ export const silentLogger: Logger = {
 };
 
 const SECRET_KEYS =
-  /^(api_?(v3_?)?key|key|sign|pay_?sign|sign_?key|sandbox_?sign_?key|passphrase|password|secret|client_?secret|token|bearer_?token|access_?token|authorization|cookie|pfx|cert|private_?key|req_info)$/i;
+  /^(api_?(v3_?)?key|key|sign|pay_?sign|sign_?key|sandbox_?(sign_?)?key|passphrase|password|secret|client_?secret|token|bearer_?token|access_?token|authorization|cookie|pfx|cert|private_?key|req_info)$/i;
 const PEM = /-----BEGIN [^-]+-----[\s\S]*?-----END [^-]+-----/g;
 
 /** Replaces secret-looking fields and PEM blocks with `[redacted]`, recursively. */

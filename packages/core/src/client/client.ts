@@ -127,6 +127,7 @@ export function createWxPayClient(config: ResolvedConfig, options: CreateWxPayCl
 
   async function keyFor(merchant: ResolvedMerchant, signal?: AbortSignal): Promise<string> {
     if (!merchant.sandbox) return merchant.apiKey;
+    if (merchant.sandboxKey !== undefined) return merchant.sandboxKey;
     let pending = sandboxKeys.get(merchant.name);
     if (pending === undefined) {
       pending = getSandboxSignKey({ mchId: merchant.mchId, apiKey: merchant.apiKey, baseUrl: merchant.baseUrl }, { signal });

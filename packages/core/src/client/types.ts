@@ -269,8 +269,8 @@ export interface WxPayClient {
   /** `/sandboxnew/pay/getsignkey`: the key sandbox calls are signed with. */
   getSandboxSignKey(input: SandboxSignKeyInput, options?: CallOptions): Promise<string>;
   /**
-   * The key this merchant's messages are signed with: its API key, or for a sandbox merchant the
-   * sandbox sign key (fetched once, then cached). Verify pay notifications and decrypt refund
+   * The key this merchant's messages are signed with: its API key, or for a sandbox merchant its
+   * configured `sandboxKey`, else the sandbox sign key (fetched once, then cached). Verify pay notifications and decrypt refund
    * notifications with it.
    */
   signKey(merchant: string, options?: CallOptions): Promise<string>;

@@ -27,6 +27,12 @@ export interface MerchantOptions {
   /** Calls go to `/sandboxnew/...` paths (WeChat's simulation system, or the simulator). */
   readonly sandbox?: boolean;
   /**
+   * With `sandbox: true`: the 32-character sandbox key (what `/sandboxnew/pay/getsignkey` hands
+   * out, as printed by go-wxpay-getsandbox), used as it is to sign and verify sandbox messages
+   * instead of fetching one with `apiKey`. Never logged.
+   */
+  readonly sandboxKey?: string;
+  /**
    * Protocol generation; default `v2`. A `v3` merchant needs `privateKey`, `certSerialNo`,
    * `apiV3Key` and a way to verify WeChat: `wechatpayPublicKey` + `wechatpayPublicKeyId` (the
    * default for merchants since late 2024), `platformCertificates: true` (legacy), or both during

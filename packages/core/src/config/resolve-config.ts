@@ -48,6 +48,7 @@ function hideSecrets<T extends { apiKey: string; cert: unknown }>(merchant: T): 
     apiKey: '[redacted]',
     cert: merchant.cert === undefined ? undefined : '[redacted]',
     ...('v3' in merchant && merchant.v3 !== undefined ? { v3: '[redacted]' } : {}),
+    ...('sandboxKey' in merchant && merchant.sandboxKey !== undefined ? { sandboxKey: '[redacted]' } : {}),
   });
   Object.defineProperty(merchant, 'toJSON', { value: masked, enumerable: false });
   Object.defineProperty(merchant, INSPECT, { value: masked, enumerable: false });
@@ -107,6 +108,7 @@ export function resolveConfig(options: WxPayOptions): ResolvedConfig {
         subMchId: m.subMchId,
         subAppId: m.subAppId,
         sandbox: m.sandbox,
+        sandboxKey: m.sandboxKey,
         apiVersion: m.apiVersion,
         v3: v3Keys[i],
       }),

@@ -61,6 +61,11 @@ const merchantSchema = z
     subMchId: z.string({ message: 'must be a string' }).regex(/^[A-Za-z0-9]{1,32}$/, { message: 'must be 1-32 letters or digits' }).optional(),
     subAppId: z.string({ message: 'must be a string' }).regex(/^[A-Za-z0-9_-]{1,32}$/, { message: 'must be 1-32 letters, digits, "_" or "-"' }).optional(),
     sandbox: z.boolean({ message: 'must be a boolean' }).default(false),
+    sandboxKey: z
+      .string({ message: 'must be a string' })
+      .length(32, { message: 'must be 32 characters' })
+      .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII' })
+      .optional(),
     apiVersion: z.enum(['v2', 'v3'], { message: 'must be "v2" or "v3"' }).default('v2'),
     ...v3MerchantFields,
   })
@@ -68,6 +73,9 @@ const merchantSchema = z
     checkV3Merchant(m, ctx);
     if (m.sandbox && m.signType !== 'MD5') {
       ctx.addIssue({ code: 'custom', path: ['signType'], message: 'must be "MD5" for a sandbox merchant (the sandbox signs with MD5 only)' });
+    }
+    if (m.sandboxKey !== undefined && !m.sandbox) {
+      ctx.addIssue({ code: 'custom', path: ['sandboxKey'], message: 'needs sandbox: true (it signs /sandboxnew calls only)' });
     }
     if (m.subAppId !== undefined && m.subMchId === undefined) {
       ctx.addIssue({ code: 'custom', path: ['subAppId'], message: 'needs subMchId (service-provider mode)' });

@@ -25,6 +25,11 @@ export interface ResolvedMerchant {
   readonly subMchId: string | undefined;
   readonly subAppId: string | undefined;
   readonly sandbox: boolean;
+  /**
+   * A sandbox merchant's configured sandbox key, used as it is instead of fetching one with
+   * `apiKey`. Hidden from `JSON.stringify`.
+   */
+  readonly sandboxKey?: string | undefined;
   readonly apiVersion: 'v2' | 'v3';
   /** API v3 key material; present exactly when `apiVersion` is `v3`. Hidden from `JSON.stringify`. */
   readonly v3?: ResolvedV3Keys | undefined;
