@@ -25,7 +25,7 @@ export interface RunningSimulator extends Simulator {
 }
 
 /**
- * Starts a WeChat Pay v2 simulator.
+ * Starts a WeChat Pay simulator (API v2 and v3).
  *
  * @example
  * const sim = await startSimulator({ port: 0 });

@@ -60,7 +60,7 @@ export interface SimulatorResponse extends WireReply {
 export type SimulatorEvents = NotifierEvents;
 
 /**
- * A WeChat Pay v2 simulator that is not bound to a port: hand it requests through
+ * A WeChat Pay simulator (API v2 and v3) that is not bound to a port: hand it requests through
  * {@link Simulator.listener} (any `node:http` or `node:https` server) or {@link Simulator.handle}.
  * It is also its own control client: `await sim.pay('T1')`.
  */
