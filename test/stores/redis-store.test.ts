@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createRedisStore, type RedisStore } from '@wxpay-kit/forwarder';
 import { defineStoreSuite } from '../conformance/store-suite.js';
@@ -40,5 +40,22 @@ describe.skipIf(!hasRedisServer)('redis store', () => {
         await close(store);
       },
     };
+  });
+
+  it('recreates its consumer group when the stream was deleted under it', async () => {
+    const prefix = `g${randomBytes(4).toString('hex')}:`;
+    const store = createRedisStore({ redis: new Redis(server.url), prefix });
+    try {
+      const rec = (id: string) => ({ id, app: 'shop', event: 'paid' as const, body: '{}', createdAt: Date.now() });
+      await store.append(rec('msg_1'));
+      expect(await store.lease({ app: 'shop', limit: 5, now: Date.now(), leaseMs: 10_000 })).toHaveLength(1);
+      await store.redis.del(`${prefix}stream:shop`);
+      await store.append(rec('msg_2'));
+      await expect(store.lease({ app: 'shop', limit: 5, now: Date.now(), leaseMs: 10_000 })).rejects.toMatchObject({ code: 'WXPAY_ERR_STORE' });
+      const leased = await store.lease({ app: 'shop', limit: 5, now: Date.now(), leaseMs: 10_000 });
+      expect(leased.map((r) => r.id)).toEqual(['msg_2']);
+    } finally {
+      await store.redis.quit();
+    }
   });
 });

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
+import type { WxPay } from '@wxpay-kit/core';
 import {
   createFileStore,
   forwarder,
@@ -287,6 +288,16 @@ describe('forwarder', () => {
     const second = setup();
     await settle(second.fwd);
     expect(server.received).toHaveLength(2);
+  });
+
+  it('adds forward-delivered and forward-dead to the core event map', () => {
+    const listen = (wxpay: WxPay): void => {
+      wxpay.on('forward-dead', (e) => expectTypeOf(e.lastError).toEqualTypeOf<string>());
+      wxpay.on('forward-delivered', (e) => expectTypeOf(e.status).toEqualTypeOf<number>());
+      // @ts-expect-error: not an event
+      wxpay.on('forward-lost', () => undefined);
+    };
+    expectTypeOf(listen).toBeFunction();
   });
 
   it('validates its options, naming every bad field', () => {

@@ -253,6 +253,42 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     return out;
   }
 
+  async function leaseFrom(o: LeaseOptions): Promise<OutboxRecord[]> {
+    await ensureGroup(o.app);
+    await script(PROMOTE, [k.retry], [o.now, 100, p]);
+    const got: { entry: string; id: string }[] = [];
+    const claimed = (await redis.xautoclaim(k.stream(o.app), group, consumer, o.leaseMs, '0-0', 'COUNT', o.limit)) as unknown[];
+    got.push(...entriesOf(claimed[1]));
+    if (got.length < o.limit) {
+      const read = (await redis.call(
+        'XREADGROUP',
+        'GROUP',
+        group,
+        consumer,
+        'COUNT',
+        o.limit - got.length,
+        'STREAMS',
+        k.stream(o.app),
+        '>',
+      )) as [string, unknown][] | null;
+      for (const [, list] of read ?? []) got.push(...entriesOf(list));
+    }
+    const records = await load(got.map((g) => g.id));
+    const byId = new Map(records.map((r) => [r.id, r]));
+    const out: OutboxRecord[] = [];
+    for (const g of got) {
+      const r = byId.get(g.id);
+      if (r && r.state === 'pending') {
+        entries.set(g.id, g.entry);
+        out.push(r);
+      } else {
+        // A stale entry (its record finished or expired): drop it.
+        await redis.multi().xack(k.stream(o.app), group, g.entry).xdel(k.stream(o.app), g.entry).exec();
+      }
+    }
+    return out;
+  }
+
   async function replayOne(id: string, at: number): Promise<boolean> {
     return (await script(REPLAY, [k.rec(id), k.pending, k.delivered, k.dead], [at, p])) === 1;
   }
@@ -309,39 +345,13 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     lease: (o: LeaseOptions) =>
       run('lease', async () => {
         if (o.limit <= 0) return [];
-        await ensureGroup(o.app);
-        await script(PROMOTE, [k.retry], [o.now, 100, p]);
-        const got: { entry: string; id: string }[] = [];
-        const claimed = (await redis.xautoclaim(k.stream(o.app), group, consumer, o.leaseMs, '0-0', 'COUNT', o.limit)) as unknown[];
-        got.push(...entriesOf(claimed[1]));
-        if (got.length < o.limit) {
-          const read = (await redis.call(
-            'XREADGROUP',
-            'GROUP',
-            group,
-            consumer,
-            'COUNT',
-            o.limit - got.length,
-            'STREAMS',
-            k.stream(o.app),
-            '>',
-          )) as [string, unknown][] | null;
-          for (const [, list] of read ?? []) got.push(...entriesOf(list));
+        try {
+          return await leaseFrom(o);
+        } catch (error) {
+          // The stream or its group was deleted (FLUSHDB, manual cleanup): create it again next time.
+          if (String((error as Error).message).includes('NOGROUP')) groups.delete(o.app);
+          throw error;
         }
-        const records = await load(got.map((g) => g.id));
-        const byId = new Map(records.map((r) => [r.id, r]));
-        const out: OutboxRecord[] = [];
-        for (const g of got) {
-          const r = byId.get(g.id);
-          if (r && r.state === 'pending') {
-            entries.set(g.id, g.entry);
-            out.push(r);
-          } else {
-            // A stale entry (its record finished or expired): drop it.
-            await redis.multi().xack(k.stream(o.app), group, g.entry).xdel(k.stream(o.app), g.entry).exec();
-          }
-        }
-        return out;
       }),
     ack: (id, info) => run('ack', () => finish(id, 'ok', info.at, info.status, '', 0)),
     retry: (id, f: AttemptFailure & { nextAttemptAt: number }) =>
