@@ -22,6 +22,8 @@ import { CORE_ROUTE_TABLE } from './core-routes.js';
 import { assertAuthorized, assertJsonContentType, assertXmlContentType, isLoopbackAddress } from './guard.js';
 import { createOncePerKey } from './once-per-key.js';
 import { errorResponse, notifyFailure, statusFor } from './respond.js';
+import { isV3Notification } from '../protocol/v3/notify.js';
+import { v3NotifyFailure } from './routes/notify-v3.js';
 import type { CoreRoute, HandlerContext } from './route-context.js';
 import { Router } from './router.js';
 import type { RouteInfo, WxPayRequest, WxPayResponse } from './types.js';
@@ -88,15 +90,17 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
 
   async function serveCore(route: CoreRoute, params: Readonly<Record<string, string>>, request: WxPayRequest): Promise<WxPayResponse> {
     if (route.kind === 'notify') {
+      // API v3 notifications are JSON with Wechatpay-* headers, and are answered in JSON.
+      const v3 = isV3Notification(request.headers, request.rawBody);
       try {
         checkSize(request, config.bodyLimit);
-        assertXmlContentType(request);
+        if (!v3) assertXmlContentType(request);
         return await route.handle(ctx, request, params);
       } catch (cause) {
         const error = toKitError(cause);
         logFailure(error, request, route.path);
         emitter.emitError({ error, route: route.path, app: params['app'] });
-        return notifyFailure(error);
+        return v3 ? v3NotifyFailure(error) : notifyFailure(error);
       }
     }
     try {

@@ -8,7 +8,7 @@ import type { PaidEvent, RefundFailedEvent, RefundedEvent } from '../events/even
 import type { DecryptedRefundNotification, VerifiedPayNotification } from '../protocol/v2/notify.js';
 
 /** The `paid` payload of a verified pay notification. */
-export function paidFromNotification(verified: VerifiedPayNotification, app: string, redelivery: boolean): PaidEvent {
+export function paidFromNotification(verified: Pick<VerifiedPayNotification, 'raw' | 'payment'>, app: string, redelivery: boolean): PaidEvent {
   const p = verified.payment;
   return Object.freeze({
     app,

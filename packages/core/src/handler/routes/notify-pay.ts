@@ -5,6 +5,8 @@ import { checkRecordedOrder, firePaid } from '../paid-flow.js';
 import { notifyReply } from '../respond.js';
 import type { NotifyRoute } from '../route-context.js';
 import { assertBelongsToApp, notifyTarget } from './notify-common.js';
+import { isV3Notification } from '../../protocol/v3/notify.js';
+import { handleV3PayNotification } from './notify-v3.js';
 
 /**
  * `POST /notify-pay/:app`: WeChat's payment notification (spec §7), in this order:
@@ -33,6 +35,7 @@ export const notifyPayRoute: NotifyRoute = {
   path: '/notify-pay/:app',
   async handle(ctx, request, params) {
     const { app, merchant } = notifyTarget(ctx, params);
+    if (isV3Notification(request.headers, request.rawBody)) return handleV3PayNotification(ctx, request, app, merchant, notifyPayRoute.path);
     const apiKey = await ctx.client.signKey(merchant.name);
     let verified;
     try {

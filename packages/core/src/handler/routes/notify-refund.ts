@@ -5,6 +5,8 @@ import { warnIfUnheard } from '../paid-flow.js';
 import { notifyReply } from '../respond.js';
 import { orderKey, refundKey, storeCall, type NotifyRoute } from '../route-context.js';
 import { assertBelongsToApp, notifyTarget } from './notify-common.js';
+import { isV3Notification } from '../../protocol/v3/notify.js';
+import { handleV3RefundNotification } from './notify-v3.js';
 
 /**
  * `POST /notify-refund/:app`: WeChat's refund notification (spec §8). It has no `sign`: `req_info`
@@ -20,6 +22,7 @@ export const notifyRefundRoute: NotifyRoute = {
   path: '/notify-refund/:app',
   async handle(ctx, request, params) {
     const { app, merchant } = notifyTarget(ctx, params);
+    if (isV3Notification(request.headers, request.rawBody)) return handleV3RefundNotification(ctx, request, app, merchant, notifyRefundRoute.path);
     const apiKey = await ctx.client.signKey(merchant.name);
     let decrypted;
     try {

@@ -112,6 +112,8 @@ export function v3PayNotification(n: VerifiedV3Notification): V3PayNotification 
 
 /** A v3 refund notification in the v2 shapes. */
 export interface V3RefundNotification {
+  /** `appid`, `mch_id` (and `sub_mch_id`): the identity fields v2 puts outside `req_info`. */
+  readonly outer: Readonly<XmlRecord>;
   readonly info: Readonly<XmlRecord>;
   readonly refund: RefundNotification;
 }
@@ -126,7 +128,7 @@ export function v3RefundNotification(n: VerifiedV3Notification, appId: string): 
   info['event_type'] = n.eventType;
   const outer = Object.assign(Object.create(null) as XmlRecord, { appid: appId, mch_id: info['mch_id'] ?? '' });
   if (info['sub_mch_id'] !== undefined) outer['sub_mch_id'] = info['sub_mch_id'];
-  return Object.freeze({ info: Object.freeze(info), refund: toRefundNotification(outer, info) });
+  return Object.freeze({ outer: Object.freeze(outer), info: Object.freeze(info), refund: toRefundNotification(outer, info) });
 }
 
 /**

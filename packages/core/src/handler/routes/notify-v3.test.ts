@@ -1,0 +1,226 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startStubWeChatV3, type StubWeChatV3 } from '../../../test/helpers/stub-wechat-v3.js';
+import { createWxPay } from '../../create-wxpay.js';
+import type { ErrorEvent, PaidEvent, RefundFailedEvent, RefundedEvent } from '../../events/event-map.js';
+import { buildRefundNotifyXml, buildV3Notification, buildV3Transaction, generateTestRsaKeyPair, type V3Signer } from '../../testing/index.js';
+import type { WxPay } from '../wxpay.js';
+import type { WxPayRequest } from '../types.js';
+import { bodyText, jsonRequest, xmlRequest } from '../_fixtures.js';
+
+const MCH_ID = '1230000109';
+const APP_ID = 'wxd678efh567hg6787';
+const API_V3_KEY = '0123456789abcdef0123456789abcdef';
+const API_KEY = '192006250b4c09247ec02edce69f6a2d';
+const PUB_KEY_ID = 'PUB_KEY_ID_0114232134912410000000000000';
+const NOW = 1_700_000_000_000;
+const merchantKeys = generateTestRsaKeyPair();
+const wechatKeys = generateTestRsaKeyPair();
+const signer: V3Signer = { privateKey: wechatKeys.privateKey, serial: PUB_KEY_ID, timestamp: NOW / 1000 };
+
+let stub: StubWeChatV3;
+const instances: WxPay[] = [];
+beforeAll(async () => {
+  stub = await startStubWeChatV3({ mchId: MCH_ID, merchantPublicKey: merchantKeys.publicKey, wechat: { privateKey: wechatKeys.privateKey, serial: PUB_KEY_ID }, nowSec: NOW / 1000 });
+});
+afterEach(async () => {
+  await Promise.all(instances.splice(0).map((w) => w.close()));
+  stub.requests.length = 0;
+});
+afterAll(async () => {
+  await stub.close();
+});
+
+function setup(merchant: Record<string, unknown> = {}) {
+  const wxpay = createWxPay({
+    merchants: [
+      {
+        name: 'main',
+        mchId: MCH_ID,
+        apiVersion: 'v3',
+        privateKey: merchantKeys.privateKey,
+        certSerialNo: '408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB',
+        apiV3Key: API_V3_KEY,
+        wechatpayPublicKey: wechatKeys.publicKey,
+        wechatpayPublicKeyId: PUB_KEY_ID,
+        apiKey: API_KEY,
+        baseUrl: stub.url,
+        ...merchant,
+      },
+    ],
+    apps: [{ name: 'shop', merchant: 'main', appIds: [APP_ID] }],
+    notifyPayUrl: 'https://pay.example.com/wxpay/notify-pay',
+    notifyRefundUrl: 'https://pay.example.com/wxpay/notify-refund',
+    now: () => NOW,
+    client: { retries: 0 },
+  });
+  instances.push(wxpay);
+  const paid: PaidEvent[] = [];
+  const refunded: RefundedEvent[] = [];
+  const failed: RefundFailedEvent[] = [];
+  const errors: ErrorEvent[] = [];
+  wxpay.on('paid', (e) => void paid.push(e));
+  wxpay.on('refunded', (e) => void refunded.push(e));
+  wxpay.on('refund-failed', (e) => void failed.push(e));
+  wxpay.on('error', (e) => void errors.push(e));
+  return { wxpay, paid, refunded, failed, errors };
+}
+
+function v3Request(path: string, n: { headers: Record<string, string>; body: string }): WxPayRequest {
+  return { method: 'POST', path, headers: n.headers, rawBody: Buffer.from(n.body) };
+}
+
+const payment = (over: Record<string, unknown> = {}) =>
+  buildV3Transaction({
+    appid: APP_ID,
+    mchid: MCH_ID,
+    out_trade_no: 'T1',
+    transaction_id: '4200000001',
+    success_time: '2024-01-01T12:00:00+08:00',
+    amount: { total: 100, payer_total: 100, currency: 'CNY', payer_currency: 'CNY' },
+    ...over,
+  });
+
+const SUCCESS = { code: 'SUCCESS', message: '成功' };
+
+describe('v3 merchant through handle()', () => {
+  it('create-pay JSAPI goes to the v3 endpoint and answers the same JSON shape with RSA params', async () => {
+    stub.on('POST /v3/pay/transactions/jsapi', () => ({ status: 200, body: JSON.stringify({ prepay_id: 'wx26112221580621e9b071c00d9e093b0000' }) }));
+    const { wxpay } = setup();
+    const out = await wxpay.handle(jsonRequest('/create-pay/JSAPI', { payApp: 'shop', appId: APP_ID, goods: 'QQ公仔', orderId: 'T1', fee: 100, ip: '203.0.113.7', openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' }));
+    expect(out.status).toBe(200);
+    const body = JSON.parse(bodyText(out.body));
+    expect(body).toMatchObject({ code: 200, msg: 'OK', result: { prepay_id: 'wx26112221580621e9b071c00d9e093b0000', jsapi_params: { appId: APP_ID, signType: 'RSA', package: 'prepay_id=wx26112221580621e9b071c00d9e093b0000' } } });
+    expect(stub.requests[0]).toMatchObject({ url: '/v3/pay/transactions/jsapi', signatureOk: true });
+    expect(JSON.parse(stub.requests[0]!.body)).toMatchObject({ notify_url: 'https://pay.example.com/wxpay/notify-pay/shop', amount: { total: 100 } });
+  });
+
+  it('a v3 payment notification fires paid once with the v2 fields and is answered SUCCESS in JSON', async () => {
+    const { wxpay, paid, errors } = setup();
+    const n = buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer, id: 'EV-1' });
+    const outs = await Promise.all([1, 2].map(() => wxpay.handle(v3Request('/notify-pay/shop', n))));
+    const again = await wxpay.handle(v3Request('/notify-pay/shop', n));
+    for (const out of [...outs, again]) {
+      expect(out.status).toBe(200);
+      expect(out.headers['content-type']).toContain('application/json');
+      expect(JSON.parse(bodyText(out.body))).toEqual(SUCCESS);
+    }
+    expect(errors).toEqual([]);
+    expect(paid).toHaveLength(1);
+    expect(paid[0]).toMatchObject({
+      app: 'shop', appId: APP_ID, mchId: MCH_ID, orderId: 'T1', transactionId: '4200000001', totalFee: 100, cashFee: 100,
+      feeType: 'CNY', openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o', tradeType: 'JSAPI', bankType: 'OTHERS', timeEnd: '20240101120000', source: 'notify', redelivery: false,
+    });
+    expect(paid[0]!.raw['notify_id']).toBe('EV-1');
+  });
+
+  it.each([
+    ['a tampered body', () => { const n = buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer }); return { ...n, body: n.body.replace('"TRANSACTION.SUCCESS"', '"TRANSACTION.SUCCESS" ') }; }, 400],
+    ['an unknown serial', () => buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer: { ...signer, serial: 'PUB_KEY_ID_999' } }), 400],
+    ['a stale timestamp', () => buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer: { ...signer, timestamp: NOW / 1000 - 301 } }), 400],
+    ['a signature probe', () => { const n = buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer }); return { ...n, headers: { ...n.headers, 'wechatpay-signature': `WECHATPAY/SIGNTEST/${n.headers['wechatpay-signature']}` } }; }, 400],
+    ['a wrong APIv3 key (GCM tag)', () => buildV3Notification({ resource: payment(), apiV3Key: 'fedcba9876543210fedcba9876543210', signer }), 400],
+    ['another key signing', () => buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer: { ...signer, privateKey: merchantKeys.privateKey } }), 400],
+    ['another merchant', () => buildV3Notification({ resource: payment({ mchid: '1999999999' }), apiV3Key: API_V3_KEY, signer }), 400],
+  ])('%s: answered FAIL in JSON with a non-2xx status, nothing emitted', async (_name, make, status) => {
+    const { wxpay, paid, errors } = setup();
+    const out = await wxpay.handle(v3Request('/notify-pay/shop', make()));
+    expect(out.status).toBe(status);
+    expect(JSON.parse(bodyText(out.body))).toMatchObject({ code: 'FAIL' });
+    expect(paid).toEqual([]);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('checks the amount against the order recorded at create-pay', async () => {
+    stub.on('POST /v3/pay/transactions/native', () => ({ status: 200, body: JSON.stringify({ code_url: 'weixin://wxpay/bizpayurl?pr=x' }) }));
+    const { wxpay, paid, errors } = setup();
+    await wxpay.handle(jsonRequest('/create-pay/NATIVE', { payApp: 'shop', appId: APP_ID, goods: 'g', orderId: 'T1', fee: 100, ip: '203.0.113.7', productId: 'P1' }));
+    const n = buildV3Notification({ resource: payment({ amount: { total: 1, payer_total: 1, currency: 'CNY' } }), apiV3Key: API_V3_KEY, signer });
+    const out = await wxpay.handle(v3Request('/notify-pay/shop', n));
+    expect(JSON.parse(bodyText(out.body))).toMatchObject({ code: 'FAIL' });
+    expect(paid).toEqual([]);
+    expect(errors[0]?.error.code).toBe('WXPAY_ERR_AMOUNT_MISMATCH');
+  });
+
+  it('confirm queries the v3 order and fires paid once, shared with the notification', async () => {
+    stub.on('GET /v3/pay/transactions/out-trade-no/T1', () => ({ status: 200, body: JSON.stringify(payment()) }));
+    const { wxpay, paid } = setup();
+    const out = await wxpay.handle(jsonRequest('/confirm', { payApp: 'shop', appId: APP_ID, orderId: 'T1' }));
+    expect(out.status).toBe(200);
+    expect(paid).toHaveLength(1);
+    expect(paid[0]).toMatchObject({ source: 'confirm', transactionId: '4200000001', totalFee: 100, timeEnd: '20240101120000' });
+    await wxpay.handle(v3Request('/notify-pay/shop', buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer })));
+    expect(paid).toHaveLength(1);
+  });
+
+  it('the refund-notify route takes a v3 REFUND.* notification and a v2 XML one (console refunds)', async () => {
+    const { wxpay, refunded, failed, errors } = setup();
+    const v3 = buildV3Notification({
+      eventType: 'REFUND.SUCCESS',
+      apiV3Key: API_V3_KEY,
+      signer,
+      resource: {
+        mchid: MCH_ID, out_trade_no: 'T1', transaction_id: '4200000001', refund_id: '50000001', out_refund_no: 'R1', refund_status: 'SUCCESS',
+        success_time: '2024-01-01T12:00:05+08:00', user_received_account: '支付用户零钱', amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40 },
+      },
+    });
+    const out = await wxpay.handle(v3Request('/notify-refund/shop', v3));
+    expect(JSON.parse(bodyText(out.body))).toEqual(SUCCESS);
+    expect(refunded).toHaveLength(1);
+    expect(refunded[0]).toMatchObject({ app: 'shop', appId: APP_ID, mchId: MCH_ID, orderId: 'T1', refundId: 'R1', wxRefundId: '50000001', refundFee: 40, totalFee: 100, refundStatus: 'SUCCESS', successTime: '2024-01-01 12:00:05' });
+
+    const closed = buildV3Notification({
+      eventType: 'REFUND.CLOSED', apiV3Key: API_V3_KEY, signer,
+      resource: { mchid: MCH_ID, out_trade_no: 'T1', transaction_id: '4200000001', refund_id: '50000002', out_refund_no: 'R2', refund_status: 'CLOSED', amount: { total: 100, refund: 10, payer_total: 100, payer_refund: 10 } },
+    });
+    await wxpay.handle(v3Request('/notify-refund/shop', closed));
+    expect(failed).toMatchObject([{ refundId: 'R2', refundStatus: 'REFUNDCLOSE' }]);
+
+    const xml = buildRefundNotifyXml({ out_trade_no: 'T1', out_refund_no: 'R3', refund_id: '50000003', refund_fee: 20, total_fee: 100 }, API_KEY, { appid: APP_ID, mch_id: MCH_ID });
+    const v2 = await wxpay.handle(xmlRequest('/notify-refund/shop', xml));
+    expect(bodyText(v2.body)).toContain('SUCCESS');
+    expect(refunded.map((r) => r.refundId)).toEqual(['R1', 'R3']);
+    expect(errors).toEqual([]);
+  });
+
+  it('a v2 XML refund notification for a v3 merchant without an API v2 key is answered FAIL', async () => {
+    const { wxpay, refunded } = setup({ apiKey: undefined });
+    const xml = buildRefundNotifyXml({ out_trade_no: 'T1', out_refund_no: 'R3', refund_id: '50000003', refund_fee: 20, total_fee: 100 }, API_KEY, { appid: APP_ID, mch_id: MCH_ID });
+    const out = await wxpay.handle(xmlRequest('/notify-refund/shop', xml));
+    expect(bodyText(out.body)).toContain('FAIL');
+    expect(refunded).toEqual([]);
+  });
+
+  it('a v3 notification for a v2 merchant is refused', async () => {
+    const wxpay = createWxPay({
+      merchants: [{ name: 'main', mchId: MCH_ID, apiKey: API_KEY, baseUrl: stub.url }],
+      apps: [{ name: 'shop', merchant: 'main', appIds: [APP_ID] }],
+      notifyPayUrl: 'https://pay.example.com/wxpay/notify-pay',
+      notifyRefundUrl: 'https://pay.example.com/wxpay/notify-refund',
+      now: () => NOW,
+    });
+    instances.push(wxpay);
+    const paid: PaidEvent[] = [];
+    wxpay.on('paid', (e) => void paid.push(e));
+    const out = await wxpay.handle(v3Request('/notify-pay/shop', buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer })));
+    expect(out.status).toBeGreaterThanOrEqual(400);
+    expect(JSON.parse(bodyText(out.body))).toMatchObject({ code: 'FAIL' });
+    expect(paid).toEqual([]);
+  });
+
+  it('a listener rejection answers FAIL so WeChat delivers again, then SUCCESS on the retry', async () => {
+    const { wxpay, paid } = setup();
+    let fail = true;
+    wxpay.on('paid', async () => {
+      if (fail) throw new Error('db down');
+    });
+    const n = buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer });
+    const first = await wxpay.handle(v3Request('/notify-pay/shop', n));
+    expect(first.status).toBeGreaterThanOrEqual(500);
+    fail = false;
+    const second = await wxpay.handle(v3Request('/notify-pay/shop', n));
+    expect(JSON.parse(bodyText(second.body))).toEqual(SUCCESS);
+    expect(paid).toHaveLength(2);
+    expect(paid[1]?.redelivery).toBe(false);
+  });
+});
+

@@ -1,0 +1,97 @@
+/**
+ * API v3 notifications on the same routes and with the same events as v2: `notify-pay/:app`
+ * takes `TRANSACTION.*`, `notify-refund/:app` takes `REFUND.*`. The signature headers are verified
+ * over the exact body, the `resource` is decrypted with the APIv3 key, and the decrypted object is
+ * mapped to the v2 shapes, so `paid`, `refunded` and `refund-failed` carry the same fields.
+ * Answers are v3's: 200 `{"code":"SUCCESS"}`, or 4xx/5xx `{"code":"FAIL"}` so WeChat delivers again.
+ */
+import type { ResolvedApp, ResolvedMerchant } from '../../config/types.js';
+import { AmountMismatchError, AppMismatchError, SignatureError } from '../../errors.js';
+import type { HeaderBag } from '../../protocol/v3/verify.js';
+import { v3NotifyReply, v3PayNotification, v3RefundNotification, type VerifiedV3Notification } from '../../protocol/v3/notify.js';
+import { paidFromNotification, refundFromNotification } from '../event-payloads.js';
+import { checkRecordedOrder, firePaid, warnIfUnheard } from '../paid-flow.js';
+import { JSON_CONTENT_TYPE, publicMessage, statusFor } from '../respond.js';
+import { orderKey, refundKey, storeCall, type HandlerContext } from '../route-context.js';
+import type { WxPayRequest, WxPayResponse } from '../types.js';
+import { assertBelongsToApp } from './notify-common.js';
+
+/** v3's acknowledgement as a response. */
+export function v3NotifyResponse(ok: boolean, message?: string, status?: number): WxPayResponse {
+  const reply = v3NotifyReply(ok, message);
+  return { status: status ?? reply.status, headers: { 'content-type': JSON_CONTENT_TYPE }, body: reply.body };
+}
+
+/** A FAIL acknowledgement in v3 form for `error`, with the error's HTTP status (never 2xx). */
+export function v3NotifyFailure(error: unknown): WxPayResponse {
+  const status = statusFor(error);
+  return v3NotifyResponse(false, publicMessage(error), status >= 400 ? status : 500);
+}
+
+async function verify(ctx: HandlerContext, request: WxPayRequest, merchant: ResolvedMerchant): Promise<VerifiedV3Notification> {
+  if (merchant.apiVersion !== 'v3' || ctx.client.verifyV3Notification === undefined) {
+    throw new SignatureError('unsupported-type', 'a v3 notification arrived for a merchant configured for API v2');
+  }
+  return ctx.client.verifyV3Notification(merchant.name, request.headers as HeaderBag, request.rawBody);
+}
+
+/** `notify-pay/:app` for a v3 notification. */
+export async function handleV3PayNotification(
+  ctx: HandlerContext,
+  request: WxPayRequest,
+  app: ResolvedApp,
+  merchant: ResolvedMerchant,
+  route: string,
+): Promise<WxPayResponse> {
+  const notification = await verify(ctx, request, merchant);
+  if (notification.eventType !== 'TRANSACTION.SUCCESS') {
+    ctx.logger.info({ route, app: app.name, eventType: notification.eventType }, 'v3 pay notification reporting no payment acknowledged');
+    return v3NotifyResponse(true);
+  }
+  const verified = v3PayNotification(notification);
+  assertBelongsToApp(verified.raw, app, merchant);
+  if (verified.raw['trade_state'] !== undefined && verified.raw['trade_state'] !== 'SUCCESS') {
+    ctx.logger.info({ route, app: app.name, tradeState: verified.raw['trade_state'] }, 'v3 pay notification reporting no payment acknowledged');
+    return v3NotifyResponse(true);
+  }
+  const payment = verified.payment;
+  await checkRecordedOrder(ctx, { app: app.name, mchId: merchant.mchId, outTradeNo: payment.outTradeNo, totalFee: payment.totalFee });
+  await firePaid(ctx, merchant.mchId, payment.transactionId, (redelivery) => paidFromNotification(verified, app.name, redelivery));
+  return v3NotifyResponse(true);
+}
+
+/** `notify-refund/:app` for a v3 notification. */
+export async function handleV3RefundNotification(
+  ctx: HandlerContext,
+  request: WxPayRequest,
+  app: ResolvedApp,
+  merchant: ResolvedMerchant,
+  route: string,
+): Promise<WxPayResponse> {
+  const notification = await verify(ctx, request, merchant);
+  if (!notification.eventType.startsWith('REFUND.')) {
+    ctx.logger.info({ route, app: app.name, eventType: notification.eventType }, 'v3 refund notification of another kind acknowledged');
+    return v3NotifyResponse(true);
+  }
+  const outTradeNo = typeof notification.resource['out_trade_no'] === 'string' ? notification.resource['out_trade_no'] : '';
+  const order = await storeCall('read an order', () => ctx.store.getOrder(orderKey(merchant.mchId, outTradeNo)));
+  if (order !== undefined && order.app !== app.name) {
+    throw new AppMismatchError(`order ${outTradeNo} was created for another app than '${app.name}'`);
+  }
+  // v3 refund resources name no app id: the one recorded with the order, else the app's own.
+  const appId = order?.appId ?? app.appIds[0] ?? '';
+  const decrypted = v3RefundNotification(notification, appId);
+  assertBelongsToApp(decrypted.outer, app, merchant);
+  const refund = decrypted.refund;
+  if (order !== undefined && order.totalFee !== refund.totalFee) {
+    throw new AmountMismatchError(`order ${refund.outTradeNo} was created for ${order.totalFee} fen but the refund notification says ${refund.totalFee} fen`);
+  }
+  await ctx.once.run(refundKey(merchant.mchId, refund.refundId), async (redelivery) => {
+    const event = refundFromNotification(decrypted, app.name, redelivery);
+    warnIfUnheard(ctx, event.refundStatus === 'SUCCESS' ? 'refunded' : 'refund-failed');
+    if (event.refundStatus === 'SUCCESS') await ctx.emitter.emitAndWait('refunded', event);
+    else await ctx.emitter.emitAndWait('refund-failed', event);
+  });
+  return v3NotifyResponse(true);
+}
+
