@@ -26,7 +26,7 @@ export function buildHost(): Promise<string> {
       target: 'node20',
       outfile,
       tsconfig: join(root, 'tsconfig.json'),
-      external: ['ioredis', 'undici', 'fast-xml-parser', 'eventemitter3', 'zod'],
+      external: ['ioredis', 'undici', 'fast-xml-parser', 'eventemitter3', 'zod', 'express', 'koa', 'fastify', 'fastify-plugin', 'pino', '@koa/*', 'qrcode', 'playwright-core'],
       logLevel: 'warning',
     });
     return outfile;
@@ -37,6 +37,7 @@ export function buildHost(): Promise<string> {
 /** A running host. */
 export interface HostProcess {
   readonly child: ChildProcess;
+  /** Where the routes are mounted: `http://127.0.0.1:<port>/wxpay`. */
   readonly url: string;
   /** Milliseconds from process start until it served (as the host measured it). */
   readonly startMs: number;
@@ -89,7 +90,7 @@ export async function prepareHost(env: Record<string, string>): Promise<Prepared
     async go() {
       child.stdin?.write('go\n');
       const { port, startMs } = await ready;
-      return { child, url: `http://127.0.0.1:${port}`, startMs, exited, kill };
+      return { child, url: `http://127.0.0.1:${port}/wxpay`, startMs, exited, kill };
     },
     async cancel() {
       await kill('SIGKILL');
