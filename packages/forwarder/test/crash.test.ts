@@ -112,6 +112,7 @@ describe('crash safety of the file store and the forwarder', () => {
 
       // WeChat's side: send each notification until it is answered SUCCESS.
       const acknowledged = new Set<string>();
+      const ackWaiters: (() => void)[] = [];
       let next = 0;
       const send = async (): Promise<void> => {
         for (let n = next++; n < TOTAL; n = next++) {
@@ -127,6 +128,7 @@ describe('crash safety of the file store and the forwarder', () => {
               const text = await res.body.text();
               if (res.statusCode === 200 && text.includes('<return_code><![CDATA[SUCCESS]]></return_code>')) {
                 acknowledged.add(note.orderId);
+                for (const w of ackWaiters.splice(0)) w();
                 break;
               }
             } catch {
@@ -140,10 +142,15 @@ describe('crash safety of the file store and the forwarder', () => {
       await start();
       let kills = 0;
       let sending = true;
+      // Kills land after a random number of acknowledgements (so there are several however fast the
+      // machine is), plus a random delay, so they hit every stage: claim, outbox write, delivery, ack.
       const chaos = (async () => {
+        let threshold = 0;
         while (sending) {
-          await pause(200 + Math.floor(Math.random() * 800));
+          threshold = acknowledged.size + 60 + Math.floor(Math.random() * 140);
+          while (sending && acknowledged.size < threshold) await new Promise<void>((resolve) => ackWaiters.push(resolve));
           if (!sending) break;
+          await pause(Math.floor(Math.random() * 30));
           await kill();
           kills++;
           await start();
@@ -151,6 +158,7 @@ describe('crash safety of the file store and the forwarder', () => {
       })();
       await Promise.all(Array.from({ length: SENDERS }, send));
       sending = false;
+      for (const w of ackWaiters.splice(0)) w();
       await chaos;
       expect(acknowledged.size).toBe(TOTAL);
       expect(kills).toBeGreaterThanOrEqual(3);
