@@ -376,7 +376,11 @@ export function forwarder(options: ForwarderOptions): Forwarder {
     pumping = (async () => {
       do {
         again = false;
-        started = started.concat(await round());
+        try {
+          started = started.concat(await round());
+        } catch (error) {
+          logger.error({ error }, '@wxpay-kit/forwarder: a delivery round failed');
+        }
       } while (again);
     })().finally(() => {
       pumping = undefined;
