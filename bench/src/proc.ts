@@ -13,8 +13,15 @@ export const canPin = availableParallelism() >= 2 && process.platform === 'linux
 /** Core 0 runs clients and load generators; core 1 runs servers. */
 export type Core = 0 | 1 | undefined;
 
+/** Set once the entries are bundled (see build.ts); children then run without a TypeScript loader. */
+let builtDir: string | undefined;
+export function useBuilt(dir: string): void {
+  builtDir = dir;
+}
+
 function command(script: string, args: readonly string[], core: Core, nodeFlags: readonly string[]): [string, string[]] {
-  const node = [...nodeFlags, '--import', 'tsx', join(here, script), ...args];
+  const entry = builtDir ? [join(builtDir, script.replace(/\.ts$/, '.mjs'))] : ['--import', 'tsx', join(here, script)];
+  const node = [...nodeFlags, ...entry, ...args];
   if (core === undefined || !canPin) return [process.execPath, node];
   return ['taskset', ['-c', String(core), process.execPath, ...node]];
 }

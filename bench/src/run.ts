@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { generateTestCertificates } from '@wxpay-kit/core/testing';
 import { median } from './harness.js';
-import { canPin, run, start } from './proc.js';
+import { canPin, run, start, useBuilt } from './proc.js';
+import { BUILD_DIR, buildEntries } from './build.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
@@ -396,6 +397,9 @@ async function main(): Promise<void> {
   await writeFile(join(certDir, 'client-key.pem'), certs.clientKey);
   await writeFile(join(certDir, 'client.p12'), certs.clientPfx);
   process.env['NODE_EXTRA_CA_CERTS'] = join(certDir, 'ca.pem'); // peers' own HTTPS clients trust the stub
+
+  await buildEntries();
+  useBuilt(BUILD_DIR);
 
   if (wants('M')) await micro();
   if (wants('H')) await http(certDir);
