@@ -200,7 +200,7 @@ async function http(certDir: string): Promise<void> {
       tls[impl] = { stats: await stubStats(control), result };
     }
     for (let round = 0; round < S.httpRounds; round++) {
-      for (const impl of ['wxpay-kit', 'undici-pool', 'tenpay']) {
+      for (const impl of ['wxpay-kit', 'undici-pool', 'floor-e2e', 'tenpay']) {
         log(`H3: round ${round + 1} ${impl} c=1 over TLS`);
         const r = await clientRun(impl, url, certDir, ['--c', '1', '--warmup', String(S.warmupMs), '--duration', String(S.durationMs)]);
         (tlsRate[impl] ??= []).push(r.rps);
@@ -218,6 +218,7 @@ async function http(certDir: string): Promise<void> {
       '|---|---:|---:|---:|---:|---:|',
       `| **wxpay-kit** | ${tls['wxpay-kit']?.stats.handshakes ?? 'n/a'} | ${tls['wxpay-kit']?.stats.clientCertHandshakes ?? 'n/a'} | ${fmt(tls['wxpay-kit']?.result.rps ?? NaN)} | ${fmt(rate('wxpay-kit'))} | — |`,
       `| floor: undici Pool, transport only | — | — | — | ${fmt(rate('undici-pool'))} | ${ratio(rate('wxpay-kit'), rate('undici-pool'))} |`,
+      `| floor: undici Pool + string builder + flat scanner + MD5 verify | — | — | — | ${fmt(rate('floor-e2e'))} | ${ratio(rate('wxpay-kit'), rate('floor-e2e'))} |`,
       `| tenpay (urllib; \`pfx\` per call for refunds) | ${tls['tenpay']?.stats.handshakes ?? 'n/a'} | ${tls['tenpay']?.stats.clientCertHandshakes ?? 'n/a'} | ${fmt(tls['tenpay']?.result.rps ?? NaN)} | ${fmt(rate('tenpay'))} | ${ratio(rate('wxpay-kit'), rate('tenpay'))} |`,
       `| wechatpay-axios-plugin (new \`https.Agent\` per certificate call) | ${tls['wechatpay-axios-plugin']?.stats.handshakes ?? 'n/a'} | ${tls['wechatpay-axios-plugin']?.stats.clientCertHandshakes ?? 'n/a'} | ${fmt(tls['wechatpay-axios-plugin']?.result.rps ?? NaN)} | — | — |`,
       '',
@@ -230,7 +231,7 @@ async function http(certDir: string): Promise<void> {
     measured: hs ? `${hs.handshakes} handshakes, ${hs.clientCertHandshakes} with certificate, ${tls['wxpay-kit']!.result.calls} calls, ${tls['wxpay-kit']!.result.errors} errors` : 'n/a',
     verdict: hs && hs.handshakes === 2 && hs.clientCertHandshakes === 1 && tls['wxpay-kit']!.result.errors === 0 ? 'met' : '**missed**',
   });
-  goal('H3', 'TLS c=1 ≥ 0.9× raw undici Pool (transport only)', rate('wxpay-kit') / rate('undici-pool'), 0.9);
+  goal('H3', 'TLS c=1 ≥ 0.9× raw undici Pool (our whole call, protocol work included, against transport only)', rate('wxpay-kit') / rate('undici-pool'), 0.9);
   goal('H3', 'TLS c=1 ≥ 8× a handshake-per-call client (tenpay)', rate('wxpay-kit') / rate('tenpay'), 8);
 }
 
