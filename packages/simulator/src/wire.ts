@@ -9,6 +9,7 @@ import { paymentFields } from './notification-bodies.js';
 import { acceptRefund, MAX_REFUNDS_PER_ORDER } from './refunds.js';
 import { refreshExpiry, TRADE_STATE_DESC, type OrderRecord, type RefundRecord, type SimState } from './state.js';
 import type { RefundMode, SimEnvironment, SimulatorMerchant } from './types.js';
+import { merchantAcceptsAppId } from './merchants.js';
 import { wechatXml } from './wechat-xml.js';
 
 /** The WeChat Pay v2 APIs the simulator serves. */

@@ -6,6 +6,7 @@ import * as ids from '../ids.js';
 import { acceptRefund, MAX_REFUNDS_PER_ORDER } from '../refunds.js';
 import { refreshExpiry, TRADE_STATE_DESC, type OrderRecord, type RefundRecord, type SimState } from '../state.js';
 import type { RefundMode, SimulatorMerchant } from '../types.js';
+import { merchantAcceptsAppId } from '../merchants.js';
 import type { WireReply } from '../wire.js';
 import { verifyRequest, type AuthFailure } from './auth.js';
 import { refundObject, transactionObject } from './bodies.js';
