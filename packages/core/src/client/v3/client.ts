@@ -417,18 +417,23 @@ export function createWxPayV3Client(config: ResolvedConfig, transport: Transport
     async verifyNotification(merchantName, headers, body, callOptions) {
       const merchant = merchantNamed(merchantName);
       const keys = v3Keys(merchant);
-      try {
-        return parseV3Notification(headers, body, {
+      const parse = async () =>
+        parseV3Notification(headers, body, {
           keyring: await keyring(merchant, callOptions?.signal),
           apiV3Key: keys.apiV3Key,
           now: config.now(),
           maxBytes: config.bodyLimit,
         });
+      try {
+        return await parse();
       } catch (error) {
-        // A serial WeChat just rotated to: fetch the list in the background (rate-limited); this
-        // delivery fails and WeChat's retry finds the new certificate.
-        if (error instanceof SignatureError && error.reason === 'unknown-key') certificateStore(merchant)?.noticeUnknownSerial();
-        throw error;
+        // A serial WeChat just rotated to: download the list from WeChat (at most once a minute,
+        // so forged serials cannot make us hammer it) and try once more. When that is not allowed
+        // yet, this delivery fails and WeChat's retry finds the new certificate.
+        const store = certificateStore(merchant);
+        if (!(error instanceof SignatureError) || error.reason !== 'unknown-key' || store === undefined) throw error;
+        await store.noticeUnknownSerial();
+        return parse();
       }
     },
 

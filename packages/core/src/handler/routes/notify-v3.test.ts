@@ -2,7 +2,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStubWeChatV3, type StubWeChatV3 } from '../../../test/helpers/stub-wechat-v3.js';
 import { createWxPay } from '../../create-wxpay.js';
 import type { ErrorEvent, PaidEvent, RefundFailedEvent, RefundedEvent } from '../../events/event-map.js';
-import { buildRefundNotifyXml, buildV3Notification, buildV3Transaction, generateTestRsaKeyPair, type V3Signer } from '../../testing/index.js';
+import {
+  buildCertificatesReply,
+  buildRefundNotifyXml,
+  buildV3Notification,
+  buildV3Transaction,
+  generateTestPlatformCertificate,
+  generateTestRsaKeyPair,
+  type V3Signer,
+} from '../../testing/index.js';
 import type { WxPay } from '../wxpay.js';
 import type { WxPayRequest } from '../types.js';
 import { bodyText, jsonRequest, xmlRequest } from '../_fixtures.js';
@@ -30,7 +38,7 @@ afterAll(async () => {
   await stub.close();
 });
 
-function setup(merchant: Record<string, unknown> = {}) {
+function setup(merchant: Record<string, unknown> = {}, now: () => number = () => NOW) {
   const wxpay = createWxPay({
     merchants: [
       {
@@ -50,7 +58,7 @@ function setup(merchant: Record<string, unknown> = {}) {
     apps: [{ name: 'shop', merchant: 'main', appIds: [APP_ID] }],
     notifyPayUrl: 'https://pay.example.com/wxpay/notify-pay',
     notifyRefundUrl: 'https://pay.example.com/wxpay/notify-refund',
-    now: () => NOW,
+    now,
     client: { retries: 0 },
   });
   instances.push(wxpay);
@@ -222,5 +230,42 @@ describe('v3 merchant through handle()', () => {
     expect(paid).toHaveLength(2);
     expect(paid[1]?.redelivery).toBe(false);
   });
-});
 
+  it('a platform certificate rotation during a run loses no notification', async () => {
+    const [a, b] = await Promise.all([generateTestPlatformCertificate(), generateTestPlatformCertificate()]);
+    let listed = [a];
+    let downloads = 0;
+    stub.on('GET /v3/certificates', () => {
+      downloads++;
+      return {
+        status: 200,
+        body: buildCertificatesReply(listed.map((c) => ({ serialNo: c.serialNo, certificate: c.certificate, effectiveTime: NOW - 86_400_000, expireTime: NOW + 365 * 86_400_000 })), API_V3_KEY),
+        signer: { privateKey: listed[0]!.privateKey, serial: listed[0]!.serialNo },
+      };
+    });
+    let clock = NOW;
+    const { wxpay, paid, errors } = setup({ wechatpayPublicKey: undefined, wechatpayPublicKeyId: undefined, platformCertificates: true }, () => clock);
+    const deliver = (cert: typeof a, n: number) =>
+      wxpay.handle(
+        v3Request('/notify-pay/shop', buildV3Notification({
+          resource: payment({ out_trade_no: `T${n}`, transaction_id: `42000000${n}` }),
+          apiV3Key: API_V3_KEY,
+          signer: { privateKey: cert.privateKey, serial: cert.serialNo, timestamp: Math.floor(clock / 1000) },
+        })),
+      );
+    expect((await deliver(a, 1)).status).toBe(200);
+    expect(downloads).toBe(1);
+    // WeChat starts signing with a new certificate.
+    listed = [b, a];
+    clock += 120_000;
+    expect((await deliver(b, 2)).status).toBe(200);
+    expect(downloads).toBe(2);
+    expect((await deliver(a, 3)).status).toBe(200);
+    // A forged serial right after does not make us download again, and fails.
+    const forged = await deliver({ ...b, serialNo: 'ABCDEF0123456789' }, 4);
+    expect(forged.status).toBe(400);
+    expect(downloads).toBe(2);
+    expect(paid.map((p) => p.orderId)).toEqual(['T1', 'T2', 'T3']);
+    expect(errors).toHaveLength(1);
+  });
+});

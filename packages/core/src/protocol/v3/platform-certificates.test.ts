@@ -122,13 +122,14 @@ describe('platform certificates', () => {
     await store.ensureFresh();
     wechat.state.listed.push({ cert: newCert, expireTime: clock.now + 365 * DAY });
     clock.now += 60_000;
-    store.noticeUnknownSerial();
-    store.noticeUnknownSerial();
-    await store.refresh(); // joins the download just started
+    await Promise.all([store.noticeUnknownSerial(), store.noticeUnknownSerial()]); // one download, joined
     expect(wechat.state.calls).toBe(2);
     expect(store.key(newCert.serialNo)).toBeDefined();
-    store.noticeUnknownSerial();
+    await store.noticeUnknownSerial(); // within minRetryMs: no download
     expect(wechat.state.calls).toBe(2);
+    clock.now += 60_000;
+    await store.noticeUnknownSerial();
+    expect(wechat.state.calls).toBe(3);
   });
 
   it('refuses a download reply signed by a key it does not list or trust', async () => {

@@ -108,10 +108,12 @@ export interface PlatformCertificateStore extends V3Keyring {
    */
   ensureFresh(signal?: AbortSignal): Promise<void>;
   /**
-   * A message named a serial this store does not hold (a rotation WeChat started): starts a
-   * background download, at most once per `minRetryMs`. The message itself still fails.
+   * A message named a serial this store does not hold (a rotation WeChat started): downloads the
+   * list from WeChat, at most once per `minRetryMs` (joining a download in flight), and resolves
+   * when it is done; failures go to `onError`. The keys still come only from WeChat's signed,
+   * APIv3-key-encrypted list, never from the message.
    */
-  noticeUnknownSerial(): void;
+  noticeUnknownSerial(): Promise<void>;
   /** The unexpired certificates held, newest first. */
   certificates(): readonly PlatformCertificate[];
 }
@@ -190,8 +192,9 @@ export function createPlatformCertificateStore(options: PlatformCertificateStore
       if (now() >= nextRefreshAt && pending === undefined) background();
       return undefined;
     },
-    noticeUnknownSerial() {
-      if (pending === undefined && now() - lastAttemptAt >= minRetry) background();
+    async noticeUnknownSerial() {
+      if (pending === undefined && now() - lastAttemptAt < minRetry) return;
+      await refresh().catch((error: unknown) => options.onError?.(error));
     },
     certificates: () => Object.freeze(live()),
   });
