@@ -75,6 +75,7 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
           name: 'demo-merchant',
           mchId: merchant.mchId,
           apiKey: merchant.apiKey,
+          fetchSandboxKey: false,
           signType: 'MD5',
           baseUrl: simulator.url,
           cert,

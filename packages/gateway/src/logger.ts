@@ -17,6 +17,8 @@ export const REDACT_PATHS: readonly string[] = [
   '*.apiKey',
   'mch-app-key',
   '*.mch-app-key',
+  'sandboxKey',
+  '*.sandboxKey',
   'passphrase',
   '*.passphrase',
   'mch-cert-passphrase',

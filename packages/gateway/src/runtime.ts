@@ -1,4 +1,4 @@
-import { createWxPay, type WxPay } from '@wxpay-kit/core';
+import { ANY_APP_ID, createWxPay, type WxPay } from '@wxpay-kit/core';
 import { createHmac } from 'node:crypto';
 import { forwarder, openStore as openForwarderStore, type Forwarder, type ForwarderStore } from '@wxpay-kit/forwarder';
 import { startSimulator, type SimulatorMerchantOptions } from '@wxpay-kit/simulator';
@@ -123,7 +123,7 @@ export async function buildRuntime(input: BuildRuntimeInput): Promise<GatewayRun
     const store = await openStore(config, logger);
     cleanup.push(() => store.close());
 
-    // Sandbox merchants sign with the key the sandbox's getsignkey hands out; the core fetches it.
+    // Sandbox merchants sign with the configured sandbox key, or one the core fetches with getsignkey.
     const options = input.wxpayOptions(simulator?.url);
     const wxpay = createWxPay({ ...options, store, logger: logger.child({ component: 'core' }) });
     cleanup.push(() => wxpay.close());
@@ -186,8 +186,17 @@ export function simulatorMerchantsOf(config: GatewayConfig): SimulatorMerchantOp
     if (!variant.sandbox || variant.merchant.baseUrl !== undefined) continue;
     const app = config.apps.find((a) => a.name === appName);
     const previous = out.get(variant.merchant.mchId);
-    const appIds = [...new Set([...(previous?.appIds ?? []), ...(app?.appIds ?? [])])];
-    out.set(variant.merchant.mchId, { mchId: variant.merchant.mchId, apiKey: variant.merchant.apiKey, appIds });
+    let appIds = [...new Set([...(previous?.appIds ?? []), ...(app?.appIds ?? [])])];
+    // An app without "app-ids" takes any appId, so the simulator must accept any too.
+    if (appIds.includes(ANY_APP_ID)) appIds = [ANY_APP_ID];
+    // A seed sandbox merchant's key is the sandbox key: the simulator checks /sandboxnew calls with it.
+    const sandboxKey = variant.configuredSandboxKey ? variant.merchant.apiKey : previous?.sandboxKey;
+    out.set(variant.merchant.mchId, {
+      mchId: variant.merchant.mchId,
+      apiKey: variant.merchant.apiKey,
+      appIds,
+      ...(sandboxKey === undefined ? {} : { sandboxKey }),
+    });
   }
   return [...out.values()];
 }

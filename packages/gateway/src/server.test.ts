@@ -97,6 +97,21 @@ describe('startGateway', () => {
     }
   });
 
+  it('answers 405 {code, msg} with Allow for a known endpoint asked with another method', async () => {
+    for (const [method, path] of [
+      ['GET', '/wxpay/queryorder'],
+      ['PUT', '/wxpay/create-pay/NATIVE'],
+      ['GET', '/wxpay/notify-pay/shop'],
+      ['DELETE', '/wxpay/create-refund'],
+    ] as const) {
+      const res = await fetch(`${gateway.url}${path}`, { method });
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST');
+      expect(await res.json()).toMatchObject({ code: 405 });
+    }
+    expect(lines.some((l) => l['msg'] === 'method not allowed' && l['path'] === '/wxpay/queryorder' && l['status'] === 405)).toBe(true);
+  });
+
   it('answers an unknown payApp with 400 {code, msg}', async () => {
     const res = await post('/wxpay/queryorder', { appId: APP_ID, payApp: 'nope', orderId: 'x' });
     expect(res.status).toBe(400);

@@ -141,6 +141,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         else log.info(line, 'api call');
         return;
       }
+      // A known endpoint asked with another method: the core answers 405 with `Allow`.
+      const out = await runtime.wxpay.handle({ method, path: route.path, headers: {}, rawBody: new Uint8Array(0) });
+      writeResponse(res, out);
+      log.info({ method, path: url.pathname, status: out.status }, out.status === 405 ? 'method not allowed' : 'not found');
+      return;
     }
     if (!route && options.extra && (await options.extra(req, res, url))) return;
     const out = respondToError(new NotFoundError(`no endpoint ${method} ${url.pathname}`));

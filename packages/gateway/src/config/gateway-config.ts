@@ -23,8 +23,16 @@ export interface GatewayEndpoints {
 export interface GatewayMerchant {
   readonly name: string;
   readonly mchId: string;
-  /** The API v2 key (also for sandbox use: the core fetches the sandbox key with it). Never logged. */
+  /**
+   * `mch-app-key`: the API v2 key; for a merchant only `-dev` apps use, the sandbox key itself
+   * (what go-wxpay-getsandbox prints), unless {@link fetchSandboxKey}. Never logged.
+   */
   readonly apiKey: string;
+  /**
+   * `fetch-sandbox-key`: `mch-app-key` is the API key even for sandbox use, and the sandbox key is
+   * fetched with it (`/sandboxnew/pay/getsignkey`). Default false.
+   */
+  readonly fetchSandboxKey: boolean;
   readonly signType: 'MD5' | 'HMAC-SHA256';
   /** WeChat Pay origin; undefined means WeChat's production host (or, in sandbox, the embedded simulator). */
   readonly baseUrl: string | undefined;
@@ -42,7 +50,10 @@ export interface GatewayApp {
   readonly payCallback: string | undefined;
   /** Where refund results are POSTed (`notify-refund-callback`). */
   readonly refundCallback: string | undefined;
-  /** The appIds this app may use (`app-ids`; required, the seed had no such list). */
+  /**
+   * The appIds this app may use (`app-ids`), or `['*']` (any appId of its merchant) when the
+   * config lists none, as go-wxpay-gateway configs do.
+   */
   readonly appIds: readonly string[];
   /** Secret signing forwarded callbacks (Standard Webhooks); undefined lets the forwarder decide. */
   readonly callbackSecret: string | undefined;

@@ -197,13 +197,37 @@ describe('parseGatewayConfig', () => {
     ]);
   });
 
-  it('requires app-ids: the core accepts only the appIds an app lists', () => {
+  it('without app-ids an app accepts any appId (as go-wxpay-gateway did), with one warning line per app', () => {
     const raw = seedConfig();
-    delete (raw.apps as Record<string, unknown>[])[0]!['app-ids'];
+    for (const app of raw.apps as Record<string, unknown>[]) delete app['app-ids'];
+    const { config, warnings } = parseGatewayConfig(raw);
+    expect(config.apps.map((a) => [a.name, a.appIds])).toEqual([
+      ['shop', ['*']],
+      ['shop-dev', ['*']],
+    ]);
+    expect(warnings).toEqual([
+      '(inline): app "shop" lists no "app-ids", so it accepts any appId of its merchant; list the appIds (official account, mini-program, mobile app) it pays with',
+      '(inline): app "shop-dev" lists no "app-ids", so it accepts any appId of its merchant; list the appIds (official account, mini-program, mobile app) it pays with',
+    ]);
+  });
+
+  it('keeps app-ids when given, without a warning, and refuses an empty list', () => {
+    const { config, warnings } = parseGatewayConfig(seedConfig());
+    expect(config.apps.map((a) => a.appIds)).toEqual([['wxc914c55fba939e3c'], ['wxc914c55fba939e3c']]);
+    expect(warnings.filter((w) => w.includes('app-ids'))).toEqual([]);
+    const raw = seedConfig();
     (raw.apps as Record<string, unknown>[])[1]!['app-ids'] = [];
     const error = errorOf(() => parseGatewayConfig(raw));
-    expect(error.issues.map((i) => i.path)).toEqual(['apps[0].app-ids', 'apps[1].app-ids']);
-    expect(error.issues[0]?.message).toMatch(/^is required: list the appIds/);
+    expect(error.issues.map((i) => i.path)).toEqual(['apps[1].app-ids']);
+    expect(error.issues[0]?.message).toMatch(/^must list at least one appId/);
+  });
+
+  it('reads fetch-sandbox-key (default false)', () => {
+    const raw = seedConfig();
+    (raw.merchants as Record<string, unknown>[])[1]!['fetch-sandbox-key'] = true;
+    expect(parseGatewayConfig(raw).config.merchants.map((m) => m.fetchSandboxKey)).toEqual([false, true]);
+    (raw.merchants as Record<string, unknown>[])[1]!['fetch-sandbox-key'] = 'yes';
+    expect(errorOf(() => parseGatewayConfig(raw)).issues.map((i) => i.path)).toEqual(['merchants[1].fetch-sandbox-key']);
   });
 
   it('refuses a non-object and empty lists', () => {

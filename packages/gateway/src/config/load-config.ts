@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, type ConfigIssue, type MerchantCertOptions } from '@wxpay-kit/core';
+import { ANY_APP_ID, ConfigError, type ConfigIssue, type MerchantCertOptions } from '@wxpay-kit/core';
 import type { z } from 'zod';
 import {
   DEFAULT_ENDPOINTS,
@@ -126,9 +126,11 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
         message: `unknown merchant "${a.merchant}" (merchants: ${[...merchantNames].join(', ')})`,
       });
     }
-    if (!a['app-ids'] || a['app-ids'].length === 0) {
-      // go-wxpay-gateway accepted any appId; the core only accepts the ones an app lists.
-      issues.push({ path: `apps[${i}].app-ids`, message: 'is required: list the appIds (official account, mini-program, mobile app) this app pays with' });
+    if (a['app-ids'] === undefined) {
+      // go-wxpay-gateway accepted any appId of the merchant; so do we, but listing them is safer.
+      warnings.push(
+        `${source}: app "${a.name}" lists no "app-ids", so it accepts any appId of its merchant; list the appIds (official account, mini-program, mobile app) it pays with`,
+      );
     }
     const sandbox = isSandboxApp(a.name);
     return {
@@ -137,7 +139,7 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
       sandbox,
       payCallback: a['notify-pay-callback'] || undefined,
       refundCallback: a['notify-refund-callback'] || undefined,
-      appIds: a['app-ids'] ?? [],
+      appIds: a['app-ids'] ?? [ANY_APP_ID],
       callbackSecret: a['callback-secret'],
     };
   });
@@ -243,6 +245,7 @@ function resolveMerchant(
     name: m.name,
     mchId: m['mch-id'],
     apiKey: m['mch-app-key'],
+    fetchSandboxKey: m['fetch-sandbox-key'] ?? false,
     signType: m['sign-type'] ?? 'MD5',
     baseUrl: m['api-base-url']?.replace(/\/+$/, ''),
     cert,

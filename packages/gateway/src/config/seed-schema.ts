@@ -53,13 +53,16 @@ function shapes() {
     'sign-type': z.enum(['MD5', 'HMAC-SHA256']).optional(),
     'mch-cert-p12-file': z.string().optional(),
     'mch-cert-passphrase': z.string().optional(),
+    // Sandbox merchants: "mch-app-key" is the API key and the sandbox key is fetched with it.
+    'fetch-sandbox-key': z.boolean().optional(),
   };
   const app = {
     name,
     merchant: nonEmpty('string'),
     'notify-pay-callback': z.union([httpUrl, z.literal('')]).optional(),
     'notify-refund-callback': z.union([httpUrl, z.literal('')]).optional(),
-    'app-ids': z.array(nonEmpty('string')).optional(), // required, checked with a clearer message
+    // Missing: any appId of the merchant (go-wxpay-gateway's behaviour), with a warning.
+    'app-ids': z.array(nonEmpty('string')).min(1, 'must list at least one appId (or leave "app-ids" out to accept any)').optional(),
     'callback-secret': z.string().optional(),
   };
   const root = {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseGatewayConfig } from './load-config.js';
+import { simulatorMerchantsOf } from '../runtime.js';
 import { needsEmbeddedSimulator, toWxPayOptions } from './to-options.js';
 
 const KEY = '192006250b4c09247ec02edce69f6a2d';
@@ -20,13 +21,13 @@ function config(extra: { merchants?: unknown[]; apps?: unknown[]; top?: Record<s
 }
 
 describe('toWxPayOptions', () => {
-  it('maps merchants and apps; a -dev app goes to the sandbox on MD5', () => {
+  it('maps merchants and apps; a -dev app goes to the sandbox on MD5, its merchant\'s mch-app-key being the sandbox key', () => {
     const c = config();
     expect(needsEmbeddedSimulator(c)).toBe(true);
     const options = toWxPayOptions(c, { localBaseUrl: 'http://127.0.0.1:7080', simulatorUrl: 'http://127.0.0.1:7999' });
     expect(options.merchants).toEqual([
       { name: 'mch', mchId: '1530730681', apiKey: KEY, signType: 'HMAC-SHA256', baseUrl: 'http://127.0.0.1:1' },
-      { name: 'mch-sandbox', mchId: '1530730681', apiKey: SANDBOX_KEY, signType: 'MD5', baseUrl: 'http://127.0.0.1:7999', sandbox: true },
+      { name: 'mch-sandbox', mchId: '1530730681', apiKey: SANDBOX_KEY, signType: 'MD5', baseUrl: 'http://127.0.0.1:7999', sandbox: true, sandboxKey: SANDBOX_KEY },
     ]);
     expect(options.apps).toEqual([
       { name: 'shop', merchant: 'mch', appIds: ['wx1'] },
@@ -61,11 +62,38 @@ describe('toWxPayOptions', () => {
       ['mch', false, 'http://127.0.0.1:2'],
       ['mch.sandbox', true, 'http://127.0.0.1:2'],
     ]);
+    // Its mch-app-key is the live API key, so the sandbox copy fetches the sandbox key with it.
+    expect(options.merchants.map((m) => [m.apiKey, m.sandboxKey])).toEqual([
+      [KEY, undefined],
+      [KEY, undefined],
+    ]);
     expect(options.apps.map((a) => [a.name, a.merchant])).toEqual([
       ['shop', 'mch'],
       ['shop-dev', 'mch.sandbox'],
       ['club-dev', 'mch.sandbox'],
     ]);
+  });
+
+  it('fetch-sandbox-key: mch-app-key is the API key and the sandbox key is fetched', () => {
+    const c = config({
+      merchants: [{ name: 'mch-sandbox', 'mch-id': '1530730681', 'mch-app-key': KEY, 'fetch-sandbox-key': true }],
+      apps: [{ name: 'shop-dev', merchant: 'mch-sandbox' }],
+    });
+    const [merchant] = toWxPayOptions(c, { localBaseUrl: 'http://x', simulatorUrl: 'http://s' }).merchants;
+    expect(merchant).toEqual({ name: 'mch-sandbox', mchId: '1530730681', apiKey: KEY, signType: 'MD5', baseUrl: 'http://s', sandbox: true });
+  });
+
+  it('an app without app-ids accepts any appId; the embedded simulator too, with the seed key as its sandbox key', () => {
+    const c = config({ apps: [{ name: 'shop-dev', merchant: 'mch-sandbox' }] });
+    expect(toWxPayOptions(c, { localBaseUrl: 'http://x', simulatorUrl: 'http://s' }).apps).toEqual([
+      { name: 'shop-dev', merchant: 'mch-sandbox', appIds: ['*'] },
+    ]);
+    expect(simulatorMerchantsOf(c)).toEqual([{ mchId: '1530730681', apiKey: SANDBOX_KEY, appIds: ['*'], sandboxKey: SANDBOX_KEY }]);
+    const fetching = config({
+      merchants: [{ name: 'mch-sandbox', 'mch-id': '1530730681', 'mch-app-key': KEY, 'fetch-sandbox-key': true }],
+      apps: [{ name: 'shop-dev', merchant: 'mch-sandbox', 'app-ids': ['wx1'] }],
+    });
+    expect(simulatorMerchantsOf(fetching)).toEqual([{ mchId: '1530730681', apiKey: KEY, appIds: ['wx1'] }]);
   });
 
   it('leaves a live merchant without api-base-url on the production host', () => {

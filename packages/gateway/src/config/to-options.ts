@@ -22,11 +22,19 @@ export interface MerchantVariant {
   readonly sandbox: boolean;
   /** The name given to the core. */
   readonly coreName: string;
+  /**
+   * Sandbox variants only: `mch-app-key` is the sandbox key and signs as it is (go-wxpay-gateway's
+   * sandbox merchant). False: it is the API key and the core fetches the sandbox key with it
+   * (the merchant also serves live apps, or says `fetch-sandbox-key`).
+   */
+  readonly configuredSandboxKey: boolean;
 }
 
 /**
- * Works out the core merchant of every app. A merchant used only by `-dev` apps keeps its name;
- * one used by both kinds gets a second, sandbox entry named `<name>.sandbox`.
+ * Works out the core merchant of every app. A merchant used only by `-dev` apps keeps its name
+ * and, as in go-wxpay-gateway, its `mch-app-key` is the sandbox key (unless `fetch-sandbox-key`);
+ * one used by both kinds gets a second, sandbox entry named `<name>.sandbox` that fetches the
+ * sandbox key with the API key.
  */
 export function merchantVariants(config: GatewayConfig): Map<string, MerchantVariant> {
   const taken = new Set(config.merchants.map((m) => m.name));
@@ -45,7 +53,8 @@ export function merchantVariants(config: GatewayConfig): Map<string, MerchantVar
         while (taken.has(coreName)) coreName += '_';
         taken.add(coreName);
       }
-      variant = { merchant, sandbox: app.sandbox, coreName };
+      const configuredSandboxKey = app.sandbox && !usedBothWays && !merchant.fetchSandboxKey;
+      variant = { merchant, sandbox: app.sandbox, coreName, configuredSandboxKey };
       variants.set(key, variant);
     }
     byApp.set(app.name, variant);
@@ -96,5 +105,6 @@ function toMerchantOptions(variant: MerchantVariant, input: ToWxPayOptionsInput)
     ...(baseUrl === undefined ? {} : { baseUrl }),
     ...(m.cert === undefined ? {} : { cert: m.cert }),
     ...(variant.sandbox ? { sandbox: true } : {}),
+    ...(variant.configuredSandboxKey ? { sandboxKey: m.apiKey } : {}),
   };
 }
