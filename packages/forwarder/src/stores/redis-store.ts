@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
-import { StoreError, type ClaimResult, type OrderRecord } from '@wxpay-kit/core';
+import { StoreError, type ClaimResult, type Logger, type OrderRecord } from '@wxpay-kit/core';
 import type {
   AttemptFailure,
   ForwarderStore,
@@ -26,6 +26,12 @@ export interface RedisStoreOptions {
   readonly retainDeliveredMs?: number;
   /** How long handled dedup keys and orders are remembered, in ms. Default 7 days. */
   readonly retainDedupMs?: number;
+  /**
+   * Where connection errors of a client the store created from a URL are reported (ioredis
+   * reconnects by itself; without a listener each error would be printed as unhandled). Once per
+   * error kind until the connection is back. Default: silent.
+   */
+  readonly logger?: Logger;
 }
 
 /** The multi-instance store. See {@link createRedisStore}. */
@@ -162,6 +168,18 @@ function entriesOf(list: unknown): { entry: string; id: string }[] {
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const owned = typeof options.redis === 'string';
   const redis = typeof options.redis === 'string' ? new Redis(options.redis, { lazyConnect: false }) : options.redis;
+  if (owned) {
+    let reported = new Set<string>();
+    redis.on('error', (error: Error & { code?: string }) => {
+      const kind = error.code ?? error.name;
+      if (reported.has(kind)) return;
+      reported.add(kind);
+      options.logger?.warn({ code: error.code, err: { name: error.name, message: error.message } }, '@wxpay-kit/forwarder: Redis connection error; reconnecting');
+    });
+    redis.on('ready', () => {
+      reported = new Set();
+    });
+  }
   const p = options.prefix ?? 'wxpay:';
   const group = options.group ?? 'forwarder';
   const consumer = options.consumer ?? `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
