@@ -120,7 +120,7 @@ class WeChat {
 const kinds = hasRedisServer ? (['file', 'redis'] as const) : (['file'] as const);
 
 describe.each(kinds)('SIGKILL during intake and forwarding (%s store)', (kind) => {
-  it(`${KILLS} random kills: every acknowledged notification reaches the app`, async () => {
+  it(`${KILLS} random kills: every acknowledged notification reaches the app`, { timeout: Math.max(240_000, KILLS * 5_000) }, async () => {
     const receiver = await startReceiver();
     const dir = tempDir();
     const env: Record<string, string> =

@@ -77,11 +77,25 @@ export function payNotification(fields: Record<string, string> = {}, apiKey: str
 
 const REPLY = /^<xml><return_code><!\[CDATA\[(SUCCESS|FAIL)\]\]><\/return_code><return_msg><!\[CDATA\[[^]*?\]\]><\/return_msg><\/xml>$/;
 
-/** SUCCESS or FAIL when `response` is a well-formed WeChat acknowledgement, else undefined. */
-export function replyCode(response: Pick<WxPayResponse, 'body' | 'headers'>): 'SUCCESS' | 'FAIL' | undefined {
+/**
+ * SUCCESS or FAIL when `response` is a well-formed WeChat acknowledgement, else undefined: the v2
+ * XML reply, or the v3 one (an empty 200/204 for success, an error status with
+ * `{"code":"FAIL","message":…}` JSON for failure) for bodies the handler took for API v3.
+ */
+export function replyCode(response: Pick<WxPayResponse, 'body' | 'headers'> & { status?: number }): 'SUCCESS' | 'FAIL' | undefined {
   const body = typeof response.body === 'string' ? response.body : Buffer.from(response.body).toString('utf8');
-  if (!/^text\/xml/.test(response.headers['content-type'] ?? '')) return undefined;
-  return REPLY.exec(body)?.[1] as 'SUCCESS' | 'FAIL' | undefined;
+  const type = response.headers['content-type'] ?? '';
+  if (/^text\/xml/.test(type)) return REPLY.exec(body)?.[1] as 'SUCCESS' | 'FAIL' | undefined;
+  if (response.status !== undefined && /^application\/json/.test(type) && response.status >= 400) {
+    try {
+      const json = JSON.parse(body) as { code?: unknown; message?: unknown };
+      return json.code === 'FAIL' && typeof json.message === 'string' ? 'FAIL' : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  if ((response.status === 200 || response.status === 204) && body === '') return 'SUCCESS';
+  return undefined;
 }
 
 /** A logger keeping every call as one JSON line (object and message), as a JSON log sink would write it. */
