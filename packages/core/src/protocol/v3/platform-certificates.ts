@@ -92,7 +92,7 @@ export interface PlatformCertificateStoreOptions {
   readonly refreshIntervalMs?: number | undefined;
   /** Download again this long before the newest certificate expires; default 24 hours. */
   readonly refreshBeforeExpiryMs?: number | undefined;
-  /** Least time between two downloads started by failures or unknown serials; default 60 s. */
+  /** Least time between two downloads started by unknown serials, and the wait after a failed download; default 60 s. */
   readonly minRetryMs?: number | undefined;
   /** Told about background download failures (which otherwise only delay the next try). */
   readonly onError?: ((error: unknown) => void) | undefined;
@@ -109,7 +109,8 @@ export interface PlatformCertificateStore extends V3Keyring {
   ensureFresh(signal?: AbortSignal): Promise<void>;
   /**
    * A message named a serial this store does not hold (a rotation WeChat started): downloads the
-   * list from WeChat, at most once per `minRetryMs` (joining a download in flight), and resolves
+   * list from WeChat, at most once per `minRetryMs` for this reason (joining a download in
+   * flight), and resolves
    * when it is done; failures go to `onError`. The keys still come only from WeChat's signed,
    * APIv3-key-encrypted list, never from the message.
    */
@@ -134,7 +135,8 @@ export function createPlatformCertificateStore(options: PlatformCertificateStore
   const minRetry = options.minRetryMs ?? 60_000;
   const held = new Map<string, PlatformCertificate>();
   let nextRefreshAt = 0;
-  let lastAttemptAt = Number.NEGATIVE_INFINITY;
+  /** When an unknown serial last started a download: those are what the rate limit bounds. */
+  let lastNoticeAt = Number.NEGATIVE_INFINITY;
   let pending: Promise<void> | undefined;
 
   function live(): PlatformCertificate[] {
@@ -152,7 +154,6 @@ export function createPlatformCertificateStore(options: PlatformCertificateStore
   };
 
   async function download(signal?: AbortSignal): Promise<void> {
-    lastAttemptAt = now();
     try {
       const reply = await options.download(signal);
       const fresh = decryptCertificates(reply.body, options.apiV3Key);
@@ -193,7 +194,10 @@ export function createPlatformCertificateStore(options: PlatformCertificateStore
       return undefined;
     },
     async noticeUnknownSerial() {
-      if (pending === undefined && now() - lastAttemptAt < minRetry) return;
+      if (pending === undefined) {
+        if (now() - lastNoticeAt < minRetry) return;
+        lastNoticeAt = now();
+      }
       await refresh().catch((error: unknown) => options.onError?.(error));
     },
     certificates: () => Object.freeze(live()),
