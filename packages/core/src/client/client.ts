@@ -428,7 +428,7 @@ function looksLikeXml(body: Buffer): boolean {
 }
 
 /** Bill text: gunzipped when gzip, UTF-8, without a BOM. */
-function decodeBill(body: Buffer): string {
+export function decodeBill(body: Buffer): string {
   let bytes = body;
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, verify as cryptoVerify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -216,6 +216,27 @@ describe('v3 client: orders', () => {
   });
 });
 
+describe('v3 client: service-provider mode', () => {
+  it('uses the partner endpoints with sp_/sub_ identities', async () => {
+    routes.set('POST /v3/pay/partner/transactions/jsapi', () => ({ status: 200, body: JSON.stringify({ prepay_id: 'wx9' }) }));
+    routes.set('GET /v3/pay/partner/transactions/out-trade-no/T1', () => ({
+      status: 200,
+      body: JSON.stringify(buildV3Transaction({ appid: undefined, mchid: undefined, sp_appid: APP_ID, sp_mchid: MCH_ID, sub_appid: 'wxsub', sub_mchid: '1900000109', out_trade_no: 'T1', payer: { sp_openid: 'o1', sub_openid: 'o2' } })),
+    }));
+    routes.set('POST /v3/pay/partner/transactions/out-trade-no/T1/close', () => ({ status: 204 }));
+    const client = makeClient(v3Config({}, { subMchId: '1900000109', subAppId: 'wxsub' }));
+    const result = await client.unifiedOrder(order({ openId: undefined, subOpenId: 'o2' }));
+    expect(JSON.parse(seen[0]!.body)).toMatchObject({ sp_appid: APP_ID, sp_mchid: MCH_ID, sub_mchid: '1900000109', sub_appid: 'wxsub', payer: { sub_openid: 'o2' } });
+    if (result.clientParams.tradeType !== 'JSAPI') throw new Error('not JSAPI');
+    expect(result.clientParams.jsapi.appId).toBe('wxsub');
+    const queried = await client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1' });
+    expect(seen[1]!.url).toBe('/v3/pay/partner/transactions/out-trade-no/T1?sp_mchid=1230000109&sub_mchid=1900000109');
+    expect(queried).toMatchObject({ appId: APP_ID, mchId: MCH_ID, subAppId: 'wxsub', subMchId: '1900000109', openId: 'o1', subOpenId: 'o2' });
+    await client.closeOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1' });
+    expect(JSON.parse(seen[2]!.body)).toEqual({ sp_mchid: MCH_ID, sub_mchid: '1900000109' });
+  });
+});
+
 describe('v3 client: refunds', () => {
   const refundReply = {
     refund_id: '50000000382019052709732678859', out_refund_no: 'R1', transaction_id: '4200000001', out_trade_no: 'T1',
@@ -282,6 +303,30 @@ describe('v3 client: errors and reply verification', () => {
     routes.set('POST /pay/orderquery', () => ({ status: 500 }));
     await expect(makeClient().queryOrder({ merchant: 'old', appId: APP_ID, outTradeNo: 'T1' })).rejects.toBeInstanceOf(TransportError);
     expect(seen[0]!.url).toBe('/pay/orderquery');
+  });
+});
+
+describe('v3 client: trade bill', () => {
+  const bill = '\uFEFF交易时间,公众账号ID,商户号\n`2024-01-01 12:00:00,`wxd678efh567hg6787,`1230000109\n';
+  const sha1 = createHash('sha1').update(bill).digest('hex').toUpperCase();
+
+  it('asks for the bill, downloads it with a signed GET and checks its hash', async () => {
+    routes.set('GET /v3/bill/tradebill', () => ({ status: 200, body: JSON.stringify({ hash_type: 'SHA1', hash_value: sha1, download_url: `${baseUrl}/v3/billdownload/file?token=T1` }) }));
+    routes.set('GET /v3/billdownload/file', () => ({ status: 200, body: bill }));
+    const text = await makeClient().downloadBill({ merchant: 'main', appId: APP_ID, billDate: '20240101' });
+    expect(seen.map((r) => [r.url, r.signatureOk])).toEqual([
+      ['/v3/bill/tradebill?bill_date=2024-01-01&bill_type=ALL', true],
+      ['/v3/billdownload/file?token=T1', true],
+    ]);
+    expect(text).toBe(bill.slice(1));
+  });
+
+  it('refuses a bill that does not match its hash, and a download URL on another origin', async () => {
+    routes.set('GET /v3/bill/tradebill', () => ({ status: 200, body: JSON.stringify({ hash_type: 'SHA1', hash_value: sha1, download_url: `${baseUrl}/v3/billdownload/file?token=T1` }) }));
+    routes.set('GET /v3/billdownload/file', () => ({ status: 200, body: `${bill}x` }));
+    await expect(makeClient().downloadBill({ merchant: 'main', appId: APP_ID, billDate: '20240101' })).rejects.toBeInstanceOf(TransportError);
+    routes.set('GET /v3/bill/tradebill', () => ({ status: 200, body: JSON.stringify({ hash_type: 'SHA1', hash_value: sha1, download_url: 'https://evil.example/v3/billdownload/file' }) }));
+    await expect(makeClient().downloadBill({ merchant: 'main', appId: APP_ID, billDate: '20240101' })).rejects.toThrow(/origin/);
   });
 });
 

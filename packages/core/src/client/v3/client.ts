@@ -4,6 +4,7 @@
  * Every 2xx reply is verified against the WeChat Pay public key and/or the platform
  * certificates, chosen by `Wechatpay-Serial`.
  */
+import { createHash } from 'node:crypto';
 import type { ResolvedConfig, ResolvedMerchant, ResolvedV3Keys } from '../../config/types.js';
 import { SignatureError, TransportError, ValidationError, XmlError, isWxPayKitError, WxPayError } from '../../errors.js';
 import type { ClientPayParams } from '../../protocol/v2/client-params.js';
@@ -24,10 +25,10 @@ import {
   type V3Keyring,
 } from '../../protocol/v3/verify.js';
 import { backoffDelay, sleep as defaultSleep } from '../retry.js';
-import type { Transport } from '../transport.js';
 import type {
   CallOptions,
   CloseOrderInput,
+  DownloadBillInput,
   OrderQueryInput,
   OrderQueryResult,
   RefundInput,
@@ -38,7 +39,9 @@ import type {
   UnifiedOrderInput,
   UnifiedOrderResult,
 } from '../types.js';
-import { validateCloseOrder, validateOrderQuery, validateRefund, validateRefundQuery, validateUnifiedOrder } from '../validate.js';
+import { validateCloseOrder, validateDownloadBill, validateOrderQuery, validateRefund, validateRefundQuery, validateUnifiedOrder } from '../validate.js';
+import { decodeBill } from '../client.js';
+import { MAX_REPLY_BYTES, type Transport } from '../transport.js';
 import { errorFromV3Reply, hasV3Code, isV3AutoRetryable } from './errors.js';
 
 /** Largest v3 JSON reply accepted. */
@@ -60,6 +63,8 @@ export interface WxPayV3Client {
   closeOrder(input: CloseOrderInput, options?: CallOptions): Promise<void>;
   refund(input: RefundInput, options?: CallOptions): Promise<RefundResult>;
   queryRefund(input: RefundQueryInput, options?: CallOptions): Promise<RefundQueryResult>;
+  /** `GET /v3/bill/tradebill`, then the signed download of its `download_url`, checked against its hash. */
+  downloadBill(input: DownloadBillInput, options?: CallOptions): Promise<string>;
   /** Verifies and decrypts a v3 notification for `merchant` (see `WxPayClient.verifyV3Notification`). */
   verifyNotification(merchant: string, headers: HeaderBag, body: Uint8Array, options?: CallOptions): Promise<VerifiedV3Notification>;
   /** The keys WeChat's messages to `merchant` are verified with (downloads platform certificates when due). */
@@ -72,8 +77,9 @@ type RetryPolicy = 'never' | 'safe';
 
 interface Exchange {
   readonly status: number;
-  /** Undefined for an empty (204) body. */
+  /** Undefined for an empty (204) body and for files. */
   readonly json: JsonObject | undefined;
+  readonly bytes: Buffer;
 }
 
 /** The merchant's keys, or a ValidationError when it is not a v3 merchant. */
@@ -146,7 +152,14 @@ export function createWxPayV3Client(config: ResolvedConfig, transport: Transport
   }
 
   /** One signed request; answers whatever WeChat answered. */
-  async function signedExchange(merchant: ResolvedMerchant, method: 'GET' | 'POST', path: string, body: JsonObject | undefined, signal: AbortSignal | undefined) {
+  async function signedExchange(
+    merchant: ResolvedMerchant,
+    method: 'GET' | 'POST',
+    path: string,
+    body: JsonObject | undefined,
+    signal: AbortSignal | undefined,
+    maxBytes = MAX_JSON_REPLY,
+  ) {
     const keys = v3Keys(merchant);
     const url = new URL(`${merchant.baseUrl}${path}`);
     const text = body === undefined ? '' : JSON.stringify(body);
@@ -167,7 +180,7 @@ export function createWxPayV3Client(config: ResolvedConfig, transport: Transport
       body: body === undefined ? undefined : text,
       signal,
       timeoutMs: config.client.timeoutMs,
-      maxBytes: MAX_JSON_REPLY,
+      maxBytes,
     });
   }
 
@@ -192,16 +205,23 @@ export function createWxPayV3Client(config: ResolvedConfig, transport: Transport
     path: string,
     body: JsonObject | undefined,
     signal: AbortSignal | undefined,
+    file?: { readonly check: (bytes: Buffer) => void },
   ): Promise<Exchange> {
     const retries = retry === 'safe' ? config.client.retries : 0;
     for (let n = 0; ; n++) {
       try {
-        const reply = await signedExchange(merchant, method, path, body, signal);
+        const reply = await signedExchange(merchant, method, path, body, signal, file ? MAX_REPLY_BYTES : MAX_JSON_REPLY);
         if (reply.statusCode < 200 || reply.statusCode >= 300) throw errorFromV3Reply(reply.statusCode, reply.body, path.replace(/\?.*$/, ''));
-        await verifyReply(merchant, reply.headers, reply.body, signal);
-        const json = reply.body.length === 0 ? undefined : parseJsonObject(reply.body, `the ${api} reply`);
+        let json: JsonObject | undefined;
+        if (file) {
+          // A file download (bill) is not signed: its hash, from a verified reply, vouches for it.
+          file.check(reply.body);
+        } else {
+          await verifyReply(merchant, reply.headers, reply.body, signal);
+          json = reply.body.length === 0 ? undefined : parseJsonObject(reply.body, `the ${api} reply`);
+        }
         log.debug({ api, merchant: merchant.name, attempt: n + 1 }, 'wechat pay call succeeded');
-        return { status: reply.statusCode, json };
+        return { status: reply.statusCode, json, bytes: reply.body };
       } catch (error) {
         const code = isWxPayKitError(error) ? (error instanceof WxPayError ? error.errCode : error.code) : 'unknown';
         if (n >= retries || !isV3AutoRetryable(error) || signal?.aborted || closed) {
@@ -412,6 +432,32 @@ export function createWxPayV3Client(config: ResolvedConfig, transport: Transport
         'refund query',
       );
       return toRefundQueryResult(refundRecord(reply, { appId: input.appId, mchId: merchant.mchId }));
+    },
+
+    async downloadBill(input, callOptions) {
+      validateDownloadBill(input);
+      if (input.billType === 'RECHARGE_REFUND') throw new ValidationError('billType RECHARGE_REFUND has no API v3 trade bill', { field: 'billType' });
+      const merchant = merchantNamed(input.merchant);
+      const d = input.billDate;
+      let query = `bill_date=${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}&bill_type=${input.billType ?? 'ALL'}`;
+      if (input.gzip) query += '&tar_type=GZIP';
+      if (merchant.subMchId !== undefined) query += `&sub_mchid=${encodeURIComponent(merchant.subMchId)}`;
+      const signal = callOptions?.signal;
+      const reply = requireJson(await call('bill/tradebill', 'safe', merchant, 'GET', `/v3/bill/tradebill?${query}`, undefined, signal), 'tradebill');
+      const downloadUrl = new URL(stringField(reply, 'download_url'));
+      // The Authorization header goes only to the merchant's own API origin.
+      if (downloadUrl.origin !== new URL(merchant.baseUrl).origin) throw new XmlError('download_url is not on the WeChat Pay API origin');
+      const hashType = typeof reply['hash_type'] === 'string' ? reply['hash_type'].toLowerCase() : 'sha1';
+      if (hashType !== 'sha1' && hashType !== 'sha256') throw new XmlError('tradebill names an unknown hash_type');
+      const expected = stringField(reply, 'hash_value').toLowerCase();
+      const file = await call('bill/download', 'safe', merchant, 'GET', `${downloadUrl.pathname}${downloadUrl.search}`, undefined, signal, {
+        check(bytes) {
+          if (createHash(hashType).update(bytes).digest('hex') !== expected) {
+            throw new TransportError('the downloaded bill does not match its hash_value');
+          }
+        },
+      });
+      return decodeBill(file.bytes);
     },
 
     async verifyNotification(merchantName, headers, body, callOptions) {

@@ -20,10 +20,7 @@ export function withV3(v2: WxPayClient, config: ResolvedConfig, transport: Trans
     closeOrder: (input, o) => (isV3(target(input)) ? v3.closeOrder(input, o) : v2.closeOrder(input, o)),
     refund: (input, o) => (isV3(target(input)) ? v3.refund(input, o) : v2.refund(input, o)),
     queryRefund: (input, o) => (isV3(target(input)) ? v3.queryRefund(input, o) : v2.queryRefund(input, o)),
-    async downloadBill(input, o) {
-      if (isV3(target(input))) throw new ValidationError('downloadBill is not available for API v3 merchants yet', { field: 'merchant' });
-      return v2.downloadBill(input, o);
-    },
+    downloadBill: (input, o) => (isV3(target(input)) ? v3.downloadBill(input, o) : v2.downloadBill(input, o)),
     getSandboxSignKey: (input, o) => v2.getSandboxSignKey(input, o),
     async signKey(merchant, o) {
       if (!isV3(merchant)) return v2.signKey(merchant, o);
