@@ -130,10 +130,12 @@ describe.each(kinds)('SIGKILL during intake and forwarding (%s store)', (kind) =
     const wechat = new WeChat();
     let torn = 0;
     const started = performance.now();
+    const spares: (() => Promise<void>)[] = [];
     try {
       // The next process loads its code while the current one runs; it opens the store only
       // after the current one is dead.
       let next: PreparedHost = await prepareHost(env);
+      spares.push(() => next.cancel());
       for (let k = 0; k < KILLS; k += 1) {
         const host = await next.go();
         next = await prepareHost(env);
@@ -191,6 +193,7 @@ describe.each(kinds)('SIGKILL during intake and forwarding (%s store)', (kind) =
       };
       if (kind === 'file') expect(readdirSync(dir)).toContain('outbox.log');
     } finally {
+      for (const cancel of spares.splice(0)) await cancel();
       await receiver.server.close();
     }
   });

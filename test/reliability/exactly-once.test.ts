@@ -260,8 +260,9 @@ describe.each(kinds)('a listener that kills the process (%s store)', (kind) => {
     const crashing = await startHost({ ...base, CRASH_ON_PAID: '1' });
     await expect(postXml(`${crashing.url}/notify-pay/shop`, xml)).rejects.toThrow();
     expect(await crashing.exited).toBe(1);
-    // The file store runs on an injected clock: the restarted process sees the 60 s lease over.
-    // Redis leases are server TTLs, so that host holds claims for 400 ms and the test retries like WeChat.
+    // The file store frees a dead process's claims when it opens (the clock offset also puts the
+    // 60 s lease in the past). Redis leases are server TTLs, so that host holds claims for 400 ms
+    // and the test retries like WeChat.
     const host = await startHost(kind === 'file' ? { ...base, CLOCK_OFFSET_MS: '61000' } : base);
     try {
       let reply = await postXml(`${host.url}/notify-pay/shop`, xml);

@@ -4,7 +4,7 @@
  * node_modules), so a restart costs a Node start-up rather than a TypeScript compile.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -29,6 +29,7 @@ export function buildHost(): Promise<string> {
       external: ['ioredis', 'undici', 'fast-xml-parser', 'eventemitter3', 'zod', 'express', 'koa', 'fastify', 'fastify-plugin', 'pino', '@koa/*', 'qrcode', 'playwright-core'],
       logLevel: 'warning',
     });
+    process.once('exit', () => rmSync(outfile, { force: true }));
     return outfile;
   })();
   return built;
