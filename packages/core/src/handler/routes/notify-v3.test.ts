@@ -190,6 +190,18 @@ describe('v3 merchant through handle()', () => {
     expect(errors).toEqual([]);
   });
 
+  it('a v3 refund notification for another merchant is refused', async () => {
+    const { wxpay, refunded, errors } = setup();
+    const n = buildV3Notification({
+      eventType: 'REFUND.SUCCESS', apiV3Key: API_V3_KEY, signer,
+      resource: { mchid: '1999999999', out_trade_no: 'T1', transaction_id: '4200000001', refund_id: '50000009', out_refund_no: 'R9', refund_status: 'SUCCESS', amount: { total: 100, refund: 1, payer_total: 100, payer_refund: 1 } },
+    });
+    const out = await wxpay.handle(v3Request('/notify-refund/shop', n));
+    expect(JSON.parse(bodyText(out.body))).toMatchObject({ code: 'FAIL' });
+    expect(refunded).toEqual([]);
+    expect(errors[0]?.error.code).toBe('WXPAY_ERR_APP_MISMATCH');
+  });
+
   it('a v2 XML refund notification for a v3 merchant without an API v2 key is answered FAIL', async () => {
     const { wxpay, refunded } = setup({ apiKey: undefined });
     const xml = buildRefundNotifyXml({ out_trade_no: 'T1', out_refund_no: 'R3', refund_id: '50000003', refund_fee: 20, total_fee: 100 }, API_KEY, { appid: APP_ID, mch_id: MCH_ID });

@@ -5,6 +5,7 @@
  * mapped to the v2 shapes, so `paid`, `refunded` and `refund-failed` carry the same fields.
  * Answers are v3's: 200 `{"code":"SUCCESS"}`, or 4xx/5xx `{"code":"FAIL"}` so WeChat delivers again.
  */
+import { ANY_APP_ID } from '../../config/app-ids.js';
 import type { ResolvedApp, ResolvedMerchant } from '../../config/types.js';
 import { AmountMismatchError, AppMismatchError, SignatureError } from '../../errors.js';
 import type { HeaderBag } from '../../protocol/v3/verify.js';
@@ -78,10 +79,16 @@ export async function handleV3RefundNotification(
   if (order !== undefined && order.app !== app.name) {
     throw new AppMismatchError(`order ${outTradeNo} was created for another app than '${app.name}'`);
   }
-  // v3 refund resources name no app id: the one recorded with the order, else the app's own.
-  const appId = order?.appId ?? app.appIds[0] ?? '';
+  // v3 refund resources name no app id: the event carries the one recorded with the order, else
+  // the app's first listed id; the merchant ids are what is checked.
+  const appId = order?.appId ?? app.appIds.find((id) => id !== ANY_APP_ID) ?? '';
   const decrypted = v3RefundNotification(notification, appId);
-  assertBelongsToApp(decrypted.outer, app, merchant);
+  if (decrypted.outer['mch_id'] !== merchant.mchId) {
+    throw new AppMismatchError(`the notification's mchid is not the merchant of app '${app.name}'`);
+  }
+  if (merchant.subMchId !== undefined && decrypted.outer['sub_mch_id'] !== merchant.subMchId) {
+    throw new AppMismatchError(`the notification's sub_mchid is not the sub-merchant of app '${app.name}'`);
+  }
   const refund = decrypted.refund;
   if (order !== undefined && order.totalFee !== refund.totalFee) {
     throw new AmountMismatchError(`order ${refund.outTradeNo} was created for ${order.totalFee} fen but the refund notification says ${refund.totalFee} fen`);
