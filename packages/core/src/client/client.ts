@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import type { ResolvedConfig, ResolvedMerchant } from '../config/types.js';
-import { SignatureError, TransportError, ValidationError, WxPayError, XmlError, isWxPayKitError } from '../errors.js';
+import { SignatureError, TransportError, ValidationError, WxPayError, XmlError } from '../errors.js';
 import { appPayParams, jsapiPayParams, mwebPayUrl, type ClientPayParams } from '../protocol/v2/client-params.js';
 import {
   optionalText,
@@ -12,7 +12,7 @@ import {
 } from '../protocol/v2/fields.js';
 import { sign, verifySign, type SignType } from '../protocol/v2/sign.js';
 import { buildXml, parseXml, type XmlRecord, type XmlValue } from '../protocol/v2/xml.js';
-import { backoffDelay, isAutoRetryable, sleep as defaultSleep } from './retry.js';
+import { isAutoRetryable, sleep as defaultSleep, withRetries } from './retry.js';
 import { MAX_REPLY_BYTES, Transport } from './transport.js';
 import type {
   CallOptions,
@@ -101,28 +101,22 @@ export function createWxPayClient(config: ResolvedConfig, options: CreateWxPayCl
     return new URL(`${baseUrl.replace(/\/+$/, '')}${path}`);
   }
 
-  async function withRetry<T>(spec: CallSpec, merchant: string, signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
-    const retries = spec.retry === 'safe' ? config.client.retries : 0;
-    for (let n = 0; ; n++) {
-      try {
-        const result = await attempt();
-        log.debug({ api: spec.api, merchant, attempt: n + 1 }, 'wechat pay call succeeded');
-        return result;
-      } catch (error) {
-        const code = isWxPayKitError(error) ? (error instanceof WxPayError ? error.errCode : error.code) : 'unknown';
-        if (n >= retries || !isAutoRetryable(error) || signal?.aborted || closed) {
-          log.debug({ api: spec.api, merchant, attempt: n + 1, error: code }, 'wechat pay call failed');
-          throw error;
-        }
-        const delay = backoffDelay(n + 1, config.client.retryDelayMs, random);
-        log.warn({ api: spec.api, merchant, attempt: n + 1, error: code, retryInMs: delay }, 'wechat pay call failed; retrying');
-        try {
-          await wait(delay, signal);
-        } catch (cause) {
-          throw new TransportError(`call to ${spec.api} was aborted`, { cause });
-        }
-      }
-    }
+  function withRetry<T>(spec: CallSpec, merchant: string, signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
+    return withRetries(
+      {
+        api: spec.api,
+        merchant,
+        retries: spec.retry === 'safe' ? config.client.retries : 0,
+        retryDelayMs: config.client.retryDelayMs,
+        isRetryable: isAutoRetryable,
+        stopped: () => closed,
+        signal,
+        logger: log,
+        wait,
+        random,
+      },
+      attempt,
+    );
   }
 
   async function keyFor(merchant: ResolvedMerchant, signal?: AbortSignal): Promise<string> {

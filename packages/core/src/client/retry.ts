@@ -1,4 +1,5 @@
-import { TransportError, WxPayError } from '../errors.js';
+import { TransportError, WxPayError, isWxPayKitError } from '../errors.js';
+import type { Logger } from '../logger.js';
 
 /**
  * Error codes the client repeats by itself, with identical parameters (spec §4.1). The other
@@ -39,4 +40,53 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** How {@link withRetries} repeats one call. */
+export interface RetryRun {
+  /** The API name, for logs and the abort message. */
+  readonly api: string;
+  /** The merchant (or mch_id) named in logs. */
+  readonly merchant: string;
+  /** Repeats after the first attempt; 0 for calls that must not be repeated. */
+  readonly retries: number;
+  /** The base of {@link backoffDelay}. */
+  readonly retryDelayMs: number;
+  /** Whether a failed attempt may be repeated (the API version's auto-retry rule). */
+  readonly isRetryable: (error: unknown) => boolean;
+  /** True once the client is closed: no further repeats. */
+  readonly stopped: () => boolean;
+  readonly signal: AbortSignal | undefined;
+  readonly logger: Logger;
+  readonly wait: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly random: () => number;
+}
+
+/**
+ * Runs `attempt`, repeating it with {@link backoffDelay} waits while it fails with a retryable error,
+ * retries remain, the signal has not aborted and the client is open. An abort during a wait
+ * rejects with a {@link TransportError}. Each outcome is logged with the error code only.
+ */
+export async function withRetries<T>(run: RetryRun, attempt: () => Promise<T>): Promise<T> {
+  const { api, merchant, logger: log } = run;
+  for (let n = 0; ; n++) {
+    try {
+      const result = await attempt();
+      log.debug({ api, merchant, attempt: n + 1 }, 'wechat pay call succeeded');
+      return result;
+    } catch (error) {
+      const code = isWxPayKitError(error) ? (error instanceof WxPayError ? error.errCode : error.code) : 'unknown';
+      if (n >= run.retries || !run.isRetryable(error) || run.signal?.aborted || run.stopped()) {
+        log.debug({ api, merchant, attempt: n + 1, error: code }, 'wechat pay call failed');
+        throw error;
+      }
+      const delay = backoffDelay(n + 1, run.retryDelayMs, run.random);
+      log.warn({ api, merchant, attempt: n + 1, error: code, retryInMs: delay }, 'wechat pay call failed; retrying');
+      try {
+        await run.wait(delay, run.signal);
+      } catch (cause) {
+        throw new TransportError(`call to ${api} was aborted`, { cause });
+      }
+    }
+  }
 }

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ResolvedConfig, ResolvedMerchant, ResolvedV3Keys } from '../../config/types.js';
-import { SignatureError, TransportError, ValidationError, XmlError, isWxPayKitError, WxPayError } from '../../errors.js';
+import { SignatureError, TransportError, ValidationError, XmlError, isWxPayKitError } from '../../errors.js';
 import type { ClientPayParams } from '../../protocol/v2/client-params.js';
 import { mwebPayUrl } from '../../protocol/v2/client-params.js';
 import { toOrderQueryResult, toRefundQueryResult, toRefundResult, replyBase } from '../../protocol/v2/fields.js';
@@ -24,7 +24,7 @@ import {
   type HeaderBag,
   type V3Keyring,
 } from '../../protocol/v3/verify.js';
-import { backoffDelay, sleep as defaultSleep } from '../retry.js';
+import { sleep as defaultSleep, withRetries } from '../retry.js';
 import type {
   CallOptions,
   CloseOrderInput,
@@ -207,36 +207,31 @@ export function createWxPayV3Client(config: ResolvedConfig, transport: Transport
     signal: AbortSignal | undefined,
     file?: { readonly check: (bytes: Buffer) => void },
   ): Promise<Exchange> {
-    const retries = retry === 'safe' ? config.client.retries : 0;
-    for (let n = 0; ; n++) {
-      try {
-        const reply = await signedExchange(merchant, method, path, body, signal, file ? MAX_REPLY_BYTES : MAX_JSON_REPLY);
-        if (reply.statusCode < 200 || reply.statusCode >= 300) throw errorFromV3Reply(reply.statusCode, reply.body, path.replace(/\?.*$/, ''));
-        let json: JsonObject | undefined;
-        if (file) {
-          // A file download (bill) is not signed: its hash, from a verified reply, vouches for it.
-          file.check(reply.body);
-        } else {
-          await verifyReply(merchant, reply.headers, reply.body, signal);
-          json = reply.body.length === 0 ? undefined : parseJsonObject(reply.body, `the ${api} reply`);
-        }
-        log.debug({ api, merchant: merchant.name, attempt: n + 1 }, 'wechat pay call succeeded');
-        return { status: reply.statusCode, json, bytes: reply.body };
-      } catch (error) {
-        const code = isWxPayKitError(error) ? (error instanceof WxPayError ? error.errCode : error.code) : 'unknown';
-        if (n >= retries || !isV3AutoRetryable(error) || signal?.aborted || closed) {
-          log.debug({ api, merchant: merchant.name, attempt: n + 1, error: code }, 'wechat pay call failed');
-          throw error;
-        }
-        const delay = backoffDelay(n + 1, config.client.retryDelayMs, random);
-        log.warn({ api, merchant: merchant.name, attempt: n + 1, error: code, retryInMs: delay }, 'wechat pay call failed; retrying');
-        try {
-          await wait(delay, signal);
-        } catch (cause) {
-          throw new TransportError(`call to ${api} was aborted`, { cause });
-        }
+    const run = {
+      api,
+      merchant: merchant.name,
+      retries: retry === 'safe' ? config.client.retries : 0,
+      retryDelayMs: config.client.retryDelayMs,
+      isRetryable: isV3AutoRetryable,
+      stopped: () => closed,
+      signal,
+      logger: log,
+      wait,
+      random,
+    };
+    return withRetries(run, async () => {
+      const reply = await signedExchange(merchant, method, path, body, signal, file ? MAX_REPLY_BYTES : MAX_JSON_REPLY);
+      if (reply.statusCode < 200 || reply.statusCode >= 300) throw errorFromV3Reply(reply.statusCode, reply.body, path.replace(/\?.*$/, ''));
+      let json: JsonObject | undefined;
+      if (file) {
+        // A file download (bill) is not signed: its hash, from a verified reply, vouches for it.
+        file.check(reply.body);
+      } else {
+        await verifyReply(merchant, reply.headers, reply.body, signal);
+        json = reply.body.length === 0 ? undefined : parseJsonObject(reply.body, `the ${api} reply`);
       }
-    }
+      return { status: reply.statusCode, json, bytes: reply.body };
+    });
   }
 
   function requireJson(exchange: Exchange, api: string): JsonObject {
