@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { buildXml, createWxPay, type ErrorEvent, type PaidEvent, type RefundedEvent, type WxPay } from '@wxpay-kit/core';
-import { buildPayNotification, buildRefundNotifyXml, generateTestCertificates, signNotifyXml } from '@wxpay-kit/core/testing';
+import { buildPayNotification, buildRefundNotifyXml, generateTestCertificates, generateTestRsaKeyPair, signNotifyXml } from '@wxpay-kit/core/testing';
 import { startSimulator } from '@wxpay-kit/simulator';
 import { lazyWxPay } from '../helpers/lazy-wxpay.js';
 import type { MountedApp, Mount } from './adapter-suite.js';
+import { defineV3EndToEndCases, V3_APP, v3MerchantSetup, type EndToEndFixture } from './adapter-e2e-v3-cases.js';
 
 const PREFIX = '/wxpay';
 const BODY_LIMIT = 8 * 1024;
@@ -63,26 +64,37 @@ export function defineEndToEndCases(mount: Mount): void {
     let sequence = 0;
     const nextOrderId = (tag: string): string => `${tag}${Date.now().toString(36)}${(sequence += 1)}`.slice(0, 32);
     const paidFor = (orderId: string): PaidEvent[] => paid.filter((e) => e.orderId === orderId);
+    const fixture = { paid, errors, refunded, beforePaid, nextOrderId, paidFor } as Partial<EndToEndFixture> as EndToEndFixture;
 
     beforeAll(async () => {
       // Refunds go over mutual TLS, as with WeChat: a throwaway CA, the simulator's server
       // certificate and the merchant's client certificate.
       const certs = await generateTestCertificates({ mchId: merchant.mchId });
+      // The same simulator also serves an API v3 merchant, whose app `shop3` shares the host app,
+      // the instance and the listeners below with the v2 app `shop`.
+      const wechatpayKey = generateTestRsaKeyPair();
+      const v3 = v3MerchantSetup();
       sim = await startSimulator({
         port: 0,
         host: '127.0.0.1',
         timeFactor: 0.001,
-        merchants: [{ ...merchant, appIds: [appId] }],
+        merchants: [{ ...merchant, appIds: [appId] }, v3.simulatorMerchant],
         tls: { ca: certs.ca, cert: certs.serverCert, key: certs.serverKey },
+        v3: { privateKey: wechatpayKey.privateKey },
       });
+      const keys = await sim.wechatpayKeys();
       const lazy = lazyWxPay();
       [app, parsed] = await Promise.all([mount(lazy, { prefix: PREFIX }), mount(lazy, { prefix: PREFIX, hostBodyParser: true })]);
       base = `${app.url}${PREFIX}`;
       wxpay = createWxPay({
         merchants: [
           { name: 'main', ...merchant, baseUrl: sim.url, cert: { cert: certs.clientCert, key: certs.clientKey } },
+          v3.coreMerchant('main3', sim.url, keys),
         ],
-        apps: [{ name: 'shop', merchant: 'main', appIds: [appId] }],
+        apps: [
+          { name: 'shop', merchant: 'main', appIds: [appId] },
+          { name: V3_APP, merchant: 'main3', appIds: [v3.appId] },
+        ],
         notifyPayUrl: `${base}/notify-pay`,
         notifyRefundUrl: `${base}/notify-refund`,
         bodyLimit: BODY_LIMIT,
@@ -99,6 +111,7 @@ export function defineEndToEndCases(mount: Mount): void {
       wxpay.on('error', (event) => {
         errors.push(event);
       });
+      Object.assign(fixture, { sim, base, wechatpay: { privateKey: wechatpayKey.privateKey, publicKeyId: keys.publicKeyId } });
     });
     afterAll(async () => {
       await Promise.all([app?.close(), parsed?.close()]);
@@ -328,5 +341,7 @@ export function defineEndToEndCases(mount: Mount): void {
         expect(paidFor(orderId)).toHaveLength(0);
       });
     });
+
+    defineV3EndToEndCases(fixture);
   });
 }
