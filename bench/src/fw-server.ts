@@ -11,7 +11,6 @@ import { createWxPay, parseXml, verifySign } from '@wxpay-kit/core';
 import { createNodeListener } from '@wxpay-kit/core/node';
 import { API_KEY, NOTIFY_SUCCESS_XML } from './fixtures.js';
 import { WXPAY_OPTIONS } from './fw-options.js';
-import { tenpay } from './peers.js';
 
 const args = process.argv.slice(2);
 const variant = args[args.indexOf('--variant') + 1] ?? 'raw-ceiling';
@@ -80,6 +79,7 @@ async function start(): Promise<{ address: () => unknown }> {
     if (kind === 'wxpay-kit') {
       app.use('/wxpay', wxpayExpress(WXPAY_OPTIONS));
     } else if (kind === 'tenpay') {
+      const { tenpay } = await import('./peers.js');
       const pay = tenpay();
       app.post(ROUTE, express.text({ type: '*/*', limit: LIMIT }), pay.middlewareForExpress('pay') as Parameters<typeof app.post>[1], (_req, res) => {
         (res as unknown as { reply: () => void }).reply();
