@@ -1,12 +1,14 @@
 /**
  * The one path by which `paid` fires, shared by the pay notification and `confirm`: the amount
  * is checked against the order recorded at create-pay, then the event fires at most once per
- * transaction, whichever of them arrives first.
+ * transaction, whichever of them arrives first. Refund events fire the same way, once per refund,
+ * for v2 and v3 refund notifications alike.
  */
 import { AmountMismatchError, AppMismatchError } from '../errors.js';
-import type { PaidEvent } from '../events/event-map.js';
+import type { PaidEvent, RefundFailedEvent, RefundedEvent } from '../events/event-map.js';
+import type { OrderRecord } from '../stores/dedup-store.js';
 import type { OnceOutcome } from './once-per-key.js';
-import { orderKey, paymentKey, storeCall, type HandlerContext } from './route-context.js';
+import { orderKey, paymentKey, refundKey, storeCall, type HandlerContext } from './route-context.js';
 
 /** What a payment claims about its order. */
 export interface PaymentFacts {
@@ -22,15 +24,26 @@ export interface PaymentFacts {
  * different amount → {@link AmountMismatchError}.
  */
 export async function checkRecordedOrder(ctx: HandlerContext, facts: PaymentFacts): Promise<void> {
-  const order = await storeCall('read an order', () => ctx.store.getOrder(orderKey(facts.mchId, facts.outTradeNo)));
-  if (order === undefined) return;
-  if (order.app !== facts.app) {
-    throw new AppMismatchError(`order ${facts.outTradeNo} was created for another app than '${facts.app}'`);
+  const order = await recordedOrder(ctx, facts.app, facts.mchId, facts.outTradeNo);
+  assertRecordedTotal(order, facts.outTradeNo, facts.totalFee, 'the payment');
+}
+
+/**
+ * The order create-pay recorded for `outTradeNo`, or undefined for orders placed elsewhere; an
+ * order recorded for another app → {@link AppMismatchError}.
+ */
+export async function recordedOrder(ctx: HandlerContext, app: string, mchId: string, outTradeNo: string): Promise<OrderRecord | undefined> {
+  const order = await storeCall('read an order', () => ctx.store.getOrder(orderKey(mchId, outTradeNo)));
+  if (order !== undefined && order.app !== app) {
+    throw new AppMismatchError(`order ${outTradeNo} was created for another app than '${app}'`);
   }
-  if (order.totalFee !== facts.totalFee) {
-    throw new AmountMismatchError(
-      `order ${facts.outTradeNo} was created for ${order.totalFee} fen but the payment says ${facts.totalFee} fen`,
-    );
+  return order;
+}
+
+/** A recorded order whose amount differs from what `claimant` says → {@link AmountMismatchError}. */
+export function assertRecordedTotal(order: OrderRecord | undefined, outTradeNo: string, totalFee: number, claimant: string): void {
+  if (order !== undefined && order.totalFee !== totalFee) {
+    throw new AmountMismatchError(`order ${outTradeNo} was created for ${order.totalFee} fen but ${claimant} says ${totalFee} fen`);
   }
 }
 
@@ -44,6 +57,24 @@ export function firePaid(
   return ctx.once.run(paymentKey(mchId, transactionId), async (redelivery) => {
     warnIfUnheard(ctx, 'paid');
     await ctx.emitter.emitAndWait('paid', build(redelivery));
+  });
+}
+
+/**
+ * Fires `refunded` (status SUCCESS) or `refund-failed` (CHANGE, REFUNDCLOSE) once for the refund,
+ * awaiting every listener (a rejection rethrows, so the key is released).
+ */
+export function fireRefund(
+  ctx: HandlerContext,
+  mchId: string,
+  refundId: string,
+  build: (redelivery: boolean) => RefundedEvent | RefundFailedEvent,
+): Promise<OnceOutcome> {
+  return ctx.once.run(refundKey(mchId, refundId), async (redelivery) => {
+    const event = build(redelivery);
+    warnIfUnheard(ctx, event.refundStatus === 'SUCCESS' ? 'refunded' : 'refund-failed');
+    if (event.refundStatus === 'SUCCESS') await ctx.emitter.emitAndWait('refunded', event);
+    else await ctx.emitter.emitAndWait('refund-failed', event);
   });
 }
 

@@ -1,9 +1,9 @@
-import { AmountMismatchError, AppMismatchError, WxPayError } from '../../errors.js';
+import { WxPayError } from '../../errors.js';
 import { parseRefundNotification } from '../../protocol/v2/notify.js';
 import { refundFromNotification } from '../event-payloads.js';
-import { warnIfUnheard } from '../paid-flow.js';
+import { assertRecordedTotal, fireRefund, recordedOrder } from '../paid-flow.js';
 import { notifyReply } from '../respond.js';
-import { orderKey, refundKey, storeCall, type NotifyRoute } from '../route-context.js';
+import type { NotifyRoute } from '../route-context.js';
 import { assertBelongsToApp, notifyTarget } from './notify-common.js';
 import { isV3Notification } from '../../protocol/v3/notify.js';
 import { handleV3RefundNotification } from './notify-v3.js';
@@ -34,21 +34,9 @@ export const notifyRefundRoute: NotifyRoute = {
     }
     assertBelongsToApp(decrypted.outer, app, merchant);
     const refund = decrypted.refund;
-    const order = await storeCall('read an order', () => ctx.store.getOrder(orderKey(merchant.mchId, refund.outTradeNo)));
-    if (order !== undefined && order.app !== app.name) {
-      throw new AppMismatchError(`order ${refund.outTradeNo} was created for another app than '${app.name}'`);
-    }
-    if (order !== undefined && order.totalFee !== refund.totalFee) {
-      throw new AmountMismatchError(
-        `order ${refund.outTradeNo} was created for ${order.totalFee} fen but the refund notification says ${refund.totalFee} fen`,
-      );
-    }
-    await ctx.once.run(refundKey(merchant.mchId, refund.refundId), async (redelivery) => {
-      const event = refundFromNotification(decrypted, app.name, redelivery);
-      warnIfUnheard(ctx, event.refundStatus === 'SUCCESS' ? 'refunded' : 'refund-failed');
-      if (event.refundStatus === 'SUCCESS') await ctx.emitter.emitAndWait('refunded', event);
-      else await ctx.emitter.emitAndWait('refund-failed', event);
-    });
+    const order = await recordedOrder(ctx, app.name, merchant.mchId, refund.outTradeNo);
+    assertRecordedTotal(order, refund.outTradeNo, refund.totalFee, 'the refund notification');
+    await fireRefund(ctx, merchant.mchId, refund.refundId, (redelivery) => refundFromNotification(decrypted, app.name, redelivery));
     return notifyReply(true);
   },
 };

@@ -7,13 +7,13 @@
  */
 import { ANY_APP_ID } from '../../config/app-ids.js';
 import type { ResolvedApp, ResolvedMerchant } from '../../config/types.js';
-import { AmountMismatchError, AppMismatchError, SignatureError } from '../../errors.js';
+import { AppMismatchError, SignatureError } from '../../errors.js';
 import type { HeaderBag } from '../../protocol/v3/verify.js';
 import { v3NotifyReply, v3PayNotification, v3RefundNotification, type VerifiedV3Notification } from '../../protocol/v3/notify.js';
 import { paidFromNotification, refundFromNotification } from '../event-payloads.js';
-import { checkRecordedOrder, firePaid, warnIfUnheard } from '../paid-flow.js';
+import { assertRecordedTotal, checkRecordedOrder, firePaid, fireRefund, recordedOrder } from '../paid-flow.js';
 import { JSON_CONTENT_TYPE, publicMessage, statusFor } from '../respond.js';
-import { orderKey, refundKey, storeCall, type HandlerContext } from '../route-context.js';
+import type { HandlerContext } from '../route-context.js';
 import type { WxPayRequest, WxPayResponse } from '../types.js';
 import { assertBelongsToApp } from './notify-common.js';
 
@@ -75,10 +75,7 @@ export async function handleV3RefundNotification(
     return v3NotifyResponse(true);
   }
   const outTradeNo = typeof notification.resource['out_trade_no'] === 'string' ? notification.resource['out_trade_no'] : '';
-  const order = await storeCall('read an order', () => ctx.store.getOrder(orderKey(merchant.mchId, outTradeNo)));
-  if (order !== undefined && order.app !== app.name) {
-    throw new AppMismatchError(`order ${outTradeNo} was created for another app than '${app.name}'`);
-  }
+  const order = await recordedOrder(ctx, app.name, merchant.mchId, outTradeNo);
   // v3 refund resources name no app id: the event carries the one recorded with the order, else
   // the app's first listed id; the merchant ids are what is checked.
   const appId = order?.appId ?? app.appIds.find((id) => id !== ANY_APP_ID) ?? '';
@@ -90,15 +87,8 @@ export async function handleV3RefundNotification(
     throw new AppMismatchError(`the notification's sub_mchid is not the sub-merchant of app '${app.name}'`);
   }
   const refund = decrypted.refund;
-  if (order !== undefined && order.totalFee !== refund.totalFee) {
-    throw new AmountMismatchError(`order ${refund.outTradeNo} was created for ${order.totalFee} fen but the refund notification says ${refund.totalFee} fen`);
-  }
-  await ctx.once.run(refundKey(merchant.mchId, refund.refundId), async (redelivery) => {
-    const event = refundFromNotification(decrypted, app.name, redelivery);
-    warnIfUnheard(ctx, event.refundStatus === 'SUCCESS' ? 'refunded' : 'refund-failed');
-    if (event.refundStatus === 'SUCCESS') await ctx.emitter.emitAndWait('refunded', event);
-    else await ctx.emitter.emitAndWait('refund-failed', event);
-  });
+  assertRecordedTotal(order, refund.outTradeNo, refund.totalFee, 'the refund notification');
+  await fireRefund(ctx, merchant.mchId, refund.refundId, (redelivery) => refundFromNotification(decrypted, app.name, redelivery));
   return v3NotifyResponse(true);
 }
 
