@@ -77,7 +77,8 @@ function watchRedis(store: ForwarderStore, logger: PinoLogger): void {
 /**
  * The forwarder's per-app options. Callback paths starting with `/` are the gateway's own routes
  * (the demo shop's receiver) and resolve against `localBaseUrl`. An app without `callback-secret`
- * signs with a secret derived from its merchant's key: stable across restarts and shared by the
+ * signs with a secret derived from its merchant's key (the API v2 key; the APIv3 key for a v3
+ * merchant without one): stable across restarts and shared by the
  * gateway and `wxpay-gateway notify`, though only apps given the secret can check it.
  */
 export function forwarderApps(config: GatewayConfig, localBaseUrl: string): Record<string, { payCallback?: string; refundCallback?: string; secret: string }> {
@@ -87,7 +88,7 @@ export function forwarderApps(config: GatewayConfig, localBaseUrl: string): Reco
     const merchant = config.merchants.find((m) => m.name === app.merchant);
     const secret =
       app.callbackSecret ??
-      createHmac('sha256', merchant?.apiKey ?? '').update(`wxpay-gateway callback secret\n${app.name}`).digest('base64url');
+      createHmac('sha256', merchant?.apiKey ?? merchant?.v3?.apiV3Key ?? '').update(`wxpay-gateway callback secret\n${app.name}`).digest('base64url');
     const payCallback = abs(app.payCallback);
     const refundCallback = abs(app.refundCallback);
     out[app.name] = {
@@ -193,7 +194,8 @@ export function simulatorMerchantsOf(config: GatewayConfig): SimulatorMerchantOp
     const sandboxKey = variant.configuredSandboxKey ? variant.merchant.apiKey : previous?.sandboxKey;
     out.set(variant.merchant.mchId, {
       mchId: variant.merchant.mchId,
-      apiKey: variant.merchant.apiKey,
+      // Sandbox merchants are API v2 ones, whose mch-app-key the config requires.
+      apiKey: variant.merchant.apiKey ?? '',
       appIds,
       ...(sandboxKey === undefined ? {} : { sandboxKey }),
     });

@@ -27,7 +27,7 @@ export interface GatewayMerchant {
    * `mch-app-key`: the API v2 key; for a merchant only `-dev` apps use, the sandbox key itself
    * (what go-wxpay-getsandbox prints), unless {@link fetchSandboxKey}. Never logged.
    */
-  readonly apiKey: string;
+  readonly apiKey: string | undefined;
   /**
    * `fetch-sandbox-key`: `mch-app-key` is the API key even for sandbox use, and the sandbox key is
    * fetched with it (`/sandboxnew/pay/getsignkey`). Default false.
@@ -38,6 +38,27 @@ export interface GatewayMerchant {
   readonly baseUrl: string | undefined;
   /** Merchant API certificate (for refunds), with paths resolved against the config file's directory. */
   readonly cert: MerchantCertOptions | undefined;
+  /** Present for API v3 merchants (`api-version: "v3"`, or a `wxpay-v3-key` without `api-version`). */
+  readonly v3?: GatewayMerchantV3 | undefined;
+}
+
+/**
+ * An API v3 merchant's keys. Paths are resolved against the config file's directory; the files
+ * are read by the core when the gateway starts.
+ */
+export interface GatewayMerchantV3 {
+  /** `mch-key-pem-file`: path of the merchant API private key (`apiclient_key.pem`). */
+  readonly privateKey: string;
+  /** `mch-cert-serialno`: serial number of the merchant API certificate. */
+  readonly certSerialNo: string;
+  /** `wxpay-v3-key`: the APIv3 key. Never logged. */
+  readonly apiV3Key: string;
+  /** `wxpay-pubkey-file`: path of the WeChat Pay public key (`pub_key.pem`). */
+  readonly wechatpayPublicKey: string | undefined;
+  /** `wxpay-pubkey-id`: `PUB_KEY_ID_…`, the id of that key. */
+  readonly wechatpayPublicKeyId: string | undefined;
+  /** `platform-certificates`: also (or only) verify WeChat with downloaded platform certificates (legacy). */
+  readonly platformCertificates: boolean;
 }
 
 /** An app (`apps[]`): a name the callers send as `payApp`, its merchant and its callbacks. */

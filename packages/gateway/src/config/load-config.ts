@@ -11,6 +11,7 @@ import {
   type GatewayConfig,
   type GatewayEndpoints,
   type GatewayMerchant,
+  type GatewayMerchantV3,
   type StoreSpec,
 } from './gateway-config.js';
 import {
@@ -110,7 +111,9 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
   if (issues.length > 0) fail(issues);
   const seed: SeedConfig = seedConfigSchema.parse(raw);
 
-  const merchants = seed.merchants.map((m, i) => resolveMerchant(m, i, baseDir, options.checkFiles ?? true, issues));
+  const merchants = seed.merchants.map((m, i) =>
+    resolveMerchant(m, i, baseDir, options.checkFiles ?? true, issues, (message) => warnings.push(`${source}: ${message}`)),
+  );
   const merchantNames = new Set<string>();
   seed.merchants.forEach((m, i) => {
     if (merchantNames.has(m.name)) issues.push({ path: `merchants[${i}].name`, message: `duplicate merchant name "${m.name}"` });
@@ -133,6 +136,12 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
       );
     }
     const sandbox = isSandboxApp(a.name);
+    if (sandbox && merchants.find((m) => m?.name === a.merchant)?.v3) {
+      issues.push({
+        path: `apps[${i}].merchant`,
+        message: `a "-dev" app uses WeChat's sandbox, which API v3 does not have; give it an API v2 merchant ("${a.merchant}" uses API v3)`,
+      });
+    }
     return {
       name: a.name,
       merchant: a.merchant,
@@ -204,15 +213,28 @@ function resolveStore(seed: SeedConfig, baseDir: string): StoreSpec {
   return { kind: 'file', path: resolve(baseDir, DEFAULT_STORE_DIR) };
 }
 
+/** Merchant keys that only API v3 uses. */
+const V3_KEYS = ['mch-cert-serialno', 'wxpay-v3-key', 'wxpay-pubkey-file', 'wxpay-pubkey-id', 'platform-certificates'] as const;
+
+/**
+ * The merchant's API version: `api-version` when given, otherwise `v3` when it has a
+ * `wxpay-v3-key` (later go-wxpay-gateway configs add the v3 keys to the same merchant), else `v2`.
+ */
+function apiVersionOf(m: SeedMerchant): 'v2' | 'v3' {
+  return m['api-version'] ?? (m['wxpay-v3-key'] === undefined ? 'v2' : 'v3');
+}
+
 function resolveMerchant(
   m: SeedMerchant,
   index: number,
   baseDir: string,
   checkFiles: boolean,
   issues: ConfigIssue[],
+  warn: (message: string) => void,
 ): GatewayMerchant | undefined {
   const at = (key: string) => `merchants[${index}].${key}`;
-  const file = (key: 'mch-cert-pem-file' | 'mch-key-pem-file' | 'mch-cert-p12-file'): string | undefined => {
+  const version = apiVersionOf(m);
+  const file = (key: 'mch-cert-pem-file' | 'mch-key-pem-file' | 'mch-cert-p12-file' | 'wxpay-pubkey-file'): string | undefined => {
     const value = m[key];
     if (!value) return undefined;
     const path = resolve(baseDir, value);
@@ -228,6 +250,11 @@ function resolveMerchant(
   const certPem = file('mch-cert-pem-file');
   const keyPem = file('mch-key-pem-file');
   const p12 = file('mch-cert-p12-file');
+  if (version === 'v3') return resolveV3Merchant(m, at, keyPem, file('wxpay-pubkey-file'), issues, warn);
+  const unused = V3_KEYS.filter((k) => m[k] !== undefined);
+  if (unused.length > 0) {
+    warn(`merchant "${m.name}" uses API v2 ("api-version": "v2"), so ${unused.map((k) => `"${k}"`).join(', ')} ${unused.length === 1 ? 'is' : 'are'} not used`);
+  }
   let cert: MerchantCertOptions | undefined;
   if (p12) {
     if (certPem || keyPem) issues.push({ path: at('mch-cert-p12-file'), message: 'give either the PEM pair or the .p12 file, not both' });
@@ -249,6 +276,63 @@ function resolveMerchant(
     signType: m['sign-type'] ?? 'MD5',
     baseUrl: m['api-base-url']?.replace(/\/+$/, ''),
     cert,
+  };
+}
+
+/**
+ * An API v3 merchant: signs with its private key (`mch-key-pem-file`) under `mch-cert-serialno`,
+ * decrypts with `wxpay-v3-key`, and verifies WeChat with the WeChat Pay public key
+ * (`wxpay-pubkey-file` + `wxpay-pubkey-id`), with downloaded platform certificates
+ * (`platform-certificates: true`), or with both during a migration. v3 calls need no client
+ * certificate; `mch-app-key` only decrypts refunds started in the merchant console.
+ */
+function resolveV3Merchant(
+  m: SeedMerchant,
+  at: (key: string) => string,
+  keyPem: string | undefined,
+  pubKeyFile: string | undefined,
+  issues: ConfigIssue[],
+  warn: (message: string) => void,
+): GatewayMerchant {
+  const required = (key: string, what: string) => issues.push({ path: at(key), message: `is required for API v3 (${what})` });
+  if (keyPem === undefined) required('mch-key-pem-file', 'the merchant API private key, apiclient_key.pem');
+  if (m['mch-cert-serialno'] === undefined) required('mch-cert-serialno', 'the serial number of the merchant API certificate');
+  if (m['wxpay-v3-key'] === undefined) required('wxpay-v3-key', 'the APIv3 key');
+  const pubKeyId = m['wxpay-pubkey-id'];
+  const platformCertificates = m['platform-certificates'] ?? false;
+  if (pubKeyFile !== undefined && pubKeyId === undefined) {
+    issues.push({ path: at('wxpay-pubkey-id'), message: 'is required with "wxpay-pubkey-file" (the id of the WeChat Pay public key, PUB_KEY_ID_…)' });
+  } else if (pubKeyFile === undefined && pubKeyId !== undefined) {
+    issues.push({ path: at('wxpay-pubkey-file'), message: 'is required with "wxpay-pubkey-id" (the WeChat Pay public key, pub_key.pem)' });
+  } else if (pubKeyFile === undefined && !platformCertificates) {
+    issues.push({
+      path: at('wxpay-pubkey-file'),
+      message: 'is required for API v3 with "wxpay-pubkey-id" (the WeChat Pay public key), unless the merchant still uses platform certificates ("platform-certificates": true)',
+    });
+  }
+  if (m['mch-cert-p12-file'] !== undefined) {
+    warn(`merchant "${m.name}" uses API v3, which needs no client certificate: "mch-cert-p12-file" is not used (its private key goes in "mch-key-pem-file")`);
+  }
+  if (m['mch-app-key'] === undefined) {
+    warn(`merchant "${m.name}" (API v3) has no "mch-app-key": refunds started in the merchant console, which WeChat notifies in v2 XML, cannot be read`);
+  }
+  const v3: GatewayMerchantV3 = {
+    privateKey: keyPem ?? '',
+    certSerialNo: (m['mch-cert-serialno'] ?? '').toUpperCase(),
+    apiV3Key: m['wxpay-v3-key'] ?? '',
+    wechatpayPublicKey: pubKeyFile,
+    wechatpayPublicKeyId: pubKeyId,
+    platformCertificates,
+  };
+  return {
+    name: m.name,
+    mchId: m['mch-id'],
+    apiKey: m['mch-app-key'],
+    fetchSandboxKey: false,
+    signType: 'MD5',
+    baseUrl: m['api-base-url']?.replace(/\/+$/, ''),
+    cert: undefined,
+    v3,
   };
 }
 

@@ -45,8 +45,8 @@ function shapes() {
   const merchant = {
     name,
     'mch-id': z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'must be 1-32 letters or digits'),
-    // The API v2 key: 32 printable characters.
-    'mch-app-key': z.string().length(32, 'must be 32 characters (the API v2 key)').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII'),
+    // The API v2 key: 32 printable characters. Optional for API v3 merchants (checked later).
+    'mch-app-key': z.string().length(32, 'must be 32 characters (the API v2 key)').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII').optional(),
     'mch-cert-pem-file': z.string().optional(),
     'mch-key-pem-file': z.string().optional(),
     'api-base-url': httpUrl.optional(),
@@ -55,6 +55,13 @@ function shapes() {
     'mch-cert-passphrase': z.string().optional(),
     // Sandbox merchants: "mch-app-key" is the API key and the sandbox key is fetched with it.
     'fetch-sandbox-key': z.boolean().optional(),
+    // API v3 (later go-wxpay-gateway versions). Which keys a v3 merchant needs is checked later.
+    'api-version': z.enum(['v2', 'v3']).optional(),
+    'mch-cert-serialno': z.string().regex(/^[0-9A-Fa-f]{1,64}$/, 'must be the hex serial number of the merchant API certificate').optional(),
+    'wxpay-v3-key': z.string().length(32, 'must be 32 characters (the APIv3 key)').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII').optional(),
+    'wxpay-pubkey-file': z.string().min(1, 'must be a file path').optional(),
+    'wxpay-pubkey-id': z.string().regex(/^PUB_KEY_ID_[0-9A-Za-z]+$/, 'must be the WeChat Pay public key id, "PUB_KEY_ID_" followed by digits').optional(),
+    'platform-certificates': z.boolean().optional(),
   };
   const app = {
     name,
@@ -87,13 +94,24 @@ export const IGNORED_SEED_KEYS: ReadonlySet<string> = new Set([
   'endpoints.query-transfer',
 ]);
 
+/**
+ * `mch-app-key` is required unless the merchant uses API v3: `api-version: "v3"`, or a
+ * `wxpay-v3-key` without `api-version`.
+ */
+function requireV2Key(m: { 'mch-app-key'?: string | undefined; 'api-version'?: 'v2' | 'v3' | undefined; 'wxpay-v3-key'?: string | undefined }, ctx: z.RefinementCtx): void {
+  const v3 = (m['api-version'] ?? (m['wxpay-v3-key'] === undefined ? 'v2' : 'v3')) === 'v3';
+  if (!v3 && m['mch-app-key'] === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['mch-app-key'], message: 'is required (the API v2 key), or set "api-version": "v3" with the v3 keys' });
+  }
+}
+
 function build(strict: boolean) {
   const s = shapes();
   const obj = <T extends z.ZodRawShape>(shape: T) => (strict ? z.strictObject(shape) : z.object(shape));
   return obj({
     ...s.root,
     endpoints: obj(s.endpoints).optional(),
-    merchants: z.array(obj(s.merchant)).min(1, 'must list at least one merchant'),
+    merchants: z.array(obj(s.merchant).superRefine(requireV2Key)).min(1, 'must list at least one merchant'),
     apps: z.array(obj(s.app)).min(1, 'must list at least one app'),
   });
 }

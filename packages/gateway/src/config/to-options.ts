@@ -96,10 +96,25 @@ function toMerchantOptions(variant: MerchantVariant, input: ToWxPayOptionsInput)
   if (variant.sandbox && baseUrl === undefined) {
     throw new Error(`wxpay-gateway: sandbox merchant "${m.name}" has no api-base-url and no simulator is running`);
   }
+  if (m.v3) {
+    return {
+      name: variant.coreName,
+      mchId: m.mchId,
+      apiVersion: 'v3',
+      privateKey: m.v3.privateKey,
+      certSerialNo: m.v3.certSerialNo,
+      apiV3Key: m.v3.apiV3Key,
+      ...(m.v3.wechatpayPublicKey === undefined ? {} : { wechatpayPublicKey: m.v3.wechatpayPublicKey }),
+      ...(m.v3.wechatpayPublicKeyId === undefined ? {} : { wechatpayPublicKeyId: m.v3.wechatpayPublicKeyId }),
+      ...(m.v3.platformCertificates ? { platformCertificates: true } : {}),
+      ...(m.apiKey === undefined ? {} : { apiKey: m.apiKey }),
+      ...(baseUrl === undefined ? {} : { baseUrl }),
+    };
+  }
   return {
     name: variant.coreName,
     mchId: m.mchId,
-    apiKey: m.apiKey,
+    ...(m.apiKey === undefined ? {} : { apiKey: m.apiKey }),
     // The sandbox signs with MD5 only (spec §3).
     signType: variant.sandbox ? 'MD5' : m.signType,
     ...(baseUrl === undefined ? {} : { baseUrl }),
