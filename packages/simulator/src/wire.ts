@@ -79,18 +79,22 @@ export interface WireReply {
   readonly body: string | Uint8Array;
 }
 
-/** What the WeChat API handlers need from the simulator. */
-export interface WireDeps {
+/** What the WeChat API handlers of both API versions need from the simulator. */
+export interface ApiDeps {
   readonly state: SimState;
   readonly merchants: ReadonlyMap<string, SimulatorMerchant>;
   readonly clock: SimulatorClock;
   readonly logger: Logger;
   readonly faults: FaultList;
   readonly bodyLimit: number;
-  readonly requireMchIdCommonName: boolean;
   readonly refundMode: () => RefundMode;
   /** Moves a refund to SUCCESS and sends its notification. */
   readonly completeRefund: (refund: RefundRecord) => void;
+}
+
+/** What the WeChat API v2 (XML) handlers need from the simulator. */
+export interface WireDeps extends ApiDeps {
+  readonly requireMchIdCommonName: boolean;
 }
 
 /** Header naming the error code of a reply that carries none in its XML (return_code FAIL). */

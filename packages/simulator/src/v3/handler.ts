@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '@wxpay-kit/core';
-import type { SimulatorClock } from '../clock.js';
-import type { FaultList } from '../faults.js';
 import * as ids from '../ids.js';
 import { acceptRefund, MAX_REFUNDS_PER_ORDER } from '../refunds.js';
-import { refreshExpiry, TRADE_STATE_DESC, type OrderRecord, type RefundRecord, type SimState } from '../state.js';
-import type { RefundMode, SimulatorMerchant } from '../types.js';
+import { refreshExpiry, TRADE_STATE_DESC, type OrderRecord } from '../state.js';
+import type { SimulatorMerchant } from '../types.js';
 import { merchantAcceptsAppId } from '../merchants.js';
-import type { WireReply } from '../wire.js';
+import type { ApiDeps, WireReply } from '../wire.js';
 import { verifyRequest, type AuthFailure } from './auth.js';
 import { refundObject, transactionObject } from './bodies.js';
 import type { WechatpayKeyring } from './keys.js';
@@ -67,18 +64,9 @@ export function resolveV3Route(method: string, path: string): V3Route | undefine
 }
 
 /** What the v3 handlers need from the simulator. */
-export interface V3Deps {
-  readonly state: SimState;
-  readonly merchants: ReadonlyMap<string, SimulatorMerchant>;
-  readonly clock: SimulatorClock;
-  readonly logger: Logger;
-  readonly faults: FaultList;
-  readonly bodyLimit: number;
+export interface V3Deps extends ApiDeps {
   readonly keyring: WechatpayKeyring;
   readonly timestampWindowS: number;
-  readonly refundMode: () => RefundMode;
-  /** Moves a refund to SUCCESS and sends its notification. */
-  readonly completeRefund: (refund: RefundRecord) => void;
 }
 
 /** One v3 call as received. */
