@@ -116,6 +116,20 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     return environment === 'sandbox' ? merchant.sandboxKey : merchant.apiKey;
   };
 
+  /** What a pay notification is about and where it goes. */
+  const payAddress = (order: OrderRecord) =>
+    ({ kind: 'pay', environment: order.environment, mchId: order.mchId, outTradeNo: order.outTradeNo, url: order.notifyUrl }) as const;
+  /** What a refund notification is about; `url` is the refund's notify URL, checked by the caller. */
+  const refundAddress = (refund: RefundRecord, url: string) =>
+    ({
+      kind: 'refund',
+      environment: refund.environment,
+      mchId: refund.mchId,
+      outTradeNo: refund.outTradeNo,
+      outRefundNo: refund.outRefundNo,
+      url,
+    }) as const;
+
   const sendRefundNotification = (refund: RefundRecord): void => {
     const order = state.order(refund.environment, refund.mchId, refund.outTradeNo)!;
     if (!refund.notifyUrl) {
@@ -126,24 +140,14 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     // Refunds started from the merchant console are notified in v2 XML even to v3 merchants.
     if (refund.apiVersion === 'v3' && refund.source === 'api' && merchant.v3) {
       notifier.send({
-        kind: 'refund',
-        environment: refund.environment,
-        mchId: refund.mchId,
-        outTradeNo: refund.outTradeNo,
-        outRefundNo: refund.outRefundNo,
-        url: refund.notifyUrl,
+        ...refundAddress(refund, refund.notifyUrl),
         format: 'json',
         ...v3RefundNotification({ keyring, clock }, merchant, refund, order),
       });
       return;
     }
     notifier.send({
-      kind: 'refund',
-      environment: refund.environment,
-      mchId: refund.mchId,
-      outTradeNo: refund.outTradeNo,
-      outRefundNo: refund.outRefundNo,
-      url: refund.notifyUrl,
+      ...refundAddress(refund, refund.notifyUrl),
       body: refundNotificationXml(refund, order, keyFor(refund.environment, refund.mchId)),
     });
   };
@@ -195,21 +199,13 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const merchant = byId.get(order.mchId)!;
     if (opts.notify !== false && order.apiVersion === 'v3' && merchant.v3) {
       notifier.send({
-        kind: 'pay',
-        environment: order.environment,
-        mchId: order.mchId,
-        outTradeNo,
-        url: order.notifyUrl,
+        ...payAddress(order),
         format: 'json',
         ...v3PayNotification({ keyring, clock }, merchant, order),
       });
     } else if (opts.notify !== false) {
       notifier.send({
-        kind: 'pay',
-        environment: order.environment,
-        mchId: order.mchId,
-        outTradeNo,
-        url: order.notifyUrl,
+        ...payAddress(order),
         body: payNotificationXml(order, keyFor(order.environment, order.mchId)),
       });
     }
@@ -266,12 +262,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       if (!refund.notifyUrl) throw new SimulatorError('INVALID_STATE', `refund ${refund.outRefundNo} has no notify URL`);
       const merchant = v3Merchant(refund.mchId);
       return notifier.sendAndSettle({
-        kind: 'refund',
-        environment: refund.environment,
-        mchId: refund.mchId,
-        outTradeNo: refund.outTradeNo,
-        outRefundNo: refund.outRefundNo,
-        url: refund.notifyUrl,
+        ...refundAddress(refund, refund.notifyUrl),
         format: 'json',
         once: true,
         forgery: opts.forgery,
@@ -285,11 +276,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     }
     const merchant = v3Merchant(order.mchId);
     return notifier.sendAndSettle({
-      kind: 'pay',
-      environment: order.environment,
-      mchId: order.mchId,
-      outTradeNo: order.outTradeNo,
-      url: order.notifyUrl,
+      ...payAddress(order),
       format: 'json',
       once: true,
       forgery: opts.forgery,
