@@ -4,8 +4,12 @@ import type { ConfigIssue } from '../errors.js';
 import type { MerchantCertOptions } from './options.js';
 import type { ResolvedCert } from './types.js';
 
-/** Bytes as given, PEM text as given, anything else read as a file path. */
-function material(value: Uint8Array | string, path: string, pemAllowed: boolean, issues: ConfigIssue[]): Buffer | undefined {
+/**
+ * Key or certificate material: bytes as given, PEM text as given (when `pemAllowed`), any other
+ * string read as a file path. A file that cannot be read adds an issue under `path` and gives
+ * undefined.
+ */
+export function keyMaterial(value: Uint8Array | string, path: string, pemAllowed: boolean, issues: ConfigIssue[]): Buffer | undefined {
   if (typeof value !== 'string') return Buffer.from(value);
   if (pemAllowed && value.includes('-----BEGIN ')) return Buffer.from(value, 'utf8');
   try {
@@ -30,7 +34,7 @@ export function loadMerchantCert(
   issues: ConfigIssue[],
 ): ResolvedCert | undefined {
   if ('pfx' in cert) {
-    const pfx = material(cert.pfx, `${path}.pfx`, false, issues);
+    const pfx = keyMaterial(cert.pfx, `${path}.pfx`, false, issues);
     if (pfx === undefined) return undefined;
     const passphrase = cert.passphrase ?? mchId;
     if (!check({ pfx, passphrase }, `${path}`, 'PKCS#12 could not be opened (wrong passphrase, or not a PKCS#12 file)', issues)) {
@@ -38,8 +42,8 @@ export function loadMerchantCert(
     }
     return Object.freeze({ kind: 'pfx', pfx, passphrase });
   }
-  const certPem = material(cert.cert, `${path}.cert`, true, issues);
-  const keyPem = material(cert.key, `${path}.key`, true, issues);
+  const certPem = keyMaterial(cert.cert, `${path}.cert`, true, issues);
+  const keyPem = keyMaterial(cert.key, `${path}.key`, true, issues);
   if (certPem === undefined || keyPem === undefined) return undefined;
   const passphrase = cert.passphrase;
   const options = passphrase === undefined ? { cert: certPem, key: keyPem } : { cert: certPem, key: keyPem, passphrase };

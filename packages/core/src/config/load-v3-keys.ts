@@ -1,7 +1,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { ConfigIssue } from '../errors.js';
 import { toPublicKey } from '../protocol/v3/verify.js';
+import { keyMaterial } from './load-keys.js';
 import type { ResolvedV3Keys } from './types.js';
 
 /** The v3 options of one merchant, as given (validated by the schema before this runs). */
@@ -14,22 +14,9 @@ export interface V3KeyOptions {
   readonly platformCertificates?: boolean | undefined;
 }
 
-/** PEM text and bytes as given; any other string is a file path. */
-function material(value: string | Uint8Array, path: string, issues: ConfigIssue[]): Buffer | undefined {
-  if (typeof value !== 'string') return Buffer.from(value);
-  if (value.includes('-----BEGIN ')) return Buffer.from(value, 'utf8');
-  try {
-    return readFileSync(value);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    issues.push({ path, message: `file could not be read${code ? ` (${code})` : ''}` });
-    return undefined;
-  }
-}
-
 function load<T>(value: string | Uint8Array | undefined, path: string, what: string, parse: (bytes: Buffer) => T, issues: ConfigIssue[]): T | undefined {
   if (value === undefined) return undefined;
-  const bytes = material(value, path, issues);
+  const bytes = keyMaterial(value, path, true, issues);
   if (bytes === undefined) return undefined;
   try {
     return parse(bytes);
