@@ -17,6 +17,36 @@ export interface RefundRecord extends Mutable<Omit<SimRefund, 'couponRefunds'>> 
   fingerprint: string;
 }
 
+/** The fields a payment or refund fills in later, as they stand on a newly placed order. */
+export function unpaidFields(): Pick<
+  OrderRecord,
+  | 'transactionId'
+  | 'paidAt'
+  | 'timeEnd'
+  | 'bankType'
+  | 'isSubscribe'
+  | 'cashFee'
+  | 'couponFee'
+  | 'settlementTotalFee'
+  | 'coupons'
+  | 'refundedFee'
+  | 'refunds'
+> {
+  return {
+    transactionId: undefined,
+    paidAt: undefined,
+    timeEnd: undefined,
+    bankType: undefined,
+    isSubscribe: undefined,
+    cashFee: undefined,
+    couponFee: undefined,
+    settlementTotalFee: undefined,
+    coupons: [],
+    refundedFee: 0,
+    refunds: [],
+  };
+}
+
 const key = (env: SimEnvironment, mchId: string, no: string): string => `${env}\u0000${mchId}\u0000${no}`;
 
 /** Orders and refunds in memory, indexed the ways WeChat looks them up. */

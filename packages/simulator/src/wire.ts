@@ -7,7 +7,7 @@ import type { FaultList } from './faults.js';
 import * as ids from './ids.js';
 import { paymentFields } from './notification-bodies.js';
 import { acceptRefund, MAX_REFUNDS_PER_ORDER } from './refunds.js';
-import { refreshExpiry, TRADE_STATE_DESC, type OrderRecord, type RefundRecord, type SimState } from './state.js';
+import { refreshExpiry, TRADE_STATE_DESC, unpaidFields, type OrderRecord, type RefundRecord, type SimState } from './state.js';
 import type { RefundMode, SimEnvironment, SimulatorMerchant } from './types.js';
 import { merchantAcceptsAppId } from './merchants.js';
 import { wechatXml } from './wechat-xml.js';
@@ -407,17 +407,7 @@ function unifiedOrder(deps: WireDeps, caller: Caller): Outcome {
     expiresAt,
     openId: p['openid'] || undefined,
     subOpenId: p['sub_openid'] || undefined,
-    transactionId: undefined,
-    paidAt: undefined,
-    timeEnd: undefined,
-    bankType: undefined,
-    isSubscribe: undefined,
-    cashFee: undefined,
-    couponFee: undefined,
-    settlementTotalFee: undefined,
-    coupons: [],
-    refundedFee: 0,
-    refunds: [],
+    ...unpaidFields(),
     fingerprint: fingerprint(p),
   };
   deps.state.addOrder(order);

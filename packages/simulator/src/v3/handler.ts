@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as ids from '../ids.js';
 import { acceptRefund, MAX_REFUNDS_PER_ORDER } from '../refunds.js';
-import { refreshExpiry, TRADE_STATE_DESC, type OrderRecord } from '../state.js';
+import { refreshExpiry, TRADE_STATE_DESC, unpaidFields, type OrderRecord } from '../state.js';
 import type { SimulatorMerchant } from '../types.js';
 import { merchantAcceptsAppId } from '../merchants.js';
 import type { ApiDeps, WireReply } from '../wire.js';
@@ -364,17 +364,7 @@ function createOrder({ deps, merchant, route, body }: Call): Answer {
     expiresAt,
     openId: openId || undefined,
     subOpenId: undefined,
-    transactionId: undefined,
-    paidAt: undefined,
-    timeEnd: undefined,
-    bankType: undefined,
-    isSubscribe: undefined,
-    cashFee: undefined,
-    couponFee: undefined,
-    settlementTotalFee: undefined,
-    coupons: [],
-    refundedFee: 0,
-    refunds: [],
+    ...unpaidFields(),
     fingerprint: `v3/${kind}:${fingerprint(body)}`,
   };
   deps.state.addOrder(order);
