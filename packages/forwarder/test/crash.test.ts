@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPayNotification, signNotifyXml } from '@wxpay-kit/core/testing';
 import { createFileStore, verifyWebhook, webhookIdFor } from '@wxpay-kit/forwarder';
 import { startCallbackServer } from './helpers/callback-server.js';
+import { freePort } from './helpers/free-port.js';
 
 const TOTAL = 1_000;
 const SENDERS = 16;
@@ -22,17 +22,6 @@ const FIXTURE = fileURLToPath(new URL('./fixtures/crash-gateway.ts', import.meta
 // Bundled once, inside the repository so its dependencies resolve from node_modules: a restart
 // then costs one file instead of transpiling the sources on every start.
 const BUNDLE_DIR = join(ROOT, 'node_modules', '.cache', `wxpay-forwarder-crash-${process.pid}`);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
