@@ -142,6 +142,15 @@ describe('API v3 merchants in the gateway config', () => {
     ]);
   });
 
+  it('warns that a PKCS#12 certificate is not used by a v3 merchant, and passes no client certificate', () => {
+    const { config, warnings } = parse(v3Merchant({ 'mch-cert-p12-file': 'apiclient_key.pem' }));
+    expect(warnings).toEqual([
+      '(inline): merchant "mch3" uses API v3, which needs no client certificate: "mch-cert-p12-file" is not used (its private key goes in "mch-key-pem-file")',
+    ]);
+    expect(config.merchants[0]?.cert).toBeUndefined();
+    expect(toWxPayOptions(config, { localBaseUrl: 'http://x' }).merchants[0]).not.toHaveProperty('cert');
+  });
+
   it('refuses a -dev (sandbox) app on a v3 merchant: WeChat has no v3 sandbox', () => {
     expect(issuesOf(() => parse(v3Merchant(), [{ name: 'shop-dev', merchant: 'mch3', 'app-ids': ['wx1'] }]))).toEqual([
       'apps[0].merchant: a "-dev" app uses WeChat\'s sandbox, which API v3 does not have; give it an API v2 merchant ("mch3" uses API v3)',
