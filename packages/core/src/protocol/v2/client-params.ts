@@ -1,4 +1,5 @@
 import { sign, type SignType } from './sign.js';
+import { unixSeconds } from '../unix-seconds.js';
 
 /**
  * What a WeChat page or mini-program passes to `WeixinJSBridge.invoke('getBrandWCPayRequest')` or
@@ -48,11 +49,6 @@ export interface SignedParamsInput {
   /** Unix seconds. */
   readonly timestamp: number;
   readonly nonce: string;
-}
-
-function unixSeconds(timestamp: number): string {
-  if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new RangeError('timestamp must be whole Unix seconds');
-  return String(timestamp);
 }
 
 /**

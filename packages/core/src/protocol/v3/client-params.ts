@@ -3,6 +3,7 @@
  * (SHA256withRSA, merchant API private key) instead of the API key.
  */
 import type { AppPayParams, JsapiPayParams } from '../v2/client-params.js';
+import { unixSeconds } from '../unix-seconds.js';
 import { rsaSign, type PrivateKeyInput } from './sign.js';
 
 /** Inputs of the v3 client parameter sets. */
@@ -15,11 +16,6 @@ export interface V3SignedParamsInput {
   /** Unix seconds. */
   readonly timestamp: number;
   readonly nonce: string;
-}
-
-function unixSeconds(timestamp: number): string {
-  if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new RangeError('timestamp must be whole Unix seconds');
-  return String(timestamp);
 }
 
 /**
