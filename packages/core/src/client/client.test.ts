@@ -407,6 +407,13 @@ describe('queries and retries', () => {
     await expect(client.queryRefund({ merchant: 'main', appId: APP_ID })).rejects.toMatchObject({ field: 'refundId' });
     expect(stub.requests).toHaveLength(0);
   });
+
+  it('refuses a merchant name that is not configured, before any network call', async () => {
+    const client = makeClient();
+    await expect(client.queryOrder({ merchant: 'other', appId: APP_ID, outTradeNo: 'T1' })).rejects.toThrow(ValidationError);
+    await expect(client.signKey('other')).rejects.toMatchObject({ field: 'merchant' });
+    expect(stub.requests).toHaveLength(0);
+  });
 });
 
 describe('downloadBill', () => {

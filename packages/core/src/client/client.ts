@@ -91,11 +91,7 @@ export function createWxPayClient(config: ResolvedConfig, options: CreateWxPayCl
   const sandboxKeys = new Map<string, Promise<string>>();
   let closed = false;
 
-  function merchantNamed(name: string): ResolvedMerchant {
-    const merchant = typeof name === 'string' ? config.merchant(name) : undefined;
-    if (merchant === undefined) throw new ValidationError('merchant names no configured merchant', { field: 'merchant' });
-    return merchant;
-  }
+  const merchantNamed = (name: string): ResolvedMerchant => configuredMerchant(config, name);
 
   function urlFor(baseUrl: string, path: string): URL {
     return new URL(`${baseUrl.replace(/\/+$/, '')}${path}`);
@@ -413,6 +409,13 @@ export function createWxPayClient(config: ResolvedConfig, options: CreateWxPayCl
     },
   };
   return withV3(Object.freeze(client), config, transport, options);
+}
+
+/** The merchant a call names, or a ValidationError (field `merchant`) when none is configured by that name. */
+export function configuredMerchant(config: ResolvedConfig, name: string): ResolvedMerchant {
+  const merchant = typeof name === 'string' ? config.merchant(name) : undefined;
+  if (merchant === undefined) throw new ValidationError('merchant names no configured merchant', { field: 'merchant' });
+  return merchant;
 }
 
 /** A bill reply is text or gzip; a failure is XML (`<xml>…`). */

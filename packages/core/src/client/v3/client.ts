@@ -40,7 +40,7 @@ import type {
   UnifiedOrderResult,
 } from '../types.js';
 import { validateCloseOrder, validateDownloadBill, validateOrderQuery, validateRefund, validateRefundQuery, validateUnifiedOrder } from '../validate.js';
-import { decodeBill } from '../client.js';
+import { configuredMerchant, decodeBill } from '../client.js';
 import { MAX_REPLY_BYTES, type Transport } from '../transport.js';
 import { errorFromV3Reply, hasV3Code, isV3AutoRetryable } from './errors.js';
 
@@ -104,8 +104,7 @@ export function createWxPayV3Client(config: ResolvedConfig, transport: Transport
   let closed = false;
 
   function merchantNamed(name: string): ResolvedMerchant {
-    const merchant = typeof name === 'string' ? config.merchant(name) : undefined;
-    if (merchant === undefined) throw new ValidationError('merchant names no configured merchant', { field: 'merchant' });
+    const merchant = configuredMerchant(config, name);
     v3Keys(merchant);
     return merchant;
   }
