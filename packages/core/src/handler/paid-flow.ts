@@ -18,6 +18,11 @@ export interface PaymentFacts {
   readonly totalFee: number;
 }
 
+/** A payment and the transaction WeChat recorded it under. */
+export interface PaidFacts extends PaymentFacts {
+  readonly transactionId: string;
+}
+
 /**
  * Checks a payment against the order recorded when create-pay placed it, when there is one (orders
  * placed elsewhere have no record and pass): another app's order → {@link AppMismatchError}, a
@@ -47,14 +52,13 @@ export function assertRecordedTotal(order: OrderRecord | undefined, outTradeNo: 
   }
 }
 
-/** Fires `paid` once for the transaction, awaiting every listener (a rejection rethrows, so the key is released). */
-export function firePaid(
-  ctx: HandlerContext,
-  mchId: string,
-  transactionId: string,
-  build: (redelivery: boolean) => PaidEvent,
-): Promise<OnceOutcome> {
-  return ctx.once.run(paymentKey(mchId, transactionId), async (redelivery) => {
+/**
+ * Checks the payment against its recorded order ({@link checkRecordedOrder}), then fires `paid` once
+ * for the transaction, awaiting every listener (a rejection rethrows, so the key is released).
+ */
+export async function firePaid(ctx: HandlerContext, facts: PaidFacts, build: (redelivery: boolean) => PaidEvent): Promise<OnceOutcome> {
+  await checkRecordedOrder(ctx, facts);
+  return ctx.once.run(paymentKey(facts.mchId, facts.transactionId), async (redelivery) => {
     warnIfUnheard(ctx, 'paid');
     await ctx.emitter.emitAndWait('paid', build(redelivery));
   });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InternalError, isWxPayKitError } from '../../errors.js';
 import { paidFromQuery } from '../event-payloads.js';
-import { checkRecordedOrder, firePaid } from '../paid-flow.js';
+import { firePaid } from '../paid-flow.js';
 import { jsonResponse } from '../respond.js';
 import { parseBody, resolveTarget, type JsonRoute } from '../route-context.js';
 import { orderStateOf } from './query-order.js';
@@ -30,13 +30,8 @@ export const confirmRoute: JsonRoute = {
     if (result.tradeState === 'SUCCESS' && result.transactionId) {
       const transactionId = result.transactionId;
       try {
-        await checkRecordedOrder(ctx, {
-          app: app.name,
-          mchId: merchant.mchId,
-          outTradeNo: result.outTradeNo,
-          totalFee: result.totalFee ?? 0,
-        });
-        await firePaid(ctx, merchant.mchId, transactionId, (redelivery) => paidFromQuery(result, app.name, redelivery));
+        const facts = { app: app.name, mchId: merchant.mchId, outTradeNo: result.outTradeNo, totalFee: result.totalFee ?? 0, transactionId };
+        await firePaid(ctx, facts, (redelivery) => paidFromQuery(result, app.name, redelivery));
       } catch (cause) {
         const error = isWxPayKitError(cause) ? cause : new InternalError('confirming the payment failed', { cause });
         ctx.emitter.emitError({ error, route: confirmRoute.path, app: app.name });

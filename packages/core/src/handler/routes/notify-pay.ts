@@ -1,7 +1,7 @@
 import { WxPayError } from '../../errors.js';
 import { parsePayNotification } from '../../protocol/v2/notify.js';
 import { paidFromNotification } from '../event-payloads.js';
-import { checkRecordedOrder, firePaid } from '../paid-flow.js';
+import { firePaid } from '../paid-flow.js';
 import { notifyReply } from '../respond.js';
 import type { NotifyRoute } from '../route-context.js';
 import { assertBelongsToApp, notifyTarget } from './notify-common.js';
@@ -47,13 +47,8 @@ export const notifyPayRoute: NotifyRoute = {
     }
     assertBelongsToApp(verified.raw, app, merchant);
     const payment = verified.payment;
-    await checkRecordedOrder(ctx, {
-      app: app.name,
-      mchId: merchant.mchId,
-      outTradeNo: payment.outTradeNo,
-      totalFee: payment.totalFee,
-    });
-    await firePaid(ctx, merchant.mchId, payment.transactionId, (redelivery) => paidFromNotification(verified, app.name, redelivery));
+    const facts = { app: app.name, mchId: merchant.mchId, outTradeNo: payment.outTradeNo, totalFee: payment.totalFee, transactionId: payment.transactionId };
+    await firePaid(ctx, facts, (redelivery) => paidFromNotification(verified, app.name, redelivery));
     return notifyReply(true);
   },
 };

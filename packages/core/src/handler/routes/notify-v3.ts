@@ -11,7 +11,7 @@ import { AppMismatchError, SignatureError } from '../../errors.js';
 import type { HeaderBag } from '../../protocol/v3/verify.js';
 import { v3NotifyReply, v3PayNotification, v3RefundNotification, type VerifiedV3Notification } from '../../protocol/v3/notify.js';
 import { paidFromNotification, refundFromNotification } from '../event-payloads.js';
-import { assertRecordedTotal, checkRecordedOrder, firePaid, fireRefund, recordedOrder } from '../paid-flow.js';
+import { assertRecordedTotal, firePaid, fireRefund, recordedOrder } from '../paid-flow.js';
 import { JSON_CONTENT_TYPE, publicMessage, statusFor } from '../respond.js';
 import type { HandlerContext } from '../route-context.js';
 import type { WxPayRequest, WxPayResponse } from '../types.js';
@@ -56,8 +56,8 @@ export async function handleV3PayNotification(
     return v3NotifyResponse(true);
   }
   const payment = verified.payment;
-  await checkRecordedOrder(ctx, { app: app.name, mchId: merchant.mchId, outTradeNo: payment.outTradeNo, totalFee: payment.totalFee });
-  await firePaid(ctx, merchant.mchId, payment.transactionId, (redelivery) => paidFromNotification(verified, app.name, redelivery));
+  const facts = { app: app.name, mchId: merchant.mchId, outTradeNo: payment.outTradeNo, totalFee: payment.totalFee, transactionId: payment.transactionId };
+  await firePaid(ctx, facts, (redelivery) => paidFromNotification(verified, app.name, redelivery));
   return v3NotifyResponse(true);
 }
 
