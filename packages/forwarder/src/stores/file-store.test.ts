@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile, appendFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm, stat, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -130,6 +130,20 @@ describe('file store', () => {
     const reopened = await createFileStore({ dir });
     expect((await reopened.get('live'))?.state).toBe('pending');
     await reopened.close();
+  });
+
+  it('closes the log it replaced at each compaction (no file descriptor left behind)', async () => {
+    const openLogs = async (): Promise<number> => {
+      const links = await Promise.all((await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+      return links.filter((target) => target.startsWith(join(dir, 'outbox.log'))).length;
+    };
+    const store = await createFileStore({ dir, compactBytes: 1e9 });
+    await store.append(rec('live'));
+    expect(await openLogs()).toBe(1);
+    for (let i = 0; i < 4; i++) await store.compact();
+    expect(await openLogs()).toBe(1);
+    await store.close();
+    expect(await openLogs()).toBe(0);
   });
 
   it('drops delivered records past their retention when compacting', async () => {

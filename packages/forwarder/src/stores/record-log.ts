@@ -114,15 +114,27 @@ export class GroupCommitWriter {
     return done;
   }
 
-  /** Runs `task` between batches, with no write in flight (used for compaction). */
+  /**
+   * Runs `task` between batches, with no write in flight (used for compaction). A file handed to
+   * `swap` replaces the current one, which is closed once the task is done.
+   */
   exclusive(task: (swap: (file: FileHandle, size: number) => void) => Promise<void>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.#exclusive.push(() =>
-        task((file, size) => {
-          this.#file = file;
-          this.#size = size;
-        }).then(resolve, reject),
-      );
+      this.#exclusive.push(async () => {
+        const replaced: FileHandle[] = [];
+        try {
+          await task((file, size) => {
+            replaced.push(this.#file);
+            this.#file = file;
+            this.#size = size;
+          });
+          resolve();
+        } catch (error) {
+          reject(error);
+        } finally {
+          await Promise.all(replaced.map((old) => old.close().catch(() => undefined)));
+        }
+      });
       this.#kick();
     });
   }
