@@ -76,7 +76,23 @@ export function parseXmlGeneral(input: string | Uint8Array, options: ParseXmlOpt
 
 function decodeWithin(input: string | Uint8Array, maxBytes: number): string {
   if (byteSizeExceeds(input, maxBytes)) throw new XmlError(`XML body exceeds the limit of ${maxBytes} bytes`);
-  return typeof input === 'string' ? input : decodeUtf8(input);
+  const text = typeof input === 'string' ? input : decodeUtf8(input);
+  assertFewReferences(text);
+  return text;
+}
+
+/**
+ * Most entity and character references (`&amp;`, `&#20013;`) one message may hold. WeChat puts
+ * text with special characters in CDATA, so real messages carry few or none, while a body made of
+ * tens of thousands of references costs the general parser tens of milliseconds.
+ */
+export const MAX_XML_REFERENCES = 1024;
+
+function assertFewReferences(text: string): void {
+  let count = 0;
+  for (let i = text.indexOf('&'); i !== -1; i = text.indexOf('&', i + 1)) {
+    if (++count > MAX_XML_REFERENCES) throw new XmlError(`XML holds more than ${MAX_XML_REFERENCES} entity or character references`);
+  }
 }
 
 function parseGeneral(text: string, maxDepth: number): XmlRecord {
