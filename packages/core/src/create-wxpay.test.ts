@@ -8,6 +8,9 @@ import { createWxPay } from './create-wxpay.js';
 import type { PaidEvent, RefundFailedEvent, RefundedEvent } from './events/event-map.js';
 import type { WxPay } from './handler/wxpay.js';
 import type { WxPayOptions } from './config/options.js';
+import { createMemoryDedupStore } from './stores/memory-dedup-store.js';
+import type { DedupStore } from './stores/dedup-store.js';
+import { buildPayNotification, signNotifyXml } from './testing/index.js';
 
 const MCH = '1900000109';
 const KEY = '192006250b4c09247ec02edce69f6a2d';
@@ -168,5 +171,54 @@ describe('createWxPay against the simulator', () => {
     const missing = await post('/query-order', { appId: APP_ID, payApp: 'shop', orderId: 'NOPE' });
     expect(missing.status).toBe(502);
     expect(missing.json).toMatchObject({ code: 502, msg: expect.stringContaining('ORDERNOTEXIST') });
+  });
+});
+
+describe('createWxPay leaseMs', () => {
+  const base = (extra: Partial<WxPayOptions> = {}): WxPayOptions => ({
+    merchants: [{ name: 'main', mchId: MCH, apiKey: KEY, baseUrl: 'http://127.0.0.1:9' }],
+    apps: [{ name: 'shop', merchant: 'main', appIds: [APP_ID] }],
+    notifyPayUrl: 'http://127.0.0.1:9/notify-pay',
+    notifyRefundUrl: 'http://127.0.0.1:9/notify-refund',
+    ...extra,
+  });
+
+  /** A memory store that records the lease of every claim. */
+  function leaseRecordingStore(): { store: DedupStore; leases: number[] } {
+    const inner = createMemoryDedupStore();
+    const leases: number[] = [];
+    return { leases, store: { ...inner, claim: (key, leaseMs) => (leases.push(leaseMs), inner.claim(key, leaseMs)) } };
+  }
+
+  async function claimLease(extra: Partial<WxPayOptions>): Promise<number[]> {
+    const { store, leases } = leaseRecordingStore();
+    const wxpay = createWxPay(base({ ...extra, store }));
+    wxpay.on('paid', () => undefined);
+    const xml = signNotifyXml(buildPayNotification({ appid: APP_ID, mch_id: MCH, out_trade_no: 'L1' }), KEY);
+    const response = await wxpay.handle({ method: 'POST', path: '/notify-pay/shop', headers: { 'content-type': 'text/xml' }, rawBody: Buffer.from(xml) });
+    expect(String(response.body)).toContain('SUCCESS');
+    await wxpay.close();
+    return leases;
+  }
+
+  it('claims notifications for the configured lease, 60 s by default', async () => {
+    expect(await claimLease({ leaseMs: 5_000 })).toEqual([5_000]);
+    expect(await claimLease({})).toEqual([60_000]);
+  });
+
+  it.each([999, 3_600_001, 1_500.5, Number.NaN])('refuses leaseMs %s', (leaseMs) => {
+    let caught: unknown;
+    try {
+      createWxPay(base({ leaseMs }));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).issues.map((i) => i.path)).toEqual(['leaseMs']);
+  });
+
+  it('accepts the bounds, 1 s and 1 h', async () => {
+    await createWxPay(base({ leaseMs: 1_000 })).close();
+    await createWxPay(base({ leaseMs: 3_600_000 })).close();
   });
 });

@@ -25,5 +25,5 @@ import type { WxPay } from './handler/wxpay.js';
  */
 export function createWxPay(options: WxPayOptions): WxPay {
   const config = resolveConfig(options);
-  return createHandler(config, createWxPayClient(config));
+  return createHandler(config, createWxPayClient(config), options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs });
 }

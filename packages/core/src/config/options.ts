@@ -101,6 +101,16 @@ export interface WxPayOptions {
   readonly authorize?: AuthorizeHook;
   /** Dedup store; default in memory. */
   readonly store?: DedupStore;
+  /**
+   * How long a notification (or `confirm`) holds its transaction or refund in the dedup store
+   * while the `paid` / `refunded` listeners run, in ms: 1,000 to 3,600,000, default 60,000.
+   * While the claim is held, other deliveries of the same transaction are answered FAIL so WeChat
+   * delivers again later. If the instance holding it crashes, the claim is freed only when the
+   * lease ends: on a shared store (file, Redis) that is how long a crashed instance blocks
+   * redelivery to the others. Set it above the longest time your listeners take, or a slow
+   * listener's transaction can be claimed (and its event fired) a second time, as a redelivery.
+   */
+  readonly leaseMs?: number;
   readonly client?: ClientOptions;
   /** Logger; default silent. Secrets are masked before anything reaches it. */
   readonly logger?: Logger;

@@ -138,6 +138,7 @@ export const wxPayOptionsSchema = z
     bearerToken: z.string({ message: 'must be a string' }).min(16, { message: 'must be at least 16 characters' }).optional(),
     authorize: fn('a function').optional(),
     store: storeSchema.optional(),
+    leaseMs: z.number({ message: 'must be a number' }).int({ message: 'must be whole milliseconds' }).min(1000, { message: 'must be at least 1000 (1 s)' }).max(3_600_000, { message: 'must be at most 3600000 (1 h)' }).optional(),
     client: clientSchema.default({ timeoutMs: 10_000, retries: 2, retryDelayMs: 200, connections: 16 }),
     logger: loggerSchema.optional(),
     now: fn('a function returning epoch milliseconds').optional(),
