@@ -216,10 +216,9 @@ describe('refund notification disagreeing with the refund on record', () => {
     return { status: response.status, json: JSON.parse(String(response.body)) as Record<string, unknown> };
   };
 
-  // The core records orders at create-pay but not refunds at create-refund, so a refund
-  // notification's out_refund_no / refund_fee cannot be checked against what was asked for.
-  // AES-256-ECB gives req_info no integrity beyond the key; see docs/reliability.md.
-  it.fails('refuses a refund notification whose refund_fee differs from the refund created (refunds are not recorded yet)', async () => {
+  // AES-256-ECB gives req_info no integrity beyond the key, so the core checks a refund
+  // notification against the refund recorded at create-refund; see docs/reliability.md.
+  it('refuses a refund notification whose refund_fee differs from the refund created', async () => {
     const orderId = `RREC${Date.now()}`;
     expect((await call('/create-pay/NATIVE', { appId: APP_ID, payApp: 'shop', goods: 'g', orderId, fee: 101, ip: '127.0.0.1', productId: 'p' })).status).toBe(200);
     await sim.pay(orderId, { notify: false, environment: 'sandbox' });
@@ -235,5 +234,22 @@ describe('refund notification disagreeing with the refund on record', () => {
     const response = await wxpay.handle(notifyRequest(forged, 'refund'));
     expect(replyCode(response)).toBe('FAIL');
     expect(rec.refunded).toHaveLength(0);
+    expect(rec.errors.map((e) => e.error.code)).toEqual(['WXPAY_ERR_AMOUNT_MISMATCH']);
+    // The same refund moved onto another order is refused too.
+    const moved = buildRefundNotifyXml(
+      { out_trade_no: `${orderId}X`, out_refund_no: refundId, total_fee: '101', refund_fee: '10', settlement_refund_fee: '10' },
+      key,
+      { appid: APP_ID, mch_id: MERCHANT.mchId },
+    );
+    expect(replyCode(await wxpay.handle(notifyRequest(moved, 'refund')))).toBe('FAIL');
+    expect(rec.errors.map((e) => e.error.code)).toEqual(['WXPAY_ERR_AMOUNT_MISMATCH', 'WXPAY_ERR_AMOUNT_MISMATCH']);
+    // The notification that agrees with the refund fires refunded once.
+    const genuine = buildRefundNotifyXml(
+      { out_trade_no: orderId, out_refund_no: refundId, total_fee: '101', refund_fee: '10', settlement_refund_fee: '10' },
+      key,
+      { appid: APP_ID, mch_id: MERCHANT.mchId },
+    );
+    expect(replyCode(await wxpay.handle(notifyRequest(genuine, 'refund')))).toBe('SUCCESS');
+    expect(rec.refunded.map((e) => [e.refundId, e.refundFee])).toEqual([[refundId, 10]]);
   });
 });

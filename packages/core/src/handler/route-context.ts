@@ -98,6 +98,19 @@ export function refundKey(mchId: string, wxRefundId: string): string {
   return `${mchId}:refund:${wxRefundId}`;
 }
 
+/**
+ * The key a refund is recorded under at create-refund: `<mchId>:refund:<out_refund_no>`. It shares
+ * the order records' namespace without clashing: WeChat's order and refund numbers have no `:`.
+ */
+export function refundRecordKey(mchId: string, outRefundNo: string): string {
+  return `${mchId}:refund:${outRefundNo}`;
+}
+
+/** The key that ties a recorded refund to its order: `<mchId>:refund:<out_refund_no>:order:<out_trade_no>`. */
+export function refundOrderKey(mchId: string, outRefundNo: string, outTradeNo: string): string {
+  return `${refundRecordKey(mchId, outRefundNo)}:order:${outTradeNo}`;
+}
+
 /** Runs a store call; a failure that is not already a wxpay-kit error becomes a {@link StoreError}. */
 export async function storeCall<T>(action: string, call: () => Promise<T>): Promise<T> {
   try {

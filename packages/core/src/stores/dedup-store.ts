@@ -35,7 +35,11 @@ export interface DedupStore {
   complete(key: string): Promise<void>;
   /** Gives `key` up after a failure so the next delivery can claim it (not a redelivery). */
   release(key: string): Promise<void>;
-  /** Remembers the order created under `key` (`<mchId>:<out_trade_no>`). */
+  /**
+   * Remembers the order created under `key` (`<mchId>:<out_trade_no>`). Refunds accepted at
+   * create-refund are kept here too, under `<mchId>:refund:<out_refund_no>` (`totalFee` holding the
+   * refund fee) and `<mchId>:refund:<out_refund_no>:order:<out_trade_no>` (the order's amount).
+   */
   putOrder(key: string, order: OrderRecord): Promise<void>;
   getOrder(key: string): Promise<OrderRecord | undefined>;
   close?(): Promise<void>;

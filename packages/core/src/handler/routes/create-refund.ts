@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RefundResult } from '../../client/types.js';
 import { ValidationError } from '../../errors.js';
+import { recordRefund } from '../paid-flow.js';
 import { okEnvelope } from '../respond.js';
 import { notifyUrlFor, parseBody, resolveTarget, type JsonRoute } from '../route-context.js';
 import { fen, optionalText, targetFields, text } from './schemas.js';
@@ -47,7 +48,9 @@ function resultOf(refund: RefundResult): Record<string, unknown> {
 /**
  * `POST /create-refund`: `{appId, payApp, orderId, refundId, totalFee, refundFee, refundReason}` →
  * `{code: 200, msg: 'OK', result}`. The refund is accepted, not finished: its outcome arrives as a
- * `refunded` or `refund-failed` event through the app's refund notify URL.
+ * `refunded` or `refund-failed` event through the app's refund notify URL. Once WeChat accepts it,
+ * the refund is recorded in the dedup store, and a refund notification whose `refund_fee`,
+ * `out_trade_no` or `total_fee` disagrees with it is refused.
  */
 export const createRefundRoute: JsonRoute = {
   kind: 'json',
@@ -68,6 +71,15 @@ export const createRefundRoute: JsonRoute = {
       refundFee: input.refundFee,
       refundDesc: input.refundReason,
       notifyUrl: notifyUrlFor(ctx.config.notifyRefundUrl, app.name),
+    });
+    await recordRefund(ctx, {
+      app: app.name,
+      appId,
+      mchId: merchant.mchId,
+      outTradeNo: input.orderId,
+      outRefundNo: input.refundId,
+      totalFee: input.totalFee,
+      refundFee: input.refundFee,
     });
     return okEnvelope(resultOf(refund));
   },

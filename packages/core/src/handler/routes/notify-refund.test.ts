@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { buildRefundNotifyXml } from '../../testing/index.js';
 import type { ErrorEvent, RefundFailedEvent, RefundedEvent } from '../../events/event-map.js';
+import { WxPayError } from '../../errors.js';
+import type { DedupStore } from '../../stores/dedup-store.js';
+import { createMemoryDedupStore } from '../../stores/memory-dedup-store.js';
 import { createHandler } from '../create-handler.js';
-import { APP_ID_1, APP_ID_2, KEY_1, KEY_2, MCH_1, bodyText, jsonRequest, scriptedClient, testConfig, xmlRequest } from '../_fixtures.js';
+import { APP_ID_1, APP_ID_2, KEY_1, KEY_2, MCH_1, bodyText, jsonRequest, scriptedClient, testConfig, xmlRequest, type ScriptedClient } from '../_fixtures.js';
 
-function setup() {
-  const wxpay = createHandler(testConfig(), scriptedClient());
+function setup(store?: DedupStore, client: ScriptedClient = scriptedClient()) {
+  const wxpay = createHandler(testConfig(store === undefined ? {} : { store }), client);
   const refunded: RefundedEvent[] = [];
   const failed: RefundFailedEvent[] = [];
   const errors: ErrorEvent[] = [];
@@ -104,5 +107,55 @@ describe('POST /notify-refund/:app', () => {
     expect(bodyText(second.body)).toBe(ok);
     expect(attempt).toBe(2);
     expect(refunded).toHaveLength(2);
+  });
+
+  describe('checked against the refund recorded at create-refund', () => {
+    const createRefund = { appId: APP_ID_1, payApp: 'shop', orderId: 'T9', refundId: 'R9', totalFee: 300, refundFee: 40 };
+    const notification = (info: Record<string, string | number> = {}) =>
+      buildRefundNotifyXml({ out_trade_no: 'T9', out_refund_no: 'R9', refund_id: 'W9', refund_fee: 40, total_fee: 300, ...info }, KEY_1);
+
+    it.each([
+      ['a different refund_fee', { refund_fee: 300 }],
+      ['another order', { out_trade_no: 'T8' }],
+      ['a different total_fee', { total_fee: 3000 }],
+    ])('refuses a notification with %s, then fires refunded once for the one that agrees', async (_what, info) => {
+      const { wxpay, refunded, errors } = setup();
+      expect((await wxpay.handle(jsonRequest('/create-refund', createRefund))).status).toBe(200);
+      const out = await wxpay.handle(xmlRequest('/notify-refund/shop', notification(info)));
+      expect(isFail(out.body)).toBe(true);
+      expect(refunded).toEqual([]);
+      expect(errors.map((e) => e.error.code)).toEqual(['WXPAY_ERR_AMOUNT_MISMATCH']);
+      const genuine = await wxpay.handle(xmlRequest('/notify-refund/shop', notification()));
+      expect(bodyText(genuine.body)).toBe(ok);
+      expect(refunded.map((e) => [e.orderId, e.refundId, e.refundFee, e.totalFee])).toEqual([['T9', 'R9', 40, 300]]);
+    });
+
+    it('records the refund under <mchId>:refund:<out_refund_no> with the refund fee as totalFee', async () => {
+      const store = createMemoryDedupStore();
+      const { wxpay } = setup(store);
+      await wxpay.handle(jsonRequest('/create-refund', createRefund));
+      expect(await store.getOrder(`${MCH_1}:refund:R9`)).toMatchObject({ app: 'shop', appId: APP_ID_1, mchId: MCH_1, totalFee: 40 });
+    });
+
+    it('refuses a refund recorded for another app', async () => {
+      const store = createMemoryDedupStore();
+      await store.putOrder(`${MCH_1}:refund:R9`, { app: 'other', appId: APP_ID_2, mchId: MCH_1, totalFee: 40, createdAt: 0 });
+      const { wxpay, refunded, errors } = setup(store);
+      const out = await wxpay.handle(xmlRequest('/notify-refund/shop', notification()));
+      expect(isFail(out.body)).toBe(true);
+      expect(refunded).toEqual([]);
+      expect(errors.map((e) => e.error.code)).toEqual(['WXPAY_ERR_APP_MISMATCH']);
+    });
+
+    it('records nothing when WeChat refuses the refund, so its notifications pass unchecked', async () => {
+      const client = scriptedClient();
+      client.failNext = new WxPayError({ errCode: 'NOTENOUGH', errCodeDes: 'not enough balance', layer: 'result' });
+      const { wxpay, refunded, errors } = setup(undefined, client);
+      expect((await wxpay.handle(jsonRequest('/create-refund', createRefund))).status).not.toBe(200);
+      const out = await wxpay.handle(xmlRequest('/notify-refund/shop', notification({ refund_fee: 300 })));
+      expect(bodyText(out.body)).toBe(ok);
+      expect(errors).toEqual([]);
+      expect(refunded.map((e) => e.refundFee)).toEqual([300]);
+    });
   });
 });

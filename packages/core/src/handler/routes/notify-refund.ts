@@ -12,7 +12,8 @@ import { handleV3RefundNotification } from './notify-v3.js';
  * `POST /notify-refund/:app`: WeChat's refund notification (spec §8). It has no `sign`: `req_info`
  * is decrypted with the key of the app's merchant (a sandbox merchant's sandbox sign key), which is what proves it came from WeChat.
  * `appid` and `mch_id` must belong to the app in the URL; when the order was recorded at
- * create-pay, it must be this app's and its amount must match `total_fee`. Then `refunded` (status SUCCESS) or
+ * create-pay, it must be this app's and its amount must match `total_fee`; when the refund was
+ * recorded at create-refund, it must be this app's, for this order, and of this `refund_fee`. Then `refunded` (status SUCCESS) or
  * `refund-failed` (CHANGE, REFUNDCLOSE) fires once per `<mchId>:refund:<refund_id>`, with every
  * listener awaited. Any failure answers FAIL and raises an `error` event.
  */
@@ -36,7 +37,7 @@ export const notifyRefundRoute: NotifyRoute = {
     const refund = decrypted.refund;
     const order = await recordedOrder(ctx, app.name, merchant.mchId, refund.outTradeNo);
     assertRecordedTotal(order, refund.outTradeNo, refund.totalFee, 'the refund notification');
-    await fireRefund(ctx, merchant.mchId, refund.refundId, (redelivery) => refundFromNotification(decrypted, app.name, redelivery));
+    await fireRefund(ctx, { app: app.name, mchId: merchant.mchId, refund }, (redelivery) => refundFromNotification(decrypted, app.name, redelivery));
     return notifyReply(true);
   },
 };

@@ -190,6 +190,37 @@ describe('v3 merchant through handle()', () => {
     expect(errors).toEqual([]);
   });
 
+  it('a v3 refund notification disagreeing with the refund recorded at create-refund is refused; the one that agrees fires', async () => {
+    stub.on('POST /v3/refund/domestic/refunds', () => ({
+      status: 200,
+      body: JSON.stringify({
+        refund_id: '50000011', out_refund_no: 'R11', transaction_id: '4200000011', out_trade_no: 'T11', channel: 'ORIGINAL', user_received_account: '支付用户零钱',
+        create_time: '2024-01-01T12:00:00+08:00', status: 'PROCESSING', amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40, currency: 'CNY' },
+      }),
+    }));
+    const { wxpay, refunded, errors } = setup();
+    const created = await wxpay.handle(jsonRequest('/create-refund', { payApp: 'shop', appId: APP_ID, orderId: 'T11', refundId: 'R11', totalFee: 100, refundFee: 40 }));
+    expect(created.status).toBe(200);
+    const notification = (refund: number, outTradeNo = 'T11') =>
+      buildV3Notification({
+        eventType: 'REFUND.SUCCESS', apiV3Key: API_V3_KEY, signer,
+        resource: {
+          mchid: MCH_ID, out_trade_no: outTradeNo, transaction_id: '4200000011', refund_id: '50000011', out_refund_no: 'R11', refund_status: 'SUCCESS',
+          success_time: '2024-01-01T12:00:05+08:00', user_received_account: '支付用户零钱', amount: { total: 100, refund, payer_total: 100, payer_refund: refund },
+        },
+      });
+    for (const forged of [notification(100), notification(40, 'T12')]) {
+      const out = await wxpay.handle(v3Request('/notify-refund/shop', forged));
+      expect(out.status).toBeGreaterThanOrEqual(400);
+      expect(JSON.parse(bodyText(out.body))).toMatchObject({ code: 'FAIL' });
+    }
+    expect(refunded).toEqual([]);
+    expect(errors.map((e) => e.error.code)).toEqual(['WXPAY_ERR_AMOUNT_MISMATCH', 'WXPAY_ERR_AMOUNT_MISMATCH']);
+    const out = await wxpay.handle(v3Request('/notify-refund/shop', notification(40)));
+    expect(JSON.parse(bodyText(out.body))).toEqual(SUCCESS);
+    expect(refunded.map((r) => [r.orderId, r.refundId, r.refundFee])).toEqual([['T11', 'R11', 40]]);
+  });
+
   it('a v3 refund notification for another merchant is refused', async () => {
     const { wxpay, refunded, errors } = setup();
     const n = buildV3Notification({

@@ -88,7 +88,7 @@ export async function handleV3RefundNotification(
   }
   const refund = decrypted.refund;
   assertRecordedTotal(order, refund.outTradeNo, refund.totalFee, 'the refund notification');
-  await fireRefund(ctx, merchant.mchId, refund.refundId, (redelivery) => refundFromNotification(decrypted, app.name, redelivery));
+  await fireRefund(ctx, { app: app.name, mchId: merchant.mchId, refund }, (redelivery) => refundFromNotification(decrypted, app.name, redelivery));
   return v3NotifyResponse(true);
 }
 
