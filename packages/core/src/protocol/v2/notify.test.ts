@@ -5,38 +5,14 @@ import { buildPayNotification, buildRefundNotifyXml, signNotifyXml } from '../..
 import { notifyReply, parsePayNotification, parseRefundNotification } from './notify.js';
 import { encryptRefundInfo } from './refund-crypto.js';
 import { buildXml, parseXml } from './xml.js';
+import { PAY_NOTIFY_VECTOR } from './_vectors.js';
 
 const KEY = '192006250b4c09247ec02edce69f6a2d';
 const OTHER_KEY = 'ffffffffffffffffffffffffffffffff';
 
-/** The spec §7.4 vector, as WeChat would put it on the wire. */
-const VECTOR = {
-  appid: 'wxd930ea5d5a258f4f',
-  attach: 'test-attach',
-  bank_type: 'OTHERS',
-  cash_fee: '100',
-  coupon_count: '1',
-  coupon_fee: '10',
-  coupon_fee_0: '10',
-  coupon_id_0: '10000',
-  coupon_type_0: 'CASH',
-  fee_type: 'CNY',
-  is_subscribe: 'N',
-  mch_id: '10000100',
-  nonce_str: '5d2b6c2a8db53831f7eda20af46e531c',
-  openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
-  out_trade_no: 'T20240101000001',
-  result_code: 'SUCCESS',
-  return_code: 'SUCCESS',
-  time_end: '20240101120000',
-  total_fee: '110',
-  trade_type: 'JSAPI',
-  transaction_id: '4200000000202401010000000001',
-};
-
 describe('parsePayNotification', () => {
   it('verifies the spec §7.4 vector and maps it to camelCase', () => {
-    const body = buildXml({ ...VECTOR, sign: '55E403DC5990FB1AE83D71CBDFA6BD48' });
+    const body = buildXml({ ...PAY_NOTIFY_VECTOR, sign: '55E403DC5990FB1AE83D71CBDFA6BD48' });
     const { payment, raw, signType } = parsePayNotification(Buffer.from(body), { apiKey: KEY });
     expect(signType).toBe('MD5');
     expect(raw['sign']).toBe('55E403DC5990FB1AE83D71CBDFA6BD48');
@@ -69,7 +45,7 @@ describe('parsePayNotification', () => {
 
   it('verifies the HMAC-SHA256 vector', () => {
     const body = buildXml({
-      ...VECTOR,
+      ...PAY_NOTIFY_VECTOR,
       sign_type: 'HMAC-SHA256',
       sign: '466567F95C2BA8D044606FB6BD63EF5598E9A8DCB59E30F967A2644056DA74FA',
     });

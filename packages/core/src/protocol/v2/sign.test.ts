@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { safeEqual, sign, signTypeOf, stringToSign, verifySign } from './sign.js';
 import { appPayParams, jsapiPayParams } from './client-params.js';
+import { PAY_NOTIFY_VECTOR } from './_vectors.js';
 
 const KEY = '192006250b4c09247ec02edce69f6a2d';
 const OFFICIAL = {
@@ -12,29 +13,6 @@ const OFFICIAL = {
   nonce_str: 'ibuaiVcKdpRxkhJA',
 };
 
-const NOTIFY = {
-  appid: 'wxd930ea5d5a258f4f',
-  attach: 'test-attach',
-  bank_type: 'OTHERS',
-  cash_fee: '100',
-  coupon_count: '1',
-  coupon_fee: '10',
-  coupon_fee_0: '10',
-  coupon_id_0: '10000',
-  coupon_type_0: 'CASH',
-  fee_type: 'CNY',
-  is_subscribe: 'N',
-  mch_id: '10000100',
-  nonce_str: '5d2b6c2a8db53831f7eda20af46e531c',
-  openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
-  out_trade_no: 'T20240101000001',
-  result_code: 'SUCCESS',
-  return_code: 'SUCCESS',
-  time_end: '20240101120000',
-  total_fee: '110',
-  trade_type: 'JSAPI',
-  transaction_id: '4200000000202401010000000001',
-};
 
 describe('stringToSign', () => {
   it('sorts names, skips empty values and sign, appends the key (spec §2.3)', () => {
@@ -90,8 +68,8 @@ describe('sign (spec §2.3, §2.4)', () => {
   });
 
   it('reproduces the pay notification vectors (spec §7.4)', () => {
-    expect(sign(NOTIFY, KEY)).toBe('55E403DC5990FB1AE83D71CBDFA6BD48');
-    expect(sign({ ...NOTIFY, sign_type: 'HMAC-SHA256' }, KEY, 'HMAC-SHA256')).toBe(
+    expect(sign(PAY_NOTIFY_VECTOR, KEY)).toBe('55E403DC5990FB1AE83D71CBDFA6BD48');
+    expect(sign({ ...PAY_NOTIFY_VECTOR, sign_type: 'HMAC-SHA256' }, KEY, 'HMAC-SHA256')).toBe(
       '466567F95C2BA8D044606FB6BD63EF5598E9A8DCB59E30F967A2644056DA74FA',
     );
   });
@@ -139,10 +117,10 @@ describe('client parameter signatures (spec §6.2, §6.3)', () => {
 describe('verifySign', () => {
   it('accepts the official vector and the notification vectors', () => {
     expect(verifySign({ ...OFFICIAL, sign: '9A0A8659F005D6984697E2CA0A9CF3B7' }, KEY)).toBe(true);
-    expect(verifySign({ ...NOTIFY, sign: '55E403DC5990FB1AE83D71CBDFA6BD48' }, KEY)).toBe(true);
+    expect(verifySign({ ...PAY_NOTIFY_VECTOR, sign: '55E403DC5990FB1AE83D71CBDFA6BD48' }, KEY)).toBe(true);
     expect(
       verifySign(
-        { ...NOTIFY, sign_type: 'HMAC-SHA256', sign: '466567F95C2BA8D044606FB6BD63EF5598E9A8DCB59E30F967A2644056DA74FA' },
+        { ...PAY_NOTIFY_VECTOR, sign_type: 'HMAC-SHA256', sign: '466567F95C2BA8D044606FB6BD63EF5598E9A8DCB59E30F967A2644056DA74FA' },
         KEY,
       ),
     ).toBe(true);
