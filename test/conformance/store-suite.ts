@@ -197,15 +197,18 @@ export function defineStoreSuite(name: string, factory: StoreFactory): void {
       });
 
       it('counts pending, in flight, delivered and dead, and the oldest pending age', async () => {
-        const start = h.now();
         const rs = [record(), record(), record(), record()];
         for (const r of rs) await store.append(r);
         const leased = await store.lease({ app: 'shop', limit: 3, now: h.now(), leaseMs: 10_000 });
         await store.ack(leased[0]!.id, { at: h.now(), status: 200 });
         await store.dead(leased[1]!.id, { at: h.now(), error: 'HTTP 410' });
-        const s = await store.stats(start + 1_000);
+        // Records are stamped by the clock as they are made, so ages are measured from the
+        // youngest one: every record still open is at least 1 s old at `at`.
+        const at = Math.max(...rs.map((r) => r.createdAt)) + 1_000;
+        const s = await store.stats(at);
         expect(s).toMatchObject({ pending: 1, inFlight: 1, delivered: 1, dead: 1 });
         expect(s.oldestPendingAgeMs).toBeGreaterThanOrEqual(1_000);
+        expect(s.oldestPendingAgeMs).toBeLessThanOrEqual(at - Math.min(...rs.map((r) => r.createdAt)));
       });
 
       it('keeps every concurrent append', async () => {
