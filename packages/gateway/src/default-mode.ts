@@ -96,6 +96,7 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
       store: { kind: 'file', path: dataDir },
       bearerToken: undefined,
       bodyLimit: undefined,
+      leaseMs: undefined,
     };
     const shop = createDemoShop({
       payApp: DEMO_APP,

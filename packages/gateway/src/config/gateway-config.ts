@@ -105,6 +105,13 @@ export interface GatewayConfig {
   readonly bearerToken: string | undefined;
   /** Largest request body, in bytes; undefined keeps the core's default. */
   readonly bodyLimit: number | undefined;
+  /**
+   * `lease-ms`: how long a notification (or `confirm`) holds its transaction in the dedup store
+   * while the listeners and the outbox write run, 1,000 to 3,600,000 ms; undefined keeps the
+   * core's default (60 s). On a shared store (Redis) it is also how long a crashed instance keeps
+   * the others from taking WeChat's redeliveries of the transaction it held.
+   */
+  readonly leaseMs: number | undefined;
 }
 
 /** The seed's endpoint paths, plus ours, used when `endpoints` leaves one out. */

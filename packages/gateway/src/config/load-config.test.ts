@@ -230,6 +230,17 @@ describe('parseGatewayConfig', () => {
     expect(errorOf(() => parseGatewayConfig(raw)).issues.map((i) => i.path)).toEqual(['merchants[1].fetch-sandbox-key']);
   });
 
+  it('reads lease-ms (1 s to 1 h; absent keeps the core default)', () => {
+    expect(parseGatewayConfig(seedConfig()).config.leaseMs).toBeUndefined();
+    expect(parseGatewayConfig({ ...seedConfig(), 'lease-ms': 1_000 }).config.leaseMs).toBe(1_000);
+    expect(parseGatewayConfig({ ...seedConfig(), 'lease-ms': 3_600_000 }).config.leaseMs).toBe(3_600_000);
+    const bad = (value: unknown) => errorOf(() => parseGatewayConfig({ ...seedConfig(), 'lease-ms': value })).issues;
+    expect(bad(999)).toEqual([{ path: 'lease-ms', message: 'must be at least 1000' }]);
+    expect(bad(3_600_001)).toEqual([{ path: 'lease-ms', message: 'must be at most 3600000' }]);
+    expect(bad(1_500.5)).toEqual([{ path: 'lease-ms', message: 'must be whole milliseconds' }]);
+    expect(bad('60000')).toEqual([{ path: 'lease-ms', message: 'must be a number, not a string' }]);
+  });
+
   it('refuses a non-object and empty lists', () => {
     expect(errorOf(() => parseGatewayConfig([])).issues).toEqual([{ path: '', message: 'must be a JSON object' }]);
     const raw = seedConfig();
@@ -283,7 +294,13 @@ describe('loadGatewayConfig', () => {
     const sample = fileURLToPath(new URL('../../wxpay-gateway.conf.sample.json', import.meta.url));
     const { config, warnings } = parseGatewayConfig(JSON.parse(readFileSync(sample, 'utf8')), { checkFiles: false });
     expect(warnings).toEqual([]);
-    expect(config.apps.map((a) => a.name)).toEqual(['app-name', 'app-name-dev']);
+    expect(config.apps.map((a) => a.name)).toEqual(['app-name', 'app-name-dev', 'app-name-v3']);
+    expect(config.merchants.map((m) => [m.name, m.v3 === undefined ? 'v2' : 'v3'])).toEqual([
+      ['mch-name', 'v2'],
+      ['mch-name-sandbox', 'v2'],
+      ['mch-name-v3', 'v3'],
+    ]);
+    expect(config.leaseMs).toBe(60_000);
     const root = fileURLToPath(new URL('../../../../wxpay-gateway.conf.sample.json', import.meta.url));
     expect(readFileSync(root, 'utf8')).toBe(readFileSync(sample, 'utf8'));
   });

@@ -173,6 +173,7 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
     store: resolveStore(seed, baseDir),
     bearerToken: seed['bearer-token'],
     bodyLimit: seed['body-limit'],
+    leaseMs: seed['lease-ms'],
   };
   return { config: deepFreeze(config), warnings };
 }
@@ -365,6 +366,8 @@ function describe(issue: z.core.$ZodIssue, raw: unknown): string {
   if (issue.code === 'invalid_type') {
     const actual = valueAt(raw, issue.path);
     if (actual === undefined) return 'is required';
+    // zod reports a fraction given to .int() as an invalid type "int".
+    if (issue.expected === 'int' && typeof actual === 'number') return issue.message.startsWith('Invalid input') ? 'must be an integer' : issue.message;
     const expected = issue.expected === 'object' ? 'an object' : issue.expected === 'array' ? 'an array' : `a ${issue.expected}`;
     return `must be ${expected}, not ${typeName(actual)}`;
   }

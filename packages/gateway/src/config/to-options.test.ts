@@ -47,6 +47,11 @@ describe('toWxPayOptions', () => {
     expect(configured.bearerToken).toBe('t'.repeat(20));
   });
 
+  it('passes lease-ms to the core as leaseMs, and leaves it out when not configured', () => {
+    expect(toWxPayOptions(config({ top: { 'lease-ms': 5_000 } }), { localBaseUrl: 'http://x', simulatorUrl: 'http://s' }).leaseMs).toBe(5_000);
+    expect('leaseMs' in toWxPayOptions(config(), { localBaseUrl: 'http://x', simulatorUrl: 'http://s' })).toBe(false);
+  });
+
   it('splits a merchant used by both a live and a -dev app into two core merchants', () => {
     const c = config({
       merchants: [{ name: 'mch', 'mch-id': '1', 'mch-app-key': KEY, 'api-base-url': 'http://127.0.0.1:2' }],

@@ -11,7 +11,7 @@ export interface ToWxPayOptionsInput {
 
 /** The core options for a gateway config, minus what the server adds (logger, store, plugins). */
 export type GatewayWxPayOptions = Pick<WxPayOptions, 'merchants' | 'apps' | 'notifyPayUrl' | 'notifyRefundUrl'> &
-  Partial<Pick<WxPayOptions, 'bearerToken' | 'bodyLimit'>>;
+  Partial<Pick<WxPayOptions, 'bearerToken' | 'bodyLimit' | 'leaseMs'>>;
 
 /**
  * The core merchant each configured merchant becomes: one for its production apps and, when a
@@ -86,6 +86,7 @@ export function toWxPayOptions(config: GatewayConfig, input: ToWxPayOptionsInput
     notifyRefundUrl: config.notifyRefundUrl ?? `${local}${config.endpoints.notifyRefund}`,
     ...(config.bearerToken === undefined ? {} : { bearerToken: config.bearerToken }),
     ...(config.bodyLimit === undefined ? {} : { bodyLimit: config.bodyLimit }),
+    ...(config.leaseMs === undefined ? {} : { leaseMs: config.leaseMs }),
   };
   return options;
 }
