@@ -16,8 +16,8 @@ export interface CliContext {
 const USAGE = `Usage:
   wxpay-gateway [--config FILE] [--host HOST] [--port N] [--no-forwarder]
       Serve the go-wxpay-gateway HTTP API. The config file is FILE, or $CONF_FILE.
-      With no config at all: an embedded WeChat Pay simulator, a demo merchant and app,
-      and a demo shop page, so you can watch a payment end to end.
+      With no config at all: an embedded WeChat Pay simulator, demo merchants on API v2
+      and v3 with an app each, and a demo shop page, so you can watch a payment end to end.
   wxpay-gateway notify [--config FILE]
       Deliver results to the apps' callbacks as a process of its own (go-wxpay-notify).
       Needs a store both processes can open (redis://); run the gateway with --no-forwarder.

@@ -1,12 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPair, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { MerchantCertOptions } from '@wxpay-kit/core';
 import { generateTestCertificates } from '@wxpay-kit/core/testing';
-import { startSimulator } from '@wxpay-kit/simulator';
-import { DEFAULT_ENDPOINTS, type GatewayConfig } from './config/gateway-config.js';
-import { createDemoShop, DEMO_PATHS } from './demo/demo-shop.js';
+import { DEFAULT_MERCHANT, startSimulator } from '@wxpay-kit/simulator';
+import { DEFAULT_ENDPOINTS, type GatewayConfig, type GatewayMerchant } from './config/gateway-config.js';
+import { createDemoShop, DEMO_PATHS, type DemoApp } from './demo/demo-shop.js';
 import { createGatewayLogger, type PinoLogger } from './logger.js';
 import { startGateway, type GatewayHandle } from './server.js';
 
@@ -23,24 +24,36 @@ export interface DefaultGatewayOptions {
   readonly timeFactor?: number | undefined;
 }
 
-/** The demo app's name (`payApp`). */
+/** The demo app's name (`payApp`): its merchant uses WeChat Pay API v2. */
 export const DEMO_APP = 'demo';
+
+/** The second demo app's name (`payApp`): its merchant uses WeChat Pay API v3. */
+export const DEMO_APP_V3 = 'demo-v3';
+
+/** The API v3 demo merchant: the merchant id and appId of WeChat's API v3 documentation examples. */
+const DEMO_V3 = Object.freeze({ mchId: '1230000109', appId: 'wxd678efh567hg6787' });
+
+const generateRsaKeyPair = promisify(generateKeyPair);
+
+export type { DemoApp } from './demo/demo-shop.js';
 
 /** A gateway in default mode, and where everything is. */
 export interface DefaultGateway {
   readonly gateway: GatewayHandle;
   readonly simulatorUrl: string;
   readonly dataDir: string;
-  /** The demo merchant and app, as a client of the API sends them. */
+  /** The API v2 demo merchant and app, as a client of the API sends them. */
   readonly demo: { readonly payApp: string; readonly appId: string; readonly mchId: string };
+  /** Every demo app: the API v2 one ({@link DEMO_APP}) first, then the API v3 one ({@link DEMO_APP_V3}). */
+  readonly demoApps: readonly DemoApp[];
   /** Human-readable summary of the URLs, printed by the CLI. */
   readonly banner: string;
 }
 
 /**
- * Starts the gateway with no configuration: the embedded WeChat Pay simulator, a demo merchant on
- * it, a demo app whose callbacks come back to the gateway, the forwarder on a file store, and the
- * demo shop page at `/`.
+ * Starts the gateway with no configuration: the embedded WeChat Pay simulator, two demo merchants
+ * on it (one on API v2, one on API v3, with keys made at start-up), a demo app for each whose
+ * callbacks come back to the gateway, the forwarder on a file store, and the demo shop page at `/`.
  *
  * @example
  * ```ts
@@ -51,18 +64,51 @@ export interface DefaultGateway {
 export async function startDefaultGateway(options: DefaultGatewayOptions = {}): Promise<DefaultGateway> {
   const logger = options.logger ?? createGatewayLogger();
   const dataDir = options.dataDir ? resolve(options.dataDir) : mkdtempSync(join(tmpdir(), 'wxpay-gateway-'));
+  const v3Keys = await demoV3Keys();
   const simulator = await startSimulator({
     port: 0,
+    merchants: [
+      DEFAULT_MERCHANT,
+      {
+        mchId: DEMO_V3.mchId,
+        apiKey: v3Keys.apiKey,
+        appIds: [DEMO_V3.appId],
+        v3: { publicKey: v3Keys.publicKey, serialNo: v3Keys.serialNo, apiV3Key: v3Keys.apiV3Key },
+      },
+    ],
     ...(options.timeFactor === undefined ? {} : { timeFactor: options.timeFactor }),
     logger: logger.child({ component: 'simulator' }),
   });
   let gateway: GatewayHandle | undefined;
   try {
-    const merchant = simulator.merchants[0];
-    if (!merchant) throw new Error('the simulator started without a merchant');
+    const merchant = simulator.merchants.find((m) => m.mchId === DEFAULT_MERCHANT.mchId);
+    if (!merchant) throw new Error('the simulator started without the demo merchant');
     const appId = merchant.appIds[0] ?? '';
     const callbackSecret = `whsec_${randomBytes(24).toString('base64')}`;
     const cert = await demoCertificate(merchant.mchId, logger);
+    const wechatpay = await simulator.wechatpayKeys();
+    const v3Merchant: GatewayMerchant = {
+      name: 'demo-merchant-v3',
+      mchId: DEMO_V3.mchId,
+      // The v2 key reads refunds started in the merchant console, which WeChat notifies in v2 XML.
+      apiKey: v3Keys.apiKey,
+      fetchSandboxKey: false,
+      signType: 'MD5',
+      baseUrl: simulator.url,
+      cert: undefined,
+      v3: {
+        privateKey: v3Keys.privateKey,
+        certSerialNo: v3Keys.serialNo,
+        apiV3Key: v3Keys.apiV3Key,
+        wechatpayPublicKey: wechatpay.publicKey,
+        wechatpayPublicKeyId: wechatpay.publicKeyId,
+        platformCertificates: false,
+      },
+    };
+    const demoApps: DemoApp[] = [
+      { payApp: DEMO_APP, appId, mchId: merchant.mchId, apiVersion: 'v2' },
+      { payApp: DEMO_APP_V3, appId: DEMO_V3.appId, mchId: DEMO_V3.mchId, apiVersion: 'v3' },
+    ];
     const config: GatewayConfig = {
       source: '(built-in default)',
       listenHost: options.host ?? '127.0.0.1',
@@ -80,28 +126,25 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
           baseUrl: simulator.url,
           cert,
         },
+        v3Merchant,
       ],
-      apps: [
-        {
-          name: DEMO_APP,
-          merchant: 'demo-merchant',
-          sandbox: false,
-          appIds: [appId],
-          // Relative: the gateway's own receiver, so the demo page can show what an app receives.
-          payCallback: DEMO_PATHS.payCallback,
-          refundCallback: DEMO_PATHS.refundCallback,
-          callbackSecret,
-        },
-      ],
+      apps: demoApps.map((app) => ({
+        name: app.payApp,
+        merchant: app.apiVersion === 'v3' ? v3Merchant.name : 'demo-merchant',
+        sandbox: false,
+        appIds: [app.appId],
+        // Relative: the gateway's own receiver, so the demo page can show what an app receives.
+        payCallback: DEMO_PATHS.payCallback,
+        refundCallback: DEMO_PATHS.refundCallback,
+        callbackSecret,
+      })),
       store: { kind: 'file', path: dataDir },
       bearerToken: undefined,
       bodyLimit: undefined,
       leaseMs: undefined,
     };
     const shop = createDemoShop({
-      payApp: DEMO_APP,
-      appId,
-      mchId: merchant.mchId,
+      apps: demoApps,
       simulatorUrl: simulator.url,
       endpoints: config.endpoints,
       callbackSecret,
@@ -124,7 +167,8 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
       `  Gateway API          ${url}${config.endpoints.createPay}/<JSAPI|NATIVE|APP|H5>, ${url}${config.endpoints.queryOrder}, …`,
       `  Health / readiness   ${url}${config.endpoints.health}  ${url}${config.endpoints.ready}`,
       `  WeChat Pay simulator ${simulator.url}  (control API under ${simulator.url}/_sim/)`,
-      `  Demo app             payApp "${DEMO_APP}", appId "${appId}", merchant ${merchant.mchId}`,
+      `  Demo app (API v2)    payApp "${DEMO_APP}", appId "${appId}", merchant ${merchant.mchId}`,
+      `  Demo app (API v3)    payApp "${DEMO_APP_V3}", appId "${DEMO_V3.appId}", merchant ${DEMO_V3.mchId}`,
       `  Store (file)         ${dataDir}`,
       '',
       `  Try: curl -s -X POST ${url}${config.endpoints.createPay}/NATIVE -H 'content-type: application/json' \\`,
@@ -133,7 +177,14 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
       '  Use a config file for real merchants: wxpay-gateway --config wxpay-gateway.conf.json (see --help).',
       '',
     ].join('\n');
-    return { gateway, simulatorUrl: simulator.url, dataDir, demo: { payApp: DEMO_APP, appId, mchId: merchant.mchId }, banner: `${banner}\n` };
+    return {
+      gateway,
+      simulatorUrl: simulator.url,
+      dataDir,
+      demo: { payApp: DEMO_APP, appId, mchId: merchant.mchId },
+      demoApps,
+      banner: `${banner}\n`,
+    };
   } catch (error) {
     if (gateway) await gateway.close();
     else await simulator.close();
@@ -154,4 +205,28 @@ async function demoCertificate(mchId: string, logger: PinoLogger): Promise<Merch
     logger.warn({ err: { message: (error as Error).message } }, 'no openssl: the demo merchant has no certificate, so refunds are refused');
     return undefined;
   }
+}
+
+/** The API v3 demo merchant's keys, made for each run (PEM text; keys of 32 characters). */
+interface DemoV3Keys {
+  /** The merchant API private key: the gateway signs its calls with it. */
+  readonly privateKey: string;
+  /** Its public half: the simulator checks the merchant's signatures with it. */
+  readonly publicKey: string;
+  /** The merchant API certificate's serial number. */
+  readonly serialNo: string;
+  readonly apiV3Key: string;
+  /** The API v2 key (refunds started in the merchant console are notified in v2 XML). */
+  readonly apiKey: string;
+}
+
+async function demoV3Keys(): Promise<DemoV3Keys> {
+  const { privateKey, publicKey } = await generateRsaKeyPair('rsa', { modulusLength: 2048 });
+  return {
+    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    serialNo: randomBytes(20).toString('hex').toUpperCase(),
+    apiV3Key: randomBytes(16).toString('hex'),
+    apiKey: randomBytes(16).toString('hex'),
+  };
 }

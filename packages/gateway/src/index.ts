@@ -29,8 +29,8 @@ export type { GatewayWxPayOptions, ToWxPayOptionsInput, MerchantVariant } from '
 export { seedConfigSchema, type SeedConfig } from './config/seed-schema.js';
 export { startGateway, GatewayStartError } from './server.js';
 export type { StartGatewayOptions, GatewayHandle, ExtraHandler } from './server.js';
-export { startDefaultGateway, DEMO_APP } from './default-mode.js';
-export type { DefaultGatewayOptions, DefaultGateway } from './default-mode.js';
+export { startDefaultGateway, DEMO_APP, DEMO_APP_V3 } from './default-mode.js';
+export type { DefaultGatewayOptions, DefaultGateway, DemoApp } from './default-mode.js';
 export { createPathMapper, type GatewayRoute } from './routes.js';
 export { createGatewayLogger, REDACT_PATHS, type GatewayLoggerOptions } from './logger.js';
 export { forwarderApps, openStore } from './runtime.js';

@@ -1,7 +1,8 @@
 /**
  * The default mode, end to end: the built command with no configuration starts the embedded
- * simulator, a demo merchant and app, and the demo shop; a payment made as the banner suggests
- * arrives as a `paid` event and as the demo app's forwarded callback.
+ * simulator, an API v2 and an API v3 demo merchant with an app each, and the demo shop; a payment
+ * made as the banner suggests, with either app, arrives as a `paid` event and as the demo app's
+ * forwarded callback.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,6 +83,7 @@ describe('wxpay-gateway with no configuration', () => {
     expect(banner).toContain(`${base}/wxpay/create-pay/`);
     expect(banner).toContain(`Store (file)         ${dataDir}`);
     expect(banner).toContain('payApp "demo"');
+    expect(banner).toMatch(/Demo app \(API v3\)\s+payApp "demo-v3"/);
   });
 
   it('serves the demo shop page and its config', async () => {
@@ -91,6 +93,10 @@ describe('wxpay-gateway with no configuration', () => {
     expect(await page.text()).toContain('wxpay-kit demo shop');
     const cfg = (await (await fetch(`${base}/demo/config.json`)).json()) as Record<string, any>;
     expect(cfg).toMatchObject({ payApp: 'demo', endpoints: { createPay: '/wxpay/create-pay' } });
+    expect(cfg['apps'].map((a: { payApp: string; apiVersion: string }) => [a.payApp, a.apiVersion])).toEqual([
+      ['demo', 'v2'],
+      ['demo-v3', 'v3'],
+    ]);
   });
 
   it('renders a QR code as SVG', async () => {
@@ -151,6 +157,47 @@ describe('wxpay-gateway with no configuration', () => {
       [(event, data) => event === 'callback' && data.kind === 'refund' && data.body?.refund_id === `r${orderId}`],
     );
     expect(refundCallback!.data.verified).toBe(true);
+  });
+
+  it('runs one payment with the API v3 demo merchant: v3 notification, forwarded callback, query SUCCESS', async () => {
+    const cfg = (await (await fetch(`${base}/demo/config.json`)).json()) as { apps: Array<{ payApp: string; appId: string; mchId: string; apiVersion: string }> };
+    const app = cfg.apps.find((a) => a.apiVersion === 'v3')!;
+    expect(app.payApp).toBe('demo-v3');
+    const orderId = `demo3${Date.now()}`;
+    const created = await postJson(`${base}/wxpay/create-pay/NATIVE`, {
+      appId: app.appId,
+      payApp: app.payApp,
+      goods: 'tea',
+      orderId,
+      fee: 2,
+      ip: '127.0.0.1',
+      productId: 'p3',
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(200);
+    expect(created.json.result.code_url).toMatch(/^weixin:\/\//);
+
+    const [paid, callback] = await watchEvents(
+      `${base}/demo/events`,
+      async () => {
+        const pay = await postJson(`${base}/demo/pay`, { orderId, payApp: app.payApp });
+        expect(pay.status, JSON.stringify(pay.json)).toBe(200);
+      },
+      [(event, data) => event === 'paid' && data.orderId === orderId, (event, data) => event === 'callback' && data.body?.order_id === orderId],
+    );
+    expect(paid!.data).toMatchObject({ app: 'demo-v3', orderId, totalFee: 2, source: 'notify' });
+    expect(callback!.data).toMatchObject({
+      kind: 'pay',
+      verified: true,
+      body: { order_id: orderId, total_fee: 2, result_code: 'SUCCESS', mch_id: app.mchId },
+    });
+
+    // WeChat's notification was the v3 one: JSON, signed, resource encrypted with the APIv3 key.
+    const sim = createSimulatorClient(simUrl);
+    const notification = await sim.waitForNotification({ kind: 'pay', outTradeNo: orderId });
+    expect(notification).toMatchObject({ format: 'json', status: 'delivered' });
+    const query = await postJson(`${base}/wxpay/query-order`, { appId: app.appId, payApp: app.payApp, orderId });
+    expect(query.status, JSON.stringify(query.json)).toBe(200);
+    expect(query.json).toMatchObject({ order_id: orderId, trade_state: 'SUCCESS', total_fee: 2, mch_id: app.mchId });
   });
 
   it('stops on SIGTERM and exits 0', async () => {

@@ -1,7 +1,9 @@
 /**
  * The demo shop in headless Chromium (Debian's package, driven by playwright-core): the page
  * loads, a NATIVE order is created and shown as a QR code, "pay as the user" pays it, and the
- * page shows it paid and the app's callback arriving. A screenshot is kept under test-output/.
+ * page shows it paid and the app's callback arriving; then a JSAPI order with the API v3 demo
+ * app shows the parameters a WeChat client pays with, and is paid the same way. Screenshots are
+ * kept under test-output/.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -76,6 +78,36 @@ describe('demo shop in a browser', () => {
 
     mkdirSync(join(ROOT, 'test-output'), { recursive: true });
     await page.screenshot({ path: join(ROOT, 'test-output', 'gateway-demo-shop.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('creates a JSAPI order with the API v3 app, shows its client parameters, pays it and shows it paid', async () => {
+    const page = await browser!.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/`);
+    await expect.poll(() => page.textContent('#stream')).toBe('live');
+
+    await page.selectOption('#app', 'demo-v3');
+    await page.fill('#amount', '0.03');
+    await page.selectOption('#type', 'JSAPI');
+    await page.click('#create');
+    await page.waitForSelector('#status[data-state="NOTPAY"]');
+    expect(await page.getAttribute('#params', 'data-kind')).toBe('JSAPI');
+    const shown = (await page.textContent('#params')) ?? '';
+    const params = JSON.parse(shown.slice(shown.indexOf('{'))) as Record<string, string>;
+    // API v3: the merchant's RSA signature over appId, timeStamp, nonceStr and package.
+    expect(params).toMatchObject({ appId: 'wxd678efh567hg6787', signType: 'RSA', package: expect.stringMatching(/^prepay_id=wx/) });
+    expect(params['paySign']).toMatch(/^[A-Za-z0-9+/]{300,}={0,2}$/);
+    expect(await page.$('#qr-img')).toBeNull();
+
+    await page.click('#pay');
+    await page.waitForSelector('#status[data-state="PAID"]');
+    expect(await page.textContent('#status')).toContain('¥0.03');
+    await expect.poll(() => page.textContent('#callback-state')).toContain('callback delivered');
+    expect(errors).toEqual([]);
+
+    await page.screenshot({ path: join(ROOT, 'test-output', 'gateway-demo-shop-jsapi-v3.png'), fullPage: true });
     await page.close();
   });
 });

@@ -44,16 +44,16 @@ export interface GatewayMerchant {
 
 /**
  * An API v3 merchant's keys. Paths are resolved against the config file's directory; the files
- * are read by the core when the gateway starts.
+ * are read by the core when the gateway starts. The default mode gives the keys' PEM text instead.
  */
 export interface GatewayMerchantV3 {
-  /** `mch-key-pem-file`: path of the merchant API private key (`apiclient_key.pem`). */
+  /** `mch-key-pem-file`: path of the merchant API private key (`apiclient_key.pem`), or its PEM text. */
   readonly privateKey: string;
   /** `mch-cert-serialno`: serial number of the merchant API certificate. */
   readonly certSerialNo: string;
   /** `wxpay-v3-key`: the APIv3 key. Never logged. */
   readonly apiV3Key: string;
-  /** `wxpay-pubkey-file`: path of the WeChat Pay public key (`pub_key.pem`). */
+  /** `wxpay-pubkey-file`: path of the WeChat Pay public key (`pub_key.pem`), or its PEM text. */
   readonly wechatpayPublicKey: string | undefined;
   /** `wxpay-pubkey-id`: `PUB_KEY_ID_…`, the id of that key. */
   readonly wechatpayPublicKeyId: string | undefined;

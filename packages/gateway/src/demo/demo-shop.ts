@@ -18,11 +18,20 @@ export const DEMO_PATHS = Object.freeze({
   refundCallback: '/demo/callback/refund',
 });
 
-/** What the demo shop needs to know. */
-export interface DemoShopOptions {
+/** A demo app the shop can sell through: the API fields a caller sends, and its merchant. */
+export interface DemoApp {
+  /** The app's name, sent as `payApp`. */
   readonly payApp: string;
   readonly appId: string;
   readonly mchId: string;
+  /** The WeChat Pay API version its merchant uses. */
+  readonly apiVersion: 'v2' | 'v3';
+}
+
+/** What the demo shop needs to know. */
+export interface DemoShopOptions {
+  /** The apps the page offers; the first is preselected. At least one. */
+  readonly apps: readonly DemoApp[];
   /** The simulator whose control API "pays as the user". */
   readonly simulatorUrl: string;
   readonly endpoints: GatewayEndpoints;
@@ -45,10 +54,13 @@ const MAX_BODY = 64 * 1024;
 
 /**
  * The demo shop of the default mode: the page, a QR code renderer (SVG, `qrcode`), a proxy to
- * the simulator's "pay" control call, a receiver standing in for the app's callback URLs, and a
+ * the simulator's "pay" control call (for the order's app's merchant), a receiver standing in for the app's callback URLs, and a
  * server-sent event stream of `paid` events and received callbacks.
  */
 export function createDemoShop(options: DemoShopOptions): DemoShop {
+  const head = options.apps[0];
+  if (!head) throw new TypeError('createDemoShop: apps must list at least one app');
+  const first: DemoApp = head;
   const streams = new Set<ServerResponse>();
   const page = demoPageHtml();
 
@@ -65,7 +77,8 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
         send(res, 200, 'text/html; charset=utf-8', page);
         return true;
       case `GET ${DEMO_PATHS.config}`:
-        sendJson(res, 200, { payApp: options.payApp, appId: options.appId, endpoints: options.endpoints });
+        // payApp and appId: the first app, for callers that know only one.
+        sendJson(res, 200, { payApp: first.payApp, appId: first.appId, apps: options.apps, endpoints: options.endpoints });
         return true;
       case `GET ${DEMO_PATHS.qr}`: {
         const text = url.searchParams.get('text') ?? '';
@@ -84,11 +97,17 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
           sendJson(res, 400, { code: 400, msg: 'orderId: 1 to 32 letters, digits or _-|*@' });
           return true;
         }
+        const payApp = body?.['payApp'] ?? first.payApp;
+        const app = options.apps.find((a) => a.payApp === payApp);
+        if (!app) {
+          sendJson(res, 400, { code: 400, msg: `payApp: one of ${options.apps.map((a) => a.payApp).join(', ')}` });
+          return true;
+        }
         const target = new URL(`/_sim/orders/${encodeURIComponent(orderId)}/pay`, options.simulatorUrl);
         const answer = await fetch(target, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ mchId: options.mchId }),
+          body: JSON.stringify({ mchId: app.mchId }),
         });
         const result = (await answer.json()) as Record<string, unknown>;
         if (!answer.ok) {

@@ -40,6 +40,13 @@ const SCRIPT = `
 const cfg = await (await fetch('/demo/config.json')).json();
 const $ = (id) => document.getElementById(id);
 let current = null;
+for (const app of cfg.apps) {
+  const option = document.createElement('option');
+  option.value = app.payApp;
+  option.textContent = app.payApp + ' · API ' + app.apiVersion + ' · merchant ' + app.mchId;
+  $('app').append(option);
+}
+const appOf = (payApp) => cfg.apps.find((a) => a.payApp === payApp);
 
 function setStatus(state, text) { const s = $('status'); s.dataset.state = state; s.textContent = text; }
 function addLog(kind, title, data) {
@@ -56,20 +63,23 @@ $('create').addEventListener('click', async () => {
   const type = $('type').value;
   const fee = Math.round(Number($('amount').value) * 100);
   if (!Number.isInteger(fee) || fee <= 0) { setStatus('ERROR', 'amount must be at least ¥0.01'); return; }
+  const app = appOf($('app').value);
   const orderId = 'demo' + Date.now() + Math.floor(Math.random() * 1000);
-  const body = { appId: cfg.appId, payApp: cfg.payApp, goods: $('goods').value || 'Demo goods', udd: 'demo', orderId, fee, ip: '127.0.0.1' };
+  const body = { appId: app.appId, payApp: app.payApp, goods: $('goods').value || 'Demo goods', udd: 'demo', orderId, fee, ip: '127.0.0.1' };
   if (type === 'NATIVE') body.productId = 'demo-product';
   if (type === 'JSAPI') body.openId = 'demo-openid-' + Math.floor(Math.random() * 1e6);
   if (type === 'H5') { body.sceneInfo = { h5_info: { type: 'Wap', wap_url: location.origin, wap_name: 'Demo shop' } }; body.redirectUrl = location.origin + '/'; }
-  $('create').disabled = true; $('pay').disabled = true; $('qr').innerHTML = ''; $('params').textContent = '';
+  $('create').disabled = true; $('pay').disabled = true; $('qr').innerHTML = ''; $('params').textContent = ''; $('params').dataset.kind = '';
+  $('callback-state').textContent = '';
   setStatus('', 'creating…');
   try {
     const res = await fetch(cfg.endpoints.createPay + '/' + type, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const json = await res.json();
     addLog('api', 'POST ' + cfg.endpoints.createPay + '/' + type + ' → ' + res.status, json);
     if (!res.ok || json.code !== 200) { setStatus('ERROR', json.msg || ('HTTP ' + res.status)); return; }
-    current = { orderId, type, fee };
-    $('order').textContent = orderId + ' · ' + type + ' · ¥' + (fee / 100).toFixed(2);
+    current = { orderId, type, fee, payApp: app.payApp };
+    $('order').textContent = orderId + ' · ' + type + ' · ¥' + (fee / 100).toFixed(2) + ' · ' + app.payApp + ' (API ' + app.apiVersion + ')';
+    $('params').dataset.kind = type;
     const r = json.result;
     if (type === 'NATIVE') {
       const img = document.createElement('img'); img.alt = 'QR code for ' + r.code_url; img.id = 'qr-img';
@@ -95,7 +105,7 @@ $('create').addEventListener('click', async () => {
 $('pay').addEventListener('click', async () => {
   if (!current) return;
   $('pay').disabled = true;
-  const res = await fetch('/demo/pay', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ orderId: current.orderId }) });
+  const res = await fetch('/demo/pay', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ orderId: current.orderId, payApp: current.payApp }) });
   const json = await res.json();
   addLog('api', 'user paid in the simulator → ' + res.status, json);
   if (!res.ok) { setStatus('ERROR', json.msg || ('HTTP ' + res.status)); $('pay').disabled = false; }
@@ -140,6 +150,8 @@ export function demoPageHtml(): string {
       <input id="goods" value="Demo coffee">
       <label for="amount">Amount (¥)</label>
       <input id="amount" type="number" min="0.01" step="0.01" value="0.01">
+      <label for="app">App and merchant</label>
+      <select id="app"></select>
       <label for="type">Trade type</label>
       <select id="type">
         <option value="NATIVE" selected>NATIVE (QR code)</option>
