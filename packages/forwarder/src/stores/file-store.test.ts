@@ -1,6 +1,8 @@
 import { mkdtemp, readdir, readFile, readlink, rm, stat, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '@wxpay-kit/core';
 import { createFileStore } from './file-store.js';
@@ -192,5 +194,134 @@ describe('file store leases', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('file store under sustained load', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wxpay-fs-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const big = (id: string, bytes: number) => ({ ...rec(id), body: JSON.stringify({ order_id: id, pad: 'x'.repeat(bytes) }) });
+
+  it('keeps the bodies of delivered and dead records on disk only, and reads them back whole', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const store = await createFileStore({ dir, compactBytes: 1e12 });
+    const n = 2_000;
+    const bodyBytes = 8 * 1024;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < n; i += 100) {
+      const ids = Array.from({ length: 100 }, (_, k) => `r${i + k}`);
+      await Promise.all(ids.map((id) => store.append(big(id, bodyBytes))));
+      await store.lease({ app: 'shop', limit: 100, now: 1_000, leaseMs: 60_000 });
+      await Promise.all(ids.map((id, k) => (k % 10 === 0 ? store.dead(id, { at: 2_000, status: 500, error: 'HTTP 500' }) : store.ack(id, { at: 2_000, status: 204 }))));
+    }
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    // Held in memory, the bodies alone would take n * bodyBytes (16 MiB).
+    expect(grown).toBeLessThan((n * bodyBytes) / 8);
+    expect(await store.get('r1')).toMatchObject({ id: 'r1', state: 'delivered', attempts: 1, lastStatus: 204, finishedAt: 2_000, body: big('r1', bodyBytes).body });
+    expect(await store.get('r10')).toMatchObject({ id: 'r10', state: 'dead', lastError: 'HTTP 500', body: big('r10', bodyBytes).body });
+    expect((await store.list({ state: 'dead', limit: 1_000 })).map((r) => r.id)).toEqual(Array.from({ length: n / 10 }, (_, k) => `r${k * 10}`));
+    expect(await store.stats(3_000)).toMatchObject({ pending: 0, inFlight: 0, delivered: n - n / 10, dead: n / 10 });
+    expect(await store.replay('r1', 3_000)).toBe(true);
+    expect(await store.get('r1')).toMatchObject({ state: 'pending', attempts: 0, since: 3_000, body: big('r1', bodyBytes).body });
+    await store.close();
+  });
+
+  it('keeps every change made while a compaction runs, before and after a restart', async () => {
+    let t = 10_000;
+    const store = await createFileStore({ dir, now: () => t, compactBytes: 1e12 });
+    const n = 3_000;
+    for (let i = 0; i < n; i += 500) {
+      await Promise.all(Array.from({ length: 500 }, (_, k) => store.append(big(`old${i + k}`, 200))));
+    }
+    await store.lease({ app: 'shop', limit: n, now: t, leaseMs: 60_000 });
+    await Promise.all(Array.from({ length: n / 2 }, (_, i) => store.ack(`old${i}`, { at: t, status: 200 })));
+    await store.claim('released', 60_000);
+
+    // Changes of every kind, issued while the snapshot is being written.
+    const compaction = store.compact();
+    const during: Promise<unknown>[] = [];
+    for (let i = 0; i < 200; i++) {
+      during.push(store.append(big(`new${i}`, 200)));
+      during.push(Promise.resolve(store.claim(`key${i}`, 60_000)).then(() => store.complete(`key${i}`)));
+    }
+    during.push(store.ack(`old${n - 1}`, { at: t, status: 201 }));
+    during.push(store.retry(`old${n - 2}`, { at: t, error: 'HTTP 503', status: 503, nextAttemptAt: t + 5_000 }));
+    during.push(store.dead(`old${n - 3}`, { at: t, error: 'timeout' }));
+    during.push(store.replay('old0', t + 1));
+    during.push(Promise.resolve(store.release('released')));
+    during.push(Promise.resolve(store.putOrder('1900000109:o1', { app: 'shop', appId: 'wx1', mchId: '1900000109', totalFee: 101, createdAt: t })));
+    await Promise.all([compaction, ...during]);
+    await store.append(big('after', 200));
+
+    const expected = await store.list({ limit: 10_000 });
+    expect(expected).toHaveLength(n + 201);
+    expect(expected.find((r) => r.id === 'old0')).toMatchObject({ state: 'pending', since: t + 1 });
+    expect(expected.find((r) => r.id === `old${n - 1}`)).toMatchObject({ state: 'delivered', lastStatus: 201 });
+    expect(expected.find((r) => r.id === `old${n - 2}`)).toMatchObject({ state: 'pending', attempts: 1, lastStatus: 503, nextAttemptAt: t + 5_000 });
+    expect(expected.find((r) => r.id === `old${n - 3}`)).toMatchObject({ state: 'dead', lastError: 'timeout' });
+    await store.close();
+
+    const reopened = await createFileStore({ dir, now: () => t });
+    expect(await reopened.list({ limit: 10_000 })).toEqual(expected);
+    for (let i = 0; i < 200; i++) expect(await reopened.claim(`key${i}`, 60_000)).toEqual({ state: 'done' });
+    expect(await reopened.claim('released', 60_000)).toEqual({ state: 'claimed', redelivery: false });
+    expect(await reopened.getOrder('1900000109:o1')).toMatchObject({ totalFee: 101 });
+    // Compacting again over the compacted log keeps the same state.
+    await reopened.compact();
+    expect(await reopened.list({ limit: 10_000 })).toEqual(expected);
+    await reopened.close();
+    const third = await createFileStore({ dir, now: () => t });
+    expect(await third.list({ limit: 10_000 })).toEqual(expected);
+    await third.close();
+  });
+
+  it('acknowledges appends while a compaction writes its snapshot', async () => {
+    const store = await createFileStore({ dir, compactBytes: 1e12 });
+    const n = 20_000;
+    for (let i = 0; i < n; i += 1_000) {
+      await Promise.all(Array.from({ length: 1_000 }, (_, k) => store.append(big(`r${i + k}`, 600))));
+    }
+    await store.lease({ app: 'shop', limit: n, now: 2_000, leaseMs: 60_000 });
+    for (let i = 0; i < n; i += 1_000) {
+      await Promise.all(Array.from({ length: 1_000 }, (_, k) => store.ack(`r${i + k}`, { at: 2_000, status: 204 })));
+    }
+    const order: string[] = [];
+    const compaction = store.compact().then(() => order.push('compacted'));
+    await store.append(rec('during')).then(() => order.push('appended'));
+    await compaction;
+    expect(order).toEqual(['appended', 'compacted']);
+    await store.close();
+  });
+
+  it('drops the copy of a compaction that a crash cut short, and keeps the log', async () => {
+    const store = await createFileStore({ dir });
+    await store.append(rec('a'));
+    await store.close();
+    await writeFile(join(dir, 'outbox.log.compact'), Buffer.from('half a snapshot'));
+    const reopened = await createFileStore({ dir });
+    expect((await reopened.list()).map((r) => r.id)).toEqual(['a']);
+    expect(await readdir(dir)).not.toContain('outbox.log.compact');
+    await reopened.close();
+  });
+
+  it('reads a log whose deliveries were recorded as small outcome records, and rewrites it', async () => {
+    const image = (id: string) => ({ t: 'rec', r: { ...rec(id), state: 'pending', attempts: 0, since: 1_000, nextAttemptAt: 1_000 } });
+    const ops = [image('a'), image('b'), image('c'), { t: 'ok', id: 'a', at: 2_000, attempts: 1, status: 200 }, { t: 'dead', id: 'b', at: 2_000, attempts: 1, error: 'HTTP 500' }];
+    await writeFile(join(dir, 'outbox.log'), Buffer.concat(ops.map((op) => encodeRecord(Buffer.from(JSON.stringify(op))))));
+    const store = await createFileStore({ dir, now: () => 3_000 });
+    expect((await store.list()).map((r) => [r.id, r.state])).toEqual([['a', 'delivered'], ['b', 'dead'], ['c', 'pending']]);
+    expect(await store.get('a')).toMatchObject({ finishedAt: 2_000, lastStatus: 200, body: rec('a').body });
+    await store.close();
+    const log = await readFile(join(dir, 'outbox.log'));
+    expect(log.includes(Buffer.from('"t":"ok"'))).toBe(false);
   });
 });

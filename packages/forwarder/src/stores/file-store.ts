@@ -1,4 +1,5 @@
-import { mkdir, open, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile, appendFile } from 'node:fs/promises';
+import { readSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { StoreError, silentLogger, type ClaimResult, type Logger, type OrderRecord } from '@wxpay-kit/core';
 import type {
@@ -10,7 +11,18 @@ import type {
   OutboxRecord,
   OutboxStats,
 } from '../outbox.js';
-import { GroupCommitWriter, scanRecords, syncDir, writeFileAtomic, encodeRecord } from './record-log.js';
+import { ImageTable } from './image-table.js';
+import {
+  GroupCommitWriter,
+  HEADER_BYTES,
+  copyRange,
+  encodeRecord,
+  readRecordAt,
+  scanRecords,
+  syncDir,
+  writeAll,
+  type Appended,
+} from './record-log.js';
 
 /** Options of {@link createFileStore}. */
 export interface FileStoreOptions {
@@ -76,6 +88,7 @@ type Op =
 const LOG = 'outbox.log';
 const LOCK = 'LOCK';
 const DAY = 86_400_000;
+const MINUTE = 60_000;
 
 function isAlive(pid: number): boolean {
   try {
@@ -143,14 +156,51 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
   const retainDeliveredMs = options.retainDeliveredMs ?? 7 * DAY;
   const retainDedupMs = options.retainDedupMs ?? 7 * DAY;
   const logPath = join(dir, LOG);
+  const compactPath = `${logPath}.compact`;
 
-  const records = new Map<string, MutableRecord>();
+  // Pending records are held whole (the delivery engine needs them); delivered and dead ones are
+  // a slot of `images` (the place of their full image in the log) and are read back on demand.
+  // The map keeps creation order, which `list` relies on.
+  const records = new Map<string, MutableRecord | number>();
+  const images = new ImageTable();
   const pendingByApp = new Map<string, Set<string>>();
   const leases = new Map<string, number>();
-  const keys = new Map<string, DedupEntry>();
+  // A handled key is only the minute it was handled (retention needs no more); keys still
+  // claimed keep their lease.
+  const keys = new Map<string, DedupEntry | number>();
   const orders = new Map<string, OrderRecord>();
+  /** Where images are read from: the log in memory while opening (and read-only), else its descriptor. */
+  let source: Buffer | number = Buffer.alloc(0);
 
-  function setPending(r: MutableRecord): void {
+  function load(slot: number): MutableRecord {
+    let op: Op;
+    try {
+      op = JSON.parse(readRecordAt(source, images.offset(slot), images.length(slot)).toString('utf8')) as Op;
+    } catch (error) {
+      throw new StoreError('@wxpay-kit/forwarder: a record could not be read back from the outbox log', { cause: error });
+    }
+    if (op.t !== 'rec') throw new StoreError('@wxpay-kit/forwarder: the outbox log does not hold a record where expected');
+    return op.r;
+  }
+
+  /** The record, whole: from memory, or read back from the log. */
+  function full(value: MutableRecord | number): MutableRecord {
+    return typeof value === 'number' ? load(value) : value;
+  }
+
+  function stateOf(value: MutableRecord | number): OutboxRecord['state'] {
+    return typeof value === 'number' ? images.state(value) : value.state;
+  }
+
+  function entryOf(value: DedupEntry | number | undefined): DedupEntry | undefined {
+    return typeof value === 'number' ? { done: true, leaseUntil: 0, claims: 1, at: value * MINUTE } : value;
+  }
+
+  /** Puts `r` in place of the record with its id; pending records are indexed for leasing. */
+  function place(r: MutableRecord): MutableRecord {
+    const previous = records.get(r.id);
+    if (typeof previous === 'number') images.free(previous);
+    records.set(r.id, r);
     let set = pendingByApp.get(r.app);
     if (r.state === 'pending') {
       if (!set) pendingByApp.set(r.app, (set = new Set()));
@@ -159,63 +209,60 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
       set?.delete(r.id);
       leases.delete(r.id);
     }
+    return r;
   }
 
-  function apply(op: Op): void {
+  /** Keeps a finished record on disk only, once its full image is at `offset`. */
+  function demote(r: MutableRecord, offset: number, length: number): void {
+    if (records.get(r.id) !== r || r.state === 'pending') return;
+    records.set(r.id, images.add(offset, length, r.finishedAt ?? 0, r.state));
+  }
+
+  /**
+   * Applies one operation to the state in memory. Every operation sets absolute values, so applying
+   * a suffix of the log again over a state that already holds part of it changes nothing: this is
+   * what lets compaction snapshot the state while appends go on. Records are replaced, never
+   * changed in place, once they finish, so an object in the map stands for one version.
+   * `at` is the payload's place in the log, when known.
+   */
+  function apply(op: Op, at?: { offset: number; length: number }): MutableRecord | undefined {
     switch (op.t) {
       case 'rec': {
-        records.set(op.r.id, { ...op.r });
-        setPending(records.get(op.r.id)!);
-        return;
+        const r = place({ ...op.r });
+        if (at && r.state !== 'pending') demote(r, at.offset, at.length);
+        return r;
       }
-      case 'ok': {
-        const r = records.get(op.id);
-        if (!r) return;
-        Object.assign(r, { state: 'delivered', attempts: op.attempts, finishedAt: op.at, lastStatus: op.status, lastError: undefined });
-        setPending(r);
-        return;
-      }
-      case 'retry': {
-        const r = records.get(op.id);
-        if (!r) return;
-        Object.assign(r, {
-          state: 'pending',
-          attempts: op.attempts,
-          nextAttemptAt: op.next,
-          lastStatus: op.status,
-          lastError: op.error,
-        });
-        setPending(r);
-        return;
-      }
-      case 'dead': {
-        const r = records.get(op.id);
-        if (!r) return;
-        Object.assign(r, { state: 'dead', attempts: op.attempts, finishedAt: op.at, lastStatus: op.status, lastError: op.error });
-        setPending(r);
-        return;
-      }
+      case 'ok':
+      case 'dead':
+      case 'retry':
       case 'replay': {
-        const r = records.get(op.id);
-        if (!r) return;
-        Object.assign(r, { state: 'pending', attempts: 0, since: op.at, nextAttemptAt: op.at, finishedAt: undefined });
-        setPending(r);
-        return;
+        const value = records.get(op.id);
+        if (value === undefined) return undefined;
+        const r = { ...full(value) };
+        if (op.t === 'ok') Object.assign(r, { state: 'delivered', attempts: op.attempts, finishedAt: op.at, lastStatus: op.status, lastError: undefined });
+        else if (op.t === 'dead') Object.assign(r, { state: 'dead', attempts: op.attempts, finishedAt: op.at, lastStatus: op.status, lastError: op.error });
+        else if (op.t === 'retry') Object.assign(r, { state: 'pending', attempts: op.attempts, nextAttemptAt: op.next, lastStatus: op.status, lastError: op.error });
+        else Object.assign(r, { state: 'pending', attempts: 0, since: op.at, nextAttemptAt: op.at, finishedAt: undefined });
+        return place(r);
       }
       case 'key':
-        keys.set(op.k, { ...op.e });
-        return;
+        keys.set(op.k, op.e.done ? Math.floor(op.e.at / MINUTE) : { ...op.e });
+        return undefined;
       case 'rel':
         keys.delete(op.k);
-        return;
+        return undefined;
       case 'order':
         orders.set(op.k, op.o);
-        return;
+        return undefined;
     }
   }
 
   await mkdir(dir, { recursive: true });
-  if (!readOnly) await takeLock(dir);
+  if (!readOnly) {
+    await takeLock(dir);
+    // A compaction that was cut short never replaced the log; its unfinished copy is dropped.
+    await rm(compactPath, { force: true });
+  }
 
   let data: Buffer;
   try {
@@ -224,6 +271,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     data = Buffer.alloc(0);
   }
+  source = data;
   const scan = scanRecords(data);
   const badChunks: Buffer[] = scan.bad.map((b) => b.bytes);
   for (const payload of scan.records) {
@@ -235,7 +283,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
       badChunks.push(encodeRecord(payload));
       continue;
     }
-    apply(op);
+    apply(op, { offset: payload.byteOffset - data.byteOffset, length: payload.length });
   }
   if (badChunks.length > 0) {
     const side = `${logPath}.bad-${now()}`;
@@ -255,7 +303,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
   if (!readOnly) {
     // The directory is locked to one process, so a dedup lease found on open was held by a process
     // that died: it ends now, and the next claim of its key is a redelivery.
-    for (const entry of keys.values()) if (!entry.done) entry.leaseUntil = 0;
+    for (const entry of keys.values()) if (typeof entry !== 'number') entry.leaseUntil = 0;
   }
 
   let writer: GroupCommitWriter | undefined;
@@ -267,6 +315,8 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
     }
     await syncDir(dir);
     writer = new GroupCommitWriter(file, scan.validEnd);
+    source = file.fd;
+    data = Buffer.alloc(0);
   }
   let lastCompactedSize = scan.validEnd;
   let compacting: Promise<void> | undefined;
@@ -285,11 +335,21 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
 
   async function write(...ops: Op[]): Promise<void> {
     const w = check();
-    for (const op of ops) apply(op);
+    const placed = ops.map((op) => apply(op));
+    const payloads = ops.map((op) => Buffer.from(JSON.stringify(op), 'utf8'));
+    let written: Appended;
     try {
-      await w.append(ops.map((op) => Buffer.from(JSON.stringify(op), 'utf8')));
+      written = await w.append(payloads);
     } catch (error) {
       throw new StoreError('@wxpay-kit/forwarder: writing to the outbox log failed', { cause: error });
+    }
+    // A finished record's full image is on disk now: from here on it is read back from there. An
+    // image written before a compaction swapped the file stays in memory until the next one.
+    if (written.generation === w.generation) {
+      ops.forEach((op, i) => {
+        const r = placed[i];
+        if (op.t === 'rec' && r && r.state !== 'pending') demote(r, written.offsets[i]!, payloads[i]!.length);
+      });
     }
     if (w.size > compactBytes && w.size > 2 * lastCompactedSize && !compacting) {
       void compact().catch((error: unknown) =>
@@ -298,53 +358,153 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
     }
   }
 
-  function snapshot(): Buffer {
+  /**
+   * Writes the live state to `<log>.compact` while appends go on to the log, then copies what was
+   * appended meanwhile and renames the copy into place. Appends wait only for that last copy, an
+   * fsync and the rename. Records, keys and orders past their retention are dropped.
+   */
+  async function rewrite(w: GroupCommitWriter): Promise<void> {
+    const tailStart = w.size;
     const t = now();
-    const parts: Buffer[] = [];
-    const push = (op: Op): void => {
-      parts.push(encodeRecord(Buffer.from(JSON.stringify(op), 'utf8')));
-    };
-    for (const r of records.values()) {
-      if (r.state === 'delivered' && (r.finishedAt ?? 0) + retainDeliveredMs < t) {
-        records.delete(r.id);
-        continue;
+    images.clearMoves();
+    const out = await open(compactPath, 'ax+', 0o600);
+    let swapped = false;
+    try {
+      let written = 0;
+      let parts: Buffer[] = [];
+      let partBytes = 0;
+      const flush = async (): Promise<void> => {
+        if (partBytes === 0) return;
+        const chunk = Buffer.concat(parts, partBytes);
+        parts = [];
+        partBytes = 0;
+        await writeAll(out, chunk);
+      };
+      const push = (frame: Buffer): number => {
+        const at = written + HEADER_BYTES;
+        parts.push(frame);
+        partBytes += frame.length;
+        written += frame.length;
+        return at;
+      };
+      const pushOp = (op: Op): { offset: number; length: number } => {
+        const frame = encodeRecord(Buffer.from(JSON.stringify(op), 'utf8'));
+        return { offset: push(frame), length: frame.length - HEADER_BYTES };
+      };
+      const moved: { r: MutableRecord; offset: number; length: number }[] = [];
+      // Images that lie one after the other in the log are copied verbatim with one read.
+      const run = { start: 0, end: 0, slots: [] as number[] };
+      const copyRun = (): void => {
+        if (run.slots.length === 0) return;
+        const bytes = Buffer.allocUnsafe(run.end - run.start);
+        let got = 0;
+        while (got < bytes.length) {
+          const n = readSync(source as number, bytes, got, bytes.length - got, run.start + got);
+          if (n === 0) throw new StoreError('@wxpay-kit/forwarder: the outbox log ends before a record it indexes');
+          got += n;
+        }
+        const base = push(bytes) - HEADER_BYTES;
+        for (let i = 0; i < run.slots.length; i += 2) images.moveTo(run.slots[i]!, base + run.slots[i + 1]! + HEADER_BYTES);
+        run.slots = [];
+      };
+      // Map iterators see changes made while the snapshot yields; whatever they see is at least as
+      // new as the tail start, and the tail, applied after the snapshot, ends in the current state.
+      let n = 0;
+      for (const id of records.keys()) {
+        if (++n % 512 === 0 || partBytes > 1024 * 1024) {
+          copyRun();
+          await flush();
+        }
+        const value = records.get(id);
+        if (value === undefined) continue;
+        if (typeof value === 'number') {
+          if (images.state(value) === 'delivered' && images.finishedAt(value) + retainDeliveredMs < t) {
+            records.delete(id);
+            images.free(value);
+            continue;
+          }
+          const start = images.offset(value) - HEADER_BYTES;
+          const end = images.offset(value) + images.length(value);
+          if (run.slots.length > 0 && (start !== run.end || run.end - run.start > 1024 * 1024)) copyRun();
+          if (run.slots.length === 0) run.start = start;
+          run.slots.push(value, start - run.start);
+          run.end = end;
+          continue;
+        }
+        copyRun();
+        if (value.state === 'delivered' && (value.finishedAt ?? 0) + retainDeliveredMs < t) {
+          records.delete(id);
+          continue;
+        }
+        const at = pushOp({ t: 'rec', r: value });
+        if (value.state !== 'pending') moved.push({ r: value, ...at });
       }
-      push({ t: 'rec', r });
-    }
-    for (const [k, e] of keys) {
-      if (e.at + retainDedupMs < t && (e.done || e.leaseUntil < t)) {
-        keys.delete(k);
-        continue;
+      copyRun();
+      for (const k of keys.keys()) {
+        if (++n % 512 === 0 || partBytes > 1024 * 1024) await flush();
+        const e = entryOf(keys.get(k));
+        if (!e) continue;
+        if (e.at + retainDedupMs < t && (e.done || e.leaseUntil < t)) {
+          keys.delete(k);
+          continue;
+        }
+        pushOp({ t: 'key', k, e });
       }
-      push({ t: 'key', k, e });
-    }
-    for (const [k, o] of orders) {
-      if (o.createdAt + retainDedupMs < t) {
-        orders.delete(k);
-        continue;
+      for (const k of orders.keys()) {
+        if (++n % 512 === 0 || partBytes > 1024 * 1024) await flush();
+        const o = orders.get(k);
+        if (!o) continue;
+        if (o.createdAt + retainDedupMs < t) {
+          orders.delete(k);
+          continue;
+        }
+        pushOp({ t: 'order', k, o });
       }
-      push({ t: 'order', k, o });
+      await flush();
+      const snapshotBytes = written;
+      // Most of what was appended meanwhile is copied before appends are held.
+      const middle = w.size;
+      await copyRange(w.file, tailStart, middle, out);
+      await out.datasync();
+      await w.exclusive(async (swap) => {
+        const end = w.size;
+        await copyRange(w.file, middle, end, out);
+        await out.datasync();
+        if (!images.relocate(tailStart, snapshotBytes)) {
+          throw new StoreError('@wxpay-kit/forwarder: compaction missed a record; the log was left as it was');
+        }
+        await rename(compactPath, logPath);
+        swap(out, snapshotBytes + end - tailStart);
+        swapped = true;
+        source = out.fd;
+        for (const m of moved) demote(m.r, m.offset, m.length);
+        lastCompactedSize = snapshotBytes + end - tailStart;
+        await syncDir(dir);
+      });
+    } finally {
+      if (!swapped) {
+        images.clearMoves();
+        await out.close().catch(() => undefined);
+        await rm(compactPath, { force: true });
+      }
     }
-    return Buffer.concat(parts);
   }
 
   function compact(): Promise<void> {
     const w = check();
-    compacting ??= w
-      .exclusive(async (swap) => {
-        const image = snapshot();
-        await writeFileAtomic(logPath, image);
-        const file = await open(logPath, 'a+', 0o600);
-        swap(file, image.length);
-        lastCompactedSize = image.length;
-      })
-      .finally(() => {
-        compacting = undefined;
-      });
+    compacting ??= rewrite(w).finally(() => {
+      compacting = undefined;
+    });
     return compacting;
   }
 
-  if (!readOnly && badChunks.length > 0) await compact();
+  // Legacy logs finished records with small operations; their images are written out now, so
+  // that they are held on disk only.
+  const finishedInMemory = (): boolean => {
+    for (const value of records.values()) if (typeof value !== 'number' && value.state !== 'pending') return true;
+    return false;
+  };
+  if (!readOnly && (badChunks.length > 0 || finishedInMemory())) await compact();
 
   function view(r: MutableRecord): OutboxRecord {
     return { ...r };
@@ -359,7 +519,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
     async claim(key, leaseMs): Promise<ClaimResult> {
       check();
       const t = now();
-      const entry = keys.get(key);
+      const entry = entryOf(keys.get(key));
       if (entry?.done) return { state: 'done' };
       if (entry && entry.leaseUntil > t) return { state: 'busy' };
       const claims = (entry?.claims ?? 0) + 1;
@@ -367,11 +527,11 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
       return { state: 'claimed', redelivery: claims > 1 };
     },
     async complete(key) {
-      const entry = keys.get(key);
+      const entry = entryOf(keys.get(key));
       await write({ t: 'key', k: key, e: { done: true, leaseUntil: 0, claims: entry?.claims ?? 1, at: now() } });
     },
     async release(key) {
-      const entry = keys.get(key);
+      const entry = entryOf(keys.get(key));
       if (entry && !entry.done) await write({ t: 'rel', k: key });
     },
     async putOrder(key, order) {
@@ -405,7 +565,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
       const due: MutableRecord[] = [];
       for (const id of set) {
         const r = records.get(id);
-        if (!r || r.nextAttemptAt > o.now) continue;
+        if (r === undefined || typeof r === 'number' || r.nextAttemptAt > o.now) continue;
         const until = leases.get(id);
         if (until !== undefined && until > o.now) continue;
         due.push(r);
@@ -417,12 +577,13 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
     },
     async ack(id, info) {
       const r = records.get(id);
-      if (!r || r.state !== 'pending') return;
-      await write({ t: 'ok', id, at: info.at, attempts: r.attempts + 1, status: info.status });
+      if (r === undefined || typeof r === 'number' || r.state !== 'pending') return;
+      // The whole record is written again as it ends, so that it can be read back from one place.
+      await write({ t: 'rec', r: { ...r, state: 'delivered', attempts: r.attempts + 1, finishedAt: info.at, lastStatus: info.status, lastError: undefined } });
     },
     async retry(id, f: AttemptFailure & { nextAttemptAt: number }) {
       const r = records.get(id);
-      if (!r || r.state !== 'pending') return;
+      if (r === undefined || typeof r === 'number' || r.state !== 'pending') return;
       leases.delete(id);
       await write({
         t: 'retry',
@@ -436,12 +597,12 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
     },
     async dead(id, f: AttemptFailure) {
       const r = records.get(id);
-      if (!r || r.state !== 'pending') return;
-      await write({ t: 'dead', id, at: f.at, attempts: r.attempts + 1, status: f.status, error: f.error });
+      if (r === undefined || typeof r === 'number' || r.state !== 'pending') return;
+      await write({ t: 'rec', r: { ...r, state: 'dead', attempts: r.attempts + 1, finishedAt: f.at, lastStatus: f.status, lastError: f.error } });
     },
     async replay(id, at) {
       const r = records.get(id);
-      if (!r || r.state === 'pending') {
+      if (r === undefined || stateOf(r) === 'pending') {
         check();
         return false;
       }
@@ -449,7 +610,8 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
       return true;
     },
     async replayDead(at) {
-      const ids = [...records.values()].filter((r) => r.state === 'dead').map((r) => r.id);
+      const ids: string[] = [];
+      for (const [id, value] of records) if (stateOf(value) === 'dead') ids.push(id);
       if (ids.length === 0) {
         check();
         return 0;
@@ -459,16 +621,16 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
     },
     async get(id) {
       const r = records.get(id);
-      return r ? view(r) : undefined;
+      return r === undefined ? undefined : view(full(r));
     },
     async list(o: ListOptions = {}) {
       const limit = o.limit ?? 100;
-      const out: OutboxRecord[] = [];
-      for (const r of records.values()) {
-        if (o.state !== undefined && r.state !== o.state) continue;
-        out.push(view(r));
+      const found: (MutableRecord | number)[] = [];
+      for (const value of records.values()) {
+        if (o.state !== undefined && stateOf(value) !== o.state) continue;
+        found.push(value);
       }
-      return out.slice(Math.max(0, out.length - limit));
+      return found.slice(Math.max(0, found.length - limit)).map((value) => view(full(value)));
     },
     async stats(at): Promise<OutboxStats> {
       let pending = 0;
@@ -477,7 +639,10 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
       let dead = 0;
       let oldest = Infinity;
       for (const r of records.values()) {
-        if (r.state === 'delivered') delivered++;
+        if (typeof r === 'number') {
+          if (images.state(r) === 'dead') dead++;
+          else delivered++;
+        } else if (r.state === 'delivered') delivered++;
         else if (r.state === 'dead') dead++;
         else {
           const until = leases.get(r.id);

@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { readSync } from 'node:fs';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -72,8 +73,18 @@ export function scanRecords(data: Buffer): ScanResult {
 
 interface Pending {
   readonly buffer: Buffer;
-  resolve(): void;
+  /** Where each payload starts within `buffer`. */
+  readonly starts: number[];
+  resolve(written: Appended): void;
   reject(error: unknown): void;
+}
+
+/** Where {@link GroupCommitWriter.append} put its payloads. */
+export interface Appended {
+  /** The file they were written to (see {@link GroupCommitWriter.generation}). */
+  readonly generation: number;
+  /** File offset of each payload (after its header). */
+  readonly offsets: number[];
 }
 
 /**
@@ -88,6 +99,7 @@ export class GroupCommitWriter {
   #exclusive: (() => Promise<void>)[] = [];
   #failed: unknown;
   #size: number;
+  #generation = 0;
   /** fsync calls made; exposed for tests and metrics. */
   syncs = 0;
 
@@ -101,15 +113,33 @@ export class GroupCommitWriter {
     return this.#size;
   }
 
+  /** The file appended to now. */
+  get file(): FileHandle {
+    return this.#file;
+  }
+
+  /** Counts the files swapped in; offsets are only meaningful in the generation that produced them. */
+  get generation(): number {
+    return this.#generation;
+  }
+
   /** Set once a write or fsync failed; every later append rejects with it. */
   get failure(): unknown {
     return this.#failed;
   }
 
-  append(payloads: readonly Uint8Array[]): Promise<void> {
+  /** Queues framed payloads; resolves, once they are fsynced, with where they were written. */
+  append(payloads: readonly Uint8Array[]): Promise<Appended> {
     if (this.#failed !== undefined) return Promise.reject(this.#failed);
-    const buffer = Buffer.concat(payloads.map((p) => encodeRecord(p)));
-    const done = new Promise<void>((resolve, reject) => this.#queue.push({ buffer, resolve, reject }));
+    const frames = payloads.map((p) => encodeRecord(p));
+    const starts: number[] = [];
+    let at = 0;
+    for (const f of frames) {
+      starts.push(at + HEADER_BYTES);
+      at += f.length;
+    }
+    const buffer = frames.length === 1 ? frames[0]! : Buffer.concat(frames, at);
+    const done = new Promise<Appended>((resolve, reject) => this.#queue.push({ buffer, starts, resolve, reject }));
     this.#kick();
     return done;
   }
@@ -127,6 +157,7 @@ export class GroupCommitWriter {
             replaced.push(this.#file);
             this.#file = file;
             this.#size = size;
+            this.#generation++;
           });
           resolve();
         } catch (error) {
@@ -168,6 +199,8 @@ export class GroupCommitWriter {
       }
       try {
         const buffer = batch.length === 1 ? batch[0]!.buffer : Buffer.concat(batch.map((p) => p.buffer));
+        const base = this.#size;
+        const generation = this.#generation;
         let written = 0;
         while (written < buffer.length) {
           const { bytesWritten } = await this.#file.write(buffer, written, buffer.length - written, null);
@@ -176,12 +209,62 @@ export class GroupCommitWriter {
         this.#size += buffer.length;
         await this.#file.datasync();
         this.syncs++;
-        for (const p of batch) p.resolve();
+        let at = base;
+        for (const p of batch) {
+          p.resolve({ generation, offsets: p.starts.map((s) => at + s) });
+          at += p.buffer.length;
+        }
       } catch (error) {
         this.#failed = error;
         for (const p of batch) p.reject(error);
       }
     }
+  }
+}
+
+/**
+ * Reads the payload of the record whose payload starts at `offset` (as {@link Appended} reports
+ * it) from `source`, a whole log in memory or an open file descriptor, and checks its CRC. Reads
+ * are synchronous on purpose: they are small, usually served from the page cache, and nothing can
+ * swap the file between finding an offset and reading it.
+ */
+export function readRecordAt(source: Buffer | number, offset: number, length: number): Buffer {
+  const start = offset - HEADER_BYTES;
+  let frame: Buffer;
+  if (typeof source === 'number') {
+    frame = Buffer.allocUnsafe(HEADER_BYTES + length);
+    let got = 0;
+    while (got < frame.length) {
+      const n = readSync(source, frame, got, frame.length - got, start + got);
+      if (n === 0) break;
+      got += n;
+    }
+    if (got < frame.length) throw new Error(`record at ${offset} is cut short`);
+  } else {
+    frame = source.subarray(start, offset + length);
+  }
+  if (validAt(frame, 0) !== length) throw new Error(`record at ${offset} fails its checksum`);
+  return frame.subarray(HEADER_BYTES);
+}
+
+/** Copies `[from, to)` of `source` to the end of `target` (opened for appending), in 1 MiB reads. */
+export async function copyRange(source: FileHandle, from: number, to: number, target: FileHandle): Promise<void> {
+  const chunk = Buffer.allocUnsafe(Math.min(1024 * 1024, Math.max(0, to - from)));
+  let at = from;
+  while (at < to) {
+    const { bytesRead } = await source.read(chunk, 0, Math.min(chunk.length, to - at), at);
+    if (bytesRead === 0) throw new Error(`the log ends at ${at}, before ${to}`);
+    await writeAll(target, chunk.subarray(0, bytesRead));
+    at += bytesRead;
+  }
+}
+
+/** Writes all of `data` at the end of `file` (opened for appending). */
+export async function writeAll(file: FileHandle, data: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < data.length) {
+    const { bytesWritten } = await file.write(data, written, data.length - written, null);
+    written += bytesWritten;
   }
 }
 
