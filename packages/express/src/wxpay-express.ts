@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createWxPay, isWxPay, type WxPay, type WxPayOptions } from '@wxpay-kit/core';
-import { attachEmitter, handleNodeRequest, writeResponse, type WxPayEmitterFacade } from '@wxpay-kit/core/node';
+import { attachEmitter, serveNodeRequest, writeResponse, type WxPayEmitterFacade } from '@wxpay-kit/core/node';
 
 /** What `wxpayExpress()` accepts: options for a new instance, or an existing `WxPay`. */
 export type WxPayExpressOptions = WxPayOptions | WxPay;
@@ -21,11 +21,16 @@ export type WxPayExpress = RequestHandler & WxPayEmitterFacade;
 export function wxpayExpress(init: WxPayExpressOptions): WxPayExpress {
   const wxpay = isWxPay(init) ? init : createWxPay(init);
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    const route = wxpay.match(req.method, req.path);
+    const path = req.path;
+    const route = wxpay.match(req.method, path);
     if (!route) return next();
-    handleNodeRequest(wxpay, req, { path: req.path, route, parsedBody: req.body as unknown, remoteAddress: req.ip })
-      .then((out) => writeResponse(res, out))
-      .catch(next);
+    serveNodeRequest(
+      wxpay,
+      req,
+      { path, route, parsedBody: req.body as unknown, remoteAddress: req.ip },
+      (out) => writeResponse(res, out),
+      next,
+    );
   };
   return attachEmitter(middleware, wxpay);
 }

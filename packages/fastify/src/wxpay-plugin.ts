@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { createWxPay, isWxPay, type WxPay, type WxPayOptions, type WxPayResponse } from '@wxpay-kit/core';
-import { handleNodeRequest, normalizePrefix, pathOf, stripPrefix } from '@wxpay-kit/core/node';
+import { normalizePrefix, pathOf, serveNodeRequest, stripPrefix } from '@wxpay-kit/core/node';
 
 /** Options of {@link wxpayPlugin}: `WxPayOptions` for a new instance, or an existing `instance`. */
 export type WxPayFastifyOptions = (WxPayOptions & { readonly instance?: undefined } | { readonly instance: WxPay }) & {
@@ -29,11 +29,22 @@ const routes: FastifyPluginAsync<RoutesOptions> = async (scope, { wxpay }) => {
   // the exact bytes signatures are checked on.
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-  const serve = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+  // Not async: the answer is sent from the callback, within the request's `end` event when the
+  // core answered synchronously, and fastify needs no promise for it.
+  const serve = (request: FastifyRequest, reply: FastifyReply): void => {
     const path = pathIn(request, prefix);
     const route = path === undefined ? undefined : wxpay.match(request.method, path);
-    if (path === undefined || route === undefined) return reply.callNotFound() as unknown as FastifyReply;
-    return send(reply, await handleNodeRequest(wxpay, request.raw, { path, route, remoteAddress: request.ip }));
+    if (path === undefined || route === undefined) {
+      reply.callNotFound();
+      return;
+    }
+    serveNodeRequest(
+      wxpay,
+      request.raw,
+      { path, route, remoteAddress: request.ip },
+      (out) => void send(reply, out),
+      (error) => void reply.send(error),
+    );
   };
   scope.all('/', serve);
   scope.all('/*', serve);

@@ -43,7 +43,8 @@ export function wxpayKoa(init: WxPayOptions | WxPay, options: WxPayKoaOptions = 
     });
     ctx.status = out.status;
     ctx.set(out.headers);
-    ctx.body = Buffer.from(out.body);
+    // A string goes out in the same write as the headers; koa keeps the content-type set above.
+    ctx.body = typeof out.body === 'string' ? out.body : Buffer.from(out.body);
   };
   return attachEmitter(middleware, wxpay);
 }

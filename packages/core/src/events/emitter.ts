@@ -28,6 +28,12 @@ export interface WxPayEmitter {
    */
   emitAndWait<K extends WxPayEventName>(event: K, ...args: WxPayEventMap[K]): Promise<void>;
   /**
+   * {@link emitAndWait}, except that it returns `undefined` at once when every listener returned
+   * something other than a promise and none threw (listeners that finished synchronously, or
+   * none at all). Otherwise it returns the same promise as `emitAndWait`.
+   */
+  emitSettling<K extends WxPayEventName>(event: K, ...args: WxPayEventMap[K]): Promise<void> | undefined;
+  /**
    * Dispatches an `error` event without waiting. A failing `error` listener is logged and never
    * thrown; with no `error` listener the error is logged at `warn`.
    */
@@ -80,14 +86,29 @@ export function createEmitter(options: CreateEmitterOptions): WxPayEmitter {
     else ee.on(event, wrapper);
   }
 
-  async function dispatch(event: string, args: readonly unknown[]): Promise<unknown[]> {
+  /** Calls the listeners of `event`; what each returned (a throw became a rejected promise). */
+  function collect(event: string, args: readonly unknown[]): Collector {
     const collector: Collector = [];
-    ee.emit(event, collector, ...args);
+    if (args.length === 1) ee.emit(event, collector, args[0]);
+    else ee.emit(event, collector, ...args);
+    return collector;
+  }
+
+  async function failuresOf(collector: Collector): Promise<unknown[]> {
     if (collector.length === 0) return [];
     const settled = await Promise.allSettled(collector);
     const failures: unknown[] = [];
     for (const result of settled) if (result.status === 'rejected') failures.push(result.reason);
     return failures;
+  }
+
+  function dispatch(event: string, args: readonly unknown[]): Promise<unknown[]> {
+    return failuresOf(collect(event, args));
+  }
+
+  async function rejectFailures(event: WxPayEventName, collector: Collector): Promise<void> {
+    const failures = await failuresOf(collector);
+    if (failures.length > 0) throw new ListenerError(event, failures);
   }
 
   return {
@@ -110,6 +131,14 @@ export function createEmitter(options: CreateEmitterOptions): WxPayEmitter {
       const failures = await dispatch(event, args);
       if (failures.length > 0) throw new ListenerError(event, failures);
     },
+    emitSettling(event, ...args) {
+      if (ee.listenerCount(event) === 0) return undefined;
+      const collector = collect(event, args);
+      for (const result of collector) {
+        if (isThenable(result)) return rejectFailures(event, collector);
+      }
+      return undefined;
+    },
     emitError(payload) {
       if (ee.listenerCount('error') === 0) {
         logger.warn(describe(payload), 'wxpay-kit error with no error listener');
@@ -128,6 +157,10 @@ export function createEmitter(options: CreateEmitterOptions): WxPayEmitter {
       wrappers.clear();
     },
   };
+}
+
+function isThenable(value: unknown): boolean {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function describe(payload: ErrorEvent): object {

@@ -22,16 +22,28 @@ import { CORE_ROUTE_TABLE } from './core-routes.js';
 import { assertAuthorized, assertJsonContentType, assertXmlContentType, isLoopbackAddress } from './guard.js';
 import { createOncePerKey } from './once-per-key.js';
 import { errorResponse, notifyFailure, statusFor } from './respond.js';
-import { isV3Notification } from '../protocol/v3/notify.js';
+import { isV3Request } from './routes/notify-common.js';
 import { v3NotifyFailure } from './routes/notify-v3.js';
 import type { CoreRoute, HandlerContext } from './route-context.js';
-import { Router } from './router.js';
+import { isPromiseLike, type MaybePromise } from './maybe-promise.js';
+import { Router, type RouteLookup } from './router.js';
 import type { RouteInfo, WxPayRequest, WxPayResponse } from './types.js';
-import { WXPAY_BRAND, type WxPay } from './wxpay.js';
+import { WXPAY_BRAND, WXPAY_SERVE, type WxPay } from './wxpay.js';
 
-type Entry =
+type Entry = (
   | { readonly kind: 'core'; readonly route: CoreRoute }
-  | { readonly kind: 'plugin'; readonly route: RouteDefinition; readonly plugin: string };
+  | { readonly kind: 'plugin'; readonly route: RouteDefinition; readonly plugin: string }
+) & {
+  /** What `match()` answers for this route; made once. */
+  readonly info: RouteInfo;
+};
+
+/** The last lookup, kept for the next request to the same method and path. */
+interface CachedLookup {
+  readonly method: string;
+  readonly path: string;
+  readonly found: RouteLookup<Entry>;
+}
 
 /** Options of {@link createHandler} beyond the configuration and the client. */
 export interface CreateHandlerOptions {
@@ -68,14 +80,36 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
   const ownsStore = config.store === undefined;
   const store = config.store ?? createMemoryDedupStore({ now: config.now });
   const router = new Router<Entry>();
-  for (const route of CORE_ROUTE_TABLE) router.add({ method: route.method, path: route.path, value: { kind: 'core', route } });
+  for (const route of CORE_ROUTE_TABLE) {
+    const info: RouteInfo = Object.freeze({ route: route.path, signed: route.kind === 'notify', bodyLimit: config.bodyLimit });
+    router.add({ method: route.method, path: route.path, value: { kind: 'core', route, info } });
+  }
 
   let closing: Promise<void> | undefined;
 
-  const routeInfo = (entry: Entry): RouteInfo =>
-    entry.kind === 'core'
-      ? { route: entry.route.path, signed: entry.route.kind === 'notify', bodyLimit: config.bodyLimit }
-      : { route: entry.route.path, signed: entry.route.signed === true, bodyLimit: entry.route.bodyLimit ?? config.bodyLimit };
+  // Adapters ask `match()` when a request arrives and `handle()` once its body is read: both look
+  // the same method and path up, and a notify URL is hit again and again. The last answer is kept
+  // (its params frozen) until a route is added.
+  let lastLookup: CachedLookup | undefined;
+  function lookup(method: string, path: string): RouteLookup<Entry> {
+    const last = lastLookup;
+    if (last !== undefined && last.path === path && last.method === method) return last.found;
+    const found = router.lookup(method, path);
+    if (found.kind === 'found') Object.freeze(found.params);
+    lastLookup = { method, path, found };
+    return found;
+  }
+
+  /** The key a merchant's v2 notifications are verified with: asked of the client once, then kept. */
+  const signKeys = new Map<string, string>();
+  function signKey(merchant: string): MaybePromise<string> {
+    const known = signKeys.get(merchant);
+    if (known !== undefined) return known;
+    return client.signKey(merchant).then((key) => {
+      signKeys.set(merchant, key);
+      return key;
+    });
+  }
 
   function checkSize(request: WxPayRequest, limit: number): void {
     if (request.rawBody.byteLength > limit) throw new PayloadTooLargeError(limit);
@@ -88,21 +122,30 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     else logger.debug(fields, 'request refused');
   }
 
-  async function serveCore(route: CoreRoute, params: Readonly<Record<string, string>>, request: WxPayRequest): Promise<WxPayResponse> {
-    if (route.kind === 'notify') {
-      // API v3 notifications are JSON with Wechatpay-* headers, and are answered in JSON.
-      const v3 = isV3Notification(request.headers, request.rawBody);
-      try {
-        checkSize(request, config.bodyLimit);
-        if (!v3) assertXmlContentType(request);
-        return await route.handle(ctx, request, params);
-      } catch (cause) {
-        const error = toKitError(cause);
-        logFailure(error, request, route.path);
-        emitter.emitError({ error, route: route.path, app: params['app'] });
-        return v3 ? v3NotifyFailure(error) : notifyFailure(error);
-      }
+  function notifyFailed(cause: unknown, request: WxPayRequest, route: CoreRoute, params: Readonly<Record<string, string>>, v3: boolean): WxPayResponse {
+    const error = toKitError(cause);
+    logFailure(error, request, route.path);
+    emitter.emitError({ error, route: route.path, app: params['app'] });
+    return v3 ? v3NotifyFailure(error) : notifyFailure(error);
+  }
+
+  /** A notification: answered synchronously when every step was (see `maybe-promise.ts`). */
+  function serveNotify(route: CoreRoute & { kind: 'notify' }, params: Readonly<Record<string, string>>, request: WxPayRequest): MaybePromise<WxPayResponse> {
+    // API v3 notifications are JSON with Wechatpay-* headers, and are answered in JSON.
+    const v3 = isV3Request(request);
+    let out: MaybePromise<WxPayResponse>;
+    try {
+      checkSize(request, config.bodyLimit);
+      if (!v3) assertXmlContentType(request);
+      out = route.handle(ctx, request, params);
+    } catch (cause) {
+      return notifyFailed(cause, request, route, params, v3);
     }
+    if (!isPromiseLike(out)) return out;
+    return Promise.resolve(out).then(undefined, (cause: unknown) => notifyFailed(cause, request, route, params, v3));
+  }
+
+  async function serveCore(route: CoreRoute & { kind: 'json' }, params: Readonly<Record<string, string>>, request: WxPayRequest): Promise<WxPayResponse> {
     try {
       await assertAuthorized(request, config);
       checkSize(request, config.bodyLimit);
@@ -125,30 +168,43 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     }
   }
 
-  async function dispatch(request: WxPayRequest): Promise<WxPayResponse> {
-    const setupFailure = await plugins.settled();
+  function dispatch(request: WxPayRequest, setupFailure: { readonly error: unknown } | undefined): MaybePromise<WxPayResponse> {
     if (setupFailure !== undefined) return errorResponse(toKitError(setupFailure.error));
-    const found = router.lookup(request.method, request.path);
+    const found = lookup(request.method, request.path);
     if (found.kind === 'not-found') return errorResponse(new NotFoundError('@wxpay-kit/core: no such route'));
     if (found.kind === 'method-not-allowed') {
       return errorResponse(new MethodNotAllowedError(`@wxpay-kit/core: use ${found.allow.join(', ')}`), { allow: found.allow.join(', ') });
     }
     const entry = found.entry.value;
-    return entry.kind === 'core' ? serveCore(entry.route, found.params, request) : servePlugin(entry, found.params, request);
+    if (entry.kind === 'plugin') return servePlugin(entry, found.params, request);
+    return entry.route.kind === 'notify' ? serveNotify(entry.route, found.params, request) : serveCore(entry.route, found.params, request);
+  }
+
+  function unexpected(error: unknown): WxPayResponse {
+    logger.error({ err: error }, 'unexpected failure while handling a request');
+    return errorResponse(toKitError(error));
+  }
+
+  /** `handle()` without the promise when every step answered synchronously. Never throws or rejects. */
+  function serve(request: WxPayRequest): MaybePromise<WxPayResponse> {
+    let out: MaybePromise<WxPayResponse>;
+    try {
+      const setup = plugins.settled();
+      out = isPromiseLike(setup) ? setup.then((failure) => dispatch(request, failure)) : dispatch(request, setup);
+    } catch (error) {
+      return unexpected(error);
+    }
+    return isPromiseLike(out) ? Promise.resolve(out).then(undefined, unexpected) : out;
   }
 
   const wxpay: WxPay = {
     match(method, path) {
-      const found = router.lookup(method, path);
-      return found.kind === 'found' ? routeInfo(found.entry.value) : undefined;
+      const found = lookup(method, path);
+      return found.kind === 'found' ? found.entry.value.info : undefined;
     },
-    async handle(request) {
-      try {
-        return await dispatch(request);
-      } catch (error) {
-        logger.error({ err: error }, 'unexpected failure while handling a request');
-        return errorResponse(toKitError(error));
-      }
+    handle(request) {
+      const out = serve(request);
+      return isPromiseLike(out) ? out : Promise.resolve(out);
     },
     refuse(cause, route, path) {
       const error = toKitError(cause);
@@ -205,13 +261,18 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     },
   };
   Object.defineProperty(wxpay, WXPAY_BRAND, { value: true });
+  Object.defineProperty(wxpay, WXPAY_SERVE, { value: serve });
 
   const emitter = createEmitter({ logger, context: wxpay });
   const plugins = new PluginRegistry({
     config,
     client,
     emitter,
-    addRoute: (route, plugin) => router.add({ method: route.method, path: route.path, value: { kind: 'plugin', route, plugin } }),
+    addRoute: (route, plugin) => {
+      const info: RouteInfo = Object.freeze({ route: route.path, signed: route.signed === true, bodyLimit: route.bodyLimit ?? config.bodyLimit });
+      router.add({ method: route.method, path: route.path, value: { kind: 'plugin', route, plugin, info } });
+      lastLookup = undefined;
+    },
   });
   const ctx: HandlerContext = {
     config,
@@ -219,6 +280,7 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     store,
     emitter,
     logger,
+    signKey,
     once: createOncePerKey({ store, logger, ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }) }),
   };
   return wxpay;

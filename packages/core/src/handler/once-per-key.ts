@@ -1,6 +1,7 @@
 import { StoreError, isWxPayKitError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { DedupStore } from '../stores/dedup-store.js';
+import type { ClaimResult, DedupStore } from '../stores/dedup-store.js';
+import { isPromiseLike, type MaybePromise } from './maybe-promise.js';
 
 /** How long a claim is held while listeners run. A process that dies frees its claims after it. */
 export const DEFAULT_LEASE_MS = 60_000;
@@ -21,9 +22,17 @@ export type OnceOutcome =
  *   holds it) → {@link StoreError}, so WeChat is answered FAIL and delivers again later;
  * - a claimed key runs `fire`; when it throws, the key is released and the error rethrown; when
  *   it resolves, the key is completed.
+ *
+ * Nothing waits for a later turn of the event loop unless the store or `fire` answered with a
+ * promise.
  */
 export interface OncePerKey {
-  run(key: string, fire: (redelivery: boolean) => Promise<void>): Promise<OnceOutcome>;
+  /**
+   * Runs `fire` once for `key`. Answers synchronously when the store and `fire` did (an in-memory
+   * store, listeners that returned nothing), else with a promise; a failure is thrown or rejected
+   * the same way.
+   */
+  run(key: string, fire: (redelivery: boolean) => MaybePromise<void>): MaybePromise<OnceOutcome>;
 }
 
 export interface OncePerKeyOptions {
@@ -36,37 +45,121 @@ function storeFailure(action: string, error: unknown): unknown {
   return isWxPayKitError(error) ? error : new StoreError(`the dedup store failed to ${action}`, { cause: error });
 }
 
+/**
+ * A key being handled. Concurrent calls for it wait on `promise`: the run's own promise when it
+ * went asynchronous, or one made on demand while it is still running synchronously (a listener
+ * that handles the same transaction again from inside `fire`).
+ */
+class InFlight {
+  promise: Promise<OnceOutcome> | undefined;
+  #settle: { resolve(outcome: OnceOutcome): void; reject(error: unknown): void } | undefined;
+
+  wait(): Promise<OnceOutcome> {
+    this.promise ??= new Promise<OnceOutcome>((resolve, reject) => {
+      this.#settle = { resolve, reject };
+    });
+    return this.promise;
+  }
+
+  /** The synchronous run finished: settles the waiters' promise, if any was made. */
+  settle(outcome: { value: OnceOutcome } | { error: unknown }): void {
+    if (!this.#settle) return;
+    if ('value' in outcome) this.#settle.resolve(outcome.value);
+    else this.#settle.reject(outcome.error);
+  }
+
+  /** The run went asynchronous: waiters follow `run`. */
+  adopt(run: Promise<OnceOutcome>): void {
+    if (this.#settle) run.then(this.#settle.resolve, this.#settle.reject);
+    else this.promise = run;
+  }
+}
+
+const duplicate = (): OnceOutcome => 'duplicate';
+
 /** Builds a {@link OncePerKey} over `store`. Its in-flight table belongs to one `WxPay` instance. */
 export function createOncePerKey(options: OncePerKeyOptions): OncePerKey {
   const { store, logger } = options;
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-  const inFlight = new Map<string, Promise<OnceOutcome>>();
+  const inFlight = new Map<string, InFlight>();
 
-  async function attempt(key: string, fire: (redelivery: boolean) => Promise<void>): Promise<OnceOutcome> {
-    let claim;
+  function attempt(key: string, fire: (redelivery: boolean) => MaybePromise<void>): MaybePromise<OnceOutcome> {
+    let claim: MaybePromise<ClaimResult>;
     try {
-      claim = await store.claim(key, leaseMs);
+      claim = store.claim(key, leaseMs);
     } catch (error) {
       throw storeFailure('claim a key', error);
     }
+    if (isPromiseLike(claim)) {
+      return Promise.resolve(claim).then(
+        (result) => afterClaim(key, result, fire),
+        (error: unknown) => {
+          throw storeFailure('claim a key', error);
+        },
+      );
+    }
+    return afterClaim(key, claim, fire);
+  }
+
+  function afterClaim(key: string, claim: ClaimResult, fire: (redelivery: boolean) => MaybePromise<void>): MaybePromise<OnceOutcome> {
     if (claim.state === 'done') return 'duplicate';
     if (claim.state === 'busy') {
       throw new StoreError('another instance is handling this transaction right now; WeChat will deliver it again');
     }
+    let fired: MaybePromise<void>;
     try {
-      await fire(claim.redelivery);
+      fired = fire(claim.redelivery);
     } catch (error) {
-      try {
-        await store.release(key);
-      } catch (releaseError) {
-        logger.error({ err: releaseError, key }, 'the dedup store failed to release a key; it frees when its lease ends');
-      }
+      return releaseAndThrow(key, error);
+    }
+    if (isPromiseLike(fired)) {
+      return Promise.resolve(fired).then(
+        () => completeKey(key),
+        (error: unknown) => releaseAndThrow(key, error),
+      );
+    }
+    return completeKey(key);
+  }
+
+  function releaseAndThrow(key: string, error: unknown): MaybePromise<never> {
+    const logRelease = (releaseError: unknown): void => {
+      logger.error({ err: releaseError, key }, 'the dedup store failed to release a key; it frees when its lease ends');
+    };
+    let released: MaybePromise<void>;
+    try {
+      released = store.release(key);
+    } catch (releaseError) {
+      logRelease(releaseError);
       throw error;
     }
+    if (isPromiseLike(released)) {
+      return Promise.resolve(released).then(
+        () => {
+          throw error;
+        },
+        (releaseError: unknown) => {
+          logRelease(releaseError);
+          throw error;
+        },
+      );
+    }
+    throw error;
+  }
+
+  function completeKey(key: string): MaybePromise<OnceOutcome> {
+    let completed: MaybePromise<void>;
     try {
-      await store.complete(key);
+      completed = store.complete(key);
     } catch (error) {
       throw storeFailure('record a handled key', error);
+    }
+    if (isPromiseLike(completed)) {
+      return Promise.resolve(completed).then(
+        () => 'fired' as const,
+        (error: unknown) => {
+          throw storeFailure('record a handled key', error);
+        },
+      );
     }
     return 'fired';
   }
@@ -74,11 +167,26 @@ export function createOncePerKey(options: OncePerKeyOptions): OncePerKey {
   return {
     run(key, fire) {
       const pending = inFlight.get(key);
-      if (pending) return pending.then(() => 'duplicate' as const);
-      const run = attempt(key, fire);
-      inFlight.set(key, run);
+      if (pending) return pending.wait().then(duplicate);
+      const entry = new InFlight();
+      inFlight.set(key, entry);
+      let outcome: MaybePromise<OnceOutcome>;
+      try {
+        outcome = attempt(key, fire);
+      } catch (error) {
+        inFlight.delete(key);
+        entry.settle({ error });
+        throw error;
+      }
+      if (!isPromiseLike(outcome)) {
+        inFlight.delete(key);
+        entry.settle({ value: outcome });
+        return outcome;
+      }
+      const run = Promise.resolve(outcome);
+      entry.adopt(run);
       const forget = (): void => {
-        if (inFlight.get(key) === run) inFlight.delete(key);
+        if (inFlight.get(key) === entry) inFlight.delete(key);
       };
       run.then(forget, forget);
       return run;

@@ -8,6 +8,7 @@
 import { AmountMismatchError, AppMismatchError } from '../errors.js';
 import type { PaidEvent, RefundFailedEvent, RefundedEvent } from '../events/event-map.js';
 import type { OrderRecord } from '../stores/dedup-store.js';
+import { after, type MaybePromise } from './maybe-promise.js';
 import type { OnceOutcome } from './once-per-key.js';
 import type { RefundNotification } from '../protocol/v2/fields.js';
 import { orderKey, paymentKey, refundKey, refundOrderKey, refundRecordKey, storeCall, type HandlerContext } from './route-context.js';
@@ -30,21 +31,24 @@ export interface PaidFacts extends PaymentFacts {
  * placed elsewhere have no record and pass): another app's order → {@link AppMismatchError}, a
  * different amount → {@link AmountMismatchError}.
  */
-export async function checkRecordedOrder(ctx: HandlerContext, facts: PaymentFacts): Promise<void> {
-  const order = await recordedOrder(ctx, facts.app, facts.mchId, facts.outTradeNo);
-  assertRecordedTotal(order, facts.outTradeNo, facts.totalFee, 'the payment');
+export function checkRecordedOrder(ctx: HandlerContext, facts: PaymentFacts): MaybePromise<void> {
+  return after(recordedOrder(ctx, facts.app, facts.mchId, facts.outTradeNo), (order) =>
+    assertRecordedTotal(order, facts.outTradeNo, facts.totalFee, 'the payment'),
+  );
 }
 
 /**
  * The order create-pay recorded for `outTradeNo`, or undefined for orders placed elsewhere; an
  * order recorded for another app → {@link AppMismatchError}.
  */
-export async function recordedOrder(ctx: HandlerContext, app: string, mchId: string, outTradeNo: string): Promise<OrderRecord | undefined> {
-  const order = await storeCall('read an order', () => ctx.store.getOrder(orderKey(mchId, outTradeNo)));
-  if (order !== undefined && order.app !== app) {
-    throw new AppMismatchError(`order ${outTradeNo} was created for another app than '${app}'`);
-  }
-  return order;
+export function recordedOrder(ctx: HandlerContext, app: string, mchId: string, outTradeNo: string): MaybePromise<OrderRecord | undefined> {
+  const key = orderKey(mchId, outTradeNo);
+  return after(storeCall('read an order', () => ctx.store.getOrder(key)), (order) => {
+    if (order !== undefined && order.app !== app) {
+      throw new AppMismatchError(`order ${outTradeNo} was created for another app than '${app}'`);
+    }
+    return order;
+  });
 }
 
 /** A recorded order whose amount differs from what `claimant` says → {@link AmountMismatchError}. */
@@ -57,13 +61,15 @@ export function assertRecordedTotal(order: OrderRecord | undefined, outTradeNo: 
 /**
  * Checks the payment against its recorded order ({@link checkRecordedOrder}), then fires `paid` once
  * for the transaction, awaiting every listener (a rejection rethrows, so the key is released).
+ * Synchronous when the store and the listeners are (see {@link OncePerKey.run}).
  */
-export async function firePaid(ctx: HandlerContext, facts: PaidFacts, build: (redelivery: boolean) => PaidEvent): Promise<OnceOutcome> {
-  await checkRecordedOrder(ctx, facts);
-  return ctx.once.run(paymentKey(facts.mchId, facts.transactionId), async (redelivery) => {
-    warnIfUnheard(ctx, 'paid');
-    await ctx.emitter.emitAndWait('paid', build(redelivery));
-  });
+export function firePaid(ctx: HandlerContext, facts: PaidFacts, build: (redelivery: boolean) => PaidEvent): MaybePromise<OnceOutcome> {
+  return after(checkRecordedOrder(ctx, facts), () =>
+    ctx.once.run(paymentKey(facts.mchId, facts.transactionId), (redelivery) => {
+      if (warnIfUnheard(ctx, 'paid')) return undefined;
+      return ctx.emitter.emitSettling('paid', build(redelivery));
+    }),
+  );
 }
 
 /** A refund as create-refund asked WeChat for it. */
@@ -132,20 +138,21 @@ export async function fireRefund(
   build: (redelivery: boolean) => RefundedEvent | RefundFailedEvent,
 ): Promise<OnceOutcome> {
   await checkRecordedRefund(ctx, facts);
-  return ctx.once.run(refundKey(facts.mchId, facts.refund.refundId), async (redelivery) => {
+  return ctx.once.run(refundKey(facts.mchId, facts.refund.refundId), (redelivery) => {
     const event = build(redelivery);
-    warnIfUnheard(ctx, event.refundStatus === 'SUCCESS' ? 'refunded' : 'refund-failed');
-    if (event.refundStatus === 'SUCCESS') await ctx.emitter.emitAndWait('refunded', event);
-    else await ctx.emitter.emitAndWait('refund-failed', event);
+    if (warnIfUnheard(ctx, event.refundStatus === 'SUCCESS' ? 'refunded' : 'refund-failed')) return undefined;
+    if (event.refundStatus === 'SUCCESS') return ctx.emitter.emitSettling('refunded', event);
+    return ctx.emitter.emitSettling('refund-failed', event);
   });
 }
 
 /**
  * Logs a warning when an awaited event fires with nobody listening: the transaction is then
- * recorded as handled, and listeners registered later never see it.
+ * recorded as handled, and listeners registered later never see it. Returns whether it warned
+ * (then there is nothing to dispatch).
  */
-export function warnIfUnheard(ctx: HandlerContext, event: 'paid' | 'refunded' | 'refund-failed'): void {
-  if (ctx.emitter.listenerCount(event) === 0) {
-    ctx.logger.warn({ event }, `@wxpay-kit/core: '${event}' fired with no listener; register listeners before serving requests`);
-  }
+export function warnIfUnheard(ctx: HandlerContext, event: 'paid' | 'refunded' | 'refund-failed'): boolean {
+  if (ctx.emitter.listenerCount(event) !== 0) return false;
+  ctx.logger.warn({ event }, `@wxpay-kit/core: '${event}' fired with no listener; register listeners before serving requests`);
+  return true;
 }

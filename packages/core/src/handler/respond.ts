@@ -81,6 +81,14 @@ export function notifyReply(ok: boolean, message: string = ok ? 'OK' : 'FAIL', s
   return { status, headers: { 'content-type': XML_CONTENT_TYPE }, body };
 }
 
+const SUCCESS_BODY = notifyReply(true).body;
+const XML_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': XML_CONTENT_TYPE });
+
+/** `notifyReply(true)`: the same bytes, without building them again for every notification. */
+export function notifySuccess(): WxPayResponse {
+  return { status: 200, headers: XML_HEADERS, body: SUCCESS_BODY };
+}
+
 /** A FAIL acknowledgement for `error`, with the error's HTTP status. */
 export function notifyFailure(error: unknown): WxPayResponse {
   return notifyReply(false, publicMessage(error), statusFor(error));

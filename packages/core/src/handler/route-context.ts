@@ -9,6 +9,7 @@ import { StoreError, ValidationError, isWxPayKitError } from '../errors.js';
 import type { WxPayEmitter } from '../events/emitter.js';
 import type { Logger } from '../logger.js';
 import type { DedupStore } from '../stores/dedup-store.js';
+import { isPromiseLike, type MaybePromise } from './maybe-promise.js';
 import type { OncePerKey } from './once-per-key.js';
 import type { WxPayRequest, WxPayResponse } from './types.js';
 import { acceptsAppId } from '../config/app-ids.js';
@@ -20,6 +21,8 @@ export interface HandlerContext {
   readonly store: DedupStore;
   readonly emitter: WxPayEmitter;
   readonly logger: Logger;
+  /** The key a merchant's v2 notifications are verified with (the client's `signKey`, kept once known). */
+  signKey(merchant: string): MaybePromise<string>;
   /** Fires `paid` / `refunded` at most once per transaction or refund. */
   readonly once: OncePerKey;
 }
@@ -42,7 +45,7 @@ export interface NotifyRoute {
   readonly kind: 'notify';
   readonly method: 'POST';
   readonly path: string;
-  handle(ctx: HandlerContext, request: WxPayRequest, params: RouteParams): Promise<WxPayResponse>;
+  handle(ctx: HandlerContext, request: WxPayRequest, params: RouteParams): MaybePromise<WxPayResponse>;
 }
 
 export type CoreRoute = JsonRoute | NotifyRoute;
@@ -111,11 +114,23 @@ export function refundOrderKey(mchId: string, outRefundNo: string, outTradeNo: s
   return `${refundRecordKey(mchId, outRefundNo)}:order:${outTradeNo}`;
 }
 
-/** Runs a store call; a failure that is not already a wxpay-kit error becomes a {@link StoreError}. */
-export async function storeCall<T>(action: string, call: () => Promise<T>): Promise<T> {
+/**
+ * Runs a store call; a failure that is not already a wxpay-kit error becomes a {@link StoreError}.
+ * A store that answered synchronously gets a synchronous answer (or throw) back.
+ */
+export function storeCall<T>(action: string, call: () => MaybePromise<T>): MaybePromise<T> {
+  let value: MaybePromise<T>;
   try {
-    return await call();
+    value = call();
   } catch (error) {
-    throw isWxPayKitError(error) ? error : new StoreError(`the dedup store failed to ${action}`, { cause: error });
+    throw asStoreError(action, error);
   }
+  if (!isPromiseLike(value)) return value;
+  return Promise.resolve(value).then(undefined, (error: unknown) => {
+    throw asStoreError(action, error);
+  });
+}
+
+function asStoreError(action: string, error: unknown): unknown {
+  return isWxPayKitError(error) ? error : new StoreError(`the dedup store failed to ${action}`, { cause: error });
 }

@@ -48,6 +48,12 @@ export interface WxPay extends WxPayEvents {
   warnIfUnprotected(address: ListenAddress): boolean;
 }
 
+/**
+ * @internal Key of an instance's `handle()` without the promise: it answers synchronously when every
+ * step did (in-memory store, synchronous listeners). The node:http layer uses it; it never throws.
+ */
+export const WXPAY_SERVE: unique symbol = Symbol.for('wxpay-kit.serve') as never;
+
 /** Brand that marks a value as a `WxPay` instance across ESM/CJS copies. */
 export const WXPAY_BRAND: unique symbol = Symbol.for('wxpay-kit.instance') as never;
 

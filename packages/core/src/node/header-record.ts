@@ -6,9 +6,12 @@ import type { IncomingHttpHeaders } from 'node:http';
  */
 export function toHeaderRecord(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [name, value] of Object.entries(headers)) {
+  const names = Object.keys(headers);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    const value = headers[name];
     if (value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    out[name.toLowerCase()] = typeof value === 'string' ? value : value.join(', ');
   }
   return out;
 }

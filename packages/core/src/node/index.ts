@@ -11,7 +11,7 @@ export { toHeaderRecord } from './header-record.js';
 export { writeResponse } from './write-response.js';
 export { attachEmitter, type WxPayEmitterFacade } from './attach-emitter.js';
 export { respondToError } from './error-response.js';
-export { handleNodeRequest, type NodeRequestInit } from './handle-node-request.js';
+export { handleNodeRequest, serveNodeRequest, type NodeRequestInit } from './handle-node-request.js';
 export {
   createNodeListener,
   normalizePrefix,

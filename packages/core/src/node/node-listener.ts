@@ -3,7 +3,7 @@ import { NotFoundError } from '../errors.js';
 import type { WxPay } from '../handler/wxpay.js';
 import { attachEmitter, type WxPayEmitterFacade } from './attach-emitter.js';
 import { respondToError } from './error-response.js';
-import { handleNodeRequest } from './handle-node-request.js';
+import { serveNodeRequest } from './handle-node-request.js';
 import { writeResponse } from './write-response.js';
 
 /** Options of {@link createNodeListener}. */
@@ -35,9 +35,13 @@ export function createNodeListener(wxpay: WxPay, options: NodeListenerOptions = 
       else writeResponse(res, respondToError(new NotFoundError('no such route')));
       return;
     }
-    handleNodeRequest(wxpay, req, { path, route })
-      .then((out) => writeResponse(res, out))
-      .catch(() => res.destroy());
+    serveNodeRequest(
+      wxpay,
+      req,
+      { path, route },
+      (out) => writeResponse(res, out),
+      () => res.destroy(),
+    );
   };
   return attachEmitter(listener, wxpay);
 }

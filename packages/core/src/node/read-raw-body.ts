@@ -35,13 +35,27 @@ const EMPTY = new Uint8Array(0);
  * const rawBody = await readRawBody(req, { limit: route.bodyLimit, signed: route.signed, parsedBody: req.body });
  */
 export function readRawBody(req: IncomingMessage, options: ReadRawBodyOptions): Promise<Uint8Array> {
+  return new Promise<Uint8Array>((resolve, reject) => readRawBodyThen(req, options, resolve, reject));
+}
+
+/**
+ * @internal {@link readRawBody} with callbacks: `onBody` runs in the stream's own `end` event
+ * (or at once when the body is already known), so no turn of the microtask queue comes between the
+ * last byte and the handler. Exactly one of the two callbacks is called, once.
+ */
+export function readRawBodyThen(
+  req: IncomingMessage,
+  options: ReadRawBodyOptions,
+  onBody: (body: Uint8Array) => void,
+  onError: (error: unknown) => void,
+): void {
   const { limit, signed, parsedBody } = options;
-  if (isUnread(req)) return readStream(req, limit);
-  if (parsedBody instanceof Uint8Array) return checked(parsedBody, limit);
-  if (typeof parsedBody === 'string') return checked(Buffer.from(parsedBody, 'utf8'), limit);
+  if (isUnread(req)) return readStream(req, limit, onBody, onError);
+  if (parsedBody instanceof Uint8Array) return checked(parsedBody, limit, onBody, onError);
+  if (typeof parsedBody === 'string') return checked(Buffer.from(parsedBody, 'utf8'), limit, onBody, onError);
   if (parsedBody !== undefined && parsedBody !== null) {
     if (signed) {
-      return Promise.reject(
+      return onError(
         new SignatureError(
           'unparsed-body',
           'mount wxpay-kit before the body parser: a parser (express.json(), koa-bodyparser, ...) ' +
@@ -49,9 +63,9 @@ export function readRawBody(req: IncomingMessage, options: ReadRawBodyOptions): 
         ),
       );
     }
-    return checked(Buffer.from(JSON.stringify(parsedBody), 'utf8'), limit);
+    return checked(Buffer.from(JSON.stringify(parsedBody), 'utf8'), limit, onBody, onError);
   }
-  return Promise.resolve(EMPTY);
+  return onBody(EMPTY);
 }
 
 /** True while nobody has started reading the request stream. */
@@ -59,49 +73,48 @@ export function isUnread(req: IncomingMessage): boolean {
   return !req.readableDidRead && !req.readableEnded && !req.destroyed;
 }
 
-function checked(body: Uint8Array, limit: number): Promise<Uint8Array> {
-  return body.byteLength > limit ? Promise.reject(new PayloadTooLargeError(limit)) : Promise.resolve(body);
+function checked(body: Uint8Array, limit: number, onBody: (body: Uint8Array) => void, onError: (error: unknown) => void): void {
+  if (body.byteLength > limit) onError(new PayloadTooLargeError(limit));
+  else onBody(body);
 }
 
-function readStream(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+function readStream(req: IncomingMessage, limit: number, onBody: (body: Uint8Array) => void, onError: (error: unknown) => void): void {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new PayloadTooLargeError(limit));
-  return new Promise<Uint8Array>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = (): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-    };
-    const onData = (chunk: Buffer | string): void => {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-      size += bytes.byteLength;
-      if (size > limit) {
-        cleanup();
-        req.pause();
-        chunks.length = 0;
-        reject(new PayloadTooLargeError(limit));
-        return;
-      }
-      chunks.push(bytes);
-    };
-    const onEnd = (): void => {
+  if (Number.isFinite(declared) && declared > limit) return onError(new PayloadTooLargeError(limit));
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const cleanup = (): void => {
+    req.off('data', onData);
+    req.off('end', onEnd);
+    req.off('error', onStreamError);
+    req.off('close', onClose);
+  };
+  const onData = (chunk: Buffer | string): void => {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    size += bytes.byteLength;
+    if (size > limit) {
       cleanup();
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-    };
-    const onError = (error: Error): void => {
-      cleanup();
-      reject(error);
-    };
-    const onClose = (): void => {
-      cleanup();
-      reject(new Error('the client closed the connection before the request body was complete'));
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
-  });
+      req.pause();
+      chunks.length = 0;
+      onError(new PayloadTooLargeError(limit));
+      return;
+    }
+    chunks.push(bytes);
+  };
+  const onEnd = (): void => {
+    cleanup();
+    onBody(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+  };
+  const onStreamError = (error: Error): void => {
+    cleanup();
+    onError(error);
+  };
+  const onClose = (): void => {
+    cleanup();
+    onError(new Error('the client closed the connection before the request body was complete'));
+  };
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('error', onStreamError);
+  req.on('close', onClose);
 }

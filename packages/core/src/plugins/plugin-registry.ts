@@ -82,10 +82,11 @@ export class PluginRegistry {
 
   /**
    * Waits for setups still running, then reports the first setup failure, if any. The handler
-   * calls it before serving, so no request slips past a plugin's listeners or routes.
+   * calls it before serving, so no request slips past a plugin's listeners or routes. Answers at
+   * once (no promise) when no setup is running.
    */
-  async settled(): Promise<{ readonly error: unknown } | undefined> {
-    if (this.#pending > 0) await Promise.allSettled(this.#setups);
+  settled(): { readonly error: unknown } | undefined | Promise<{ readonly error: unknown } | undefined> {
+    if (this.#pending > 0) return Promise.allSettled(this.#setups).then(() => this.#failure);
     return this.#failure;
   }
 

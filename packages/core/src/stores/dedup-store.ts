@@ -5,6 +5,13 @@
  * interface and the same conformance suite.
  */
 
+/**
+ * A value, or a promise of it. Store methods may answer either way: an in-memory store answers at
+ * once, and the handler then goes on without waiting for a later turn of the event loop; a store
+ * over a file or a network answers with a promise, which the handler awaits.
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
 /** Outcome of {@link DedupStore.claim}. */
 export type ClaimResult =
   /** This caller now owns the key and must call `complete` or `release`. */
@@ -25,22 +32,27 @@ export interface OrderRecord {
   readonly createdAt: number;
 }
 
+/**
+ * The store behind once-per-transaction events and recorded orders. Every method may return its
+ * result directly or as a promise ({@link MaybePromise}); a method may also throw instead of
+ * rejecting. The handler treats both alike.
+ */
 export interface DedupStore {
   /**
    * Takes ownership of `key` for `leaseMs`. A lease that expires without `complete` (the owner
    * died) can be claimed again, and that claim reports `redelivery: true`.
    */
-  claim(key: string, leaseMs: number): Promise<ClaimResult>;
+  claim(key: string, leaseMs: number): MaybePromise<ClaimResult>;
   /** Marks `key` handled for good; later claims answer `done`. */
-  complete(key: string): Promise<void>;
+  complete(key: string): MaybePromise<void>;
   /** Gives `key` up after a failure so the next delivery can claim it (not a redelivery). */
-  release(key: string): Promise<void>;
+  release(key: string): MaybePromise<void>;
   /**
    * Remembers the order created under `key` (`<mchId>:<out_trade_no>`). Refunds accepted at
    * create-refund are kept here too, under `<mchId>:refund:<out_refund_no>` (`totalFee` holding the
    * refund fee) and `<mchId>:refund:<out_refund_no>:order:<out_trade_no>` (the order's amount).
    */
-  putOrder(key: string, order: OrderRecord): Promise<void>;
-  getOrder(key: string): Promise<OrderRecord | undefined>;
+  putOrder(key: string, order: OrderRecord): MaybePromise<void>;
+  getOrder(key: string): MaybePromise<OrderRecord | undefined>;
   close?(): Promise<void>;
 }

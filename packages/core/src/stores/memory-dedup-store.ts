@@ -13,7 +13,16 @@ export interface MemoryDedupStoreOptions {
   readonly maxEntries?: number;
 }
 
-/** In-process {@link DedupStore}: the default, for one instance whose restarts may repeat events. */
+const CLAIMED: ClaimResult = Object.freeze({ state: 'claimed', redelivery: false });
+const RECLAIMED: ClaimResult = Object.freeze({ state: 'claimed', redelivery: true });
+const DONE: ClaimResult = Object.freeze({ state: 'done' });
+const BUSY: ClaimResult = Object.freeze({ state: 'busy' });
+
+/**
+ * In-process {@link DedupStore}: the default, for one instance whose restarts may repeat events.
+ * Every method answers synchronously (no promise), so the handler needs no extra turn of the event
+ * loop per notification; `await` on its results works as with any store.
+ */
 export function createMemoryDedupStore(options: MemoryDedupStoreOptions = {}): DedupStore {
   const now = options.now ?? Date.now;
   const maxEntries = options.maxEntries ?? 100_000;
@@ -28,21 +37,21 @@ export function createMemoryDedupStore(options: MemoryDedupStoreOptions = {}): D
   }
 
   return {
-    async claim(key, leaseMs): Promise<ClaimResult> {
+    claim(key, leaseMs): ClaimResult {
       const t = now();
       const entry = keys.get(key);
-      if (entry?.done) return { state: 'done' };
-      if (entry && entry.leaseUntil > t) return { state: 'busy' };
+      if (entry?.done) return DONE;
+      if (entry && entry.leaseUntil > t) return BUSY;
       if (entry) {
         entry.claims++;
         entry.leaseUntil = t + leaseMs;
-        return { state: 'claimed', redelivery: entry.claims > 1 };
+        return entry.claims > 1 ? RECLAIMED : CLAIMED;
       }
       keys.set(key, { done: false, leaseUntil: t + leaseMs, claims: 1 });
       trim(keys);
-      return { state: 'claimed', redelivery: false };
+      return CLAIMED;
     },
-    async complete(key) {
+    complete(key): void {
       const entry = keys.get(key);
       if (entry) {
         entry.done = true;
@@ -53,18 +62,18 @@ export function createMemoryDedupStore(options: MemoryDedupStoreOptions = {}): D
         trim(keys);
       }
     },
-    async release(key) {
+    release(key): void {
       const entry = keys.get(key);
       if (entry && !entry.done) {
         // A deliberate release is not a crash: the next claim is not a redelivery.
         keys.delete(key);
       }
     },
-    async putOrder(key, order) {
+    putOrder(key, order): void {
       orders.set(key, order);
       trim(orders);
     },
-    async getOrder(key) {
+    getOrder(key): OrderRecord | undefined {
       return orders.get(key);
     },
   };

@@ -3,7 +3,18 @@ import type { ResolvedApp, ResolvedMerchant } from '../../config/types.js';
 import { AppMismatchError } from '../../errors.js';
 import type { XmlRecord } from '../../protocol/v2/xml.js';
 import type { HandlerContext, RouteParams } from '../route-context.js';
+import type { WxPayRequest } from '../types.js';
 import { acceptsAppId } from '../../config/app-ids.js';
+import { isV3Notification } from '../../protocol/v3/notify.js';
+
+/**
+ * {@link isV3Notification} for a request. A body whose first byte is `<` is XML whatever follows,
+ * so then only the headers are looked at, without decoding the body's start.
+ */
+export function isV3Request(request: WxPayRequest): boolean {
+  const body = request.rawBody;
+  return isV3Notification(request.headers, body.byteLength > 0 && body[0] === 0x3c ? '' : body);
+}
 
 /** The app named by `:app` in the notify URL and its merchant. */
 export function notifyTarget(ctx: HandlerContext, params: RouteParams): { app: ResolvedApp; merchant: ResolvedMerchant } {

@@ -1,11 +1,13 @@
+import type { ResolvedApp, ResolvedMerchant } from '../../config/types.js';
 import { WxPayError } from '../../errors.js';
-import { parsePayNotification } from '../../protocol/v2/notify.js';
+import { parsePayNotification, type VerifiedPayNotification } from '../../protocol/v2/notify.js';
 import { paidFromNotification } from '../event-payloads.js';
+import { isPromiseLike, type MaybePromise } from '../maybe-promise.js';
 import { firePaid } from '../paid-flow.js';
-import { notifyReply } from '../respond.js';
-import type { NotifyRoute } from '../route-context.js';
-import { assertBelongsToApp, notifyTarget } from './notify-common.js';
-import { isV3Notification } from '../../protocol/v3/notify.js';
+import { notifyReply, notifySuccess } from '../respond.js';
+import type { HandlerContext, NotifyRoute } from '../route-context.js';
+import type { WxPayRequest, WxPayResponse } from '../types.js';
+import { assertBelongsToApp, isV3Request, notifyTarget } from './notify-common.js';
 import { handleV3PayNotification } from './notify-v3.js';
 
 /**
@@ -33,22 +35,28 @@ export const notifyPayRoute: NotifyRoute = {
   kind: 'notify',
   method: 'POST',
   path: '/notify-pay/:app',
-  async handle(ctx, request, params) {
+  handle(ctx, request, params) {
     const { app, merchant } = notifyTarget(ctx, params);
-    if (isV3Notification(request.headers, request.rawBody)) return handleV3PayNotification(ctx, request, app, merchant, notifyPayRoute.path);
-    const apiKey = await ctx.client.signKey(merchant.name);
-    let verified;
-    try {
-      verified = parsePayNotification(request.rawBody, { apiKey, maxBytes: ctx.config.bodyLimit });
-    } catch (error) {
-      if (!(error instanceof WxPayError)) throw error;
-      ctx.logger.info({ route: notifyPayRoute.path, app: app.name, errCode: error.errCode }, 'pay notification reporting no payment acknowledged');
-      return notifyReply(true);
-    }
-    assertBelongsToApp(verified.raw, app, merchant);
-    const payment = verified.payment;
-    const facts = { app: app.name, mchId: merchant.mchId, outTradeNo: payment.outTradeNo, totalFee: payment.totalFee, transactionId: payment.transactionId };
-    await firePaid(ctx, facts, (redelivery) => paidFromNotification(verified, app.name, redelivery));
-    return notifyReply(true);
+    if (isV3Request(request)) return handleV3PayNotification(ctx, request, app, merchant, notifyPayRoute.path);
+    const apiKey = ctx.signKey(merchant.name);
+    if (isPromiseLike(apiKey)) return apiKey.then((key) => handleV2(ctx, request, app, merchant, key));
+    return handleV2(ctx, request, app, merchant, apiKey);
   },
 };
+
+/** Steps 2 to 7 for a v2 notification, synchronously as far as the store and listeners allow. */
+function handleV2(ctx: HandlerContext, request: WxPayRequest, app: ResolvedApp, merchant: ResolvedMerchant, apiKey: string): MaybePromise<WxPayResponse> {
+  let verified: VerifiedPayNotification;
+  try {
+    verified = parsePayNotification(request.rawBody, { apiKey, maxBytes: ctx.config.bodyLimit });
+  } catch (error) {
+    if (!(error instanceof WxPayError)) throw error;
+    ctx.logger.info({ route: notifyPayRoute.path, app: app.name, errCode: error.errCode }, 'pay notification reporting no payment acknowledged');
+    return notifyReply(true);
+  }
+  assertBelongsToApp(verified.raw, app, merchant);
+  const payment = verified.payment;
+  const facts = { app: app.name, mchId: merchant.mchId, outTradeNo: payment.outTradeNo, totalFee: payment.totalFee, transactionId: payment.transactionId };
+  const fired = firePaid(ctx, facts, (redelivery) => paidFromNotification(verified, app.name, redelivery));
+  return isPromiseLike(fired) ? fired.then(notifySuccess) : notifySuccess();
+}

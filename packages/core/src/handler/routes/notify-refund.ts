@@ -4,8 +4,7 @@ import { refundFromNotification } from '../event-payloads.js';
 import { assertRecordedTotal, fireRefund, recordedOrder } from '../paid-flow.js';
 import { notifyReply } from '../respond.js';
 import type { NotifyRoute } from '../route-context.js';
-import { assertBelongsToApp, notifyTarget } from './notify-common.js';
-import { isV3Notification } from '../../protocol/v3/notify.js';
+import { assertBelongsToApp, isV3Request, notifyTarget } from './notify-common.js';
 import { handleV3RefundNotification } from './notify-v3.js';
 
 /**
@@ -23,8 +22,8 @@ export const notifyRefundRoute: NotifyRoute = {
   path: '/notify-refund/:app',
   async handle(ctx, request, params) {
     const { app, merchant } = notifyTarget(ctx, params);
-    if (isV3Notification(request.headers, request.rawBody)) return handleV3RefundNotification(ctx, request, app, merchant, notifyRefundRoute.path);
-    const apiKey = await ctx.client.signKey(merchant.name);
+    if (isV3Request(request)) return handleV3RefundNotification(ctx, request, app, merchant, notifyRefundRoute.path);
+    const apiKey = await ctx.signKey(merchant.name);
     let decrypted;
     try {
       decrypted = parseRefundNotification(request.rawBody, apiKey, { maxBytes: ctx.config.bodyLimit });
