@@ -116,4 +116,50 @@ describe('createEmitter', () => {
     expect(logger.calls).toHaveLength(1);
     expect(logger.calls[0]).toMatchObject({ level: 'warn', obj: { code: 'WXPAY_ERR_SIGNATURE', app: 'shop' } });
   });
+
+  describe('emitSettling', () => {
+    it('returns undefined when nobody listens, and when every listener finished synchronously', () => {
+      const emitter = createEmitter({ logger: recordingLogger() });
+      expect(emitter.emitSettling('paid', paid)).toBeUndefined();
+      const seen: string[] = [];
+      emitter.on('paid', (e) => void seen.push(e.orderId));
+      emitter.once('paid', (e) => void seen.push(`once:${e.orderId}`));
+      expect(emitter.emitSettling('paid', paid)).toBeUndefined();
+      expect(seen).toEqual(['o1', 'once:o1']);
+    });
+
+    it('returns a promise that waits for async listeners', async () => {
+      const emitter = createEmitter({ logger: recordingLogger() });
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let finished = false;
+      emitter.on('paid', () => undefined);
+      emitter.on('paid', async () => {
+        await gate;
+        finished = true;
+      });
+      const pending = emitter.emitSettling('paid', paid);
+      expect(pending).toBeInstanceOf(Promise);
+      release();
+      await pending;
+      expect(finished).toBe(true);
+    });
+
+    it('rejects with a ListenerError when a listener throws synchronously, after running the others', async () => {
+      const emitter = createEmitter({ logger: recordingLogger() });
+      const ran: string[] = [];
+      emitter.on('paid', () => {
+        throw new Error('sync boom');
+      });
+      emitter.on('paid', () => void ran.push('next'));
+      const pending = emitter.emitSettling('paid', paid);
+      expect(ran).toEqual(['next']);
+      const error = await pending?.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ListenerError);
+      expect((error as ListenerError).errors.map((e) => (e as Error).message)).toEqual(['sync boom']);
+    });
+  });
 });

@@ -61,6 +61,28 @@ describe('createHandler', () => {
       expect(wxpay.match('POST', '/notify-pay/%E0%A4%A')).toBeUndefined();
       expect(wxpay.match('POST', 'query-order')).toBeUndefined();
     });
+
+    it('finds a route a plugin added after the same path was looked up and missed', () => {
+      const { wxpay } = make();
+      expect(wxpay.match('POST', '/late/1')).toBeUndefined();
+      wxpay.use({ name: 'late', setup: (host) => host.addRoute({ method: 'POST', path: '/late/:id', handle: async () => jsonResponse(200, {}) }) });
+      expect(wxpay.match('POST', '/late/1')).toEqual({ route: '/late/:id', signed: false, bodyLimit: 65536 });
+    });
+
+    it('gives each path its own parameters when they alternate', async () => {
+      const { wxpay } = make();
+      const apps: string[] = [];
+      wxpay.use({
+        name: 'echo',
+        setup: (host) =>
+          host.addRoute({ method: 'POST', path: '/echo/:app', public: true, handle: async (_r, params) => (apps.push(params['app']!), jsonResponse(200, {})) }),
+      });
+      for (const app of ['a', 'b', 'b', 'a']) {
+        wxpay.match('POST', `/echo/${app}`);
+        await wxpay.handle({ method: 'POST', path: `/echo/${app}`, headers: {}, rawBody: new Uint8Array() });
+      }
+      expect(apps).toEqual(['a', 'b', 'b', 'a']);
+    });
   });
 
   describe('handle()', () => {

@@ -5,7 +5,11 @@ import { request } from 'undici';
 import { PayloadTooLargeError, SignatureError } from '../errors.js';
 import { createFakeWxPay, decodeEcho } from '../../../../test/helpers/fake-wxpay.js';
 import { listenLoopback, type LoopbackServer } from '../../../../test/helpers/loopback.js';
-import { attachEmitter, createNodeListener, readRawBody, stripPrefix, toHeaderRecord, normalizePrefix } from './index.js';
+import { attachEmitter, createNodeListener, readRawBody, serveNodeRequest, stripPrefix, toHeaderRecord, normalizePrefix, writeResponse } from './index.js';
+import { createHandler } from '../handler/create-handler.js';
+import { KEY_1, scriptedClient, testConfig } from '../handler/_fixtures.js';
+import { buildPayNotification, signNotifyXml } from '../testing/index.js';
+import type { WxPayResponse } from '../handler/types.js';
 
 const servers: LoopbackServer[] = [];
 afterEach(async () => {
@@ -188,6 +192,81 @@ describe('createNodeListener', () => {
     const received = await unfinishedUpload(url, 'POST /notify/a HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n', 'z'.repeat(100));
     expect(received).toMatch(/^HTTP\/1\.1 413/);
     expect(received).toContain('<return_code><![CDATA[FAIL]]>');
+  });
+});
+
+describe('serveNodeRequest', () => {
+  it('answers within the request end event when the core answers synchronously', async () => {
+    const wxpay = createHandler(testConfig(), scriptedClient());
+    wxpay.on('paid', () => undefined);
+    const order: string[] = [];
+    const url = await serve((req, res) => {
+      serveNodeRequest(
+        wxpay,
+        req,
+        { path: '/notify-pay/shop', route: wxpay.match('POST', '/notify-pay/shop')! },
+        (out) => {
+          order.push('send');
+          writeResponse(res, out);
+        },
+        () => res.destroy(),
+      );
+      // Registered after the reader's own `end` listener: runs after it, in the same event.
+      req.on('end', () => void order.push('end'));
+    });
+    const post = async (transactionId: string) => {
+      const body = signNotifyXml(buildPayNotification({ transaction_id: transactionId }), KEY_1);
+      const res = await request(`${url}/notify-pay/shop`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body });
+      return res.body.text();
+    };
+    // The first notification fetches the merchant's key from the client (a promise); the next do not.
+    expect(await post('T-1')).toContain('SUCCESS');
+    order.length = 0;
+    expect(await post('T-2')).toContain('SUCCESS');
+    expect(order).toEqual(['send', 'end']);
+  });
+
+  it('hands what send throws to fail', async () => {
+    const wxpay = createFakeWxPay();
+    const failures: unknown[] = [];
+    const url = await serve((req, res) => {
+      serveNodeRequest(
+        wxpay,
+        req,
+        { path: '/echo', route: wxpay.match('POST', '/echo')! },
+        () => {
+          throw new Error('write failed');
+        },
+        (error) => {
+          failures.push(error);
+          res.writeHead(500).end();
+        },
+      );
+    });
+    const res = await request(`${url}/echo`, { method: 'POST', body: '{}' });
+    expect(res.statusCode).toBe(500);
+    await res.body.dump();
+    expect(failures.map((e) => (e as Error).message)).toEqual(['write failed']);
+  });
+});
+
+describe('writeResponse', () => {
+  it('hands a string body to end() as a string, after its UTF-8 length', () => {
+    const calls: unknown[][] = [];
+    const res = {
+      headersSent: false,
+      statusCode: 0,
+      setHeader: (...args: unknown[]) => void calls.push(['setHeader', ...args]),
+      end: (...args: unknown[]) => void calls.push(['end', ...args]),
+    };
+    const out: WxPayResponse = { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' }, body: '<xml>中</xml>' };
+    writeResponse(res as never, out);
+    expect(res.statusCode).toBe(200);
+    expect(calls).toEqual([
+      ['setHeader', 'content-type', 'text/xml; charset=utf-8'],
+      ['setHeader', 'content-length', 14],
+      ['end', '<xml>中</xml>'],
+    ]);
   });
 });
 

@@ -37,4 +37,13 @@ describe('createMemoryDedupStore', () => {
     expect(await store.getOrder('m:a')).toBeUndefined();
     expect((await store.getOrder('m:d'))?.totalFee).toBe(100);
   });
+
+  it('answers synchronously: no method returns a promise', () => {
+    const { store } = clocked();
+    const order = { app: 'shop', appId: 'wx1', mchId: 'm', totalFee: 1, createdAt: 0 };
+    const results = [store.claim('k', 100), store.complete('k'), store.release('k'), store.putOrder('m:o', order), store.getOrder('m:o')];
+    for (const result of results) expect(typeof (result as { then?: unknown } | undefined)?.then).not.toBe('function');
+    expect(results[0]).toEqual({ state: 'claimed', redelivery: false });
+    expect(results[4]).toEqual(order);
+  });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { buildPayNotification, signNotifyXml } from '../../testing/index.js';
 import { buildXml } from '../../protocol/v2/xml.js';
 import type { ErrorEvent, PaidEvent } from '../../events/event-map.js';
@@ -6,6 +6,8 @@ import { createMemoryDedupStore } from '../../stores/memory-dedup-store.js';
 import type { DedupStore } from '../../stores/dedup-store.js';
 import { createHandler } from '../create-handler.js';
 import { DEFAULT_LEASE_MS } from '../once-per-key.js';
+import type { WxPayRequest, WxPayResponse } from '../types.js';
+import { WXPAY_SERVE, type WxPay } from '../wxpay.js';
 import {
   APP_ID_1,
   APP_ID_2,
@@ -248,5 +250,72 @@ describe('POST /notify-pay/:app', () => {
     const wxpay = createHandler(testConfig({ bearerToken: 'secret-token', authorize: () => false }), client);
     const out = await wxpay.handle(xmlRequest('/notify-pay/shop', signNotifyXml(buildPayNotification(), KEY_1)));
     expect(bodyText(out.body)).toBe(ok);
+  });
+
+  describe('synchronous and asynchronous stores and listeners', () => {
+    const serveOf = (wxpay: WxPay) => (wxpay as unknown as Record<typeof WXPAY_SERVE, (r: WxPayRequest) => unknown>)[WXPAY_SERVE];
+    const isThenable = (value: unknown): boolean => typeof (value as { then?: unknown } | undefined)?.then === 'function';
+
+    it('answers without a promise over the memory store and synchronous listeners, once the sign key is known', async () => {
+      const { wxpay, paid, client } = setup();
+      const signKey = vi.spyOn(client, 'signKey');
+      const serve = serveOf(wxpay);
+      // The first notification asks the client for the merchant's key; the answer is kept.
+      expect(bodyText((await wxpay.handle(xmlRequest('/notify-pay/shop', signNotifyXml(buildPayNotification({ transaction_id: 'T-1' }), KEY_1)))).body)).toBe(ok);
+      const out = serve(xmlRequest('/notify-pay/shop', signNotifyXml(buildPayNotification({ transaction_id: 'T-2' }), KEY_1)));
+      expect(isThenable(out)).toBe(false);
+      expect(bodyText((out as WxPayResponse).body)).toBe(ok);
+      expect(paid.map((e) => e.transactionId)).toEqual(['T-1', 'T-2']);
+      expect(signKey).toHaveBeenCalledTimes(1);
+      // handle() itself always answers with a promise.
+      expect(wxpay.handle(xmlRequest('/notify-pay/shop', signNotifyXml(buildPayNotification({ transaction_id: 'T-2' }), KEY_1)))).toBeInstanceOf(Promise);
+    });
+
+    it('waits for async listeners and stores, and answers FAIL when an async listener rejects, then fires on redelivery', async () => {
+      const inner = createMemoryDedupStore();
+      const store: DedupStore = {
+        claim: async (key, lease) => inner.claim(key, lease),
+        complete: async (key) => inner.complete(key),
+        release: async (key) => inner.release(key),
+        putOrder: async (key, order) => inner.putOrder(key, order),
+        getOrder: async (key) => inner.getOrder(key),
+      };
+      const { wxpay, paid, errors } = setup(store);
+      let fail = true;
+      let settled = 0;
+      wxpay.on('paid', async () => {
+        await Promise.resolve();
+        if (fail) throw new Error('database down');
+        settled++;
+      });
+      const xml = signNotifyXml(buildPayNotification(), KEY_1);
+      const first = serveOf(wxpay)(xmlRequest('/notify-pay/shop', xml));
+      expect(isThenable(first)).toBe(true);
+      const failed = (await first) as WxPayResponse;
+      expect([failed.status, isFail(failed.body)]).toEqual([500, true]);
+      expect(errors.map((e) => e.error.code)).toEqual(['WXPAY_ERR_LISTENER']);
+      fail = false;
+      const again = await wxpay.handle(xmlRequest('/notify-pay/shop', xml));
+      expect(bodyText(again.body)).toBe(ok);
+      expect(settled).toBe(1);
+      expect(paid).toHaveLength(2);
+      expect(await wxpay.handle(xmlRequest('/notify-pay/shop', xml))).toMatchObject({ status: 200 });
+      expect(paid).toHaveLength(2);
+    });
+
+    it('answers FAIL when a synchronous listener throws, and fires again on redelivery', async () => {
+      const { wxpay, errors } = setup();
+      let calls = 0;
+      wxpay.on('paid', () => {
+        calls++;
+        if (calls === 1) throw new Error('listener bug');
+      });
+      const xml = signNotifyXml(buildPayNotification(), KEY_1);
+      const first = await wxpay.handle(xmlRequest('/notify-pay/shop', xml));
+      expect([first.status, isFail(first.body)]).toEqual([500, true]);
+      expect(errors.map((e) => e.error.code)).toEqual(['WXPAY_ERR_LISTENER']);
+      expect(bodyText((await wxpay.handle(xmlRequest('/notify-pay/shop', xml))).body)).toBe(ok);
+      expect(calls).toBe(2);
+    });
   });
 });
