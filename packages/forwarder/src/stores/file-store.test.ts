@@ -325,3 +325,36 @@ describe('file store under sustained load', () => {
     expect(log.includes(Buffer.from('"t":"ok"'))).toBe(false);
   });
 });
+
+describe('file store leases over a backlog', () => {
+  it('hands out the earliest due records first, each once per lease, whatever their order of arrival', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wxpay-fs-'));
+    try {
+      const store = await createFileStore({ dir, compactBytes: 1e12 });
+      const n = 5_000;
+      for (let i = 0; i < n; i += 500) await Promise.all(Array.from({ length: 500 }, (_, k) => store.append({ ...rec(`r${i + k}`), createdAt: 1_000 })));
+      // Every record is leased once and rescheduled: the odd ones to 5,000, the others to a time
+      // counting down, so due order is the reverse of arrival; one keeps its due time.
+      expect(await store.lease({ app: 'shop', limit: n, now: 1_000, leaseMs: 100 })).toHaveLength(n);
+      await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          store.retry(`r${i}`, { at: 1_000, error: 'HTTP 500', nextAttemptAt: i === 7 ? 1_000 : i % 2 === 1 ? 5_000 : 4_000 - i / 2 }),
+        ),
+      );
+      const first = await store.lease({ app: 'shop', limit: 3, now: 10_000, leaseMs: 60_000 });
+      expect(first.map((r) => r.id)).toEqual(['r7', `r${n - 2}`, `r${n - 4}`]);
+      const rest = await store.lease({ app: 'shop', limit: n, now: 10_000, leaseMs: 60_000 });
+      expect(rest).toHaveLength(n - 3);
+      expect(rest.map((r) => r.nextAttemptAt)).toEqual([...rest.map((r) => r.nextAttemptAt)].sort((a, b) => a - b));
+      expect(new Set([...first, ...rest].map((r) => r.id)).size).toBe(n);
+      expect(await store.lease({ app: 'shop', limit: n, now: 69_999, leaseMs: 60_000 })).toEqual([]);
+      await store.ack('r7', { at: 10_000, status: 200 });
+      const again = await store.lease({ app: 'shop', limit: n, now: 70_000, leaseMs: 60_000 });
+      expect(again).toHaveLength(n - 1);
+      expect(again.map((r) => r.id)).not.toContain('r7');
+      await store.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -11,6 +11,7 @@ import type {
   OutboxRecord,
   OutboxStats,
 } from '../outbox.js';
+import { DueQueue } from './due-queue.js';
 import { ImageTable } from './image-table.js';
 import {
   GroupCommitWriter,
@@ -163,7 +164,8 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
   // The map keeps creation order, which `list` relies on.
   const records = new Map<string, MutableRecord | number>();
   const images = new ImageTable();
-  const pendingByApp = new Map<string, Set<string>>();
+  // Pending records by app, in the order they become due; `lease` checks each entry against its record.
+  const dueByApp = new Map<string, DueQueue>();
   const leases = new Map<string, number>();
   // A handled key is only the minute it was handled (retention needs no more); keys still
   // claimed keep their lease.
@@ -201,12 +203,11 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
     const previous = records.get(r.id);
     if (typeof previous === 'number') images.free(previous);
     records.set(r.id, r);
-    let set = pendingByApp.get(r.app);
     if (r.state === 'pending') {
-      if (!set) pendingByApp.set(r.app, (set = new Set()));
-      set.add(r.id);
+      let queue = dueByApp.get(r.app);
+      if (!queue) dueByApp.set(r.app, (queue = new DueQueue()));
+      queue.push(r.id, r.nextAttemptAt);
     } else {
-      set?.delete(r.id);
       leases.delete(r.id);
     }
     return r;
@@ -560,20 +561,28 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
     },
     async lease(o: LeaseOptions) {
       check();
-      const set = pendingByApp.get(o.app);
-      if (!set || o.limit <= 0) return [];
-      const due: MutableRecord[] = [];
-      for (const id of set) {
-        const r = records.get(id);
-        if (r === undefined || typeof r === 'number' || r.nextAttemptAt > o.now) continue;
-        const until = leases.get(id);
-        if (until !== undefined && until > o.now) continue;
-        due.push(r);
+      const queue = dueByApp.get(o.app);
+      const out: OutboxRecord[] = [];
+      if (!queue || o.limit <= 0) return out;
+      const taken = new Set<string>();
+      for (let top = queue.peek(o.now); top !== undefined && out.length < o.limit; top = queue.peek(o.now)) {
+        queue.pop();
+        const r = records.get(top.id);
+        // An entry stands only while it is the record's current due time: a record that was
+        // delivered, rescheduled or leased again since has another entry (or none).
+        if (r === undefined || typeof r === 'number' || r.state !== 'pending' || r.app !== o.app || taken.has(r.id)) continue;
+        const until = leases.get(r.id);
+        const dueAt = Math.max(r.nextAttemptAt, until ?? -Infinity);
+        if (top.at !== dueAt) continue;
+        taken.add(r.id);
+        out.push(view(r));
       }
-      due.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
-      const out = due.slice(0, o.limit);
-      for (const r of out) leases.set(r.id, o.now + o.leaseMs);
-      return out.map(view);
+      // A leased record comes due again when its lease ends without an outcome.
+      for (const r of out) {
+        leases.set(r.id, o.now + o.leaseMs);
+        queue.push(r.id, Math.max(r.nextAttemptAt, o.now + o.leaseMs));
+      }
+      return out;
     },
     async ack(id, info) {
       const r = records.get(id);
