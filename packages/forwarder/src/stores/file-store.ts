@@ -229,7 +229,8 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
   function apply(op: Op, at?: { offset: number; length: number }): MutableRecord | undefined {
     switch (op.t) {
       case 'rec': {
-        const r = place({ ...op.r });
+        // Records are never changed in place, so the operation's own object can be kept.
+        const r = place(op.r);
         if (at && r.state !== 'pending') demote(r, at.offset, at.length);
         return r;
       }
