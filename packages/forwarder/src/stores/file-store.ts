@@ -167,8 +167,8 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
   // Pending records by app, in the order they become due; `lease` checks each entry against its record.
   const dueByApp = new Map<string, DueQueue>();
   const leases = new Map<string, number>();
-  // A handled key is only the minute it was handled (retention needs no more); keys still
-  // claimed keep their lease.
+  // A handled key is only the minute it was handled, rounded up (retention needs no more); keys
+  // still claimed keep their lease.
   const keys = new Map<string, DedupEntry | number>();
   const orders = new Map<string, OrderRecord>();
   /** Where images are read from: the log in memory while opening (and read-only), else its descriptor. */
@@ -248,7 +248,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
         return place(r);
       }
       case 'key':
-        keys.set(op.k, op.e.done ? Math.floor(op.e.at / MINUTE) : { ...op.e });
+        keys.set(op.k, op.e.done ? Math.ceil(op.e.at / MINUTE) : { ...op.e });
         return undefined;
       case 'rel':
         keys.delete(op.k);
@@ -472,12 +472,13 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
         const end = w.size;
         await copyRange(w.file, middle, end, out);
         await out.datasync();
-        if (!images.relocate(tailStart, snapshotBytes)) {
+        if (!images.canRelocate(tailStart)) {
           throw new StoreError('@wxpay-kit/forwarder: compaction missed a record; the log was left as it was');
         }
         await rename(compactPath, logPath);
         swap(out, snapshotBytes + end - tailStart);
         swapped = true;
+        images.relocate(tailStart, snapshotBytes);
         source = out.fd;
         for (const m of moved) demote(m.r, m.offset, m.length);
         lastCompactedSize = snapshotBytes + end - tailStart;

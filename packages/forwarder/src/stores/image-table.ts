@@ -71,23 +71,26 @@ export class ImageTable {
     this.#moved.fill(-1, 0, this.#used);
   }
 
+  /** True when every slot before `tailStart` was moved by the snapshot ({@link moveTo}). */
+  canRelocate(tailStart: number): boolean {
+    for (let slot = 0; slot < this.#used; slot++) {
+      if (this.#state[slot] !== FREE && this.#offset[slot]! < tailStart && this.#moved[slot]! < 0) return false;
+    }
+    return true;
+  }
+
   /**
    * Moves every slot to its offset in a compacted log: images at or after `tailStart` of the old
-   * log were copied with its tail, to `offset - tailStart + snapshotBytes`; the others must have
-   * been moved by the snapshot ({@link moveTo}). Returns false, changing nothing, if one was not.
+   * log were copied with its tail, to `offset - tailStart + snapshotBytes`; the others were moved
+   * by the snapshot. Check {@link canRelocate} first.
    */
-  relocate(tailStart: number, snapshotBytes: number): boolean {
-    for (let slot = 0; slot < this.#used; slot++) {
-      if (this.#state[slot] === FREE) continue;
-      if (this.#offset[slot]! < tailStart && this.#moved[slot]! < 0) return false;
-    }
+  relocate(tailStart: number, snapshotBytes: number): void {
     for (let slot = 0; slot < this.#used; slot++) {
       if (this.#state[slot] === FREE) continue;
       const offset = this.#offset[slot]!;
       this.#offset[slot] = offset >= tailStart ? offset - tailStart + snapshotBytes : this.#moved[slot]!;
       this.#moved[slot] = -1;
     }
-    return true;
   }
 
   #grow(): void {
