@@ -49,7 +49,9 @@ export function createNodeListener(wxpay: WxPay, options: NodeListenerOptions = 
 /** The path of a request target, without query string or fragment. */
 export function pathOf(url: string | undefined): string {
   const raw = url ?? '/';
-  const end = raw.search(/[?#]/);
+  const query = raw.indexOf('?');
+  const hash = raw.indexOf('#');
+  const end = hash !== -1 && (query === -1 || hash < query) ? hash : query;
   return end === -1 ? raw : raw.slice(0, end);
 }
 
@@ -64,5 +66,5 @@ export function normalizePrefix(prefix: string | undefined): string {
 export function stripPrefix(path: string, prefix: string): string | undefined {
   if (prefix === '') return path;
   if (path === prefix) return '/';
-  return path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : undefined;
+  return path.startsWith(prefix) && path.charCodeAt(prefix.length) === 0x2f ? path.slice(prefix.length) : undefined;
 }

@@ -251,22 +251,30 @@ describe('serveNodeRequest', () => {
 });
 
 describe('writeResponse', () => {
-  it('hands a string body to end() as a string, after its UTF-8 length', () => {
+  it('hands a string body to end() as a string, after the headers with its UTF-8 length', () => {
     const calls: unknown[][] = [];
     const res = {
       headersSent: false,
-      statusCode: 0,
-      setHeader: (...args: unknown[]) => void calls.push(['setHeader', ...args]),
+      writeHead: (...args: unknown[]) => void calls.push(['writeHead', ...args]),
       end: (...args: unknown[]) => void calls.push(['end', ...args]),
     };
     const out: WxPayResponse = { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' }, body: '<xml>中</xml>' };
     writeResponse(res as never, out);
-    expect(res.statusCode).toBe(200);
     expect(calls).toEqual([
-      ['setHeader', 'content-type', 'text/xml; charset=utf-8'],
-      ['setHeader', 'content-length', 14],
+      ['writeHead', 200, ['content-type', 'text/xml; charset=utf-8', 'content-length', '14']],
       ['end', '<xml>中</xml>'],
     ]);
+  });
+
+  it('keeps the headers a host set before, and sends bytes as they are', async () => {
+    const url = await serve((_req, res) => {
+      res.setHeader('x-request-id', 'r1');
+      writeResponse(res, { status: 201, headers: { 'content-type': 'application/octet-stream', 'x-extra': 'e' }, body: new Uint8Array([0, 255, 7]) });
+    });
+    const res = await request(url, { method: 'POST', body: '' });
+    expect(res.statusCode).toBe(201);
+    expect(res.headers).toMatchObject({ 'x-request-id': 'r1', 'x-extra': 'e', 'content-type': 'application/octet-stream', 'content-length': '3' });
+    expect([...Buffer.from(await res.body.arrayBuffer())]).toEqual([0, 255, 7]);
   });
 });
 

@@ -81,37 +81,38 @@ function checked(body: Uint8Array, limit: number, onBody: (body: Uint8Array) => 
 function readStream(req: IncomingMessage, limit: number, onBody: (body: Uint8Array) => void, onError: (error: unknown) => void): void {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return onError(new PayloadTooLargeError(limit));
-  const chunks: Buffer[] = [];
+  let chunks: Buffer[] | undefined = [];
   let size = 0;
-  const cleanup = (): void => {
-    req.off('data', onData);
-    req.off('end', onEnd);
-    req.off('error', onStreamError);
-    req.off('close', onClose);
+  // Once settled, the listeners stay attached and do nothing (the `close` that follows every
+  // request included): cheaper than removing four listeners from every request.
+  const settle = (): Buffer[] | undefined => {
+    const held = chunks;
+    chunks = undefined;
+    return held;
   };
   const onData = (chunk: Buffer | string): void => {
+    if (chunks === undefined) return;
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     size += bytes.byteLength;
     if (size > limit) {
-      cleanup();
+      settle();
+      req.off('data', onData);
       req.pause();
-      chunks.length = 0;
       onError(new PayloadTooLargeError(limit));
       return;
     }
     chunks.push(bytes);
   };
   const onEnd = (): void => {
-    cleanup();
-    onBody(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    const held = settle();
+    if (held === undefined) return;
+    onBody(held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, size));
   };
   const onStreamError = (error: Error): void => {
-    cleanup();
-    onError(error);
+    if (settle() !== undefined) onError(error);
   };
   const onClose = (): void => {
-    cleanup();
-    onError(new Error('the client closed the connection before the request body was complete'));
+    if (settle() !== undefined) onError(new Error('the client closed the connection before the request body was complete'));
   };
   req.on('data', onData);
   req.on('end', onEnd);

@@ -16,9 +16,17 @@ export function writeResponse(res: ServerResponse, out: WxPayResponse): void {
   }
   const body = out.body;
   const headers = out.headers;
-  res.statusCode = out.status;
+  // One flat [name, value, ...] list: node:http takes it as is when no header was set before, and
+  // merges it into those a host set otherwise (the same as setHeader for each).
   const names = Object.keys(headers);
-  for (let i = 0; i < names.length; i++) res.setHeader(names[i]!, headers[names[i]!]!);
-  res.setHeader('content-length', typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength);
+  const list: string[] = new Array<string>(names.length * 2 + 2);
+  let i = 0;
+  for (const name of names) {
+    list[i++] = name;
+    list[i++] = headers[name]!;
+  }
+  list[i++] = 'content-length';
+  list[i] = String(typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength);
+  res.writeHead(out.status, list);
   res.end(body);
 }
