@@ -13,7 +13,7 @@ import {
 import { sign, verifySign, type SignType } from '../protocol/v2/sign.js';
 import { buildXml, parseXml, type XmlRecord, type XmlValue } from '../protocol/v2/xml.js';
 import { isAutoRetryable, sleep as defaultSleep, withRetries } from './retry.js';
-import { MAX_REPLY_BYTES, Transport } from './transport.js';
+import { MAX_REPLY_BYTES, Transport, endpointOf, type Endpoint } from './transport.js';
 import type {
   CallOptions,
   CloseOrderInput,
@@ -72,6 +72,55 @@ interface CallSpec {
   readonly text?: boolean;
 }
 
+/** The parameters every v2 call adds to its own: merchant ids, nonce, algorithm. */
+interface WireExtras {
+  readonly mch_id: string;
+  readonly sub_mch_id: string | undefined;
+  readonly sub_appid: string | undefined;
+  readonly nonce_str: string;
+  readonly sign_type: string | undefined;
+}
+
+const EXTRA_NAMES: readonly (keyof WireExtras)[] = ['mch_id', 'sub_mch_id', 'sub_appid', 'nonce_str', 'sign_type'];
+
+/** One API's parameter names, as its call passes them and in byte order with {@link EXTRA_NAMES} merged in. */
+interface WireLayout {
+  readonly source: readonly string[];
+  readonly sorted: readonly string[];
+  /** Per `sorted` name: taken from the extras (which win over a field of the same name). */
+  readonly extra: readonly boolean[];
+}
+
+/** Layouts by API name; each API passes one fixed field list, so this holds one entry per API. */
+const layouts = new Map<string, WireLayout>();
+
+function layoutOf(api: string, fields: Readonly<Record<string, XmlValue>>): WireLayout {
+  const source = Object.keys(fields);
+  const known = layouts.get(api);
+  if (known !== undefined && known.source.length === source.length && known.source.every((name, i) => name === source[i])) return known;
+  const sorted = [...new Set([...source, ...EXTRA_NAMES])].sort();
+  const extra = sorted.map((name) => (EXTRA_NAMES as readonly string[]).includes(name));
+  const layout: WireLayout = { source, sorted, extra };
+  if (layouts.size >= 256) layouts.clear();
+  layouts.set(api, layout);
+  return layout;
+}
+
+/**
+ * The request parameters: the call's fields and the extras, without absent or empty values, in
+ * byte order of their names. Signing sorts the names again, which costs little on a sorted list.
+ */
+function wireFields(api: string, fields: Readonly<Record<string, XmlValue>>, extras: WireExtras): Record<string, XmlValue> {
+  const { sorted, extra } = layoutOf(api, fields);
+  const wire: Record<string, XmlValue> = {};
+  for (let i = 0; i < sorted.length; i++) {
+    const name = sorted[i]!;
+    const value = extra[i] ? extras[name as keyof WireExtras] : fields[name];
+    if (value !== undefined && value !== null && value !== '') wire[name] = value;
+  }
+  return wire;
+}
+
 /**
  * Creates the WeChat Pay API v2 client for a resolved configuration. Calls go to each merchant's
  * `baseUrl` (`/sandboxnew/...` for sandbox merchants), signed with its key and algorithm;
@@ -93,8 +142,17 @@ export function createWxPayClient(config: ResolvedConfig, options: CreateWxPayCl
 
   const merchantNamed = (name: string): ResolvedMerchant => configuredMerchant(config, name);
 
-  function urlFor(baseUrl: string, path: string): URL {
-    return new URL(`${baseUrl.replace(/\/+$/, '')}${path}`);
+  /** Endpoints parsed once per base URL and path (a handful per merchant). */
+  const endpoints = new Map<string, Endpoint>();
+  function urlFor(baseUrl: string, path: string): Endpoint {
+    const key = `${baseUrl}\n${path}`;
+    let found = endpoints.get(key);
+    if (found === undefined) {
+      found = endpointOf(new URL(`${baseUrl.replace(/\/+$/, '')}${path}`));
+      if (endpoints.size >= 1024) endpoints.clear();
+      endpoints.set(key, found);
+    }
+    return found;
   }
 
   function withRetry<T>(spec: CallSpec, merchant: string, signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
@@ -176,14 +234,13 @@ export function createWxPayClient(config: ResolvedConfig, options: CreateWxPayCl
     return withRetry(spec, merchant.name, signal, async () => {
       const key = await keyFor(merchant, signal);
       const signType = signTypeOf(merchant);
-      const wire: Record<string, XmlValue> = {
-        ...fields,
+      const wire = wireFields(spec.api, fields, {
         mch_id: merchant.mchId,
         sub_mch_id: merchant.subMchId,
         sub_appid: merchant.subAppId,
         nonce_str: config.nonce(),
         sign_type: signType === 'HMAC-SHA256' ? 'HMAC-SHA256' : undefined,
-      };
+      });
       wire['sign'] = sign(wire, key, signType);
       const reply = await transport.post(url, buildXml(wire), {
         mtls: mtls ? merchant : undefined,
@@ -230,24 +287,25 @@ export function createWxPayClient(config: ResolvedConfig, options: CreateWxPayCl
     tradeType: TradeType,
   ): ClientPayParams {
     const prepayId = requiredText(record, 'prepay_id');
-    const signed = {
+    // Only JSAPI and APP payments are signed for the payer's side (a timestamp and a nonce of their own).
+    const signed = () => ({
       prepayId,
       apiKey: key,
       signType: signTypeOf(merchant),
       timestamp: Math.floor(config.now() / 1000),
       nonce: config.nonce(),
-    };
+    });
     switch (tradeType) {
       case 'JSAPI':
         // SP mode: the page runs in the sub-merchant's app when the order named a sub_openid (spec §6.2).
         return {
           tradeType,
-          jsapi: jsapiPayParams({ ...signed, appId: input.subOpenId !== undefined && merchant.subAppId ? merchant.subAppId : input.appId }),
+          jsapi: jsapiPayParams({ ...signed(), appId: input.subOpenId !== undefined && merchant.subAppId ? merchant.subAppId : input.appId }),
         };
       case 'APP':
         return {
           tradeType,
-          app: appPayParams({ ...signed, appId: merchant.subAppId ?? input.appId, partnerId: merchant.subMchId ?? merchant.mchId }),
+          app: appPayParams({ ...signed(), appId: merchant.subAppId ?? input.appId, partnerId: merchant.subMchId ?? merchant.mchId }),
         };
       case 'MWEB':
         return { tradeType, mwebUrl: mwebPayUrl(requiredText(record, 'mweb_url'), input.redirectUrl) };
