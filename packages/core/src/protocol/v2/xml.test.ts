@@ -87,7 +87,17 @@ describe('buildXml + parseXml round trip', () => {
   it('refuses names that are not XML names or that shadow Object.prototype', () => {
     for (const bad of ['1a', 'a b', '<a>', '__proto__', 'constructor', 'toString', 'hasOwnProperty', '']) {
       expect(() => buildXml({ [bad]: 'x' }), bad).toThrow(ValidationError);
+      // Refused every time, not only the first (names are remembered once checked, and only good ones).
+      expect(() => buildXml({ ok: 'y', [bad]: 'x' }), bad).toThrow(ValidationError);
     }
+  });
+
+  it('gives the same text when an element name comes back in another message', () => {
+    const first = buildXml({ body: 'a', detail: '<b>', total_fee: 1 });
+    expect(buildXml({ total_fee: 1, body: 'a', detail: '<b>' })).toBe(
+      '<xml><total_fee>1</total_fee><body>a</body><detail><![CDATA[<b>]]></detail></xml>',
+    );
+    expect(buildXml({ body: 'a', detail: '<b>', total_fee: 1 })).toBe(first);
   });
 });
 

@@ -203,8 +203,27 @@ const PLAIN_UNLESS = /[<>&'"\u0000-\u0008\u000B-\u001F\uD800-\uDFFF\uFFFE\uFFFF]
 const SUSPECT_CHAR = /[\u0000-\u0008\u000B-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
 const NEEDS_CDATA = /[<>&'"]/;
 const VALID_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-/** Element names already checked (WeChat's vocabulary is small); bounded. */
-const checkedNames = new Set<string>();
+/** An element's tags, made once per name. */
+interface Tags {
+  readonly open: string;
+  readonly close: string;
+  readonly openCdata: string;
+  readonly closeCdata: string;
+}
+/** Tags of the element names already checked (WeChat's vocabulary is small); bounded. */
+const tagsByName = new Map<string, Tags>();
+
+function tagsOf(name: string): Tags {
+  let tags = tagsByName.get(name);
+  if (tags === undefined) {
+    if (!VALID_NAME.test(name) || FORBIDDEN_NAMES.has(name)) {
+      throw new ValidationError(`'${name}' cannot be an XML element name`, { field: name });
+    }
+    tags = { open: `<${name}>`, close: `</${name}>`, openCdata: `<${name}><![CDATA[`, closeCdata: `]]></${name}>` };
+    if (tagsByName.size < 4096) tagsByName.set(name, tags);
+  }
+  return tags;
+}
 
 /** A value accepted by {@link buildXml}; `undefined`, `null` and `''` are left out. */
 export type XmlValue = string | number | bigint | boolean | null | undefined;
@@ -219,23 +238,18 @@ export function buildXml(fields: Readonly<Record<string, XmlValue>>, root = 'xml
   for (const name of Object.keys(fields)) {
     const raw = fields[name];
     if (raw === undefined || raw === null || raw === '') continue;
-    if (!checkedNames.has(name)) {
-      if (!VALID_NAME.test(name) || FORBIDDEN_NAMES.has(name)) {
-        throw new ValidationError(`'${name}' cannot be an XML element name`, { field: name });
-      }
-      if (checkedNames.size < 4096) checkedNames.add(name);
-    }
+    const tags = tagsOf(name);
     const value = typeof raw === 'string' ? raw : String(raw);
-    if (!PLAIN_UNLESS.test(value)) {
-      out += `<${name}>${value}</${name}>`;
-      continue;
-    }
-    if (SUSPECT_CHAR.test(value) && NOT_XML_CHAR.test(value)) {
-      throw new ValidationError(`field '${name}' contains a character XML cannot carry`, { field: name });
-    }
-    out += NEEDS_CDATA.test(value)
-      ? `<${name}><![CDATA[${value.includes(']]>') ? value.replaceAll(']]>', ']]]]><![CDATA[>') : value}]]></${name}>`
-      : `<${name}>${value}</${name}>`;
+    out += PLAIN_UNLESS.test(value) ? special(name, tags, value) : tags.open + value + tags.close;
   }
   return `${out}</${root}>`;
+}
+
+/** An element whose value has XML-special or suspect characters: CDATA, or a refusal. */
+function special(name: string, tags: Tags, value: string): string {
+  if (SUSPECT_CHAR.test(value) && NOT_XML_CHAR.test(value)) {
+    throw new ValidationError(`field '${name}' contains a character XML cannot carry`, { field: name });
+  }
+  if (!NEEDS_CDATA.test(value)) return tags.open + value + tags.close;
+  return tags.openCdata + (value.includes(']]>') ? value.replaceAll(']]>', ']]]]><![CDATA[>') : value) + tags.closeCdata;
 }
