@@ -47,7 +47,10 @@ export interface FileStoreOptions {
 
 /** The embedded store: an append-only, checksummed, fsynced log. See {@link createFileStore}. */
 export interface FileStore extends ForwarderStore {
-  /** Rewrites the log with only the live state, atomically. Runs on its own when the log grows. */
+  /**
+   * Rewrites the log with only the live state, atomically, dropping what is past its retention.
+   * Runs on its own when the log grows; appends wait only for its last step.
+   */
   compact(): Promise<void>;
   /** fsync calls so far (concurrent changes share one). */
   readonly syncs: number;
@@ -90,6 +93,8 @@ const LOG = 'outbox.log';
 const LOCK = 'LOCK';
 const DAY = 86_400_000;
 const MINUTE = 60_000;
+/** A compaction fsyncs its copy every this many bytes. */
+const SNAPSHOT_SYNC_BYTES = 4 * 1024 * 1024;
 
 function isAlive(pid: number): boolean {
   try {
@@ -137,8 +142,17 @@ async function takeLock(dir: string): Promise<void> {
  * (`<dir>/outbox.log`). Every change is appended as a length- and CRC-framed record and fsynced
  * before its promise resolves; changes made while an fsync is running share the next one (group
  * commit). On open, a torn last record (the process died mid-write) is cut off, and corrupt
- * records in the middle are skipped and copied to `outbox.log.bad-<time>` with a warning. The log
- * is compacted (rewritten with only live state, then renamed into place) as it grows.
+ * records in the middle are skipped and copied to `outbox.log.bad-<time>` with a warning.
+ *
+ * Memory holds what must be at hand: pending records whole, and for the rest an index. A delivered
+ * or dead record costs its id and about 30 bytes (where its image lies in the log), and its body is
+ * read back from the log by `get`, `list` and `replay`; a handled dedup key costs the key and a
+ * number. Orders are kept whole. Everything is kept for its retention (7 days by default), so
+ * memory grows with the traffic of that window, by roughly 100 to 250 bytes a notification.
+ *
+ * The log is compacted as it grows: the live state is written to `outbox.log.compact` while
+ * appends go on to the log; then appends are held only while what was appended meanwhile is copied
+ * over, synced, and the copy renamed into place. A copy left by a crash is removed on open.
  *
  * One process owns a directory at a time (a `LOCK` file holding its pid); leases still held
  * when it opens belonged to a process that died, so they end at once.
@@ -375,12 +389,20 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
       let written = 0;
       let parts: Buffer[] = [];
       let partBytes = 0;
+      let unsynced = 0;
       const flush = async (): Promise<void> => {
         if (partBytes === 0) return;
         const chunk = Buffer.concat(parts, partBytes);
         parts = [];
         partBytes = 0;
         await writeAll(out, chunk);
+        // Synced as it goes: one flush of a large snapshot at the end would hold up the log's
+        // fsyncs (and so every append) behind it on the same disk.
+        unsynced += chunk.length;
+        if (unsynced >= SNAPSHOT_SYNC_BYTES) {
+          unsynced = 0;
+          await out.datasync();
+        }
       };
       const push = (frame: Buffer): number => {
         const at = written + HEADER_BYTES;
