@@ -143,14 +143,18 @@ export function createWxPayClient(config: ResolvedConfig, options: CreateWxPayCl
   const merchantNamed = (name: string): ResolvedMerchant => configuredMerchant(config, name);
 
   /** Endpoints parsed once per base URL and path (a handful per merchant). */
-  const endpoints = new Map<string, Endpoint>();
+  const endpoints = new Map<string, Map<string, Endpoint>>();
   function urlFor(baseUrl: string, path: string): Endpoint {
-    const key = `${baseUrl}\n${path}`;
-    let found = endpoints.get(key);
+    let byPath = endpoints.get(baseUrl);
+    if (byPath === undefined) {
+      if (endpoints.size >= 256) endpoints.clear();
+      endpoints.set(baseUrl, (byPath = new Map()));
+    }
+    let found = byPath.get(path);
     if (found === undefined) {
       found = endpointOf(new URL(`${baseUrl.replace(/\/+$/, '')}${path}`));
-      if (endpoints.size >= 1024) endpoints.clear();
-      endpoints.set(key, found);
+      if (byPath.size >= 256) byPath.clear();
+      byPath.set(path, found);
     }
     return found;
   }
@@ -232,7 +236,7 @@ export function createWxPayClient(config: ResolvedConfig, options: CreateWxPayCl
     const apiPath = merchant.sandbox ? `/sandboxnew${path.replace(/^\/secapi/, '')}` : path;
     const url = urlFor(merchant.baseUrl, apiPath);
     return withRetry(spec, merchant.name, signal, async () => {
-      const key = await keyFor(merchant, signal);
+      const key = merchant.sandbox ? await keyFor(merchant, signal) : merchant.apiKey;
       const signType = signTypeOf(merchant);
       const wire = wireFields(spec.api, fields, {
         mch_id: merchant.mchId,
