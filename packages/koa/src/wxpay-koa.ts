@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import { createWxPay, isWxPay, type WxPay, type WxPayOptions } from '@wxpay-kit/core';
-import { attachEmitter, handleNodeRequest, normalizePrefix, stripPrefix, type WxPayEmitterFacade } from '@wxpay-kit/core/node';
+import { attachEmitter, normalizePrefix, serveNodeRequest, stripPrefix, type WxPayEmitterFacade } from '@wxpay-kit/core/node';
 
 /** Options of the koa middleware itself. */
 export interface WxPayKoaOptions {
@@ -30,21 +30,28 @@ interface ParsedRequest {
 export function wxpayKoa(init: WxPayOptions | WxPay, options: WxPayKoaOptions = {}): WxPayKoa {
   const wxpay = isWxPay(init) ? init : createWxPay(init);
   const prefix = normalizePrefix(options.prefix);
-  const middleware: Middleware = async (ctx, next) => {
+  // Not async: the one promise koa needs settles as soon as the core answered.
+  const middleware: Middleware = (ctx, next) => {
     const path = stripPrefix(ctx.path, prefix);
     const route = path === undefined ? undefined : wxpay.match(ctx.method, path);
     if (path === undefined || route === undefined) return next();
     const parsed = ctx.request as ParsedRequest;
-    const out = await handleNodeRequest(wxpay, ctx.req, {
-      path,
-      route,
-      parsedBody: parsed.rawBody ?? parsed.body,
-      remoteAddress: ctx.ip,
+    const init = { path, route, parsedBody: parsed.rawBody ?? parsed.body, remoteAddress: () => ctx.ip };
+    return new Promise<void>((resolve, reject) => {
+      serveNodeRequest(
+        wxpay,
+        ctx.req,
+        init,
+        (out) => {
+          ctx.status = out.status;
+          ctx.set(out.headers);
+          // A string goes out in the same write as the headers; koa keeps the content-type set above.
+          ctx.body = typeof out.body === 'string' ? out.body : Buffer.from(out.body);
+          resolve();
+        },
+        reject,
+      );
     });
-    ctx.status = out.status;
-    ctx.set(out.headers);
-    // A string goes out in the same write as the headers; koa keeps the content-type set above.
-    ctx.body = typeof out.body === 'string' ? out.body : Buffer.from(out.body);
   };
   return attachEmitter(middleware, wxpay);
 }

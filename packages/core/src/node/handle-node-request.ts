@@ -13,11 +13,39 @@ export interface NodeRequestInit {
   readonly route: RouteInfo;
   /** What a host body parser left, if any (see `readRawBody`). */
   readonly parsedBody?: unknown;
-  /** Client address as the host sees it (express `req.ip`, koa `ctx.ip`); default the socket's. */
-  readonly remoteAddress?: string | undefined;
+  /**
+   * Client address as the host sees it (express `req.ip`, koa `ctx.ip`), or a function that
+   * answers it, called only when something reads `remoteAddress` (the notification routes never
+   * do); default the socket's.
+   */
+  readonly remoteAddress?: string | undefined | (() => string | undefined);
 }
 
 type Serve = (request: WxPayRequest) => WxPayResponse | Promise<WxPayResponse>;
+
+function toRequest(req: IncomingMessage, init: NodeRequestInit, rawBody: Uint8Array): WxPayRequest {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const headers = toHeaderRecord(req.headers);
+  const address = init.remoteAddress;
+  if (typeof address !== 'function') {
+    return { method, path: init.path, headers, rawBody, remoteAddress: address ?? req.socket.remoteAddress };
+  }
+  let known = false;
+  let value: string | undefined;
+  return {
+    method,
+    path: init.path,
+    headers,
+    rawBody,
+    get remoteAddress(): string | undefined {
+      if (!known) {
+        value = address() ?? req.socket.remoteAddress;
+        known = true;
+      }
+      return value;
+    },
+  };
+}
 
 /**
  * Reads the raw body of a matched request and serves it through `wxpay.handle()`. Never
@@ -48,13 +76,7 @@ export function serveNodeRequest(
   const onBody = (rawBody: Uint8Array): void => {
     let out: WxPayResponse | Promise<WxPayResponse>;
     try {
-      const request: WxPayRequest = {
-        method: (req.method ?? 'GET').toUpperCase(),
-        path: init.path,
-        headers: toHeaderRecord(req.headers),
-        rawBody,
-        remoteAddress: init.remoteAddress ?? req.socket.remoteAddress,
-      };
+      const request = toRequest(req, init, rawBody);
       const serve = (wxpay as { [WXPAY_SERVE]?: Serve })[WXPAY_SERVE];
       out = typeof serve === 'function' ? serve(request) : wxpay.handle(request);
     } catch (error) {

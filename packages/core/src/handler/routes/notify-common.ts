@@ -9,11 +9,15 @@ import { isV3Notification } from '../../protocol/v3/notify.js';
 
 /**
  * {@link isV3Notification} for a request. A body whose first byte is `<` is XML whatever follows,
- * so then only the headers are looked at, without decoding the body's start.
+ * so then only the headers decide (the same two that `isV3Notification` looks at first), without
+ * decoding the body's start.
  */
 export function isV3Request(request: WxPayRequest): boolean {
   const body = request.rawBody;
-  return isV3Notification(request.headers, body.byteLength > 0 && body[0] === 0x3c ? '' : body);
+  if (body.byteLength > 0 && body[0] === 0x3c) {
+    return request.headers['wechatpay-signature'] !== undefined || request.headers['wechatpay-serial'] !== undefined;
+  }
+  return isV3Notification(request.headers, body);
 }
 
 /** The app named by `:app` in the notify URL and its merchant. */
