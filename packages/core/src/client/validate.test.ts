@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors.js';
-import { optionalText, text } from './validate.js';
+import { notifyUrl, optionalText, text } from './validate.js';
 
 describe('text fields', () => {
   it('counts length in characters, a surrogate pair as one', () => {
@@ -25,5 +25,16 @@ describe('text fields', () => {
     expect(optionalText('attach', '', 100)).toBeUndefined();
     expect(() => text('body', '', 100)).toThrow('body is required');
     expect(() => text('body', 7, 100)).toThrow('body is required');
+  });
+
+  it('checks notify URLs the same way on every call', () => {
+    const good = 'https://pay.example.com/notify-pay/shop';
+    expect(notifyUrl('notifyUrl', good)).toBe(good);
+    expect(notifyUrl('notifyUrl', good)).toBe(good);
+    for (const bad of [`${good}?a=1`, `${good}#x`, 'ftp://pay.example.com/n', 'not a url', ` ${good}`, 'https://a.example.com/' + 'x'.repeat(300)]) {
+      expect(() => notifyUrl('notifyUrl', bad), bad).toThrow(ValidationError);
+      expect(() => notifyUrl('notifyUrl', bad), bad).toThrow(ValidationError);
+    }
+    expect(() => notifyUrl('notifyUrl', 42)).toThrow('notifyUrl is required');
   });
 });

@@ -94,8 +94,12 @@ function target(input: { merchant?: unknown; appId?: unknown }): void {
   if (!APP_ID.test(appId)) fail('appId', 'must be 1-32 letters, digits, _ or -');
 }
 
+/** Notify URLs already accepted (an app uses a few); bounded. */
+const acceptedNotifyUrls = new Set<string>();
+
 /** An absolute http(s) URL without query string, at most 256 characters (spec §10). */
 export function notifyUrl(field: string, value: unknown): string {
+  if (typeof value === 'string' && acceptedNotifyUrls.has(value)) return value;
   const v = text(field, value, 256);
   let url: URL;
   try {
@@ -105,6 +109,8 @@ export function notifyUrl(field: string, value: unknown): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(field, 'must be an http(s) URL');
   if (v.includes('?') || v.includes('#')) fail(field, 'must not have a query string or fragment');
+  if (acceptedNotifyUrls.size >= 256) acceptedNotifyUrls.clear();
+  acceptedNotifyUrls.add(v);
   return v;
 }
 
