@@ -160,5 +160,7 @@ describe('Transport', () => {
     const t = transport();
     await t.close();
     await expect(t.post(target('/pay/orderquery'), '<xml/>', options())).rejects.toBeInstanceOf(TransportError);
+    const pending = t.exchange('GET', new URL(`${origin}/v3/x`), options());
+    await expect(pending).rejects.toBeInstanceOf(TransportError);
   });
 });

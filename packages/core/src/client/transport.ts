@@ -126,8 +126,9 @@ export class Transport {
     body: string | undefined,
     options: PostOptions,
   ): Promise<ExchangeReply> {
-    const pool = this.#pool(target.origin, options.mtls);
+    // Inside the executor, so that a closed transport rejects instead of throwing.
     return new Promise<ExchangeReply>((resolve, reject) => {
+      const pool = this.#pool(target.origin, options.mtls);
       const call = new Call(target.pathname, options, resolve, reject);
       if (call.settled) return;
       pool.dispatch({ method, path: target.path, headers, body }, call);
