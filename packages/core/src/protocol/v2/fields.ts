@@ -230,29 +230,30 @@ export function toRefundNotification(outer: Readonly<XmlRecord>, info: Readonly<
 
 /** Maps a successful orderquery reply (spec §5.2). */
 export function toOrderQueryResult(record: Readonly<XmlRecord>): OrderQueryResult {
-  return Object.freeze({
-    ...replyBase(record),
-    tradeState: requiredText(record, 'trade_state'),
-    tradeStateDesc: optionalText(record, 'trade_state_desc'),
-    outTradeNo: requiredText(record, 'out_trade_no'),
-    transactionId: optionalText(record, 'transaction_id'),
-    openId: optionalText(record, 'openid'),
-    subOpenId: optionalText(record, 'sub_openid'),
-    isSubscribe: yesNo(record['is_subscribe']),
-    tradeType: optionalText(record, 'trade_type'),
-    bankType: optionalText(record, 'bank_type'),
-    totalFee: optionalFen(record, 'total_fee'),
-    settlementTotalFee: optionalFen(record, 'settlement_total_fee'),
-    feeType: optionalText(record, 'fee_type'),
-    cashFee: optionalFen(record, 'cash_fee'),
-    cashFeeType: optionalText(record, 'cash_fee_type'),
-    couponFee: optionalFen(record, 'coupon_fee'),
-    coupons: Object.freeze(parseCoupons(record)),
-    attach: optionalText(record, 'attach'),
-    timeEnd: optionalText(record, 'time_end'),
-    deviceInfo: optionalText(record, 'device_info'),
-    promotionDetail: optionalText(record, 'promotion_detail'),
-  });
+  return Object.freeze(
+    Object.assign(replyBase(record), {
+      tradeState: requiredText(record, 'trade_state'),
+      tradeStateDesc: optionalText(record, 'trade_state_desc'),
+      outTradeNo: requiredText(record, 'out_trade_no'),
+      transactionId: optionalText(record, 'transaction_id'),
+      openId: optionalText(record, 'openid'),
+      subOpenId: optionalText(record, 'sub_openid'),
+      isSubscribe: yesNo(record['is_subscribe']),
+      tradeType: optionalText(record, 'trade_type'),
+      bankType: optionalText(record, 'bank_type'),
+      totalFee: optionalFen(record, 'total_fee'),
+      settlementTotalFee: optionalFen(record, 'settlement_total_fee'),
+      feeType: optionalText(record, 'fee_type'),
+      cashFee: optionalFen(record, 'cash_fee'),
+      cashFeeType: optionalText(record, 'cash_fee_type'),
+      couponFee: optionalFen(record, 'coupon_fee'),
+      coupons: Object.freeze(parseCoupons(record)),
+      attach: optionalText(record, 'attach'),
+      timeEnd: optionalText(record, 'time_end'),
+      deviceInfo: optionalText(record, 'device_info'),
+      promotionDetail: optionalText(record, 'promotion_detail'),
+    }),
+  );
 }
 
 /** Maps a successful refund reply (spec §5.4). */
@@ -263,23 +264,24 @@ export function toRefundResult(record: Readonly<XmlRecord>): RefundResult {
     type: (n) => `coupon_type_${n}`,
     fee: (n) => `coupon_refund_fee_${n}`,
   });
-  return Object.freeze({
-    ...replyBase(record),
-    transactionId: requiredText(record, 'transaction_id'),
-    outTradeNo: requiredText(record, 'out_trade_no'),
-    outRefundNo: requiredText(record, 'out_refund_no'),
-    refundId: requiredText(record, 'refund_id'),
-    refundFee: requiredFen(record, 'refund_fee'),
-    settlementRefundFee: optionalFen(record, 'settlement_refund_fee'),
-    totalFee: requiredFen(record, 'total_fee'),
-    settlementTotalFee: optionalFen(record, 'settlement_total_fee'),
-    feeType: optionalText(record, 'fee_type'),
-    cashFee: optionalFen(record, 'cash_fee'),
-    cashFeeType: optionalText(record, 'cash_fee_type'),
-    cashRefundFee: optionalFen(record, 'cash_refund_fee'),
-    couponRefundFee: optionalFen(record, 'coupon_refund_fee'),
-    couponRefunds: Object.freeze(couponRefunds),
-  });
+  return Object.freeze(
+    Object.assign(replyBase(record), {
+      transactionId: requiredText(record, 'transaction_id'),
+      outTradeNo: requiredText(record, 'out_trade_no'),
+      outRefundNo: requiredText(record, 'out_refund_no'),
+      refundId: requiredText(record, 'refund_id'),
+      refundFee: requiredFen(record, 'refund_fee'),
+      settlementRefundFee: optionalFen(record, 'settlement_refund_fee'),
+      totalFee: requiredFen(record, 'total_fee'),
+      settlementTotalFee: optionalFen(record, 'settlement_total_fee'),
+      feeType: optionalText(record, 'fee_type'),
+      cashFee: optionalFen(record, 'cash_fee'),
+      cashFeeType: optionalText(record, 'cash_fee_type'),
+      cashRefundFee: optionalFen(record, 'cash_refund_fee'),
+      couponRefundFee: optionalFen(record, 'coupon_refund_fee'),
+      couponRefunds: Object.freeze(couponRefunds),
+    }),
+  );
 }
 
 /** Maps a successful refundquery reply (spec §5.5) with its `*_$n` refunds and `*_$n_$m` coupons. */
@@ -309,15 +311,16 @@ export function toRefundQueryResult(record: Readonly<XmlRecord>): RefundQueryRes
       }),
     );
   }
-  return Object.freeze({
-    ...replyBase(record),
-    transactionId: requiredText(record, 'transaction_id'),
-    outTradeNo: requiredText(record, 'out_trade_no'),
-    totalFee: requiredFen(record, 'total_fee'),
-    settlementTotalFee: optionalFen(record, 'settlement_total_fee'),
-    feeType: optionalText(record, 'fee_type'),
-    cashFee: optionalFen(record, 'cash_fee'),
-    totalRefundCount: optionalCount(record, 'total_refund_count'),
-    refunds: Object.freeze(refunds),
-  });
+  return Object.freeze(
+    Object.assign(replyBase(record), {
+      transactionId: requiredText(record, 'transaction_id'),
+      outTradeNo: requiredText(record, 'out_trade_no'),
+      totalFee: requiredFen(record, 'total_fee'),
+      settlementTotalFee: optionalFen(record, 'settlement_total_fee'),
+      feeType: optionalText(record, 'fee_type'),
+      cashFee: optionalFen(record, 'cash_fee'),
+      totalRefundCount: optionalCount(record, 'total_refund_count'),
+      refunds: Object.freeze(refunds),
+    }),
+  );
 }
