@@ -15,10 +15,12 @@ export class DueQueue {
   #heap: Entry[] = [];
   #seq = 0;
 
+  /** Entries queued, stale ones included. */
   get size(): number {
     return this.#heap.length;
   }
 
+  /** Queues `id` as due at `at` (epoch ms). */
   push(id: string, at: number): void {
     const heap = this.#heap;
     const entry: Entry = { at, seq: this.#seq++, id };
@@ -39,6 +41,7 @@ export class DueQueue {
     return top !== undefined && top.at <= now ? top : undefined;
   }
 
+  /** Removes the earliest entry. */
   pop(): void {
     const heap = this.#heap;
     const last = heap.pop();

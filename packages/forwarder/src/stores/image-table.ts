@@ -39,24 +39,29 @@ export class ImageTable {
     return slot;
   }
 
+  /** Gives a slot back (its record was replaced or dropped). */
   free(slot: number): void {
     if (this.#state[slot] === FREE) return;
     this.#state[slot] = FREE;
     this.#free.push(slot);
   }
 
+  /** File offset of the image's payload. */
   offset(slot: number): number {
     return this.#offset[slot]!;
   }
 
+  /** Bytes of the image's payload. */
   length(slot: number): number {
     return this.#length[slot]!;
   }
 
+  /** When the record was delivered or dead-lettered, epoch ms. */
   finishedAt(slot: number): number {
     return this.#finishedAt[slot]!;
   }
 
+  /** Whether the record was delivered or dead-lettered. */
   state(slot: number): FinishedState {
     return this.#state[slot] === DEAD ? 'dead' : 'delivered';
   }

@@ -1,7 +1,6 @@
 import { crc32 } from 'node:zlib';
 import { readSync, writeSync } from 'node:fs';
-import { open, rename, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, type FileHandle } from 'node:fs/promises';
 
 /**
  * The on-disk framing of the file store: each record is `[u32 length][u32 crc32][payload]`,
@@ -305,20 +304,6 @@ export async function writeAll(file: FileHandle, data: Uint8Array): Promise<void
     const { bytesWritten } = await file.write(data, written, data.length - written, null);
     written += bytesWritten;
   }
-}
-
-/** Writes `data` to `path` atomically: a temporary file, fsync, rename, fsync of the directory. */
-export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const file = await open(tmp, 'w', 0o600);
-  try {
-    await file.writeFile(data);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(tmp, path);
-  await syncDir(dirname(path));
 }
 
 /** fsyncs a directory so a create or rename in it is durable. */
