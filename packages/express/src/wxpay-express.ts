@@ -27,7 +27,7 @@ export function wxpayExpress(init: WxPayExpressOptions): WxPayExpress {
     serveNodeRequest(
       wxpay,
       req,
-      { path, route, parsedBody: req.body as unknown, remoteAddress: () => req.ip },
+      { path, route, parsedBody: req.body as unknown, remoteAddress: req.ip },
       (out) => writeResponse(res, out),
       next,
     );

@@ -36,7 +36,7 @@ export function wxpayKoa(init: WxPayOptions | WxPay, options: WxPayKoaOptions = 
     const route = path === undefined ? undefined : wxpay.match(ctx.method, path);
     if (path === undefined || route === undefined) return next();
     const parsed = ctx.request as ParsedRequest;
-    const init = { path, route, parsedBody: parsed.rawBody ?? parsed.body, remoteAddress: () => ctx.ip };
+    const init = { path, route, parsedBody: parsed.rawBody ?? parsed.body, remoteAddress: ctx.ip };
     return new Promise<void>((resolve, reject) => {
       serveNodeRequest(
         wxpay,

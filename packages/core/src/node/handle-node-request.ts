@@ -13,37 +13,19 @@ export interface NodeRequestInit {
   readonly route: RouteInfo;
   /** What a host body parser left, if any (see `readRawBody`). */
   readonly parsedBody?: unknown;
-  /**
-   * Client address as the host sees it (express `req.ip`, koa `ctx.ip`), or a function that
-   * answers it, called only when something reads `remoteAddress` (the notification routes never
-   * do); default the socket's.
-   */
-  readonly remoteAddress?: string | undefined | (() => string | undefined);
+  /** Client address as the host sees it (express `req.ip`, koa `ctx.ip`); default the socket's. */
+  readonly remoteAddress?: string | undefined;
 }
 
 type Serve = (request: WxPayRequest) => WxPayResponse | Promise<WxPayResponse>;
 
 function toRequest(req: IncomingMessage, init: NodeRequestInit, rawBody: Uint8Array): WxPayRequest {
-  const method = (req.method ?? 'GET').toUpperCase();
-  const headers = toHeaderRecord(req.headers);
-  const address = init.remoteAddress;
-  if (typeof address !== 'function') {
-    return { method, path: init.path, headers, rawBody, remoteAddress: address ?? req.socket.remoteAddress };
-  }
-  let known = false;
-  let value: string | undefined;
   return {
-    method,
+    method: (req.method ?? 'GET').toUpperCase(),
     path: init.path,
-    headers,
+    headers: toHeaderRecord(req.headers),
     rawBody,
-    get remoteAddress(): string | undefined {
-      if (!known) {
-        value = address() ?? req.socket.remoteAddress;
-        known = true;
-      }
-      return value;
-    },
+    remoteAddress: init.remoteAddress ?? req.socket.remoteAddress,
   };
 }
 

@@ -81,38 +81,45 @@ function checked(body: Uint8Array, limit: number, onBody: (body: Uint8Array) => 
 function readStream(req: IncomingMessage, limit: number, onBody: (body: Uint8Array) => void, onError: (error: unknown) => void): void {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return onError(new PayloadTooLargeError(limit));
-  let chunks: Buffer[] | undefined = [];
-  let size = 0;
   // Once settled, the listeners stay attached and do nothing (the `close` that follows every
-  // request included): cheaper than removing four listeners from every request.
-  const settle = (): Buffer[] | undefined => {
-    const held = chunks;
-    chunks = undefined;
+  // request included): cheaper than removing four listeners from every request. Settling drops
+  // the callbacks, so the listeners keep nothing of the host's request alive (a koa context).
+  let pending: { chunks: Buffer[]; size: number; onBody: (body: Uint8Array) => void; onError: (error: unknown) => void } | undefined = {
+    chunks: [],
+    size: 0,
+    onBody,
+    onError,
+  };
+  const settle = (): typeof pending => {
+    const held = pending;
+    pending = undefined;
     return held;
   };
   const onData = (chunk: Buffer | string): void => {
-    if (chunks === undefined) return;
+    const state = pending;
+    if (state === undefined) return;
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    size += bytes.byteLength;
-    if (size > limit) {
+    state.size += bytes.byteLength;
+    if (state.size > limit) {
       settle();
       req.off('data', onData);
       req.pause();
-      onError(new PayloadTooLargeError(limit));
+      state.onError(new PayloadTooLargeError(limit));
       return;
     }
-    chunks.push(bytes);
+    state.chunks.push(bytes);
   };
   const onEnd = (): void => {
-    const held = settle();
-    if (held === undefined) return;
-    onBody(held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, size));
+    const state = settle();
+    if (state === undefined) return;
+    const { chunks } = state;
+    state.onBody(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, state.size));
   };
   const onStreamError = (error: Error): void => {
-    if (settle() !== undefined) onError(error);
+    settle()?.onError(error);
   };
   const onClose = (): void => {
-    if (settle() !== undefined) onError(new Error('the client closed the connection before the request body was complete'));
+    settle()?.onError(new Error('the client closed the connection before the request body was complete'));
   };
   req.on('data', onData);
   req.on('end', onEnd);
