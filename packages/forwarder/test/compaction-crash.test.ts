@@ -4,14 +4,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFileStore } from '@wxpay-kit/forwarder';
+import { bundleFixture, ROOT, type BundledFixture } from './helpers/bundle-fixture.js';
 
 const KILLS = 12;
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/compaction-writer.ts', import.meta.url));
-const BUNDLE_DIR = join(ROOT, 'node_modules', '.cache', `wxpay-forwarder-compaction-${process.pid}`);
+let bundle: BundledFixture;
 
 interface Run {
   appended: string[];
@@ -21,7 +20,7 @@ interface Run {
 /** Starts the writer, lets it run for `ms` after it is ready, SIGKILLs it, and returns what it acknowledged. */
 function runAndKill(dir: string, prefix: string, ms: number, fill: number): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(BUNDLE_DIR, 'writer.js')], {
+    const child = spawn(process.execPath, [bundle.file], {
       cwd: ROOT,
       env: { ...process.env, STORE_DIR: dir, PREFIX: prefix, FILL: String(fill) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,21 +50,8 @@ function runAndKill(dir: string, prefix: string, ms: number, fill: number): Prom
 describe('file store compaction under SIGKILL', () => {
   const cleanups: (() => Promise<void>)[] = [];
   beforeAll(async () => {
-    await build({
-      entry: { writer: FIXTURE },
-      outDir: BUNDLE_DIR,
-      format: ['esm'],
-      platform: 'node',
-      target: 'node20',
-      tsconfig: join(ROOT, 'tsconfig.json'),
-      noExternal: [/^@wxpay-kit\//],
-      skipNodeModulesBundle: true,
-      dts: false,
-      sourcemap: false,
-      silent: true,
-      config: false,
-    });
-    cleanups.push(() => rm(BUNDLE_DIR, { recursive: true, force: true }));
+    bundle = await bundleFixture('writer', FIXTURE);
+    cleanups.push(() => bundle.remove());
   }, 60_000);
   afterAll(async () => {
     for (const c of cleanups.reverse()) await c();

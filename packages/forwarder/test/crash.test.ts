@@ -3,11 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'tsup';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPayNotification, signNotifyXml } from '@wxpay-kit/core/testing';
 import { createFileStore, verifyWebhook, webhookIdFor } from '@wxpay-kit/forwarder';
+import { bundleFixture, ROOT, type BundledFixture } from './helpers/bundle-fixture.js';
 import { startCallbackServer } from './helpers/callback-server.js';
 import { freePort } from './helpers/free-port.js';
 
@@ -17,32 +17,16 @@ const API_KEY = '192006250b4c09247ec02edce69f6a2d';
 const MCH_ID = '10000100';
 const APP_ID = 'wxd930ea5d5a258f4f';
 const SECRET = 'whsec_Y3Jhc2gtdGVzdC1zZWNyZXQ=';
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/crash-gateway.ts', import.meta.url));
-// Bundled once, inside the repository so its dependencies resolve from node_modules: a restart
-// then costs one file instead of transpiling the sources on every start.
-const BUNDLE_DIR = join(ROOT, 'node_modules', '.cache', `wxpay-forwarder-crash-${process.pid}`);
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('crash safety of the file store and the forwarder', () => {
   const cleanups: (() => Promise<void>)[] = [];
+  let bundle: BundledFixture;
   beforeAll(async () => {
-    await build({
-      entry: { gateway: FIXTURE },
-      outDir: BUNDLE_DIR,
-      format: ['esm'],
-      platform: 'node',
-      target: 'node20',
-      tsconfig: join(ROOT, 'tsconfig.json'),
-      noExternal: [/^@wxpay-kit\//],
-      skipNodeModulesBundle: true,
-      dts: false,
-      sourcemap: false,
-      silent: true,
-      config: false,
-    });
-    cleanups.push(() => rm(BUNDLE_DIR, { recursive: true, force: true }));
+    bundle = await bundleFixture('gateway', FIXTURE);
+    cleanups.push(() => bundle.remove());
   }, 60_000);
   afterAll(async () => {
     for (const c of cleanups.reverse()) await c();
@@ -59,7 +43,7 @@ describe('crash safety of the file store and the forwarder', () => {
 
       let child: ChildProcess | undefined;
       const start = async (): Promise<void> => {
-        const proc = spawn(process.execPath, [join(BUNDLE_DIR, 'gateway.js')], {
+        const proc = spawn(process.execPath, [bundle.file], {
           cwd: ROOT,
           env: {
             ...process.env,
