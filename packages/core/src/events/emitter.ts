@@ -1,6 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { ListenerError, isWxPayKitError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { isPromiseLike } from '../handler/maybe-promise.js';
 import type { ErrorEvent, WxPayEventMap, WxPayEventName, WxPayListener } from './event-map.js';
 
 /** Collects what each listener returned (or threw) during one emit. */
@@ -127,15 +128,14 @@ export function createEmitter(options: CreateEmitterOptions): WxPayEmitter {
     listenerCount(event) {
       return ee.listenerCount(event);
     },
-    async emitAndWait(event, ...args) {
-      const failures = await dispatch(event, args);
-      if (failures.length > 0) throw new ListenerError(event, failures);
+    emitAndWait(event, ...args) {
+      return rejectFailures(event, collect(event, args));
     },
     emitSettling(event, ...args) {
       if (ee.listenerCount(event) === 0) return undefined;
       const collector = collect(event, args);
       for (const result of collector) {
-        if (isThenable(result)) return rejectFailures(event, collector);
+        if (isPromiseLike(result)) return rejectFailures(event, collector);
       }
       return undefined;
     },
@@ -157,10 +157,6 @@ export function createEmitter(options: CreateEmitterOptions): WxPayEmitter {
       wrappers.clear();
     },
   };
-}
-
-function isThenable(value: unknown): boolean {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function describe(payload: ErrorEvent): object {

@@ -1,7 +1,8 @@
-import { StoreError, isWxPayKitError } from '../errors.js';
+import { StoreError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ClaimResult, DedupStore } from '../stores/dedup-store.js';
-import { isPromiseLike, type MaybePromise } from './maybe-promise.js';
+import { after, isPromiseLike, type MaybePromise } from './maybe-promise.js';
+import { storeCall } from './route-context.js';
 
 /** How long a claim is held while listeners run. A process that dies frees its claims after it. */
 export const DEFAULT_LEASE_MS = 60_000;
@@ -41,10 +42,6 @@ export interface OncePerKeyOptions {
   readonly leaseMs?: number;
 }
 
-function storeFailure(action: string, error: unknown): unknown {
-  return isWxPayKitError(error) ? error : new StoreError(`the dedup store failed to ${action}`, { cause: error });
-}
-
 /**
  * A key being handled. Concurrent calls for it wait on `promise`: the run's own promise when it
  * went asynchronous, or one made on demand while it is still running synchronously (a listener
@@ -76,6 +73,7 @@ class InFlight {
 }
 
 const duplicate = (): OnceOutcome => 'duplicate';
+const fired = (): OnceOutcome => 'fired';
 
 /** Builds a {@link OncePerKey} over `store`. Its in-flight table belongs to one `WxPay` instance. */
 export function createOncePerKey(options: OncePerKeyOptions): OncePerKey {
@@ -84,21 +82,7 @@ export function createOncePerKey(options: OncePerKeyOptions): OncePerKey {
   const inFlight = new Map<string, InFlight>();
 
   function attempt(key: string, fire: (redelivery: boolean) => MaybePromise<void>): MaybePromise<OnceOutcome> {
-    let claim: MaybePromise<ClaimResult>;
-    try {
-      claim = store.claim(key, leaseMs);
-    } catch (error) {
-      throw storeFailure('claim a key', error);
-    }
-    if (isPromiseLike(claim)) {
-      return Promise.resolve(claim).then(
-        (result) => afterClaim(key, result, fire),
-        (error: unknown) => {
-          throw storeFailure('claim a key', error);
-        },
-      );
-    }
-    return afterClaim(key, claim, fire);
+    return after(storeCall('claim a key', () => store.claim(key, leaseMs)), (claim) => afterClaim(key, claim, fire));
   }
 
   function afterClaim(key: string, claim: ClaimResult, fire: (redelivery: boolean) => MaybePromise<void>): MaybePromise<OnceOutcome> {
@@ -147,21 +131,7 @@ export function createOncePerKey(options: OncePerKeyOptions): OncePerKey {
   }
 
   function completeKey(key: string): MaybePromise<OnceOutcome> {
-    let completed: MaybePromise<void>;
-    try {
-      completed = store.complete(key);
-    } catch (error) {
-      throw storeFailure('record a handled key', error);
-    }
-    if (isPromiseLike(completed)) {
-      return Promise.resolve(completed).then(
-        () => 'fired' as const,
-        (error: unknown) => {
-          throw storeFailure('record a handled key', error);
-        },
-      );
-    }
-    return 'fired';
+    return after(storeCall('record a handled key', () => store.complete(key)), fired);
   }
 
   return {
