@@ -6,6 +6,7 @@ export * from './errors.js';
 export * from './handler/types.js';
 export * from './handler/wxpay.js';
 export * from './events/event-map.js';
+export type { WirePayload } from './model/wire.js';
 export { CORE_ROUTES, type CoreRouteInfo } from './handler/core-routes.js';
 export { isLoopbackAddress, type ListenAddress } from './handler/guard.js';
 export { JSON_CONTENT_TYPE, XML_CONTENT_TYPE, errorResponse, jsonResponse, statusFor } from './handler/respond.js';

@@ -75,13 +75,22 @@ function int(value: string | undefined, fallback: number): number {
   return Number(value);
 }
 
+/**
+ * A text field of the event's wire payload (`raw`): a v2 record's field by its wire name. A v3
+ * payload (JSON) has none of these names, so the fallbacks apply, as they did before.
+ */
+function wire(raw: Readonly<Record<string, unknown>>, name: string): string | undefined {
+  const value = raw[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** The pay callback body of a `paid` event. */
 export function payCallbackBody(e: PaidEvent): PayCallbackBody {
   const raw = e.raw;
   return {
-    result_code: raw['result_code'] || 'SUCCESS',
-    err_code: raw['err_code'] || 'SUCCESS',
-    err_code_des: raw['err_code_des'] || 'SUCCESS',
+    result_code: wire(raw, 'result_code') || 'SUCCESS',
+    err_code: wire(raw, 'err_code') || 'SUCCESS',
+    err_code_des: wire(raw, 'err_code_des') || 'SUCCESS',
     mch_id: e.mchId,
     device_info: e.deviceInfo ?? '',
     trade_type: e.tradeType,
@@ -90,7 +99,7 @@ export function payCallbackBody(e: PaidEvent): PayCallbackBody {
     fee_type: e.feeType,
     total_fee: e.totalFee,
     settlement_total_fee: e.settlementTotalFee ?? e.totalFee,
-    cash_fee_type: raw['cash_fee_type'] || 'CNY',
+    cash_fee_type: e.cashFeeType || 'CNY',
     cash_fee: e.cashFee,
     coupon_count: e.coupons.length,
     coupons:
@@ -108,8 +117,8 @@ export function payCallbackBody(e: PaidEvent): PayCallbackBody {
 /** The refund callback body of a `refunded` or `refund-failed` event. */
 export function refundCallbackBody(e: RefundedEvent | RefundFailedEvent): RefundCallbackBody {
   const raw = e.raw;
-  const cashRefund = int(raw['cash_refund_fee'], e.settlementRefundFee ?? e.refundFee);
-  const couponRefund = int(raw['coupon_refund_fee'], 0);
+  const cashRefund = int(wire(raw, 'cash_refund_fee'), e.settlementRefundFee ?? e.refundFee);
+  const couponRefund = int(wire(raw, 'coupon_refund_fee'), 0);
   return {
     app_id: e.appId,
     mch_id: e.mchId,
@@ -125,12 +134,12 @@ export function refundCallbackBody(e: RefundedEvent | RefundFailedEvent): Refund
     settlement_total_fee: e.settlementTotalFee ?? 0,
     refund_fee: e.refundFee,
     settlement_refund_fee: e.settlementRefundFee ?? 0,
-    fee_type: raw['fee_type'] || 'CNY',
-    cash_fee: int(raw['cash_fee'], e.totalFee),
-    cash_fee_type: raw['cash_fee_type'] || 'CNY',
+    fee_type: wire(raw, 'fee_type') || 'CNY',
+    cash_fee: int(wire(raw, 'cash_fee'), e.totalFee),
+    cash_fee_type: wire(raw, 'cash_fee_type') || 'CNY',
     cash_refund_fee: cashRefund,
     coupon_refund_fee: couponRefund,
-    coupon_refund_count: int(raw['coupon_refund_count'], 0),
+    coupon_refund_count: int(wire(raw, 'coupon_refund_count'), 0),
     refund_coupons: null,
     refund_status: e.refundStatus,
     success_time: e.refundStatus === 'SUCCESS' ? ((e as RefundedEvent).successTime ?? '') : '',

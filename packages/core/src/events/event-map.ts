@@ -1,14 +1,8 @@
 import type { WxPayKitError } from '../errors.js';
-import type { XmlRecord } from '../protocol/v2/xml.js';
+import type { Coupon } from '../model/payment.js';
+import type { WirePayload } from '../model/wire.js';
 
-/** One coupon applied to a payment (`coupon_id_$n`, `coupon_type_$n`, `coupon_fee_$n`). */
-export interface Coupon {
-  readonly id: string;
-  /** `CASH` or `NO_CASH`; undefined when WeChat did not say. */
-  readonly type: string | undefined;
-  /** Amount in fen. */
-  readonly fee: number;
-}
+export type { Coupon };
 
 /** How a result reached us: WeChat's notification, or an active query from `confirm`. */
 export type EventSource = 'notify' | 'confirm';
@@ -26,6 +20,8 @@ export interface PaidEvent {
   readonly transactionId: string;
   readonly totalFee: number;
   readonly cashFee: number;
+  /** The currency the payer paid in, when WeChat names it (v2 `cash_fee_type`, v3 `amount.payer_currency`). */
+  readonly cashFeeType?: string | undefined;
   readonly settlementTotalFee?: number | undefined;
   readonly feeType: string;
   readonly openId: string;
@@ -43,8 +39,12 @@ export interface PaidEvent {
    * while a listener ran), so a listener may have partly acted on it before.
    */
   readonly redelivery: boolean;
-  /** The verified wire fields, snake_case, for anything not mapped above. */
-  readonly raw: Readonly<XmlRecord>;
+  /**
+   * The verified wire payload, for anything not mapped above: the v2 notification's XML record
+   * (or the v2 orderquery reply for `confirm`), or the v3 notification's decrypted `resource`
+   * (or the v3 query reply).
+   */
+  readonly raw: WirePayload;
 }
 
 /** Fields shared by refund outcomes. Amounts are integers in fen. */
@@ -68,8 +68,8 @@ export interface RefundEventBase {
   readonly refundRequestSource?: string | undefined;
   readonly source: EventSource;
   readonly redelivery: boolean;
-  /** The decrypted wire fields, snake_case. */
-  readonly raw: Readonly<XmlRecord>;
+  /** The decrypted wire payload: v2's `req_info` record, or the v3 notification's decrypted `resource`. */
+  readonly raw: WirePayload;
 }
 
 /** A refund succeeded. Emitted once per refund. */

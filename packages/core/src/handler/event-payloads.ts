@@ -1,14 +1,28 @@
 /**
- * Builds the event payloads from verified notifications and from orderquery results. The wire
- * fields are parsed and mapped once, in `protocol/v2/fields.ts`; this adds what the handler knows
- * (the app, the source, whether it is a redelivery).
+ * Builds the event payloads from the model: verified notifications and orderquery results, of
+ * either API version (each version maps its wire format to the model in its own `fields.ts`).
+ * This adds what the handler knows (the app, the source, whether it is a redelivery).
  */
-import type { OrderQueryResult } from '../client/types.js';
+import type { OrderQueryResult } from '../model/contract.js';
+import type { PayNotification } from '../model/payment.js';
+import type { RefundNotification } from '../model/refund.js';
+import type { WirePayload } from '../model/wire.js';
 import type { PaidEvent, RefundFailedEvent, RefundedEvent } from '../events/event-map.js';
-import type { DecryptedRefundNotification, VerifiedPayNotification } from '../protocol/v2/notify.js';
+
+/** A verified payment and the wire payload it was mapped from. */
+export interface VerifiedPayment {
+  readonly raw: WirePayload;
+  readonly payment: PayNotification;
+}
+
+/** A verified refund outcome and the (decrypted) wire payload it was mapped from. */
+export interface VerifiedRefund {
+  readonly raw: WirePayload;
+  readonly refund: RefundNotification;
+}
 
 /** The `paid` payload of a verified pay notification. */
-export function paidFromNotification(verified: Pick<VerifiedPayNotification, 'raw' | 'payment'>, app: string, redelivery: boolean): PaidEvent {
+export function paidFromNotification(verified: VerifiedPayment, app: string, redelivery: boolean): PaidEvent {
   const p = verified.payment;
   return Object.freeze({
     app,
@@ -20,6 +34,7 @@ export function paidFromNotification(verified: Pick<VerifiedPayNotification, 'ra
     transactionId: p.transactionId,
     totalFee: p.totalFee,
     cashFee: p.cashFee,
+    cashFeeType: p.cashFeeType,
     settlementTotalFee: p.settlementTotalFee,
     feeType: p.feeType,
     openId: p.openId,
@@ -49,6 +64,7 @@ export function paidFromQuery(result: OrderQueryResult, app: string, redelivery:
     transactionId: result.transactionId ?? '',
     totalFee,
     cashFee: result.cashFee ?? totalFee,
+    cashFeeType: result.cashFeeType,
     settlementTotalFee: result.settlementTotalFee,
     feeType: result.feeType ?? 'CNY',
     openId: result.openId ?? result.subOpenId ?? '',
@@ -67,7 +83,7 @@ export function paidFromQuery(result: OrderQueryResult, app: string, redelivery:
 
 /** The `refunded` (SUCCESS) or `refund-failed` (CHANGE, REFUNDCLOSE) payload of a refund notification. */
 export function refundFromNotification(
-  decrypted: DecryptedRefundNotification,
+  decrypted: VerifiedRefund,
   app: string,
   redelivery: boolean,
 ): RefundedEvent | RefundFailedEvent {
@@ -90,7 +106,7 @@ export function refundFromNotification(
     refundRequestSource: r.refundRequestSource,
     source: 'notify' as const,
     redelivery,
-    raw: decrypted.info,
+    raw: decrypted.raw,
   };
   return r.refundStatus === 'SUCCESS'
     ? Object.freeze({ ...base, refundStatus: 'SUCCESS' as const, successTime: r.successTime })

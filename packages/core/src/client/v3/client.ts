@@ -1,5 +1,5 @@
 /**
- * The WeChat Pay API v3 client: the same operations and result types as the v2 client, spoken in
+ * The WeChat Pay API v3 client: the same operations and model results as the v2 client, spoken in
  * v3 JSON with `WECHATPAY2-SHA256-RSA2048` request signatures, over the same connection pools.
  * Every 2xx reply is verified against the WeChat Pay public key and/or the platform
  * certificates, chosen by `Wechatpay-Serial`.
@@ -7,12 +7,17 @@
 import { createHash } from 'node:crypto';
 import type { ResolvedConfig, ResolvedMerchant, ResolvedV3Keys } from '../../config/types.js';
 import { SignatureError, TransportError, ValidationError, XmlError, isWxPayKitError } from '../../errors.js';
-import type { ClientPayParams } from '../../protocol/v2/client-params.js';
+import type { ClientPayParams } from '../../model/payment.js';
 import { mwebPayUrl } from '../../protocol/v2/client-params.js';
-import { toOrderQueryResult, toRefundQueryResult, toRefundResult, replyBase } from '../../protocol/v2/fields.js';
-import type { XmlRecord } from '../../protocol/v2/xml.js';
 import { appPayParamsV3, jsapiPayParamsV3 } from '../../protocol/v3/client-params.js';
-import { compactToRfc3339, parseJsonObject, refundRecord, transactionRecord, type JsonObject } from '../../protocol/v3/fields.js';
+import {
+  compactToRfc3339,
+  parseJsonObject,
+  toOrderQueryResult,
+  toRefundQueryResult,
+  toRefundResult,
+  type JsonObject,
+} from '../../protocol/v3/fields.js';
 import { parseV3Notification, type VerifiedV3Notification } from '../../protocol/v3/notify.js';
 import { createPlatformCertificateStore, type PlatformCertificateStore } from '../../protocol/v3/platform-certificates.js';
 import { buildAuthorization } from '../../protocol/v3/sign.js';
@@ -313,12 +318,6 @@ export function createWxPayV3Client(config: ResolvedConfig, transport: Transport
     }
   }
 
-  function withIdentity(record: XmlRecord, merchant: ResolvedMerchant, appId: string): XmlRecord {
-    if (record['appid'] === undefined) record['appid'] = appId;
-    if (record['mch_id'] === undefined) record['mch_id'] = merchant.mchId;
-    return record;
-  }
-
   return {
     async unifiedOrder(input, callOptions) {
       const normalized = validateUnifiedOrder(input);
@@ -350,22 +349,17 @@ export function createWxPayV3Client(config: ResolvedConfig, transport: Transport
         api,
       );
       const { params, prepayId } = clientParams(input, merchant, reply);
-      const raw = Object.assign(Object.create(null) as XmlRecord, {
-        appid: input.appId,
-        mch_id: merchant.mchId,
-        trade_type: input.tradeType,
-        ...(merchant.subMchId ? { sub_mch_id: merchant.subMchId } : {}),
-        ...(merchant.subAppId ? { sub_appid: merchant.subAppId } : {}),
-        ...(prepayId ? { prepay_id: prepayId } : {}),
-        ...(typeof reply['code_url'] === 'string' ? { code_url: reply['code_url'] } : {}),
-        ...(typeof reply['h5_url'] === 'string' ? { mweb_url: reply['h5_url'], h5_url: reply['h5_url'] } : {}),
-      });
+      const mwebUrl = typeof reply['h5_url'] === 'string' ? reply['h5_url'] : undefined;
       const result: UnifiedOrderResult = {
-        ...replyBase(raw),
+        appId: input.appId,
+        mchId: merchant.mchId,
+        subAppId: merchant.subAppId || undefined,
+        subMchId: merchant.subMchId || undefined,
+        raw: Object.freeze(reply),
         tradeType: input.tradeType,
         prepayId,
-        codeUrl: raw['code_url'],
-        mwebUrl: raw['mweb_url'],
+        codeUrl: typeof reply['code_url'] === 'string' ? reply['code_url'] : undefined,
+        mwebUrl,
         deviceInfo: input.deviceInfo,
         signType: 'RSA',
         clientParams: params,
@@ -381,7 +375,7 @@ export function createWxPayV3Client(config: ResolvedConfig, transport: Transport
         : `out-trade-no/${encodeURIComponent(input.outTradeNo ?? '')}`;
       const api = input.transactionId ? 'pay/transactions/id' : 'pay/transactions/out-trade-no';
       const reply = requireJson(await call(api, 'safe', merchant, 'GET', `${transactionsPath(merchant)}/${by}?${mchQuery(merchant)}`, undefined, callOptions?.signal), api);
-      return toOrderQueryResult(withIdentity(transactionRecord(reply), merchant, input.appId));
+      return toOrderQueryResult(reply, { appId: input.appId, mchId: merchant.mchId });
     },
 
     async closeOrder(input, callOptions) {
@@ -411,7 +405,7 @@ export function createWxPayV3Client(config: ResolvedConfig, transport: Transport
       if (input.refundAccount === 'REFUND_SOURCE_RECHARGE_FUNDS') body['funds_account'] = 'AVAILABLE';
       // Same out_refund_no, same refund: safe to repeat (spec §5).
       const reply = requireJson(await call('refund/domestic/refunds', 'safe', merchant, 'POST', '/v3/refund/domestic/refunds', body, callOptions?.signal), 'refund');
-      return toRefundResult(refundRecord(reply, { appId: input.appId, mchId: merchant.mchId }));
+      return toRefundResult(reply, { appId: input.appId, mchId: merchant.mchId });
     },
 
     async queryRefund(input, callOptions) {
@@ -425,7 +419,7 @@ export function createWxPayV3Client(config: ResolvedConfig, transport: Transport
         await call('refund/domestic/refunds/{out_refund_no}', 'safe', merchant, 'GET', `/v3/refund/domestic/refunds/${encodeURIComponent(input.outRefundNo)}${query}`, undefined, callOptions?.signal),
         'refund query',
       );
-      return toRefundQueryResult(refundRecord(reply, { appId: input.appId, mchId: merchant.mchId }));
+      return toRefundQueryResult(reply, { appId: input.appId, mchId: merchant.mchId });
     },
 
     async downloadBill(input, callOptions) {

@@ -1,7 +1,7 @@
 /** What the two notification routes share: the app in the URL and the envelope's identity check. */
 import type { ResolvedApp, ResolvedMerchant } from '../../config/types.js';
 import { AppMismatchError } from '../../errors.js';
-import type { XmlRecord } from '../../protocol/v2/xml.js';
+import type { PayNotification } from '../../model/payment.js';
 import type { HandlerContext, RouteParams } from '../route-context.js';
 import type { WxPayRequest } from '../types.js';
 import { acceptsAppId } from '../../config/app-ids.js';
@@ -30,18 +30,21 @@ export function notifyTarget(ctx: HandlerContext, params: RouteParams): { app: R
 }
 
 /**
- * `appid` (or, in service-provider mode, `sub_appid`) must be one of the app's app ids and
- * `mch_id` its merchant's; `sub_mch_id` must match when the merchant acts for a sub-merchant.
+ * The app id (or, in service-provider mode, the sub-app id) must be one of the app's app ids and
+ * the merchant id its merchant's; the sub-merchant id must match when the merchant acts for a
+ * sub-merchant.
  */
-export function assertBelongsToApp(record: Readonly<XmlRecord>, app: ResolvedApp, merchant: ResolvedMerchant): void {
-  const appId = record['appid'];
-  const subAppId = record['sub_appid'];
-  const appIdOk = acceptsAppId(app, appId) || acceptsAppId(app, subAppId);
+export function assertBelongsToApp(
+  ids: Pick<PayNotification, 'appId' | 'subAppId' | 'mchId' | 'subMchId'>,
+  app: ResolvedApp,
+  merchant: ResolvedMerchant,
+): void {
+  const appIdOk = acceptsAppId(app, ids.appId) || acceptsAppId(app, ids.subAppId);
   if (!appIdOk) throw new AppMismatchError(`the notification's appid is not an app id of app '${app.name}'`);
-  if (record['mch_id'] !== merchant.mchId) {
+  if (ids.mchId !== merchant.mchId) {
     throw new AppMismatchError(`the notification's mch_id is not the merchant of app '${app.name}'`);
   }
-  if (merchant.subMchId !== undefined && record['sub_mch_id'] !== merchant.subMchId) {
+  if (merchant.subMchId !== undefined && ids.subMchId !== merchant.subMchId) {
     throw new AppMismatchError(`the notification's sub_mch_id is not the sub-merchant of app '${app.name}'`);
   }
 }

@@ -54,7 +54,7 @@ function handleV2(ctx: HandlerContext, request: WxPayRequest, app: ResolvedApp, 
     ctx.logger.info({ route: notifyPayRoute.path, app: app.name, errCode: error.errCode }, 'pay notification reporting no payment acknowledged');
     return notifyReply(true);
   }
-  assertBelongsToApp(verified.raw, app, merchant);
+  assertBelongsToApp(verified.payment, app, merchant);
   const payment = verified.payment;
   const facts = { app: app.name, mchId: merchant.mchId, outTradeNo: payment.outTradeNo, totalFee: payment.totalFee, transactionId: payment.transactionId };
   const fired = firePaid(ctx, facts, (redelivery) => paidFromNotification(verified, app.name, redelivery));

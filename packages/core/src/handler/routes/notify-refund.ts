@@ -32,11 +32,11 @@ export const notifyRefundRoute: NotifyRoute = {
       ctx.logger.info({ route: notifyRefundRoute.path, app: app.name }, 'refund notification without return_code SUCCESS acknowledged');
       return notifyReply(true);
     }
-    assertBelongsToApp(decrypted.outer, app, merchant);
+    assertBelongsToApp(decrypted.refund, app, merchant);
     const refund = decrypted.refund;
     const order = await recordedOrder(ctx, app.name, merchant.mchId, refund.outTradeNo);
     assertRecordedTotal(order, refund.outTradeNo, refund.totalFee, 'the refund notification');
-    await fireRefund(ctx, { app: app.name, mchId: merchant.mchId, refund }, (redelivery) => refundFromNotification(decrypted, app.name, redelivery));
+    await fireRefund(ctx, { app: app.name, mchId: merchant.mchId, refund }, (redelivery) => refundFromNotification({ raw: decrypted.info, refund }, app.name, redelivery));
     return notifyReply(true);
   },
 };

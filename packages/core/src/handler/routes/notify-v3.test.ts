@@ -118,7 +118,9 @@ describe('v3 merchant through handle()', () => {
       app: 'shop', appId: APP_ID, mchId: MCH_ID, orderId: 'T1', transactionId: '4200000001', totalFee: 100, cashFee: 100,
       feeType: 'CNY', openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o', tradeType: 'JSAPI', bankType: 'OTHERS', timeEnd: '20240101120000', source: 'notify', redelivery: false,
     });
-    expect(paid[0]!.raw['notify_id']).toBe('EV-1');
+    // raw is the decrypted resource (a v3 transaction), not a made-up v2 record.
+    expect(paid[0]!.raw).toEqual(payment());
+    expect(paid[0]!.raw).not.toHaveProperty('total_fee');
   });
 
   it.each([
@@ -175,6 +177,9 @@ describe('v3 merchant through handle()', () => {
     expect(JSON.parse(bodyText(out.body))).toEqual(SUCCESS);
     expect(refunded).toHaveLength(1);
     expect(refunded[0]).toMatchObject({ app: 'shop', appId: APP_ID, mchId: MCH_ID, orderId: 'T1', refundId: 'R1', wxRefundId: '50000001', refundFee: 40, totalFee: 100, refundStatus: 'SUCCESS', successTime: '2024-01-01 12:00:05' });
+    // raw is the decrypted refund resource under its own v3 names.
+    expect(refunded[0]!.raw).toMatchObject({ out_refund_no: 'R1', refund_status: 'SUCCESS', amount: { refund: 40 } });
+    expect(refunded[0]!.raw).not.toHaveProperty('refund_fee');
 
     const closed = buildV3Notification({
       eventType: 'REFUND.CLOSED', apiV3Key: API_V3_KEY, signer,

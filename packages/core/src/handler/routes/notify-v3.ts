@@ -2,7 +2,8 @@
  * API v3 notifications on the same routes and with the same events as v2: `notify-pay/:app`
  * takes `TRANSACTION.*`, `notify-refund/:app` takes `REFUND.*`. The signature headers are verified
  * over the exact body, the `resource` is decrypted with the APIv3 key, and the decrypted object is
- * mapped to the v2 shapes, so `paid`, `refunded` and `refund-failed` carry the same fields.
+ * mapped to the model, so `paid`, `refunded` and `refund-failed` carry the same fields as for v2
+ * (their `raw` is the decrypted resource).
  * Answers are v3's: 200 `{"code":"SUCCESS"}`, or 4xx/5xx `{"code":"FAIL"}` so WeChat delivers again.
  */
 import { ANY_APP_ID } from '../../config/app-ids.js';
@@ -50,9 +51,10 @@ export async function handleV3PayNotification(
     return v3NotifyResponse(true);
   }
   const verified = v3PayNotification(notification);
-  assertBelongsToApp(verified.raw, app, merchant);
-  if (verified.raw['trade_state'] !== undefined && verified.raw['trade_state'] !== 'SUCCESS') {
-    ctx.logger.info({ route, app: app.name, tradeState: verified.raw['trade_state'] }, 'v3 pay notification reporting no payment acknowledged');
+  assertBelongsToApp(verified.payment, app, merchant);
+  const tradeState = verified.raw['trade_state'];
+  if (tradeState !== undefined && tradeState !== 'SUCCESS') {
+    ctx.logger.info({ route, app: app.name, tradeState }, 'v3 pay notification reporting no payment acknowledged');
     return v3NotifyResponse(true);
   }
   const payment = verified.payment;
@@ -80,10 +82,10 @@ export async function handleV3RefundNotification(
   // the app's first listed id; the merchant ids are what is checked.
   const appId = order?.appId ?? app.appIds.find((id) => id !== ANY_APP_ID) ?? '';
   const decrypted = v3RefundNotification(notification, appId);
-  if (decrypted.outer['mch_id'] !== merchant.mchId) {
+  if (decrypted.refund.mchId !== merchant.mchId) {
     throw new AppMismatchError(`the notification's mchid is not the merchant of app '${app.name}'`);
   }
-  if (merchant.subMchId !== undefined && decrypted.outer['sub_mch_id'] !== merchant.subMchId) {
+  if (merchant.subMchId !== undefined && decrypted.refund.subMchId !== merchant.subMchId) {
     throw new AppMismatchError(`the notification's sub_mchid is not the sub-merchant of app '${app.name}'`);
   }
   const refund = decrypted.refund;

@@ -1,42 +1,8 @@
+import type { AppPayParams, ClientPayParams, JsapiPayParams } from '../../model/payment.js';
 import { sign, type SignType } from './sign.js';
 import { unixSeconds } from '../unix-seconds.js';
 
-/**
- * What a WeChat page or mini-program passes to `WeixinJSBridge.invoke('getBrandWCPayRequest')` or
- * `wx.requestPayment` (spec §6.2). The casing is WeChat's and must not change.
- */
-export interface JsapiPayParams {
-  readonly appId: string;
-  /** Unix seconds, as a string of 10 digits. */
-  readonly timeStamp: string;
-  readonly nonceStr: string;
-  /** `prepay_id=<prepay id>`. */
-  readonly package: string;
-  /** `MD5` or `HMAC-SHA256` (API v2), `RSA` (API v3). */
-  readonly signType: SignType | 'RSA';
-  readonly paySign: string;
-}
-
-/** What a mobile app hands to the WeChat SDK's `PayReq` (spec §6.3). All keys lower-case. */
-export interface AppPayParams {
-  readonly appid: string;
-  readonly partnerid: string;
-  readonly prepayid: string;
-  readonly package: 'Sign=WXPay';
-  readonly noncestr: string;
-  /** Unix seconds, as a string of 10 digits. */
-  readonly timestamp: string;
-  readonly sign: string;
-}
-
-/** How the payer's client starts paying, per trade type. */
-export type ClientPayParams =
-  | { readonly tradeType: 'JSAPI'; readonly jsapi: JsapiPayParams }
-  | { readonly tradeType: 'APP'; readonly app: AppPayParams }
-  /** H5: the page navigates to `mwebUrl` (valid 5 minutes). */
-  | { readonly tradeType: 'MWEB'; readonly mwebUrl: string }
-  /** NATIVE: render `codeUrl` as a QR code (valid 2 hours). */
-  | { readonly tradeType: 'NATIVE'; readonly codeUrl: string };
+export type { AppPayParams, ClientPayParams, JsapiPayParams };
 
 /** Inputs shared by the signed client parameter sets. */
 export interface SignedParamsInput {

@@ -1,18 +1,12 @@
 /**
- * The one place where WeChat's snake_case wire fields meet the camelCase API: strict parsing of
- * amounts and counts (never `parseFloat`, never a parser's number guess), and the mapping of each
- * verified reply or notification record to its typed result.
+ * Where API v2's snake_case XML records meet the protocol-neutral model: strict parsing of amounts
+ * and counts (never `parseFloat`, never a parser's number guess), and the mapping of each verified
+ * reply or notification record to its model type. `raw` is the record itself.
  */
 import { XmlError } from '../../errors.js';
-import type { Coupon } from '../../events/event-map.js';
-import type {
-  CouponRefund,
-  OrderQueryResult,
-  RefundQueryItem,
-  RefundQueryResult,
-  RefundResult,
-  ReplyBase,
-} from '../../client/types.js';
+import type { OrderQueryResult, RefundQueryItem, RefundQueryResult, RefundResult, ReplyBase } from '../../model/contract.js';
+import type { Coupon, PayNotification } from '../../model/payment.js';
+import type { CouponRefund, RefundNotification } from '../../model/refund.js';
 import type { XmlRecord } from './xml.js';
 
 /** Largest amount accepted from the wire, in fen: far above any real payment, below 2^53. */
@@ -116,35 +110,7 @@ export function replyBase(record: Readonly<XmlRecord>): ReplyBase {
   };
 }
 
-/** A verified pay notification (spec §7.1), camelCase. Amounts in fen. */
-export interface PayNotification {
-  readonly appId: string;
-  readonly mchId: string;
-  readonly subAppId: string | undefined;
-  readonly subMchId: string | undefined;
-  readonly outTradeNo: string;
-  readonly transactionId: string;
-  readonly totalFee: number;
-  /** Defaults to `totalFee` when WeChat leaves it out. */
-  readonly cashFee: number;
-  readonly settlementTotalFee: number | undefined;
-  /** Default `CNY`. */
-  readonly feeType: string;
-  readonly cashFeeType: string | undefined;
-  readonly couponFee: number | undefined;
-  readonly coupons: readonly Coupon[];
-  /** `openid`, or `sub_openid` when only that is present. */
-  readonly openId: string;
-  readonly subOpenId: string | undefined;
-  readonly isSubscribe: boolean | undefined;
-  readonly subIsSubscribe: boolean | undefined;
-  readonly tradeType: string;
-  readonly bankType: string;
-  /** `yyyyMMddHHmmss`, Beijing time. */
-  readonly timeEnd: string;
-  readonly attach: string | undefined;
-  readonly deviceInfo: string | undefined;
-}
+export type { PayNotification, RefundNotification };
 
 /** Maps a verified, successful pay notification record. Throws {@link XmlError} for missing or malformed fields. */
 export function toPayNotification(record: Readonly<XmlRecord>): PayNotification {
@@ -173,32 +139,6 @@ export function toPayNotification(record: Readonly<XmlRecord>): PayNotification 
     attach: optionalText(record, 'attach'),
     deviceInfo: optionalText(record, 'device_info'),
   });
-}
-
-/** The decrypted `req_info` of a refund notification (spec §8.2), camelCase. Amounts in fen. */
-export interface RefundNotification {
-  readonly appId: string;
-  readonly mchId: string;
-  readonly subAppId: string | undefined;
-  readonly subMchId: string | undefined;
-  readonly transactionId: string;
-  readonly outTradeNo: string;
-  /** WeChat's refund id. */
-  readonly refundId: string;
-  /** The merchant's refund number. */
-  readonly outRefundNo: string;
-  readonly totalFee: number;
-  readonly settlementTotalFee: number | undefined;
-  readonly refundFee: number;
-  readonly settlementRefundFee: number | undefined;
-  /** `SUCCESS`, `CHANGE` (abnormal) or `REFUNDCLOSE`. */
-  readonly refundStatus: 'SUCCESS' | 'CHANGE' | 'REFUNDCLOSE';
-  /** `yyyy-MM-dd HH:mm:ss`, when successful. */
-  readonly successTime: string | undefined;
-  /** `refund_recv_accout` (sic). */
-  readonly refundRecvAccount: string | undefined;
-  readonly refundAccount: string | undefined;
-  readonly refundRequestSource: string | undefined;
 }
 
 const REFUND_STATUSES = new Set(['SUCCESS', 'CHANGE', 'REFUNDCLOSE']);

@@ -1,7 +1,7 @@
 import { createHmac, createSecretKey, hash, timingSafeEqual, type KeyObject } from 'node:crypto';
+import type { SignType } from '../../model/wire.js';
 
-/** The two v2 signature algorithms. `MD5` is WeChat's default when `sign_type` is absent. */
-export type SignType = 'MD5' | 'HMAC-SHA256';
+export type { SignType };
 
 /** Parameters as WeChat sees them: names to text. Empty and absent values are not signed. */
 export type SignableParams = Readonly<Record<string, string | number | bigint | boolean | null | undefined>>;

@@ -2,7 +2,7 @@
  * API v3 client activation parameters (spec §6): the same shapes as v2, signed with RSA
  * (SHA256withRSA, merchant API private key) instead of the API key.
  */
-import type { AppPayParams, JsapiPayParams } from '../v2/client-params.js';
+import type { AppPayParams, JsapiPayParams } from '../../model/payment.js';
 import { unixSeconds } from '../unix-seconds.js';
 import { rsaSign, type PrivateKeyInput } from './sign.js';
 

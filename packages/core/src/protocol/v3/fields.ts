@@ -1,14 +1,20 @@
 /**
- * Where v3's JSON objects meet the v2-shaped results: each verified v3 object (transaction,
- * refund, refund notification resource) becomes a flat record with the v2 wire names
- * (`mch_id`, `total_fee`, `time_end` in Beijing time, `refund_status` `REFUNDCLOSE`/`CHANGE`, …),
- * so the same mapping, the same result types and the same events serve both versions. v3-only
- * fields are kept in the record under their own names (`success_time`, `payer_total`, …).
- * Amounts must be whole numbers of fen; anything else is refused, never rounded.
+ * Where API v3's JSON objects meet the protocol-neutral model: each verified v3 object
+ * (transaction, refund, refund notification resource) maps straight to its model type, and the
+ * object itself is the result's `raw`. Times become the model's Beijing formats (`timeEnd`
+ * `yyyyMMddHHmmss`, refund `successTime` `yyyy-MM-dd HH:mm:ss`) and refund states the model's
+ * names (`CLOSED` → `REFUNDCLOSE`, `ABNORMAL` → `CHANGE`). Amounts must be whole numbers of fen;
+ * anything else is refused, never rounded.
  */
 import { XmlError } from '../../errors.js';
-import { MAX_WIRE_FEN } from '../v2/fields.js';
-import type { XmlRecord } from '../v2/xml.js';
+import type { OrderQueryResult, RefundQueryItem, RefundQueryResult, RefundResult } from '../../model/contract.js';
+import type { Coupon, PayNotification } from '../../model/payment.js';
+import type { RefundNotification } from '../../model/refund.js';
+
+/** Largest amount accepted from the wire, in fen: far above any real payment, below 2^53. */
+const MAX_WIRE_FEN = 1e15;
+/** Largest list accepted (promotions). */
+const MAX_WIRE_COUNT = 1000;
 
 /** A parsed v3 JSON object. */
 export type JsonObject = Readonly<Record<string, unknown>>;
@@ -35,19 +41,18 @@ function text(value: unknown, field: string): string | undefined {
   return value;
 }
 
-function fen(value: unknown, field: string): string | undefined {
+function fen(value: unknown, field: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > MAX_WIRE_FEN) {
     throw new XmlError(`field '${field}' is not a whole amount in fen`);
   }
-  return String(value);
+  return value;
 }
 
-/** A record with a null prototype, only defined values. */
-function record(fields: Readonly<Record<string, string | undefined>>): XmlRecord {
-  const out = Object.create(null) as XmlRecord;
-  for (const [key, value] of Object.entries(fields)) if (value !== undefined) out[key] = value;
-  return out;
+/** A value the model requires: absent → {@link XmlError} naming the field. */
+function required<T>(value: T | undefined, field: string): T {
+  if (value === undefined) throw new XmlError(`field '${field}' is missing`);
+  return value;
 }
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
@@ -84,7 +89,7 @@ export function compactToRfc3339(value: string): string {
   return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}+08:00`;
 }
 
-/** v3 refund `status` / `refund_status` → v2 `refund_status`. */
+/** v3 refund `status` / `refund_status` → the model's refund status names (v2's). */
 export function refundStatusToV2(status: string): string {
   switch (status) {
     case 'CLOSED':
@@ -96,138 +101,252 @@ export function refundStatusToV2(status: string): string {
   }
 }
 
+/** Who a call was made for: v3 refund objects name neither app id nor merchant. */
+export interface CallIdentity {
+  readonly appId: string;
+  readonly mchId: string;
+}
+
 /** Identity fields, direct merchant (`appid`, `mchid`) or service provider (`sp_appid`, `sp_mchid`, `sub_…`). */
-function identity(json: JsonObject): Record<string, string | undefined> {
+function identity(json: JsonObject) {
   return {
-    appid: text(json['appid'], 'appid') ?? text(json['sp_appid'], 'sp_appid'),
-    mch_id: text(json['mchid'], 'mchid') ?? text(json['sp_mchid'], 'sp_mchid'),
-    sub_appid: text(json['sub_appid'], 'sub_appid'),
-    sub_mch_id: text(json['sub_mchid'], 'sub_mchid'),
+    appId: text(json['appid'], 'appid') ?? text(json['sp_appid'], 'sp_appid'),
+    mchId: text(json['mchid'], 'mchid') ?? text(json['sp_mchid'], 'sp_mchid'),
+    subAppId: text(json['sub_appid'], 'sub_appid'),
+    subMchId: text(json['sub_mchid'], 'sub_mchid'),
   };
 }
 
-/**
- * A v3 transaction object (query reply, decrypted `TRANSACTION.*` resource) as a v2-named record:
- * `total_fee`, `cash_fee` (= `payer_total`), `fee_type`, `openid`, `time_end` (Beijing), coupons
- * from `promotion_detail` as `coupon_*_$n`.
- */
-export function transactionRecord(json: JsonObject): XmlRecord {
+/** The payment fields of a v3 transaction object, shared by the query result and the notification. */
+function transactionFields(json: JsonObject) {
   const amount = object(json['amount']) ?? {};
   const payer = object(json['payer']) ?? {};
   const scene = object(json['scene_info']) ?? {};
   const successTime = text(json['success_time'], 'success_time');
-  const fields: Record<string, string | undefined> = {
-    ...identity(json),
-    out_trade_no: text(json['out_trade_no'], 'out_trade_no'),
-    transaction_id: text(json['transaction_id'], 'transaction_id'),
-    trade_type: text(json['trade_type'], 'trade_type'),
-    trade_state: text(json['trade_state'], 'trade_state'),
-    trade_state_desc: text(json['trade_state_desc'], 'trade_state_desc'),
-    bank_type: text(json['bank_type'], 'bank_type'),
-    attach: text(json['attach'], 'attach'),
-    success_time: successTime,
-    time_end: successTime === undefined ? undefined : toBeijingCompact(successTime),
-    openid: text(payer['openid'], 'payer.openid') ?? text(payer['sp_openid'], 'payer.sp_openid'),
-    sub_openid: text(payer['sub_openid'], 'payer.sub_openid'),
-    total_fee: fen(amount['total'], 'amount.total'),
-    cash_fee: fen(amount['payer_total'], 'amount.payer_total'),
-    payer_total: fen(amount['payer_total'], 'amount.payer_total'),
-    fee_type: text(amount['currency'], 'amount.currency'),
-    cash_fee_type: text(amount['payer_currency'], 'amount.payer_currency'),
-    device_info: text(scene['device_id'], 'scene_info.device_id'),
-  };
   const promotions = json['promotion_detail'];
+  let coupons: Coupon[] = [];
+  let couponFee: number | undefined;
+  let promotionDetail: string | undefined;
   if (Array.isArray(promotions) && promotions.length > 0) {
-    fields['promotion_detail'] = JSON.stringify(promotions);
-    let total = 0;
-    promotions.forEach((p: unknown, n) => {
+    if (promotions.length > MAX_WIRE_COUNT) throw new XmlError("field 'promotion_detail' is out of range");
+    promotionDetail = JSON.stringify(promotions);
+    couponFee = 0;
+    coupons = promotions.map((p: unknown, n) => {
       const promo = object(p) ?? {};
-      const fee = fen(promo['amount'], `promotion_detail[${n}].amount`) ?? '0';
-      total += Number(fee);
-      fields[`coupon_id_${n}`] = text(promo['coupon_id'], `promotion_detail[${n}].coupon_id`) ?? `${n}`;
+      const fee = fen(promo['amount'], `promotion_detail[${n}].amount`) ?? 0;
+      couponFee! += fee;
       const type = text(promo['type'], `promotion_detail[${n}].type`);
-      fields[`coupon_type_${n}`] = type === 'NOCASH' ? 'NO_CASH' : type;
-      fields[`coupon_fee_${n}`] = fee;
+      return Object.freeze({
+        id: text(promo['coupon_id'], `promotion_detail[${n}].coupon_id`) ?? `${n}`,
+        type: type === 'NOCASH' ? 'NO_CASH' : type,
+        fee,
+      });
     });
-    fields['coupon_count'] = String(promotions.length);
-    fields['coupon_fee'] = String(total);
+    if (couponFee > MAX_WIRE_FEN) throw new XmlError("field 'promotion_detail' is out of range");
   }
-  return record(fields);
+  return {
+    ...identity(json),
+    outTradeNo: text(json['out_trade_no'], 'out_trade_no'),
+    transactionId: text(json['transaction_id'], 'transaction_id'),
+    tradeType: text(json['trade_type'], 'trade_type'),
+    tradeState: text(json['trade_state'], 'trade_state'),
+    tradeStateDesc: text(json['trade_state_desc'], 'trade_state_desc'),
+    bankType: text(json['bank_type'], 'bank_type'),
+    attach: text(json['attach'], 'attach'),
+    timeEnd: successTime === undefined ? undefined : toBeijingCompact(successTime),
+    openId: text(payer['openid'], 'payer.openid') ?? text(payer['sp_openid'], 'payer.sp_openid'),
+    subOpenId: text(payer['sub_openid'], 'payer.sub_openid'),
+    totalFee: fen(amount['total'], 'amount.total'),
+    cashFee: fen(amount['payer_total'], 'amount.payer_total'),
+    feeType: text(amount['currency'], 'amount.currency'),
+    cashFeeType: text(amount['payer_currency'], 'amount.payer_currency'),
+    deviceInfo: text(scene['device_id'], 'scene_info.device_id'),
+    couponFee,
+    coupons: Object.freeze(coupons),
+    promotionDetail,
+  };
 }
 
 /**
- * A v3 refund object (refund reply, refund query reply) as a v2-named record for a refund reply
- * (`refund_fee`, `total_fee`, `cash_refund_fee`, …) that also carries the v2 refundquery fields
- * of its one refund (`out_refund_no_0`, `refund_status_0`, …, `refund_count` 1). `appid` and
- * `mch_id` come from the call, since v3 refund objects do not carry them.
+ * A v3 transaction object (query reply) as the model's order state. v3 replies of a direct
+ * merchant may leave out `appid`/`mchid`: the call's own identity fills them.
  */
-export function refundRecord(json: JsonObject, call: { readonly appId: string; readonly mchId: string }): XmlRecord {
+export function toOrderQueryResult(json: JsonObject, call: CallIdentity): OrderQueryResult {
+  const t = transactionFields(json);
+  return Object.freeze({
+    appId: t.appId ?? call.appId,
+    mchId: t.mchId ?? call.mchId,
+    subAppId: t.subAppId,
+    subMchId: t.subMchId,
+    raw: Object.freeze(json),
+    tradeState: required(t.tradeState, 'trade_state'),
+    tradeStateDesc: t.tradeStateDesc,
+    outTradeNo: required(t.outTradeNo, 'out_trade_no'),
+    transactionId: t.transactionId,
+    openId: t.openId,
+    subOpenId: t.subOpenId,
+    isSubscribe: undefined,
+    tradeType: t.tradeType,
+    bankType: t.bankType,
+    totalFee: t.totalFee,
+    settlementTotalFee: undefined,
+    feeType: t.feeType,
+    cashFee: t.cashFee,
+    cashFeeType: t.cashFeeType,
+    couponFee: t.couponFee,
+    coupons: t.coupons,
+    attach: t.attach,
+    timeEnd: t.timeEnd,
+    deviceInfo: t.deviceInfo,
+    promotionDetail: t.promotionDetail,
+  });
+}
+
+/** A decrypted `TRANSACTION.*` resource as the model's payment. Throws {@link XmlError} for missing or malformed fields. */
+export function toPayNotification(resource: JsonObject): PayNotification {
+  const t = transactionFields(resource);
+  const totalFee = required(t.totalFee, 'amount.total');
+  return Object.freeze({
+    appId: required(t.appId, 'appid'),
+    mchId: required(t.mchId, 'mchid'),
+    subAppId: t.subAppId,
+    subMchId: t.subMchId,
+    outTradeNo: required(t.outTradeNo, 'out_trade_no'),
+    transactionId: required(t.transactionId, 'transaction_id'),
+    totalFee,
+    cashFee: t.cashFee ?? totalFee,
+    settlementTotalFee: undefined,
+    feeType: t.feeType ?? 'CNY',
+    cashFeeType: t.cashFeeType,
+    couponFee: t.couponFee,
+    coupons: t.coupons,
+    openId: t.openId ?? t.subOpenId ?? '',
+    subOpenId: t.subOpenId,
+    isSubscribe: undefined,
+    subIsSubscribe: undefined,
+    tradeType: t.tradeType ?? '',
+    bankType: t.bankType ?? '',
+    timeEnd: t.timeEnd ?? '',
+    attach: t.attach,
+    deviceInfo: t.deviceInfo,
+  });
+}
+
+/** The fields of a v3 refund object (refund reply, refund query reply). */
+function refundFields(json: JsonObject) {
   const amount = object(json['amount']) ?? {};
   const status = text(json['status'], 'status');
   const successTime = text(json['success_time'], 'success_time');
-  const refundFee = fen(amount['refund'], 'amount.refund');
-  const settlementRefund = fen(amount['settlement_refund'], 'amount.settlement_refund');
-  const discountRefund = fen(amount['discount_refund'], 'amount.discount_refund');
-  const fields: Record<string, string | undefined> = {
-    appid: call.appId,
-    mch_id: call.mchId,
-    sub_mch_id: text(json['sub_mchid'], 'sub_mchid'),
-    transaction_id: text(json['transaction_id'], 'transaction_id'),
-    out_trade_no: text(json['out_trade_no'], 'out_trade_no'),
-    out_refund_no: text(json['out_refund_no'], 'out_refund_no'),
-    refund_id: text(json['refund_id'], 'refund_id'),
-    refund_fee: refundFee,
-    settlement_refund_fee: settlementRefund,
-    total_fee: fen(amount['total'], 'amount.total'),
-    settlement_total_fee: fen(amount['settlement_total'], 'amount.settlement_total'),
-    fee_type: text(amount['currency'], 'amount.currency'),
-    cash_fee: fen(amount['payer_total'], 'amount.payer_total'),
-    cash_refund_fee: fen(amount['payer_refund'], 'amount.payer_refund'),
-    coupon_refund_fee: discountRefund,
-    status,
+  return {
+    subMchId: text(json['sub_mchid'], 'sub_mchid'),
+    transactionId: required(text(json['transaction_id'], 'transaction_id'), 'transaction_id'),
+    outTradeNo: required(text(json['out_trade_no'], 'out_trade_no'), 'out_trade_no'),
+    outRefundNo: required(text(json['out_refund_no'], 'out_refund_no'), 'out_refund_no'),
+    refundId: required(text(json['refund_id'], 'refund_id'), 'refund_id'),
     channel: text(json['channel'], 'channel'),
-    create_time: text(json['create_time'], 'create_time'),
-    success_time: successTime,
-    user_received_account: text(json['user_received_account'], 'user_received_account'),
-    funds_account: text(json['funds_account'], 'funds_account'),
-    refund_count: '1',
-    out_refund_no_0: text(json['out_refund_no'], 'out_refund_no'),
-    refund_id_0: text(json['refund_id'], 'refund_id'),
-    refund_channel_0: text(json['channel'], 'channel'),
-    refund_fee_0: refundFee,
-    settlement_refund_fee_0: settlementRefund,
-    refund_status_0: status === undefined ? undefined : refundStatusToV2(status),
-    refund_account_0: text(json['funds_account'], 'funds_account'),
-    refund_recv_accout_0: text(json['user_received_account'], 'user_received_account'),
-    refund_success_time_0: successTime === undefined ? undefined : toBeijingDateTime(successTime),
-    coupon_refund_fee_0: discountRefund,
+    refundFee: required(fen(amount['refund'], 'amount.refund'), 'amount.refund'),
+    settlementRefundFee: fen(amount['settlement_refund'], 'amount.settlement_refund'),
+    totalFee: required(fen(amount['total'], 'amount.total'), 'amount.total'),
+    settlementTotalFee: fen(amount['settlement_total'], 'amount.settlement_total'),
+    feeType: text(amount['currency'], 'amount.currency'),
+    cashFee: fen(amount['payer_total'], 'amount.payer_total'),
+    cashRefundFee: fen(amount['payer_refund'], 'amount.payer_refund'),
+    couponRefundFee: fen(amount['discount_refund'], 'amount.discount_refund'),
+    status: status === undefined ? undefined : refundStatusToV2(status),
+    successTime: successTime === undefined ? undefined : toBeijingDateTime(successTime),
+    fundsAccount: text(json['funds_account'], 'funds_account'),
+    receivedAccount: text(json['user_received_account'], 'user_received_account'),
   };
-  return record(fields);
 }
 
+/** A v3 refund reply as the model's accepted refund. `appId` and `mchId` come from the call. */
+export function toRefundResult(json: JsonObject, call: CallIdentity): RefundResult {
+  const r = refundFields(json);
+  return Object.freeze({
+    appId: call.appId,
+    mchId: call.mchId,
+    subAppId: undefined,
+    subMchId: r.subMchId,
+    raw: Object.freeze(json),
+    transactionId: r.transactionId,
+    outTradeNo: r.outTradeNo,
+    outRefundNo: r.outRefundNo,
+    refundId: r.refundId,
+    refundFee: r.refundFee,
+    settlementRefundFee: r.settlementRefundFee,
+    totalFee: r.totalFee,
+    settlementTotalFee: r.settlementTotalFee,
+    feeType: r.feeType,
+    cashFee: r.cashFee,
+    cashFeeType: undefined,
+    cashRefundFee: r.cashRefundFee,
+    couponRefundFee: r.couponRefundFee,
+    couponRefunds: Object.freeze([]),
+  });
+}
+
+/** A v3 refund query reply (one refund) as the model's refund query result. */
+export function toRefundQueryResult(json: JsonObject, call: CallIdentity): RefundQueryResult {
+  const r = refundFields(json);
+  const item: RefundQueryItem = Object.freeze({
+    outRefundNo: r.outRefundNo,
+    refundId: r.refundId,
+    refundChannel: r.channel,
+    refundFee: r.refundFee,
+    settlementRefundFee: r.settlementRefundFee,
+    refundStatus: required(r.status, 'status'),
+    refundAccount: r.fundsAccount,
+    refundRecvAccount: r.receivedAccount,
+    refundSuccessTime: r.successTime,
+    couponRefundFee: r.couponRefundFee,
+    coupons: Object.freeze([]),
+  });
+  return Object.freeze({
+    appId: call.appId,
+    mchId: call.mchId,
+    subAppId: undefined,
+    subMchId: r.subMchId,
+    raw: Object.freeze(json),
+    transactionId: r.transactionId,
+    outTradeNo: r.outTradeNo,
+    totalFee: r.totalFee,
+    settlementTotalFee: r.settlementTotalFee,
+    feeType: r.feeType,
+    cashFee: r.cashFee,
+    totalRefundCount: undefined,
+    refunds: Object.freeze([item]),
+  });
+}
+
+const REFUND_STATUSES = new Set(['SUCCESS', 'CHANGE', 'REFUNDCLOSE']);
+
 /**
- * A decrypted v3 refund notification resource (`REFUND.*`) as the v2 `req_info` record:
- * `refund_status` mapped (`CLOSED` → `REFUNDCLOSE`, `ABNORMAL` → `CHANGE`), `success_time` in
- * Beijing `yyyy-MM-dd HH:mm:ss`, `refund_recv_accout` (sic) from `user_received_account`.
+ * A decrypted `REFUND.*` resource as the model's refund outcome. v3 refund resources carry no app
+ * id: `appId` is the one the caller knows for the refund or its order (`''` when it knows none).
  */
-export function refundNotificationRecord(json: JsonObject): XmlRecord {
-  const amount = object(json['amount']) ?? {};
-  const status = text(json['refund_status'], 'refund_status');
-  const successTime = text(json['success_time'], 'success_time');
-  return record({
-    mch_id: text(json['mchid'], 'mchid') ?? text(json['sp_mchid'], 'sp_mchid'),
-    sub_mch_id: text(json['sub_mchid'], 'sub_mchid'),
-    transaction_id: text(json['transaction_id'], 'transaction_id'),
-    out_trade_no: text(json['out_trade_no'], 'out_trade_no'),
-    refund_id: text(json['refund_id'], 'refund_id'),
-    out_refund_no: text(json['out_refund_no'], 'out_refund_no'),
-    refund_status: status === undefined ? undefined : refundStatusToV2(status),
-    success_time: successTime === undefined ? undefined : toBeijingDateTime(successTime),
-    total_fee: fen(amount['total'], 'amount.total'),
-    refund_fee: fen(amount['refund'], 'amount.refund'),
-    payer_total: fen(amount['payer_total'], 'amount.payer_total'),
-    payer_refund: fen(amount['payer_refund'], 'amount.payer_refund'),
-    refund_recv_accout: text(json['user_received_account'], 'user_received_account'),
-    funds_account: text(json['funds_account'], 'funds_account'),
+export function toRefundNotification(resource: JsonObject, appId: string): RefundNotification {
+  const amount = object(resource['amount']) ?? {};
+  const status = text(resource['refund_status'], 'refund_status');
+  const mapped = required(status === undefined ? undefined : refundStatusToV2(status), 'refund_status');
+  if (!REFUND_STATUSES.has(mapped)) throw new XmlError(`field 'refund_status' has an unknown value`);
+  const successTime = text(resource['success_time'], 'success_time');
+  return Object.freeze({
+    appId,
+    mchId: required(text(resource['mchid'], 'mchid') ?? text(resource['sp_mchid'], 'sp_mchid'), 'mchid'),
+    subAppId: undefined,
+    subMchId: text(resource['sub_mchid'], 'sub_mchid'),
+    transactionId: required(text(resource['transaction_id'], 'transaction_id'), 'transaction_id'),
+    outTradeNo: required(text(resource['out_trade_no'], 'out_trade_no'), 'out_trade_no'),
+    refundId: required(text(resource['refund_id'], 'refund_id'), 'refund_id'),
+    outRefundNo: required(text(resource['out_refund_no'], 'out_refund_no'), 'out_refund_no'),
+    totalFee: required(fen(amount['total'], 'amount.total'), 'amount.total'),
+    settlementTotalFee: undefined,
+    refundFee: required(fen(amount['refund'], 'amount.refund'), 'amount.refund'),
+    settlementRefundFee: undefined,
+    refundStatus: mapped as RefundNotification['refundStatus'],
+    successTime: successTime === undefined ? undefined : toBeijingDateTime(successTime),
+    refundRecvAccount: text(resource['user_received_account'], 'user_received_account'),
+    refundAccount: undefined,
+    refundRequestSource: undefined,
   });
 }

@@ -1,12 +1,12 @@
 /**
  * API v3 notifications (spec §7): verify the signature headers over the raw body, decrypt the
- * `resource` with the APIv3 key, and map it to the same payment and refund shapes as v2.
+ * `resource` with the APIv3 key, and map it to the model's payment and refund.
  */
 import { DecryptError, XmlError } from '../../errors.js';
-import { toPayNotification, toRefundNotification, type PayNotification, type RefundNotification } from '../v2/fields.js';
-import type { XmlRecord } from '../v2/xml.js';
+import type { PayNotification } from '../../model/payment.js';
+import type { RefundNotification } from '../../model/refund.js';
 import { decryptResource, type EncryptedResource } from './aead.js';
-import { parseJsonObject, refundNotificationRecord, transactionRecord, type JsonObject } from './fields.js';
+import { parseJsonObject, toPayNotification, toRefundNotification, type JsonObject } from './fields.js';
 import { signedMessageFrom, verifyV3Signature, type HeaderBag, type V3Keyring } from './verify.js';
 
 /** Options of {@link parseV3Notification}. */
@@ -93,42 +93,32 @@ export function parseV3Notification(headers: HeaderBag, body: Uint8Array | strin
   });
 }
 
-/** A v3 payment notification in the v2 shapes: the v2-named record and the mapped payment. */
+/** A v3 payment notification: the decrypted resource and the payment mapped from it. */
 export interface V3PayNotification {
-  readonly raw: Readonly<XmlRecord>;
+  /** The decrypted `resource` (a v3 transaction object). */
+  readonly raw: JsonObject;
   readonly payment: PayNotification;
 }
 
-/**
- * Maps a verified `TRANSACTION.*` notification. `raw` holds v2 wire names plus the v3 fields
- * `success_time`, `trade_state`, `payer_total` and the notification id as `notify_id`.
- */
+/** Maps a verified `TRANSACTION.*` notification to the model. */
 export function v3PayNotification(n: VerifiedV3Notification): V3PayNotification {
-  const raw = transactionRecord(n.resource);
-  raw['notify_id'] = n.id;
-  raw['event_type'] = n.eventType;
-  return Object.freeze({ raw: Object.freeze(raw), payment: toPayNotification(raw) });
+  return Object.freeze({ raw: n.resource, payment: toPayNotification(n.resource) });
 }
 
-/** A v3 refund notification in the v2 shapes. */
+/** A v3 refund notification: the decrypted resource and the refund outcome mapped from it. */
 export interface V3RefundNotification {
-  /** `appid`, `mch_id` (and `sub_mch_id`): the identity fields v2 puts outside `req_info`. */
-  readonly outer: Readonly<XmlRecord>;
-  readonly info: Readonly<XmlRecord>;
+  /** The decrypted `resource` (a v3 refund object). */
+  readonly raw: JsonObject;
   readonly refund: RefundNotification;
 }
 
 /**
  * Maps a verified `REFUND.*` notification. v3 refund resources carry no app id: `appId` is the
- * one the caller knows for the order (e.g. recorded at create-pay).
+ * one the caller knows for the refund or its order (e.g. recorded at create-pay); `''` when it
+ * knows none.
  */
 export function v3RefundNotification(n: VerifiedV3Notification, appId: string): V3RefundNotification {
-  const info = refundNotificationRecord(n.resource);
-  info['notify_id'] = n.id;
-  info['event_type'] = n.eventType;
-  const outer = Object.assign(Object.create(null) as XmlRecord, { appid: appId, mch_id: info['mch_id'] ?? '' });
-  if (info['sub_mch_id'] !== undefined) outer['sub_mch_id'] = info['sub_mch_id'];
-  return Object.freeze({ outer: Object.freeze(outer), info: Object.freeze(info), refund: toRefundNotification(outer, info) });
+  return Object.freeze({ raw: n.resource, refund: toRefundNotification(n.resource, appId) });
 }
 
 /**
