@@ -19,10 +19,11 @@ export type { TradeType, TradeState } from '../model/payment.js';
 export type { RefundStatus, CouponRefund } from '../model/refund.js';
 
 /**
- * The WeChat Pay API v2 client. Inputs are validated before anything is sent (ValidationError
- * naming the field); replies are signature-checked (SignatureError) and FAIL replies become
- * WxPayError; network failures become TransportError. Queries are retried on SYSTEMERROR and
- * transport failures; unifiedorder never is.
+ * The WeChat Pay client, one interface for API v2 and v3 merchants alike: each call runs in its
+ * merchant's API version. Inputs are validated before anything is sent (ValidationError naming
+ * the field); replies are signature-checked (SignatureError) and FAIL replies become WxPayError;
+ * network failures become TransportError. Queries are retried on SYSTEMERROR and transport
+ * failures; unifiedorder never is (see `operations.ts`). Method docs name the v2 path.
  */
 export interface WxPayClient {
   /** `/pay/unifiedorder`. */

@@ -1,7 +1,7 @@
 import type { SignType } from '../protocol/v2/sign.js';
 import type { DedupStore } from '../stores/dedup-store.js';
 import type { Logger } from '../logger.js';
-import type { WxPayRequest } from '../handler/types.js';
+import type { WxPayRequest } from '../model/http.js';
 
 /** The merchant API certificate for calls that need mutual TLS (refunds). */
 export type MerchantCertOptions =

@@ -5,12 +5,14 @@
  * interface and the same conformance suite.
  */
 
+import type { MaybePromise } from '../maybe-promise.js';
+
 /**
- * A value, or a promise of it. Store methods may answer either way: an in-memory store answers at
- * once, and the handler then goes on without waiting for a later turn of the event loop; a store
- * over a file or a network answers with a promise, which the handler awaits.
+ * Store methods may answer with a value or a promise of it: an in-memory store answers at once,
+ * and the handler then goes on without waiting for a later turn of the event loop; a store over a
+ * file or a network answers with a promise, which the handler awaits.
  */
-export type MaybePromise<T> = T | Promise<T>;
+export type { MaybePromise };
 
 /** Outcome of {@link DedupStore.claim}. */
 export type ClaimResult =

@@ -12,7 +12,8 @@
  * Anything else (comments, entities, attributes, carriage returns, `<!` inside CDATA, a value split
  * over several CDATA sections, nesting, duplicates, a BOM in a string) goes to the general path.
  */
-import type { XmlRecord } from './xml.js';
+/** Field names to text, as `xml.ts` names it `XmlRecord` (declared here too, so this module imports nothing back). */
+type XmlRecord = Record<string, string>;
 
 const LT = 0x3c; // <
 const GT = 0x3e; // >

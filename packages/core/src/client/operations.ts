@@ -1,0 +1,72 @@
+/**
+ * The client's operations as data: each one's name, input validation and retry policy, declared
+ * once for both API versions. Each version declares, per operation, its method and path, mutual
+ * TLS, request builder and reply mapper (`v2/operations.ts`, `v3/operations.ts`), and runs them
+ * all through one executor (`v2/client.ts`, `v3/client.ts`) that signs, sends, verifies and maps
+ * errors. Adding an API call: see CONTRIBUTING.md, "Adding an API call".
+ */
+import type {
+  CloseOrderInput,
+  DownloadBillInput,
+  OrderQueryInput,
+  OrderQueryResult,
+  RefundInput,
+  RefundQueryInput,
+  RefundQueryResult,
+  RefundResult,
+  UnifiedOrderInput,
+  UnifiedOrderResult,
+} from '../model/contract.js';
+import {
+  validateCloseOrder,
+  validateDownloadBill,
+  validateOrderQuery,
+  validateRefund,
+  validateRefundQuery,
+  validateUnifiedOrder,
+} from './validate.js';
+
+/**
+ * Whether a call repeats itself on a retryable failure (`SYSTEMERROR`, `BIZERR_NEED_RETRY`, a
+ * transport failure):
+ * - `never`: a repeat after an unknown outcome could meet changed parameters (unifiedorder:
+ *   `OUT_TRADE_NO_USED`); the caller decides, and a query tells what happened.
+ * - `safe`: the same request is the same effect (queries; close; a refund, whose `out_refund_no`
+ *   makes a repeat the same refund: spec §4.1, §5.4).
+ */
+export type RetryPolicy = 'never' | 'safe';
+
+/** One operation, the same in both versions. `N` is what validation hands to the request builders. */
+export interface Operation<I, N, R> {
+  /** The client method. */
+  readonly name: string;
+  readonly retry: RetryPolicy;
+  /** Throws a ValidationError naming the field; returns normalized values for the builders. */
+  readonly validate: (input: I) => N;
+  /** Phantom: the result type, for the per-version declarations. */
+  readonly result?: R;
+}
+
+function operation<I, N, R>(name: string, retry: RetryPolicy, validate: (input: I) => N): Operation<I, N, R> {
+  return Object.freeze({ name, retry, validate });
+}
+
+export type UnifiedOrderNormalized = ReturnType<typeof validateUnifiedOrder>;
+
+/** The operations every merchant has, whichever version it speaks. */
+export const OPERATIONS = Object.freeze({
+  unifiedOrder: operation<UnifiedOrderInput, UnifiedOrderNormalized, UnifiedOrderResult>('unifiedOrder', 'never', validateUnifiedOrder),
+  queryOrder: operation<OrderQueryInput, void, OrderQueryResult>('queryOrder', 'safe', validateOrderQuery),
+  closeOrder: operation<CloseOrderInput, void, void>('closeOrder', 'safe', validateCloseOrder),
+  refund: operation<RefundInput, void, RefundResult>('refund', 'safe', validateRefund),
+  queryRefund: operation<RefundQueryInput, void, RefundQueryResult>('queryRefund', 'safe', validateRefundQuery),
+  downloadBill: operation<DownloadBillInput, void, string>('downloadBill', 'safe', validateDownloadBill),
+});
+
+export type Operations = typeof OPERATIONS;
+export type OperationName = keyof Operations;
+export const OPERATION_NAMES = Object.freeze(Object.keys(OPERATIONS)) as readonly OperationName[];
+
+export type InputOf<K extends OperationName> = Operations[K] extends Operation<infer I, infer _N, infer _R> ? I : never;
+export type NormalizedOf<K extends OperationName> = Operations[K] extends Operation<infer _I, infer N, infer _R> ? N : never;
+export type ResultOf<K extends OperationName> = Operations[K] extends Operation<infer _I, infer _N, infer R> ? R : never;

@@ -1,0 +1,278 @@
+/**
+ * API v3's half of each operation (spec-v3 §3–§6): method and path, the JSON request body and the
+ * reply's mapping to the model. {@link ./client.ts} runs them: it signs the request
+ * (`WECHATPAY2-SHA256-RSA2048`), sends it, verifies the reply's signature, maps a non-2xx answer
+ * to WxPayError / TransportError and retries per the operation.
+ */
+import { createHash } from 'node:crypto';
+import type { ResolvedConfig, ResolvedMerchant, ResolvedV3Keys } from '../../config/types.js';
+import { TransportError, ValidationError, XmlError } from '../../errors.js';
+import type { UnifiedOrderInput, UnifiedOrderResult } from '../../model/contract.js';
+import type { ClientPayParams, TradeType } from '../../model/payment.js';
+import { mwebPayUrl } from '../../protocol/v2/client-params.js';
+import { appPayParamsV3, jsapiPayParamsV3 } from '../../protocol/v3/client-params.js';
+import {
+  compactToRfc3339,
+  toOrderQueryResult,
+  toRefundQueryResult,
+  toRefundResult,
+  type JsonObject,
+} from '../../protocol/v3/fields.js';
+import { OPERATIONS, type InputOf, type NormalizedOf, type Operation, type OperationName, type ResultOf, type UnifiedOrderNormalized } from '../operations.js';
+import { checkSubOpenId, decodeBill } from '../shared.js';
+import { hasV3Code } from './errors.js';
+
+/** What a mapper knows about the call besides its input. */
+export interface V3Call {
+  readonly config: ResolvedConfig;
+  readonly merchant: ResolvedMerchant;
+  readonly keys: ResolvedV3Keys;
+  /** A signed GET of a file on the merchant's API origin, unverified but checked by `check` (bill download). */
+  download(pathWithQuery: string, check: (bytes: Buffer) => void): Promise<Buffer>;
+}
+
+/** API v3's declaration of one operation. */
+export interface V3Operation<I, N, R> {
+  readonly op: Operation<I, N, R>;
+  readonly method: 'GET' | 'POST';
+  /** The API name in logs and errors. */
+  readonly api: string | ((input: I) => string);
+  /** Path and query, for this input and merchant (direct or service provider). */
+  readonly path: (input: I, merchant: ResolvedMerchant) => string;
+  /** Checks needing the merchant, before anything is sent. */
+  readonly check?: (input: I, merchant: ResolvedMerchant) => void;
+  /** The JSON body of a POST. */
+  readonly body?: (input: I, normalized: N, merchant: ResolvedMerchant) => Record<string, unknown>;
+  /** The verified reply (undefined for an empty 204) as the model. */
+  readonly map: (reply: JsonObject | undefined, input: I, call: V3Call) => R | Promise<R>;
+  /** A failure that means the goal is reached (close: `ORDER_CLOSED`): the call resolves. */
+  readonly done?: (error: unknown) => boolean;
+}
+
+type V3Table = { readonly [K in OperationName]: V3Operation<InputOf<K>, NormalizedOf<K>, ResultOf<K>> };
+
+/** The v3 order endpoint of each trade type. */
+const ORDER_PATHS: Readonly<Record<TradeType, string>> = { JSAPI: 'jsapi', APP: 'app', MWEB: 'h5', NATIVE: 'native' };
+
+function required(reply: JsonObject | undefined, api: string): JsonObject {
+  if (reply === undefined) throw new XmlError(`the ${api} reply is empty`);
+  return reply;
+}
+
+function stringField(json: JsonObject, name: string): string {
+  const value = json[name];
+  if (typeof value !== 'string' || value === '') throw new XmlError(`field '${name}' is missing`);
+  return value;
+}
+
+/** The identity part of a request body: direct merchant or service provider. */
+function identity(merchant: ResolvedMerchant, appId: string): Record<string, unknown> {
+  return merchant.subMchId === undefined
+    ? { appid: appId, mchid: merchant.mchId }
+    : { sp_appid: appId, sp_mchid: merchant.mchId, sub_mchid: merchant.subMchId, ...(merchant.subAppId ? { sub_appid: merchant.subAppId } : {}) };
+}
+
+/** `?mchid=` or `?sp_mchid=&sub_mchid=` for queries. */
+function mchQuery(merchant: ResolvedMerchant): string {
+  return merchant.subMchId === undefined
+    ? `mchid=${encodeURIComponent(merchant.mchId)}`
+    : `sp_mchid=${encodeURIComponent(merchant.mchId)}&sub_mchid=${encodeURIComponent(merchant.subMchId)}`;
+}
+
+function transactionsPath(merchant: ResolvedMerchant): string {
+  return merchant.subMchId === undefined ? '/v3/pay/transactions' : '/v3/pay/partner/transactions';
+}
+
+/** v2-style `scene_info` (`{h5_info: {type, wap_url, wap_name}}`) to v3's `scene_info`. */
+function sceneInfo(input: UnifiedOrderInput, normalized: string | undefined): Record<string, unknown> {
+  const scene: Record<string, unknown> = { payer_client_ip: input.spbillCreateIp };
+  if (input.deviceInfo !== undefined) scene['device_id'] = input.deviceInfo;
+  const given = normalized === undefined ? undefined : (JSON.parse(normalized) as Record<string, unknown>);
+  const h5 = given?.['h5_info'];
+  if (h5 !== null && typeof h5 === 'object') {
+    const h = h5 as Record<string, unknown>;
+    scene['h5_info'] = {
+      type: typeof h['type'] === 'string' ? h['type'] : 'Wap',
+      ...(h['app_name'] ?? h['wap_name'] ? { app_name: h['app_name'] ?? h['wap_name'] } : {}),
+      ...(h['app_url'] ?? h['wap_url'] ? { app_url: h['app_url'] ?? h['wap_url'] } : {}),
+      ...(h['bundle_id'] !== undefined ? { bundle_id: h['bundle_id'] } : {}),
+      ...(h['package_name'] !== undefined ? { package_name: h['package_name'] } : {}),
+    };
+  } else if (input.tradeType === 'MWEB') {
+    scene['h5_info'] = { type: 'Wap' };
+  }
+  const store = given?.['store_info'];
+  if (store !== null && typeof store === 'object') scene['store_info'] = store;
+  return scene;
+}
+
+function orderBody(input: UnifiedOrderInput, normalized: UnifiedOrderNormalized, merchant: ResolvedMerchant): Record<string, unknown> {
+  const payer: Record<string, string> = {};
+  if (input.openId) payer[merchant.subMchId === undefined ? 'openid' : 'sp_openid'] = input.openId;
+  if (input.subOpenId) payer['sub_openid'] = input.subOpenId;
+  const body: Record<string, unknown> = {
+    ...identity(merchant, input.appId),
+    description: input.body,
+    out_trade_no: input.outTradeNo,
+    notify_url: input.notifyUrl,
+    amount: { total: input.totalFee, currency: input.feeType ?? 'CNY' },
+    scene_info: sceneInfo(input, normalized.sceneInfo),
+  };
+  if (input.tradeType === 'JSAPI') body['payer'] = payer;
+  if (normalized.timeExpire !== undefined) body['time_expire'] = compactToRfc3339(normalized.timeExpire);
+  if (input.attach !== undefined && input.attach !== '') body['attach'] = input.attach;
+  if (input.goodsTag !== undefined) body['goods_tag'] = input.goodsTag;
+  if (input.receipt) body['support_fapiao'] = true;
+  if (input.profitSharing !== undefined) body['settle_info'] = { profit_sharing: input.profitSharing };
+  if (normalized.detail !== undefined) body['detail'] = JSON.parse(normalized.detail);
+  return body;
+}
+
+function clientParams(input: UnifiedOrderInput, reply: JsonObject, call: V3Call): { params: ClientPayParams; prepayId: string } {
+  const { merchant, keys, config } = call;
+  const timestamp = Math.floor(config.now() / 1000);
+  switch (input.tradeType) {
+    case 'JSAPI': {
+      const prepayId = stringField(reply, 'prepay_id');
+      const appId = input.subOpenId !== undefined && merchant.subAppId ? merchant.subAppId : input.appId;
+      return { prepayId, params: { tradeType: 'JSAPI', jsapi: jsapiPayParamsV3({ appId, prepayId, privateKey: keys.privateKey, timestamp, nonce: config.nonce() }) } };
+    }
+    case 'APP': {
+      const prepayId = stringField(reply, 'prepay_id');
+      const app = appPayParamsV3({
+        appId: merchant.subAppId ?? input.appId,
+        partnerId: merchant.subMchId ?? merchant.mchId,
+        prepayId,
+        privateKey: keys.privateKey,
+        timestamp,
+        nonce: config.nonce(),
+      });
+      return { prepayId, params: { tradeType: 'APP', app } };
+    }
+    case 'MWEB':
+      return { prepayId: '', params: { tradeType: 'MWEB', mwebUrl: mwebPayUrl(stringField(reply, 'h5_url'), input.redirectUrl) } };
+    case 'NATIVE':
+      return { prepayId: '', params: { tradeType: 'NATIVE', codeUrl: stringField(reply, 'code_url') } };
+  }
+}
+
+function toUnifiedOrderResult(json: JsonObject | undefined, input: UnifiedOrderInput, call: V3Call): UnifiedOrderResult {
+  const reply = required(json, `pay/transactions/${ORDER_PATHS[input.tradeType]}`);
+  const { params, prepayId } = clientParams(input, reply, call);
+  const { merchant } = call;
+  return Object.freeze({
+    appId: input.appId,
+    mchId: merchant.mchId,
+    subAppId: merchant.subAppId || undefined,
+    subMchId: merchant.subMchId || undefined,
+    raw: Object.freeze(reply),
+    tradeType: input.tradeType,
+    prepayId,
+    codeUrl: typeof reply['code_url'] === 'string' ? reply['code_url'] : undefined,
+    mwebUrl: typeof reply['h5_url'] === 'string' ? reply['h5_url'] : undefined,
+    deviceInfo: input.deviceInfo,
+    signType: 'RSA',
+    clientParams: params,
+  });
+}
+
+/** `GET /v3/bill/tradebill`, then the signed download of its `download_url`, checked against its hash. */
+async function downloadTradeBill(json: JsonObject | undefined, _input: unknown, call: V3Call): Promise<string> {
+  const reply = required(json, 'tradebill');
+  const downloadUrl = new URL(stringField(reply, 'download_url'));
+  // The Authorization header goes only to the merchant's own API origin.
+  if (downloadUrl.origin !== new URL(call.merchant.baseUrl).origin) throw new XmlError('download_url is not on the WeChat Pay API origin');
+  const hashType = typeof reply['hash_type'] === 'string' ? reply['hash_type'].toLowerCase() : 'sha1';
+  if (hashType !== 'sha1' && hashType !== 'sha256') throw new XmlError('tradebill names an unknown hash_type');
+  const expected = stringField(reply, 'hash_value').toLowerCase();
+  // A file download (bill) is not signed: its hash, from a verified reply, vouches for it.
+  const bytes = await call.download(`${downloadUrl.pathname}${downloadUrl.search}`, (file) => {
+    if (createHash(hashType).update(file).digest('hex') !== expected) {
+      throw new TransportError('the downloaded bill does not match its hash_value');
+    }
+  });
+  return decodeBill(bytes);
+}
+
+/** API v3's operations, one declaration each. */
+export const V3_OPERATIONS: V3Table = {
+  unifiedOrder: {
+    op: OPERATIONS.unifiedOrder,
+    method: 'POST',
+    api: (input) => `pay/transactions/${ORDER_PATHS[input.tradeType]}`,
+    path: (input, merchant) => `${transactionsPath(merchant)}/${ORDER_PATHS[input.tradeType]}`,
+    check: checkSubOpenId,
+    body: orderBody,
+    map: toUnifiedOrderResult,
+  },
+  queryOrder: {
+    op: OPERATIONS.queryOrder,
+    method: 'GET',
+    api: (input) => (input.transactionId ? 'pay/transactions/id' : 'pay/transactions/out-trade-no'),
+    path: (input, merchant) => {
+      const by = input.transactionId ? `id/${encodeURIComponent(input.transactionId)}` : `out-trade-no/${encodeURIComponent(input.outTradeNo ?? '')}`;
+      return `${transactionsPath(merchant)}/${by}?${mchQuery(merchant)}`;
+    },
+    map: (json, input, call) => toOrderQueryResult(required(json, 'pay/transactions'), { appId: input.appId, mchId: call.merchant.mchId }),
+  },
+  closeOrder: {
+    op: OPERATIONS.closeOrder,
+    method: 'POST',
+    api: 'pay/transactions/close',
+    path: (input, merchant) => `${transactionsPath(merchant)}/out-trade-no/${encodeURIComponent(input.outTradeNo)}/close`,
+    body: (_input, _n, merchant) => (merchant.subMchId === undefined ? { mchid: merchant.mchId } : { sp_mchid: merchant.mchId, sub_mchid: merchant.subMchId }),
+    map: () => undefined,
+    // Already closed: the goal is reached, as in v2.
+    done: (error) => hasV3Code(error, 'ORDER_CLOSED'),
+  },
+  refund: {
+    op: OPERATIONS.refund,
+    method: 'POST',
+    api: 'refund/domestic/refunds',
+    path: () => '/v3/refund/domestic/refunds',
+    body: (input, _n, merchant) => {
+      const body: Record<string, unknown> = {
+        ...(merchant.subMchId === undefined ? {} : { sub_mchid: merchant.subMchId }),
+        ...(input.transactionId ? { transaction_id: input.transactionId } : { out_trade_no: input.outTradeNo }),
+        out_refund_no: input.outRefundNo,
+        amount: { refund: input.refundFee, total: input.totalFee, currency: input.refundFeeType ?? 'CNY' },
+      };
+      if (input.refundDesc !== undefined && input.refundDesc !== '') body['reason'] = input.refundDesc;
+      if (input.notifyUrl !== undefined) body['notify_url'] = input.notifyUrl;
+      if (input.refundAccount === 'REFUND_SOURCE_RECHARGE_FUNDS') body['funds_account'] = 'AVAILABLE';
+      return body;
+    },
+    map: (json, input, call) => toRefundResult(required(json, 'refund'), { appId: input.appId, mchId: call.merchant.mchId }),
+  },
+  queryRefund: {
+    op: OPERATIONS.queryRefund,
+    method: 'GET',
+    api: 'refund/domestic/refunds/{out_refund_no}',
+    check: (input) => {
+      if (input.outRefundNo === undefined || input.outRefundNo === '') {
+        throw new ValidationError('outRefundNo is required: API v3 queries a refund by the merchant refund number', { field: 'outRefundNo' });
+      }
+    },
+    path: (input, merchant) => {
+      const query = merchant.subMchId === undefined ? '' : `?sub_mchid=${encodeURIComponent(merchant.subMchId)}`;
+      return `/v3/refund/domestic/refunds/${encodeURIComponent(input.outRefundNo ?? '')}${query}`;
+    },
+    map: (json, input, call) => toRefundQueryResult(required(json, 'refund query'), { appId: input.appId, mchId: call.merchant.mchId }),
+  },
+  downloadBill: {
+    op: OPERATIONS.downloadBill,
+    method: 'GET',
+    api: 'bill/tradebill',
+    check: (input) => {
+      if (input.billType === 'RECHARGE_REFUND') throw new ValidationError('billType RECHARGE_REFUND has no API v3 trade bill', { field: 'billType' });
+    },
+    path: (input, merchant) => {
+      const d = input.billDate;
+      let query = `bill_date=${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}&bill_type=${input.billType ?? 'ALL'}`;
+      if (input.gzip) query += '&tar_type=GZIP';
+      if (merchant.subMchId !== undefined) query += `&sub_mchid=${encodeURIComponent(merchant.subMchId)}`;
+      return `/v3/bill/tradebill?${query}`;
+    },
+    map: downloadTradeBill,
+  },
+};
