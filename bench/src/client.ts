@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
-import { createWxPayClient, parseXml, resolveConfig, verifySign, type WxPayClient } from '@wxpay-kit/core';
+import { createWxPayClient, resolveConfig, type WxPayClient } from '@wxpay-kit/core';
+import { parseXml, verifySign } from '@wxpay-kit/core/protocol';
 import { API_KEY, APP_ID, MCH_ID, UNIFIED_ORDER_PARAMS, UNIFIED_ORDER_XML } from './fixtures.js';
 import * as floor from './floors.js';
 import { quantile } from './harness.js';

@@ -4,7 +4,7 @@
  * fields, Chinese `attach`, MD5 `sign`), and a signed unifiedorder success reply.
  */
 import { hash } from 'node:crypto';
-import { buildXml, sign, stringToSign } from '@wxpay-kit/core';
+import { buildXml, sign, stringToSign } from '@wxpay-kit/core/protocol';
 
 /** The merchant's 32-character API key. */
 export const API_KEY = '192006250b4c09247ec02edce69f6a2d';

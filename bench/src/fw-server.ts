@@ -7,7 +7,8 @@
  * Every route is `POST /wxpay/notify-pay/shop`. Prints `{"port":N}` once listening.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createWxPay, parseXml, verifySign } from '@wxpay-kit/core';
+import { createWxPay } from '@wxpay-kit/core';
+import { parseXml, verifySign } from '@wxpay-kit/core/protocol';
 import { createNodeListener } from '@wxpay-kit/core/node';
 import { API_KEY, NOTIFY_SUCCESS_XML } from './fixtures.js';
 import { WXPAY_OPTIONS } from './fw-options.js';

@@ -8,7 +8,8 @@
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import Fastify from 'fastify';
-import { createWxPay, parseXml, verifySign } from '@wxpay-kit/core';
+import { createWxPay } from '@wxpay-kit/core';
+import { parseXml, verifySign } from '@wxpay-kit/core/protocol';
 import { wxpayPlugin } from '@wxpay-kit/fastify';
 import { API_KEY, notificationXml } from './fixtures.js';
 import { WXPAY_OPTIONS } from './fw-options.js';

@@ -2,7 +2,7 @@
  * Child process: the micro scenarios M1–M6 round-robin in this process. Prints one JSON line,
  * `{ "<scenario>": { "<case>": ops/s } }`. Checks before timing that every implementation agrees.
  */
-import { parsePayNotification, parseXml, sign, verifySign, buildXml } from '@wxpay-kit/core';
+import { parsePayNotification, parseXml, sign, verifySign, buildXml } from '@wxpay-kit/core/protocol';
 import { API_KEY, NOTIFICATION_XML, SIGNED_UNIFIED_ORDER, UNIFIED_ORDER_PARAMS, UNIFIED_ORDER_REPLY_XML } from './fixtures.js';
 import * as floor from './floors.js';
 import { roundRobin, type MicroCase } from './harness.js';

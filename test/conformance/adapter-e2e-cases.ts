@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { buildXml, createWxPay, type ErrorEvent, type PaidEvent, type RefundedEvent, type WxPay } from '@wxpay-kit/core';
+import { createWxPay, type ErrorEvent, type PaidEvent, type RefundedEvent, type WxPay } from '@wxpay-kit/core';
+import { buildXml } from '@wxpay-kit/core/protocol';
 import { buildPayNotification, buildRefundNotifyXml, generateTestCertificates, generateTestRsaKeyPair, signNotifyXml } from '@wxpay-kit/core/testing';
 import { startSimulator } from '@wxpay-kit/simulator';
 import { lazyWxPay } from '../helpers/lazy-wxpay.js';

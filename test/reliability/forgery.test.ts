@@ -4,14 +4,8 @@
  * timestamps) do not apply until API v3 is served.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  buildXml,
-  createMemoryDedupStore,
-  createWxPay,
-  sign,
-  type DedupStore,
-  type WxPay,
-} from '@wxpay-kit/core';
+import { createMemoryDedupStore, createWxPay, type DedupStore, type WxPay } from '@wxpay-kit/core';
+import { buildXml, sign } from '@wxpay-kit/core/protocol';
 import { buildPayNotification, buildRefundNotifyXml, signNotifyXml } from '@wxpay-kit/core/testing';
 import { startSimulator } from '@wxpay-kit/simulator';
 import { APP_ID, MERCHANT, OTHER_APP_ID, OTHER_MERCHANT, notifyRequest, record, replyCode, type Recorded } from './support.js';

@@ -1,43 +1,99 @@
-export * from './protocol/v2/sign.js';
-export * from './protocol/v2/xml.js';
-export * from './protocol/v2/refund-crypto.js';
-export * from './logger.js';
-export * from './errors.js';
-export * from './handler/types.js';
-export * from './handler/wxpay.js';
-export * from './events/event-map.js';
-export type { WirePayload } from './model/wire.js';
+/**
+ * @module @wxpay-kit/core
+ *
+ * WeChat Pay for any Node server: the instance (`createWxPay`) with its routes and typed events,
+ * the client for API v2 and v3 merchants, the protocol-neutral model they speak, errors, logging,
+ * stores and plugins. Wire-level helpers (signing, XML, v3 signatures and encryption, notification
+ * parsers) are in `@wxpay-kit/core/protocol`; test fixtures in `@wxpay-kit/core/testing`; the
+ * node:http layer in `@wxpay-kit/core/node`. Every name is listed here on purpose: a change to
+ * this list is a change to the public surface (see test/package-shape/exports.test.ts).
+ *
+ * @example
+ * import { createWxPay } from '@wxpay-kit/core';
+ * const wxpay = createWxPay({ merchants: [...], apps: [...], notifyPayUrl: 'https://…/notify-pay' });
+ * wxpay.on('paid', async (e) => { await orders.markPaid(e.orderId, e.totalFee); });
+ */
+
+// The instance.
+export { createWxPay } from './create-wxpay.js';
+export { isWxPay, type WxPay, type WxPayEvents } from './handler/wxpay.js';
+export type { RouteInfo, WxPayRequest, WxPayResponse } from './handler/types.js';
 export { CORE_ROUTES, type CoreRouteInfo } from './handler/core-routes.js';
 export { isLoopbackAddress, type ListenAddress } from './handler/guard.js';
-export { JSON_CONTENT_TYPE, XML_CONTENT_TYPE, errorResponse, jsonResponse, statusFor } from './handler/respond.js';
-export * from './plugins/types.js';
-export * from './stores/dedup-store.js';
-export { createMemoryDedupStore, type MemoryDedupStoreOptions } from './stores/memory-dedup-store.js';
-export { createWxPay } from './create-wxpay.js';
-export * from './config/options.js';
-export * from './config/types.js';
-export { resolveConfig, randomNonce } from './config/resolve-config.js';
-export { ANY_APP_ID, acceptsAppId } from './config/app-ids.js';
-export { wxPayOptionsSchema, DEFAULT_BASE_URL, type ParsedOptions } from './config/schema.js';
-export * from './client/types.js';
+export { errorResponse, jsonResponse, statusFor } from './handler/respond.js';
+
+// Configuration.
+export { resolveConfig } from './config/resolve-config.js';
+export { ANY_APP_ID } from './config/app-ids.js';
+export type { AppOptions, AuthorizeHook, ClientOptions, MerchantCertOptions, MerchantOptions, WxPayOptions } from './config/options.js';
+export type { ResolvedApp, ResolvedCert, ResolvedClientOptions, ResolvedConfig, ResolvedMerchant, ResolvedV3Keys } from './config/types.js';
+
+// Events.
+export type {
+  ErrorEvent,
+  EventSource,
+  PaidEvent,
+  RefundEventBase,
+  RefundFailedEvent,
+  RefundedEvent,
+  WxPayEventMap,
+  WxPayEventName,
+  WxPayListener,
+} from './events/event-map.js';
+
+// The model and the client.
+export type { WirePayload, SignType } from './model/wire.js';
+export type { AppPayParams, ClientPayParams, Coupon, JsapiPayParams, PayNotification, TradeState, TradeType } from './model/payment.js';
+export type { CouponRefund, RefundNotification, RefundStatus } from './model/refund.js';
+export type {
+  CallOptions,
+  CallTarget,
+  CloseOrderInput,
+  DownloadBillInput,
+  OrderQueryInput,
+  OrderQueryResult,
+  RefundInput,
+  RefundQueryInput,
+  RefundQueryItem,
+  RefundQueryResult,
+  RefundResult,
+  ReplyBase,
+  SandboxSignKeyInput,
+  UnifiedOrderInput,
+  UnifiedOrderResult,
+} from './model/contract.js';
 export { createWxPayClient, type CreateWxPayClientOptions } from './client/client.js';
-export * from './protocol/v2/client-params.js';
-export * from './protocol/v2/notify.js';
-export { parseWireInt, MAX_WIRE_FEN, type PayNotification, type RefundNotification } from './protocol/v2/fields.js';
-export * from './protocol/v3/sign.js';
-export * from './protocol/v3/verify.js';
-export * from './protocol/v3/aead.js';
-export * from './protocol/v3/client-params.js';
-export * from './protocol/v3/platform-certificates.js';
-export { toRfc3339Beijing } from './protocol/v3/fields.js';
+export type { WxPayClient } from './client/types.js';
+
+// Errors.
 export {
-  isV3Notification,
-  parseV3Notification,
-  v3NotifyReply,
-  v3PayNotification,
-  v3RefundNotification,
-  type ParseV3NotificationOptions,
-  type V3PayNotification,
-  type V3RefundNotification,
-  type VerifiedV3Notification,
-} from './protocol/v3/notify.js';
+  AmountMismatchError,
+  AppMismatchError,
+  ConfigError,
+  DecryptError,
+  InternalError,
+  ListenerError,
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  SignatureError,
+  StoreError,
+  TransportError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+  WxPayError,
+  WxPayKitError,
+  XmlError,
+  isWxPayKitError,
+  type ConfigIssue,
+  type SignatureFailure,
+  type WxPayErrorCode,
+  type WxPayKitErrorOptions,
+} from './errors.js';
+
+// Logging, stores, plugins.
+export { maskSecrets, maskingLogger, silentLogger, type Logger } from './logger.js';
+export type { ClaimResult, DedupStore, MaybePromise, OrderRecord } from './stores/dedup-store.js';
+export { createMemoryDedupStore, type MemoryDedupStoreOptions } from './stores/memory-dedup-store.js';
+export { definePlugin, type EmitAndWait, type PluginHost, type RouteDefinition, type WxPayPlugin } from './plugins/types.js';

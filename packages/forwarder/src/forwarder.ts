@@ -1,16 +1,5 @@
 import { Agent, request, type Dispatcher } from 'undici';
-import {
-  ConfigError,
-  silentLogger,
-  type ConfigIssue,
-  type EmitAndWait,
-  type Logger,
-  type PaidEvent,
-  type PluginHost,
-  type RefundedEvent,
-  type RefundFailedEvent,
-  type WxPayPlugin,
-} from '@wxpay-kit/core';
+import { ConfigError, silentLogger, type ConfigIssue, type EmitAndWait, type Logger, type PaidEvent, type PluginHost, type RefundedEvent, type RefundFailedEvent, type WxPayPlugin } from '@wxpay-kit/core';
 import type { OutboxEventName, OutboxRecord, OutboxStats, OutboxStore, ListOptions } from './outbox.js';
 import { payCallbackBody, refundCallbackBody } from './payload.js';
 import { signWebhook, webhookIdFor } from './standard-webhooks.js';

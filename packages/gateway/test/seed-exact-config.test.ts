@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sign } from '@wxpay-kit/core';
+import { sign } from '@wxpay-kit/core/protocol';
 import { createSimulatorClient } from '@wxpay-kit/simulator';
 import { postJson, requireBuild, runCli, startReceiver, type GatewayProcess, type Receiver } from './helpers.js';
 

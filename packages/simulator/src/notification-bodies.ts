@@ -1,4 +1,5 @@
-import { encryptRefundInfo, sign } from '@wxpay-kit/core';
+import { sign } from '@wxpay-kit/core/protocol';
+import { encryptRefundInfo } from '@wxpay-kit/core/testing';
 import { nonceStr } from './ids.js';
 import type { OrderRecord, RefundRecord } from './state.js';
 import { wechatXml } from './wechat-xml.js';

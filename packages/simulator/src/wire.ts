@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { parseXml, safeEqual, sign, type Logger, type SignType, type XmlRecord } from '@wxpay-kit/core';
+import { type Logger, type SignType } from '@wxpay-kit/core';
+import { parseXml, safeEqual, sign, type XmlRecord } from '@wxpay-kit/core/protocol';
 import { tradeBill, type BillType } from './bill.js';
 import type { SimulatorClock } from './clock.js';
 import type { FaultList } from './faults.js';

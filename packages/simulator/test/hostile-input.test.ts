@@ -1,4 +1,4 @@
-import { parseXml, sign } from '@wxpay-kit/core';
+import { parseXml, sign } from '@wxpay-kit/core/protocol';
 import { createSimulator, type Simulator } from '@wxpay-kit/simulator';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';

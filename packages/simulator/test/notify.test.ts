@@ -1,4 +1,4 @@
-import { decryptRefundInfo, parseXml, verifySign } from '@wxpay-kit/core';
+import { decryptRefundInfo, parseXml, verifySign } from '@wxpay-kit/core/protocol';
 import {
   createManualClock,
   NOTIFY_SCHEDULE_S,

@@ -1,5 +1,5 @@
 import { createDecipheriv, createHash, generateKeyPairSync } from 'node:crypto';
-import { parseXml } from '@wxpay-kit/core';
+import { parseXml } from '@wxpay-kit/core/protocol';
 import {
   createManualClock,
   createSimulatorClient,

@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { buildXml, sign, verifySign } from '@wxpay-kit/core';
+import { buildXml, sign, verifySign } from '@wxpay-kit/core/protocol';
 import { compactDate, compactTime } from '../src/ids.js';
 import { startSimulator, ERROR_HEADER, type RunningSimulator, type SimulatorMerchant } from '@wxpay-kit/simulator';
 import { request } from 'undici';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
 import type { ErrorEvent, PaidEvent } from '../events/event-map.js';
 import { createHandler } from '../handler/create-handler.js';
-import { KEY_1, MCH_1, bodyText, jsonRequest, scriptedClient, xmlRequest } from '../handler/_fixtures.js';
+import { KEY_1, MCH_1, bodyText, jsonRequest, scriptedClient, xmlRequest } from '../../test/helpers/handler-fixtures.js';
 import { buildPayNotification, signNotifyXml } from '../testing/index.js';
 import { acceptsAppId } from './app-ids.js';
 import type { WxPayOptions } from './options.js';

@@ -5,7 +5,7 @@ import { createHandler } from './create-handler.js';
 import { CORE_ROUTES } from './core-routes.js';
 import { jsonResponse } from './respond.js';
 import { definePlugin } from '../plugins/types.js';
-import { APP_ID_1, bodyText, jsonRequest, recordingLogger, scriptedClient, testConfig } from './_fixtures.js';
+import { APP_ID_1, bodyText, jsonRequest, recordingLogger, scriptedClient, testConfig } from '../../test/helpers/handler-fixtures.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { WxPayRequest } from './types.js';
 import type { RefundedEvent } from '../events/event-map.js';

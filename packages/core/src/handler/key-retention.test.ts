@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { buildPayNotification, signNotifyXml } from '../testing/index.js';
 import { createHandler } from './create-handler.js';
-import { APP_ID_1, KEY_1, MCH_1, bodyText, scriptedClient, testConfig, xmlRequest } from './_fixtures.js';
+import { APP_ID_1, KEY_1, MCH_1, bodyText, scriptedClient, testConfig, xmlRequest } from '../../test/helpers/handler-fixtures.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { StoreError } from '../errors.js';
 import type { DedupStore } from '../stores/dedup-store.js';
 import { createMemoryDedupStore } from '../stores/memory-dedup-store.js';
-import { recordingLogger } from './_fixtures.js';
+import { recordingLogger } from '../../test/helpers/handler-fixtures.js';
 import { createOncePerKey } from './once-per-key.js';
 
 const isThenable = (value: unknown): boolean => typeof (value as { then?: unknown } | undefined)?.then === 'function';

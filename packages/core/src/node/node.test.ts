@@ -7,7 +7,7 @@ import { createFakeWxPay, decodeEcho } from '../../../../test/helpers/fake-wxpay
 import { listenLoopback, type LoopbackServer } from '../../../../test/helpers/loopback.js';
 import { attachEmitter, createNodeListener, readRawBody, serveNodeRequest, stripPrefix, toHeaderRecord, normalizePrefix, writeResponse } from './index.js';
 import { createHandler } from '../handler/create-handler.js';
-import { KEY_1, scriptedClient, testConfig } from '../handler/_fixtures.js';
+import { KEY_1, scriptedClient, testConfig } from '../../test/helpers/handler-fixtures.js';
 import { buildPayNotification, signNotifyXml } from '../testing/index.js';
 import type { WxPayResponse } from '../handler/types.js';
 

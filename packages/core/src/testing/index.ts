@@ -2,7 +2,8 @@
  * @module @wxpay-kit/core/testing
  *
  * Helpers for tests, ours and yours: signed pay notifications, encrypted refund notifications,
- * signed API replies, and throwaway certificates for mutual TLS. Never use them in production code.
+ * signed API replies, encryption as WeChat does it (refund `req_info`, v3 `resource`), and
+ * throwaway certificates for mutual TLS. Never use them in production code.
  */
 export {
   buildPayNotification,
@@ -12,6 +13,8 @@ export {
   signReplyXml,
   type WireFields,
 } from './sign-fixtures.js';
+export { encryptRefundInfo } from '../protocol/v2/refund-crypto.js';
+export { encryptResource } from '../protocol/v3/aead.js';
 export { generateTestCertificates, type TestCertificateOptions, type TestCertificates } from './certificates.js';
 export {
   buildCertificatesReply,

@@ -3,7 +3,7 @@ import { buildPayNotification, signNotifyXml } from '../../testing/index.js';
 import type { ErrorEvent, PaidEvent } from '../../events/event-map.js';
 import { TransportError } from '../../errors.js';
 import { createHandler } from '../create-handler.js';
-import { APP_ID_1, KEY_1, MCH_1, bodyText, jsonRequest, scriptedClient, testConfig, xmlRequest } from '../_fixtures.js';
+import { APP_ID_1, KEY_1, MCH_1, bodyText, jsonRequest, scriptedClient, testConfig, xmlRequest } from '../../../test/helpers/handler-fixtures.js';
 
 const paidOrder = {
   tradeState: 'SUCCESS',

@@ -3,7 +3,7 @@ import type { UnifiedOrderInput } from '../../client/types.js';
 import { WxPayError } from '../../errors.js';
 import { createMemoryDedupStore } from '../../stores/memory-dedup-store.js';
 import { createHandler } from '../create-handler.js';
-import { APP_ID_1, APP_ID_2, MCH_1, bodyText, jsonRequest, scriptedClient, testConfig } from '../_fixtures.js';
+import { APP_ID_1, APP_ID_2, MCH_1, bodyText, jsonRequest, scriptedClient, testConfig } from '../../../test/helpers/handler-fixtures.js';
 
 function setup() {
   const client = scriptedClient();

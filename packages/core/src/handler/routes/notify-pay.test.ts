@@ -22,7 +22,7 @@ import {
   scriptedClient,
   testConfig,
   xmlRequest,
-} from '../_fixtures.js';
+} from '../../../test/helpers/handler-fixtures.js';
 
 function setup(store?: DedupStore) {
   const client = scriptedClient();

@@ -5,7 +5,7 @@ import { WxPayError } from '../../errors.js';
 import type { DedupStore } from '../../stores/dedup-store.js';
 import { createMemoryDedupStore } from '../../stores/memory-dedup-store.js';
 import { createHandler } from '../create-handler.js';
-import { APP_ID_1, APP_ID_2, KEY_1, KEY_2, MCH_1, bodyText, jsonRequest, scriptedClient, testConfig, xmlRequest, type ScriptedClient } from '../_fixtures.js';
+import { APP_ID_1, APP_ID_2, KEY_1, KEY_2, MCH_1, bodyText, jsonRequest, scriptedClient, testConfig, xmlRequest, type ScriptedClient } from '../../../test/helpers/handler-fixtures.js';
 
 function setup(store?: DedupStore, client: ScriptedClient = scriptedClient()) {
   const wxpay = createHandler(testConfig(store === undefined ? {} : { store }), client);

@@ -13,7 +13,7 @@ import {
 } from '../../testing/index.js';
 import type { WxPay } from '../wxpay.js';
 import type { WxPayRequest } from '../types.js';
-import { bodyText, jsonRequest, xmlRequest } from '../_fixtures.js';
+import { bodyText, jsonRequest, xmlRequest } from '../../../test/helpers/handler-fixtures.js';
 
 const MCH_ID = '1230000109';
 const APP_ID = 'wxd678efh567hg6787';

@@ -6,12 +6,12 @@ import type {
   UnifiedOrderInput,
   UnifiedOrderResult,
   WxPayClient,
-} from '../client/types.js';
-import type { ResolvedApp, ResolvedConfig, ResolvedMerchant } from '../config/types.js';
-import type { Logger } from '../logger.js';
-import { jsapiPayParams } from '../protocol/v2/client-params.js';
-import type { DedupStore } from '../stores/dedup-store.js';
-import type { WxPayRequest } from './types.js';
+} from '../../src/client/types.js';
+import type { ResolvedApp, ResolvedConfig, ResolvedMerchant } from '../../src/config/types.js';
+import type { Logger } from '../../src/logger.js';
+import { jsapiPayParams } from '../../src/protocol/v2/client-params.js';
+import type { DedupStore } from '../../src/stores/dedup-store.js';
+import type { WxPayRequest } from '../../src/handler/types.js';
 
 export const KEY_1 = '192006250b4c09247ec02edce69f6a2d';
 export const KEY_2 = 'abcdefabcdefabcdefabcdefabcdef12';
