@@ -1,7 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { ListenerError, isWxPayKitError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { isPromiseLike } from '../maybe-promise.js';
+import { isPromiseLike } from '../util/maybe-promise.js';
 import type { ErrorEvent, WxPayEventMap, WxPayEventName, WxPayListener } from './event-map.js';
 
 /** Collects what each listener returned (or threw) during one emit. */

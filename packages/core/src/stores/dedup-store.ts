@@ -5,7 +5,7 @@
  * interface and the same conformance suite.
  */
 
-import type { MaybePromise } from '../maybe-promise.js';
+import type { MaybePromise } from '../util/maybe-promise.js';
 
 /**
  * Store methods may answer with a value or a promise of it: an in-memory store answers at once,
