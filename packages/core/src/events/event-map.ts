@@ -40,6 +40,14 @@ export interface PaidEvent {
    */
   readonly redelivery: boolean;
   /**
+   * True when the result was checked against what this instance recorded when it placed the order
+   * (create-pay) or asked for the refund (create-refund), and agreed. False when there was no such
+   * record (placed or refunded elsewhere, or older than the store keeps records): the result is
+   * verified (WeChat's signature or encryption) but its amounts were not compared with yours, so
+   * check them against your own order before acting; a warning is logged too.
+   */
+  readonly recordChecked: boolean;
+  /**
    * The verified wire payload, for anything not mapped above: the v2 notification's XML record
    * (or the v2 orderquery reply for `confirm`), or the v3 notification's decrypted `resource`
    * (or the v3 query reply).
@@ -68,6 +76,14 @@ export interface RefundEventBase {
   readonly refundRequestSource?: string | undefined;
   readonly source: EventSource;
   readonly redelivery: boolean;
+  /**
+   * True when the result was checked against what this instance recorded when it placed the order
+   * (create-pay) or asked for the refund (create-refund), and agreed. False when there was no such
+   * record (placed or refunded elsewhere, or older than the store keeps records): the result is
+   * verified (WeChat's signature or encryption) but its amounts were not compared with yours, so
+   * check them against your own order before acting; a warning is logged too.
+   */
+  readonly recordChecked: boolean;
   /** The decrypted wire payload: v2's `req_info` record, or the v3 notification's decrypted `resource`. */
   readonly raw: WirePayload;
 }

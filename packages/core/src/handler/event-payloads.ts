@@ -22,7 +22,7 @@ export interface VerifiedRefund {
 }
 
 /** The `paid` payload of a verified pay notification. */
-export function paidFromNotification(verified: VerifiedPayment, app: string, redelivery: boolean): PaidEvent {
+export function paidFromNotification(verified: VerifiedPayment, app: string, redelivery: boolean, recordChecked: boolean): PaidEvent {
   const p = verified.payment;
   return Object.freeze({
     app,
@@ -47,12 +47,13 @@ export function paidFromNotification(verified: VerifiedPayment, app: string, red
     coupons: p.coupons,
     source: 'notify',
     redelivery,
+    recordChecked,
     raw: verified.raw,
   });
 }
 
 /** The `paid` payload of an order that orderquery reports as `SUCCESS`. */
-export function paidFromQuery(result: OrderQueryResult, app: string, redelivery: boolean): PaidEvent {
+export function paidFromQuery(result: OrderQueryResult, app: string, redelivery: boolean, recordChecked: boolean): PaidEvent {
   const totalFee = result.totalFee ?? 0;
   return Object.freeze({
     app,
@@ -77,6 +78,7 @@ export function paidFromQuery(result: OrderQueryResult, app: string, redelivery:
     coupons: result.coupons,
     source: 'confirm',
     redelivery,
+    recordChecked,
     raw: result.raw,
   });
 }
@@ -86,6 +88,7 @@ export function refundFromNotification(
   decrypted: VerifiedRefund,
   app: string,
   redelivery: boolean,
+  recordChecked: boolean,
 ): RefundedEvent | RefundFailedEvent {
   const r = decrypted.refund;
   const base = {
@@ -106,6 +109,7 @@ export function refundFromNotification(
     refundRequestSource: r.refundRequestSource,
     source: 'notify' as const,
     redelivery,
+    recordChecked,
     raw: decrypted.raw,
   };
   return r.refundStatus === 'SUCCESS'

@@ -2,7 +2,7 @@ import type { WxPayClient } from '../client/types.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
 import type { WxPayEventMap, WxPayEventName } from '../events/event-map.js';
-import type { WxPayRequest, WxPayResponse } from '../handler/types.js';
+import type { WxPayRequest, WxPayResponse } from '../model/http.js';
 
 /** A route a plugin adds; every adapter serves it through `handle()` with no change. */
 export interface RouteDefinition {

@@ -83,4 +83,3 @@ export {
   type V3RefundNotification,
   type VerifiedV3Notification,
 } from './v3/notify.js';
-export { randomNonce } from '../config/resolve-config.js';

@@ -114,8 +114,8 @@ export interface V3RefundNotification {
 
 /**
  * Maps a verified `REFUND.*` notification. v3 refund resources carry no app id: `appId` is the
- * one the caller knows for the refund or its order (e.g. recorded at create-pay); `''` when it
- * knows none.
+ * one the caller knows for the refund or its order (e.g. recorded at create-refund or create-pay);
+ * `''` when it knows none, and then `refund.appId` is `''`.
  */
 export function v3RefundNotification(n: VerifiedV3Notification, appId: string): V3RefundNotification {
   return Object.freeze({ raw: n.resource, refund: toRefundNotification(n.resource, appId) });
