@@ -2,7 +2,7 @@ import { StoreError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ClaimResult, DedupStore } from '../stores/dedup-store.js';
 import { after, isPromiseLike, type MaybePromise } from './maybe-promise.js';
-import { storeCall } from './route-context.js';
+import { storeCall } from './store-call.js';
 
 /** How long a claim is held while listeners run. A process that dies frees its claims after it. */
 export const DEFAULT_LEASE_MS = 60_000;

@@ -5,14 +5,16 @@
 import type { z } from 'zod';
 import type { WxPayClient } from '../client/types.js';
 import type { ResolvedApp, ResolvedConfig, ResolvedMerchant } from '../config/types.js';
-import { StoreError, ValidationError, isWxPayKitError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import type { WxPayEmitter } from '../events/emitter.js';
 import type { Logger } from '../logger.js';
 import type { DedupStore } from '../stores/dedup-store.js';
-import { isPromiseLike, type MaybePromise } from './maybe-promise.js';
+import type { MaybePromise } from './maybe-promise.js';
 import type { OncePerKey } from './once-per-key.js';
 import type { WxPayRequest, WxPayResponse } from './types.js';
 import { acceptsAppId } from '../config/app-ids.js';
+
+export { storeCall } from './store-call.js';
 
 /** The parts of one `WxPay` instance that routes use. */
 export interface HandlerContext {
@@ -121,25 +123,4 @@ export function refundRecordKey(mchId: string, outRefundNo: string): string {
 /** The key that ties a recorded refund to its order: `<mchId>:refund:<out_refund_no>:order:<out_trade_no>`. */
 export function refundOrderKey(mchId: string, outRefundNo: string, outTradeNo: string): string {
   return detached(`${mchId}:refund:${outRefundNo}:order:${outTradeNo}`);
-}
-
-/**
- * Runs a store call; a failure that is not already a wxpay-kit error becomes a {@link StoreError}.
- * A store that answered synchronously gets a synchronous answer (or throw) back.
- */
-export function storeCall<T>(action: string, call: () => MaybePromise<T>): MaybePromise<T> {
-  let value: MaybePromise<T>;
-  try {
-    value = call();
-  } catch (error) {
-    throw asStoreError(action, error);
-  }
-  if (!isPromiseLike(value)) return value;
-  return Promise.resolve(value).then(undefined, (error: unknown) => {
-    throw asStoreError(action, error);
-  });
-}
-
-function asStoreError(action: string, error: unknown): unknown {
-  return isWxPayKitError(error) ? error : new StoreError(`the dedup store failed to ${action}`, { cause: error });
 }
