@@ -1,6 +1,8 @@
 /**
- * Every failure in wxpay-kit is one of these classes. Each carries a constant `code`, the HTTP
- * `status` the handler answers with, and whether repeating the same call may succeed.
+ * Every failure in wxpay-kit is one of these classes. Each carries a constant `code` and whether
+ * repeating the same call may succeed. The HTTP status the handler answers with is not on the
+ * class: one table maps codes to statuses (`STATUS_BY_CODE` and `statusFor()` in
+ * `handler/respond.ts`).
  * Messages never contain API keys, private keys, passphrases or whole payloads.
  */
 
@@ -32,8 +34,6 @@ export interface WxPayKitErrorOptions {
 /** Base class of every error thrown by wxpay-kit. Use {@link isWxPayKitError} to test for it. */
 export abstract class WxPayKitError extends Error {
   abstract readonly code: WxPayErrorCode;
-  /** The HTTP status the core handler answers with when this error ends a request. */
-  readonly status: number = 500;
   /** Whether repeating the same call unchanged may succeed. */
   readonly retryable: boolean = false;
   readonly [BRAND] = true;
@@ -76,7 +76,6 @@ export class ConfigError extends WxPayKitError {
 /** A request field is missing or malformed. Raised before anything is sent to WeChat. */
 export class ValidationError extends WxPayKitError {
   readonly code = 'WXPAY_ERR_VALIDATION' as const;
-  override readonly status = 400;
   /** The offending field, in the caller's naming. */
   readonly field: string | undefined;
   constructor(message: string, options?: WxPayKitErrorOptions & { field?: string }) {
@@ -87,7 +86,6 @@ export class ValidationError extends WxPayKitError {
 
 export class PayloadTooLargeError extends WxPayKitError {
   readonly code = 'WXPAY_ERR_PAYLOAD_TOO_LARGE' as const;
-  override readonly status = 413;
   readonly limit: number;
   constructor(limit: number, options?: WxPayKitErrorOptions) {
     super(`request body exceeds the limit of ${limit} bytes`, options);
@@ -97,28 +95,23 @@ export class PayloadTooLargeError extends WxPayKitError {
 
 export class UnsupportedMediaTypeError extends WxPayKitError {
   readonly code = 'WXPAY_ERR_UNSUPPORTED_MEDIA_TYPE' as const;
-  override readonly status = 415;
 }
 
 export class UnauthorizedError extends WxPayKitError {
   readonly code = 'WXPAY_ERR_UNAUTHORIZED' as const;
-  override readonly status = 401;
 }
 
 export class NotFoundError extends WxPayKitError {
   readonly code = 'WXPAY_ERR_NOT_FOUND' as const;
-  override readonly status = 404;
 }
 
 export class MethodNotAllowedError extends WxPayKitError {
   readonly code = 'WXPAY_ERR_METHOD_NOT_ALLOWED' as const;
-  override readonly status = 405;
 }
 
 /** The XML is malformed, too large, too deep, or hostile (DOCTYPE, ENTITY, prototype keys). */
 export class XmlError extends WxPayKitError {
   readonly code = 'WXPAY_ERR_XML' as const;
-  override readonly status = 400;
 }
 
 export type SignatureFailure = 'missing' | 'mismatch' | 'stale' | 'unparsed-body' | 'unsupported-type' | 'unknown-key';
@@ -126,7 +119,6 @@ export type SignatureFailure = 'missing' | 'mismatch' | 'stale' | 'unparsed-body
 /** A signature is absent, wrong, stale, or was computed over something other than the raw body. */
 export class SignatureError extends WxPayKitError {
   readonly code = 'WXPAY_ERR_SIGNATURE' as const;
-  override readonly status = 400;
   readonly reason: SignatureFailure;
   constructor(reason: SignatureFailure, message?: string, options?: WxPayKitErrorOptions) {
     super(message ?? `signature check failed: ${reason}`, options);
@@ -137,19 +129,16 @@ export class SignatureError extends WxPayKitError {
 /** Encrypted content (refund notification `req_info`) could not be decrypted. */
 export class DecryptError extends WxPayKitError {
   readonly code = 'WXPAY_ERR_DECRYPT' as const;
-  override readonly status = 400;
 }
 
 /** A notification names an appid or mch_id that does not belong to the app in its URL. */
 export class AppMismatchError extends WxPayKitError {
   readonly code = 'WXPAY_ERR_APP_MISMATCH' as const;
-  override readonly status = 400;
 }
 
 /** A notification's amount differs from the amount recorded when the order was created. */
 export class AmountMismatchError extends WxPayKitError {
   readonly code = 'WXPAY_ERR_AMOUNT_MISMATCH' as const;
-  override readonly status = 400;
 }
 
 /** Error codes WeChat documents as safe to retry with identical parameters (spec §4.1). */
@@ -161,7 +150,6 @@ const codeKey = (code: string): string => code.replace(/_/g, '').toUpperCase();
 /** WeChat answered, and the answer is a failure (`return_code` or `result_code` FAIL). */
 export class WxPayError extends WxPayKitError {
   readonly code = 'WXPAY_ERR_WXPAY' as const;
-  override readonly status = 502;
   override readonly retryable: boolean;
   /** `err_code` for business failures; `return_code` failures carry `FAIL` here. */
   readonly errCode: string;
@@ -186,7 +174,6 @@ export class WxPayError extends WxPayKitError {
 /** The HTTP exchange with WeChat failed (connect, TLS, timeout, reset, non-2xx). */
 export class TransportError extends WxPayKitError {
   readonly code = 'WXPAY_ERR_TRANSPORT' as const;
-  override readonly status = 502;
   override readonly retryable = true;
   readonly statusCode: number | undefined;
   constructor(message: string, options?: WxPayKitErrorOptions & { statusCode?: number }) {
@@ -198,7 +185,6 @@ export class TransportError extends WxPayKitError {
 /** One or more event listeners rejected; a notification is answered FAIL so WeChat retries. */
 export class ListenerError extends WxPayKitError {
   readonly code = 'WXPAY_ERR_LISTENER' as const;
-  override readonly status = 500;
   override readonly retryable = true;
   readonly errors: readonly unknown[];
   constructor(event: string, errors: readonly unknown[]) {
@@ -210,7 +196,6 @@ export class ListenerError extends WxPayKitError {
 /** The dedup store or an outbox could not record something. */
 export class StoreError extends WxPayKitError {
   readonly code = 'WXPAY_ERR_STORE' as const;
-  override readonly status = 503;
   override readonly retryable = true;
 }
 
@@ -220,5 +205,4 @@ export class StoreError extends WxPayKitError {
  */
 export class InternalError extends WxPayKitError {
   readonly code = 'WXPAY_ERR_INTERNAL' as const;
-  override readonly status = 500;
 }

@@ -8,6 +8,7 @@ import { sign, verifySign } from '../protocol/v2/sign.js';
 import { buildXml } from '../protocol/v2/xml.js';
 import { generateTestCertificates, signReplyXml, type TestCertificates } from '../testing/index.js';
 import { createWxPayClient, type CreateWxPayClientOptions } from './client.js';
+import { statusFor } from '../handler/respond.js';
 import type { UnifiedOrderInput, WxPayClient } from './types.js';
 
 const KEY = '192006250b4c09247ec02edce69f6a2d';
@@ -174,7 +175,8 @@ describe('unifiedOrder', () => {
     stub.on('/pay/unifiedorder', () => signReplyXml({ result_code: 'FAIL', err_code: 'ORDERPAID', err_code_des: '该订单已支付' }, KEY));
     const error = await makeClient().unifiedOrder(order()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WxPayError);
-    expect(error).toMatchObject({ layer: 'result', errCode: 'ORDERPAID', retryable: false, status: 502 });
+    expect(error).toMatchObject({ layer: 'result', errCode: 'ORDERPAID', retryable: false });
+    expect(statusFor(error)).toBe(502);
   });
 
   it('throws SignatureError when the reply signature does not match', async () => {

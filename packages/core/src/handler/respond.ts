@@ -12,8 +12,8 @@ export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 export const XML_CONTENT_TYPE = 'text/xml; charset=utf-8';
 
 /**
- * The HTTP status `handle()` answers with for each error code. The error classes carry the same
- * numbers as their `status`; a unit test keeps the two in step.
+ * The HTTP status `handle()` answers with for each error code: the one place it is written
+ * (error classes carry no status of their own).
  */
 export const STATUS_BY_CODE: Readonly<Record<WxPayErrorCode, number>> = Object.freeze({
   WXPAY_ERR_CONFIG: 500,
