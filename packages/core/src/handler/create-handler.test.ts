@@ -156,6 +156,8 @@ describe('createHandler', () => {
       expect(open.wxpay.warnIfUnprotected('::')).toBe(true);
       expect(open.wxpay.warnIfUnprotected('192.168.1.5:3000')).toBe(true);
       expect(open.logger.lines.filter((l) => l.level === 'warn')).toHaveLength(3);
+      // The warning names the guarded routes, read from the route table.
+      expect(JSON.stringify(open.logger.lines[0])).toContain('internal routes (create-pay, query-order, close-order, create-refund, query-refund, confirm)');
       for (const address of ['127.0.0.1', '::1', '[::1]:80', 'localhost', '::ffff:127.0.0.1', '/tmp/sock', null]) {
         expect(open.wxpay.warnIfUnprotected(address)).toBe(false);
       }

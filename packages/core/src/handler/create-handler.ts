@@ -19,6 +19,11 @@ import { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { RouteDefinition, WxPayPlugin } from '../plugins/types.js';
 import { createMemoryDedupStore } from '../stores/memory-dedup-store.js';
 import { CORE_ROUTE_TABLE } from './core-routes.js';
+
+/** The guarded JSON routes by name (`create-pay, query-order, …`), read from the route table. */
+const INTERNAL_ROUTE_NAMES = CORE_ROUTE_TABLE.filter((r) => r.kind === 'json')
+  .map((r) => r.path.split('/')[1])
+  .join(', ');
 import { assertAuthorized, assertJsonContentType, assertXmlContentType, isLoopbackAddress } from './guard.js';
 import { createOncePerKey } from './once-per-key.js';
 import { errorResponse, notifyFailure, statusFor } from './respond.js';
@@ -253,7 +258,7 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
       const host = typeof address === 'string' ? address : address?.address;
       logger.warn(
         { address: host },
-        '@wxpay-kit/core: the internal routes (create-pay, query-order, close-order, create-refund, query-refund, confirm) ' +
+        `@wxpay-kit/core: the internal routes (${INTERNAL_ROUTE_NAMES}) ` +
           'are reachable beyond loopback with neither a bearerToken nor an authorize hook; anyone who can reach ' +
           'this server can create orders and refunds. Set bearerToken or authorize, or listen on 127.0.0.1.',
       );
