@@ -176,7 +176,20 @@ function scenarios(S: Sizes, microGroups: string[], newBuild: Build): Scenario[]
       const r = await runOn<{ rps: number; p99: number; errors: number; error?: string }>(
         build,
         'client.ts',
-        ['--impl', 'wxpay-kit', '--url', shared.url!, '--certs', shared.certDir, '--c', String(c), '--warmup', String(S.warmupMs), '--duration', String(S.durationMs)],
+        [
+          '--impl',
+          'wxpay-kit',
+          '--url',
+          shared.url!,
+          '--certs',
+          shared.certDir,
+          '--c',
+          String(c),
+          '--warmup',
+          String(S.warmupMs),
+          '--duration',
+          String(S.durationMs),
+        ],
         0,
       );
       if (r.errors > 0) log(`  ${id} ${build.side}: ${r.errors} errors (${r.error})`);
@@ -191,7 +204,7 @@ function scenarios(S: Sizes, microGroups: string[], newBuild: Build): Scenario[]
     list.push({
       id: `F-${framework}`,
       group: 'F',
-        measure: async (build) =>
+      measure: async (build) =>
         withChild(
           from(build, () => start('fw-server.ts', ['--variant', `${framework}-wxpay-kit`], 1)),
           async (ready) => {
@@ -246,7 +259,9 @@ async function session(scenario: Scenario, certDir: string, newBuild: Build, fn:
 }
 
 const fmt = (n: number): string =>
-  !Number.isFinite(n) ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: n >= 100 ? 0 : 2, minimumFractionDigits: n >= 100 ? 0 : 2 });
+  !Number.isFinite(n)
+    ? 'n/a'
+    : n.toLocaleString('en-US', { maximumFractionDigits: n >= 100 ? 0 : 2, minimumFractionDigits: n >= 100 ? 0 : 2 });
 
 /** The verdict for a ratio new/old: empty within 5 %, else how much better or worse. */
 export function judge(ratio: number, better: 'higher' | 'lower'): string {
@@ -346,7 +361,9 @@ export async function compareBuilds(argv: readonly string[]): Promise<void> {
       const o = median(row.old.filter(Number.isFinite));
       const n = median(row.new.filter(Number.isFinite));
       const ratio = n / o;
-      lines.push(`| ${scenario} | ${metric} | ${fmt(o)} | ${fmt(n)} | ${Number.isFinite(ratio) ? `${ratio.toFixed(3)}×` : 'n/a'} | ${judge(ratio, row.better)} |`);
+      lines.push(
+        `| ${scenario} | ${metric} | ${fmt(o)} | ${fmt(n)} | ${Number.isFinite(ratio) ? `${ratio.toFixed(3)}×` : 'n/a'} | ${judge(ratio, row.better)} |`,
+      );
     }
   }
   lines.push('', COMPARE_END);
@@ -361,7 +378,9 @@ export async function compareBuilds(argv: readonly string[]): Promise<void> {
     const begin = doc.indexOf(COMPARE_BEGIN);
     const end = doc.indexOf(COMPARE_END);
     const next =
-      begin !== -1 && end > begin ? `${doc.slice(0, begin)}${table}${doc.slice(end + COMPARE_END.length)}` : `${doc.trimEnd()}\n\n${table}\n`;
+      begin !== -1 && end > begin
+        ? `${doc.slice(0, begin)}${table}${doc.slice(end + COMPARE_END.length)}`
+        : `${doc.trimEnd()}\n\n${table}\n`;
     writeFileSync(docPath, next);
   }
 }

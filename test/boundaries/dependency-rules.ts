@@ -187,9 +187,7 @@ const arrow = (e: Edge) => `${short(e.from)} → ${short(e.to)}`;
  * Allowlist paths are relative to `packages/`.
  */
 export function compare(graph: Graph, knownCycles: readonly KnownCycle[], knownViolations: readonly KnownViolation[]): string[] {
-  const problems = graph.unresolved.map(
-    (u) => `cannot follow an import to a source file: ${u}; map the entry in tsconfig.json "paths"`,
-  );
+  const problems = graph.unresolved.map((u) => `cannot follow an import to a source file: ${u}; map the entry in tsconfig.json "paths"`);
   const key = (from: string, to: string) => `${from}\n${to}`;
   const existing = new Set(graph.edges.map((e) => key(short(e.from), short(e.to))));
   const allowedCyclic = new Set<string>();
