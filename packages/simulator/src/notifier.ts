@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { type Logger } from '@wxpay-kit/core';
+import type { Logger } from '@wxpay-kit/core';
 import { parseXml } from '@wxpay-kit/core/protocol';
 import { Agent, request } from 'undici';
 import type { SimulatorClock, TimerHandle } from './clock.js';

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type SignType } from '@wxpay-kit/core';
+import type { SignType } from '@wxpay-kit/core';
 import { buildXml, parseXml, sign, type XmlRecord } from '@wxpay-kit/core/protocol';
 import { request, type Dispatcher } from 'undici';
 import type { SimulatorMerchant } from '@wxpay-kit/simulator';

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { type SignType } from '@wxpay-kit/core';
+import type { SignType } from '@wxpay-kit/core';
 import { parseXml, safeEqual, sign, type XmlRecord } from '@wxpay-kit/core/protocol';
 import type { ApiDeps, ClientCert, WireReply } from '../api.js';
 import { tradeBill, type BillType } from '../bill.js';

@@ -12,7 +12,7 @@ import { sign, verifySign, type SignType } from '../../protocol/v2/sign.js';
 import { buildXml, parseXml, type XmlRecord, type XmlValue } from '../../protocol/v2/xml.js';
 import { DEFAULT_BASE_URL } from '../../config/schema.js';
 import type { CallOptions, SandboxSignKeyInput } from '../../model/contract.js';
-import { OPERATION_NAMES, type OperationName } from '../operations.js';
+import { OPERATION_NAMES } from '../operations.js';
 import { isAutoRetryable } from '../retry.js';
 import { configuredMerchant, createRetrier, decodeBill, type CreateWxPayClientOptions } from '../shared.js';
 import { MAX_REPLY_BYTES, endpointOf, type Endpoint, type Transport } from '../transport.js';
