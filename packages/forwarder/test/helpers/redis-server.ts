@@ -1,8 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { hasTool } from '../../../../test/helpers/external-tools.js';
 import { freePort } from './free-port.js';
 
-/** True when a `redis-server` binary is on the PATH. */
-export const hasRedisServer = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+/** True when a `redis-server` binary is on the PATH (suites skip with `skipWithout` from test/helpers/external-tools). */
+export const hasRedisServer = hasTool('redis-server');
 
 /** A throwaway Redis on a free loopback port, with persistence off. */
 export interface RedisServer {
