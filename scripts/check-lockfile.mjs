@@ -33,10 +33,46 @@ function workspaceDirs(root, patterns) {
   return dirs.sort();
 }
 
-function sameDeps(a = {}, b = {}) {
-  const ka = Object.keys(a).sort();
-  const kb = Object.keys(b).sort();
-  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
+const parse = (v) => {
+  const m = /^v?(\d+)(?:\.(\d+|[x*]))?(?:\.(\d+|[x*]))?(-[0-9A-Za-z.-]+)?$/.exec(v.trim());
+  if (!m) return undefined;
+  const num = (x) => (x === undefined || x === 'x' || x === '*' ? undefined : Number(x));
+  return { major: Number(m[1]), minor: num(m[2]), patch: num(m[3]), pre: m[4] };
+};
+const cmp = (a, b) => a.major - b.major || (a.minor ?? 0) - (b.minor ?? 0) || (a.patch ?? 0) - (b.patch ?? 0);
+
+/**
+ * Whether `version` satisfies `range` for the range forms package.json files use (`1.2.3`, `^`,
+ * `~`, `>=`, `*`, `1.x`, `||`); undefined for other forms (then the specs must be equal).
+ */
+function satisfies(version, range) {
+  const v = parse(version);
+  if (!v) return undefined;
+  const one = (r) => {
+    r = r.trim();
+    if (r === '' || r === '*' || r === 'x' || r === 'latest') return !v.pre;
+    let m;
+    if ((m = /^>=\s*(.+)$/.exec(r))) {
+      const lo = parse(m[1]);
+      return lo ? cmp(v, lo) >= 0 : undefined;
+    }
+    const op = r[0] === '^' || r[0] === '~' ? r[0] : '';
+    const lo = parse(op ? r.slice(1) : r);
+    if (!lo) return undefined;
+    if (v.pre && !(lo.pre && v.major === lo.major && v.minor === lo.minor && v.patch === lo.patch)) return false;
+    if (cmp(v, lo) < 0 || (cmp(v, lo) === 0 && lo.pre && (!v.pre || v.pre < lo.pre))) return false;
+    if (op === '' && lo.minor !== undefined && lo.patch !== undefined) return cmp(v, lo) === 0 && (v.pre ?? '') === (lo.pre ?? '');
+    if (op === '^') {
+      if (lo.major > 0 || lo.minor === undefined) return v.major === lo.major;
+      if (lo.minor > 0 || lo.patch === undefined) return v.major === 0 && v.minor === lo.minor;
+      return v.major === 0 && v.minor === 0 && v.patch === lo.patch;
+    }
+    // "~1.2.3" and "1.2" / "1.2.x": same minor; "~1" and "1" / "1.x": same major.
+    return lo.minor === undefined ? v.major === lo.major : v.major === lo.major && v.minor === lo.minor;
+  };
+  const results = range.split('||').map(one);
+  if (results.includes(true)) return true;
+  return results.includes(undefined) ? undefined : false;
 }
 
 /** The lock path a dependency `name` of the package at `from` resolves to, or undefined. */
@@ -72,8 +108,26 @@ export function checkLockfile(root) {
       problems.push(`${label}: workspace is not in package-lock.json`);
       continue;
     }
+    // What npm ci checks: each declared dependency resolves in the lock to a version its range
+    // accepts. A range edited by hand that the locked version still satisfies is accepted, as npm
+    // ci accepts it; anything else (added, removed, unsatisfied, an unknown range form) is drift.
     for (const field of DEP_FIELDS) {
-      if (!sameDeps(pkg[field], locked[field])) problems.push(`${label}: ${field} differ from package-lock.json`);
+      const declared = pkg[field] ?? {};
+      const recorded = locked[field] ?? {};
+      for (const name of new Set([...Object.keys(declared), ...Object.keys(recorded)])) {
+        const want = declared[name];
+        const had = recorded[name];
+        if (want === had) continue;
+        if (want === undefined) {
+          problems.push(`${label}: ${field}.${name} was removed, but package-lock.json still lists it`);
+          continue;
+        }
+        const at = resolveIn(packages, dir, name);
+        const entry = at && packages[at];
+        const version = entry?.link ? undefined : entry?.version;
+        if (had !== undefined && version !== undefined && satisfies(version, want) === true) continue;
+        problems.push(`${label}: ${field}.${name} is "${want}", but package-lock.json ${had === undefined ? 'does not list it' : `has "${had}"${version ? ` (locked ${version})` : ''}`}`);
+      }
     }
     if (dir !== '' && pkg.name && packages[`node_modules/${pkg.name}`]?.resolved !== dir) {
       problems.push(`${label}: package-lock.json does not link node_modules/${pkg.name} to ${dir}`);

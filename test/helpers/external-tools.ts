@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export type ExternalTool = 'redis-server' | 'chromium' | 'openssl';
 
@@ -56,19 +57,24 @@ export function hasTool(tool: ExternalTool): boolean {
 }
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Lines already written for this test file (one per file and program set). */
+const said = new Set<string>();
 
 /**
  * True when one of `tools` is missing, after writing one line to stderr that names the suite,
  * the missing programs and how to install them. Use it as `describe.skipIf(skipWithout(...))`.
  *
- * @param suite `import.meta.url` of the test file
+ * @param suite `import.meta.url` of the test file; default the file vitest is running
  * @param what what is skipped, when it is not the whole file (e.g. "the Redis variants")
  */
-export function skipWithout(suite: string, tools: readonly ExternalTool[], what?: string): boolean {
+export function skipWithout(suite: string | undefined, tools: readonly ExternalTool[], what?: string): boolean {
   const missing = tools.filter((t) => !hasTool(t));
   if (missing.length === 0) return false;
-  const file = relative(ROOT, fileURLToPath(suite));
+  const path = suite ? fileURLToPath(suite) : (expect.getState().testPath ?? '(unknown test file)');
+  const file = relative(ROOT, path);
   const names = missing.join(', ');
+  if (said.has(`${path}\n${names}`)) return true;
+  said.add(`${path}\n${names}`);
   const hints = missing.map((t) => INSTALL_HINT[t]).join('; ');
   process.stderr.write(
     `\n!!! SKIPPED ${what ? `${what} of ${file}` : file}: ${names} not installed. Install: ${hints} ` +

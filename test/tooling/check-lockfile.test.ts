@@ -75,13 +75,25 @@ describe('lockfile check', () => {
     expect(r.stderr).toContain('helper@^1.0.0 (needed by node_modules/bundler)');
   });
 
-  it('fails when a package.json gained or changed a dependency without npm install', () => {
+  it('fails when a package.json gained, lost or changed a dependency without npm install', () => {
     const added = check(project(({ ws }) => (ws.dependencies.extra = '^1.0.0')));
     expect(added.status).toBe(1);
-    expect(added.stderr).toContain('packages/a/package.json: dependencies differ from package-lock.json');
+    expect(added.stderr).toContain('packages/a/package.json: dependencies.extra is "^1.0.0", but package-lock.json does not list it');
     const changed = check(project(({ root: r }) => (r.devDependencies.tool = '^2.0.0')));
     expect(changed.status).toBe(1);
-    expect(changed.stderr).toContain('package.json: devDependencies differ from package-lock.json');
+    expect(changed.stderr).toContain('package.json: devDependencies.tool is "^2.0.0", but package-lock.json has "^1.0.0" (locked 1.2.0)');
+    const removed = check(project(({ ws }) => delete ws.dependencies.bundler));
+    expect(removed.status).toBe(1);
+    expect(removed.stderr).toContain('packages/a/package.json: dependencies.bundler was removed, but package-lock.json still lists it');
+  });
+
+  it('accepts a range edited by hand that the locked version satisfies, as npm ci does', () => {
+    for (const range of ['1.2.0', '~1.2.0', '^1.1.0', '>=1.0.0', '1.x', '1', '*', '^0.9.0 || ^1.0.0']) {
+      expect(check(project(({ root: r }) => (r.devDependencies.tool = range))).status, range).toBe(0);
+    }
+    for (const range of ['1.2.1', '~1.1.0', '^2.0.0', '>=1.3.0', '2.x', '^0.1.0', 'github:someone/tool']) {
+      expect(check(project(({ root: r }) => (r.devDependencies.tool = range))).status, range).toBe(1);
+    }
   });
 
   it('fails when a workspace is not in the lock', () => {

@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { hasTool } from '../../../../test/helpers/external-tools.js';
+import { skipWithout } from '../../../../test/helpers/external-tools.js';
 import { freePort } from './free-port.js';
 
-/** True when a `redis-server` binary is on the PATH (suites skip with `skipWithout` from test/helpers/external-tools). */
-export const hasRedisServer = hasTool('redis-server');
+/**
+ * True when a `redis-server` binary is on the PATH. When it is not, the test file importing this
+ * gets one line on stderr saying its Redis suites are skipped and how to install Redis.
+ */
+export const hasRedisServer = !skipWithout(undefined, ['redis-server'], 'the Redis suites');
 
 /** A throwaway Redis on a free loopback port, with persistence off. */
 export interface RedisServer {
