@@ -242,7 +242,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
     renew(key, leaseMs): boolean {
       // In memory only: the directory belongs to this process, and claims found when it is opened
       // end at once, so a renewal needs no write.
-      const entry = keys.get(key);
+      const entry = state.keys.get(key);
       if (entry === undefined || typeof entry === 'number' || entry.done) return false;
       entry.leaseUntil = now() + leaseMs;
       return true;
