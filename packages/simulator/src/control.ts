@@ -1,6 +1,6 @@
 import { SimulatorError } from './errors.js';
 import type { SimEnvironment, SimNotificationFilter, SimTarget, SimulatorControl, SimulatorMerchant } from './types.js';
-import type { WireReply } from './wire.js';
+import type { WireReply } from './api.js';
 
 const json = (status: number, value: unknown): WireReply => ({
   status,

@@ -3,7 +3,7 @@ import type { SimulatorClock } from '../clock.js';
 import type { OrderRecord, RefundRecord } from '../state.js';
 import type { SimForgery, SimulatorMerchant } from '../types.js';
 import { refundEvent, refundResource, transactionObject } from './bodies.js';
-import { wechatpayHeaders } from './handler.js';
+import { wechatpayHeaders } from './reply.js';
 import type { WechatpayKeyring } from './keys.js';
 import { encryptResource } from './resource.js';
 import { rfc3339 } from './time.js';

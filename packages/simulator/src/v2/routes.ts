@@ -1,0 +1,54 @@
+import type { SimEnvironment } from '../types.js';
+
+/** The WeChat Pay v2 APIs the simulator serves. */
+export type Endpoint = 'unifiedorder' | 'orderquery' | 'closeorder' | 'refund' | 'refundquery' | 'downloadbill' | 'getsignkey';
+
+/** A request path resolved to an API. */
+export interface WireRoute {
+  readonly endpoint: Endpoint;
+  readonly environment: SimEnvironment;
+  /** The production path of the API, e.g. `/pay/unifiedorder` (fault filters may name either form). */
+  readonly canonicalPath: string;
+  /** `/secapi/...` paths need the merchant's client certificate (spec §1.3). */
+  readonly needsCert: boolean;
+}
+
+const PRODUCTION_PATHS: Readonly<Record<string, Endpoint>> = {
+  '/pay/unifiedorder': 'unifiedorder',
+  '/pay/orderquery': 'orderquery',
+  '/pay/closeorder': 'closeorder',
+  '/secapi/pay/refund': 'refund',
+  '/pay/refundquery': 'refundquery',
+  '/pay/downloadbill': 'downloadbill',
+};
+
+/** The sandbox serves the same APIs under `/sandboxnew`, its refund also as `/pay/refund` (spec §3). */
+const SANDBOX_PATHS: Readonly<Record<string, Endpoint>> = {
+  ...PRODUCTION_PATHS,
+  '/pay/refund': 'refund',
+  '/pay/getsignkey': 'getsignkey',
+};
+
+const CANONICAL: Readonly<Record<Endpoint, string>> = {
+  unifiedorder: '/pay/unifiedorder',
+  orderquery: '/pay/orderquery',
+  closeorder: '/pay/closeorder',
+  refund: '/secapi/pay/refund',
+  refundquery: '/pay/refundquery',
+  downloadbill: '/pay/downloadbill',
+  getsignkey: '/sandboxnew/pay/getsignkey',
+};
+
+/** Resolves a path (relative to the simulator's base path, no query) to an API, or undefined. */
+export function resolveWireRoute(path: string): WireRoute | undefined {
+  const sandbox = path.startsWith('/sandboxnew/');
+  const rest = sandbox ? path.slice('/sandboxnew'.length) : path;
+  const endpoint = (sandbox ? SANDBOX_PATHS : PRODUCTION_PATHS)[rest];
+  if (endpoint === undefined || !Object.hasOwn(sandbox ? SANDBOX_PATHS : PRODUCTION_PATHS, rest)) return undefined;
+  return {
+    endpoint,
+    environment: sandbox ? 'sandbox' : 'production',
+    canonicalPath: CANONICAL[endpoint],
+    needsCert: rest.startsWith('/secapi/'),
+  };
+}

@@ -1,0 +1,52 @@
+/** The WeChat Pay v3 APIs the simulator serves (direct-merchant variants). */
+export type V3Endpoint = 'order' | 'query-by-out-trade-no' | 'query-by-id' | 'close' | 'refund' | 'refund-query' | 'certificates';
+
+/** A `/v3/` request resolved to an API. */
+export interface V3Route {
+  readonly endpoint: V3Endpoint;
+  /** The path with its parameter as a placeholder, e.g. `/v3/pay/transactions/id/{transaction_id}` (fault filters may name it). */
+  readonly canonicalPath: string;
+  /** The decoded path parameter (order, transaction or refund number), if the path has one. */
+  readonly param: string | undefined;
+  /** For `order`: `jsapi`, `app`, `h5` or `native`. */
+  readonly kind: OrderKind | undefined;
+}
+
+export type OrderKind = 'jsapi' | 'app' | 'h5' | 'native';
+
+/** The v2 `trade_type` each order path stands for (orders of both versions share one ledger). */
+export const TRADE_TYPE: Readonly<Record<OrderKind, string>> = { jsapi: 'JSAPI', app: 'APP', h5: 'MWEB', native: 'NATIVE' };
+
+/** True for paths the v3 side answers. */
+export function isV3Path(path: string): boolean {
+  return path === '/v3' || path.startsWith('/v3/');
+}
+
+/** Resolves method and path (relative to the base path, no query) to a v3 API; undefined when there is none. */
+export function resolveV3Route(method: string, path: string): V3Route | undefined {
+  const route = (endpoint: V3Endpoint, canonicalPath: string, param?: string, kind?: OrderKind): V3Route => ({
+    endpoint,
+    canonicalPath,
+    param: param === undefined ? undefined : decodeURIComponent(param),
+    kind,
+  });
+  let m: RegExpExecArray | null;
+  if (method === 'POST' && (m = /^\/v3\/pay\/transactions\/(jsapi|app|h5|native)$/.exec(path))) {
+    return route('order', path, undefined, m[1] as OrderKind);
+  }
+  if (method === 'GET' && (m = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)$/.exec(path))) {
+    return route('query-by-out-trade-no', '/v3/pay/transactions/out-trade-no/{out_trade_no}', m[1]);
+  }
+  if (method === 'GET' && (m = /^\/v3\/pay\/transactions\/id\/([^/]+)$/.exec(path))) {
+    return route('query-by-id', '/v3/pay/transactions/id/{transaction_id}', m[1]);
+  }
+  if (method === 'POST' && (m = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)\/close$/.exec(path))) {
+    return route('close', '/v3/pay/transactions/out-trade-no/{out_trade_no}/close', m[1]);
+  }
+  if (method === 'POST' && path === '/v3/refund/domestic/refunds') return route('refund', path);
+  if (method === 'GET' && (m = /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/.exec(path))) {
+    return route('refund-query', '/v3/refund/domestic/refunds/{out_refund_no}', m[1]);
+  }
+  if (method === 'GET' && path === '/v3/certificates') return route('certificates', path);
+  return undefined;
+}
