@@ -5,7 +5,7 @@ import { buildPayNotification, buildRefundNotifyXml, generateTestCertificates, g
 import { startSimulator } from '@wxpay-kit/simulator';
 import { lazyWxPay } from '../helpers/lazy-wxpay.js';
 import type { MountedApp, Mount } from './adapter-suite.js';
-import { defineV3EndToEndCases, V3_APP, v3MerchantSetup, type EndToEndFixture } from './adapter-e2e-v3-cases.js';
+import { defineV3EndToEndCases, V3_ANY_APP, V3_APP, v3MerchantSetup, type EndToEndFixture } from './adapter-e2e-v3-cases.js';
 
 const PREFIX = '/wxpay';
 const BODY_LIMIT = 8 * 1024;
@@ -94,6 +94,8 @@ export function defineEndToEndCases(mount: Mount): void {
         apps: [
           { name: 'shop', merchant: 'main', appIds: [appId] },
           { name: V3_APP, merchant: 'main3', appIds: [v3.appId] },
+          // A go-wxpay-gateway style app that lists no app ids.
+          { name: V3_ANY_APP, merchant: 'main3', appIds: ['*'] },
         ],
         notifyPayUrl: `${base}/notify-pay`,
         notifyRefundUrl: `${base}/notify-refund`,
@@ -111,7 +113,7 @@ export function defineEndToEndCases(mount: Mount): void {
       wxpay.on('error', (event) => {
         errors.push(event);
       });
-      Object.assign(fixture, { sim, base, wechatpay: { privateKey: wechatpayKey.privateKey, publicKeyId: keys.publicKeyId } });
+      Object.assign(fixture, { sim, base, wxpay, wechatpay: { privateKey: wechatpayKey.privateKey, publicKeyId: keys.publicKeyId } });
     });
     afterAll(async () => {
       await Promise.all([app?.close(), parsed?.close()]);

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import type { ErrorEvent, MerchantOptions, PaidEvent, RefundedEvent } from '@wxpay-kit/core';
+import type { ErrorEvent, MerchantOptions, PaidEvent, RefundedEvent, WxPay } from '@wxpay-kit/core';
 import { buildV3Notification, buildV3Transaction, generateTestRsaKeyPair } from '@wxpay-kit/core/testing';
 import type { RunningSimulator, SimForgery, SimulatorMerchantOptions, SimWechatpayKeys } from '@wxpay-kit/simulator';
 
 /** The app of the API v3 merchant in the end-to-end cases. */
 export const V3_APP = 'shop3';
+/** An app of the same merchant that lists no app ids (`['*']`), as go-wxpay-gateway apps may. */
+export const V3_ANY_APP = 'shop3-any';
 
 /**
  * What the v3 cases share with the v2 end-to-end cases: one simulator, one host app and one
@@ -14,6 +16,8 @@ export const V3_APP = 'shop3';
  */
 export interface EndToEndFixture {
   readonly sim: RunningSimulator;
+  /** The instance the adapter mounts (to place an order without create-pay, as another system would). */
+  readonly wxpay: WxPay;
   /** `${host}${prefix}`: where the adapter's routes are. */
   readonly base: string;
   /** The simulator's WeChat Pay key, so a test can sign notifications as WeChat does. */
@@ -185,6 +189,57 @@ export function defineV3EndToEndCases(f: EndToEndFixture): void {
         [V3_APP, refundId, 60, 101, 'SUCCESS'],
         [V3_APP, console.outRefundNo, 41, 101, 'SUCCESS'],
       ]);
+    });
+
+    it("a refund made through create-refund of an order placed elsewhere, for an app listing no app ids, gives one 'refunded' (checked against create-refund's record)", async () => {
+      // The order is placed without create-pay (before the merchant used wxpay-kit), so no order
+      // record exists; the refund is asked for through create-refund of an app with `appIds: ['*']`.
+      const orderId = f.nextOrderId('v3o');
+      await f.wxpay.client.unifiedOrder({
+        merchant: 'main3', appId: v3.appId, tradeType: 'NATIVE', outTradeNo: orderId, totalFee: 101, body: 'Test goods',
+        spbillCreateIp: '127.0.0.1', productId: 'p1', notifyUrl: `${f.base}/notify-pay/${V3_ANY_APP}`,
+      });
+      await f.sim.pay(orderId, { mchId: v3.mchId, notify: false });
+      const refundId = f.nextOrderId('v3orf');
+      const before = f.errors.length;
+      // WeChat finishes the refund after create-refund answered (the record is written by then).
+      const { refunds } = await f.sim.settings();
+      await f.sim.updateSettings({ refunds: 'manual' });
+      try {
+        const reply = await post(`${f.base}/create-refund`, { appId: v3.appId, payApp: V3_ANY_APP, orderId, refundId, totalFee: 101, refundFee: 30 });
+        expect(reply.status, reply.text).toBe(200);
+      } finally {
+        await f.sim.updateSettings({ refunds });
+      }
+      await f.sim.completeRefund(refundId, { mchId: v3.mchId });
+      const delivered = await f.sim.waitForNotification({ kind: 'refund', outRefundNo: refundId });
+      expect(delivered.format).toBe('json');
+      expect(delivered.url).toBe(`${f.base}/notify-refund/${V3_ANY_APP}`);
+      expect(f.errors.slice(before).map((e) => e.error.message)).toEqual([]);
+      expect(delivered.attempts).toHaveLength(1);
+      expect(delivered.attempts[0]?.statusCode).toBe(200);
+      expect(JSON.parse(delivered.attempts[0]?.reply ?? '{}')).toMatchObject({ code: 'SUCCESS' });
+      const events = f.refunded.filter((e) => e.refundId === refundId);
+      expect(events.map((e) => [e.app, e.appId, e.orderId, e.refundFee, e.totalFee, e.recordChecked])).toEqual([[V3_ANY_APP, v3.appId, orderId, 30, 101, true]]);
+    });
+
+    it("a verified v3 refund result with no record anywhere, for an app listing no app ids, is delivered unchecked, not refused", async () => {
+      const orderId = f.nextOrderId('v3u');
+      const refundId = f.nextOrderId('v3urf');
+      const { headers, body } = buildV3Notification({
+        eventType: 'REFUND.SUCCESS',
+        resource: {
+          mchid: v3.mchId, out_trade_no: orderId, transaction_id: '4200000777', refund_id: `50000${Date.now()}`, out_refund_no: refundId, refund_status: 'SUCCESS',
+          success_time: '2024-01-01T12:00:05+08:00', user_received_account: '支付用户零钱', amount: { total: 500, refund: 200, payer_total: 500, payer_refund: 200 },
+        },
+        apiV3Key: f.sim.merchants.find((m) => m.mchId === v3.mchId)?.v3?.apiV3Key ?? '',
+        signer: { privateKey: f.wechatpay.privateKey, serial: f.wechatpay.publicKeyId },
+      });
+      const before = f.errors.length;
+      expectV3NotifyReply(await post(`${f.base}/notify-refund/${V3_ANY_APP}`, body, headers), 'SUCCESS');
+      expect(f.errors.slice(before)).toEqual([]);
+      const events = f.refunded.filter((e) => e.refundId === refundId);
+      expect(events.map((e) => [e.app, e.appId, e.mchId, e.orderId, e.refundFee, e.totalFee, e.recordChecked])).toEqual([[V3_ANY_APP, '', v3.mchId, orderId, 200, 500, false]]);
     });
 
     it("answers FAIL to every forged v3 notification, reports each on 'error' and emits nothing", async () => {

@@ -21,6 +21,7 @@ export { createFileStore } from './stores/file-store.js';
 export type { FileStore, FileStoreOptions } from './stores/file-store.js';
 export { createRedisStore } from './stores/redis-store.js';
 export type { RedisStore, RedisStoreOptions } from './stores/redis-store.js';
+export { RETAIN_RECORDS_MS } from './stores/retention.js';
 export { openStore } from './open-store.js';
 export type {
   OutboxStore,

@@ -33,6 +33,13 @@ export interface PayCallbackBody {
   readonly order_id: string;
   readonly time_end: string;
   readonly transaction_id: string;
+  /**
+   * True when the result was checked against the order (create-pay) or refund (create-refund) this
+   * service recorded; false when there was no record (placed or refunded elsewhere, or older than
+   * the store keeps records): WeChat's signature vouches for it, but check its amounts against your
+   * own order before acting.
+   */
+  readonly record_checked: boolean;
 }
 
 /**
@@ -68,6 +75,13 @@ export interface RefundCallbackBody {
   readonly refund_recv_account: string;
   readonly refund_account: string;
   readonly refund_request_source: string;
+  /**
+   * True when the result was checked against the order (create-pay) or refund (create-refund) this
+   * service recorded; false when there was no record (placed or refunded elsewhere, or older than
+   * the store keeps records): WeChat's signature vouches for it, but check its amounts against your
+   * own order before acting.
+   */
+  readonly record_checked: boolean;
 }
 
 function int(value: string | undefined, fallback: number): number {
@@ -102,6 +116,7 @@ export function payCallbackBody(e: PaidEvent): PayCallbackBody {
     order_id: e.orderId,
     time_end: e.timeEnd,
     transaction_id: e.transactionId,
+    record_checked: e.recordChecked,
   };
 }
 
@@ -137,5 +152,6 @@ export function refundCallbackBody(e: RefundedEvent | RefundFailedEvent): Refund
     refund_recv_account: e.refundRecvAccount ?? '',
     refund_account: e.refundAccount ?? '',
     refund_request_source: e.refundRequestSource ?? '',
+    record_checked: e.recordChecked,
   };
 }

@@ -103,6 +103,7 @@ describe('forwarder', () => {
       order_id: event.orderId,
       time_end: '20240101120000',
       transaction_id: event.transactionId,
+      record_checked: true,
     });
     expect(emitted).toEqual([
       {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '@wxpay-kit/simulator';
 import { verifyWebhook } from '@wxpay-kit/forwarder';
+import { createWxPay, type WxPay } from '@wxpay-kit/core';
 import { postJson, requireBuild, runCli, startReceiver, type GatewayProcess, type Receiver } from './helpers.js';
 
 const MCH_ID = '1230000109';
@@ -26,6 +27,8 @@ let base: string;
 let dir: string;
 let merchantPublicKey: string;
 let merchantPrivateKey: string;
+/** Places orders with the merchant's keys but not through the gateway, as the merchant's earlier system did. */
+let elsewhere: WxPay;
 
 /** A merchant key pair and certificate serial, as WeChat's certificate tool hands them out. */
 function merchantKeys() {
@@ -95,8 +98,18 @@ beforeAll(async () => {
         'callback-secret': SECRET,
       },
       { name: 'legacy', merchant: 'mch3-legacy', 'app-ids': [APP_ID], 'notify-pay-callback': `${receiver.url}/legacy/pay` },
+      // No `app-ids`: any app id of the merchant (the seed's behaviour).
+      { name: 'shop3-any', merchant: 'mch3', 'notify-pay-callback': `${receiver.url}/shop3-any/pay`, 'notify-refund-callback': `${receiver.url}/shop3-any/refund` },
     ],
   };
+  elsewhere = createWxPay({
+    merchants: [
+      { name: 'mch3', mchId: MCH_ID, apiVersion: 'v3', baseUrl: sim.url, privateKey: main.privateKey, certSerialNo: main.serialNo, apiV3Key: V3_KEY, wechatpayPublicKey: wechatpay.publicKey, wechatpayPublicKeyId: wechatpay.publicKeyId },
+    ],
+    apps: [{ name: 'before', merchant: 'mch3', appIds: [APP_ID] }],
+    notifyPayUrl: 'http://127.0.0.1:1/elsewhere/notify-pay',
+    notifyRefundUrl: 'http://127.0.0.1:1/elsewhere/notify-refund',
+  });
   const file = join(dir, 'wxpay-gateway.conf.json');
   writeFileSync(file, JSON.stringify(config, null, 2));
   gateway = runCli([], { CONF_FILE: file });
@@ -109,6 +122,7 @@ afterAll(async () => {
     gateway.child.kill('SIGTERM');
     await gateway.exited;
   }
+  await elsewhere?.close();
   await sim?.close();
   await receiver?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -181,6 +195,46 @@ describe('wxpay-gateway with API v3 merchants', () => {
     await sim.pay('v3-legacy-1', { mchId: LEGACY_MCH_ID });
     const callback = await receiver.waitFor((r) => r.path === '/legacy/pay' && r.body.includes('v3-legacy-1'));
     expect(JSON.parse(callback.body)).toMatchObject({ order_id: 'v3-legacy-1', mch_id: LEGACY_MCH_ID, result_code: 'SUCCESS' });
+  });
+
+  describe('no verified refund result is refused because a record is missing (app without app-ids)', () => {
+    /** An order placed and paid without the gateway: it has no order record there. */
+    async function paidElsewhere(orderId: string): Promise<void> {
+      await elsewhere.client.unifiedOrder({
+        merchant: 'mch3', appId: APP_ID, tradeType: 'NATIVE', outTradeNo: orderId, totalFee: 300, body: 'g', spbillCreateIp: '127.0.0.1', productId: 'p', notifyUrl: 'http://127.0.0.1:1/elsewhere/notify-pay/before',
+      });
+      await sim.pay(orderId, { mchId: MCH_ID, notify: false });
+    }
+
+    it('a refund asked through create-refund: the v3 notification is answered SUCCESS and called back with create-refund\'s app id, checked', async () => {
+      await paidElsewhere('v3-else-1');
+      const { refunds } = await sim.settings();
+      await sim.updateSettings({ refunds: 'manual' });
+      try {
+        const created = await postJson(`${base}/wxpay/create-refund`, { appId: APP_ID, payApp: 'shop3-any', orderId: 'v3-else-1', refundId: 'v3-else-r1', totalFee: 300, refundFee: 120 });
+        expect(created.status, JSON.stringify(created.json)).toBe(200);
+      } finally {
+        await sim.updateSettings({ refunds });
+      }
+      await sim.completeRefund('v3-else-r1', { mchId: MCH_ID });
+      const notification = await sim.waitForNotification({ kind: 'refund', outRefundNo: 'v3-else-r1' });
+      expect(notification.format).toBe('json');
+      const callback = await receiver.waitFor((r) => r.path === '/shop3-any/refund' && r.body.includes('v3-else-r1'));
+      expect(notification.attempts.map((a) => [a.statusCode, a.reply])).toEqual([[200, JSON.stringify({ code: 'SUCCESS', message: '成功' })]]);
+      expect(JSON.parse(callback.body)).toMatchObject({ app_id: APP_ID, mch_id: MCH_ID, order_id: 'v3-else-1', refund_id: 'v3-else-r1', refund_fee: 120, total_fee: 300, refund_status: 'SUCCESS', record_checked: true });
+    });
+
+    it('a refund with no record at all (started by the API of another system): delivered, marked unchecked, with a warning in the log', async () => {
+      await paidElsewhere('v3-else-2');
+      const refund = await sim.startRefund('v3-else-2', { mchId: MCH_ID, refundFee: 50, source: 'api', notifyUrl: `${base}/wxpay/notify-refund/shop3-any` });
+      const notification = await sim.waitForNotification({ kind: 'refund', outRefundNo: refund.outRefundNo });
+      expect(notification.format).toBe('json');
+      const callback = await receiver.waitFor((r) => r.path === '/shop3-any/refund' && r.body.includes(refund.outRefundNo));
+      expect(notification.attempts.map((a) => a.statusCode)).toEqual([200]);
+      expect(JSON.parse(callback.body)).toMatchObject({ app_id: '', mch_id: MCH_ID, order_id: 'v3-else-2', refund_id: refund.outRefundNo, refund_fee: 50, total_fee: 300, record_checked: false });
+      const warning = gateway.logs().find((l) => l['recordChecked'] === false && l['refundId'] === refund.outRefundNo);
+      expect(warning).toMatchObject({ level: 40, app: 'shop3-any', event: 'refunded' }); // pino's warn
+    });
   });
 
   it('prints neither the APIv3 key nor the private key', () => {

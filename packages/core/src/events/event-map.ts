@@ -43,6 +43,14 @@ export interface PaidEvent {
    * while a listener ran), so a listener may have partly acted on it before.
    */
   readonly redelivery: boolean;
+  /**
+   * True when the result was checked against what this instance recorded when it placed the order
+   * (create-pay) or asked for the refund (create-refund), and agreed. False when there was no such
+   * record (placed or refunded elsewhere, or older than the store keeps records): the result is
+   * verified (WeChat's signature or encryption) but its amounts were not compared with yours, so
+   * check them against your own order before acting; a warning is logged too.
+   */
+  readonly recordChecked: boolean;
   /** The verified wire fields, snake_case, for anything not mapped above. */
   readonly raw: Readonly<XmlRecord>;
 }
@@ -68,6 +76,14 @@ export interface RefundEventBase {
   readonly refundRequestSource?: string | undefined;
   readonly source: EventSource;
   readonly redelivery: boolean;
+  /**
+   * True when the result was checked against what this instance recorded when it placed the order
+   * (create-pay) or asked for the refund (create-refund), and agreed. False when there was no such
+   * record (placed or refunded elsewhere, or older than the store keeps records): the result is
+   * verified (WeChat's signature or encryption) but its amounts were not compared with yours, so
+   * check them against your own order before acting; a warning is logged too.
+   */
+  readonly recordChecked: boolean;
   /** The decrypted wire fields, snake_case. */
   readonly raw: Readonly<XmlRecord>;
 }

@@ -8,7 +8,12 @@ import type { PaidEvent, RefundFailedEvent, RefundedEvent } from '../events/even
 import type { DecryptedRefundNotification, VerifiedPayNotification } from '../protocol/v2/notify.js';
 
 /** The `paid` payload of a verified pay notification. */
-export function paidFromNotification(verified: Pick<VerifiedPayNotification, 'raw' | 'payment'>, app: string, redelivery: boolean): PaidEvent {
+export function paidFromNotification(
+  verified: Pick<VerifiedPayNotification, 'raw' | 'payment'>,
+  app: string,
+  redelivery: boolean,
+  recordChecked: boolean,
+): PaidEvent {
   const p = verified.payment;
   return Object.freeze({
     app,
@@ -32,12 +37,13 @@ export function paidFromNotification(verified: Pick<VerifiedPayNotification, 'ra
     coupons: p.coupons,
     source: 'notify',
     redelivery,
+    recordChecked,
     raw: verified.raw,
   });
 }
 
 /** The `paid` payload of an order that orderquery reports as `SUCCESS`. */
-export function paidFromQuery(result: OrderQueryResult, app: string, redelivery: boolean): PaidEvent {
+export function paidFromQuery(result: OrderQueryResult, app: string, redelivery: boolean, recordChecked: boolean): PaidEvent {
   const totalFee = result.totalFee ?? 0;
   return Object.freeze({
     app,
@@ -61,6 +67,7 @@ export function paidFromQuery(result: OrderQueryResult, app: string, redelivery:
     coupons: result.coupons,
     source: 'confirm',
     redelivery,
+    recordChecked,
     raw: result.raw,
   });
 }
@@ -70,6 +77,7 @@ export function refundFromNotification(
   decrypted: DecryptedRefundNotification,
   app: string,
   redelivery: boolean,
+  recordChecked: boolean,
 ): RefundedEvent | RefundFailedEvent {
   const r = decrypted.refund;
   const base = {
@@ -90,6 +98,7 @@ export function refundFromNotification(
     refundRequestSource: r.refundRequestSource,
     source: 'notify' as const,
     redelivery,
+    recordChecked,
     raw: decrypted.info,
   };
   return r.refundStatus === 'SUCCESS'

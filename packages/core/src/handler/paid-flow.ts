@@ -4,6 +4,11 @@
  * transaction, whichever of them arrives first. Refund events fire the same way, once per refund,
  * for v2 and v3 refund notifications alike, after the fee and order are checked against the refund
  * recorded at create-refund.
+ *
+ * Records check, they never gate: data that contradicts a record (another app, another amount,
+ * another order) is refused, but a verified result with no record to check against (placed or
+ * refunded elsewhere, or older than the store's retention) is delivered, marked
+ * `recordChecked: false`, with a warning in the log.
  */
 import { AmountMismatchError, AppMismatchError } from '../errors.js';
 import type { PaidEvent, RefundFailedEvent, RefundedEvent } from '../events/event-map.js';
@@ -27,14 +32,16 @@ export interface PaidFacts extends PaymentFacts {
 }
 
 /**
- * Checks a payment against the order recorded when create-pay placed it, when there is one (orders
- * placed elsewhere have no record and pass): another app's order → {@link AppMismatchError}, a
- * different amount → {@link AmountMismatchError}.
+ * Checks a payment against the order recorded when create-pay placed it, when there is one:
+ * another app's order → {@link AppMismatchError}, a different amount → {@link AmountMismatchError}.
+ * Answers whether a record was found (and agreed); orders placed elsewhere, or older than the
+ * store's retention, have none and pass unchecked.
  */
-export function checkRecordedOrder(ctx: HandlerContext, facts: PaymentFacts): MaybePromise<void> {
-  return after(recordedOrder(ctx, facts.app, facts.mchId, facts.outTradeNo), (order) =>
-    assertRecordedTotal(order, facts.outTradeNo, facts.totalFee, 'the payment'),
-  );
+export function checkRecordedOrder(ctx: HandlerContext, facts: PaymentFacts): MaybePromise<boolean> {
+  return after(recordedOrder(ctx, facts.app, facts.mchId, facts.outTradeNo), (order) => {
+    assertRecordedTotal(order, facts.outTradeNo, facts.totalFee, 'the payment');
+    return order !== undefined;
+  });
 }
 
 /**
@@ -61,13 +68,25 @@ export function assertRecordedTotal(order: OrderRecord | undefined, outTradeNo: 
 /**
  * Checks the payment against its recorded order ({@link checkRecordedOrder}), then fires `paid` once
  * for the transaction, awaiting every listener (a rejection rethrows, so the key is released).
- * Synchronous when the store and the listeners are (see {@link OncePerKey.run}).
+ * `build` learns whether the order record was there to check against; when it was not, the event
+ * still fires (`recordChecked: false`) and a warning is logged. Synchronous when the store and the
+ * listeners are (see {@link OncePerKey.run}).
  */
-export function firePaid(ctx: HandlerContext, facts: PaidFacts, build: (redelivery: boolean) => PaidEvent): MaybePromise<OnceOutcome> {
-  return after(checkRecordedOrder(ctx, facts), () =>
+export function firePaid(
+  ctx: HandlerContext,
+  facts: PaidFacts,
+  build: (redelivery: boolean, recordChecked: boolean) => PaidEvent,
+): MaybePromise<OnceOutcome> {
+  return after(checkRecordedOrder(ctx, facts), (checked) =>
     ctx.once.run(paymentKey(facts.mchId, facts.transactionId), (redelivery) => {
       if (warnIfUnheard(ctx, 'paid')) return undefined;
-      return ctx.emitter.emitSettling('paid', build(redelivery));
+      if (!checked) {
+        ctx.logger.warn(
+          { event: 'paid', app: facts.app, mchId: facts.mchId, orderId: facts.outTradeNo, transactionId: facts.transactionId, recordChecked: false },
+          `@wxpay-kit/core: delivering a verified payment unchecked: no order ${facts.outTradeNo} was recorded at create-pay (placed elsewhere, or older than the store keeps orders); check its amount against your own order`,
+        );
+      }
+      return ctx.emitter.emitSettling('paid', build(redelivery, checked));
     }),
   );
 }
@@ -86,66 +105,100 @@ export interface RequestedRefund {
 }
 
 /**
- * Records a refund WeChat accepted, to check its notification against ({@link checkRecordedRefund}).
- * Two order records in the dedup store: `<mchId>:refund:<out_refund_no>`, whose `totalFee` holds the
- * refund fee, and `<mchId>:refund:<out_refund_no>:order:<out_trade_no>`, whose `totalFee` holds the
- * order's amount. The tie to the order is written first, so a refund record never lacks it.
+ * Records a refund WeChat accepted, to check its notification against ({@link checkRecordedRefund})
+ * and to know the app id a v3 refund notification (which names none) belongs to: one record under
+ * `<mchId>:refund:<out_refund_no>`, whose `totalFee` holds the refund fee and `orderId` and
+ * `orderTotalFee` the order.
  */
 export async function recordRefund(ctx: HandlerContext, refund: RequestedRefund): Promise<void> {
-  const base = { app: refund.app, appId: refund.appId, mchId: refund.mchId, createdAt: ctx.config.now() };
-  await storeCall('record a refund', async () => {
-    await ctx.store.putOrder(refundOrderKey(refund.mchId, refund.outRefundNo, refund.outTradeNo), { ...base, totalFee: refund.totalFee });
-    await ctx.store.putOrder(refundRecordKey(refund.mchId, refund.outRefundNo), { ...base, totalFee: refund.refundFee });
-  });
+  const record: OrderRecord = {
+    app: refund.app,
+    appId: refund.appId,
+    mchId: refund.mchId,
+    totalFee: refund.refundFee,
+    createdAt: ctx.config.now(),
+    orderId: refund.outTradeNo,
+    orderTotalFee: refund.totalFee,
+  };
+  await storeCall('record a refund', () => ctx.store.putOrder(refundRecordKey(refund.mchId, refund.outRefundNo), record));
 }
 
-/** What a refund notification claims about its refund, and the app whose URL it came to. */
+/**
+ * The refund create-refund recorded for `outRefundNo` ({@link recordRefund}), or undefined for
+ * refunds started elsewhere (the merchant console) or older than the store keeps them; a refund
+ * recorded for another app → {@link AppMismatchError}.
+ */
+export async function recordedRefund(ctx: HandlerContext, app: string, mchId: string, outRefundNo: string): Promise<OrderRecord | undefined> {
+  const recorded = await storeCall('read a refund', () => ctx.store.getOrder(refundRecordKey(mchId, outRefundNo)));
+  if (recorded !== undefined && recorded.app !== app) {
+    throw new AppMismatchError(`refund ${outRefundNo} was created for another app than '${app}'`);
+  }
+  return recorded;
+}
+
+/** What a refund notification claims about its refund, the app whose URL it came to, and the refund recorded for it. */
 export interface RefundFacts {
   readonly app: string;
   readonly mchId: string;
   readonly refund: Pick<RefundNotification, 'outTradeNo' | 'outRefundNo' | 'refundId' | 'totalFee' | 'refundFee'>;
+  /** What {@link recordedRefund} found for the refund: undefined when create-refund recorded none. */
+  readonly recorded: OrderRecord | undefined;
 }
 
 /**
  * Checks a refund notification against the refund recorded when create-refund asked for it
- * ({@link recordRefund}), when there is one (refunds started elsewhere, such as the merchant
- * console, have no record and pass): another app's refund → {@link AppMismatchError}; a different
- * refund fee, another order, or a different order amount → {@link AmountMismatchError}.
+ * ({@link recordRefund}), when there is one: a different refund fee, another order, or a different
+ * order amount → {@link AmountMismatchError}. Answers whether there was a record to check against.
  */
-export async function checkRecordedRefund(ctx: HandlerContext, facts: RefundFacts): Promise<void> {
-  const { app, mchId, refund } = facts;
-  const recorded = await storeCall('read a refund', () => ctx.store.getOrder(refundRecordKey(mchId, refund.outRefundNo)));
-  if (recorded === undefined) return;
-  if (recorded.app !== app) throw new AppMismatchError(`refund ${refund.outRefundNo} was created for another app than '${app}'`);
+export async function checkRecordedRefund(ctx: HandlerContext, facts: RefundFacts): Promise<boolean> {
+  const { mchId, refund, recorded } = facts;
+  if (recorded === undefined) return false;
   if (recorded.totalFee !== refund.refundFee) {
     throw new AmountMismatchError(`refund ${refund.outRefundNo} was created for ${recorded.totalFee} fen but the refund notification says ${refund.refundFee} fen`);
   }
-  const order = await storeCall('read a refund', () => ctx.store.getOrder(refundOrderKey(mchId, refund.outRefundNo, refund.outTradeNo)));
-  if (order === undefined) {
-    throw new AmountMismatchError(`refund ${refund.outRefundNo} was created for another order than the refund notification's ${refund.outTradeNo}`);
+  const anotherOrder = (): AmountMismatchError =>
+    new AmountMismatchError(`refund ${refund.outRefundNo} was created for another order than the refund notification's ${refund.outTradeNo}`);
+  if (recorded.orderId !== undefined) {
+    if (recorded.orderId !== refund.outTradeNo) throw anotherOrder();
+    if (recorded.orderTotalFee !== undefined && recorded.orderTotalFee !== refund.totalFee) {
+      throw new AmountMismatchError(`order ${refund.outTradeNo} was created for ${recorded.orderTotalFee} fen but the refund notification says ${refund.totalFee} fen`);
+    }
+    return true;
   }
+  // A record written by an earlier version ties the refund to its order under a second key.
+  const order = await storeCall('read a refund', () => ctx.store.getOrder(refundOrderKey(mchId, refund.outRefundNo, refund.outTradeNo)));
+  if (order === undefined) throw anotherOrder();
   assertRecordedTotal(order, refund.outTradeNo, refund.totalFee, 'the refund notification');
+  return true;
 }
 
 /**
  * Checks the notification against its recorded refund ({@link checkRecordedRefund}), then fires
  * `refunded` (status SUCCESS) or `refund-failed` (CHANGE, REFUNDCLOSE) once for the refund,
- * awaiting every listener (a rejection rethrows, so the key is released).
+ * awaiting every listener (a rejection rethrows, so the key is released). Without a recorded
+ * refund the event still fires (`recordChecked: false`) and a warning is logged.
  */
 export async function fireRefund(
   ctx: HandlerContext,
   facts: RefundFacts,
-  build: (redelivery: boolean) => RefundedEvent | RefundFailedEvent,
+  build: (redelivery: boolean, recordChecked: boolean) => RefundedEvent | RefundFailedEvent,
 ): Promise<OnceOutcome> {
-  await checkRecordedRefund(ctx, facts);
+  const checked = await checkRecordedRefund(ctx, facts);
   return ctx.once.run(refundKey(facts.mchId, facts.refund.refundId), (redelivery) => {
-    const event = build(redelivery);
-    if (warnIfUnheard(ctx, event.refundStatus === 'SUCCESS' ? 'refunded' : 'refund-failed')) return undefined;
+    const event = build(redelivery, checked);
+    const name = event.refundStatus === 'SUCCESS' ? 'refunded' : 'refund-failed';
+    if (warnIfUnheard(ctx, name)) return undefined;
+    if (!checked) {
+      const { outRefundNo, outTradeNo, refundId } = facts.refund;
+      ctx.logger.warn(
+        { event: name, app: facts.app, mchId: facts.mchId, orderId: outTradeNo, refundId: outRefundNo, wxRefundId: refundId, recordChecked: false },
+        `@wxpay-kit/core: delivering a verified refund result unchecked: no refund ${outRefundNo} was recorded at create-refund (started elsewhere, or older than the store keeps refunds); check it against your own records`,
+      );
+    }
     if (event.refundStatus === 'SUCCESS') return ctx.emitter.emitSettling('refunded', event);
     return ctx.emitter.emitSettling('refund-failed', event);
   });
 }
-
 /**
  * Logs a warning when an awaited event fires with nobody listening: the transaction is then
  * recorded as handled, and listeners registered later never see it. Returns whether it warned

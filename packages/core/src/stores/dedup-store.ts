@@ -21,15 +21,24 @@ export type ClaimResult =
   /** Another caller (another request or instance) holds the key right now. */
   | { readonly state: 'busy' };
 
-/** What create-pay recorded about an order, to check notifications against. */
+/**
+ * What create-pay recorded about an order, or create-refund about a refund, to check notifications
+ * against. A record is a check, never a condition: a verified notification whose record is missing
+ * (placed elsewhere, or older than the store's retention) is still delivered, marked
+ * `recordChecked: false`.
+ */
 export interface OrderRecord {
   readonly app: string;
   readonly appId: string;
   readonly mchId: string;
-  /** Amount in fen. */
+  /** Amount in fen: the order's, or for a refund record the refund's. */
   readonly totalFee: number;
   /** Epoch milliseconds. */
   readonly createdAt: number;
+  /** Refund records only: the order refunded (`out_trade_no`). */
+  readonly orderId?: string | undefined;
+  /** Refund records only: that order's amount, in fen. */
+  readonly orderTotalFee?: number | undefined;
 }
 
 /**
@@ -50,7 +59,9 @@ export interface DedupStore {
   /**
    * Remembers the order created under `key` (`<mchId>:<out_trade_no>`). Refunds accepted at
    * create-refund are kept here too, under `<mchId>:refund:<out_refund_no>` (`totalFee` holding the
-   * refund fee) and `<mchId>:refund:<out_refund_no>:order:<out_trade_no>` (the order's amount).
+   * refund fee, `orderId` and `orderTotalFee` the order). Records written by earlier versions tie a
+   * refund to its order under a second key, `<mchId>:refund:<out_refund_no>:order:<out_trade_no>`.
+   * A durable store keeps records at least as long as WeChat accepts refunds (a year).
    */
   putOrder(key: string, order: OrderRecord): MaybePromise<void>;
   getOrder(key: string): MaybePromise<OrderRecord | undefined>;

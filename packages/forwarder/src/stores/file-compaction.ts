@@ -19,6 +19,8 @@ export interface Compaction {
   readonly now: number;
   readonly retainDeliveredMs: number;
   readonly retainDedupMs: number;
+  /** How long orders (and refunds) recorded to check notifications against are kept. */
+  readonly retainRecordsMs: number;
   /** The descriptor finished records' images are read from now. */
   readonly source: () => number;
   /** The copy replaced the log: images are read from `fd` from now on; the new log is `size` bytes. */
@@ -131,7 +133,7 @@ export async function compactLog(c: Compaction): Promise<void> {
       if (++n % 512 === 0 || partBytes > 1024 * 1024) await flush();
       const o = orders.get(k);
       if (!o) continue;
-      if (o.createdAt + c.retainDedupMs < t) {
+      if (o.createdAt + c.retainRecordsMs < t) {
         orders.delete(k);
         continue;
       }

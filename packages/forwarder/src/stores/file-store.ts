@@ -5,6 +5,7 @@ import type { AttemptFailure, ForwarderStore, LeaseOptions, ListOptions, NewOutb
 import { compactLog } from './file-compaction.js';
 import { releaseLock, takeLock } from './file-lock.js';
 import { decodeOp, encodeOp, FileStoreState, type MutableRecord, type Op } from './file-state.js';
+import { RETAIN_RECORDS_MS } from './retention.js';
 import { GroupCommitWriter, encodeRecord, readRecordAt, scanRecords, syncDir, type Appended } from './record-log.js';
 
 /** Options of {@link createFileStore}. */
@@ -23,8 +24,18 @@ export interface FileStoreOptions {
   readonly compactBytes?: number;
   /** How long delivered records stay available for replay, in ms. Default 7 days. */
   readonly retainDeliveredMs?: number;
-  /** How long handled dedup keys and orders are remembered, in ms. Default 7 days. */
+  /**
+   * How long handled dedup keys are remembered, in ms. Default 7 days (WeChat stops delivering a
+   * notification after about 24 hours).
+   */
   readonly retainDedupMs?: number;
+  /**
+   * How long the orders create-pay recorded and the refunds create-refund recorded are kept to
+   * check notifications against, in ms. Default {@link RETAIN_RECORDS_MS} (372 days): WeChat
+   * accepts refunds for a year after payment, so the records outlive the refund window. A result
+   * whose record is gone is still delivered, marked `recordChecked: false`.
+   */
+  readonly retainRecordsMs?: number;
 }
 
 /** The embedded store: an append-only, checksummed, fsynced log. See {@link createFileStore}. */
@@ -52,8 +63,10 @@ const DAY = 86_400_000;
  * Memory holds what must be at hand: pending records whole, and for the rest an index. A delivered
  * or dead record costs its id and about 30 bytes (where its image lies in the log), and its body is
  * read back from the log by `get`, `list` and `replay`; a handled dedup key costs the key and a
- * number. Orders are kept whole. Everything is kept for its retention (7 days by default), so
- * memory grows with the traffic of that window, by roughly 100 to 250 bytes a notification.
+ * number. Delivered records and handled keys are kept for their retention (7 days by default), so
+ * memory grows with the traffic of that window, by roughly 100 to 250 bytes a notification. Orders
+ * and refunds recorded to check notifications against are kept whole for a year and a week
+ * ({@link RETAIN_RECORDS_MS}), about 300 bytes each (docs/reliability.md has the measurement).
  *
  * The log is compacted as it grows: the live state is written to `outbox.log.compact` while
  * appends go on to the log; then appends are held only while what was appended meanwhile is copied
@@ -75,6 +88,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
   const compactBytes = options.compactBytes ?? 4 * 1024 * 1024;
   const retainDeliveredMs = options.retainDeliveredMs ?? 7 * DAY;
   const retainDedupMs = options.retainDedupMs ?? 7 * DAY;
+  const retainRecordsMs = options.retainRecordsMs ?? RETAIN_RECORDS_MS;
   const logPath = join(dir, LOG);
   const compactPath = `${logPath}.compact`;
 
@@ -189,6 +203,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
       now: now(),
       retainDeliveredMs,
       retainDedupMs,
+      retainRecordsMs,
       source: () => source as number,
       swapped: (fd, size) => {
         source = fd;

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { StoreError, type ClaimResult, type Logger, type OrderRecord } from '@wxpay-kit/core';
+import { RETAIN_RECORDS_MS } from './retention.js';
 import type {
   AttemptFailure,
   ForwarderStore,
@@ -24,8 +25,18 @@ export interface RedisStoreOptions {
   readonly consumer?: string;
   /** How long delivered records stay available for replay, in ms. Default 7 days. */
   readonly retainDeliveredMs?: number;
-  /** How long handled dedup keys and orders are remembered, in ms. Default 7 days. */
+  /**
+   * How long handled dedup keys are remembered, in ms. Default 7 days (WeChat stops delivering a
+   * notification after about 24 hours).
+   */
   readonly retainDedupMs?: number;
+  /**
+   * How long the orders create-pay recorded and the refunds create-refund recorded are kept to
+   * check notifications against, in ms. Default {@link RETAIN_RECORDS_MS} (372 days): WeChat
+   * accepts refunds for a year after payment, so the records outlive the refund window. A result
+   * whose record is gone is still delivered, marked `recordChecked: false`.
+   */
+  readonly retainRecordsMs?: number;
   /**
    * Where connection errors of a client the store created from a URL are reported (ioredis
    * reconnects by itself; without a listener each error would be printed as unhandled). Once per
@@ -185,6 +196,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const consumer = options.consumer ?? `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   const retainDeliveredMs = options.retainDeliveredMs ?? 7 * DAY;
   const retainDedupMs = options.retainDedupMs ?? 7 * DAY;
+  const retainRecordsMs = options.retainRecordsMs ?? RETAIN_RECORDS_MS;
 
   const k = {
     rec: (id: string) => `${p}rec:${id}`,
@@ -343,7 +355,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       }),
     putOrder: (key, order) =>
       run('putOrder', async () => {
-        await redis.set(k.order(key), JSON.stringify(order), 'PX', retainDedupMs);
+        await redis.set(k.order(key), JSON.stringify(order), 'PX', retainRecordsMs);
       }),
     getOrder: (key) =>
       run('getOrder', async () => {

@@ -25,6 +25,7 @@ export function paidEvent(overrides: Partial<PaidEvent> = {}): PaidEvent {
     coupons: [],
     source: 'notify',
     redelivery: false,
+    recordChecked: true,
     raw: { result_code: 'SUCCESS', cash_fee_type: 'CNY' },
     ...overrides,
   };
@@ -51,6 +52,7 @@ export function refundedEvent(overrides: Partial<RefundedEvent> = {}): RefundedE
     successTime: '2024-01-01 12:00:00',
     source: 'notify',
     redelivery: false,
+    recordChecked: true,
     raw: {},
     ...overrides,
   };

@@ -31,7 +31,7 @@ export const confirmRoute: JsonRoute = {
       const transactionId = result.transactionId;
       try {
         const facts = { app: app.name, mchId: merchant.mchId, outTradeNo: result.outTradeNo, totalFee: result.totalFee ?? 0, transactionId };
-        await firePaid(ctx, facts, (redelivery) => paidFromQuery(result, app.name, redelivery));
+        await firePaid(ctx, facts, (redelivery, checked) => paidFromQuery(result, app.name, redelivery, checked));
       } catch (cause) {
         const error = isWxPayKitError(cause) ? cause : new InternalError('confirming the payment failed', { cause });
         ctx.emitter.emitError({ error, route: confirmRoute.path, app: app.name });

@@ -57,6 +57,6 @@ function handleV2(ctx: HandlerContext, request: WxPayRequest, app: ResolvedApp, 
   assertBelongsToApp(verified.raw, app, merchant);
   const payment = verified.payment;
   const facts = { app: app.name, mchId: merchant.mchId, outTradeNo: payment.outTradeNo, totalFee: payment.totalFee, transactionId: payment.transactionId };
-  const fired = firePaid(ctx, facts, (redelivery) => paidFromNotification(verified, app.name, redelivery));
+  const fired = firePaid(ctx, facts, (redelivery, checked) => paidFromNotification(verified, app.name, redelivery, checked));
   return isPromiseLike(fired) ? fired.then(notifySuccess) : notifySuccess();
 }

@@ -134,7 +134,20 @@ describe('POST /notify-refund/:app', () => {
       const store = createMemoryDedupStore();
       const { wxpay } = setup(store);
       await wxpay.handle(jsonRequest('/create-refund', createRefund));
-      expect(await store.getOrder(`${MCH_1}:refund:R9`)).toMatchObject({ app: 'shop', appId: APP_ID_1, mchId: MCH_1, totalFee: 40 });
+      expect(await store.getOrder(`${MCH_1}:refund:R9`)).toMatchObject({ app: 'shop', appId: APP_ID_1, mchId: MCH_1, totalFee: 40, orderId: 'T9', orderTotalFee: 300 });
+    });
+
+    it('checks a refund recorded by an earlier version, whose order is tied to it under a second key', async () => {
+      const store = createMemoryDedupStore();
+      await store.putOrder(`${MCH_1}:refund:R9:order:T9`, { app: 'shop', appId: APP_ID_1, mchId: MCH_1, totalFee: 300, createdAt: 0 });
+      await store.putOrder(`${MCH_1}:refund:R9`, { app: 'shop', appId: APP_ID_1, mchId: MCH_1, totalFee: 40, createdAt: 0 });
+      const { wxpay, refunded, errors } = setup(store);
+      for (const info of [{ out_trade_no: 'T8' }, { total_fee: 3000 }] as Record<string, string | number>[]) {
+        expect(isFail((await wxpay.handle(xmlRequest('/notify-refund/shop', notification(info)))).body)).toBe(true);
+      }
+      expect(bodyText((await wxpay.handle(xmlRequest('/notify-refund/shop', notification()))).body)).toBe(ok);
+      expect(errors.map((e) => e.error.code)).toEqual(['WXPAY_ERR_AMOUNT_MISMATCH', 'WXPAY_ERR_AMOUNT_MISMATCH']);
+      expect(refunded.map((e) => [e.refundId, e.recordChecked])).toEqual([['R9', true]]);
     });
 
     it('refuses a refund recorded for another app', async () => {
@@ -155,7 +168,7 @@ describe('POST /notify-refund/:app', () => {
       const out = await wxpay.handle(xmlRequest('/notify-refund/shop', notification({ refund_fee: 300 })));
       expect(bodyText(out.body)).toBe(ok);
       expect(errors).toEqual([]);
-      expect(refunded.map((e) => e.refundFee)).toEqual([300]);
+      expect(refunded.map((e) => [e.refundFee, e.recordChecked])).toEqual([[300, false]]);
     });
   });
 });

@@ -13,7 +13,8 @@ import {
 } from '../../testing/index.js';
 import type { WxPay } from '../wxpay.js';
 import type { WxPayRequest } from '../types.js';
-import { bodyText, jsonRequest, xmlRequest } from '../_fixtures.js';
+import type { Logger } from '../../logger.js';
+import { bodyText, jsonRequest, recordingLogger, xmlRequest } from '../_fixtures.js';
 
 const MCH_ID = '1230000109';
 const APP_ID = 'wxd678efh567hg6787';
@@ -38,7 +39,7 @@ afterAll(async () => {
   await stub.close();
 });
 
-function setup(merchant: Record<string, unknown> = {}, now: () => number = () => NOW) {
+function setup(merchant: Record<string, unknown> = {}, now: () => number = () => NOW, extra: { appIds?: string[]; logger?: Logger } = {}) {
   const wxpay = createWxPay({
     merchants: [
       {
@@ -55,11 +56,12 @@ function setup(merchant: Record<string, unknown> = {}, now: () => number = () =>
         ...merchant,
       },
     ],
-    apps: [{ name: 'shop', merchant: 'main', appIds: [APP_ID] }],
+    apps: [{ name: 'shop', merchant: 'main', appIds: extra.appIds ?? [APP_ID] }],
     notifyPayUrl: 'https://pay.example.com/wxpay/notify-pay',
     notifyRefundUrl: 'https://pay.example.com/wxpay/notify-refund',
     now,
     client: { retries: 0 },
+    ...(extra.logger ? { logger: extra.logger } : {}),
   });
   instances.push(wxpay);
   const paid: PaidEvent[] = [];
@@ -219,6 +221,90 @@ describe('v3 merchant through handle()', () => {
     const out = await wxpay.handle(v3Request('/notify-refund/shop', notification(40)));
     expect(JSON.parse(bodyText(out.body))).toEqual(SUCCESS);
     expect(refunded.map((r) => [r.orderId, r.refundId, r.refundFee])).toEqual([['T11', 'R11', 40]]);
+  });
+
+  describe('no verified refund result is refused for a missing record', () => {
+    const refundResource = (over: Record<string, unknown> = {}) => ({
+      mchid: MCH_ID, out_trade_no: 'T21', transaction_id: '4200000021', refund_id: '50000021', out_refund_no: 'R21', refund_status: 'SUCCESS',
+      success_time: '2024-01-01T12:00:05+08:00', user_received_account: '支付用户零钱', amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40 },
+      ...over,
+    });
+    const refundNotification = (over: Record<string, unknown> = {}) =>
+      buildV3Notification({ eventType: 'REFUND.SUCCESS', apiV3Key: API_V3_KEY, signer, resource: refundResource(over) });
+    const stubRefund = () =>
+      stub.on('POST /v3/refund/domestic/refunds', () => ({
+        status: 200,
+        body: JSON.stringify({
+          refund_id: '50000021', out_refund_no: 'R21', transaction_id: '4200000021', out_trade_no: 'T21', channel: 'ORIGINAL', user_received_account: '支付用户零钱',
+          create_time: '2024-01-01T12:00:00+08:00', status: 'PROCESSING', amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40, currency: 'CNY' },
+        }),
+      }));
+
+    it('a refund made through create-refund of an order placed elsewhere, for an app that lists no app ids, fires with the app id create-refund recorded', async () => {
+      stubRefund();
+      const { wxpay, refunded, errors } = setup({}, () => NOW, { appIds: ['*'] });
+      const created = await wxpay.handle(jsonRequest('/create-refund', { payApp: 'shop', appId: APP_ID, orderId: 'T21', refundId: 'R21', totalFee: 100, refundFee: 40 }));
+      expect(created.status).toBe(200);
+      const out = await wxpay.handle(v3Request('/notify-refund/shop', refundNotification()));
+      expect(errors.map((e) => e.error.message)).toEqual([]);
+      expect(out.status).toBe(200);
+      expect(JSON.parse(bodyText(out.body))).toEqual(SUCCESS);
+      expect(refunded).toHaveLength(1);
+      expect(refunded[0]).toMatchObject({ app: 'shop', appId: APP_ID, mchId: MCH_ID, orderId: 'T21', refundId: 'R21', refundFee: 40, totalFee: 100, recordChecked: true });
+    });
+
+    it('a refund with no record at all, for an app that lists no app ids, is delivered unchecked with a warning', async () => {
+      const logger = recordingLogger();
+      const { wxpay, refunded, errors } = setup({}, () => NOW, { appIds: ['*'], logger });
+      const out = await wxpay.handle(v3Request('/notify-refund/shop', refundNotification()));
+      expect(errors.map((e) => e.error.message)).toEqual([]);
+      expect(JSON.parse(bodyText(out.body))).toEqual(SUCCESS);
+      expect(refunded).toHaveLength(1);
+      expect(refunded[0]).toMatchObject({ app: 'shop', appId: '', mchId: MCH_ID, orderId: 'T21', refundId: 'R21', wxRefundId: '50000021', refundFee: 40, recordChecked: false });
+      const warnings = logger.lines.filter((l) => l.level === 'warn');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]!.obj).toMatchObject({ event: 'refunded', refundId: 'R21', recordChecked: false });
+      expect(warnings[0]!.msg).toMatch(/unchecked: no refund R21 was recorded at create-refund/);
+      // Its redelivery fires nothing more and warns no more.
+      await wxpay.handle(v3Request('/notify-refund/shop', refundNotification()));
+      expect(refunded).toHaveLength(1);
+      expect(logger.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
+    });
+
+    it('a refund with no record, for an app that lists its ids, carries the first listed id, unchecked', async () => {
+      const { wxpay, refunded } = setup();
+      const out = await wxpay.handle(v3Request('/notify-refund/shop', refundNotification()));
+      expect(JSON.parse(bodyText(out.body))).toEqual(SUCCESS);
+      expect(refunded.map((r) => [r.appId, r.recordChecked])).toEqual([[APP_ID, false]]);
+    });
+
+    it('a recorded refund that another merchant or a forged amount claims is still refused for an app that lists no ids', async () => {
+      stubRefund();
+      const { wxpay, refunded, errors } = setup({}, () => NOW, { appIds: ['*'] });
+      await wxpay.handle(jsonRequest('/create-refund', { payApp: 'shop', appId: APP_ID, orderId: 'T21', refundId: 'R21', totalFee: 100, refundFee: 40 }));
+      for (const forged of [
+        refundNotification({ mchid: '1999999999' }),
+        refundNotification({ amount: { total: 100, refund: 100, payer_total: 100, payer_refund: 100 } }),
+        refundNotification({ out_trade_no: 'T22' }),
+      ]) {
+        const out = await wxpay.handle(v3Request('/notify-refund/shop', forged));
+        expect(out.status).toBeGreaterThanOrEqual(400);
+      }
+      expect(refunded).toEqual([]);
+      expect(errors.map((e) => e.error.code)).toEqual(['WXPAY_ERR_APP_MISMATCH', 'WXPAY_ERR_AMOUNT_MISMATCH', 'WXPAY_ERR_AMOUNT_MISMATCH']);
+    });
+
+    it('payments: recorded at create-pay → recordChecked true; placed elsewhere → delivered, recordChecked false, warned', async () => {
+      stub.on('POST /v3/pay/transactions/native', () => ({ status: 200, body: JSON.stringify({ code_url: 'weixin://wxpay/bizpayurl?pr=x' }) }));
+      const logger = recordingLogger();
+      const { wxpay, paid, errors } = setup({}, () => NOW, { logger });
+      await wxpay.handle(jsonRequest('/create-pay/NATIVE', { payApp: 'shop', appId: APP_ID, goods: 'g', orderId: 'T1', fee: 100, ip: '203.0.113.7', productId: 'P1' }));
+      await wxpay.handle(v3Request('/notify-pay/shop', buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer })));
+      await wxpay.handle(v3Request('/notify-pay/shop', buildV3Notification({ resource: payment({ out_trade_no: 'T2', transaction_id: '4200000002' }), apiV3Key: API_V3_KEY, signer })));
+      expect(errors).toEqual([]);
+      expect(paid.map((p) => [p.orderId, p.recordChecked])).toEqual([['T1', true], ['T2', false]]);
+      expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.obj)).toMatchObject([{ event: 'paid', orderId: 'T2', recordChecked: false }]);
+    });
   });
 
   it('a v3 refund notification for another merchant is refused', async () => {

@@ -11,7 +11,7 @@ import { AppMismatchError, SignatureError } from '../../errors.js';
 import type { HeaderBag } from '../../protocol/v3/verify.js';
 import { v3NotifyReply, v3PayNotification, v3RefundNotification, type VerifiedV3Notification } from '../../protocol/v3/notify.js';
 import { paidFromNotification, refundFromNotification } from '../event-payloads.js';
-import { assertRecordedTotal, firePaid, fireRefund, recordedOrder } from '../paid-flow.js';
+import { assertRecordedTotal, firePaid, fireRefund, recordedOrder, recordedRefund } from '../paid-flow.js';
 import { JSON_CONTENT_TYPE, publicMessage, statusFor } from '../respond.js';
 import type { HandlerContext } from '../route-context.js';
 import type { WxPayRequest, WxPayResponse } from '../types.js';
@@ -57,7 +57,7 @@ export async function handleV3PayNotification(
   }
   const payment = verified.payment;
   const facts = { app: app.name, mchId: merchant.mchId, outTradeNo: payment.outTradeNo, totalFee: payment.totalFee, transactionId: payment.transactionId };
-  await firePaid(ctx, facts, (redelivery) => paidFromNotification(verified, app.name, redelivery));
+  await firePaid(ctx, facts, (redelivery, checked) => paidFromNotification(verified, app.name, redelivery, checked));
   return v3NotifyResponse(true);
 }
 
@@ -74,11 +74,20 @@ export async function handleV3RefundNotification(
     ctx.logger.info({ route, app: app.name, eventType: notification.eventType }, 'v3 refund notification of another kind acknowledged');
     return v3NotifyResponse(true);
   }
-  const outTradeNo = typeof notification.resource['out_trade_no'] === 'string' ? notification.resource['out_trade_no'] : '';
-  const order = await recordedOrder(ctx, app.name, merchant.mchId, outTradeNo);
-  // v3 refund resources name no app id: the event carries the one recorded with the order, else
-  // the app's first listed id; the merchant ids are what is checked.
-  const appId = order?.appId ?? app.appIds.find((id) => id !== ANY_APP_ID) ?? '';
+  const text = (name: string): string => {
+    const value = notification.resource[name];
+    return typeof value === 'string' ? value : '';
+  };
+  const outTradeNo = text('out_trade_no');
+  // v3 refund resources name no app id and no app: the app is the one in the notify URL, the
+  // merchant is the mchid checked below, and the signature vouches for both. The app id the event
+  // carries is the one create-refund recorded, else the one create-pay recorded, else the app's
+  // first listed id, else '' (the app lists none and nothing was recorded).
+  const [recorded, order] = await Promise.all([
+    recordedRefund(ctx, app.name, merchant.mchId, text('out_refund_no')),
+    recordedOrder(ctx, app.name, merchant.mchId, outTradeNo),
+  ]);
+  const appId = recorded?.appId ?? order?.appId ?? app.appIds.find((id) => id !== ANY_APP_ID) ?? '';
   const decrypted = v3RefundNotification(notification, appId);
   if (decrypted.outer['mch_id'] !== merchant.mchId) {
     throw new AppMismatchError(`the notification's mchid is not the merchant of app '${app.name}'`);
@@ -88,7 +97,9 @@ export async function handleV3RefundNotification(
   }
   const refund = decrypted.refund;
   assertRecordedTotal(order, refund.outTradeNo, refund.totalFee, 'the refund notification');
-  await fireRefund(ctx, { app: app.name, mchId: merchant.mchId, refund }, (redelivery) => refundFromNotification(decrypted, app.name, redelivery));
+  await fireRefund(ctx, { app: app.name, mchId: merchant.mchId, refund, recorded }, (redelivery, checked) =>
+    refundFromNotification(decrypted, app.name, redelivery, checked),
+  );
   return v3NotifyResponse(true);
 }
 

@@ -120,15 +120,19 @@ export interface V3RefundNotification {
 
 /**
  * Maps a verified `REFUND.*` notification. v3 refund resources carry no app id: `appId` is the
- * one the caller knows for the order (e.g. recorded at create-pay).
+ * one the caller knows for the refund or its order (e.g. recorded at create-refund or create-pay);
+ * `''` when it knows none, and then `refund.appId` is `''` and `outer` has no `appid`.
  */
 export function v3RefundNotification(n: VerifiedV3Notification, appId: string): V3RefundNotification {
   const info = refundNotificationRecord(n.resource);
   info['notify_id'] = n.id;
   info['event_type'] = n.eventType;
-  const outer = Object.assign(Object.create(null) as XmlRecord, { appid: appId, mch_id: info['mch_id'] ?? '' });
+  const outer = Object.assign(Object.create(null) as XmlRecord, { mch_id: info['mch_id'] ?? '' });
+  if (appId !== '') outer['appid'] = appId;
   if (info['sub_mch_id'] !== undefined) outer['sub_mch_id'] = info['sub_mch_id'];
-  return Object.freeze({ outer: Object.freeze(outer), info: Object.freeze(info), refund: toRefundNotification(outer, info) });
+  // The v2 mapping requires v2's `appid`; an unknown one is mapped through a stand-in and blanked.
+  const refund = appId !== '' ? toRefundNotification(outer, info) : Object.freeze({ ...toRefundNotification({ ...outer, appid: '-' }, info), appId: '' });
+  return Object.freeze({ outer: Object.freeze(outer), info: Object.freeze(info), refund });
 }
 
 /**
