@@ -38,10 +38,6 @@ export const KNOWN_CYCLES: readonly KnownCycle[] = [
     cycle: ['core/src/handler/route-context.ts', 'core/src/handler/once-per-key.ts'],
     why: 'once-per-key calls storeCall of the route context, which holds a OncePerKey',
   },
-  {
-    cycle: ['gateway/src/cli-commands.ts', 'gateway/src/cli-run.ts'],
-    why: 'gateway CLI: cli-run loads cli-commands lazily, which takes CliContext and gatewayVersion back',
-  },
 ];
 
 /** Imports that break a rule of dependency-rules.ts (rule name as reported). */
