@@ -27,7 +27,6 @@ if (!gc) throw new Error('run with --expose-gc');
 
 let gcCount = 0;
 new PerformanceObserver((list) => (gcCount += list.getEntries().length)).observe({ entryTypes: ['gc'] });
-const settle = () => new Promise<void>((r) => setImmediate(r));
 
 const prefix = '4200000123202408';
 const bodies = Array.from({ length: 1000 }, (_, i) => Buffer.from(notificationXml(`${prefix}${String(i).padStart(12, '0')}`)));

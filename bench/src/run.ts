@@ -1,19 +1,21 @@
 /**
  * `npm run bench` (full; writes docs/benchmarks.md) and `npm run bench -- --quick` (every
  * scenario briefly, for CI; writes a scratch report under the OS temp folder and prints it).
- * `--only M,H,F,Mem` limits the groups run. Servers and clients are child processes pinned to
+ * `--only M,H,F,Mem` limits the groups run. `--compare <commit>` runs this checkout and an older
+ * commit side by side instead (see compare.ts). Servers and clients are child processes pinned to
  * separate cores with `taskset`; every server listens on 127.0.0.1 port 0.
  */
-import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
+import { writeFile, mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { generateTestCertificates } from '@wxpay-kit/core/testing';
 import { median } from './harness.js';
 import { canPin, run, start, useBuilt } from './proc.js';
 import { BUILD_DIR, buildEntries } from './build.js';
+import { writeCertificates } from './certs.js';
+import { COMPARE_BEGIN, COMPARE_END, compareBuilds } from './compare.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
@@ -395,15 +397,7 @@ function analysis(): string {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const certDir = await mkdtemp(join(tmpdir(), 'wxpay-bench-'));
-  const certs = await generateTestCertificates();
-  await writeFile(join(certDir, 'ca.pem'), certs.ca);
-  await writeFile(join(certDir, 'server-cert.pem'), certs.serverCert);
-  await writeFile(join(certDir, 'server-key.pem'), certs.serverKey);
-  await writeFile(join(certDir, 'client-cert.pem'), certs.clientCert);
-  await writeFile(join(certDir, 'client-key.pem'), certs.clientKey);
-  await writeFile(join(certDir, 'client.p12'), certs.clientPfx);
-  process.env['NODE_EXTRA_CA_CERTS'] = join(certDir, 'ca.pem'); // peers' own HTTPS clients trust the stub
+  const certDir = await writeCertificates();
 
   await buildEntries();
   useBuilt(BUILD_DIR);
@@ -445,10 +439,21 @@ async function main(): Promise<void> {
     await writeFile(out, `${doc}\n`);
     process.stdout.write(`${doc}\n\n(written to ${out}; docs/benchmarks.md is only written by a full run)\n`);
   } else {
-    await writeFile(join(repo, 'docs', 'benchmarks.md'), `${doc}\n`);
+    // A side-by-side comparison written by `--compare <commit> --write` is kept.
+    const previous = (() => {
+      try {
+        return readFileSync(join(repo, 'docs', 'benchmarks.md'), 'utf8');
+      } catch {
+        return '';
+      }
+    })();
+    const [begin, end] = [previous.indexOf(COMPARE_BEGIN), previous.indexOf(COMPARE_END)];
+    const kept = begin !== -1 && end > begin ? previous.slice(begin, end + COMPARE_END.length) : '';
+    await writeFile(join(repo, 'docs', 'benchmarks.md'), `${doc}\n${kept ? `\n${kept}\n` : ''}`);
     process.stdout.write(`${doc}\n\n(written to docs/benchmarks.md)\n`);
   }
 }
 
-await main();
+if (argv.includes('--compare')) await compareBuilds(argv);
+else await main();
 process.exit(0);

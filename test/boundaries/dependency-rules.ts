@@ -44,11 +44,11 @@ export const LAYERS: readonly { name: string; folders: string; may: readonly str
 /** Folders whose versioned subfolders (`v2/`, `v3/`) are siblings: neither imports the other. */
 export const VERSIONED = ['protocol', 'client'] as const;
 
-const escape = (s: string) => s.replace(/[/\\^$*+?.()|[\]{}-]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[/\\^$*+?.()|[\]{}-]/g, '\\$&');
 
 /** The rules, for a core whose `src` is at `coreSrc` (a path relative to the cruise's base directory). */
 export function coreRules(coreSrc = 'packages/core/src'): IForbiddenRuleType[] {
-  const src = `^${escape(coreSrc)}/`;
+  const src = `^${escapeRegExp(coreSrc)}/`;
   const pathOf = (layer: string) => {
     const found = LAYERS.find((l) => l.name === layer);
     if (!found) throw new Error(`unknown layer ${layer}`);
@@ -187,9 +187,7 @@ const arrow = (e: Edge) => `${short(e.from)} → ${short(e.to)}`;
  * Allowlist paths are relative to `packages/`.
  */
 export function compare(graph: Graph, knownCycles: readonly KnownCycle[], knownViolations: readonly KnownViolation[]): string[] {
-  const problems = graph.unresolved.map(
-    (u) => `cannot follow an import to a source file: ${u}; map the entry in tsconfig.json "paths"`,
-  );
+  const problems = graph.unresolved.map((u) => `cannot follow an import to a source file: ${u}; map the entry in tsconfig.json "paths"`);
   const key = (from: string, to: string) => `${from}\n${to}`;
   const existing = new Set(graph.edges.map((e) => key(short(e.from), short(e.to))));
   const allowedCyclic = new Set<string>();
