@@ -1,4 +1,5 @@
 /** An express shop taking WeChat Pay, with the local simulator standing in for WeChat. `npm start`, or `npm run demo` to pay one order and exit. */
+import { createServer } from 'node:http';
 import express from 'express';
 import { wxpayExpress } from '@wxpay-kit/express';
 import { startSimulator } from '@wxpay-kit/simulator';
@@ -22,7 +23,10 @@ const app = express();
 app.use('/wxpay', wxpay); // before or after express.json(): both work
 app.use(express.json());
 app.get('/', (_req, res) => void res.send('POST /wxpay/create-pay/NATIVE to create an order'));
-const server = app.listen(port, '127.0.0.1', async () => {
+// Cut slow senders (headers or a body trickled byte by byte) within about 30 s of their first byte:
+// Node checks these limits every connectionsCheckingInterval (30 s unless set), so set all three.
+const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 2_000 }, app);
+server.listen(port, '127.0.0.1', async () => {
   console.log(`shop on http://127.0.0.1:${port}, WeChat Pay simulator on ${sim.url}`);
   const orderId = `demo-${Date.now()}`;
   const res = await fetch(`http://127.0.0.1:${port}/wxpay/create-pay/NATIVE`, {

@@ -7,7 +7,10 @@ const port = Number(process.env['PORT'] ?? 3000);
 const sim = await startSimulator({ port: 0 });
 const merchant = sim.merchants[0]!;
 
-const app = Fastify();
+// Cut slow senders (headers or a body trickled byte by byte) within about 30 s of their first byte:
+// Node checks these limits every connectionsCheckingInterval (30 s unless set), so set all three.
+// Fastify sets requestTimeout itself (0 unless given); the rest goes to node:http.
+const app = Fastify({ requestTimeout: 30_000, http: { headersTimeout: 10_000, connectionsCheckingInterval: 2_000 } });
 await app.register(wxpayPlugin, {
   prefix: '/wxpay',
   merchants: [{ name: 'demo', mchId: merchant.mchId, apiKey: merchant.apiKey, baseUrl: sim.url }],

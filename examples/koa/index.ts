@@ -1,4 +1,5 @@
 /** A koa shop taking WeChat Pay, with the local simulator standing in for WeChat. `npm start`, or `npm run demo` to pay one order and exit. */
+import { createServer } from 'node:http';
 import Koa from 'koa';
 import { wxpayKoa } from '@wxpay-kit/koa';
 import { startSimulator } from '@wxpay-kit/simulator';
@@ -24,7 +25,10 @@ wxpay.on('paid', async (event) => {
 const app = new Koa();
 app.use(wxpay);
 app.use(async (ctx) => void (ctx.body = 'POST /wxpay/create-pay/NATIVE to create an order'));
-const server = app.listen(port, '127.0.0.1', async () => {
+// Cut slow senders (headers or a body trickled byte by byte) within about 30 s of their first byte:
+// Node checks these limits every connectionsCheckingInterval (30 s unless set), so set all three.
+const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 2_000 }, app.callback());
+server.listen(port, '127.0.0.1', async () => {
   console.log(`shop on http://127.0.0.1:${port}, WeChat Pay simulator on ${sim.url}`);
   const orderId = `demo-${Date.now()}`;
   const res = await fetch(`http://127.0.0.1:${port}/wxpay/create-pay/NATIVE`, {

@@ -22,6 +22,9 @@ const sim = await startSimulator({
   port: 0,
   merchants: [{ mchId: '1900000109', apiKey: '192006250b4c09247ec02edce69f6a2d', appIds: Object.values(APPS).map((a) => a.appId) }],
 });
+// Cut slow senders (headers or a body trickled byte by byte) within about 30 s of their first byte:
+// Node checks these limits every connectionsCheckingInterval (30 s unless set), so set all three.
+const SERVER_OPTIONS = { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 2_000 };
 const listen = (server: Server): Promise<string> =>
   new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)));
 
@@ -30,7 +33,7 @@ const servers: Server[] = [];
 const received = new Set<AppName>();
 const appUrls = {} as Record<AppName, string>;
 for (const name of Object.keys(APPS) as AppName[]) {
-  const server = createServer((req, res) => {
+  const server = createServer(SERVER_OPTIONS, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -51,7 +54,7 @@ for (const name of Object.keys(APPS) as AppName[]) {
 
 // The payment service: WeChat's notifications in, each result out to its own app.
 const store = await createFileStore({ dir: process.env['OUTBOX_DIR'] ?? mkdtempSync(join(tmpdir(), 'wxpay-multi-app-')) });
-const payments = createServer();
+const payments = createServer(SERVER_OPTIONS);
 const base = await listen(payments);
 const wxpay = createWxPay({
   merchants: [{ name: 'main', mchId: '1900000109', apiKey: '192006250b4c09247ec02edce69f6a2d', baseUrl: sim.url }],

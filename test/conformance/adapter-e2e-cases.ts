@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipWithout } from '../helpers/external-tools.js';
 import { request } from 'undici';
 import { buildXml, createWxPay, type ErrorEvent, type PaidEvent, type RefundedEvent, type WxPay } from '@wxpay-kit/core';
 import { buildPayNotification, buildRefundNotifyXml, generateTestCertificates, generateTestRsaKeyPair, signNotifyXml } from '@wxpay-kit/core/testing';
@@ -50,7 +51,7 @@ function expectNotifyReply(reply: Reply, code: 'SUCCESS' | 'FAIL'): void {
  * notifications (and their retries) aimed at the adapter's notify URL.
  */
 export function defineEndToEndCases(mount: Mount): void {
-  describe('end to end with the simulator', () => {
+  describe.skipIf(skipWithout(import.meta.url, ['openssl'], 'the end-to-end cases (refunds need a client certificate)'))('end to end with the simulator', () => {
     let sim: Awaited<ReturnType<typeof startSimulator>>;
     let wxpay: WxPay;
     let app: MountedApp;

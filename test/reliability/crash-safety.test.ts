@@ -12,10 +12,14 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { createFileStore } from '@wxpay-kit/forwarder';
-import { hasRedisServer, startRedisServer, type RedisServer } from '../../packages/forwarder/test/helpers/redis-server.js';
+import { skipWithout } from '../helpers/external-tools.js';
+import { startRedisServer, type RedisServer } from '../../packages/forwarder/test/helpers/redis-server.js';
 import { listenLoopback, type LoopbackServer } from '../helpers/loopback.js';
 import { buildHost, prepareHost, startHost, type HostProcess, type PreparedHost } from './host-process.js';
 import { payNotification, replyCode, writeFigures } from './support.js';
+
+/** False when redis-server is missing: the Redis variants are skipped, with one line saying so. */
+const hasRedisServer = !skipWithout(import.meta.url, ['redis-server'], 'the Redis variants');
 
 /** Kills per store per run; `npm run test:soak` raises it. */
 const KILLS = Number(process.env['CRASH_KILLS'] ?? (hasRedisServer ? 25 : 50));

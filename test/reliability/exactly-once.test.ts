@@ -15,10 +15,14 @@ import { createNodeListener, readRawBody, toHeaderRecord } from '@wxpay-kit/core
 import { buildPayNotification, signNotifyXml } from '@wxpay-kit/core/testing';
 import { createFileStore, createRedisStore, type FileStore, type RedisStore } from '@wxpay-kit/forwarder';
 import { createManualClock, startSimulator, NOTIFY_SCHEDULE_S } from '@wxpay-kit/simulator';
-import { hasRedisServer, startRedisServer, type RedisServer } from '../../packages/forwarder/test/helpers/redis-server.js';
+import { skipWithout } from '../helpers/external-tools.js';
+import { startRedisServer, type RedisServer } from '../../packages/forwarder/test/helpers/redis-server.js';
 import { listenLoopback } from '../helpers/loopback.js';
 import { startHost } from './host-process.js';
 import { APP_ID, MERCHANT, notifyWxPay, payNotification, record, replyCode } from './support.js';
+
+/** False when redis-server is missing: the Redis variants are skipped, with one line saying so. */
+const hasRedisServer = !skipWithout(import.meta.url, ['redis-server'], 'the Redis variants');
 
 async function postXml(url: string, xml: string): Promise<{ status: number; code: 'SUCCESS' | 'FAIL' | undefined }> {
   const res = await request(url, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: xml });

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipWithout } from '../helpers/external-tools.js';
 import { createWxPay, isWxPayKitError, type ErrorEvent, type WxPay } from '@wxpay-kit/core';
 import { buildPayNotification, buildRefundNotifyXml, generateTestCertificates, signNotifyXml } from '@wxpay-kit/core/testing';
 import { createFileStore, forwarder, type FileStore } from '@wxpay-kit/forwarder';
@@ -24,7 +25,7 @@ const WEBHOOK_SECRET = 'whsec_Q2FuYXJ5V2ViaG9va1NlY3JldDAxMjM0NTY3';
 const REFUND_KEY = createHash('md5').update(API_KEY).digest('hex');
 const SECRETS = { API_KEY, BEARER, PASSPHRASE, WEBHOOK_SECRET, REFUND_KEY, WEBHOOK_KEY_BASE64: WEBHOOK_SECRET.slice('whsec_'.length) };
 
-describe('secrets in logs, errors and responses', () => {
+describe.skipIf(skipWithout(import.meta.url, ['openssl']))('secrets in logs, errors and responses', () => {
   let sim: Awaited<ReturnType<typeof startSimulator>>;
   let wxpay: WxPay;
   let logger: CapturingLogger;

@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createRedisStore, type RedisStore } from '@wxpay-kit/forwarder';
 import { defineStoreSuite } from '../conformance/store-suite.js';
-import { hasRedisServer, startRedisServer, type RedisServer } from '../../packages/forwarder/test/helpers/redis-server.js';
+import { skipWithout } from '../helpers/external-tools.js';
+import { startRedisServer, type RedisServer } from '../../packages/forwarder/test/helpers/redis-server.js';
 
-describe.skipIf(!hasRedisServer)('redis store', () => {
+describe.skipIf(skipWithout(import.meta.url, ['redis-server']))('redis store', () => {
   let server: RedisServer;
   beforeAll(async () => {
     server = await startRedisServer();

@@ -4,11 +4,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore, forwarder, type RedisStore } from '@wxpay-kit/forwarder';
 import { fakeHost, paidEvent } from './helpers/events.js';
 import { startCallbackServer } from './helpers/callback-server.js';
-import { hasRedisServer, startRedisServer, type RedisServer } from './helpers/redis-server.js';
+import { skipWithout } from '../../../test/helpers/external-tools.js';
+import { startRedisServer, type RedisServer } from './helpers/redis-server.js';
 
 const SECRET = 'whsec_cmVkaXMtdGVzdA==';
 
-describe.skipIf(!hasRedisServer)('forwarder on Redis, several instances', () => {
+describe.skipIf(skipWithout(import.meta.url, ['redis-server']))('forwarder on Redis, several instances', () => {
   let redis: RedisServer;
   const cleanups: (() => Promise<void>)[] = [];
   beforeAll(async () => {

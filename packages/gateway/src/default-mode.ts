@@ -156,8 +156,8 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
       attachSimulator: simulator,
       extra: shop.handle,
       onClose: shop.close,
+      beforeListen: (runtime) => shop.attach(runtime.wxpay),
     });
-    shop.attach(gateway.wxpay);
     const url = gateway.url;
     const banner = [
       '',

@@ -27,8 +27,8 @@ export type { GatewayConfig, GatewayApp, GatewayMerchant, GatewayEndpoints, Stor
 export { toWxPayOptions, needsEmbeddedSimulator, merchantVariants } from './config/to-options.js';
 export type { GatewayWxPayOptions, ToWxPayOptionsInput, MerchantVariant } from './config/to-options.js';
 export { seedConfigSchema, type SeedConfig } from './config/seed-schema.js';
-export { startGateway, GatewayStartError } from './server.js';
-export type { StartGatewayOptions, GatewayHandle, ExtraHandler } from './server.js';
+export { startGateway, GatewayStartError, GATEWAY_SERVER_TIMEOUTS } from './server.js';
+export type { StartGatewayOptions, GatewayHandle, ExtraHandler, ServerTimeouts } from './server.js';
 export { startDefaultGateway, DEMO_APP, DEMO_APP_V3 } from './default-mode.js';
 export type { DefaultGatewayOptions, DefaultGateway, DemoApp } from './default-mode.js';
 export { createPathMapper, type GatewayRoute } from './routes.js';

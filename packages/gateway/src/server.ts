@@ -28,13 +28,43 @@ export interface StartGatewayOptions {
   readonly onClose?: () => void | Promise<void>;
   /** Most ms `close()` waits for in-flight requests and deliveries before cutting connections. Default 10,000. */
   readonly shutdownTimeoutMs?: number;
+  /** How long a client may take to send a request; default {@link GATEWAY_SERVER_TIMEOUTS}. */
+  readonly serverTimeouts?: Partial<ServerTimeouts>;
+  /** Runs once everything behind the API is ready, just before the port is bound (attach listeners here). */
+  readonly beforeListen?: (runtime: GatewayRuntime) => void | Promise<void>;
 }
+
+/** How long a client may take to send a request, and how often the server looks. */
+export interface ServerTimeouts {
+  /** Most ms from a request's first byte to the end of its headers (Node's `headersTimeout`). */
+  readonly headersTimeoutMs: number;
+  /** Most ms from a request's first byte to the end of its body (Node's `requestTimeout`). */
+  readonly requestTimeoutMs: number;
+  /**
+   * How often the two limits above are checked (Node's `connectionsCheckingInterval`, 30 s by
+   * default): a slow sender is cut up to this much after its limit.
+   */
+  readonly checkIntervalMs: number;
+}
+
+/**
+ * The gateway's defaults: a client trickling its headers is cut 10-12 s after its first byte, one
+ * trickling its body 30-32 s after (well inside 40 s), while other requests are served. Node's own
+ * defaults (60 s, 300 s, checked every 30 s) would keep such a connection for minutes.
+ */
+export const GATEWAY_SERVER_TIMEOUTS: ServerTimeouts = Object.freeze({
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  checkIntervalMs: 2_000,
+});
 
 /** A running gateway. */
 export interface GatewayHandle {
   /** Base URL the gateway answers on (loopback when it listens on every interface). */
   readonly url: string;
   readonly port: number;
+  /** The `node:http` server (its timeouts are {@link StartGatewayOptions.serverTimeouts}); stop it with `close()`. */
+  readonly server: Server;
   readonly config: GatewayConfig;
   readonly wxpay: WxPay;
   /** The embedded simulator's URL, when one runs. */
@@ -53,11 +83,11 @@ export class GatewayStartError extends Error {
   }
 }
 
-const NOT_READY_BODY = JSON.stringify({ code: 503, msg: 'starting' });
-
 /**
  * Starts the gateway: an HTTP server on the configured endpoints, backed by the core handler,
  * the forwarder and its store, and the embedded simulator when a sandbox merchant needs one.
+ * The port is bound only once all of that is ready, so the first request a client sends as soon
+ * as the port accepts connections is served (never answered "starting").
  *
  * @throws GatewayStartError when the port is in use or the address cannot be bound.
  * @example
@@ -73,12 +103,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const mapPath = createPathMapper(config.endpoints);
   let runtime: GatewayRuntime | undefined;
   let closing = false;
+  const timeouts: ServerTimeouts = { ...GATEWAY_SERVER_TIMEOUTS, ...options.serverTimeouts };
   const inFlight = new Set<Promise<void>>();
   const openResponses = new Set<ServerResponse>();
 
   /** Open sockets and how many requests each is serving: idle ones are closed at shutdown. */
   const sockets = new Map<Socket, number>();
-  const server = createServer((req, res) => {
+  const server = createServer(nodeServerOptions(timeouts), (req, res) => {
     const socket = req.socket;
     sockets.set(socket, (sockets.get(socket) ?? 0) + 1);
     res.once('close', () => {
@@ -100,9 +131,6 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     sockets.set(socket, 0);
     socket.once('close', () => sockets.delete(socket));
   });
-  // Node's defaults cut slow clients only after 5 minutes; a payment API wants less.
-  server.requestTimeout = 60_000;
-  server.headersTimeout = 30_000;
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
@@ -111,24 +139,22 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     if (closing) res.setHeader('connection', 'close');
     const route = mapPath(url.pathname);
 
-    // Liveness holds from the moment the port is bound, also while the rest starts.
+    // The port is bound once the runtime is ready, so every request finds it.
+    const rt = runtime!;
+    // Liveness: the process serves HTTP (the store is not asked; /ready does that).
     if (route?.kind === 'health') {
       sendJson(res, 200, { status: 'ok' });
       return;
     }
-    if (!runtime) {
-      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' }).end(NOT_READY_BODY);
-      return;
-    }
     if (route?.kind === 'ready') {
-      const ready = await runtime.ready();
+      const ready = await rt.ready();
       sendJson(res, ready.ok ? 200 : 503, ready.ok ? { status: 'ready' } : { status: 'not-ready', reason: ready.reason });
       return;
     }
     if (route?.kind === 'core') {
-      const info = runtime.wxpay.match(method, route.path);
+      const info = rt.wxpay.match(method, route.path);
       if (info) {
-        const out = await handleNodeRequest(runtime.wxpay, req, { path: route.path, route: info });
+        const out = await handleNodeRequest(rt.wxpay, req, { path: route.path, route: info });
         writeResponse(res, out);
         const line = {
           method,
@@ -142,7 +168,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         return;
       }
       // A known endpoint asked with another method: the core answers 405 with `Allow`.
-      const out = await runtime.wxpay.handle({ method, path: route.path, headers: {}, rawBody: new Uint8Array(0) });
+      const out = await rt.wxpay.handle({ method, path: route.path, headers: {}, rawBody: new Uint8Array(0) });
       writeResponse(res, out);
       log.info({ method, path: url.pathname, status: out.status }, out.status === 405 ? 'method not allowed' : 'not found');
       return;
@@ -153,10 +179,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     log.info({ method, path: url.pathname, status: out.status }, 'not found');
   }
 
-  await listen(server, config.listenHost, config.listenPort);
-  const address = server.address() as AddressInfo;
+  // The notify URLs made at start-up carry the port, so with "listen-port" 0 one is chosen first.
+  // A configured port is not probed: a client polling it would meet the probe.
+  const port = config.listenPort === 0 ? await freePort(config.listenHost) : config.listenPort;
   const host = !config.listenHost || config.listenHost === '0.0.0.0' || config.listenHost === '::' ? '127.0.0.1' : config.listenHost;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   try {
     runtime = await buildRuntime({
@@ -169,10 +196,18 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       wxpayOptions: (simulatorUrl) => toWxPayOptions(config, { localBaseUrl: url, simulatorUrl }),
     });
   } catch (error) {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.close();
     throw error;
   }
   const rt = runtime;
+  try {
+    await options.beforeListen?.(rt);
+    await listen(server, config.listenHost, port);
+  } catch (error) {
+    server.close();
+    await rt.close();
+    throw error;
+  }
 
   if (!isLoopbackAddress(config.listenHost || '0.0.0.0') && !config.bearerToken) {
     log.warn(
@@ -215,7 +250,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
 
   return {
     url,
-    port: address.port,
+    port,
+    server,
     config,
     wxpay: rt.wxpay,
     simulatorUrl: rt.simulatorUrl,
@@ -228,6 +264,24 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
+/** Node's server options for `timeouts`. */
+function nodeServerOptions(timeouts: ServerTimeouts): { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
+  return {
+    headersTimeout: timeouts.headersTimeoutMs,
+    requestTimeout: timeouts.requestTimeoutMs,
+    connectionsCheckingInterval: timeouts.checkIntervalMs,
+  };
+}
+
+/** A port free on `host` a moment ago (bound and released), for "listen-port" 0. */
+async function freePort(host: string): Promise<number> {
+  const probe = createServer();
+  await listen(probe, host, 0);
+  const bound = (probe.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return bound;
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

@@ -10,9 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, skipWithout } from '../../../test/helpers/external-tools.js';
 import { requireBuild, ROOT, runCli, type GatewayProcess } from './helpers.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+/** CHROMIUM_PATH, else `chromium` on the PATH (Debian's package: /usr/bin/chromium). */
+const CHROMIUM = chromiumPath();
 
 let gateway: GatewayProcess;
 let base: string;
@@ -28,7 +30,7 @@ beforeAll(async () => {
   base = (await gateway.waitFor(/Demo shop\s+(http:\/\/127\.0\.0\.1:\d+)\//))[1]!;
   // A fresh profile directory per run.
   browser = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
+    executablePath: CHROMIUM!,
     viewport: { width: 1280, height: 900 },
     args: [
       '--headless',
@@ -52,7 +54,7 @@ afterAll(async () => {
   for (const d of [dataDir, profileDir]) if (d) rmSync(d, { recursive: true, force: true });
 });
 
-describe('demo shop in a browser', () => {
+describe.skipIf(skipWithout(import.meta.url, ['chromium']))('demo shop in a browser', () => {
   it('creates a NATIVE order, pays it as the user, and shows it paid', async () => {
     const page = await browser!.newPage();
     const errors: string[] = [];

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '@wxpay-kit/simulator';
+import { skipWithout } from '../../../test/helpers/external-tools.js';
 import { postJson, requireBuild, runCli, startRedis, startReceiver, type GatewayProcess, type Receiver, type RedisProcess } from './helpers.js';
 
 const KEY = '192006250b4c09247ec02edce69f6a2d';
@@ -56,7 +57,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('wxpay-gateway notify', () => {
+describe.skipIf(skipWithout(import.meta.url, ['redis-server']))('wxpay-gateway notify', () => {
   it('delivers what the gateway stored; the gateway itself delivers nothing', async () => {
     const created = await postJson(`${base}/wxpay/create-pay/NATIVE`, {
       appId: APP_ID,

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '@wxpay-kit/simulator';
 import { createGatewayLogger, parseGatewayConfig, startGateway, type GatewayHandle } from '@wxpay-kit/gateway';
+import { skipWithout } from '../../../test/helpers/external-tools.js';
 import { startRedis, type RedisProcess } from './helpers.js';
 
 let redis: RedisProcess;
@@ -31,7 +32,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-describe('/ready', () => {
+describe.skipIf(skipWithout(import.meta.url, ['redis-server']))('/ready', () => {
   it('is 200 while the store answers and 503 when it does not', async () => {
     const up = await fetch(`${gateway.url}/ready`);
     expect([up.status, await up.json()]).toEqual([200, { status: 'ready' }]);

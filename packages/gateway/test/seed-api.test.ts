@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipWithout } from '../../../test/helpers/external-tools.js';
 import { createSimulatorClient, sandboxKeyFor, startSimulator, type RunningSimulator } from '@wxpay-kit/simulator';
 import { verifyWebhook } from '@wxpay-kit/forwarder';
 import { generateTestCertificates } from '@wxpay-kit/core/testing';
@@ -109,7 +110,7 @@ const order = (orderId: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-describe('wxpay-gateway with a seed configuration', () => {
+describe.skipIf(skipWithout(import.meta.url, ['openssl']))('wxpay-gateway with a seed configuration', () => {
   it('warns about the seed key it does not use, and starts the embedded simulator for the -dev app', () => {
     expect(gateway.stderr()).toContain('key "worker-num" is not used by this gateway and is ignored');
     expect(embeddedSimUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

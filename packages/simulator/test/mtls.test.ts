@@ -2,6 +2,7 @@ import { generateTestCertificates, type TestCertificates } from '@wxpay-kit/core
 import { startSimulator, type RunningSimulator, type SimulatorMerchant } from '@wxpay-kit/simulator';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipWithout } from '../../../test/helpers/external-tools.js';
 import { orderFields, wx } from './helpers.js';
 
 const MCH_ID = '1900000109';
@@ -16,6 +17,8 @@ function agent(connect: { cert?: string; key?: string }): Agent {
   agents.push(a);
   return a;
 }
+
+const noOpenssl = skipWithout(import.meta.url, ['openssl']);
 
 beforeAll(async () => {
   [certs, stranger] = await Promise.all([generateTestCertificates({ mchId: MCH_ID }), generateTestCertificates({ mchId: MCH_ID })]);
@@ -39,7 +42,7 @@ async function paidOrder(no: string, dispatcher: Agent): Promise<void> {
 
 const refundFields = (no: string) => ({ out_trade_no: no, out_refund_no: `${no}R`, total_fee: 100, refund_fee: 10 });
 
-describe('mutual TLS on /secapi/', () => {
+describe.skipIf(noOpenssl)('mutual TLS on /secapi/', () => {
   it('serves HTTPS and accepts a refund with a client certificate issued by the configured CA', async () => {
     expect(sim.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const withCert = agent({ cert: certs.clientCert, key: certs.clientKey });
@@ -92,7 +95,7 @@ describe('mutual TLS on /secapi/', () => {
   });
 });
 
-describe('refund over plain HTTP', () => {
+describe.skipIf(noOpenssl)('refund over plain HTTP', () => {
   it('serves the refund and logs that the certificate was not checked', async () => {
     const warnings: { obj: object; msg: string | undefined }[] = [];
     const plain = await startSimulator({

@@ -5,12 +5,13 @@ import { createNodeListener } from '@wxpay-kit/core/node';
 import { generateTestCertificates } from '@wxpay-kit/core/testing';
 import { startSimulator, type RunningSimulator } from '@wxpay-kit/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipWithout } from '../../../test/helpers/external-tools.js';
 
 const MCH_ID = '1230000109';
 const API_KEY = 'Ab3dEf6hIj9lMn2pQr5tUv8xYz1bCd4f';
 const APP_ID = 'wx8888888888888888';
 
-describe('round trip with @wxpay-kit/core over mutual TLS', () => {
+describe.skipIf(skipWithout(import.meta.url, ['openssl']))('round trip with @wxpay-kit/core over mutual TLS', () => {
   let sim: RunningSimulator;
   let wxpay: WxPay;
   let host: Server;

@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { skipWithout } from '../../../../test/helpers/external-tools.js';
 import { startStubWeChat, signedWith, type StubRequest, type StubWeChat } from '../../test/helpers/stub-wechat.js';
 import { resolveConfig } from '../config/resolve-config.js';
 import type { MerchantOptions, WxPayOptions } from '../config/options.js';
@@ -483,7 +484,7 @@ describe('sandbox', () => {
   });
 });
 
-describe('refund over mutual TLS', () => {
+describe.skipIf(skipWithout(import.meta.url, ['openssl'], "'refund over mutual TLS'"))('refund over mutual TLS', () => {
   let certs: TestCertificates;
   let secure: StubWeChat;
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { skipWithout } from '../../../../test/helpers/external-tools.js';
 import type { z } from 'zod';
 import type { wxPayOptionsSchema } from './schema.js';
 import { ConfigError } from '../errors.js';
@@ -163,7 +164,7 @@ describe('resolveConfig', () => {
   });
 });
 
-describe('resolveConfig certificates', () => {
+describe.skipIf(skipWithout(import.meta.url, ['openssl'], "'resolveConfig certificates'"))('resolveConfig certificates', () => {
   let certs: TestCertificates;
   let dir: string;
   beforeAll(async () => {

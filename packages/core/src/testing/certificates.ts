@@ -6,6 +6,21 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
+/**
+ * Runs the `openssl` command in `cwd`. Without it on the PATH the error says so and how to
+ * install it, instead of `spawn openssl ENOENT`.
+ */
+export async function runOpenssl(args: readonly string[], cwd: string): Promise<void> {
+  try {
+    await run('openssl', args, { cwd });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error('test certificates are made with the openssl command, which is not installed (Debian/Ubuntu: apt-get install -y openssl)', { cause: error });
+    }
+    throw error;
+  }
+}
+
 /** PEM and PKCS#12 material for mutual-TLS tests, all issued by one throwaway CA. */
 export interface TestCertificates {
   /** CA certificate (PEM): trust it on both sides. */
@@ -42,7 +57,7 @@ export async function generateTestCertificates(options: TestCertificateOptions =
   const passphrase = options.passphrase ?? mchId;
   const dir = await mkdtemp(join(tmpdir(), 'wxpay-kit-certs-'));
   const at = (name: string): string => join(dir, name);
-  const openssl = (...args: string[]) => run('openssl', args, { cwd: dir });
+  const openssl = (...args: string[]) => runOpenssl(args, dir);
   try {
     await writeFile(at('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
     await writeFile(at('client.ext'), 'extendedKeyUsage=clientAuth\n');

@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { encryptResource } from '../protocol/v3/aead.js';
+import { runOpenssl } from './certificates.js';
 import { rsaSign, type PrivateKeyInput } from '../protocol/v3/sign.js';
 import { toRfc3339Beijing } from '../protocol/v3/fields.js';
-
-const run = promisify(execFile);
 
 /** An RSA key pair as PEM: PKCS#8 private key, SPKI public key. */
 export interface TestRsaKeyPair {
@@ -45,8 +42,8 @@ export async function generateTestPlatformCertificate(options: { readonly serial
   const dir = await mkdtemp(join(tmpdir(), 'wxpay-kit-v3-'));
   try {
     await writeFile(join(dir, 'key.pem'), keys.privateKey);
-    await run('openssl', ['req', '-new', '-x509', '-key', 'key.pem', '-set_serial', `0x${serialNo}`, '-days', '2',
-      '-subj', '/CN=Tenpay.com Root CA test', '-out', 'cert.pem'], { cwd: dir });
+    await runOpenssl(['req', '-new', '-x509', '-key', 'key.pem', '-set_serial', `0x${serialNo}`, '-days', '2',
+      '-subj', '/CN=Tenpay.com Root CA test', '-out', 'cert.pem'], dir);
     return { serialNo, certificate: await readFile(join(dir, 'cert.pem'), 'utf8'), privateKey: keys.privateKey };
   } finally {
     await rm(dir, { recursive: true, force: true });

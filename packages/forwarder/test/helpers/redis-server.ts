@@ -1,8 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { skipWithout } from '../../../../test/helpers/external-tools.js';
 import { freePort } from './free-port.js';
 
-/** True when a `redis-server` binary is on the PATH. */
-export const hasRedisServer = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+/**
+ * True when a `redis-server` binary is on the PATH. When it is not, the test file importing this
+ * gets one line on stderr saying its Redis suites are skipped and how to install Redis.
+ */
+export const hasRedisServer = !skipWithout(undefined, ['redis-server'], 'the Redis suites');
 
 /** A throwaway Redis on a free loopback port, with persistence off. */
 export interface RedisServer {

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { skipWithout } from '../../../../../test/helpers/external-tools.js';
 import { DecryptError, SignatureError } from '../../errors.js';
 import {
   buildCertificatesReply,
@@ -11,7 +12,7 @@ import { createPlatformCertificateStore, decryptCertificates, type CertificatesR
 const API_V3_KEY = '0123456789abcdef0123456789abcdef';
 const DAY = 86_400_000;
 
-describe('platform certificates', () => {
+describe.skipIf(skipWithout(import.meta.url, ['openssl']))('platform certificates', () => {
   let oldCert: TestPlatformCertificate;
   let newCert: TestPlatformCertificate;
   beforeAll(async () => {

@@ -1,5 +1,6 @@
 import { createSign } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { skipWithout } from '../../../../../test/helpers/external-tools.js';
 import { SignatureError } from '../../errors.js';
 import { generateTestPlatformCertificate, generateTestRsaKeyPair, type TestPlatformCertificate } from '../../testing/v3-fixtures.js';
 import { combineKeyrings, createV3Keyring, signedMessageFrom, verifyV3Signature, type V3Keyring, type V3SignedMessage } from './verify.js';
@@ -26,7 +27,7 @@ function failure(message: V3SignedMessage, keyring: V3Keyring, now = NOW): strin
   return 'verified';
 }
 
-describe('verifyV3Signature', () => {
+describe.skipIf(skipWithout(import.meta.url, ['openssl']))('verifyV3Signature', () => {
   let platform: TestPlatformCertificate;
   let keyring: V3Keyring;
   beforeAll(async () => {
