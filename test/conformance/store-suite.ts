@@ -84,6 +84,20 @@ export function defineStoreSuite(name: string, factory: StoreFactory): void {
         expect(await store.claim('k4', 10_000)).toEqual({ state: 'done' });
       });
 
+      it('renews a claim it holds past its first lease; answers false for a key it does not hold', async () => {
+        expect(store.renew).toBeTypeOf('function');
+        expect(await store.claim('k6', LEASE * 10)).toEqual({ state: 'claimed', redelivery: false });
+        await h.advance(LEASE * 7);
+        expect(await store.renew!('k6', LEASE * 10)).toBe(true);
+        await h.advance(LEASE * 7);
+        // Past the first lease, but renewed: still held.
+        expect(await store.claim('k6', LEASE * 10)).toEqual({ state: 'busy' });
+        await store.complete('k6');
+        expect(await store.renew!('k6', LEASE * 10)).toBe(false);
+        expect(await store.renew!('k-never-claimed', LEASE * 10)).toBe(false);
+        expect(await store.claim('k6', LEASE * 10)).toEqual({ state: 'done' });
+      });
+
       it('gives a key to exactly one of many concurrent claimants', async () => {
         const results = await Promise.all(Array.from({ length: 20 }, () => store.claim('k5', 10_000)));
         expect(results.filter((r) => r.state === 'claimed')).toHaveLength(1);

@@ -63,6 +63,30 @@ describe('published packages', () => {
     expect(problems).toEqual([]);
   });
 
+  it('ship a README and the MIT LICENSE, and name their repository, homepage and issue tracker', () => {
+    const problems: string[] = [];
+    const license = readFileSync(join(ROOT, 'LICENSE'), 'utf8');
+    for (const pkg of consumer.packages) {
+      const m = pkg.manifest as typeof pkg.manifest & {
+        license?: string;
+        repository?: { type?: string; url?: string; directory?: string };
+        homepage?: string;
+        bugs?: { url?: string };
+      };
+      const dir = `packages/${m.name.split('/')[1] ?? ''}`;
+      if (!pkg.files.includes('README.md')) problems.push(`${m.name}: README.md is not in the tarball`);
+      if (!pkg.files.includes('LICENSE')) problems.push(`${m.name}: LICENSE is not in the tarball`);
+      else if (readFileSync(join(pkg.dir, 'LICENSE'), 'utf8') !== license) problems.push(`${m.name}: LICENSE differs from the repository's`);
+      if (m.license !== 'MIT') problems.push(`${m.name}: license is ${String(m.license)}, not MIT`);
+      if (m.repository?.url !== 'git+https://github.com/wxpay-kit/wxpay-kit.git') problems.push(`${m.name}: repository.url is ${String(m.repository?.url)}`);
+      if (m.repository?.directory !== dir) problems.push(`${m.name}: repository.directory is ${String(m.repository?.directory)}, not ${dir}`);
+      if (m.homepage !== `https://github.com/wxpay-kit/wxpay-kit/tree/main/${dir}#readme`) problems.push(`${m.name}: homepage is ${String(m.homepage)}`);
+      if (m.bugs?.url !== 'https://github.com/wxpay-kit/wxpay-kit/issues') problems.push(`${m.name}: bugs.url is ${String(m.bugs?.url)}`);
+    }
+    expect(license).toMatch(/^MIT License/);
+    expect(problems).toEqual([]);
+  });
+
   it('give ES module types to import and CommonJS types to require', () => {
     const problems: string[] = [];
     for (const { specifier, import: esm, require: cjs, pkg } of allEntries()) {

@@ -8,6 +8,7 @@ export * from './handler/wxpay.js';
 export * from './events/event-map.js';
 export { CORE_ROUTES, type CoreRouteInfo } from './handler/core-routes.js';
 export { isLoopbackAddress, type ListenAddress } from './handler/guard.js';
+export { DEFAULT_LEASE_MS } from './handler/once-per-key.js';
 export { JSON_CONTENT_TYPE, XML_CONTENT_TYPE, errorResponse, jsonResponse, statusFor } from './handler/respond.js';
 export * from './plugins/types.js';
 export * from './stores/dedup-store.js';

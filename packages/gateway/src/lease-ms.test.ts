@@ -72,7 +72,7 @@ describe('lease-ms', () => {
     expect(await leasesOfOnePayment('configured', { 'lease-ms': 5_000 })).toEqual([5_000]);
   });
 
-  it('defaults to the core lease, 60 s', async () => {
-    expect(await leasesOfOnePayment('default', {})).toEqual([60_000]);
+  it('defaults to the core lease, 10 s', async () => {
+    expect(await leasesOfOnePayment('default', {})).toEqual([10_000]);
   });
 });

@@ -102,13 +102,13 @@ export interface WxPayOptions {
   /** Dedup store; default in memory. */
   readonly store?: DedupStore;
   /**
-   * How long a notification (or `confirm`) holds its transaction or refund in the dedup store
-   * while the `paid` / `refunded` listeners run, in ms: 1,000 to 3,600,000, default 60,000.
-   * While the claim is held, other deliveries of the same transaction are answered FAIL so WeChat
-   * delivers again later. If the instance holding it crashes, the claim is freed only when the
-   * lease ends: on a shared store (file, Redis) that is how long a crashed instance blocks
-   * redelivery to the others. Set it above the longest time your listeners take, or a slow
-   * listener's transaction can be claimed (and its event fired) a second time, as a redelivery.
+   * How long a notification's (or `confirm`'s) claim on its transaction or refund in the dedup
+   * store lasts without renewal, in ms: 1,000 to 3,600,000, default 10,000. While the `paid` /
+   * `refunded` listeners run, the claim is renewed every third of it (stores with `renew`: memory,
+   * file, Redis), so listeners may take longer; meanwhile other deliveries of the same transaction
+   * are answered FAIL so WeChat delivers again later. If the instance holding it crashes, the claim
+   * is freed one lease after its last renewal: on a shared store (Redis) that is how long a crashed
+   * instance blocks redelivery to the others, and the default frees it before WeChat's first retry.
    */
   readonly leaseMs?: number;
   readonly client?: ClientOptions;

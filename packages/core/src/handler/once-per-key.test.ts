@@ -1,9 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { StoreError } from '../errors.js';
 import type { DedupStore } from '../stores/dedup-store.js';
 import { createMemoryDedupStore } from '../stores/memory-dedup-store.js';
 import { recordingLogger } from './_fixtures.js';
-import { createOncePerKey } from './once-per-key.js';
+import { createOncePerKey, DEFAULT_LEASE_MS } from './once-per-key.js';
 
 const isThenable = (value: unknown): boolean => typeof (value as { then?: unknown } | undefined)?.then === 'function';
 
@@ -108,5 +109,65 @@ describe('createOncePerKey', () => {
     const { once, logger } = make(store);
     await expect(once.run('k', () => Promise.reject(new Error('listener failed')))).rejects.toThrow('listener failed');
     expect(logger.lines.some((c) => c.level === 'error' && /failed to release/.test(c.msg ?? ''))).toBe(true);
+  });
+
+  describe('lease renewal while listeners run', () => {
+    /** The memory store behind promises, counting renewals and answering them as `answer` says. */
+    function renewing(answer: () => boolean | Promise<boolean> = () => true) {
+      const inner = createMemoryDedupStore();
+      const renewals: { key: string; leaseMs: number }[] = [];
+      const store: DedupStore = {
+        ...asyncStore(inner),
+        renew: (key, leaseMs) => {
+          renewals.push({ key, leaseMs });
+          return answer();
+        },
+      };
+      return { store, renewals };
+    }
+
+    it('renews the claim of a slow listener every third of the lease, and stops once it settled', async () => {
+      const { store, renewals } = renewing();
+      const logger = recordingLogger();
+      const once = createOncePerKey({ store, logger, leaseMs: 60 });
+      await expect(once.run('slow', () => sleep(200))).resolves.toBe('fired');
+      expect(renewals.length).toBeGreaterThanOrEqual(2);
+      expect(renewals.every((r) => r.key === 'slow' && r.leaseMs === 60)).toBe(true);
+      const count = renewals.length;
+      await sleep(100);
+      expect(renewals).toHaveLength(count);
+      // A rejecting listener stops its renewals too.
+      await expect(once.run('failing', () => sleep(120).then(() => Promise.reject(new Error('no'))))).rejects.toThrow('no');
+      const afterFailure = renewals.length;
+      expect(renewals.filter((r) => r.key === 'failing').length).toBeGreaterThanOrEqual(1);
+      await sleep(100);
+      expect(renewals).toHaveLength(afterFailure);
+    });
+
+    it('never renews for listeners that answer at once', async () => {
+      const { store, renewals } = renewing();
+      const once = createOncePerKey({ store, logger: recordingLogger(), leaseMs: 30 });
+      for (let i = 0; i < 5; i++) await once.run(`k${i}`, () => undefined);
+      await sleep(60);
+      expect(renewals).toEqual([]);
+    });
+
+    it('warns once when the store says the claim was lost, and logs renewals that fail', async () => {
+      const lost = renewing(() => false);
+      const lostLog = recordingLogger();
+      await createOncePerKey({ store: lost.store, logger: lostLog, leaseMs: 30 }).run('k', () => sleep(120));
+      expect(lost.renewals).toHaveLength(1);
+      expect(lostLog.lines.filter((l) => l.level === 'warn' && /claim ran out/.test(l.msg ?? ''))).toHaveLength(1);
+
+      const failing = renewing(() => Promise.reject(new Error('redis down')));
+      const failLog = recordingLogger();
+      await expect(createOncePerKey({ store: failing.store, logger: failLog, leaseMs: 30 }).run('k', () => sleep(120))).resolves.toBe('fired');
+      expect(failing.renewals.length).toBeGreaterThanOrEqual(2);
+      expect(failLog.lines.some((l) => l.level === 'error' && /failed to renew/.test(l.msg ?? ''))).toBe(true);
+    });
+
+    it('defaults to a lease that frees a dead instance\'s claim before WeChat\'s first retry (15 s)', () => {
+      expect(DEFAULT_LEASE_MS).toBeLessThan(15_000);
+    });
   });
 });

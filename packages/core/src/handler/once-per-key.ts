@@ -4,8 +4,13 @@ import type { ClaimResult, DedupStore } from '../stores/dedup-store.js';
 import { after, isPromiseLike, type MaybePromise } from './maybe-promise.js';
 import { storeCall } from './route-context.js';
 
-/** How long a claim is held while listeners run. A process that dies frees its claims after it. */
-export const DEFAULT_LEASE_MS = 60_000;
+/**
+ * How long a claim lasts without renewal. While listeners run, the claim is renewed every third of
+ * it ({@link OncePerKeyOptions.leaseMs}), so listeners may take longer; a process that dies stops
+ * renewing, and its claims free this long after its last renewal: before WeChat's first retry,
+ * 15 s after a delivery that failed.
+ */
+export const DEFAULT_LEASE_MS = 10_000;
 
 /** What {@link OncePerKey.run} did. */
 export type OnceOutcome =
@@ -22,7 +27,11 @@ export type OnceOutcome =
  * - otherwise the store is asked to `claim` the key: `done` → duplicate, `busy` (another instance
  *   holds it) → {@link StoreError}, so WeChat is answered FAIL and delivers again later;
  * - a claimed key runs `fire`; when it throws, the key is released and the error rethrown; when
- *   it resolves, the key is completed.
+ *   it resolves, the key is completed;
+ * - while an asynchronous `fire` runs, the claim is renewed every third of the lease (when the
+ *   store can renew: {@link DedupStore.renew}), so a listener slower than the lease keeps its
+ *   claim and a concurrent delivery elsewhere does not fire the event a second time, while the
+ *   claim of a process that died frees one lease after its last renewal.
  *
  * Nothing waits for a later turn of the event loop unless the store or `fire` answered with a
  * promise.
@@ -39,7 +48,83 @@ export interface OncePerKey {
 export interface OncePerKeyOptions {
   readonly store: DedupStore;
   readonly logger: Logger;
+  /** How long a claim lasts without renewal, in ms. Default {@link DEFAULT_LEASE_MS}. */
   readonly leaseMs?: number;
+}
+
+/**
+ * Renews the claims of the keys whose listeners are running, every third of the lease, with one
+ * timer for all of them (started when the first is held, stopped once none is).
+ */
+class Heartbeat {
+  readonly #store: DedupStore;
+  readonly #logger: Logger;
+  readonly #leaseMs: number;
+  readonly #everyMs: number;
+  /** Held keys and when each was claimed or last renewed (monotonic ms). */
+  readonly #held = new Map<string, number>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(store: DedupStore, logger: Logger, leaseMs: number) {
+    this.#store = store;
+    this.#logger = logger;
+    this.#leaseMs = leaseMs;
+    this.#everyMs = Math.max(1, Math.floor(leaseMs / 3));
+  }
+
+  hold(key: string): void {
+    if (this.#store.renew === undefined) return;
+    this.#held.set(key, performance.now());
+    if (this.#timer === undefined) {
+      this.#timer = setInterval(() => this.#beat(), this.#everyMs);
+      this.#timer.unref?.();
+    }
+  }
+
+  drop(key: string): void {
+    this.#held.delete(key);
+  }
+
+  #beat(): void {
+    if (this.#held.size === 0) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+      return;
+    }
+    const t = performance.now();
+    for (const [key, since] of this.#held) {
+      // A key held for less than half a period waits for the next beat: at most half a lease
+      // passes between renewals.
+      if (t - since < this.#everyMs / 2) continue;
+      this.#held.set(key, t);
+      this.#renew(key);
+    }
+  }
+
+  #renew(key: string): void {
+    const lost = (): void => {
+      if (!this.#held.delete(key)) return;
+      this.#logger.warn(
+        { key },
+        '@wxpay-kit/core: a claim ran out while its listeners were still running (the store lost it); another delivery may fire the event again, as a redelivery',
+      );
+    };
+    const failed = (error: unknown): void => {
+      this.#logger.error({ err: error, key }, '@wxpay-kit/core: the dedup store failed to renew a claim; it is tried again at the next beat');
+    };
+    let renewed: MaybePromise<boolean>;
+    try {
+      renewed = this.#store.renew!(key, this.#leaseMs);
+    } catch (error) {
+      failed(error);
+      return;
+    }
+    if (isPromiseLike(renewed)) {
+      Promise.resolve(renewed).then((ok) => {
+        if (!ok) lost();
+      }, failed);
+    } else if (!renewed) lost();
+  }
 }
 
 /**
@@ -80,6 +165,7 @@ export function createOncePerKey(options: OncePerKeyOptions): OncePerKey {
   const { store, logger } = options;
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const inFlight = new Map<string, InFlight>();
+  const heartbeat = new Heartbeat(store, logger, leaseMs);
 
   function attempt(key: string, fire: (redelivery: boolean) => MaybePromise<void>): MaybePromise<OnceOutcome> {
     return after(storeCall('claim a key', () => store.claim(key, leaseMs)), (claim) => afterClaim(key, claim, fire));
@@ -97,9 +183,16 @@ export function createOncePerKey(options: OncePerKeyOptions): OncePerKey {
       return releaseAndThrow(key, error);
     }
     if (isPromiseLike(fired)) {
+      heartbeat.hold(key);
       return Promise.resolve(fired).then(
-        () => completeKey(key),
-        (error: unknown) => releaseAndThrow(key, error),
+        () => {
+          heartbeat.drop(key);
+          return completeKey(key);
+        },
+        (error: unknown) => {
+          heartbeat.drop(key);
+          return releaseAndThrow(key, error);
+        },
       );
     }
     return completeKey(key);

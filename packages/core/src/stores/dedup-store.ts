@@ -57,6 +57,13 @@ export interface DedupStore {
   /** Gives `key` up after a failure so the next delivery can claim it (not a redelivery). */
   release(key: string): MaybePromise<void>;
   /**
+   * Extends a claim this caller holds on `key` to `leaseMs` from now, while its listeners run.
+   * Answers false when the caller no longer holds it (completed, released, or its lease ran out
+   * and another caller claimed it). Optional: without it, a claim lasts one lease whatever its
+   * listeners take.
+   */
+  renew?(key: string, leaseMs: number): MaybePromise<boolean>;
+  /**
    * Remembers the order created under `key` (`<mchId>:<out_trade_no>`). Refunds accepted at
    * create-refund are kept here too, under `<mchId>:refund:<out_refund_no>` (`totalFee` holding the
    * refund fee, `orderId` and `orderTotalFee` the order). Records written by earlier versions tie a

@@ -62,6 +62,12 @@ export function createMemoryDedupStore(options: MemoryDedupStoreOptions = {}): D
         trim(keys);
       }
     },
+    renew(key, leaseMs): boolean {
+      const entry = keys.get(key);
+      if (!entry || entry.done) return false;
+      entry.leaseUntil = now() + leaseMs;
+      return true;
+    },
     release(key): void {
       const entry = keys.get(key);
       if (entry && !entry.done) {

@@ -239,6 +239,14 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
       const entry = state.entry(key);
       await write({ t: 'key', k: key, e: { done: true, leaseUntil: 0, claims: entry?.claims ?? 1, at: now() } });
     },
+    renew(key, leaseMs): boolean {
+      // In memory only: the directory belongs to this process, and claims found when it is opened
+      // end at once, so a renewal needs no write.
+      const entry = state.keys.get(key);
+      if (entry === undefined || typeof entry === 'number' || entry.done) return false;
+      entry.leaseUntil = now() + leaseMs;
+      return true;
+    },
     async release(key) {
       const entry = state.entry(key);
       if (entry && !entry.done) await write({ t: 'rel', k: key });

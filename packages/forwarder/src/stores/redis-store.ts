@@ -23,6 +23,14 @@ export interface RedisStoreOptions {
   readonly group?: string;
   /** This instance's consumer name in the group. Default host, pid and a random suffix. */
   readonly consumer?: string;
+  /**
+   * Consumers of the group idle this long with no pending entries are removed (those of instances
+   * that died; a restart starts a new one), in ms. Checked when this instance first reads an app's
+   * stream and then at most once per this period. Default 15 minutes. A live consumer removed by
+   * mistake loses nothing (only consumers without pending entries are removed, atomically) and
+   * comes back at its next read.
+   */
+  readonly staleConsumerMs?: number;
   /** How long delivered records stay available for replay, in ms. Default 7 days. */
   readonly retainDeliveredMs?: number;
   /**
@@ -122,6 +130,34 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
+// KEYS: lease key. ARGV: token, lease ms
+const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0`;
+
+// Removes the group's consumers that have no pending entries and have been idle at least
+// ARGV[3] ms, except ARGV[2]; only ARGV[4] when it is not ''. Atomic, so a consumer never loses
+// entries it was given meanwhile. KEYS: stream. ARGV: group, keep, min idle, only
+const PRUNE = `
+local ok, consumers = pcall(redis.call, 'XINFO', 'CONSUMERS', KEYS[1], ARGV[1])
+if not ok then return 0 end
+local removed = 0
+for _, c in ipairs(consumers) do
+  local name, pending, idle
+  for i = 1, #c, 2 do
+    if c[i] == 'name' then name = c[i + 1]
+    elseif c[i] == 'pending' then pending = tonumber(c[i + 1])
+    elseif c[i] == 'idle' then idle = tonumber(c[i + 1]) end
+  end
+  if name ~= ARGV[2] and (ARGV[4] == '' or name == ARGV[4]) and pending == 0 and idle >= tonumber(ARGV[3]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], name)
+    removed = removed + 1
+  end
+end
+return removed`;
+
 function num(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
@@ -168,7 +204,10 @@ function entriesOf(list: unknown): { entry: string; id: string }[] {
  *   app's stream through a consumer group (XREADGROUP), so each entry goes to one instance;
  *   XACK ends it; entries whose worker died are taken over with XAUTOCLAIM once idle for the
  *   lease. Failed attempts wait in a sorted set until due and are then put back on the stream.
- * - Dedup: `SET key token NX PX lease` claims a notification; a claim counter marks redeliveries.
+ *   Consumers that dead instances left behind (each instance is one, named by host and pid) are
+ *   removed once idle for `staleConsumerMs` with nothing pending; a closing instance removes its own.
+ * - Dedup: `SET key token NX PX lease` claims a notification, renewed (`PEXPIRE` while the token is
+ *   still ours) while its listeners run; a claim counter marks redeliveries.
  *
  * Every change resolves once Redis acknowledged it. How durable that is depends on the server's
  * persistence settings (AOF with `appendfsync always` or `everysec`, or replicas with `WAIT`).
@@ -194,6 +233,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const p = options.prefix ?? 'wxpay:';
   const group = options.group ?? 'forwarder';
   const consumer = options.consumer ?? `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const staleConsumerMs = options.staleConsumerMs ?? 15 * 60_000;
   const retainDeliveredMs = options.retainDeliveredMs ?? 7 * DAY;
   const retainDedupMs = options.retainDedupMs ?? 7 * DAY;
   const retainRecordsMs = options.retainRecordsMs ?? RETAIN_RECORDS_MS;
@@ -214,6 +254,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   };
 
   const groups = new Set<string>();
+  /** When this instance last pruned each app's consumers (epoch ms). */
+  const pruned = new Map<string, number>();
   /** Stream entry of each record this instance holds a lease on. */
   const entries = new Map<string, string>();
   /** Lease tokens of the dedup claims this instance holds. */
@@ -289,6 +331,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     const got: { entry: string; id: string }[] = [];
     const claimed = (await redis.xautoclaim(k.stream(o.app), group, consumer, o.leaseMs, '0-0', 'COUNT', o.limit)) as unknown[];
     got.push(...entriesOf(claimed[1]));
+    await pruneConsumers(o.app);
     if (got.length < o.limit) {
       const read = (await redis.call(
         'XREADGROUP',
@@ -319,6 +362,18 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     return out;
   }
 
+  /**
+   * Removes the consumers that dead instances left in `app`'s group (after XAUTOCLAIM took over
+   * their entries), on this instance's first read and then once per `staleConsumerMs`.
+   */
+  async function pruneConsumers(app: string): Promise<void> {
+    const t = Date.now();
+    const last = pruned.get(app);
+    if (last !== undefined && t - last < staleConsumerMs) return;
+    pruned.set(app, t);
+    await script(PRUNE, [k.stream(app)], [group, consumer, staleConsumerMs, '']);
+  }
+
   async function replayOne(id: string, at: number): Promise<boolean> {
     return (await script(REPLAY, [k.rec(id), k.pending, k.delivered, k.dead], [at, p])) === 1;
   }
@@ -346,6 +401,12 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       run('complete', async () => {
         tokens.delete(key);
         await redis.multi().set(k.lease(key), 'done', 'PX', retainDedupMs).del(k.claims(key)).exec();
+      }),
+    renew: (key, leaseMs) =>
+      run('renew', async () => {
+        const token = tokens.get(key);
+        if (!token) return false;
+        return (await script(RENEW, [k.lease(key)], [token, leaseMs])) === 1;
       }),
     release: (key) =>
       run('release', async () => {
@@ -442,6 +503,11 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         };
       }),
     async close() {
+      // This instance's consumers go with it, unless they still hold entries (another instance
+      // takes those over after the lease, and prunes the consumer then).
+      if (redis.status === 'ready') {
+        for (const app of groups) await script(PRUNE, [k.stream(app)], [group, '', 0, consumer]).catch(() => undefined);
+      }
       if (owned) await redis.quit().catch(() => undefined);
     },
   };

@@ -91,10 +91,11 @@ export interface GatewayConfig {
   /** Largest request body, in bytes; undefined keeps the core's default. */
   readonly bodyLimit: number | undefined;
   /**
-   * `lease-ms`: how long a notification (or `confirm`) holds its transaction in the dedup store
-   * while the listeners and the outbox write run, 1,000 to 3,600,000 ms; undefined keeps the
-   * core's default (60 s). On a shared store (Redis) it is also how long a crashed instance keeps
-   * the others from taking WeChat's redeliveries of the transaction it held.
+   * `lease-ms`: how long a notification's (or `confirm`'s) claim on its transaction in the dedup
+   * store lasts without renewal, 1,000 to 3,600,000 ms; undefined keeps the core's default (10 s).
+   * The claim is renewed every third of it while the listeners and the outbox write run; on a
+   * shared store (Redis) it is how long a crashed instance keeps the others from taking WeChat's
+   * redeliveries of the transaction it held.
    */
   readonly leaseMs: number | undefined;
 }

@@ -71,7 +71,7 @@ function shapes() {
     store: storeSpec.optional(),
     'bearer-token': z.string().min(16, 'must be at least 16 characters').optional(),
     'body-limit': z.number().int().positive().optional(),
-    // How long a notification holds its transaction in the dedup store while listeners run (core's leaseMs).
+    // How long a notification's claim on its transaction lasts without renewal (core's leaseMs; renewed while listeners run).
     'lease-ms': z.number().int('must be whole milliseconds').min(1_000).max(3_600_000).optional(),
   };
   return { endpoints, merchant, app, root };
