@@ -2,8 +2,7 @@ import { ConfigError, createWxPayClient, isWxPayKitError, resolveConfig } from '
 import { forwarder } from '@wxpay-kit/forwarder';
 import { formatConfigError, loadGatewayConfig } from './config/load-config.js';
 import type { GatewayConfig } from './config/gateway-config.js';
-import type { CliContext } from './cli-run.js';
-import { gatewayVersion } from './cli-run.js';
+import { gatewayVersion, type CliContext } from './cli-context.js';
 import { startDefaultGateway } from './default-mode.js';
 import { createGatewayLogger } from './logger.js';
 import { forwarderApps, openStore } from './runtime.js';

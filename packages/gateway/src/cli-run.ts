@@ -1,17 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { PinoLogger } from './logger.js';
-
-/** Where the CLI writes, what it reads, and how it waits for a stop signal. */
-export interface CliContext {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** Resolves when the process is asked to stop (SIGTERM, SIGINT). */
-  readonly stopSignal: Promise<string>;
-  /** Logger for the serving commands; default pino on stdout. */
-  readonly logger?: PinoLogger;
-}
+import { gatewayVersion, type CliContext } from './cli-context.js';
 
 const USAGE = `Usage:
   wxpay-gateway [--config FILE] [--host HOST] [--port N] [--no-forwarder]
@@ -36,12 +24,6 @@ Options:
 
 Environment: CONF_FILE (config file), LOG_LEVEL (info), PORT (default-mode port).
 `;
-
-/** The package version, read from its package.json (beside src/ and dist/). */
-export function gatewayVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /**
  * Runs `wxpay-gateway` with `argv` (without `node` and the script). Serving commands resolve

@@ -1,6 +1,8 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { CORE_ROUTES } from '@wxpay-kit/core';
 import { DEFAULT_ENDPOINTS } from './config/gateway-config.js';
+import { GATEWAY_ENDPOINTS, resolveEndpoints } from './endpoints.js';
 import { createGatewayLogger } from './logger.js';
 import { createPathMapper } from './routes.js';
 
@@ -28,6 +30,41 @@ describe('createPathMapper', () => {
     expect(map('/create-pay/NATIVE')).toBeUndefined();
     expect(map('/wxpay/notify-payx/shop')).toBeUndefined();
     expect(map('/')).toBeUndefined();
+  });
+});
+
+describe('the endpoint table', () => {
+  it('has the seed\'s endpoints, config keys and default paths, built from the core\'s routes', () => {
+    expect(DEFAULT_ENDPOINTS).toEqual({
+      createPay: '/wxpay/create-pay',
+      notifyPay: '/wxpay/notify-pay',
+      createRefund: '/wxpay/create-refund',
+      notifyRefund: '/wxpay/notify-refund',
+      queryOrder: '/wxpay/query-order',
+      closeOrder: '/wxpay/close-order',
+      queryRefund: '/wxpay/query-refund',
+      confirm: '/wxpay/confirm',
+      health: '/health',
+      ready: '/ready',
+    });
+    expect(GATEWAY_ENDPOINTS.map((e) => e.configKey).sort()).toEqual(
+      ['create-pay', 'notify-pay', 'create-refund', 'notify-refund', 'query-order', 'close-order', 'query-refund', 'confirm', 'health', 'ready'].sort(),
+    );
+    expect(GATEWAY_ENDPOINTS.filter((e) => e.target.kind === 'core')).toHaveLength(CORE_ROUTES.length);
+  });
+
+  it('leads every core route\'s default endpoint to that route', () => {
+    const map = createPathMapper(DEFAULT_ENDPOINTS);
+    for (const route of CORE_ROUTES) {
+      const concrete = route.path.replace(/:[A-Za-z]+$/, 'X1');
+      expect(map(`/wxpay${concrete}`), route.path).toEqual({ kind: 'core', path: concrete });
+    }
+  });
+
+  it('reads a config\'s endpoints by their seed keys, dropping trailing slashes', () => {
+    const endpoints = resolveEndpoints({ 'query-order': '/pay/queryorder/', 'close-order': '', health: '/healthz' });
+    expect(endpoints).toEqual({ ...DEFAULT_ENDPOINTS, queryOrder: '/pay/queryorder', closeOrder: '', health: '/healthz' });
+    expect(resolveEndpoints(undefined)).toEqual(DEFAULT_ENDPOINTS);
   });
 });
 

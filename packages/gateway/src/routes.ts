@@ -1,4 +1,4 @@
-import type { GatewayEndpoints } from './config/gateway-config.js';
+import { GATEWAY_ENDPOINTS, type GatewayEndpoints } from './endpoints.js';
 
 /** Where one request path leads. */
 export type GatewayRoute =
@@ -7,22 +7,6 @@ export type GatewayRoute =
   | { readonly kind: 'health' }
   | { readonly kind: 'ready' };
 
-/** Endpoints whose configured path is the whole route. */
-const EXACT: ReadonlyArray<readonly [keyof GatewayEndpoints, string]> = [
-  ['queryOrder', '/query-order'],
-  ['closeOrder', '/close-order'],
-  ['createRefund', '/create-refund'],
-  ['queryRefund', '/query-refund'],
-  ['confirm', '/confirm'],
-];
-
-/** Endpoints followed by one more segment: the trade type or the app name. */
-const WITH_PARAM: ReadonlyArray<readonly [keyof GatewayEndpoints, string]> = [
-  ['createPay', '/create-pay'],
-  ['notifyPay', '/notify-pay'],
-  ['notifyRefund', '/notify-refund'],
-];
-
 /**
  * Maps the seed's configured endpoint paths onto the core's relative routes: `/wxpay/queryorder`
  * → `/query-order`, `/wxpay/create-pay/NATIVE` → `/create-pay/NATIVE`, and so on. Returns
@@ -30,10 +14,14 @@ const WITH_PARAM: ReadonlyArray<readonly [keyof GatewayEndpoints, string]> = [
  */
 export function createPathMapper(endpoints: GatewayEndpoints): (pathname: string) => GatewayRoute | undefined {
   const exact = new Map<string, GatewayRoute>();
-  for (const [key, core] of EXACT) if (endpoints[key]) exact.set(endpoints[key], { kind: 'core', path: core });
-  if (endpoints.health) exact.set(endpoints.health, { kind: 'health' });
-  if (endpoints.ready) exact.set(endpoints.ready, { kind: 'ready' });
-  const prefixed = WITH_PARAM.filter(([key]) => endpoints[key]).map(([key, core]) => [`${endpoints[key]}/`, core] as const);
+  const prefixed: (readonly [prefix: string, core: string])[] = [];
+  for (const { key, target } of GATEWAY_ENDPOINTS) {
+    const path = endpoints[key];
+    if (!path) continue;
+    if (target.kind !== 'core') exact.set(path, { kind: target.kind });
+    else if (target.param) prefixed.push([`${path}/`, target.path]);
+    else exact.set(path, { kind: 'core', path: target.path });
+  }
 
   return (pathname) => {
     const hit = exact.get(pathname);

@@ -1,23 +1,8 @@
 import type { MerchantCertOptions } from '@wxpay-kit/core';
+import type { GatewayEndpoints } from '../endpoints.js';
 
-/** Request paths the gateway serves, from the config's `endpoints`. `''` disables a route. */
-export interface GatewayEndpoints {
-  /** `<createPay>/<type>` with type JSAPI, NATIVE, APP or H5. */
-  readonly createPay: string;
-  /** `<notifyPay>/<app>`: WeChat's pay notifications. */
-  readonly notifyPay: string;
-  readonly createRefund: string;
-  /** `<notifyRefund>/<app>`: WeChat's refund notifications. */
-  readonly notifyRefund: string;
-  readonly queryOrder: string;
-  readonly closeOrder: string;
-  readonly queryRefund: string;
-  readonly confirm: string;
-  /** Liveness: answers 200 while the process runs. */
-  readonly health: string;
-  /** Readiness: answers 200 when the store is reachable, 503 otherwise. */
-  readonly ready: string;
-}
+export { DEFAULT_ENDPOINTS } from '../endpoints.js';
+export type { GatewayEndpoints } from '../endpoints.js';
 
 /** A merchant account, as configured (`merchants[]`). */
 export interface GatewayMerchant {
@@ -114,20 +99,6 @@ export interface GatewayConfig {
    */
   readonly leaseMs: number | undefined;
 }
-
-/** The seed's endpoint paths, plus ours, used when `endpoints` leaves one out. */
-export const DEFAULT_ENDPOINTS: GatewayEndpoints = Object.freeze({
-  createPay: '/wxpay/create-pay',
-  notifyPay: '/wxpay/notify-pay',
-  createRefund: '/wxpay/create-refund',
-  notifyRefund: '/wxpay/notify-refund',
-  queryOrder: '/wxpay/query-order',
-  closeOrder: '/wxpay/close-order',
-  queryRefund: '/wxpay/query-refund',
-  confirm: '/wxpay/confirm',
-  health: '/health',
-  ready: '/ready',
-});
 
 /** The port go-wxpay-gateway's sample listens on. */
 export const DEFAULT_PORT = 7080;

@@ -2,14 +2,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ANY_APP_ID, ConfigError, type ConfigIssue, type MerchantCertOptions } from '@wxpay-kit/core';
 import type { z } from 'zod';
+import { resolveEndpoints } from '../endpoints.js';
 import {
-  DEFAULT_ENDPOINTS,
   DEFAULT_PORT,
   DEFAULT_STORE_DIR,
   isSandboxApp,
   type GatewayApp,
   type GatewayConfig,
-  type GatewayEndpoints,
   type GatewayMerchant,
   type GatewayMerchantV3,
   type StoreSpec,
@@ -19,7 +18,6 @@ import {
   seedConfigSchema,
   strictSeedConfigSchema,
   type SeedConfig,
-  type SeedEndpoints,
   type SeedMerchant,
 } from './seed-schema.js';
 
@@ -183,26 +181,6 @@ export function formatConfigError(error: ConfigError): string {
   const head = error.message.split('\n')[0]?.replace(/:$/, '') ?? 'invalid configuration';
   const body = error.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
   return `${head}: ${body}`;
-}
-
-function resolveEndpoints(seed: SeedEndpoints | undefined): GatewayEndpoints {
-  const pick = (key: keyof SeedEndpoints, fallback: string): string => {
-    const v = seed?.[key];
-    return v === undefined ? fallback : v.replace(/\/+$/, '');
-  };
-  const d = DEFAULT_ENDPOINTS;
-  return {
-    createPay: pick('create-pay', d.createPay),
-    notifyPay: pick('notify-pay', d.notifyPay),
-    createRefund: pick('create-refund', d.createRefund),
-    notifyRefund: pick('notify-refund', d.notifyRefund),
-    queryOrder: pick('query-order', d.queryOrder),
-    closeOrder: pick('close-order', d.closeOrder),
-    queryRefund: pick('query-refund', d.queryRefund),
-    confirm: pick('confirm', d.confirm),
-    health: pick('health', d.health),
-    ready: pick('ready', d.ready),
-  };
 }
 
 function resolveStore(seed: SeedConfig, baseDir: string): StoreSpec {

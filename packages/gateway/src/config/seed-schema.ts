@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GATEWAY_ENDPOINTS } from '../endpoints.js';
 
 /**
  * The go-wxpay-gateway configuration file, as-is, plus this gateway's additions. Key names are the
@@ -30,18 +31,7 @@ const storeSpec = z
   });
 
 function shapes() {
-  const endpoints = {
-    'create-pay': endpointPath.optional(),
-    'notify-pay': endpointPath.optional(),
-    'create-refund': endpointPath.optional(),
-    'notify-refund': endpointPath.optional(),
-    'query-order': endpointPath.optional(),
-    'close-order': endpointPath.optional(),
-    'query-refund': endpointPath.optional(),
-    confirm: endpointPath.optional(),
-    health: endpointPath.optional(),
-    ready: endpointPath.optional(),
-  };
+  const endpoints = Object.fromEntries(GATEWAY_ENDPOINTS.map((e) => [e.configKey, endpointPath.optional()]));
   const merchant = {
     name,
     'mch-id': z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'must be 1-32 letters or digits'),

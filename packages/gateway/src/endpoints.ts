@@ -1,0 +1,78 @@
+import { CORE_ROUTES, type CoreRouteInfo } from '@wxpay-kit/core';
+
+/** Request paths the gateway serves, from the config's `endpoints`. `''` disables a route. */
+export interface GatewayEndpoints {
+  /** `<createPay>/<type>` with type JSAPI, NATIVE, APP or H5. */
+  readonly createPay: string;
+  /** `<notifyPay>/<app>`: WeChat's pay notifications. */
+  readonly notifyPay: string;
+  readonly createRefund: string;
+  /** `<notifyRefund>/<app>`: WeChat's refund notifications. */
+  readonly notifyRefund: string;
+  readonly queryOrder: string;
+  readonly closeOrder: string;
+  readonly queryRefund: string;
+  readonly confirm: string;
+  /** Liveness: answers 200 while the process runs. */
+  readonly health: string;
+  /** Readiness: answers 200 when the store is reachable, 503 otherwise. */
+  readonly ready: string;
+}
+
+/** Where requests to an endpoint lead. */
+export type EndpointTarget =
+  /** A core route: `path` relative to the core's mount point; `param`: one more path segment follows (the trade type or app name). */
+  | { readonly kind: 'core'; readonly path: string; readonly param: boolean }
+  | { readonly kind: 'health' }
+  | { readonly kind: 'ready' };
+
+/** One endpoint of the gateway. */
+export interface GatewayEndpoint {
+  /** Its key in {@link GatewayEndpoints}. */
+  readonly key: keyof GatewayEndpoints;
+  /** Its key under the config file's `endpoints` (the seed's kebab-case name). */
+  readonly configKey: string;
+  /** Its path when the config names none. */
+  readonly defaultPath: string;
+  readonly target: EndpointTarget;
+}
+
+/** `/create-pay/:type` → `create-pay`, a parameter follows; `/query-order` → `query-order`. */
+function fromCoreRoute(route: CoreRouteInfo): GatewayEndpoint {
+  const match = /^\/([a-z][a-z-]*)(\/:[A-Za-z]+)?$/.exec(route.path);
+  if (!match) throw new Error(`wxpay-gateway: the core route ${route.path} has no endpoint shape the gateway knows`);
+  const name = match[1]!;
+  return {
+    key: name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof GatewayEndpoints,
+    configKey: name,
+    defaultPath: `/wxpay/${name}`,
+    target: { kind: 'core', path: `/${name}`, param: match[2] !== undefined },
+  };
+}
+
+/**
+ * Every endpoint of the gateway: the core's routes, each under the seed's name for it
+ * (`create-pay` at `/wxpay/create-pay`, configured as `endpoints["create-pay"]`), then the
+ * gateway's own health and readiness checks. The config schema, the defaults and the path mapper
+ * are all built from this list.
+ */
+export const GATEWAY_ENDPOINTS: readonly GatewayEndpoint[] = Object.freeze([
+  ...CORE_ROUTES.map(fromCoreRoute),
+  { key: 'health', configKey: 'health', defaultPath: '/health', target: { kind: 'health' } },
+  { key: 'ready', configKey: 'ready', defaultPath: '/ready', target: { kind: 'ready' } },
+]);
+
+/** The seed's endpoint paths, plus ours, used when `endpoints` leaves one out. */
+export const DEFAULT_ENDPOINTS: GatewayEndpoints = Object.freeze(
+  Object.fromEntries(GATEWAY_ENDPOINTS.map((e) => [e.key, e.defaultPath])) as unknown as GatewayEndpoints,
+);
+
+/** The endpoint paths of a config's `endpoints` (seed keys), defaults filled in, trailing slashes dropped. */
+export function resolveEndpoints(seed: Readonly<Record<string, string | undefined>> | undefined): GatewayEndpoints {
+  const out: Record<string, string> = {};
+  for (const e of GATEWAY_ENDPOINTS) {
+    const v = seed?.[e.configKey];
+    out[e.key] = v === undefined ? e.defaultPath : v.replace(/\/+$/, '');
+  }
+  return out as unknown as GatewayEndpoints;
+}
