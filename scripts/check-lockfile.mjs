@@ -96,7 +96,8 @@ export function checkLockfile(root) {
   const lockPath = join(root, 'package-lock.json');
   if (!existsSync(lockPath)) return ['package-lock.json is missing: run npm install'];
   const lock = JSON.parse(readFileSync(lockPath, 'utf8'));
-  if (lock.lockfileVersion < 2 || !lock.packages) return [`package-lock.json has lockfileVersion ${lock.lockfileVersion}; npm 7 or later writes version 3`];
+  if (lock.lockfileVersion < 2 || !lock.packages)
+    return [`package-lock.json has lockfileVersion ${lock.lockfileVersion}; npm 7 or later writes version 3`];
   const packages = lock.packages;
 
   const workspaces = ['', ...workspaceDirs(root, manifest.workspaces ?? [])];
@@ -126,7 +127,9 @@ export function checkLockfile(root) {
         const entry = at && packages[at];
         const version = entry?.link ? undefined : entry?.version;
         if (had !== undefined && version !== undefined && satisfies(version, want) === true) continue;
-        problems.push(`${label}: ${field}.${name} is "${want}", but package-lock.json ${had === undefined ? 'does not list it' : `has "${had}"${version ? ` (locked ${version})` : ''}`}`);
+        problems.push(
+          `${label}: ${field}.${name} is "${want}", but package-lock.json ${had === undefined ? 'does not list it' : `has "${had}"${version ? ` (locked ${version})` : ''}`}`,
+        );
       }
     }
     if (dir !== '' && pkg.name && packages[`node_modules/${pkg.name}`]?.resolved !== dir) {
@@ -152,7 +155,11 @@ export function checkLockfile(root) {
     if (workspaceSet.has(path)) for (const n of Object.keys(entry.devDependencies ?? {})) wanted.add(n);
     for (const name of wanted) {
       if (!resolveIn(packages, path, name)) {
-        const spec = entry.optionalDependencies?.[name] ?? entry.dependencies?.[name] ?? entry.devDependencies?.[name] ?? entry.peerDependencies?.[name];
+        const spec =
+          entry.optionalDependencies?.[name] ??
+          entry.dependencies?.[name] ??
+          entry.devDependencies?.[name] ??
+          entry.peerDependencies?.[name];
         problems.push(`missing from package-lock.json: ${name}@${spec} (needed by ${path || 'the root package'})`);
       }
     }
@@ -166,7 +173,9 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
   if (problems.length > 0) {
     for (const p of problems.slice(0, 40)) console.error(`check-lockfile: ${p}`);
     if (problems.length > 40) console.error(`check-lockfile: ... and ${problems.length - 40} more`);
-    console.error(`check-lockfile: package-lock.json is out of sync (${problems.length} problem(s)); npm ci would refuse it. Fix: npm install --package-lock-only, then commit package-lock.json.`);
+    console.error(
+      `check-lockfile: package-lock.json is out of sync (${problems.length} problem(s)); npm ci would refuse it. Fix: npm install --package-lock-only, then commit package-lock.json.`,
+    );
     process.exit(1);
   }
 }

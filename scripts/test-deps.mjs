@@ -64,8 +64,7 @@ if (missing.length > 0) {
   if (!reason) {
     const packages = missing.map((t) => TOOLS[t][0]);
     console.log(`test-deps: installing ${packages.join(' ')} with apt-get`);
-    reason = aptGet(['update', '-qq'], 5 * 60_000) ??
-      aptGet(['install', '-y', '-qq', '--no-install-recommends', ...packages], 15 * 60_000);
+    reason = aptGet(['update', '-qq'], 5 * 60_000) ?? aptGet(['install', '-y', '-qq', '--no-install-recommends', ...packages], 15 * 60_000);
     missing = missingNow();
   }
 }

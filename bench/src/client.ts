@@ -80,7 +80,12 @@ async function makeCall(): Promise<{ call: Call; close: () => Promise<void> }> {
         call: async () => {
           const fields: Record<string, string> = { ...UNIFIED_ORDER_PARAMS, nonce_str: String(n++) };
           fields['sign'] = floor.md5OneShot(fields, API_KEY);
-          const res = await pool.request({ method: 'POST', path: '/pay/unifiedorder', body: floor.handBuild(fields), headers: { 'content-type': 'text/xml' } });
+          const res = await pool.request({
+            method: 'POST',
+            path: '/pay/unifiedorder',
+            body: floor.handBuild(fields),
+            headers: { 'content-type': 'text/xml' },
+          });
           return floor.flatVerify(await res.body.text(), API_KEY);
         },
         close: () => pool.close(),
@@ -103,7 +108,15 @@ async function makeCall(): Promise<{ call: Call; close: () => Promise<void> }> {
         client: { connections: Math.max(1, concurrency), retries: 0, ...(tls ? { ca: pem('ca.pem') } : {}) },
       });
       const client: WxPayClient = createWxPayClient(config);
-      const refund = () => client.refund({ merchant: 'main', appId: APP_ID, outTradeNo: '20150806125346', outRefundNo: `R${n++}`, totalFee: 88, refundFee: 1 });
+      const refund = () =>
+        client.refund({
+          merchant: 'main',
+          appId: APP_ID,
+          outTradeNo: '20150806125346',
+          outRefundNo: `R${n++}`,
+          totalFee: 88,
+          refundFee: 1,
+        });
       const order = () => client.unifiedOrder(orderInput());
       return { call: pick(order, refund), close: () => client.close() };
     }
@@ -170,11 +183,19 @@ if (calls > 0) {
   // Fixed number of sequential calls (TLS reuse scenario).
   let left = calls;
   const start = performance.now();
-  await worker(() => left-- > 0, () => true);
+  await worker(
+    () => left-- > 0,
+    () => true,
+  );
   rps = (done * 1000) / (performance.now() - start);
 } else {
   let phase: 'warmup' | 'measure' | 'stop' = 'warmup';
-  const workers = Array.from({ length: concurrency }, () => worker(() => phase !== 'stop', () => phase === 'measure'));
+  const workers = Array.from({ length: concurrency }, () =>
+    worker(
+      () => phase !== 'stop',
+      () => phase === 'measure',
+    ),
+  );
   await new Promise((r) => setTimeout(r, warmupMs));
   phase = 'measure';
   const start = performance.now();

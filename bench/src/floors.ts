@@ -44,7 +44,10 @@ export function handBuild(fields: Readonly<Record<string, string>>): string {
   return `${out}</xml>`;
 }
 
-const fxpBuilder = new XMLBuilder({ processEntities: false, tagValueProcessor: (_n: string, v: unknown) => (/[<>&'"]/.test(String(v)) ? `<![CDATA[${String(v)}]]>` : String(v)) });
+const fxpBuilder = new XMLBuilder({
+  processEntities: false,
+  tagValueProcessor: (_n: string, v: unknown) => (/[<>&'"]/.test(String(v)) ? `<![CDATA[${String(v)}]]>` : String(v)),
+});
 export const fxpBuild = (fields: Readonly<Record<string, string>>): string => fxpBuilder.build({ xml: fields }) as string;
 
 const fxpParser = new XMLParser({ ignoreDeclaration: true, parseTagValue: false, processEntities: false, trimValues: true });

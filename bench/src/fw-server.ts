@@ -82,9 +82,14 @@ async function start(): Promise<{ address: () => unknown }> {
     } else if (kind === 'tenpay') {
       const { tenpay } = await import('./peers.js');
       const pay = tenpay();
-      app.post(ROUTE, express.text({ type: '*/*', limit: LIMIT }), pay.middlewareForExpress('pay') as Parameters<typeof app.post>[1], (_req, res) => {
-        (res as unknown as { reply: () => void }).reply();
-      });
+      app.post(
+        ROUTE,
+        express.text({ type: '*/*', limit: LIMIT }),
+        pay.middlewareForExpress('pay') as Parameters<typeof app.post>[1],
+        (_req, res) => {
+          (res as unknown as { reply: () => void }).reply();
+        },
+      );
     } else {
       app.post(ROUTE, express.text({ type: '*/*', limit: LIMIT }), (req, res) => {
         const out = kind === 'hand' ? handNotify(req.body as string) : { status: 200, body: NOTIFY_SUCCESS_XML };
@@ -122,7 +127,9 @@ async function start(): Promise<{ address: () => unknown }> {
     if (kind === 'wxpay-kit') {
       await app.register(wxpayPlugin, { ...WXPAY_OPTIONS, prefix: '/wxpay' });
     } else {
-      app.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string', bodyLimit: LIMIT }, (_req, body, done) => done(null, body));
+      app.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string', bodyLimit: LIMIT }, (_req, body, done) =>
+        done(null, body),
+      );
       app.post(ROUTE, async (req, reply) => {
         const out = kind === 'hand' ? handNotify(req.body as string) : { status: 200, body: NOTIFY_SUCCESS_XML };
         return reply.code(out.status).type(XML).send(out.body);

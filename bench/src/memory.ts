@@ -66,7 +66,13 @@ if (phase === 'alloc') {
     }),
     await allocation('floor: flat scanner + crypto.hash', 500, (i) => floor.flatVerify(bodies[i % 1000]!.toString(), API_KEY)),
     await allocation('wxpay-kit handler (core handle())', 500, (i) =>
-      wxpay.handle({ method: 'POST', path: '/notify-pay/shop', headers: { 'content-type': 'text/xml' }, rawBody: bodies[i % 1000]!, remoteAddress: '127.0.0.1' }),
+      wxpay.handle({
+        method: 'POST',
+        path: '/notify-pay/shop',
+        headers: { 'content-type': 'text/xml' },
+        rawBody: bodies[i % 1000]!,
+        remoteAddress: '127.0.0.1',
+      }),
     ),
     await allocation('fastify adapter via inject()', 500, (i) => inject(bodies[i % 1000]!)),
   ]);

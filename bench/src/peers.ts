@@ -49,7 +49,12 @@ export const wapHash = wap.Hash;
 export const wapTransformer = wap.Transformer;
 
 export interface WapClient {
-  v2: { pay: { unifiedorder: { post(data: Record<string, unknown>): Promise<{ data: Record<string, string> }> } }; secapi: { pay: { refund: { post(data: Record<string, unknown>, config?: Record<string, unknown>): Promise<{ data: Record<string, string> }> } } } };
+  v2: {
+    pay: { unifiedorder: { post(data: Record<string, unknown>): Promise<{ data: Record<string, string> }> } };
+    secapi: {
+      pay: { refund: { post(data: Record<string, unknown>, config?: Record<string, unknown>): Promise<{ data: Record<string, string> }> } };
+    };
+  };
 }
 
 /** A wechatpay-axios-plugin client (its APIv3 half gets a throwaway key; only v2 is used). */
@@ -79,7 +84,10 @@ interface WeixinPay {
 }
 const WXPay = require('weixin-pay') as (options: Record<string, unknown>) => WeixinPay;
 export const weixinPay = WXPay({ appid: APP_ID, mch_id: MCH_ID, partner_key: API_KEY });
-const weixinUtil = require('weixin-pay/lib/util') as { buildXML(o: unknown): string; parseXML(xml: string, fn: (err: unknown, r: Record<string, string>) => void): void };
+const weixinUtil = require('weixin-pay/lib/util') as {
+  buildXML(o: unknown): string;
+  parseXML(xml: string, fn: (err: unknown, r: Record<string, string>) => void): void;
+};
 export const weixinBuild = (fields: Record<string, unknown>): string => weixinUtil.buildXML(fields);
 export const weixinParse = (xml: string): Promise<Record<string, string>> =>
   new Promise((resolve, reject) => weixinUtil.parseXML(xml, (err, r) => (err ? reject(err) : resolve(r))));

@@ -53,7 +53,17 @@ export function start(script: string, args: readonly string[], core: Core, nodeF
         reject(new Error(`${script} printed ${line.slice(0, 200)}`));
       }
     });
-    child.once('exit', (code) => reject(new Error(`${script} ${args.join(' ')} exited with ${code}: ${stderr.split('\n').filter((l) => !l.includes('npm warn')).join('\n').slice(-1500)}`)));
+    child.once('exit', (code) =>
+      reject(
+        new Error(
+          `${script} ${args.join(' ')} exited with ${code}: ${stderr
+            .split('\n')
+            .filter((l) => !l.includes('npm warn'))
+            .join('\n')
+            .slice(-1500)}`,
+        ),
+      ),
+    );
   });
   ready.catch(() => {});
   return {

@@ -26,14 +26,43 @@ const wants = (group: string): boolean => only === undefined || only.has(group);
 
 /** Run sizes: full is the published run; quick only proves that every scenario runs. */
 const S = quick
-  ? { microProcs: 1, microRounds: 1, sliceMs: 20, httpRounds: 1, warmupMs: 100, durationMs: 400, tlsCalls: 200, fwRounds: 1, fwWarmup: 0, fwDuration: 1, fwPool: 5000, memory: 2000, memorySeconds: 10 }
-  : { microProcs: 3, microRounds: 5, sliceMs: 200, httpRounds: 3, warmupMs: 1000, durationMs: 4000, tlsCalls: 200, fwRounds: 3, fwWarmup: 1, fwDuration: 5, fwPool: 150_000, memory: 1_000_000, memorySeconds: 150 };
+  ? {
+      microProcs: 1,
+      microRounds: 1,
+      sliceMs: 20,
+      httpRounds: 1,
+      warmupMs: 100,
+      durationMs: 400,
+      tlsCalls: 200,
+      fwRounds: 1,
+      fwWarmup: 0,
+      fwDuration: 1,
+      fwPool: 5000,
+      memory: 2000,
+      memorySeconds: 10,
+    }
+  : {
+      microProcs: 3,
+      microRounds: 5,
+      sliceMs: 200,
+      httpRounds: 3,
+      warmupMs: 1000,
+      durationMs: 4000,
+      tlsCalls: 200,
+      fwRounds: 3,
+      fwWarmup: 1,
+      fwDuration: 5,
+      fwPool: 150_000,
+      memory: 1_000_000,
+      memorySeconds: 150,
+    };
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const fmt = (n: number, digits = 0): string =>
   Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a';
 const ratio = (a: number, b: number): string => (Number.isFinite(a / b) && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
-const verdict = (value: number, goal: number): string => (!Number.isFinite(value) ? '—' : value >= goal ? 'met' : `**missed** (${((1 - value / goal) * 100).toFixed(0)} % short)`);
+const verdict = (value: number, goal: number): string =>
+  !Number.isFinite(value) ? '—' : value >= goal ? 'met' : `**missed** (${((1 - value / goal) * 100).toFixed(0)} % short)`;
 
 interface GoalRow {
   readonly id: string;
@@ -81,7 +110,10 @@ async function micro(): Promise<void> {
       '',
       `| implementation | ops/s | µs/op | wxpay-kit (${ours.replace('wxpay-kit ', '')}) × this |`,
       '|---|---:|---:|---:|',
-      ...ids.map((id) => `| ${id.startsWith('wxpay-kit') ? `**${id}**` : id} | ${fmt(cases[id]!)} | ${fmt(1e6 / cases[id]!, 2)} | ${id === ours ? '—' : ratio(cases[ours]!, cases[id]!)} |`),
+      ...ids.map(
+        (id) =>
+          `| ${id.startsWith('wxpay-kit') ? `**${id}**` : id} | ${fmt(cases[id]!)} | ${fmt(1e6 / cases[id]!, 2)} | ${id === ours ? '—' : ratio(cases[ours]!, cases[id]!)} |`,
+      ),
       '',
     ];
     sections.push(lines.join('\n'));
@@ -161,7 +193,14 @@ async function http(certDir: string): Promise<void> {
         for (let k = 0; k < H_CLIENTS.length; k++) {
           const impl = H_CLIENTS[(k + round) % H_CLIENTS.length]!;
           log(`H: round ${round + 1} c=${c} ${impl}`);
-          const r = await clientRun(impl, url, certDir, ['--c', String(c), '--warmup', String(S.warmupMs), '--duration', String(S.durationMs)]);
+          const r = await clientRun(impl, url, certDir, [
+            '--c',
+            String(c),
+            '--warmup',
+            String(S.warmupMs),
+            '--duration',
+            String(S.durationMs),
+          ]);
           ((results[impl] ??= {})[c] ??= []).push(r);
         }
       }
@@ -230,10 +269,17 @@ async function http(certDir: string): Promise<void> {
   goals.push({
     id: 'H3',
     goal: 'exactly one handshake per origin and merchant certificate (2 in all, 1 with the certificate)',
-    measured: hs ? `${hs.handshakes} handshakes, ${hs.clientCertHandshakes} with certificate, ${tls['wxpay-kit']!.result.calls} calls, ${tls['wxpay-kit']!.result.errors} errors` : 'n/a',
+    measured: hs
+      ? `${hs.handshakes} handshakes, ${hs.clientCertHandshakes} with certificate, ${tls['wxpay-kit']!.result.calls} calls, ${tls['wxpay-kit']!.result.errors} errors`
+      : 'n/a',
     verdict: hs && hs.handshakes === 2 && hs.clientCertHandshakes === 1 && tls['wxpay-kit']!.result.errors === 0 ? 'met' : '**missed**',
   });
-  goal('H3', 'TLS c=1 ≥ 0.9× raw undici Pool (our whole call, protocol work included, against transport only)', rate('wxpay-kit') / rate('undici-pool'), 0.9);
+  goal(
+    'H3',
+    'TLS c=1 ≥ 0.9× raw undici Pool (our whole call, protocol work included, against transport only)',
+    rate('wxpay-kit') / rate('undici-pool'),
+    0.9,
+  );
   goal('H3', 'TLS c=1 ≥ 8× a handshake-per-call client (tenpay)', rate('wxpay-kit') / rate('tenpay'), 8);
 }
 
@@ -274,10 +320,14 @@ async function frameworks(): Promise<void> {
         const load = await run<LoadResult>(
           'load.ts',
           [
-            '--url', `http://127.0.0.1:${port}/wxpay/notify-pay/shop`,
-            '--connections', '50',
-            '--warmup', String(S.fwWarmup),
-            '--duration', String(S.fwDuration),
+            '--url',
+            `http://127.0.0.1:${port}/wxpay/notify-pay/shop`,
+            '--connections',
+            '50',
+            '--warmup',
+            String(S.fwWarmup),
+            '--duration',
+            String(S.fwDuration),
             ...(variant.endsWith('-ceiling') ? [] : ['--unique', '--pool', String(S.fwPool)]),
           ],
           0,
@@ -297,7 +347,9 @@ async function frameworks(): Promise<void> {
       const v = `${f}-${k}`;
       const vsHand = k === 'wxpay-kit' ? ratio(med(v, 'rps'), med(`${f}-hand`, 'rps')) : '';
       const vsTenpay = k === 'wxpay-kit' && f === 'express' ? ratio(med(v, 'rps'), med('express-tenpay', 'rps')) : '';
-      rows.push(`| ${f === 'raw' ? 'node:http' : f} | ${F_LABELS[k]} | ${fmt(med(v, 'rps'))} | ${fmt(med(v, 'p99'), 1)} | ${vsHand} | ${vsTenpay} | ${bad(v)} |`);
+      rows.push(
+        `| ${f === 'raw' ? 'node:http' : f} | ${F_LABELS[k]} | ${fmt(med(v, 'rps'))} | ${fmt(med(v, 'p99'), 1)} | ${vsHand} | ${vsTenpay} | ${bad(v)} |`,
+      );
     }
   }
   sections.push(
@@ -312,7 +364,13 @@ async function frameworks(): Promise<void> {
       '',
     ].join('\n'),
   );
-  for (const f of FRAMEWORKS) goal('F1', `${f === 'raw' ? 'node:http' : f} adapter ≥ 0.9× hand-written route`, med(`${f}-wxpay-kit`, 'rps') / med(`${f}-hand`, 'rps'), 0.9);
+  for (const f of FRAMEWORKS)
+    goal(
+      'F1',
+      `${f === 'raw' ? 'node:http' : f} adapter ≥ 0.9× hand-written route`,
+      med(`${f}-wxpay-kit`, 'rps') / med(`${f}-hand`, 'rps'),
+      0.9,
+    );
   goal('F2', 'express adapter ≥ 1.15× tenpay middleware', med('express-wxpay-kit', 'rps') / med('express-tenpay', 'rps'), 1.15);
 }
 
@@ -328,10 +386,19 @@ interface MemoryResult {
 
 async function memory(): Promise<void> {
   log(`Memory: up to ${S.memory} notifications (${S.memorySeconds} s at most) through the fastify adapter`);
-  const { alloc } = await run<Pick<MemoryResult, 'alloc'>>('memory.ts', ['--phase', 'alloc'], 1, ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64']);
+  const { alloc } = await run<Pick<MemoryResult, 'alloc'>>('memory.ts', ['--phase', 'alloc'], 1, [
+    '--expose-gc',
+    '--min-semi-space-size=64',
+    '--max-semi-space-size=64',
+  ]);
   const r: MemoryResult = {
     alloc,
-    ...(await run<Omit<MemoryResult, 'alloc'>>('memory.ts', ['--phase', 'rss', '--notifications', String(S.memory), '--seconds', String(S.memorySeconds)], 1, ['--expose-gc'])),
+    ...(await run<Omit<MemoryResult, 'alloc'>>(
+      'memory.ts',
+      ['--phase', 'rss', '--notifications', String(S.memory), '--seconds', String(S.memorySeconds)],
+      1,
+      ['--expose-gc'],
+    )),
   };
   // The dedup store fills up (100,000 ids, one per two notifications) by 200,000 notifications;
   // from then on memory should stay level.
@@ -382,7 +449,20 @@ function versions(): string {
       }
     }
   };
-  const names = ['tenpay', 'wechatpay-axios-plugin', 'weixin-pay', 'undici', 'fast-xml-parser', 'xml2js', 'urllib', 'axios', 'express', 'koa', 'fastify', 'autocannon'];
+  const names = [
+    'tenpay',
+    'wechatpay-axios-plugin',
+    'weixin-pay',
+    'undici',
+    'fast-xml-parser',
+    'xml2js',
+    'urllib',
+    'axios',
+    'express',
+    'koa',
+    'fastify',
+    'autocannon',
+  ];
   return names.map((n) => `${n} ${v(n)}`).join(', ');
 }
 

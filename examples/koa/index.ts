@@ -34,7 +34,15 @@ server.listen(port, '127.0.0.1', async () => {
   const res = await fetch(`http://127.0.0.1:${port}/wxpay/create-pay/NATIVE`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ appId: merchant.appIds[0], payApp: 'shop', goods: 'T-shirt', orderId, fee: 9900, ip: '127.0.0.1', productId: 'tee' }),
+    body: JSON.stringify({
+      appId: merchant.appIds[0],
+      payApp: 'shop',
+      goods: 'T-shirt',
+      orderId,
+      fee: 9900,
+      ip: '127.0.0.1',
+      productId: 'tee',
+    }),
   });
   console.log('create-pay:', await res.text());
   await sim.pay(orderId); // the customer scans and pays; WeChat notifies /wxpay/notify-pay/shop

@@ -38,7 +38,11 @@ for (const name of Object.keys(APPS) as AppName[]) {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       try {
-        const { id, body } = verifyWebhook<PayCallbackBody>({ payload: Buffer.concat(chunks), headers: req.headers, secret: APPS[name].secret });
+        const { id, body } = verifyWebhook<PayCallbackBody>({
+          payload: Buffer.concat(chunks),
+          headers: req.headers,
+          secret: APPS[name].secret,
+        });
         console.log(`[${name}] paid: order ${body.order_id}, ${body.total_fee} fen (webhook ${id})`);
         received.add(name);
         res.writeHead(204).end();
@@ -82,7 +86,15 @@ for (const name of Object.keys(APPS) as AppName[]) {
   const res = await fetch(`${base}/create-pay/NATIVE`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ appId: APPS[name].appId, payApp: name, goods: `${name} order`, orderId, fee: name === 'shop' ? 9900 : 1800, ip: '127.0.0.1', productId: 'p1' }),
+    body: JSON.stringify({
+      appId: APPS[name].appId,
+      payApp: name,
+      goods: `${name} order`,
+      orderId,
+      fee: name === 'shop' ? 9900 : 1800,
+      ip: '127.0.0.1',
+      productId: 'p1',
+    }),
   });
   console.log(`[${name}] create-pay: ${res.status}`);
   await sim.pay(orderId);

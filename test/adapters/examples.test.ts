@@ -34,10 +34,14 @@ async function runDemo(name: string): Promise<{ code: number | null; output: str
 }
 
 describe('examples', () => {
-  it.each(['express', 'koa', 'fastify'])('%s: pays an order end to end and exits', async (name) => {
-    const { code, output } = await runDemo(name);
-    expect(output).toMatch(/create-pay: \{"code":200,"msg":"OK","result":\{.*"code_url"/);
-    expect(output).toMatch(/paid: order demo-\d+, 9900 fen, transaction \d+/);
-    expect(code, output).toBe(0);
-  }, 60_000);
+  it.each(['express', 'koa', 'fastify'])(
+    '%s: pays an order end to end and exits',
+    async (name) => {
+      const { code, output } = await runDemo(name);
+      expect(output).toMatch(/create-pay: \{"code":200,"msg":"OK","result":\{.*"code_url"/);
+      expect(output).toMatch(/paid: order demo-\d+, 9900 fen, transaction \d+/);
+      expect(code, output).toBe(0);
+    },
+    60_000,
+  );
 });

@@ -39,7 +39,12 @@ export function v3MerchantSetup() {
   const appId = 'wx8888888888888888';
   const keys = generateTestRsaKeyPair();
   const serialNo = randomBytes(20).toString('hex').toUpperCase();
-  const simulatorMerchant: SimulatorMerchantOptions = { mchId, apiKey, appIds: [appId], v3: { publicKey: keys.publicKey, serialNo, apiV3Key } };
+  const simulatorMerchant: SimulatorMerchantOptions = {
+    mchId,
+    apiKey,
+    appIds: [appId],
+    v3: { publicKey: keys.publicKey, serialNo, apiV3Key },
+  };
   return {
     mchId,
     appId,
@@ -103,7 +108,7 @@ export function defineV3EndToEndCases(f: EndToEndFixture): void {
       return orderId;
     };
 
-    it("create-pay answers JSAPI params signed with RSA and a NATIVE code_url", async () => {
+    it('create-pay answers JSAPI params signed with RSA and a NATIVE code_url', async () => {
       const js = await createPay('JSAPI', f.nextOrderId('v3js'));
       expect(js.status, js.text).toBe(200);
       const { result } = JSON.parse(js.text) as { result: { prepay_id: string; jsapi_params: Record<string, string> } };
@@ -151,7 +156,13 @@ export function defineV3EndToEndCases(f: EndToEndFixture): void {
       const orderId = f.nextOrderId('v3d');
       expect((await createPay('NATIVE', orderId)).status).toBe(200);
       const { headers, body } = buildV3Notification({
-        resource: buildV3Transaction({ appid: v3.appId, mchid: v3.mchId, out_trade_no: orderId, trade_type: 'NATIVE', amount: { total: 101, payer_total: 101, currency: 'CNY', payer_currency: 'CNY' } }),
+        resource: buildV3Transaction({
+          appid: v3.appId,
+          mchid: v3.mchId,
+          out_trade_no: orderId,
+          trade_type: 'NATIVE',
+          amount: { total: 101, payer_total: 101, currency: 'CNY', payer_currency: 'CNY' },
+        }),
         apiV3Key: f.sim.merchants.find((m) => m.mchId === v3.mchId)?.v3?.apiV3Key ?? '',
         signer: { privateKey: f.wechatpay.privateKey, serial: f.wechatpay.publicKeyId },
       });
@@ -173,13 +184,26 @@ export function defineV3EndToEndCases(f: EndToEndFixture): void {
     it("a refund through the API (v3 JSON notification) and one from the merchant console (v2 XML) each give one 'refunded'", async () => {
       const orderId = await paidOrder('v3r');
       const refundId = f.nextOrderId('v3rf');
-      const reply = await post(`${f.base}/create-refund`, { appId: v3.appId, payApp: V3_APP, orderId, refundId, totalFee: 101, refundFee: 60, refundReason: 'r' });
+      const reply = await post(`${f.base}/create-refund`, {
+        appId: v3.appId,
+        payApp: V3_APP,
+        orderId,
+        refundId,
+        totalFee: 101,
+        refundFee: 60,
+        refundReason: 'r',
+      });
       expect(reply.status, reply.text).toBe(200);
       const api = await f.sim.waitForNotification({ kind: 'refund', outRefundNo: refundId });
       expect(api.format).toBe('json');
       expect(JSON.parse(api.attempts.at(-1)?.reply ?? '{}')).toMatchObject({ code: 'SUCCESS' });
 
-      const console = await f.sim.startRefund(orderId, { mchId: v3.mchId, refundFee: 41, source: 'console', notifyUrl: `${f.base}/notify-refund/${V3_APP}` });
+      const console = await f.sim.startRefund(orderId, {
+        mchId: v3.mchId,
+        refundFee: 41,
+        source: 'console',
+        notifyUrl: `${f.base}/notify-refund/${V3_APP}`,
+      });
       const xml = await f.sim.waitForNotification({ kind: 'refund', outRefundNo: console.outRefundNo });
       expect(xml.format).toBe('xml');
       expect(xml.attempts.at(-1)?.reply).toContain('SUCCESS');
@@ -196,8 +220,15 @@ export function defineV3EndToEndCases(f: EndToEndFixture): void {
       // record exists; the refund is asked for through create-refund of an app with `appIds: ['*']`.
       const orderId = f.nextOrderId('v3o');
       await f.wxpay.client.unifiedOrder({
-        merchant: 'main3', appId: v3.appId, tradeType: 'NATIVE', outTradeNo: orderId, totalFee: 101, body: 'Test goods',
-        spbillCreateIp: '127.0.0.1', productId: 'p1', notifyUrl: `${f.base}/notify-pay/${V3_ANY_APP}`,
+        merchant: 'main3',
+        appId: v3.appId,
+        tradeType: 'NATIVE',
+        outTradeNo: orderId,
+        totalFee: 101,
+        body: 'Test goods',
+        spbillCreateIp: '127.0.0.1',
+        productId: 'p1',
+        notifyUrl: `${f.base}/notify-pay/${V3_ANY_APP}`,
       });
       await f.sim.pay(orderId, { mchId: v3.mchId, notify: false });
       const refundId = f.nextOrderId('v3orf');
@@ -206,7 +237,14 @@ export function defineV3EndToEndCases(f: EndToEndFixture): void {
       const { refunds } = await f.sim.settings();
       await f.sim.updateSettings({ refunds: 'manual' });
       try {
-        const reply = await post(`${f.base}/create-refund`, { appId: v3.appId, payApp: V3_ANY_APP, orderId, refundId, totalFee: 101, refundFee: 30 });
+        const reply = await post(`${f.base}/create-refund`, {
+          appId: v3.appId,
+          payApp: V3_ANY_APP,
+          orderId,
+          refundId,
+          totalFee: 101,
+          refundFee: 30,
+        });
         expect(reply.status, reply.text).toBe(200);
       } finally {
         await f.sim.updateSettings({ refunds });
@@ -220,17 +258,26 @@ export function defineV3EndToEndCases(f: EndToEndFixture): void {
       expect(delivered.attempts[0]?.statusCode).toBe(200);
       expect(JSON.parse(delivered.attempts[0]?.reply ?? '{}')).toMatchObject({ code: 'SUCCESS' });
       const events = f.refunded.filter((e) => e.refundId === refundId);
-      expect(events.map((e) => [e.app, e.appId, e.orderId, e.refundFee, e.totalFee, e.recordChecked])).toEqual([[V3_ANY_APP, v3.appId, orderId, 30, 101, true]]);
+      expect(events.map((e) => [e.app, e.appId, e.orderId, e.refundFee, e.totalFee, e.recordChecked])).toEqual([
+        [V3_ANY_APP, v3.appId, orderId, 30, 101, true],
+      ]);
     });
 
-    it("a verified v3 refund result with no record anywhere, for an app listing no app ids, is delivered unchecked, not refused", async () => {
+    it('a verified v3 refund result with no record anywhere, for an app listing no app ids, is delivered unchecked, not refused', async () => {
       const orderId = f.nextOrderId('v3u');
       const refundId = f.nextOrderId('v3urf');
       const { headers, body } = buildV3Notification({
         eventType: 'REFUND.SUCCESS',
         resource: {
-          mchid: v3.mchId, out_trade_no: orderId, transaction_id: '4200000777', refund_id: `50000${Date.now()}`, out_refund_no: refundId, refund_status: 'SUCCESS',
-          success_time: '2024-01-01T12:00:05+08:00', user_received_account: '支付用户零钱', amount: { total: 500, refund: 200, payer_total: 500, payer_refund: 200 },
+          mchid: v3.mchId,
+          out_trade_no: orderId,
+          transaction_id: '4200000777',
+          refund_id: `50000${Date.now()}`,
+          out_refund_no: refundId,
+          refund_status: 'SUCCESS',
+          success_time: '2024-01-01T12:00:05+08:00',
+          user_received_account: '支付用户零钱',
+          amount: { total: 500, refund: 200, payer_total: 500, payer_refund: 200 },
         },
         apiV3Key: f.sim.merchants.find((m) => m.mchId === v3.mchId)?.v3?.apiV3Key ?? '',
         signer: { privateKey: f.wechatpay.privateKey, serial: f.wechatpay.publicKeyId },
@@ -239,13 +286,18 @@ export function defineV3EndToEndCases(f: EndToEndFixture): void {
       expectV3NotifyReply(await post(`${f.base}/notify-refund/${V3_ANY_APP}`, body, headers), 'SUCCESS');
       expect(f.errors.slice(before)).toEqual([]);
       const events = f.refunded.filter((e) => e.refundId === refundId);
-      expect(events.map((e) => [e.app, e.appId, e.mchId, e.orderId, e.refundFee, e.totalFee, e.recordChecked])).toEqual([[V3_ANY_APP, '', v3.mchId, orderId, 200, 500, false]]);
+      expect(events.map((e) => [e.app, e.appId, e.mchId, e.orderId, e.refundFee, e.totalFee, e.recordChecked])).toEqual([
+        [V3_ANY_APP, '', v3.mchId, orderId, 200, 500, false],
+      ]);
     });
 
     it("answers FAIL to every forged v3 notification, reports each on 'error' and emits nothing", async () => {
       const orderId = await paidOrder('v3g');
       const refundId = f.nextOrderId('v3gr');
-      expect((await post(`${f.base}/create-refund`, { appId: v3.appId, payApp: V3_APP, orderId, refundId, totalFee: 101, refundFee: 101 })).status).toBe(200);
+      expect(
+        (await post(`${f.base}/create-refund`, { appId: v3.appId, payApp: V3_APP, orderId, refundId, totalFee: 101, refundFee: 101 }))
+          .status,
+      ).toBe(200);
       await f.sim.waitForNotification({ kind: 'refund', outRefundNo: refundId });
       const before = f.errors.length;
       const forgeries: SimForgery[] = ['signtest', 'bad-signature', 'unknown-serial', 'stale-timestamp', 'bad-tag'];

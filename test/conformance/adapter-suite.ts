@@ -100,7 +100,12 @@ export function defineAdapterSuite(name: string, mount: Mount, traits: AdapterTr
 
       it("leaves requests that are not ours to the host's routes with their body intact", async () => {
         const before = fake.requests.length;
-        for (const url of [`${app.url}/host-echo`, `${app.url}${PREFIX}/host-echo`, `${parsed.url}/host-echo`, `${parsed.url}${PREFIX}/host-echo`]) {
+        for (const url of [
+          `${app.url}/host-echo`,
+          `${app.url}${PREFIX}/host-echo`,
+          `${parsed.url}/host-echo`,
+          `${parsed.url}${PREFIX}/host-echo`,
+        ]) {
           const res = await post(url, '{"orderId":"o-1","fee":1}');
           expect(res.status, url).toBe(200);
           expect(res.text, url).toBe('{"orderId":"o-1","fee":1}');

@@ -163,7 +163,13 @@ export function defineStoreSuite(name: string, factory: StoreFactory): void {
         await store.lease({ app: 'shop', limit: 1, now: h.now(), leaseMs: 10_000 });
         const at = h.now();
         await store.retry(r.id, { at, status: 500, error: 'HTTP 500', nextAttemptAt: at + 5_000 });
-        expect(await store.get(r.id)).toMatchObject({ state: 'pending', attempts: 1, nextAttemptAt: at + 5_000, lastStatus: 500, lastError: 'HTTP 500' });
+        expect(await store.get(r.id)).toMatchObject({
+          state: 'pending',
+          attempts: 1,
+          nextAttemptAt: at + 5_000,
+          lastStatus: 500,
+          lastError: 'HTTP 500',
+        });
         expect(await store.lease({ app: 'shop', limit: 1, now: at + 4_999, leaseMs: 10_000 })).toEqual([]);
         const due = await store.lease({ app: 'shop', limit: 1, now: at + 5_000, leaseMs: 10_000 });
         expect(due.map((x) => x.id)).toEqual([r.id]);

@@ -31,7 +31,11 @@ function firstTable(text: string): string[][] {
   const start = lines.findIndex((l) => l.startsWith('|'));
   const rows: string[][] = [];
   for (let i = start + 2; i < lines.length && lines[i]!.startsWith('|'); i++) {
-    rows.push(lines[i]!.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim()));
+    rows.push(
+      lines[i]!.slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim()),
+    );
   }
   return rows;
 }
@@ -63,7 +67,11 @@ describe('packages/core/README.md', () => {
     expect([...documented.keys()].sort()).toEqual(errors.map((e) => e.code).sort());
     for (const error of errors) {
       const doc = documented.get(error.code)!;
-      expect({ code: error.code, cls: doc.cls, status: doc.status }).toEqual({ code: error.code, cls: error.name, status: core.statusFor(error) });
+      expect({ code: error.code, cls: doc.cls, status: doc.status }).toEqual({
+        code: error.code,
+        cls: error.name,
+        status: core.statusFor(error),
+      });
       expect(core.statusFor(error), error.code).toBe(doc.status);
       if (error.code === 'WXPAY_ERR_WXPAY') {
         // Retryable for the codes the row names, not for others.

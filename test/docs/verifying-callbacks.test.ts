@@ -19,12 +19,15 @@ const PAGE = readFileSync(join(ROOT, 'docs/verifying-callbacks.md'), 'utf8');
 /** The one fenced block of `lang` on the page that contains `marker`. */
 function snippet(lang: string, marker: string): string {
   const blocks = [...PAGE.matchAll(/^```(\w+)\n([\s\S]*?)^```$/gm)].filter((m) => m[1] === lang && m[2]!.includes(marker));
-  if (blocks.length !== 1) throw new Error(`docs/verifying-callbacks.md: expected one ${lang} block with "${marker}", found ${blocks.length}`);
+  if (blocks.length !== 1)
+    throw new Error(`docs/verifying-callbacks.md: expected one ${lang} block with "${marker}", found ${blocks.length}`);
   return blocks[0]![2]!;
 }
 
 function has(command: string): boolean {
-  return spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0 || spawnSync(command, ['version'], { stdio: 'ignore' }).status === 0;
+  return (
+    spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0 || spawnSync(command, ['version'], { stdio: 'ignore' }).status === 0
+  );
 }
 
 interface Case {
@@ -44,7 +47,11 @@ function cases(): Case[] {
   const id = 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W';
   const signed = (body: string, secret: string, timestamp = now) => ({ ...signWebhook({ id, timestamp, body, secret }) });
   const genuine = signed(BODY, SECRET);
-  const capitalized = (name: string) => name.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('-'); // Webhook-Id
+  const capitalized = (name: string) =>
+    name
+      .split('-')
+      .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+      .join('-'); // Webhook-Id
   const upper = Object.fromEntries(Object.entries(genuine).map(([k, v]) => [capitalized(k), v]));
   return [
     { name: 'genuine, whsec_ secret', body: BODY, headers: genuine, secret: SECRET, accepted: true },
@@ -58,11 +65,35 @@ function cases(): Case[] {
       accepted: true,
     },
     { name: 'tampered body', body: BODY.replace('9900', '1'), headers: genuine, secret: SECRET, accepted: false },
-    { name: 'wrong secret', body: BODY, headers: genuine, secret: 'whsec_' + Buffer.from('another secret').toString('base64'), accepted: false },
-    { name: 'plain secret given where whsec_ was used', body: BODY, headers: genuine, secret: SECRET.slice('whsec_'.length), accepted: false },
+    {
+      name: 'wrong secret',
+      body: BODY,
+      headers: genuine,
+      secret: 'whsec_' + Buffer.from('another secret').toString('base64'),
+      accepted: false,
+    },
+    {
+      name: 'plain secret given where whsec_ was used',
+      body: BODY,
+      headers: genuine,
+      secret: SECRET.slice('whsec_'.length),
+      accepted: false,
+    },
     { name: 'stale timestamp', body: BODY, headers: signed(BODY, SECRET, now - 3600), secret: SECRET, accepted: false },
-    { name: 'no signature header', body: BODY, headers: { 'webhook-id': id, 'webhook-timestamp': String(now) }, secret: SECRET, accepted: false },
-    { name: 'only an unknown signature version', body: BODY, headers: { ...genuine, 'webhook-signature': genuine['webhook-signature'].replace('v1,', 'v2,') }, secret: SECRET, accepted: false },
+    {
+      name: 'no signature header',
+      body: BODY,
+      headers: { 'webhook-id': id, 'webhook-timestamp': String(now) },
+      secret: SECRET,
+      accepted: false,
+    },
+    {
+      name: 'only an unknown signature version',
+      body: BODY,
+      headers: { ...genuine, 'webhook-signature': genuine['webhook-signature'].replace('v1,', 'v2,') },
+      secret: SECRET,
+      accepted: false,
+    },
   ];
 }
 
@@ -81,7 +112,11 @@ function run(file: string, program: string, command: string, args: (file: string
   writeFileSync(path, program);
   const casesFile = join(dir, `${file}.cases.json`);
   writeFileSync(casesFile, JSON.stringify(list));
-  const out = execFileSync(command, args(path, casesFile), { cwd: dir, encoding: 'utf8', env: { ...process.env, GOCACHE: join(dir, 'gocache'), GOPATH: join(dir, 'gopath'), GO111MODULE: 'off' } });
+  const out = execFileSync(command, args(path, casesFile), {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, GOCACHE: join(dir, 'gocache'), GOPATH: join(dir, 'gopath'), GO111MODULE: 'off' },
+  });
   return JSON.parse(out) as Outcome[];
 }
 
@@ -187,27 +222,43 @@ describe('docs/verifying-callbacks.md snippets against deliveries signed by the 
   it('Node (no dependencies)', () => {
     const list = cases();
     const program = `${snippet('js', 'export function verifyCallback')}\n${NODE_MAIN}`;
-    expectOutcomes(list, run('verify.mjs', program, process.execPath, (f, c) => [f, c], list));
+    expectOutcomes(
+      list,
+      run('verify.mjs', program, process.execPath, (f, c) => [f, c], list),
+    );
   });
 
   it.skipIf(!tools.python3)('Python', () => {
     const list = cases();
     const program = `${snippet('python', 'def verify_webhook')}\n${PYTHON_MAIN}`;
-    expectOutcomes(list, run('verify.py', program, 'python3', (f, c) => [f, c], list));
+    expectOutcomes(
+      list,
+      run('verify.py', program, 'python3', (f, c) => [f, c], list),
+    );
   });
 
-  it.skipIf(!tools.go)('Go', () => {
-    const list = cases();
-    const source = snippet('go', 'func Verify(');
-    // The page's file is a library package; the test makes it a program with a main.
-    const program = `${source.replace(/^package webhooks\n/, 'package main\n\nimport "os"\n')}\n${GO_MAIN}`;
-    expect(program).toContain('package main');
-    expectOutcomes(list, run('verify.go', program, 'go', (f, c) => ['run', f, c], list));
-  }, 180_000);
+  it.skipIf(!tools.go)(
+    'Go',
+    () => {
+      const list = cases();
+      const source = snippet('go', 'func Verify(');
+      // The page's file is a library package; the test makes it a program with a main.
+      const program = `${source.replace(/^package webhooks\n/, 'package main\n\nimport "os"\n')}\n${GO_MAIN}`;
+      expect(program).toContain('package main');
+      expectOutcomes(
+        list,
+        run('verify.go', program, 'go', (f, c) => ['run', f, c], list),
+      );
+    },
+    180_000,
+  );
 
   it.skipIf(!tools.php)('PHP', () => {
     const list = cases();
     const program = `${snippet('php', 'function verify_wxpay_webhook')}\n${PHP_MAIN}`;
-    expectOutcomes(list, run('verify.php', program, 'php', (f, c) => [f, c], list));
+    expectOutcomes(
+      list,
+      run('verify.php', program, 'php', (f, c) => [f, c], list),
+    );
   });
 });

@@ -18,7 +18,14 @@ const sourceOf = (subpath: string): string => join(core, subpath === '.' ? 'src/
 /** Every name an entry exports, values and types, as the compiler sees it. */
 function exportedNames(): Map<string, { values: string[]; types: string[] }> {
   const files = entries.map(sourceOf);
-  const program = ts.createProgram(files, { module: ts.ModuleKind.Preserve, moduleResolution: ts.ModuleResolutionKind.Bundler, target: ts.ScriptTarget.ES2022, noEmit: true, skipLibCheck: true, types: [] });
+  const program = ts.createProgram(files, {
+    module: ts.ModuleKind.Preserve,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    target: ts.ScriptTarget.ES2022,
+    noEmit: true,
+    skipLibCheck: true,
+    types: [],
+  });
   const checker = program.getTypeChecker();
   const out = new Map<string, { values: string[]; types: string[] }>();
   for (const subpath of entries) {
@@ -50,7 +57,15 @@ describe('@wxpay-kit/core entries', () => {
 
   it('keeps wire-level helpers and test helpers out of the main entry', () => {
     const main = names.get('.')!;
-    for (const internal of ['WXPAY_SERVE', 'parseXmlGeneral', 'stringToSign', 'MAX_XML_REFERENCES', 'SIGNATURE_PROBE_PREFIX', 'encryptRefundInfo', 'encryptResource']) {
+    for (const internal of [
+      'WXPAY_SERVE',
+      'parseXmlGeneral',
+      'stringToSign',
+      'MAX_XML_REFERENCES',
+      'SIGNATURE_PROBE_PREFIX',
+      'encryptRefundInfo',
+      'encryptResource',
+    ]) {
       expect(main.values, internal).not.toContain(internal);
     }
     expect(names.get('./protocol')!.values).toEqual(expect.arrayContaining(['stringToSign', 'parseXmlGeneral', 'SIGNATURE_PROBE_PREFIX']));

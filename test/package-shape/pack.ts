@@ -62,18 +62,24 @@ export function createConsumer(): Consumer {
   const manifests = publishedManifests();
   const missing = manifests.filter((m) => !existsSync(join(ROOT, 'packages', m.name.split('/')[1] ?? '', 'dist')));
   if (missing.length > 0) {
-    throw new Error(`the package shape is checked on the build; run "npm run build" first (no dist/ in ${missing.map((m) => m.name).join(', ')})`);
+    throw new Error(
+      `the package shape is checked on the build; run "npm run build" first (no dist/ in ${missing.map((m) => m.name).join(', ')})`,
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), 'wxpay-kit-consumer-'));
   try {
     const tarballs = join(dir, 'tarballs');
     mkdirSync(tarballs);
     const packed = JSON.parse(
-      execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tarballs, ...manifests.flatMap((m) => ['-w', m.name])], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }),
+      execFileSync(
+        'npm',
+        ['pack', '--ignore-scripts', '--json', '--pack-destination', tarballs, ...manifests.flatMap((m) => ['-w', m.name])],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      ),
     ) as Array<{ name: string; filename: string; files: Array<{ path: string }> }>;
 
     const modules = join(dir, 'node_modules');
@@ -118,7 +124,9 @@ export interface ConditionTarget {
  * The entry points of a package's exports map (without `./package.json`), each with what the
  * `import` and the `require` conditions resolve to.
  */
-export function exportEntries(manifest: Manifest): Array<{ subpath: string; specifier: string; import: ConditionTarget; require: ConditionTarget }> {
+export function exportEntries(
+  manifest: Manifest,
+): Array<{ subpath: string; specifier: string; import: ConditionTarget; require: ConditionTarget }> {
   const out = [];
   for (const [subpath, value] of Object.entries(manifest.exports ?? {})) {
     if (subpath === './package.json') continue;

@@ -36,7 +36,17 @@ function allEntries() {
 describe('published packages', () => {
   it('are every package under packages/, each with an exports map', () => {
     const names = publishedManifests().map((m) => m.name);
-    expect(names).toEqual(expect.arrayContaining(['@wxpay-kit/core', '@wxpay-kit/express', '@wxpay-kit/koa', '@wxpay-kit/fastify', '@wxpay-kit/forwarder', '@wxpay-kit/simulator', '@wxpay-kit/gateway']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        '@wxpay-kit/core',
+        '@wxpay-kit/express',
+        '@wxpay-kit/koa',
+        '@wxpay-kit/fastify',
+        '@wxpay-kit/forwarder',
+        '@wxpay-kit/simulator',
+        '@wxpay-kit/gateway',
+      ]),
+    );
     for (const pkg of consumer.packages) {
       expect(exportEntries(pkg.manifest).length, `${pkg.manifest.name} has no exports map`).toBeGreaterThan(0);
       expect(pkg.manifest.exports?.['./package.json'], `${pkg.manifest.name} exports ./package.json`).toBe('./package.json');
@@ -49,7 +59,10 @@ describe('published packages', () => {
       const m = pkg.manifest;
       const named = new Set<string>();
       for (const entry of exportEntries(m)) {
-        for (const [condition, target] of [['import', entry.import], ['require', entry.require]] as const) {
+        for (const [condition, target] of [
+          ['import', entry.import],
+          ['require', entry.require],
+        ] as const) {
           if (target.default === undefined) problems.push(`${entry.specifier}: no "${condition}" file`);
           else named.add(target.default);
           if (target.types === undefined) problems.push(`${entry.specifier}: no "types" for "${condition}"`);
@@ -76,11 +89,15 @@ describe('published packages', () => {
       const dir = `packages/${m.name.split('/')[1] ?? ''}`;
       if (!pkg.files.includes('README.md')) problems.push(`${m.name}: README.md is not in the tarball`);
       if (!pkg.files.includes('LICENSE')) problems.push(`${m.name}: LICENSE is not in the tarball`);
-      else if (readFileSync(join(pkg.dir, 'LICENSE'), 'utf8') !== license) problems.push(`${m.name}: LICENSE differs from the repository's`);
+      else if (readFileSync(join(pkg.dir, 'LICENSE'), 'utf8') !== license)
+        problems.push(`${m.name}: LICENSE differs from the repository's`);
       if (m.license !== 'MIT') problems.push(`${m.name}: license is ${String(m.license)}, not MIT`);
-      if (m.repository?.url !== 'git+https://github.com/wxpay-kit/wxpay-kit.git') problems.push(`${m.name}: repository.url is ${String(m.repository?.url)}`);
-      if (m.repository?.directory !== dir) problems.push(`${m.name}: repository.directory is ${String(m.repository?.directory)}, not ${dir}`);
-      if (m.homepage !== `https://github.com/wxpay-kit/wxpay-kit/tree/main/${dir}#readme`) problems.push(`${m.name}: homepage is ${String(m.homepage)}`);
+      if (m.repository?.url !== 'git+https://github.com/wxpay-kit/wxpay-kit.git')
+        problems.push(`${m.name}: repository.url is ${String(m.repository?.url)}`);
+      if (m.repository?.directory !== dir)
+        problems.push(`${m.name}: repository.directory is ${String(m.repository?.directory)}, not ${dir}`);
+      if (m.homepage !== `https://github.com/wxpay-kit/wxpay-kit/tree/main/${dir}#readme`)
+        problems.push(`${m.name}: homepage is ${String(m.homepage)}`);
       if (m.bugs?.url !== 'https://github.com/wxpay-kit/wxpay-kit/issues') problems.push(`${m.name}: bugs.url is ${String(m.bugs?.url)}`);
     }
     expect(license).toMatch(/^MIT License/);
@@ -150,14 +167,26 @@ process.exit(0);
     writeFileSync(
       join(consumer.dir, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { module: 'node16', moduleResolution: 'node16', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
+        compilerOptions: {
+          module: 'node16',
+          moduleResolution: 'node16',
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+        },
         files: ['consumer.mts', 'consumer.cts'],
       }),
     );
-    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--listFiles'], {
-      cwd: consumer.dir,
-      encoding: 'utf8',
-    });
+    const tsc = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--listFiles'],
+      {
+        cwd: consumer.dir,
+        encoding: 'utf8',
+      },
+    );
     // An entry whose types do not resolve is an implicit `any` module: an error under strict.
     expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
     const listed = new Set(tsc.stdout.split('\n').map((l) => l.trim()));
@@ -169,7 +198,9 @@ process.exit(0);
 
   it('have commands that start from the installed package', () => {
     for (const pkg of consumer.packages) {
-      for (const [name, bin] of Object.entries(typeof pkg.manifest.bin === 'string' ? { [pkg.manifest.name]: pkg.manifest.bin } : (pkg.manifest.bin ?? {}))) {
+      for (const [name, bin] of Object.entries(
+        typeof pkg.manifest.bin === 'string' ? { [pkg.manifest.name]: pkg.manifest.bin } : (pkg.manifest.bin ?? {}),
+      )) {
         const file = join(pkg.dir, strip(bin));
         expect(readFileSync(file, 'utf8').startsWith('#!/usr/bin/env node\n'), `${name}: ${bin} has no node shebang`).toBe(true);
         const run = spawnSync(process.execPath, [file, '--help'], { cwd: consumer.dir, encoding: 'utf8', timeout: 20_000 });
@@ -185,7 +216,8 @@ process.exit(0);
       // The unpacked tarball is exactly what is published, so nothing is packed again.
       const { messages } = await publint({ pkgDir: pkg.dir, pack: false, level: 'warning' });
       const manifest = JSON.parse(readFileSync(join(pkg.dir, 'package.json'), 'utf8')) as Record<string, unknown>;
-      for (const message of messages) problems.push(`${pkg.manifest.name}: ${message.type}: ${formatMessage(message, manifest, { color: false }) ?? message.code}`);
+      for (const message of messages)
+        problems.push(`${pkg.manifest.name}: ${message.type}: ${formatMessage(message, manifest, { color: false }) ?? message.code}`);
     }
     expect(problems).toEqual([]);
   });

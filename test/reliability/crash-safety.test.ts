@@ -81,7 +81,13 @@ async function startReceiver(): Promise<{ server: LoopbackServer; received: stri
 
 async function post(url: string, xml: string): Promise<'SUCCESS' | 'FAIL' | 'ERROR'> {
   try {
-    const res = await request(`${url}/notify-pay/shop`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: xml, headersTimeout: 5_000, bodyTimeout: 5_000 });
+    const res = await request(`${url}/notify-pay/shop`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml' },
+      body: xml,
+      headersTimeout: 5_000,
+      bodyTimeout: 5_000,
+    });
     const body = await res.body.text();
     const type = res.headers['content-type'];
     return replyCode({ body, headers: { 'content-type': String(Array.isArray(type) ? type[0] : (type ?? '')) } }) ?? 'ERROR';
@@ -132,7 +138,13 @@ describe.each(kinds)('SIGKILL during intake and forwarding (%s store)', (kind) =
     const env: Record<string, string> =
       kind === 'file'
         ? { STORE: 'file', STORE_DIR: dir, RECEIVER: `${receiver.server.url}/paid`, LEASE_MS: '300', COMPACT_BYTES: String(COMPACT_BYTES) }
-        : { STORE: 'redis', REDIS_URL: redis?.url ?? '', REDIS_PREFIX: `crash${randomBytes(4).toString('hex')}:`, RECEIVER: `${receiver.server.url}/paid`, LEASE_MS: '300' };
+        : {
+            STORE: 'redis',
+            REDIS_URL: redis?.url ?? '',
+            REDIS_PREFIX: `crash${randomBytes(4).toString('hex')}:`,
+            RECEIVER: `${receiver.server.url}/paid`,
+            LEASE_MS: '300',
+          };
     const wechat = new WeChat();
     let torn = 0;
     // File store: how often the log was found replaced by a compaction between two kills, and how
@@ -179,9 +191,11 @@ describe.each(kinds)('SIGKILL during intake and forwarding (%s store)', (kind) =
         // WeChat's retries are spaced like its schedule, compressed.
         for (let round = 0; wechat.unacked().length > 0 && round < 30; round += 1) {
           if (round > 0) await new Promise((resolve) => setTimeout(resolve, 200));
-          await Promise.all(wechat.unacked().map(async (txn) => {
-            if ((await post(host.url, wechat.bodies.get(txn) ?? '')) === 'SUCCESS') wechat.acked.add(txn);
-          }));
+          await Promise.all(
+            wechat.unacked().map(async (txn) => {
+              if ((await post(host.url, wechat.bodies.get(txn) ?? '')) === 'SUCCESS') wechat.acked.add(txn);
+            }),
+          );
         }
         expect(wechat.unacked()).toEqual([]);
         // Deliveries retry every 50–200 ms and in-flight leases last 1 s: 20 s is ample.
@@ -194,7 +208,10 @@ describe.each(kinds)('SIGKILL during intake and forwarding (%s store)', (kind) =
       if (lost.length > 0 && kind === 'file') {
         const view = await createFileStore({ dir, readOnly: true });
         const records = (await view.list({ limit: 100_000 })).filter((r) => lost.some((t) => r.body.includes(t)));
-        expect({ lost, records: records.map((r) => ({ state: r.state, attempts: r.attempts, lastError: r.lastError })) }).toEqual({ lost: [], records: [] });
+        expect({ lost, records: records.map((r) => ({ state: r.state, attempts: r.attempts, lastError: r.lastError })) }).toEqual({
+          lost: [],
+          records: [],
+        });
       }
       expect(lost).toEqual([]);
       expect(wechat.acked.size).toBeGreaterThan(KILLS);
@@ -223,7 +240,9 @@ describe.each(kinds)('SIGKILL during intake and forwarding (%s store)', (kind) =
 
 describe('restart over a large backlog (file store)', () => {
   // CI queues 20,000 records; `npm run test:soak` queues 100,000 (BACKLOG_RECORDS).
-  it(`serves and forwards again after a restart with ${BACKLOG} queued records (time measured, not asserted)`, { timeout: 120_000 }, async () => {
+  it(`serves and forwards again after a restart with ${BACKLOG} queued records (time measured, not asserted)`, {
+    timeout: 120_000,
+  }, async () => {
     const dir = tempDir();
     const store = await createFileStore({ dir });
     const fillStarted = performance.now();
@@ -231,7 +250,9 @@ describe('restart over a large backlog (file store)', () => {
     const now = Date.now();
     for (let i = 0; i < BACKLOG; i += 1000) {
       await Promise.all(
-        Array.from({ length: Math.min(1000, BACKLOG - i) }, (_, j) => store.append({ id: `msg_backlog_${i + j}`, app: 'shop', event: 'paid', body, createdAt: now })),
+        Array.from({ length: Math.min(1000, BACKLOG - i) }, (_, j) =>
+          store.append({ id: `msg_backlog_${i + j}`, app: 'shop', event: 'paid', body, createdAt: now }),
+        ),
       );
     }
     const fillMs = performance.now() - fillStarted;

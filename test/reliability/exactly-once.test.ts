@@ -28,7 +28,10 @@ async function postXml(url: string, xml: string): Promise<{ status: number; code
   const res = await request(url, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: xml });
   const body = await res.body.text();
   const type = res.headers['content-type'];
-  return { status: res.statusCode, code: replyCode({ body, headers: { 'content-type': Array.isArray(type) ? (type[0] ?? '') : (type ?? '') } }) };
+  return {
+    status: res.statusCode,
+    code: replyCode({ body, headers: { 'content-type': Array.isArray(type) ? (type[0] ?? '') : (type ?? '') } }),
+  };
 }
 
 const tempDirs: string[] = [];
@@ -102,7 +105,9 @@ describe("WeChat's schedule on the simulator's manual clock", () => {
         method: 'POST',
         path: '/create-pay/NATIVE',
         headers: { 'content-type': 'application/json' },
-        rawBody: Buffer.from(JSON.stringify({ appId: APP_ID, payApp: 'shop', goods: 'g', orderId, fee: 101, ip: '127.0.0.1', productId: 'p' })),
+        rawBody: Buffer.from(
+          JSON.stringify({ appId: APP_ID, payApp: 'shop', goods: 'g', orderId, fee: 101, ip: '127.0.0.1', productId: 'p' }),
+        ),
       });
       expect(created.status, String(created.body)).toBe(200);
       const attempts: number[] = [];
@@ -162,7 +167,11 @@ describe.each(kinds)('concurrency and restarts on the %s store', (kind) => {
     const first = await openStore(kind, place);
     const a = notifyWxPay({ store: first });
     const recA = record(a);
-    expect(replyCode(await a.handle({ method: 'POST', path: '/notify-pay/shop', headers: { 'content-type': 'text/xml' }, rawBody: Buffer.from(xml) }))).toBe('SUCCESS');
+    expect(
+      replyCode(
+        await a.handle({ method: 'POST', path: '/notify-pay/shop', headers: { 'content-type': 'text/xml' }, rawBody: Buffer.from(xml) }),
+      ),
+    ).toBe('SUCCESS');
     await a.close();
     await closeStore(first);
     const second = await openStore(kind, place);
@@ -170,7 +179,16 @@ describe.each(kinds)('concurrency and restarts on the %s store', (kind) => {
     const recB = record(b);
     try {
       for (let i = 0; i < 3; i += 1) {
-        expect(replyCode(await b.handle({ method: 'POST', path: '/notify-pay/shop', headers: { 'content-type': 'text/xml' }, rawBody: Buffer.from(xml) }))).toBe('SUCCESS');
+        expect(
+          replyCode(
+            await b.handle({
+              method: 'POST',
+              path: '/notify-pay/shop',
+              headers: { 'content-type': 'text/xml' },
+              rawBody: Buffer.from(xml),
+            }),
+          ),
+        ).toBe('SUCCESS');
       }
       expect(recA.paid).toHaveLength(1);
       expect(recB.paid).toHaveLength(0);
@@ -223,15 +241,34 @@ describe('confirm racing notifications', () => {
     try {
       const orderId = `RACE${Date.now()}`;
       const json = (path: string, body: unknown) =>
-        request(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({
+        request(`${server.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }).then(async (r) => ({
           status: r.statusCode,
           text: await r.body.text(),
         }));
-      const created = await json('/create-pay/NATIVE', { appId: APP_ID, payApp: 'shop', goods: 'g', orderId, fee: 101, ip: '127.0.0.1', productId: 'p' });
+      const created = await json('/create-pay/NATIVE', {
+        appId: APP_ID,
+        payApp: 'shop',
+        goods: 'g',
+        orderId,
+        fee: 101,
+        ip: '127.0.0.1',
+        productId: 'p',
+      });
       expect(created.status, created.text).toBe(200);
       const order = await sim.pay(orderId, { notify: false });
       const xml = signNotifyXml(
-        buildPayNotification({ appid: APP_ID, mch_id: MERCHANT.mchId, out_trade_no: orderId, transaction_id: order.transactionId ?? '', total_fee: '101', cash_fee: '101' }),
+        buildPayNotification({
+          appid: APP_ID,
+          mch_id: MERCHANT.mchId,
+          out_trade_no: orderId,
+          transaction_id: order.transactionId ?? '',
+          total_fee: '101',
+          cash_fee: '101',
+        }),
         MERCHANT.apiKey,
       );
       const calls = Array.from({ length: 50 }, (_, i) =>
@@ -254,12 +291,14 @@ describe('confirm racing notifications', () => {
 });
 
 describe.each(kinds)('a listener that kills the process (%s store)', (kind) => {
-  it("gets exactly one redelivery after the restart, flagged redelivery: true; later copies fire nothing", async () => {
+  it('gets exactly one redelivery after the restart, flagged redelivery: true; later copies fire nothing', async () => {
     const dir = tempDir();
     const eventsFile = join(dir, 'events.jsonl');
     const place = kind === 'file' ? join(dir, 'store') : newPlace('redis');
     const base: Record<string, string> =
-      kind === 'file' ? { STORE: 'file', STORE_DIR: place, EVENTS_FILE: eventsFile } : { STORE: 'redis', REDIS_URL: redis?.url ?? '', REDIS_PREFIX: place, EVENTS_FILE: eventsFile, LEASE_MS: '400' };
+      kind === 'file'
+        ? { STORE: 'file', STORE_DIR: place, EVENTS_FILE: eventsFile }
+        : { STORE: 'redis', REDIS_URL: redis?.url ?? '', REDIS_PREFIX: place, EVENTS_FILE: eventsFile, LEASE_MS: '400' };
     const xml = payNotification();
     const crashing = await startHost({ ...base, CRASH_ON_PAID: '1' });
     await expect(postXml(`${crashing.url}/notify-pay/shop`, xml)).rejects.toThrow();
@@ -278,7 +317,10 @@ describe.each(kinds)('a listener that kills the process (%s store)', (kind) => {
       expect(reply.code).toBe('SUCCESS');
       for (let i = 0; i < 3; i += 1) expect((await postXml(`${host.url}/notify-pay/shop`, xml)).code).toBe('SUCCESS');
       expect(existsSync(eventsFile)).toBe(true);
-      const lines = readFileSync(eventsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { redelivery: boolean; pid: number });
+      const lines = readFileSync(eventsFile, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { redelivery: boolean; pid: number });
       expect(lines.map((l) => l.redelivery)).toEqual([false, true]);
       expect(lines[0]?.pid).not.toBe(lines[1]?.pid);
     } finally {

@@ -10,7 +10,14 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TransportError, WxPayError, createWxPay, type WxPay } from '@wxpay-kit/core';
-import { createFileStore, forwarder, verifyWebhook, type FileStore, type ForwardDeadEvent, type ForwardDeliveredEvent } from '@wxpay-kit/forwarder';
+import {
+  createFileStore,
+  forwarder,
+  verifyWebhook,
+  type FileStore,
+  type ForwardDeadEvent,
+  type ForwardDeliveredEvent,
+} from '@wxpay-kit/forwarder';
 import { startSimulator } from '@wxpay-kit/simulator';
 import { listenLoopback, type LoopbackServer } from '../helpers/loopback.js';
 import { APP_ID, MERCHANT, notifyRequest, notifyWxPay, payNotification, replyCode, writeFigures } from './support.js';
@@ -43,7 +50,17 @@ describe('WeChat API faults (simulator)', () => {
   let seq = 0;
   async function placeOrder(): Promise<string> {
     const orderId = `FAULT${Date.now()}${(seq += 1)}`;
-    await wxpay.client.unifiedOrder({ appId: APP_ID, merchant: 'main', body: 'g', outTradeNo: orderId, totalFee: 101, spbillCreateIp: '127.0.0.1', notifyUrl: 'http://127.0.0.1:9/n', tradeType: 'NATIVE', productId: 'p' });
+    await wxpay.client.unifiedOrder({
+      appId: APP_ID,
+      merchant: 'main',
+      body: 'g',
+      outTradeNo: orderId,
+      totalFee: 101,
+      spbillCreateIp: '127.0.0.1',
+      notifyUrl: 'http://127.0.0.1:9/n',
+      tradeType: 'NATIVE',
+      productId: 'p',
+    });
     return orderId;
   }
   const remaining = async (): Promise<number> => (await sim.faults()).reduce((n, f) => n + f.remaining, 0);
@@ -59,7 +76,9 @@ describe('WeChat API faults (simulator)', () => {
   it('a query that times out twice is retried with backoff and succeeds on the third attempt', async () => {
     const orderId = await placeOrder();
     await sim.addFault({ kind: 'delay', ms: 60_000, path: '/pay/orderquery', times: 2 });
-    const order = await timed('query: 2 timeouts then success', () => wxpay.client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: orderId }));
+    const order = await timed('query: 2 timeouts then success', () =>
+      wxpay.client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: orderId }),
+    );
     expect(order).toMatchObject({ outTradeNo: orderId });
     expect(await remaining()).toBe(0);
   });
@@ -67,7 +86,9 @@ describe('WeChat API faults (simulator)', () => {
   it('a query that keeps timing out fails with TransportError after its retries, never waiting for the 60 s answer', async () => {
     const orderId = await placeOrder();
     await sim.addFault({ kind: 'delay', ms: 60_000, path: '/pay/orderquery', times: 10 });
-    const error = await timed('query: timeouts until it gives up', () => wxpay.client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: orderId }).catch((e: unknown) => e));
+    const error = await timed('query: timeouts until it gives up', () =>
+      wxpay.client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: orderId }).catch((e: unknown) => e),
+    );
     expect(error).toBeInstanceOf(TransportError);
     // One try and two retries, each cut at the client timeout.
     expect(await remaining()).toBe(7);
@@ -76,7 +97,9 @@ describe('WeChat API faults (simulator)', () => {
   it('a reset connection is retried for a query, never for unifiedorder', async () => {
     const orderId = await placeOrder();
     await sim.addFault({ kind: 'drop', path: '/pay/orderquery', times: 1 });
-    await expect(wxpay.client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: orderId })).resolves.toMatchObject({ outTradeNo: orderId });
+    await expect(wxpay.client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: orderId })).resolves.toMatchObject({
+      outTradeNo: orderId,
+    });
     expect(await remaining()).toBe(0);
     await sim.addFault({ kind: 'drop', path: '/pay/unifiedorder', times: 2 });
     await expect(placeOrder()).rejects.toBeInstanceOf(TransportError);
@@ -86,7 +109,9 @@ describe('WeChat API faults (simulator)', () => {
   it('a SYSTEMERROR burst: retried through two, a typed WxPayError after three', async () => {
     const orderId = await placeOrder();
     await sim.addFault({ kind: 'systemerror', path: '/pay/orderquery', times: 2 });
-    await expect(wxpay.client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: orderId })).resolves.toMatchObject({ outTradeNo: orderId });
+    await expect(wxpay.client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: orderId })).resolves.toMatchObject({
+      outTradeNo: orderId,
+    });
     await sim.addFault({ kind: 'systemerror', path: '/pay/orderquery', times: 3 });
     const error = await wxpay.client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: orderId }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WxPayError);
@@ -101,7 +126,9 @@ describe('WeChat API faults (simulator)', () => {
   it('a slow answer within the timeout is waited for, without a retry', async () => {
     const orderId = await placeOrder();
     await sim.addFault({ kind: 'delay', ms: TIMEOUT_MS / 2, path: '/pay/orderquery', times: 2 });
-    await expect(timed('query: slow answer', () => wxpay.client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: orderId }))).resolves.toMatchObject({ outTradeNo: orderId });
+    await expect(
+      timed('query: slow answer', () => wxpay.client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: orderId })),
+    ).resolves.toMatchObject({ outTradeNo: orderId });
     expect(await remaining()).toBe(1);
   });
 
@@ -111,7 +138,17 @@ describe('WeChat API faults (simulator)', () => {
       method: 'POST',
       path: '/create-pay/NATIVE',
       headers: { 'content-type': 'application/json' },
-      rawBody: Buffer.from(JSON.stringify({ appId: APP_ID, payApp: 'shop', goods: 'g', orderId: `HOST${Date.now()}`, fee: 1, ip: '127.0.0.1', productId: 'p' })),
+      rawBody: Buffer.from(
+        JSON.stringify({
+          appId: APP_ID,
+          payApp: 'shop',
+          goods: 'g',
+          orderId: `HOST${Date.now()}`,
+          fee: 1,
+          ip: '127.0.0.1',
+          productId: 'p',
+        }),
+      ),
     });
     expect(response.status).toBe(502);
     expect(JSON.parse(String(response.body))).toMatchObject({ code: 502 });

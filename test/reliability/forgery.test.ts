@@ -40,7 +40,11 @@ describe('forged and replayed notifications', () => {
   });
 
   /** Posts `xml` to the route and expects a refusal with `code` (and `reason` for signature errors). */
-  async function expectRefused(xml: string, code: string, options: { route?: 'pay' | 'refund'; app?: string; reason?: string } = {}): Promise<void> {
+  async function expectRefused(
+    xml: string,
+    code: string,
+    options: { route?: 'pay' | 'refund'; app?: string; reason?: string } = {},
+  ): Promise<void> {
     const before = rec.errors.length;
     const response = await wxpay.handle(notifyRequest(xml, options.route ?? 'pay', options.app ?? 'shop'));
     expect(replyCode(response)).toBe('FAIL');
@@ -95,18 +99,35 @@ describe('forged and replayed notifications', () => {
 
   it('an amount different from the order recorded at create-pay; the genuine notification then fires once', async () => {
     const no = orderNo();
-    await store.putOrder(`${MERCHANT.mchId}:${no}`, { app: 'shop', appId: APP_ID, mchId: MERCHANT.mchId, totalFee: 101, createdAt: Date.now() });
+    await store.putOrder(`${MERCHANT.mchId}:${no}`, {
+      app: 'shop',
+      appId: APP_ID,
+      mchId: MERCHANT.mchId,
+      totalFee: 101,
+      createdAt: Date.now(),
+    });
     const txn = '4200000000202411229999000001';
-    await expectRefused(signNotifyXml(fields({ out_trade_no: no, transaction_id: txn, total_fee: '1', cash_fee: '1' }), MERCHANT.apiKey, 'HMAC-SHA256'), 'WXPAY_ERR_AMOUNT_MISMATCH');
+    await expectRefused(
+      signNotifyXml(fields({ out_trade_no: no, transaction_id: txn, total_fee: '1', cash_fee: '1' }), MERCHANT.apiKey, 'HMAC-SHA256'),
+      'WXPAY_ERR_AMOUNT_MISMATCH',
+    );
     // The refusal did not burn the transaction.
-    const ok = await wxpay.handle(notifyRequest(signNotifyXml(fields({ out_trade_no: no, transaction_id: txn }), MERCHANT.apiKey, 'HMAC-SHA256')));
+    const ok = await wxpay.handle(
+      notifyRequest(signNotifyXml(fields({ out_trade_no: no, transaction_id: txn }), MERCHANT.apiKey, 'HMAC-SHA256')),
+    );
     expect(replyCode(ok)).toBe('SUCCESS');
     expect(rec.paid.map((e) => e.totalFee)).toEqual([101]);
   });
 
   it('an order recorded for another app of the same merchant', async () => {
     const no = orderNo();
-    await store.putOrder(`${MERCHANT.mchId}:${no}`, { app: 'shop2', appId: APP_ID_2, mchId: MERCHANT.mchId, totalFee: 101, createdAt: Date.now() });
+    await store.putOrder(`${MERCHANT.mchId}:${no}`, {
+      app: 'shop2',
+      appId: APP_ID_2,
+      mchId: MERCHANT.mchId,
+      totalFee: 101,
+      createdAt: Date.now(),
+    });
     await expectRefused(signNotifyXml(fields({ out_trade_no: no }), MERCHANT.apiKey, 'HMAC-SHA256'), 'WXPAY_ERR_APP_MISMATCH');
   });
 
@@ -119,7 +140,9 @@ describe('forged and replayed notifications', () => {
 
     it('refuses sign_type HMAC-SHA256 carrying an MD5 signature, and the reverse', async () => {
       const f = fields();
-      await expectRefused(buildXml({ ...f, sign_type: 'HMAC-SHA256', sign: sign(f, MERCHANT.apiKey, 'MD5') }), 'WXPAY_ERR_SIGNATURE', { reason: 'mismatch' });
+      await expectRefused(buildXml({ ...f, sign_type: 'HMAC-SHA256', sign: sign(f, MERCHANT.apiKey, 'MD5') }), 'WXPAY_ERR_SIGNATURE', {
+        reason: 'mismatch',
+      });
       const g = { ...fields(), sign_type: 'MD5' };
       await expectRefused(buildXml({ ...g, sign: sign(g, MERCHANT.apiKey, 'HMAC-SHA256') }), 'WXPAY_ERR_SIGNATURE', { reason: 'mismatch' });
     });
@@ -127,7 +150,9 @@ describe('forged and replayed notifications', () => {
     it('refuses an unknown or lower-case sign_type, even with a signature that would verify under another algorithm', async () => {
       for (const declared of ['SHA1', 'NONE', 'hmac-sha256', 'md5']) {
         const f = { ...fields(), sign_type: declared };
-        await expectRefused(buildXml({ ...f, sign: sign(f, MERCHANT.apiKey, 'MD5') }), 'WXPAY_ERR_SIGNATURE', { reason: 'unsupported-type' });
+        await expectRefused(buildXml({ ...f, sign: sign(f, MERCHANT.apiKey, 'MD5') }), 'WXPAY_ERR_SIGNATURE', {
+          reason: 'unsupported-type',
+        });
       }
     });
   });
@@ -140,7 +165,10 @@ describe('forged and replayed notifications', () => {
       await expectRefused(refundXml({}, OTHER_MERCHANT.apiKey), 'WXPAY_ERR_DECRYPT', { route: 'refund' });
       const genuine = refundXml({}, MERCHANT.apiKey);
       // Flip one base64 digit of the first cipher block.
-      const corrupted = genuine.replace(/(<req_info>(?:<!\[CDATA\[)?)(.)/, (_m, head: string, c: string) => `${head}${c === 'A' ? 'B' : 'A'}`);
+      const corrupted = genuine.replace(
+        /(<req_info>(?:<!\[CDATA\[)?)(.)/,
+        (_m, head: string, c: string) => `${head}${c === 'A' ? 'B' : 'A'}`,
+      );
       expect(corrupted).not.toBe(genuine);
       await expectRefused(corrupted, 'WXPAY_ERR_DECRYPT', { route: 'refund' });
     });
@@ -152,8 +180,18 @@ describe('forged and replayed notifications', () => {
 
     it('a total different from the order recorded at create-pay', async () => {
       const no = orderNo();
-      await store.putOrder(`${MERCHANT.mchId}:${no}`, { app: 'shop', appId: APP_ID, mchId: MERCHANT.mchId, totalFee: 101, createdAt: Date.now() });
-      await expectRefused(refundXml({ out_trade_no: no, total_fee: '100000', refund_fee: '100000' }, MERCHANT.apiKey), 'WXPAY_ERR_AMOUNT_MISMATCH', { route: 'refund' });
+      await store.putOrder(`${MERCHANT.mchId}:${no}`, {
+        app: 'shop',
+        appId: APP_ID,
+        mchId: MERCHANT.mchId,
+        totalFee: 101,
+        createdAt: Date.now(),
+      });
+      await expectRefused(
+        refundXml({ out_trade_no: no, total_fee: '100000', refund_fee: '100000' }, MERCHANT.apiKey),
+        'WXPAY_ERR_AMOUNT_MISMATCH',
+        { route: 'refund' },
+      );
     });
 
     it('for an order recorded for another app of the same merchant (same app id)', async () => {
@@ -170,7 +208,13 @@ describe('forged and replayed notifications', () => {
       });
       const sharedRec = record(shared);
       const no = orderNo();
-      await store.putOrder(`${MERCHANT.mchId}:${no}`, { app: 'shop2', appId: APP_ID, mchId: MERCHANT.mchId, totalFee: 100, createdAt: Date.now() });
+      await store.putOrder(`${MERCHANT.mchId}:${no}`, {
+        app: 'shop2',
+        appId: APP_ID,
+        mchId: MERCHANT.mchId,
+        totalFee: 100,
+        createdAt: Date.now(),
+      });
       const response = await shared.handle(notifyRequest(refundXml({ out_trade_no: no }, MERCHANT.apiKey), 'refund', 'shop'));
       expect(replyCode(response)).toBe('FAIL');
       expect(sharedRec.errors.map((e) => e.error.code)).toEqual(['WXPAY_ERR_APP_MISMATCH']);
@@ -206,7 +250,12 @@ describe('refund notification disagreeing with the refund on record', () => {
   });
 
   const call = async (path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
-    const response = await wxpay.handle({ method: 'POST', path, headers: { 'content-type': 'application/json' }, rawBody: Buffer.from(JSON.stringify(body)) });
+    const response = await wxpay.handle({
+      method: 'POST',
+      path,
+      headers: { 'content-type': 'application/json' },
+      rawBody: Buffer.from(JSON.stringify(body)),
+    });
     return { status: response.status, json: JSON.parse(String(response.body)) as Record<string, unknown> };
   };
 
@@ -214,7 +263,10 @@ describe('refund notification disagreeing with the refund on record', () => {
   // notification against the refund recorded at create-refund; see docs/reliability.md.
   it('refuses a refund notification whose refund_fee differs from the refund created', async () => {
     const orderId = `RREC${Date.now()}`;
-    expect((await call('/create-pay/NATIVE', { appId: APP_ID, payApp: 'shop', goods: 'g', orderId, fee: 101, ip: '127.0.0.1', productId: 'p' })).status).toBe(200);
+    expect(
+      (await call('/create-pay/NATIVE', { appId: APP_ID, payApp: 'shop', goods: 'g', orderId, fee: 101, ip: '127.0.0.1', productId: 'p' }))
+        .status,
+    ).toBe(200);
     await sim.pay(orderId, { notify: false, environment: 'sandbox' });
     const refundId = `R${orderId}`;
     const created = await call('/create-refund', { appId: APP_ID, payApp: 'shop', orderId, refundId, totalFee: 101, refundFee: 10 });

@@ -26,7 +26,21 @@ export function buildHost(): Promise<string> {
       target: 'node20',
       outfile,
       tsconfig: join(root, 'tsconfig.json'),
-      external: ['ioredis', 'undici', 'fast-xml-parser', 'eventemitter3', 'zod', 'express', 'koa', 'fastify', 'fastify-plugin', 'pino', '@koa/*', 'qrcode', 'playwright-core'],
+      external: [
+        'ioredis',
+        'undici',
+        'fast-xml-parser',
+        'eventemitter3',
+        'zod',
+        'express',
+        'koa',
+        'fastify',
+        'fastify-plugin',
+        'pino',
+        '@koa/*',
+        'qrcode',
+        'playwright-core',
+      ],
       logLevel: 'warning',
     });
     process.once('exit', () => rmSync(outfile, { force: true }));

@@ -37,16 +37,70 @@ const RUNS = fuzzRuns(5_000);
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf']);
 
 const SIGNED_PAY = payNotification({ transaction_id: '4200000000202411220000000001', out_trade_no: 'FUZZ1', attach: '附加 & <数据>' });
-const SIGNED_REFUND = buildRefundNotifyXml({ refund_id: '50000000002024112200000001', out_refund_no: 'RFUZZ1', out_trade_no: 'FUZZ1' }, MERCHANT.apiKey, {
-  appid: APP_ID,
-  mch_id: MERCHANT.mchId,
-});
+const SIGNED_REFUND = buildRefundNotifyXml(
+  { refund_id: '50000000002024112200000001', out_refund_no: 'RFUZZ1', out_trade_no: 'FUZZ1' },
+  MERCHANT.apiKey,
+  {
+    appid: APP_ID,
+    mch_id: MERCHANT.mchId,
+  },
+);
 
 /** Pieces that stress an XML parser: markup, entities, CDATA edges, odd characters. */
-const PIECES = [']]>', ']]', '<![CDATA[', '"', "'", '<', '>', '&', '&amp;', '&lt;', '&#60;', '&#x4E2D;', '&#0;', '&#xD800;', '&nbsp;', '&x;',
-  '中文', '\t', '\n', '\r', ' ', '\u00a0', '\u2028', '\uFEFF', '😀', '\u0000', '\uD800', '<!DOCTYPE x>', '<!doctype xml [', '<!ENTITY x "y">',
-  '<!ENTITY % p SYSTEM "http://127.0.0.1:9/">', '%p;', '<!--', '-->', '<?xml version="1.0"?>', '<?', '?>', '/', '</xml>', '<xml>', '<a>', '</a>', '<a/>',
-  '<__proto__>', '</__proto__>', '<constructor>', '<sign>', '</sign>', '<total_fee>1</total_fee>', '<return_code>SUCCESS</return_code>', '<a b="1">', 'xmlns:x="y"'];
+const PIECES = [
+  ']]>',
+  ']]',
+  '<![CDATA[',
+  '"',
+  "'",
+  '<',
+  '>',
+  '&',
+  '&amp;',
+  '&lt;',
+  '&#60;',
+  '&#x4E2D;',
+  '&#0;',
+  '&#xD800;',
+  '&nbsp;',
+  '&x;',
+  '中文',
+  '\t',
+  '\n',
+  '\r',
+  ' ',
+  '\u00a0',
+  '\u2028',
+  '\uFEFF',
+  '😀',
+  '\u0000',
+  '\uD800',
+  '<!DOCTYPE x>',
+  '<!doctype xml [',
+  '<!ENTITY x "y">',
+  '<!ENTITY % p SYSTEM "http://127.0.0.1:9/">',
+  '%p;',
+  '<!--',
+  '-->',
+  '<?xml version="1.0"?>',
+  '<?',
+  '?>',
+  '/',
+  '</xml>',
+  '<xml>',
+  '<a>',
+  '</a>',
+  '<a/>',
+  '<__proto__>',
+  '</__proto__>',
+  '<constructor>',
+  '<sign>',
+  '</sign>',
+  '<total_fee>1</total_fee>',
+  '<return_code>SUCCESS</return_code>',
+  '<a b="1">',
+  'xmlns:x="y"',
+];
 
 /** One edit of a valid document: delete a range, insert a piece, or duplicate a slice. */
 const edit = fc.record({
@@ -69,12 +123,16 @@ function applyEdits(doc: string, edits: readonly Edit[]): string {
   return out;
 }
 
-const mutated = (doc: string): fc.Arbitrary<string> => fc.array(edit, { minLength: 1, maxLength: 4 }).map((edits) => applyEdits(doc, edits));
+const mutated = (doc: string): fc.Arbitrary<string> =>
+  fc.array(edit, { minLength: 1, maxLength: 4 }).map((edits) => applyEdits(doc, edits));
 const soup = fc.array(fc.constantFrom(...PIECES), { maxLength: 24 }).map((parts) => parts.join(''));
 const bytes = fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 96 }).map((a) => Uint8Array.from(a));
 /** Valid text with a few bytes swapped for ones that break UTF-8. */
 const brokenUtf8 = fc
-  .tuple(mutated(SIGNED_PAY), fc.array(fc.tuple(fc.nat(), fc.constantFrom(0x80, 0xbf, 0xc0, 0xc3, 0xe4, 0xed, 0xf4, 0xf8, 0xff)), { minLength: 1, maxLength: 3 }))
+  .tuple(
+    mutated(SIGNED_PAY),
+    fc.array(fc.tuple(fc.nat(), fc.constantFrom(0x80, 0xbf, 0xc0, 0xc3, 0xe4, 0xed, 0xf4, 0xf8, 0xff)), { minLength: 1, maxLength: 3 }),
+  )
   .map(([text, flips]) => {
     const b = Buffer.from(text, 'utf8');
     for (const [at, value] of flips) b[at % b.length] = value;
@@ -90,7 +148,7 @@ const anyBody: fc.Arbitrary<string | Uint8Array> = fc.oneof(
 );
 
 function polluted(): boolean {
-  return (({}) as Record<string, unknown>)['polluted'] !== undefined || Object.keys(Object.prototype).length > 0;
+  return ({} as Record<string, unknown>)['polluted'] !== undefined || Object.keys(Object.prototype).length > 0;
 }
 
 describe('fuzzing', () => {
@@ -192,29 +250,78 @@ describe('classic XML attacks on /notify-pay and /notify-refund', () => {
   const duplicated = SIGNED_PAY.replace('</xml>', '<total_fee>1</total_fee></xml>');
   const gbk = Buffer.concat([Buffer.from('<xml><attach>'), Buffer.from([0xd6, 0xd0, 0xce, 0xc4]), Buffer.from('</attach></xml>')]);
 
-  type Case = { name: string; body: () => string | Uint8Array; route?: 'pay' | 'refund'; big?: boolean; headers?: Record<string, string>; codes: string[] };
+  type Case = {
+    name: string;
+    body: () => string | Uint8Array;
+    route?: 'pay' | 'refund';
+    big?: boolean;
+    headers?: Record<string, string>;
+    codes: string[];
+  };
   const cases: Case[] = [
-    { name: 'DOCTYPE with an internal ENTITY', body: () => '<!DOCTYPE xml [<!ENTITY x "SUCCESS">]><xml><return_code>&x;</return_code></xml>', codes: ['WXPAY_ERR_XML'] },
+    {
+      name: 'DOCTYPE with an internal ENTITY',
+      body: () => '<!DOCTYPE xml [<!ENTITY x "SUCCESS">]><xml><return_code>&x;</return_code></xml>',
+      codes: ['WXPAY_ERR_XML'],
+    },
     { name: 'lower-case doctype', body: () => '<!doctype xml><xml><a>1</a></xml>', codes: ['WXPAY_ERR_XML'] },
     { name: 'ENTITY without DOCTYPE', body: () => '<xml><!ENTITY x "y"><a>&x;</a></xml>', codes: ['WXPAY_ERR_XML'] },
     { name: 'billion laughs', body: () => laughs, codes: ['WXPAY_ERR_XML'] },
     { name: 'billion laughs (refund route)', body: () => laughs, route: 'refund', codes: ['WXPAY_ERR_XML'] },
-    { name: 'XXE: SYSTEM file entity', body: () => '<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><attach>&xxe;</attach></xml>', codes: ['WXPAY_ERR_XML'] },
-    { name: 'XXE: SYSTEM http entity (loopback canary)', body: () => `<!DOCTYPE xml [<!ENTITY xxe SYSTEM "${canaryUrl()}">]><xml><attach>&xxe;</attach></xml>`, codes: ['WXPAY_ERR_XML'] },
-    { name: 'XXE: external parameter entity', body: () => `<!DOCTYPE xml [<!ENTITY % p SYSTEM "${canaryUrl()}"> %p;]><xml><a>1</a></xml>`, codes: ['WXPAY_ERR_XML'] },
+    {
+      name: 'XXE: SYSTEM file entity',
+      body: () => '<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><attach>&xxe;</attach></xml>',
+      codes: ['WXPAY_ERR_XML'],
+    },
+    {
+      name: 'XXE: SYSTEM http entity (loopback canary)',
+      body: () => `<!DOCTYPE xml [<!ENTITY xxe SYSTEM "${canaryUrl()}">]><xml><attach>&xxe;</attach></xml>`,
+      codes: ['WXPAY_ERR_XML'],
+    },
+    {
+      name: 'XXE: external parameter entity',
+      body: () => `<!DOCTYPE xml [<!ENTITY % p SYSTEM "${canaryUrl()}"> %p;]><xml><a>1</a></xml>`,
+      codes: ['WXPAY_ERR_XML'],
+    },
     { name: '10,000-deep nesting, unclosed (30 KB)', body: () => deep(10_000, false), codes: ['WXPAY_ERR_XML'] },
     { name: '10,000-deep nesting, closed (1 MiB cap)', body: () => deep(10_000, true), big: true, codes: ['WXPAY_ERR_XML'] },
     { name: '10,000-deep nesting, closed (default cap)', body: () => deep(10_000, true), codes: ['WXPAY_ERR_PAYLOAD_TOO_LARGE'] },
-    { name: '64 KiB of numeric character references', body: () => `<xml><attach>${'&#65;'.repeat(13_000)}</attach></xml>`, codes: ['WXPAY_ERR_XML'] },
+    {
+      name: '64 KiB of numeric character references',
+      body: () => `<xml><attach>${'&#65;'.repeat(13_000)}</attach></xml>`,
+      codes: ['WXPAY_ERR_XML'],
+    },
     { name: '__proto__ element', body: () => '<xml><__proto__><polluted>yes</polluted></__proto__></xml>', codes: ['WXPAY_ERR_XML'] },
-    { name: 'constructor / prototype elements', body: () => '<xml><constructor><prototype><polluted>yes</polluted></prototype></constructor></xml>', codes: ['WXPAY_ERR_XML'] },
-    { name: '__proto__ as a flat field of a signed notification', body: () => SIGNED_PAY.replace('</xml>', '<__proto__>x</__proto__></xml>'), codes: ['WXPAY_ERR_XML'] },
+    {
+      name: 'constructor / prototype elements',
+      body: () => '<xml><constructor><prototype><polluted>yes</polluted></prototype></constructor></xml>',
+      codes: ['WXPAY_ERR_XML'],
+    },
+    {
+      name: '__proto__ as a flat field of a signed notification',
+      body: () => SIGNED_PAY.replace('</xml>', '<__proto__>x</__proto__></xml>'),
+      codes: ['WXPAY_ERR_XML'],
+    },
     { name: 'duplicate total_fee in a signed notification', body: () => duplicated, codes: ['WXPAY_ERR_XML'] },
     { name: 'non-UTF-8 bytes (GBK)', body: () => gbk, codes: ['WXPAY_ERR_XML'] },
     { name: 'empty body', body: () => '', codes: ['WXPAY_ERR_XML'] },
-    { name: 'CDATA with ]]> inside', body: () => '<xml><attach><![CDATA[a]]>b]]></attach></xml>', codes: ['WXPAY_ERR_XML', 'WXPAY_ERR_SIGNATURE'] },
-    { name: 'gzip body (no decompression)', body: () => gzipSync(SIGNED_PAY), headers: { 'content-encoding': 'gzip' }, codes: ['WXPAY_ERR_XML'] },
-    { name: 'JSON content type', body: () => SIGNED_PAY, headers: { 'content-type': 'application/json' }, codes: ['WXPAY_ERR_UNSUPPORTED_MEDIA_TYPE'] },
+    {
+      name: 'CDATA with ]]> inside',
+      body: () => '<xml><attach><![CDATA[a]]>b]]></attach></xml>',
+      codes: ['WXPAY_ERR_XML', 'WXPAY_ERR_SIGNATURE'],
+    },
+    {
+      name: 'gzip body (no decompression)',
+      body: () => gzipSync(SIGNED_PAY),
+      headers: { 'content-encoding': 'gzip' },
+      codes: ['WXPAY_ERR_XML'],
+    },
+    {
+      name: 'JSON content type',
+      body: () => SIGNED_PAY,
+      headers: { 'content-type': 'application/json' },
+      codes: ['WXPAY_ERR_UNSUPPORTED_MEDIA_TYPE'],
+    },
     { name: '64 KiB + 1 body', body: () => `<xml><a>${'x'.repeat(64 * 1024)}</a></xml>`, codes: ['WXPAY_ERR_PAYLOAD_TOO_LARGE'] },
   ];
 
@@ -359,7 +466,12 @@ function hardenedServer(wxpay: WxPay, headersTimeout: number, requestTimeout: nu
  * Opens a socket, writes `prefix` at once, then `head` one byte every `everyMs`; resolves when
  * the server closes it, with what it sent.
  */
-function slowSender(port: number, prefix: string, head: string, everyMs: number): { closed: Promise<{ reply: string; afterMs: number }>; stop: () => void } {
+function slowSender(
+  port: number,
+  prefix: string,
+  head: string,
+  everyMs: number,
+): { closed: Promise<{ reply: string; afterMs: number }>; stop: () => void } {
   const socket = connect(port, '127.0.0.1');
   socket.write(prefix);
   let reply = '';
@@ -396,14 +508,25 @@ describe('slow-loris senders', () => {
     const { port } = server.address() as AddressInfo;
     const senders = [
       // Headers that never end.
-      ...Array.from({ length: 10 }, () => slowSender(port, '', 'POST /notify-pay/shop HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaa', 50)),
+      ...Array.from({ length: 10 }, () =>
+        slowSender(port, '', 'POST /notify-pay/shop HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaa', 50),
+      ),
       // Complete headers, then a body trickling in.
       ...Array.from({ length: 10 }, () =>
-        slowSender(port, 'POST /notify-pay/shop HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: 60000\r\n\r\n', 'x'.repeat(60_000), 5),
+        slowSender(
+          port,
+          'POST /notify-pay/shop HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: 60000\r\n\r\n',
+          'x'.repeat(60_000),
+          5,
+        ),
       ),
     ];
     try {
-      const ok = await fetch(`${loop.url}/notify-pay/shop`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: payNotification() });
+      const ok = await fetch(`${loop.url}/notify-pay/shop`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml' },
+        body: payNotification(),
+      });
       expect(replyCode({ body: await ok.text(), headers: { 'content-type': ok.headers.get('content-type') ?? '' } })).toBe('SUCCESS');
       expect(rec.paid).toHaveLength(1);
       const outcomes = await Promise.all(senders.map((s) => s.closed));
@@ -426,5 +549,4 @@ describe('slow-loris senders', () => {
       await wxpay.close();
     }
   });
-
 });

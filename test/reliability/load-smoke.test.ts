@@ -38,10 +38,18 @@ describe('notification intake at a fixed rate', () => {
   });
 
   for (const target of targets) {
-    it(`${target}: ${RATE}/s for ${SECONDS} s, every notification acknowledged SUCCESS`, { timeout: 60_000 + SECONDS * 2_000 }, async () => {
+    it(`${target}: ${RATE}/s for ${SECONDS} s, every notification acknowledged SUCCESS`, {
+      timeout: 60_000 + SECONDS * 2_000,
+    }, async () => {
       const dir = mkdtempSync(join(tmpdir(), `wxpay-load-${target}-`));
       dirs.push(dir);
-      const host = await startHost({ ADAPTER: target, STORE: 'file', STORE_DIR: dir, RECEIVER: `${receiver.url}/paid`, LOG_LEVEL: 'silent' });
+      const host = await startHost({
+        ADAPTER: target,
+        STORE: 'file',
+        STORE_DIR: dir,
+        RECEIVER: `${receiver.url}/paid`,
+        LOG_LEVEL: 'silent',
+      });
       try {
         const result = await runIntakeLoad(target, host.url, RATE, SECONDS);
         figures.push(result);

@@ -53,7 +53,9 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('secrets in logs, err
     logger = capturingLogger();
     store = await createFileStore({ dir, logger });
     wxpay = createWxPay({
-      merchants: [{ name: 'main', mchId: MCH_ID, apiKey: API_KEY, baseUrl: sim.url, cert: { pfx: certs.clientPfx, passphrase: PASSPHRASE } }],
+      merchants: [
+        { name: 'main', mchId: MCH_ID, apiKey: API_KEY, baseUrl: sim.url, cert: { pfx: certs.clientPfx, passphrase: PASSPHRASE } },
+      ],
       apps: [{ name: 'shop', merchant: 'main', appIds: [APP_ID] }],
       notifyPayUrl: 'http://127.0.0.1:9/notify-pay',
       notifyRefundUrl: 'http://127.0.0.1:9/notify-refund',
@@ -62,7 +64,15 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('secrets in logs, err
       logger,
       client: { retries: 1, retryDelayMs: 5, ca: certs.ca, timeoutMs: 500 },
     });
-    wxpay.use(forwarder({ store, apps: { shop: { payCallback: `${receiver.url}/paid`, refundCallback: `${receiver.url}/refunded`, secret: WEBHOOK_SECRET } }, baseDelayMs: 10, maxDelayMs: 20, pollIntervalMs: 10 }));
+    wxpay.use(
+      forwarder({
+        store,
+        apps: { shop: { payCallback: `${receiver.url}/paid`, refundCallback: `${receiver.url}/refunded`, secret: WEBHOOK_SECRET } },
+        baseDelayMs: 10,
+        maxDelayMs: 20,
+        pollIntervalMs: 10,
+      }),
+    );
     wxpay.on('error', (e) => void errors.push(e));
     wxpay.on('paid', () => {});
     wxpay.on('refunded', () => {});
@@ -76,10 +86,19 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('secrets in logs, err
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function call(path: string, body: unknown, auth: string | null = `Bearer ${BEARER}`): Promise<{ status: number; json: Record<string, unknown> }> {
+  async function call(
+    path: string,
+    body: unknown,
+    auth: string | null = `Bearer ${BEARER}`,
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (auth !== null) headers['authorization'] = auth;
-    const response = await wxpay.handle({ method: 'POST', path, headers, rawBody: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)) });
+    const response = await wxpay.handle({
+      method: 'POST',
+      path,
+      headers,
+      rawBody: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+    });
     const text = String(response.body);
     bodies.push(text);
     return { status: response.status, json: JSON.parse(text) as Record<string, unknown> };
@@ -91,7 +110,16 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('secrets in logs, err
 
   it('runs every route, on its success and failure paths, and finds no secret anywhere', async () => {
     const orderId = `SEC${Date.now()}`;
-    const common = { appId: APP_ID, payApp: 'shop', goods: 'g', fee: 101, ip: '127.0.0.1', productId: 'p', openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o', sceneInfo: { h5_info: { type: 'Wap', wap_url: 'https://shop.example', wap_name: 'shop' } } };
+    const common = {
+      appId: APP_ID,
+      payApp: 'shop',
+      goods: 'g',
+      fee: 101,
+      ip: '127.0.0.1',
+      productId: 'p',
+      openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+      sceneInfo: { h5_info: { type: 'Wap', wap_url: 'https://shop.example', wap_name: 'shop' } },
+    };
     for (const type of ['NATIVE', 'JSAPI', 'APP', 'H5']) {
       const created = await call(`/create-pay/${type}`, { ...common, orderId: `${orderId}${type}` });
       expect(created.status, JSON.stringify(created.json)).toBe(200);
@@ -100,14 +128,24 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('secrets in logs, err
     expect((await call('/query-order', { appId: APP_ID, payApp: 'shop', orderId: `${orderId}NATIVE` })).status).toBe(200);
     expect((await call('/confirm', { appId: APP_ID, payApp: 'shop', orderId: `${orderId}NATIVE` })).status).toBe(200);
     expect((await call('/close-order', { appId: APP_ID, payApp: 'shop', orderId: `${orderId}APP` })).status).toBe(200);
-    const refund = await call('/create-refund', { appId: APP_ID, payApp: 'shop', orderId: `${orderId}NATIVE`, refundId: `R${orderId}`, totalFee: 101, refundFee: 1 });
+    const refund = await call('/create-refund', {
+      appId: APP_ID,
+      payApp: 'shop',
+      orderId: `${orderId}NATIVE`,
+      refundId: `R${orderId}`,
+      totalFee: 101,
+      refundFee: 1,
+    });
     expect(refund.status, JSON.stringify(refund.json)).toBe(200);
     expect((await call('/query-refund', { appId: APP_ID, payApp: 'shop', refundId: `R${orderId}` })).status).toBe(200);
 
     // Failure paths: auth, validation, WeChat errors and transport failures.
     expect((await call('/query-order', { appId: APP_ID, payApp: 'shop', orderId }, null)).status).toBe(401);
     expect((await call('/query-order', { appId: APP_ID, payApp: 'shop', orderId }, `Bearer ${BEARER}x`)).status).toBe(401);
-    expect((await call('/query-order', { appId: APP_ID, payApp: 'shop', orderId }, `Basic ${Buffer.from(`u:${BEARER}`).toString('base64')}`)).status).toBe(401);
+    expect(
+      (await call('/query-order', { appId: APP_ID, payApp: 'shop', orderId }, `Basic ${Buffer.from(`u:${BEARER}`).toString('base64')}`))
+        .status,
+    ).toBe(401);
     expect((await call('/create-pay/NATIVE', '{not json')).status).toBe(400);
     expect((await call('/create-pay/NATIVE', { ...common, orderId: `${orderId}x`, fee: -1 })).status).toBe(400);
     expect((await call('/query-order', { appId: APP_ID, payApp: 'shop', orderId: 'NOPE' })).status).toBeGreaterThanOrEqual(400);
@@ -116,18 +154,43 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('secrets in logs, err
     await sim.addFault({ kind: 'drop', times: 2 });
     expect((await call('/query-refund', { appId: APP_ID, payApp: 'shop', refundId: `R${orderId}` })).status).toBe(502);
     await sim.addFault({ kind: 'drop', path: '/secapi/pay/refund', times: 2 });
-    expect((await call('/create-refund', { appId: APP_ID, payApp: 'shop', orderId: `${orderId}NATIVE`, refundId: `R2${orderId}`, totalFee: 101, refundFee: 1 })).status).toBe(502);
+    expect(
+      (
+        await call('/create-refund', {
+          appId: APP_ID,
+          payApp: 'shop',
+          orderId: `${orderId}NATIVE`,
+          refundId: `R2${orderId}`,
+          totalFee: 101,
+          refundFee: 1,
+        })
+      ).status,
+    ).toBe(502);
 
     // Notifications: genuine, forged, malformed, and a refund notification (genuine and with another key).
-    const pay = buildPayNotification({ appid: APP_ID, mch_id: MCH_ID, out_trade_no: `${orderId}NATIVE`, transaction_id: order.transactionId ?? '', total_fee: '101', cash_fee: '101' });
+    const pay = buildPayNotification({
+      appid: APP_ID,
+      mch_id: MCH_ID,
+      out_trade_no: `${orderId}NATIVE`,
+      transaction_id: order.transactionId ?? '',
+      total_fee: '101',
+      cash_fee: '101',
+    });
     await notify(signNotifyXml(pay, API_KEY), 'pay');
     await notify(signNotifyXml({ ...pay, total_fee: '1' }, 'k'.repeat(32)), 'pay');
     await notify('<xml><return_code>SUCCESS</xml>', 'pay');
     await notify(`<!DOCTYPE x [<!ENTITY k "${API_KEY}">]><xml><a>&k;</a></xml>`.replace(API_KEY, 'x'), 'pay');
-    await notify(buildRefundNotifyXml({ out_trade_no: `${orderId}NATIVE`, out_refund_no: `R${orderId}`, total_fee: '101', refund_fee: '1' }, API_KEY, { appid: APP_ID, mch_id: MCH_ID }), 'refund');
+    await notify(
+      buildRefundNotifyXml({ out_trade_no: `${orderId}NATIVE`, out_refund_no: `R${orderId}`, total_fee: '101', refund_fee: '1' }, API_KEY, {
+        appid: APP_ID,
+        mch_id: MCH_ID,
+      }),
+      'refund',
+    );
     await notify(buildRefundNotifyXml({ out_trade_no: `${orderId}NATIVE` }, 'k'.repeat(32), { appid: APP_ID, mch_id: MCH_ID }), 'refund');
     // Let the forwarder deliver (one 500, then success) so its log lines are in.
-    for (let i = 0; i < 100 && (await store.stats(Date.now())).delivered < 2; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 100 && (await store.stats(Date.now())).delivered < 2; i += 1)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     expect((await store.stats(Date.now())).delivered).toBeGreaterThanOrEqual(2);
 
     // A configuration with a wrong passphrase fails at start-up, without echoing it.
@@ -135,7 +198,9 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('secrets in logs, err
     let configError: unknown;
     try {
       createWxPay({
-        merchants: [{ name: 'main', mchId: MCH_ID, apiKey: `${API_KEY}!`, cert: { pfx: certs.clientPfx, passphrase: `${PASSPHRASE}-wrong` } }],
+        merchants: [
+          { name: 'main', mchId: MCH_ID, apiKey: `${API_KEY}!`, cert: { pfx: certs.clientPfx, passphrase: `${PASSPHRASE}-wrong` } },
+        ],
         apps: [{ name: 'shop', merchant: 'main', appIds: [APP_ID] }],
         notifyPayUrl: 'http://127.0.0.1:9/notify-pay',
         notifyRefundUrl: 'http://127.0.0.1:9/notify-refund',
@@ -146,10 +211,7 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('secrets in logs, err
     }
     expect(isWxPayKitError(configError)).toBe(true);
 
-    const errorTexts = [
-      ...errors.flatMap((e) => describeError(e.error)),
-      ...describeError(configError),
-    ];
+    const errorTexts = [...errors.flatMap((e) => describeError(e.error)), ...describeError(configError)];
     expect(logger.lines.length).toBeGreaterThan(10);
     expect(errors.length).toBeGreaterThanOrEqual(3);
     const haystacks = { logs: logger.lines.join('\n'), errors: errorTexts.join('\n'), responses: bodies.join('\n') };

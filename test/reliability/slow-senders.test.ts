@@ -121,7 +121,15 @@ describe('the gateway', () => {
     const res = await fetch(`${g.url}/wxpay/create-pay/NATIVE`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ appId: APP_ID, payApp: 'shop', goods: 'tea', orderId: `slow-${Date.now()}`, fee: 1, ip: '127.0.0.1', productId: 'p1' }),
+      body: JSON.stringify({
+        appId: APP_ID,
+        payApp: 'shop',
+        goods: 'tea',
+        orderId: `slow-${Date.now()}`,
+        fee: 1,
+        ip: '127.0.0.1',
+        productId: 'p1',
+      }),
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ code: 200, result: { code_url: expect.any(String) } });
@@ -130,7 +138,7 @@ describe('the gateway', () => {
     for (const outcome of await Promise.all(senders.map((s) => s.done))) expect(outcome.afterMs).toBeGreaterThanOrEqual(900);
   });
 
-  it("by default checks its limits often enough to cut a slow sender within 40 s of its first byte", async () => {
+  it('by default checks its limits often enough to cut a slow sender within 40 s of its first byte', async () => {
     const g = await gateway();
     const server = g.server as typeof g.server & { connectionsCheckingInterval: number };
     const { headersTimeout, requestTimeout, connectionsCheckingInterval } = server;
@@ -194,7 +202,13 @@ async function startExample(name: string): Promise<Started> {
     await exited;
   };
   const prefix = name === 'multi-app' ? '' : '/wxpay';
-  return { name, port: Number(new URL(url).port), slowPath: `${prefix}/notify-pay/shop`, normalPath: name === 'multi-app' ? '/query-order' : '/', stop };
+  return {
+    name,
+    port: Number(new URL(url).port),
+    slowPath: `${prefix}/notify-pay/shop`,
+    normalPath: name === 'multi-app' ? '/query-order' : '/',
+    stop,
+  };
 }
 
 async function startGatewayCli(): Promise<Started & { process: GatewayProcess }> {
@@ -231,10 +245,17 @@ describe('the gateway command and the example servers, on their own settings', (
       servers.map(async (s) => {
         const senders = slowSenders(s.port, s.slowPath, 1_000);
         // Served while the slow senders are connected.
-        const res = await fetch(`http://127.0.0.1:${s.port}${s.normalPath}`, { method: s.normalPath === '/query-order' ? 'POST' : 'GET', body: s.normalPath === '/query-order' ? '{}' : undefined, headers: { 'content-type': 'application/json' } });
+        const res = await fetch(`http://127.0.0.1:${s.port}${s.normalPath}`, {
+          method: s.normalPath === '/query-order' ? 'POST' : 'GET',
+          body: s.normalPath === '/query-order' ? '{}' : undefined,
+          headers: { 'content-type': 'application/json' },
+        });
         await res.arrayBuffer();
         expect(res.status, s.name).toBeLessThan(500);
-        expect(senders.every((t) => t.isOpen()), `${s.name}: the slow senders were cut before the other request was served`).toBe(true);
+        expect(
+          senders.every((t) => t.isOpen()),
+          `${s.name}: the slow senders were cut before the other request was served`,
+        ).toBe(true);
         await expectCut(senders, s.name);
       }),
     );

@@ -5,7 +5,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createWxPay, type ErrorEvent, type Logger, type PaidEvent, type RefundedEvent, type WxPay, type WxPayOptions, type WxPayRequest, type WxPayResponse } from '@wxpay-kit/core';
+import {
+  createWxPay,
+  type ErrorEvent,
+  type Logger,
+  type PaidEvent,
+  type RefundedEvent,
+  type WxPay,
+  type WxPayOptions,
+  type WxPayRequest,
+  type WxPayResponse,
+} from '@wxpay-kit/core';
 import { buildPayNotification, signNotifyXml } from '@wxpay-kit/core/testing';
 
 /** The merchant every suite pays through (the key is the spec's test key). */

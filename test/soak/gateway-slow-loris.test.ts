@@ -38,8 +38,22 @@ describe('gateway slow-loris', () => {
     const port = Number(new URL(host.url).port);
     try {
       const outcomes = await Promise.all([
-        ...Array.from({ length: 5 }, () => trickle(port, '', 'POST /wxpay/notify-pay/shop HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 500)),
-        ...Array.from({ length: 5 }, () => trickle(port, 'POST /wxpay/notify-pay/shop HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: 60000\r\n\r\n', 'x', 200)),
+        ...Array.from({ length: 5 }, () =>
+          trickle(
+            port,
+            '',
+            'POST /wxpay/notify-pay/shop HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+            500,
+          ),
+        ),
+        ...Array.from({ length: 5 }, () =>
+          trickle(
+            port,
+            'POST /wxpay/notify-pay/shop HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: 60000\r\n\r\n',
+            'x',
+            200,
+          ),
+        ),
       ]);
       for (const o of outcomes) if (o.reply !== '') expect(o.reply).toMatch(/^HTTP\/1\.1 (408|400)/);
       writeFigures('gateway-slow-loris', { closedAfterMs: outcomes.map((o) => Math.round(o.afterMs)) });

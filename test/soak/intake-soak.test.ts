@@ -63,7 +63,12 @@ describe('soak', () => {
         lastMiB: samples.at(-1)?.[1],
       };
       writeFigures('soak-rss', figures);
-      expect({ errors: load.errors, timeouts: load.timeouts, non2xx: load.non2xx, notSuccess: load.notSuccess }).toEqual({ errors: 0, timeouts: 0, non2xx: 0, notSuccess: 0 });
+      expect({ errors: load.errors, timeouts: load.timeouts, non2xx: load.non2xx, notSuccess: load.notSuccess }).toEqual({
+        errors: 0,
+        timeouts: 0,
+        non2xx: 0,
+        notSuccess: 0,
+      });
     } finally {
       clearInterval(timer);
       await host.kill('SIGKILL');

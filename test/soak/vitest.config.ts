@@ -27,7 +27,12 @@ const config = mergeConfig(
 // mergeConfig concatenates arrays; the file lists replace the base ones.
 config.test = {
   ...config.test,
-  include: ['test/soak/**/*.test.ts', 'test/reliability/hostile-input.test.ts', 'test/reliability/crash-safety.test.ts', 'test/reliability/load-smoke.test.ts'],
+  include: [
+    'test/soak/**/*.test.ts',
+    'test/reliability/hostile-input.test.ts',
+    'test/reliability/crash-safety.test.ts',
+    'test/reliability/load-smoke.test.ts',
+  ],
   exclude: ['**/node_modules/**', '**/dist/**'],
 };
 export default config;

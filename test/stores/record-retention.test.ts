@@ -30,7 +30,14 @@ beforeAll(async () => {
   sim = await startSimulator({
     port: 0,
     host: '127.0.0.1',
-    merchants: [{ mchId: MCH_ID, apiKey: 'Ab3dEf6hIj9lMn2pQr5tUv8xYz1bCd4f', appIds: [APP_ID], v3: { publicKey: merchantKeys.publicKey, serialNo: SERIAL, apiV3Key: API_V3_KEY } }],
+    merchants: [
+      {
+        mchId: MCH_ID,
+        apiKey: 'Ab3dEf6hIj9lMn2pQr5tUv8xYz1bCd4f',
+        appIds: [APP_ID],
+        v3: { publicKey: merchantKeys.publicKey, serialNo: SERIAL, apiV3Key: API_V3_KEY },
+      },
+    ],
     refunds: 'manual',
     v3: { privateKey: wechatKeys.privateKey },
   });
@@ -45,8 +52,15 @@ function instance(store: FileStore | ReturnType<typeof createRedisStore>, now: (
   const wxpay = createWxPay({
     merchants: [
       {
-        name: 'main', mchId: MCH_ID, apiVersion: 'v3', baseUrl: sim.url, privateKey: merchantKeys.privateKey, certSerialNo: SERIAL,
-        apiV3Key: API_V3_KEY, wechatpayPublicKey: keys.publicKey, wechatpayPublicKeyId: keys.publicKeyId,
+        name: 'main',
+        mchId: MCH_ID,
+        apiVersion: 'v3',
+        baseUrl: sim.url,
+        privateKey: merchantKeys.privateKey,
+        certSerialNo: SERIAL,
+        apiV3Key: API_V3_KEY,
+        wechatpayPublicKey: keys.publicKey,
+        wechatpayPublicKeyId: keys.publicKeyId,
       },
     ],
     apps: [{ name: 'shop', merchant: 'main', appIds: ['*'] }],
@@ -66,16 +80,33 @@ function instance(store: FileStore | ReturnType<typeof createRedisStore>, now: (
 }
 
 async function call(wxpay: WxPay, path: string, body: unknown): Promise<number> {
-  const out = await wxpay.handle({ method: 'POST', path, headers: { 'content-type': 'application/json' }, rawBody: Buffer.from(JSON.stringify(body)) });
+  const out = await wxpay.handle({
+    method: 'POST',
+    path,
+    headers: { 'content-type': 'application/json' },
+    rawBody: Buffer.from(JSON.stringify(body)),
+  });
   return out.status;
 }
 
 /** Places and pays order `orderId` (300 fen) through create-pay, and asks for refunds `refunds` (100 fen each) through create-refund. */
 async function placeAndRefund(wxpay: WxPay, orderId: string, refunds: readonly string[]): Promise<void> {
-  expect(await call(wxpay, '/create-pay/NATIVE', { payApp: 'shop', appId: APP_ID, goods: 'g', orderId, fee: 300, ip: '127.0.0.1', productId: 'p' })).toBe(200);
+  expect(
+    await call(wxpay, '/create-pay/NATIVE', {
+      payApp: 'shop',
+      appId: APP_ID,
+      goods: 'g',
+      orderId,
+      fee: 300,
+      ip: '127.0.0.1',
+      productId: 'p',
+    }),
+  ).toBe(200);
   await sim.pay(orderId, { mchId: MCH_ID, notify: false });
   for (const refundId of refunds) {
-    expect(await call(wxpay, '/create-refund', { payApp: 'shop', appId: APP_ID, orderId, refundId, totalFee: 300, refundFee: 100 })).toBe(200);
+    expect(await call(wxpay, '/create-refund', { payApp: 'shop', appId: APP_ID, orderId, refundId, totalFee: 300, refundFee: 100 })).toBe(
+      200,
+    );
   }
 }
 
@@ -91,10 +122,24 @@ function notify(wxpay: WxPay, clock: number, kind: 'pay' | 'refund', resource: R
 }
 
 const payment = (orderId: string, total: number) =>
-  buildV3Transaction({ appid: APP_ID, mchid: MCH_ID, out_trade_no: orderId, transaction_id: `42${orderId}`, trade_type: 'NATIVE', amount: { total, payer_total: total, currency: 'CNY', payer_currency: 'CNY' } });
+  buildV3Transaction({
+    appid: APP_ID,
+    mchid: MCH_ID,
+    out_trade_no: orderId,
+    transaction_id: `42${orderId}`,
+    trade_type: 'NATIVE',
+    amount: { total, payer_total: total, currency: 'CNY', payer_currency: 'CNY' },
+  });
 const refund = (orderId: string, refundId: string, amount: number) => ({
-  mchid: MCH_ID, out_trade_no: orderId, transaction_id: `42${orderId}`, refund_id: `50${refundId}`, out_refund_no: refundId, refund_status: 'SUCCESS',
-  success_time: '2024-01-01T12:00:05+08:00', user_received_account: '支付用户零钱', amount: { total: 300, refund: amount, payer_total: 300, payer_refund: amount },
+  mchid: MCH_ID,
+  out_trade_no: orderId,
+  transaction_id: `42${orderId}`,
+  refund_id: `50${refundId}`,
+  out_refund_no: refundId,
+  refund_status: 'SUCCESS',
+  success_time: '2024-01-01T12:00:05+08:00',
+  user_received_account: '支付用户零钱',
+  amount: { total: 300, refund: amount, payer_total: 300, payer_refund: amount },
 });
 
 describe('records that notifications are checked against', () => {
@@ -159,7 +204,9 @@ describe('records that notifications are checked against', () => {
       try {
         const orderId = `RT${randomBytes(4).toString('hex')}`;
         await placeAndRefund(instance(store, Date.now).wxpay, orderId, [`${orderId}R1`]);
-        const ttls = await Promise.all([`${prefix}order:${MCH_ID}:${orderId}`, `${prefix}order:${MCH_ID}:refund:${orderId}R1`].map((k) => store.redis.pttl(k)));
+        const ttls = await Promise.all(
+          [`${prefix}order:${MCH_ID}:${orderId}`, `${prefix}order:${MCH_ID}:refund:${orderId}R1`].map((k) => store.redis.pttl(k)),
+        );
         for (const ttl of ttls) expect(ttl).toBeGreaterThan(366 * DAY);
       } finally {
         await store.close();

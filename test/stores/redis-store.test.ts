@@ -52,7 +52,9 @@ describe.skipIf(skipWithout(import.meta.url, ['redis-server']))('redis store', (
       expect(await store.lease({ app: 'shop', limit: 5, now: Date.now(), leaseMs: 10_000 })).toHaveLength(1);
       await store.redis.del(`${prefix}stream:shop`);
       await store.append(rec('msg_2'));
-      await expect(store.lease({ app: 'shop', limit: 5, now: Date.now(), leaseMs: 10_000 })).rejects.toMatchObject({ code: 'WXPAY_ERR_STORE' });
+      await expect(store.lease({ app: 'shop', limit: 5, now: Date.now(), leaseMs: 10_000 })).rejects.toMatchObject({
+        code: 'WXPAY_ERR_STORE',
+      });
       const leased = await store.lease({ app: 'shop', limit: 5, now: Date.now(), leaseMs: 10_000 });
       expect(leased.map((r) => r.id)).toEqual(['msg_2']);
     } finally {

@@ -52,7 +52,7 @@ function project(mutate: (p: { root: any; ws: any; lock: any }) => void): string
 }
 
 describe('lockfile check', () => {
-  it('accepts this repository\'s package-lock.json (npm ci works on a clean clone)', () => {
+  it("accepts this repository's package-lock.json (npm ci works on a clean clone)", () => {
     const r = check(root);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -97,10 +97,12 @@ describe('lockfile check', () => {
   });
 
   it('fails when a workspace is not in the lock', () => {
-    const r = check(project(({ lock }) => {
-      delete lock.packages['packages/a'];
-      delete lock.packages['node_modules/@demo/a'];
-    }));
+    const r = check(
+      project(({ lock }) => {
+        delete lock.packages['packages/a'];
+        delete lock.packages['node_modules/@demo/a'];
+      }),
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('packages/a/package.json: workspace is not in package-lock.json');
   });

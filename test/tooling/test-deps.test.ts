@@ -67,7 +67,11 @@ describe('skipWithout (test/helpers/external-tools.ts)', () => {
     });
     try {
       const suite = pathToFileURL(join(root, 'test/stores/redis-store.test.ts')).href;
-      expect([skipWithout(suite, ['redis-server']), skipWithout(suite, ['redis-server'], 'again'), skipWithout(suite, ['openssl'])]).toEqual([true, true, false]);
+      expect([
+        skipWithout(suite, ['redis-server']),
+        skipWithout(suite, ['redis-server'], 'again'),
+        skipWithout(suite, ['openssl']),
+      ]).toEqual([true, true, false]);
     } finally {
       spy.mockRestore();
       process.env['PATH'] = path;

@@ -78,7 +78,11 @@ describe('createWxPay against the simulator', () => {
   }
 
   async function post(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-    const res = await fetch(`${hostUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${hostUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   }
 
@@ -90,7 +94,16 @@ describe('createWxPay against the simulator', () => {
     const wxpay = start();
     const paid: PaidEvent[] = [];
     wxpay.on('paid', async (e) => void paid.push(e));
-    const created = await post('/create-pay/NATIVE', { appId: APP_ID, payApp: 'shop', goods: 'Tea', udd: 'cart-7', orderId: 'S1', fee: 101, ip: '127.0.0.1', productId: 'tea' });
+    const created = await post('/create-pay/NATIVE', {
+      appId: APP_ID,
+      payApp: 'shop',
+      goods: 'Tea',
+      udd: 'cart-7',
+      orderId: 'S1',
+      fee: 101,
+      ip: '127.0.0.1',
+      productId: 'tea',
+    });
     expect(created.status).toBe(200);
     expect(created.json).toMatchObject({ code: 200, msg: 'OK', result: { code_url: expect.any(String), prepay_id: expect.any(String) } });
     const order = await sim.order('S1');
@@ -128,7 +141,15 @@ describe('createWxPay against the simulator', () => {
     const wxpay = start();
     const paid: PaidEvent[] = [];
     wxpay.on('paid', (e) => void paid.push(e));
-    await post('/create-pay/JSAPI', { appId: APP_ID, payApp: 'shop', goods: 'Tea', orderId: 'S3', fee: 300, ip: '127.0.0.1', openId: 'o-user' });
+    await post('/create-pay/JSAPI', {
+      appId: APP_ID,
+      payApp: 'shop',
+      goods: 'Tea',
+      orderId: 'S3',
+      fee: 300,
+      ip: '127.0.0.1',
+      openId: 'o-user',
+    });
     await sim.pay('S3', { notify: false });
     const confirmed = await post('/confirm', { appId: APP_ID, payApp: 'shop', orderId: 'S3' });
     expect(confirmed.json).toMatchObject({ trade_state: 'SUCCESS', total_fee: 300 });
@@ -144,12 +165,21 @@ describe('createWxPay against the simulator', () => {
     wxpay.on('refunded', (e) => void refunded.push(e));
     wxpay.on('refund-failed', (e) => void failed.push(e));
     const target = { appId: APP_ID, payApp: 'shop-dev' };
-    expect((await post('/create-pay/NATIVE', { ...target, goods: 'Tea', orderId: 'S4', fee: 500, ip: '127.0.0.1', productId: 'p' })).status).toBe(200);
+    expect(
+      (await post('/create-pay/NATIVE', { ...target, goods: 'Tea', orderId: 'S4', fee: 500, ip: '127.0.0.1', productId: 'p' })).status,
+    ).toBe(200);
     await sim.pay('S4', { mchId: SANDBOX_MCH });
     await sim.waitForNotification({ outTradeNo: 'S4', status: 'delivered' });
     expect(paid.map((e) => e.orderId)).toEqual(['S4']);
 
-    const r1 = await post('/create-refund', { ...target, orderId: 'S4', refundId: 'R1', totalFee: 500, refundFee: 200, refundReason: 'broken cup' });
+    const r1 = await post('/create-refund', {
+      ...target,
+      orderId: 'S4',
+      refundId: 'R1',
+      totalFee: 500,
+      refundFee: 200,
+      refundReason: 'broken cup',
+    });
     expect(r1.json).toMatchObject({ code: 200, msg: 'OK', result: { order_id: 'S4', refund_id: 'R1', refund_fee: 200, total_fee: 500 } });
     const r2 = await post('/create-refund', { ...target, orderId: 'S4', refundId: 'R2', totalFee: 500, refundFee: 100 });
     expect(r2.status).toBe(200);
@@ -166,7 +196,15 @@ describe('createWxPay against the simulator', () => {
 
   it('closes an unpaid order and answers WeChat errors as {code, msg}', async () => {
     start();
-    await post('/create-pay/NATIVE', { appId: APP_ID, payApp: 'shop', goods: 'Tea', orderId: 'S5', fee: 100, ip: '127.0.0.1', productId: 'p' });
+    await post('/create-pay/NATIVE', {
+      appId: APP_ID,
+      payApp: 'shop',
+      goods: 'Tea',
+      orderId: 'S5',
+      fee: 100,
+      ip: '127.0.0.1',
+      productId: 'p',
+    });
     expect((await post('/close-order', { appId: APP_ID, payApp: 'shop', orderId: 'S5' })).json).toEqual({ code: 200, msg: 'OK' });
     const missing = await post('/query-order', { appId: APP_ID, payApp: 'shop', orderId: 'NOPE' });
     expect(missing.status).toBe(502);
@@ -195,7 +233,12 @@ describe('createWxPay leaseMs', () => {
     const wxpay = createWxPay(base({ ...extra, store }));
     wxpay.on('paid', () => undefined);
     const xml = signNotifyXml(buildPayNotification({ appid: APP_ID, mch_id: MCH, out_trade_no: 'L1' }), KEY);
-    const response = await wxpay.handle({ method: 'POST', path: '/notify-pay/shop', headers: { 'content-type': 'text/xml' }, rawBody: Buffer.from(xml) });
+    const response = await wxpay.handle({
+      method: 'POST',
+      path: '/notify-pay/shop',
+      headers: { 'content-type': 'text/xml' },
+      rawBody: Buffer.from(xml),
+    });
     expect(String(response.body)).toContain('SUCCESS');
     await wxpay.close();
     return leases;

@@ -50,8 +50,7 @@ export abstract class WxPayKitError extends Error {
  */
 export function isWxPayKitError(value: unknown): value is WxPayKitError {
   return (
-    value instanceof WxPayKitError ||
-    (typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true)
+    value instanceof WxPayKitError || (typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true)
   );
 }
 

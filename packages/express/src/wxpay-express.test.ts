@@ -18,7 +18,13 @@ describe('wxpayExpress', () => {
   it('passes requests that are not ours to next() without reading them', () => {
     const fake = createFakeWxPay();
     let nextCalls = 0;
-    const req = { method: 'GET', path: '/echo', on: () => { throw new Error('read'); } };
+    const req = {
+      method: 'GET',
+      path: '/echo',
+      on: () => {
+        throw new Error('read');
+      },
+    };
     wxpayExpress(fake)(req as never, {} as never, () => void (nextCalls += 1));
     expect(nextCalls).toBe(1);
     expect(fake.requests).toHaveLength(0);

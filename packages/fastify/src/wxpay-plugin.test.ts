@@ -20,7 +20,12 @@ describe('wxpayPlugin', () => {
     const app = Fastify();
     await app.register(wxpayDefault, { instance: fake, prefix: '/pay' });
     app.post('/json', async (req) => ({ got: req.body }));
-    const ours = await app.inject({ method: 'POST', url: '/pay/echo', payload: '{"a":1}', headers: { 'content-type': 'application/json' } });
+    const ours = await app.inject({
+      method: 'POST',
+      url: '/pay/echo',
+      payload: '{"a":1}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(ours.statusCode).toBe(200);
     expect(Buffer.from(JSON.parse(ours.body).body, 'base64').toString()).toBe('{"a":1}');
     const host = await app.inject({ method: 'POST', url: '/json', payload: { b: 2 } });
@@ -32,7 +37,12 @@ describe('wxpayPlugin', () => {
     const fake = createFakeWxPay();
     const app = Fastify();
     await app.register(async (api) => api.register(wxpayPlugin, { instance: fake, prefix: '/wxpay' }), { prefix: '/api' });
-    const res = await app.inject({ method: 'POST', url: '/api/wxpay/echo', payload: '{}', headers: { 'content-type': 'application/json' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/wxpay/echo',
+      payload: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body).path).toBe('/echo');
     await app.close();

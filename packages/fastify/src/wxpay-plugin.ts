@@ -4,7 +4,7 @@ import { createWxPay, isWxPay, type WxPay, type WxPayOptions, type WxPayResponse
 import { normalizePrefix, pathOf, serveNodeRequest, stripPrefix } from '@wxpay-kit/core/node';
 
 /** Options of {@link wxpayPlugin}: `WxPayOptions` for a new instance, or an existing `instance`. */
-export type WxPayFastifyOptions = (WxPayOptions & { readonly instance?: undefined } | { readonly instance: WxPay }) & {
+export type WxPayFastifyOptions = ((WxPayOptions & { readonly instance?: undefined }) | { readonly instance: WxPay }) & {
   /** Path the routes live under, e.g. `/wxpay`; default the root. */
   readonly prefix?: string;
 };
@@ -28,7 +28,8 @@ const routes: FastifyPluginAsync<RoutesOptions> = async (scope, { wxpay }) => {
   // raw-body reader, which enforces each route's limit, answers 413 through the core and keeps
   // the exact bytes signatures are checked on.
   scope.removeAllContentTypeParsers();
-  const leaveUnread = (_request: FastifyRequest, _payload: unknown, done: (error: Error | null, body?: unknown) => void): void => done(null, undefined);
+  const leaveUnread = (_request: FastifyRequest, _payload: unknown, done: (error: Error | null, body?: unknown) => void): void =>
+    done(null, undefined);
   // The same parser under the types WeChat and the internal routes send, besides the catch-all:
   // fastify remembers the parser found for a named type, and parses the header of every request
   // again for the catch-all alone.

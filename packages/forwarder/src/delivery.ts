@@ -77,7 +77,9 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     const error = failure ?? 'error';
     if (pastHorizon(policy, r.since, at)) {
       await store.dead(r.id, { at, status, error });
-      deps.logger().warn({ id: r.id, app: r.app, attempts: n, status, error }, '@wxpay-kit/forwarder: result dead-lettered after the horizon');
+      deps
+        .logger()
+        .warn({ id: r.id, app: r.app, attempts: n, status, error }, '@wxpay-kit/forwarder: result dead-lettered after the horizon');
       deps.fire('forward-dead', { id: r.id, app: r.app, event: r.event, attempts: n, lastStatus: status, lastError: error, deadAt: at });
       return;
     }

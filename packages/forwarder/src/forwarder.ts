@@ -1,4 +1,13 @@
-import { ConfigError, silentLogger, type EmitAndWait, type PaidEvent, type PluginHost, type RefundedEvent, type RefundFailedEvent, type WxPayPlugin } from '@wxpay-kit/core';
+import {
+  ConfigError,
+  silentLogger,
+  type EmitAndWait,
+  type PaidEvent,
+  type PluginHost,
+  type RefundedEvent,
+  type RefundFailedEvent,
+  type WxPayPlugin,
+} from '@wxpay-kit/core';
 import { createDelivery } from './delivery.js';
 import { validate, type ForwarderAppOptions, type ForwarderClock, type ForwarderOptions } from './options.js';
 import type { OutboxEventName, OutboxRecord, OutboxStats, ListOptions } from './outbox.js';
@@ -84,7 +93,12 @@ export function forwarder(options: ForwarderOptions): Forwarder {
     const field = event === 'paid' ? 'payCallback' : 'refundCallback';
     const known = apps.has(app);
     const error = new ConfigError(
-      [{ path: known ? `apps.${app}.${field}` : `apps.${app}`, message: known ? 'is not configured; results wait in the outbox' : 'is not configured; its results wait in the outbox' }],
+      [
+        {
+          path: known ? `apps.${app}.${field}` : `apps.${app}`,
+          message: known ? 'is not configured; results wait in the outbox' : 'is not configured; its results wait in the outbox',
+        },
+      ],
       { prefix: '@wxpay-kit/forwarder: a result has nowhere to go' },
     );
     const key = `${app}\u0000${field}`;

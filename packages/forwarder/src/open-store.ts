@@ -22,7 +22,11 @@ export async function openStore(
     const url = new URL(location);
     const prefix = url.searchParams.get('prefix') ?? undefined;
     url.searchParams.delete('prefix');
-    return createRedisStore({ redis: url.toString(), ...(prefix !== undefined ? { prefix } : {}), ...(options.logger ? { logger: options.logger } : {}) });
+    return createRedisStore({
+      redis: url.toString(),
+      ...(prefix !== undefined ? { prefix } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
   }
   throw new ConfigError([{ path: 'store', message: 'must be file:<dir> or redis://host:port' }], {
     prefix: '@wxpay-kit/forwarder: unknown store location',

@@ -111,8 +111,18 @@ export function validate(options: ForwarderOptions): void {
       issues.push({ path: `apps.${name}.secret`, message: 'is required (a whsec_… string or bytes)' });
     }
   }
-  if (typeof options.store?.append !== 'function') issues.push({ path: 'store', message: 'must be an outbox store (createFileStore or createRedisStore)' });
-  for (const key of ['timeoutMs', 'baseDelayMs', 'maxDelayMs', 'horizonMs', 'concurrency', 'perAppConcurrency', 'leaseMs', 'pollIntervalMs'] as const) {
+  if (typeof options.store?.append !== 'function')
+    issues.push({ path: 'store', message: 'must be an outbox store (createFileStore or createRedisStore)' });
+  for (const key of [
+    'timeoutMs',
+    'baseDelayMs',
+    'maxDelayMs',
+    'horizonMs',
+    'concurrency',
+    'perAppConcurrency',
+    'leaseMs',
+    'pollIntervalMs',
+  ] as const) {
     const v = options[key];
     if (v !== undefined && !(Number.isFinite(v) && v > 0)) issues.push({ path: key, message: 'must be a positive number' });
   }

@@ -116,10 +116,7 @@ export function payCallbackBody(e: PaidEvent): PayCallbackBody {
     cash_fee_type: e.cashFeeType || 'CNY',
     cash_fee: e.cashFee,
     coupon_count: e.coupons.length,
-    coupons:
-      e.coupons.length === 0
-        ? null
-        : e.coupons.map((c) => ({ coupon_id: c.id, coupon_type: c.type ?? '', coupon_fee: c.fee })),
+    coupons: e.coupons.length === 0 ? null : e.coupons.map((c) => ({ coupon_id: c.id, coupon_type: c.type ?? '', coupon_fee: c.fee })),
     is_subscribe: e.isSubscribe ?? false,
     open_id: e.openId,
     order_id: e.orderId,
@@ -139,8 +136,7 @@ export function refundCallbackBody(e: RefundedEvent | RefundFailedEvent): Refund
     mch_id: e.mchId,
     result_code: e.refundStatus === 'SUCCESS' ? 'SUCCESS' : 'FAIL',
     err_code: e.refundStatus,
-    err_code_des:
-      e.refundStatus === 'SUCCESS' ? '' : e.refundStatus === 'CHANGE' ? 'refund abnormal' : 'refund closed',
+    err_code_des: e.refundStatus === 'SUCCESS' ? '' : e.refundStatus === 'CHANGE' ? 'refund abnormal' : 'refund closed',
     transaction_id: e.transactionId,
     order_id: e.orderId,
     wx_refund_id: e.wxRefundId,

@@ -120,7 +120,11 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         deps.reportUnroutable(r.app, r.event);
         const next = now + leaseMs;
         try {
-          await store.retry(r.id, { at: now, error: `no ${r.event === 'paid' ? 'payCallback' : 'refundCallback'} configured`, nextAttemptAt: next });
+          await store.retry(r.id, {
+            at: now,
+            error: `no ${r.event === 'paid' ? 'payCallback' : 'refundCallback'} configured`,
+            nextAttemptAt: next,
+          });
           schedule(next);
         } catch (error) {
           deps.logger().error({ id: r.id, app: name, error }, '@wxpay-kit/forwarder: writing to the outbox failed');

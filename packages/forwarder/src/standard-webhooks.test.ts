@@ -62,14 +62,20 @@ describe('verifyWebhook', () => {
   it('rejects a changed body, a wrong secret and a changed id as a mismatch', () => {
     expect(fails({ payload: '{"test": 2432232315}', headers, secret: SPEC.secret, now }).reason).toBe('mismatch');
     expect(fails({ payload: SPEC.body, headers, secret: 'whsec_b3RoZXI=', now }).reason).toBe('mismatch');
-    expect(fails({ payload: SPEC.body, headers: { ...headers, 'webhook-id': 'msg_other' }, secret: SPEC.secret, now }).reason).toBe('mismatch');
+    expect(fails({ payload: SPEC.body, headers: { ...headers, 'webhook-id': 'msg_other' }, secret: SPEC.secret, now }).reason).toBe(
+      'mismatch',
+    );
   });
 
   it('rejects missing headers and signatures of unknown versions', () => {
     const { 'webhook-signature': _s, ...noSignature } = headers;
     expect(fails({ payload: SPEC.body, headers: noSignature, secret: SPEC.secret, now }).reason).toBe('missing');
-    expect(fails({ payload: SPEC.body, headers: { ...headers, 'webhook-signature': 'v2,abc' }, secret: SPEC.secret, now }).reason).toBe('missing');
-    expect(fails({ payload: SPEC.body, headers: { ...headers, 'webhook-timestamp': 'soon' }, secret: SPEC.secret, now }).reason).toBe('missing');
+    expect(fails({ payload: SPEC.body, headers: { ...headers, 'webhook-signature': 'v2,abc' }, secret: SPEC.secret, now }).reason).toBe(
+      'missing',
+    );
+    expect(fails({ payload: SPEC.body, headers: { ...headers, 'webhook-timestamp': 'soon' }, secret: SPEC.secret, now }).reason).toBe(
+      'missing',
+    );
   });
 
   it('rejects timestamps outside the tolerance, either way', () => {

@@ -155,7 +155,9 @@ export function verifyWebhook<T = unknown>(options: VerifyWebhookOptions): Verif
       `the webhook-timestamp is ${nowSec - timestamp} s away from now, beyond the ${tolerance} s tolerance`,
     );
   }
-  const secrets = Array.isArray(options.secret) ? (options.secret as readonly (string | Uint8Array)[]) : [options.secret as string | Uint8Array];
+  const secrets = Array.isArray(options.secret)
+    ? (options.secret as readonly (string | Uint8Array)[])
+    : [options.secret as string | Uint8Array];
   const given: Buffer[] = [];
   for (const part of signatures.split(' ')) {
     const comma = part.indexOf(',');

@@ -57,7 +57,9 @@ describe('file store compaction under SIGKILL', () => {
     for (const c of cleanups.reverse()) await c();
   });
 
-  it(`keeps every acknowledged append and delivery across ${KILLS} kills while compacting without pause`, { timeout: 120_000 }, async () => {
+  it(`keeps every acknowledged append and delivery across ${KILLS} kills while compacting without pause`, {
+    timeout: 120_000,
+  }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wxpay-compaction-crash-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const appended = new Set<string>();

@@ -81,7 +81,12 @@ describe('forwarder', () => {
     const req = server.received[0]!;
     expect(req.path).toBe('/shop/paid');
     expect(req.headers['content-type']).toBe('application/json');
-    const verified = verifyWebhook<Record<string, unknown>>({ payload: req.body, headers: req.headers as never, secret: SECRET, now: clock.now });
+    const verified = verifyWebhook<Record<string, unknown>>({
+      payload: req.body,
+      headers: req.headers as never,
+      secret: SECRET,
+      now: clock.now,
+    });
     expect(verified.body).toEqual({
       result_code: 'SUCCESS',
       err_code: 'SUCCESS',
@@ -120,10 +125,14 @@ describe('forwarder', () => {
     await dispatch('refund-failed', refundFailedEvent());
     await dispatch('paid', paidEvent({ app: 'members' }));
     await settle(fwd);
-    const byPath = Object.fromEntries(server.received.map((r) => [`${r.path}:${(JSON.parse(r.body) as { refund_status?: string }).refund_status ?? ''}`, r]));
+    const byPath = Object.fromEntries(
+      server.received.map((r) => [`${r.path}:${(JSON.parse(r.body) as { refund_status?: string }).refund_status ?? ''}`, r]),
+    );
     expect(Object.keys(byPath).sort()).toEqual(['/members/paid:', '/shop/refunded:REFUNDCLOSE', '/shop/refunded:SUCCESS']);
     const ok = byPath['/shop/refunded:SUCCESS']!;
-    expect(verifyWebhook<Record<string, unknown>>({ payload: ok.body, headers: ok.headers as never, secret: SECRET, now: clock.now }).body).toMatchObject({
+    expect(
+      verifyWebhook<Record<string, unknown>>({ payload: ok.body, headers: ok.headers as never, secret: SECRET, now: clock.now }).body,
+    ).toMatchObject({
       result_code: 'SUCCESS',
       refund_status: 'SUCCESS',
       refund_fee: 101,
@@ -133,7 +142,9 @@ describe('forwarder', () => {
     expect(JSON.parse(closed.body)).toMatchObject({ result_code: 'FAIL', err_code: 'REFUNDCLOSE', success_time: '' });
     const members = byPath['/members/paid:']!;
     expect(() => verifyWebhook({ payload: members.body, headers: members.headers as never, secret: SECRET, now: clock.now })).toThrow();
-    expect(verifyWebhook({ payload: members.body, headers: members.headers as never, secret: OTHER_SECRET, now: clock.now }).id).toBeTruthy();
+    expect(
+      verifyWebhook({ payload: members.body, headers: members.headers as never, secret: OTHER_SECRET, now: clock.now }).id,
+    ).toBeTruthy();
   });
 
   it('stores a result once when WeChat repeats it, and delivers it once', async () => {
@@ -181,7 +192,10 @@ describe('forwarder', () => {
     expect(server.received).toHaveLength(times.length);
     const [dead] = await fwd.list({ state: 'dead' });
     expect(dead).toMatchObject({ state: 'dead', attempts: times.length, lastStatus: 503, lastError: 'HTTP 503' });
-    expect(emitted.at(-1)).toMatchObject({ event: 'forward-dead', payload: { id: dead!.id, app: 'shop', attempts: times.length, lastStatus: 503 } });
+    expect(emitted.at(-1)).toMatchObject({
+      event: 'forward-dead',
+      payload: { id: dead!.id, app: 'shop', attempts: times.length, lastStatus: 503 },
+    });
 
     // Replayed dead letters go out again under the same id, with a fresh horizon.
     server.setResponder((_r, res) => res.writeHead(200).end());
@@ -266,7 +280,7 @@ describe('forwarder', () => {
     await settle(fwd);
     expect(server.received).toHaveLength(0);
     expect(await fwd.stats()).toMatchObject({ pending: 2, delivered: 0, dead: 0 });
-    const errors = emitted.filter((e) => e.event === 'error').map((e) => (e.payload as { error: Error; app: string }));
+    const errors = emitted.filter((e) => e.event === 'error').map((e) => e.payload as { error: Error; app: string });
     expect([...new Set(errors.map((e) => e.app))].sort()).toEqual(['ghost', 'members']);
     expect(errors.every((e) => (e.error as { code?: string }).code === 'WXPAY_ERR_CONFIG')).toBe(true);
   });

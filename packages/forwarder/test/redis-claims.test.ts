@@ -57,11 +57,26 @@ describe.skipIf(!hasRedisServer)('Redis claims and consumers across instances', 
   }
 
   const notification = (transactionId: string): string =>
-    signNotifyXml(buildPayNotification({ appid: APP_ID, mch_id: MCH_ID, out_trade_no: `o${transactionId}`, transaction_id: transactionId, total_fee: '101', cash_fee: '101' }), API_KEY);
+    signNotifyXml(
+      buildPayNotification({
+        appid: APP_ID,
+        mch_id: MCH_ID,
+        out_trade_no: `o${transactionId}`,
+        transaction_id: transactionId,
+        total_fee: '101',
+        cash_fee: '101',
+      }),
+      API_KEY,
+    );
 
   /** WeChat delivering `xml` to `wxpay`: true when answered SUCCESS. */
   async function deliver(wxpay: WxPay, xml: string): Promise<boolean> {
-    const out = await wxpay.handle({ method: 'POST', path: '/notify-pay/shop', headers: { 'content-type': 'text/xml' }, rawBody: Buffer.from(xml) });
+    const out = await wxpay.handle({
+      method: 'POST',
+      path: '/notify-pay/shop',
+      headers: { 'content-type': 'text/xml' },
+      rawBody: Buffer.from(xml),
+    });
     return Buffer.from(out.body).toString().includes('<return_code><![CDATA[SUCCESS]]></return_code>');
   }
 

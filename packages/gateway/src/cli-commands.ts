@@ -11,7 +11,9 @@ import { GatewayStartError, startGateway } from './server.js';
 /** The one line printed when a command fails. */
 export function describeFailure(error: unknown): string {
   if (error instanceof ConfigError) {
-    return error.message.startsWith('wxpay-gateway') ? formatConfigError(error) : error.message.replace(/:\n\s*- /, ': ').replace(/\n\s*- /g, '; ');
+    return error.message.startsWith('wxpay-gateway')
+      ? formatConfigError(error)
+      : error.message.replace(/:\n\s*- /, ': ').replace(/\n\s*- /g, '; ');
   }
   if (error instanceof GatewayStartError) return error.message;
   if (isWxPayKitError(error)) return `wxpay-gateway: ${error.message}`;
@@ -73,7 +75,7 @@ export async function serve(ctx: CliContext, flags: ServeFlags): Promise<number>
 export async function notify(ctx: CliContext, flag: string | undefined): Promise<number> {
   const file = configFile(ctx, flag);
   if (file === undefined) {
-    ctx.err('wxpay-gateway notify: needs the gateway\'s configuration: --config FILE or CONF_FILE\n');
+    ctx.err("wxpay-gateway notify: needs the gateway's configuration: --config FILE or CONF_FILE\n");
     return 2;
   }
   const config = loadWithWarnings(ctx, file);
@@ -82,7 +84,9 @@ export async function notify(ctx: CliContext, flag: string | undefined): Promise
   const relay = forwarder({ store, apps: forwarderApps(config, ''), logger: logger.child({ component: 'forwarder' }) });
   relay.start();
   logger.info({ apps: config.apps.map((a) => a.name), store: config.store.kind }, 'wxpay-gateway notify delivering');
-  ctx.out(`wxpay-gateway notify: delivering results of ${config.apps.length} app(s) from ${config.store.kind === 'file' ? config.store.path : 'redis'}\n`);
+  ctx.out(
+    `wxpay-gateway notify: delivering results of ${config.apps.length} app(s) from ${config.store.kind === 'file' ? config.store.path : 'redis'}\n`,
+  );
   const signal = await ctx.stopSignal;
   logger.info({ signal }, 'shutting down');
   await relay.stop();

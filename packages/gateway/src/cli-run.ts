@@ -76,7 +76,13 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     switch (command) {
       case undefined:
       case 'serve':
-        return await serve(ctx, { config: values.config, host: values.host, port, forwarder: !values['no-forwarder'], dataDir: values['data-dir'] });
+        return await serve(ctx, {
+          config: values.config,
+          host: values.host,
+          port,
+          forwarder: !values['no-forwarder'],
+          dataDir: values['data-dir'],
+        });
       case 'notify':
         return await notify(ctx, values.config);
       case 'getsandbox':

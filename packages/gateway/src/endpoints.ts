@@ -22,9 +22,7 @@ export interface GatewayEndpoints {
 /** Where requests to an endpoint lead. */
 export type EndpointTarget =
   /** A core route: `path` relative to the core's mount point; `param`: one more path segment follows (the trade type or app name). */
-  | { readonly kind: 'core'; readonly path: string; readonly param: boolean }
-  | { readonly kind: 'health' }
-  | { readonly kind: 'ready' };
+  { readonly kind: 'core'; readonly path: string; readonly param: boolean } | { readonly kind: 'health' } | { readonly kind: 'ready' };
 
 /** One endpoint of the gateway. */
 export interface GatewayEndpoint {

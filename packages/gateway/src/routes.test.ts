@@ -34,7 +34,7 @@ describe('createPathMapper', () => {
 });
 
 describe('the endpoint table', () => {
-  it('has the seed\'s endpoints, config keys and default paths, built from the core\'s routes', () => {
+  it("has the seed's endpoints, config keys and default paths, built from the core's routes", () => {
     expect(DEFAULT_ENDPOINTS).toEqual({
       createPay: '/wxpay/create-pay',
       notifyPay: '/wxpay/notify-pay',
@@ -48,12 +48,23 @@ describe('the endpoint table', () => {
       ready: '/ready',
     });
     expect(GATEWAY_ENDPOINTS.map((e) => e.configKey).sort()).toEqual(
-      ['create-pay', 'notify-pay', 'create-refund', 'notify-refund', 'query-order', 'close-order', 'query-refund', 'confirm', 'health', 'ready'].sort(),
+      [
+        'create-pay',
+        'notify-pay',
+        'create-refund',
+        'notify-refund',
+        'query-order',
+        'close-order',
+        'query-refund',
+        'confirm',
+        'health',
+        'ready',
+      ].sort(),
     );
     expect(GATEWAY_ENDPOINTS.filter((e) => e.target.kind === 'core')).toHaveLength(CORE_ROUTES.length);
   });
 
-  it('leads every core route\'s default endpoint to that route', () => {
+  it("leads every core route's default endpoint to that route", () => {
     const map = createPathMapper(DEFAULT_ENDPOINTS);
     for (const route of CORE_ROUTES) {
       const concrete = route.path.replace(/:[A-Za-z]+$/, 'X1');
@@ -61,7 +72,7 @@ describe('the endpoint table', () => {
     }
   });
 
-  it('reads a config\'s endpoints by their seed keys, dropping trailing slashes', () => {
+  it("reads a config's endpoints by their seed keys, dropping trailing slashes", () => {
     const endpoints = resolveEndpoints({ 'query-order': '/pay/queryorder/', 'close-order': '', health: '/healthz' });
     expect(endpoints).toEqual({ ...DEFAULT_ENDPOINTS, queryOrder: '/pay/queryorder', closeOrder: '', health: '/healthz' });
     expect(resolveEndpoints(undefined)).toEqual(DEFAULT_ENDPOINTS);
@@ -78,7 +89,10 @@ describe('createGatewayLogger', () => {
       },
     });
     const log = createGatewayLogger({ level: 'info', destination });
-    log.info({ merchant: { apiKey: '192006250b4c09247ec02edce69f6a2d', mchId: '1900000109' }, headers: { authorization: 'Bearer abc' } }, 'api call');
+    log.info(
+      { merchant: { apiKey: '192006250b4c09247ec02edce69f6a2d', mchId: '1900000109' }, headers: { authorization: 'Bearer abc' } },
+      'api call',
+    );
     log.debug({}, 'hidden');
     expect(lines).toHaveLength(1);
     const entry = JSON.parse(lines[0]!) as Record<string, any>;

@@ -81,14 +81,19 @@ function watchRedis(store: ForwarderStore, logger: PinoLogger): void {
  * merchant without one): stable across restarts and shared by the
  * gateway and `wxpay-gateway notify`, though only apps given the secret can check it.
  */
-export function forwarderApps(config: GatewayConfig, localBaseUrl: string): Record<string, { payCallback?: string; refundCallback?: string; secret: string }> {
+export function forwarderApps(
+  config: GatewayConfig,
+  localBaseUrl: string,
+): Record<string, { payCallback?: string; refundCallback?: string; secret: string }> {
   const abs = (url: string | undefined) => (url?.startsWith('/') ? `${localBaseUrl}${url}` : url);
   const out: Record<string, { payCallback?: string; refundCallback?: string; secret: string }> = {};
   for (const app of config.apps) {
     const merchant = config.merchants.find((m) => m.name === app.merchant);
     const secret =
       app.callbackSecret ??
-      createHmac('sha256', merchant?.apiKey ?? merchant?.v3?.apiV3Key ?? '').update(`wxpay-gateway callback secret\n${app.name}`).digest('base64url');
+      createHmac('sha256', merchant?.apiKey ?? merchant?.v3?.apiV3Key ?? '')
+        .update(`wxpay-gateway callback secret\n${app.name}`)
+        .digest('base64url');
     const payCallback = abs(app.payCallback);
     const refundCallback = abs(app.refundCallback);
     out[app.name] = {
@@ -206,19 +211,42 @@ export function simulatorMerchantsOf(config: GatewayConfig): SimulatorMerchantOp
 /** One log line per result: paid, refunded, refund-failed, errors, and forwarded deliveries. */
 function logEvents(wxpay: WxPay, logger: PinoLogger): void {
   wxpay.on('paid', (e) => {
-    logger.info({ event: 'paid', app: e.app, orderId: e.orderId, transactionId: e.transactionId, totalFee: e.totalFee, source: e.source }, 'paid');
+    logger.info(
+      { event: 'paid', app: e.app, orderId: e.orderId, transactionId: e.transactionId, totalFee: e.totalFee, source: e.source },
+      'paid',
+    );
   });
   wxpay.on('refunded', (e) => {
-    logger.info({ event: 'refunded', app: e.app, orderId: e.orderId, refundId: e.refundId, refundFee: e.refundFee, source: e.source }, 'refunded');
+    logger.info(
+      { event: 'refunded', app: e.app, orderId: e.orderId, refundId: e.refundId, refundFee: e.refundFee, source: e.source },
+      'refunded',
+    );
   });
   wxpay.on('refund-failed', (e) => {
-    logger.warn({ event: 'refund-failed', app: e.app, orderId: e.orderId, refundId: e.refundId, refundStatus: e.refundStatus }, 'refund failed');
+    logger.warn(
+      { event: 'refund-failed', app: e.app, orderId: e.orderId, refundId: e.refundId, refundStatus: e.refundStatus },
+      'refund failed',
+    );
   });
   wxpay.on('forward-delivered', (e) => {
-    logger.info({ event: 'forward-delivered', id: e.id, app: e.app, result: e.event, attempts: e.attempts, status: e.status }, 'callback delivered');
+    logger.info(
+      { event: 'forward-delivered', id: e.id, app: e.app, result: e.event, attempts: e.attempts, status: e.status },
+      'callback delivered',
+    );
   });
   wxpay.on('forward-dead', (e) => {
-    logger.error({ event: 'forward-dead', id: e.id, app: e.app, result: e.event, attempts: e.attempts, lastStatus: e.lastStatus, lastError: e.lastError }, 'callback dead-lettered');
+    logger.error(
+      {
+        event: 'forward-dead',
+        id: e.id,
+        app: e.app,
+        result: e.event,
+        attempts: e.attempts,
+        lastStatus: e.lastStatus,
+        lastError: e.lastError,
+      },
+      'callback dead-lettered',
+    );
   });
   wxpay.on('error', (e) => {
     logger.warn({ event: 'error', route: e.route, app: e.app, code: e.error.code, message: e.error.message }, 'notification rejected');

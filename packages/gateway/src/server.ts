@@ -267,7 +267,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** Node's server options for `timeouts`. */
-function nodeServerOptions(timeouts: ServerTimeouts): { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
+function nodeServerOptions(timeouts: ServerTimeouts): {
+  headersTimeout: number;
+  requestTimeout: number;
+  connectionsCheckingInterval: number;
+} {
   return {
     headersTimeout: timeouts.headersTimeoutMs,
     requestTimeout: timeouts.requestTimeoutMs,
@@ -289,11 +293,25 @@ function listen(server: Server, host: string, port: number): Promise<void> {
     const onError = (error: NodeJS.ErrnoException) => {
       const where = `${host || '0.0.0.0'}:${port}`;
       if (error.code === 'EADDRINUSE') {
-        reject(new GatewayStartError(`wxpay-gateway: port ${port} is already in use (${where}); stop the other process or set "listen-port" to a free port`, { cause: error }));
+        reject(
+          new GatewayStartError(
+            `wxpay-gateway: port ${port} is already in use (${where}); stop the other process or set "listen-port" to a free port`,
+            { cause: error },
+          ),
+        );
       } else if (error.code === 'EACCES') {
-        reject(new GatewayStartError(`wxpay-gateway: not allowed to listen on ${where}; use a port above 1023 or run with the needed privileges`, { cause: error }));
+        reject(
+          new GatewayStartError(
+            `wxpay-gateway: not allowed to listen on ${where}; use a port above 1023 or run with the needed privileges`,
+            { cause: error },
+          ),
+        );
       } else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
-        reject(new GatewayStartError(`wxpay-gateway: cannot listen on ${where}: "listen-host" is not an address of this machine`, { cause: error }));
+        reject(
+          new GatewayStartError(`wxpay-gateway: cannot listen on ${where}: "listen-host" is not an address of this machine`, {
+            cause: error,
+          }),
+        );
       } else {
         reject(new GatewayStartError(`wxpay-gateway: cannot listen on ${where}: ${error.message}`, { cause: error }));
       }

@@ -107,42 +107,45 @@ describe('wxpay-gateway with no configuration', () => {
     expect(await res.text()).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   });
 
-  it.skipIf(skipWithout(import.meta.url, ['openssl'], "'runs one payment' (the demo refund needs a certificate)"))('runs one payment: create through the API, pay as the user, paid event and forwarded callback', async () => {
-    const cfg = (await (await fetch(`${base}/demo/config.json`)).json()) as { appId: string; payApp: string };
-    const orderId = `demo${Date.now()}`;
-    const created = await postJson(`${base}/wxpay/create-pay/NATIVE`, {
-      appId: cfg.appId,
-      payApp: cfg.payApp,
-      goods: 'coffee',
-      orderId,
-      fee: 1,
-      ip: '127.0.0.1',
-      productId: 'p1',
-    });
-    expect(created.status).toBe(200);
-    expect(created.json.result.code_url).toBeTruthy();
+  it.skipIf(skipWithout(import.meta.url, ['openssl'], "'runs one payment' (the demo refund needs a certificate)"))(
+    'runs one payment: create through the API, pay as the user, paid event and forwarded callback',
+    async () => {
+      const cfg = (await (await fetch(`${base}/demo/config.json`)).json()) as { appId: string; payApp: string };
+      const orderId = `demo${Date.now()}`;
+      const created = await postJson(`${base}/wxpay/create-pay/NATIVE`, {
+        appId: cfg.appId,
+        payApp: cfg.payApp,
+        goods: 'coffee',
+        orderId,
+        fee: 1,
+        ip: '127.0.0.1',
+        productId: 'p1',
+      });
+      expect(created.status).toBe(200);
+      expect(created.json.result.code_url).toBeTruthy();
 
-    const [paid, callback] = await watchEvents(
-      `${base}/demo/events`,
-      async () => {
+      const [paid, callback] = await watchEvents(`${base}/demo/events`, async () => {
         const pay = await postJson(`${base}/demo/pay`, { orderId });
         expect(pay.status).toBe(200);
-      },
-      [(event, data) => event === 'paid' && data.orderId === orderId, (event, data) => event === 'callback' && data.body?.order_id === orderId],
-    );
-    expect(paid!.data).toMatchObject({ app: 'demo', orderId, totalFee: 1, source: 'notify' });
-    // The demo app's receiver got the forwarder's delivery, signed for its secret.
-    expect(callback!.data).toMatchObject({ kind: 'pay', verified: true, body: { order_id: orderId, total_fee: 1, result_code: 'SUCCESS' } });
+      }, [
+        (event, data) => event === 'paid' && data.orderId === orderId,
+        (event, data) => event === 'callback' && data.body?.order_id === orderId,
+      ]);
+      expect(paid!.data).toMatchObject({ app: 'demo', orderId, totalFee: 1, source: 'notify' });
+      // The demo app's receiver got the forwarder's delivery, signed for its secret.
+      expect(callback!.data).toMatchObject({
+        kind: 'pay',
+        verified: true,
+        body: { order_id: orderId, total_fee: 1, result_code: 'SUCCESS' },
+      });
 
-    const sim = createSimulatorClient(simUrl);
-    expect((await sim.order(orderId)).tradeState).toBe('SUCCESS');
-    const query = await postJson(`${base}/wxpay/query-order`, { appId: cfg.appId, payApp: cfg.payApp, orderId });
-    expect(query.json).toMatchObject({ order_id: orderId, trade_state: 'SUCCESS', total_fee: 1 });
+      const sim = createSimulatorClient(simUrl);
+      expect((await sim.order(orderId)).tradeState).toBe('SUCCESS');
+      const query = await postJson(`${base}/wxpay/query-order`, { appId: cfg.appId, payApp: cfg.payApp, orderId });
+      expect(query.json).toMatchObject({ order_id: orderId, trade_state: 'SUCCESS', total_fee: 1 });
 
-    // The demo merchant has a certificate, so the refund goes through and its callback arrives.
-    const [refundCallback] = await watchEvents(
-      `${base}/demo/events`,
-      async () => {
+      // The demo merchant has a certificate, so the refund goes through and its callback arrives.
+      const [refundCallback] = await watchEvents(`${base}/demo/events`, async () => {
         const refund = await postJson(`${base}/wxpay/create-refund`, {
           appId: cfg.appId,
           payApp: cfg.payApp,
@@ -154,14 +157,15 @@ describe('wxpay-gateway with no configuration', () => {
         });
         expect(refund.status).toBe(200);
         expect(refund.json.result).toMatchObject({ order_id: orderId, refund_id: `r${orderId}`, refund_fee: 1 });
-      },
-      [(event, data) => event === 'callback' && data.kind === 'refund' && data.body?.refund_id === `r${orderId}`],
-    );
-    expect(refundCallback!.data.verified).toBe(true);
-  });
+      }, [(event, data) => event === 'callback' && data.kind === 'refund' && data.body?.refund_id === `r${orderId}`]);
+      expect(refundCallback!.data.verified).toBe(true);
+    },
+  );
 
   it('runs one payment with the API v3 demo merchant: v3 notification, forwarded callback, query SUCCESS', async () => {
-    const cfg = (await (await fetch(`${base}/demo/config.json`)).json()) as { apps: Array<{ payApp: string; appId: string; mchId: string; apiVersion: string }> };
+    const cfg = (await (await fetch(`${base}/demo/config.json`)).json()) as {
+      apps: Array<{ payApp: string; appId: string; mchId: string; apiVersion: string }>;
+    };
     const app = cfg.apps.find((a) => a.apiVersion === 'v3')!;
     expect(app.payApp).toBe('demo-v3');
     const orderId = `demo3${Date.now()}`;
@@ -177,14 +181,13 @@ describe('wxpay-gateway with no configuration', () => {
     expect(created.status, JSON.stringify(created.json)).toBe(200);
     expect(created.json.result.code_url).toMatch(/^weixin:\/\//);
 
-    const [paid, callback] = await watchEvents(
-      `${base}/demo/events`,
-      async () => {
-        const pay = await postJson(`${base}/demo/pay`, { orderId, payApp: app.payApp });
-        expect(pay.status, JSON.stringify(pay.json)).toBe(200);
-      },
-      [(event, data) => event === 'paid' && data.orderId === orderId, (event, data) => event === 'callback' && data.body?.order_id === orderId],
-    );
+    const [paid, callback] = await watchEvents(`${base}/demo/events`, async () => {
+      const pay = await postJson(`${base}/demo/pay`, { orderId, payApp: app.payApp });
+      expect(pay.status, JSON.stringify(pay.json)).toBe(200);
+    }, [
+      (event, data) => event === 'paid' && data.orderId === orderId,
+      (event, data) => event === 'callback' && data.body?.order_id === orderId,
+    ]);
     expect(paid!.data).toMatchObject({ app: 'demo-v3', orderId, totalFee: 2, source: 'notify' });
     expect(callback!.data).toMatchObject({
       kind: 'pay',

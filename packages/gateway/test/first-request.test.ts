@@ -56,7 +56,8 @@ function freePort(): Promise<number> {
 /** The first connection to `port` that succeeds, trying again at once after each refusal. */
 async function firstConnection(port: number, gateway: GatewayProcess): Promise<Socket> {
   for (;;) {
-    if (gateway.child.exitCode !== null) throw new Error(`the gateway exited (${gateway.child.exitCode}):\n${gateway.stdout()}\n${gateway.stderr()}`);
+    if (gateway.child.exitCode !== null)
+      throw new Error(`the gateway exited (${gateway.child.exitCode}):\n${gateway.stdout()}\n${gateway.stderr()}`);
     const socket = await new Promise<Socket | undefined>((resolve) => {
       const s = connect(port, '127.0.0.1');
       s.once('connect', () => resolve(s));

@@ -11,9 +11,12 @@ export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
 /** Fails with instructions when the packages were not built (CI runs `npm run build` first). */
 export function requireBuild(): void {
-  const missing = ['packages/gateway/dist/cli.js', 'packages/core/dist/index.js', 'packages/forwarder/dist/index.js', 'packages/simulator/dist/index.js'].filter(
-    (p) => !existsSync(`${ROOT}${p}`),
-  );
+  const missing = [
+    'packages/gateway/dist/cli.js',
+    'packages/core/dist/index.js',
+    'packages/forwarder/dist/index.js',
+    'packages/simulator/dist/index.js',
+  ].filter((p) => !existsSync(`${ROOT}${p}`));
   if (missing.length > 0) throw new Error(`these tests run the built command; run "npm run build" first (missing: ${missing.join(', ')})`);
 }
 
@@ -68,7 +71,9 @@ export function runCli(args: readonly string[], env: Record<string, string | und
         const m = (stream === 'stdout' ? out : err).match(pattern);
         if (m) return resolve(m);
         waiters.push({ pattern, stream, resolve });
-        void exited.then((code) => reject(new Error(`wxpay-gateway exited (${code}) before printing ${pattern}\nstdout: ${out}\nstderr: ${err}`)));
+        void exited.then((code) =>
+          reject(new Error(`wxpay-gateway exited (${code}) before printing ${pattern}\nstdout: ${out}\nstderr: ${err}`)),
+        );
       });
     },
     logs: () =>
@@ -152,14 +157,16 @@ export interface RedisProcess {
 
 /** Starts `redis-server`, on `fixedPort` when given (to bring a stopped one back). */
 export async function startRedis(fixedPort?: number): Promise<RedisProcess> {
-  const port = fixedPort ?? await new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port: p } = probe.address() as AddressInfo;
-      probe.close(() => resolve(p));
-    });
-  });
+  const port =
+    fixedPort ??
+    (await new Promise<number>((resolve, reject) => {
+      const probe = createServer();
+      probe.once('error', reject);
+      probe.listen(0, '127.0.0.1', () => {
+        const { port: p } = probe.address() as AddressInfo;
+        probe.close(() => resolve(p));
+      });
+    }));
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

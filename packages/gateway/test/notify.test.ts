@@ -8,7 +8,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '@wxpay-kit/simulator';
 import { skipWithout } from '../../../test/helpers/external-tools.js';
-import { postJson, requireBuild, runCli, startRedis, startReceiver, type GatewayProcess, type Receiver, type RedisProcess } from './helpers.js';
+import {
+  postJson,
+  requireBuild,
+  runCli,
+  startRedis,
+  startReceiver,
+  type GatewayProcess,
+  type Receiver,
+  type RedisProcess,
+} from './helpers.js';
 
 const KEY = '192006250b4c09247ec02edce69f6a2d';
 const APP_ID = 'wxd930ea5d5a258f4f';

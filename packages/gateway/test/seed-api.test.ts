@@ -137,7 +137,10 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('wxpay-gateway with a
   it('create-pay/H5 answers pay_url with the redirect and prepay_id', async () => {
     const { status, json } = await postJson(
       `${base}/wxpay/create-pay/H5`,
-      order('h5-1', { redirectUrl: 'http://localhost:11083', sceneInfo: { h5_info: { type: 'Wap', wap_name: 'shop', wap_url: 'https://shop.example.com' } } }),
+      order('h5-1', {
+        redirectUrl: 'http://localhost:11083',
+        sceneInfo: { h5_info: { type: 'Wap', wap_name: 'shop', wap_url: 'https://shop.example.com' } },
+      }),
     );
     expect(status).toBe(200);
     expect(json.result.prepay_id).toBeTruthy();
@@ -147,8 +150,21 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('wxpay-gateway with a
   it('create-pay/APP answers req_params and prepay_id', async () => {
     const { status, json } = await postJson(`${base}/wxpay/create-pay/APP`, order('app-1'));
     expect(status).toBe(200);
-    expect(json.result.req_params).toMatchObject({ appid: APP_ID, package: 'Sign=WXPay', partnerid: MCH_ID, prepayid: json.result.prepay_id });
-    expect(Object.keys(json.result.req_params).sort()).toEqual(['appid', 'noncestr', 'package', 'partnerid', 'prepayid', 'sign', 'timestamp']);
+    expect(json.result.req_params).toMatchObject({
+      appid: APP_ID,
+      package: 'Sign=WXPay',
+      partnerid: MCH_ID,
+      prepayid: json.result.prepay_id,
+    });
+    expect(Object.keys(json.result.req_params).sort()).toEqual([
+      'appid',
+      'noncestr',
+      'package',
+      'partnerid',
+      'prepayid',
+      'sign',
+      'timestamp',
+    ]);
   });
 
   it('a NATIVE order: code_url, queryorder NOTPAY, the user pays, the callback arrives signed, queryorder SUCCESS', async () => {
@@ -165,11 +181,24 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('wxpay-gateway with a
     await sim.pay('native-1');
     const callback = await receiver.waitFor((r) => r.path === '/shop/pay' && r.body.includes('native-1'));
     const verified = verifyWebhook<Record<string, unknown>>({ payload: callback.body, headers: callback.headers, secret: SECRET });
-    expect(verified.body).toMatchObject({ result_code: 'SUCCESS', mch_id: MCH_ID, trade_type: 'NATIVE', total_fee: 101, order_id: 'native-1' });
+    expect(verified.body).toMatchObject({
+      result_code: 'SUCCESS',
+      mch_id: MCH_ID,
+      trade_type: 'NATIVE',
+      total_fee: 101,
+      order_id: 'native-1',
+    });
     expect(typeof verified.body['transaction_id']).toBe('string');
 
     const after = await postJson(`${base}/wxpay/queryorder`, { appId: APP_ID, payApp: 'shop', orderId: 'native-1' });
-    expect(after.json).toMatchObject({ app_id: APP_ID, mch_id: MCH_ID, result_code: 'SUCCESS', trade_type: 'NATIVE', total_fee: 101, order_id: 'native-1' });
+    expect(after.json).toMatchObject({
+      app_id: APP_ID,
+      mch_id: MCH_ID,
+      result_code: 'SUCCESS',
+      trade_type: 'NATIVE',
+      total_fee: 101,
+      order_id: 'native-1',
+    });
     expect(after.json.transaction_id).toBe(verified.body['transaction_id']);
   });
 
@@ -184,7 +213,11 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('wxpay-gateway with a
       refundReason: 'test',
     });
     expect(status).toBe(200);
-    expect(json).toMatchObject({ code: 200, msg: 'OK', result: { order_id: 'native-1', refund_id: 'r-1', total_fee: 101, refund_fee: 101, mch_id: MCH_ID } });
+    expect(json).toMatchObject({
+      code: 200,
+      msg: 'OK',
+      result: { order_id: 'native-1', refund_id: 'r-1', total_fee: 101, refund_fee: 101, mch_id: MCH_ID },
+    });
     expect(json.result.wx_refund_id).toBeTruthy();
 
     const callback = await receiver.waitFor((r) => r.path === '/shop/refund' && r.body.includes('r-1'));

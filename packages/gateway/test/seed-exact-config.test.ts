@@ -103,7 +103,10 @@ describe('wxpay-gateway on a configuration exactly as go-wxpay-gateway documents
   });
 
   it('create-pay/JSAPI: the -dev app pays on the sandbox, signed with mch-app-key as it is', async () => {
-    const { status, json } = await postJson(`${base}/wxpay/create-pay/JSAPI`, order('seed-jsapi-1', { openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' }));
+    const { status, json } = await postJson(
+      `${base}/wxpay/create-pay/JSAPI`,
+      order('seed-jsapi-1', { openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' }),
+    );
     expect(status).toBe(200);
     expect(json).toMatchObject({ code: 200, msg: 'OK' });
     const params = json.result.jsapi_params as Record<string, string>;
@@ -114,7 +117,7 @@ describe('wxpay-gateway on a configuration exactly as go-wxpay-gateway documents
     expect(placed).toMatchObject({ environment: 'sandbox', mchId: MCH_ID, appId: APP_ID, totalFee: 101 });
   });
 
-  it('the embedded sandbox knows mch-app-key as the merchant\'s sandbox key and accepts any appId', async () => {
+  it("the embedded sandbox knows mch-app-key as the merchant's sandbox key and accepts any appId", async () => {
     const merchants = await createSimulatorClient(simUrl).listMerchants();
     expect(merchants.map((m) => [m.mchId, m.sandboxKey, m.appIds])).toEqual([[MCH_ID, SANDBOX_KEY, ['*']]]);
     const other = await postJson(`${base}/wxpay/create-pay/APP`, order('seed-app-1', { appId: 'wx0123456789abcdef' }));
@@ -142,7 +145,14 @@ describe('wxpay-gateway on a configuration exactly as go-wxpay-gateway documents
 
     const after = await postJson(`${base}/wxpay/queryorder`, { appId: APP_ID, payApp: 'app-dev', orderId: 'seed-native-1' });
     expect(after.status).toBe(200);
-    expect(after.json).toMatchObject({ app_id: APP_ID, mch_id: MCH_ID, result_code: 'SUCCESS', trade_type: 'NATIVE', total_fee: 101, order_id: 'seed-native-1' });
+    expect(after.json).toMatchObject({
+      app_id: APP_ID,
+      mch_id: MCH_ID,
+      result_code: 'SUCCESS',
+      trade_type: 'NATIVE',
+      total_fee: 101,
+      order_id: 'seed-native-1',
+    });
     expect(after.json.transaction_id).toBe(paid['transaction_id']);
     expect(gateway.logs().some((l) => l['msg'] === 'notification rejected')).toBe(false);
   });

@@ -53,7 +53,12 @@ beforeAll(async () => {
     timeFactor: 0.001,
     merchants: [
       { mchId: MCH_ID, apiKey: V2_KEY, appIds: [APP_ID], v3: { publicKey: main.publicKey, serialNo: main.serialNo, apiV3Key: V3_KEY } },
-      { mchId: LEGACY_MCH_ID, apiKey: V2_KEY, appIds: [APP_ID], v3: { publicKey: legacy.publicKey, serialNo: legacy.serialNo, apiV3Key: V3_KEY, wechatpayKey: 'platform-certificate' } },
+      {
+        mchId: LEGACY_MCH_ID,
+        apiKey: V2_KEY,
+        appIds: [APP_ID],
+        v3: { publicKey: legacy.publicKey, serialNo: legacy.serialNo, apiV3Key: V3_KEY, wechatpayKey: 'platform-certificate' },
+      },
     ],
   });
   const wechatpay = await sim.wechatpayKeys();
@@ -99,12 +104,27 @@ beforeAll(async () => {
       },
       { name: 'legacy', merchant: 'mch3-legacy', 'app-ids': [APP_ID], 'notify-pay-callback': `${receiver.url}/legacy/pay` },
       // No `app-ids`: any app id of the merchant (the seed's behaviour).
-      { name: 'shop3-any', merchant: 'mch3', 'notify-pay-callback': `${receiver.url}/shop3-any/pay`, 'notify-refund-callback': `${receiver.url}/shop3-any/refund` },
+      {
+        name: 'shop3-any',
+        merchant: 'mch3',
+        'notify-pay-callback': `${receiver.url}/shop3-any/pay`,
+        'notify-refund-callback': `${receiver.url}/shop3-any/refund`,
+      },
     ],
   };
   elsewhere = createWxPay({
     merchants: [
-      { name: 'mch3', mchId: MCH_ID, apiVersion: 'v3', baseUrl: sim.url, privateKey: main.privateKey, certSerialNo: main.serialNo, apiV3Key: V3_KEY, wechatpayPublicKey: wechatpay.publicKey, wechatpayPublicKeyId: wechatpay.publicKeyId },
+      {
+        name: 'mch3',
+        mchId: MCH_ID,
+        apiVersion: 'v3',
+        baseUrl: sim.url,
+        privateKey: main.privateKey,
+        certSerialNo: main.serialNo,
+        apiV3Key: V3_KEY,
+        wechatpayPublicKey: wechatpay.publicKey,
+        wechatpayPublicKeyId: wechatpay.publicKeyId,
+      },
     ],
     apps: [{ name: 'before', merchant: 'mch3', appIds: [APP_ID] }],
     notifyPayUrl: 'http://127.0.0.1:1/elsewhere/notify-pay',
@@ -140,12 +160,19 @@ const order = (orderId: string, extra: Record<string, unknown> = {}) => ({
 
 describe('wxpay-gateway with API v3 merchants', () => {
   it('create-pay/JSAPI answers jsapi_params signed with the merchant key (RSA)', async () => {
-    const { status, json } = await postJson(`${base}/wxpay/create-pay/JSAPI`, order('v3-jsapi-1', { openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' }));
+    const { status, json } = await postJson(
+      `${base}/wxpay/create-pay/JSAPI`,
+      order('v3-jsapi-1', { openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' }),
+    );
     expect(status, JSON.stringify(json)).toBe(200);
     const params = json.result.jsapi_params as Record<string, string>;
     expect(params).toMatchObject({ appId: APP_ID, signType: 'RSA', package: `prepay_id=${json.result.prepay_id}` });
     const message = `${params['appId']}\n${params['timeStamp']}\n${params['nonceStr']}\n${params['package']}\n`;
-    expect(createVerify('RSA-SHA256').update(message).verify(merchantPublicKey, params['paySign'] ?? '', 'base64')).toBe(true);
+    expect(
+      createVerify('RSA-SHA256')
+        .update(message)
+        .verify(merchantPublicKey, params['paySign'] ?? '', 'base64'),
+    ).toBe(true);
   });
 
   it('a NATIVE order: code_url, the user pays, the v3 notification becomes a signed callback, query-order SUCCESS', async () => {
@@ -156,13 +183,25 @@ describe('wxpay-gateway with API v3 merchants', () => {
     await sim.pay('v3-native-1', { mchId: MCH_ID });
     const callback = await receiver.waitFor((r) => r.path === '/shop3/pay' && r.body.includes('v3-native-1'));
     const verified = verifyWebhook<Record<string, unknown>>({ payload: callback.body, headers: callback.headers, secret: SECRET });
-    expect(verified.body).toMatchObject({ result_code: 'SUCCESS', mch_id: MCH_ID, trade_type: 'NATIVE', total_fee: 101, order_id: 'v3-native-1' });
+    expect(verified.body).toMatchObject({
+      result_code: 'SUCCESS',
+      mch_id: MCH_ID,
+      trade_type: 'NATIVE',
+      total_fee: 101,
+      order_id: 'v3-native-1',
+    });
     const notification = await sim.waitForNotification({ kind: 'pay', outTradeNo: 'v3-native-1' });
     expect(notification.format).toBe('json');
 
     const after = await postJson(`${base}/wxpay/query-order`, { appId: APP_ID, payApp: 'shop3', orderId: 'v3-native-1' });
     expect(after.status, JSON.stringify(after.json)).toBe(200);
-    expect(after.json).toMatchObject({ mch_id: MCH_ID, result_code: 'SUCCESS', trade_type: 'NATIVE', total_fee: 101, order_id: 'v3-native-1' });
+    expect(after.json).toMatchObject({
+      mch_id: MCH_ID,
+      result_code: 'SUCCESS',
+      trade_type: 'NATIVE',
+      total_fee: 101,
+      order_id: 'v3-native-1',
+    });
     expect(after.json.transaction_id).toBe(verified.body['transaction_id']);
   });
 
@@ -177,14 +216,25 @@ describe('wxpay-gateway with API v3 merchants', () => {
       refundReason: 'test',
     });
     expect(status, JSON.stringify(json)).toBe(200);
-    expect(json).toMatchObject({ code: 200, msg: 'OK', result: { order_id: 'v3-native-1', refund_id: 'v3-r-1', total_fee: 101, refund_fee: 60 } });
+    expect(json).toMatchObject({
+      code: 200,
+      msg: 'OK',
+      result: { order_id: 'v3-native-1', refund_id: 'v3-r-1', total_fee: 101, refund_fee: 60 },
+    });
     const callback = await receiver.waitFor((r) => r.path === '/shop3/refund' && r.body.includes('v3-r-1'));
-    expect(verifyWebhook<Record<string, unknown>>({ payload: callback.body, headers: callback.headers, secret: SECRET }).body).toMatchObject({
+    expect(
+      verifyWebhook<Record<string, unknown>>({ payload: callback.body, headers: callback.headers, secret: SECRET }).body,
+    ).toMatchObject({
       order_id: 'v3-native-1',
       refund_id: 'v3-r-1',
       refund_fee: 60,
     });
-    const query = await postJson(`${base}/wxpay/query-refund`, { appId: APP_ID, payApp: 'shop3', orderId: 'v3-native-1', refundId: 'v3-r-1' });
+    const query = await postJson(`${base}/wxpay/query-refund`, {
+      appId: APP_ID,
+      payApp: 'shop3',
+      orderId: 'v3-native-1',
+      refundId: 'v3-r-1',
+    });
     expect(query.status, JSON.stringify(query.json)).toBe(200);
     expect(JSON.stringify(query.json)).toContain('v3-r-1');
   });
@@ -201,17 +251,32 @@ describe('wxpay-gateway with API v3 merchants', () => {
     /** An order placed and paid without the gateway: it has no order record there. */
     async function paidElsewhere(orderId: string): Promise<void> {
       await elsewhere.client.unifiedOrder({
-        merchant: 'mch3', appId: APP_ID, tradeType: 'NATIVE', outTradeNo: orderId, totalFee: 300, body: 'g', spbillCreateIp: '127.0.0.1', productId: 'p', notifyUrl: 'http://127.0.0.1:1/elsewhere/notify-pay/before',
+        merchant: 'mch3',
+        appId: APP_ID,
+        tradeType: 'NATIVE',
+        outTradeNo: orderId,
+        totalFee: 300,
+        body: 'g',
+        spbillCreateIp: '127.0.0.1',
+        productId: 'p',
+        notifyUrl: 'http://127.0.0.1:1/elsewhere/notify-pay/before',
       });
       await sim.pay(orderId, { mchId: MCH_ID, notify: false });
     }
 
-    it('a refund asked through create-refund: the v3 notification is answered SUCCESS and called back with create-refund\'s app id, checked', async () => {
+    it("a refund asked through create-refund: the v3 notification is answered SUCCESS and called back with create-refund's app id, checked", async () => {
       await paidElsewhere('v3-else-1');
       const { refunds } = await sim.settings();
       await sim.updateSettings({ refunds: 'manual' });
       try {
-        const created = await postJson(`${base}/wxpay/create-refund`, { appId: APP_ID, payApp: 'shop3-any', orderId: 'v3-else-1', refundId: 'v3-else-r1', totalFee: 300, refundFee: 120 });
+        const created = await postJson(`${base}/wxpay/create-refund`, {
+          appId: APP_ID,
+          payApp: 'shop3-any',
+          orderId: 'v3-else-1',
+          refundId: 'v3-else-r1',
+          totalFee: 300,
+          refundFee: 120,
+        });
         expect(created.status, JSON.stringify(created.json)).toBe(200);
       } finally {
         await sim.updateSettings({ refunds });
@@ -220,18 +285,42 @@ describe('wxpay-gateway with API v3 merchants', () => {
       const notification = await sim.waitForNotification({ kind: 'refund', outRefundNo: 'v3-else-r1' });
       expect(notification.format).toBe('json');
       const callback = await receiver.waitFor((r) => r.path === '/shop3-any/refund' && r.body.includes('v3-else-r1'));
-      expect(notification.attempts.map((a) => [a.statusCode, a.reply])).toEqual([[200, JSON.stringify({ code: 'SUCCESS', message: '成功' })]]);
-      expect(JSON.parse(callback.body)).toMatchObject({ app_id: APP_ID, mch_id: MCH_ID, order_id: 'v3-else-1', refund_id: 'v3-else-r1', refund_fee: 120, total_fee: 300, refund_status: 'SUCCESS', record_checked: true });
+      expect(notification.attempts.map((a) => [a.statusCode, a.reply])).toEqual([
+        [200, JSON.stringify({ code: 'SUCCESS', message: '成功' })],
+      ]);
+      expect(JSON.parse(callback.body)).toMatchObject({
+        app_id: APP_ID,
+        mch_id: MCH_ID,
+        order_id: 'v3-else-1',
+        refund_id: 'v3-else-r1',
+        refund_fee: 120,
+        total_fee: 300,
+        refund_status: 'SUCCESS',
+        record_checked: true,
+      });
     });
 
     it('a refund with no record at all (started by the API of another system): delivered, marked unchecked, with a warning in the log', async () => {
       await paidElsewhere('v3-else-2');
-      const refund = await sim.startRefund('v3-else-2', { mchId: MCH_ID, refundFee: 50, source: 'api', notifyUrl: `${base}/wxpay/notify-refund/shop3-any` });
+      const refund = await sim.startRefund('v3-else-2', {
+        mchId: MCH_ID,
+        refundFee: 50,
+        source: 'api',
+        notifyUrl: `${base}/wxpay/notify-refund/shop3-any`,
+      });
       const notification = await sim.waitForNotification({ kind: 'refund', outRefundNo: refund.outRefundNo });
       expect(notification.format).toBe('json');
       const callback = await receiver.waitFor((r) => r.path === '/shop3-any/refund' && r.body.includes(refund.outRefundNo));
       expect(notification.attempts.map((a) => a.statusCode)).toEqual([200]);
-      expect(JSON.parse(callback.body)).toMatchObject({ app_id: '', mch_id: MCH_ID, order_id: 'v3-else-2', refund_id: refund.outRefundNo, refund_fee: 50, total_fee: 300, record_checked: false });
+      expect(JSON.parse(callback.body)).toMatchObject({
+        app_id: '',
+        mch_id: MCH_ID,
+        order_id: 'v3-else-2',
+        refund_id: refund.outRefundNo,
+        refund_fee: 50,
+        total_fee: 300,
+        record_checked: false,
+      });
       const warning = gateway.logs().find((l) => l['recordChecked'] === false && l['refundId'] === refund.outRefundNo);
       expect(warning).toMatchObject({ level: 40, app: 'shop3-any', event: 'refunded' }); // pino's warn
     });

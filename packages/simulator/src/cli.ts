@@ -96,7 +96,8 @@ async function main(): Promise<void> {
     if (!merchants) fail('--mch-public-key, --mch-serial-no and --api-v3-key need --mch-id, --api-key and --app-id');
     if (v3Flags.some((f) => f === undefined)) fail('--mch-public-key, --mch-serial-no and --api-v3-key go together');
     const mode = values['wechatpay-key'] as WechatpayKeyMode | undefined;
-    if (mode !== undefined && mode !== 'public-key' && mode !== 'platform-certificate') fail('--wechatpay-key must be public-key or platform-certificate');
+    if (mode !== undefined && mode !== 'public-key' && mode !== 'platform-certificate')
+      fail('--wechatpay-key must be public-key or platform-certificate');
     const v3: SimulatorMerchantV3Options = {
       publicKey: readFileSync(values['mch-public-key']!, 'utf8'),
       serialNo: values['mch-serial-no']!,
@@ -133,7 +134,9 @@ async function main(): Promise<void> {
   });
   process.stdout.write(`WeChat Pay simulator listening on ${sim.url}\n`);
   for (const m of sim.merchants) {
-    process.stdout.write(`  merchant ${m.mchId}  appIds ${m.appIds.join(',')}  API ${m.apiVersion}  (keys: GET ${sim.url}/_sim/merchants)\n`);
+    process.stdout.write(
+      `  merchant ${m.mchId}  appIds ${m.appIds.join(',')}  API ${m.apiVersion}  (keys: GET ${sim.url}/_sim/merchants)\n`,
+    );
   }
   if (sim.merchants.some((m) => m.v3)) {
     const keys = await sim.wechatpayKeys();

@@ -5,7 +5,16 @@ import type { Ledger } from './ledger.js';
 import type { Notices } from './notices.js';
 import type { Notifier } from './notifier.js';
 import { orderView, refundView } from './state.js';
-import type { RefundMode, SimFault, SimFaultInput, SimNotification, SimNotificationFilter, SimSettings, SimulatorControl, SimulatorMerchant } from './types.js';
+import type {
+  RefundMode,
+  SimFault,
+  SimFaultInput,
+  SimNotification,
+  SimNotificationFilter,
+  SimSettings,
+  SimulatorControl,
+  SimulatorMerchant,
+} from './types.js';
 import type { WechatpayKeyring } from './v3/keys.js';
 
 /** The simulator's settings that the control API may change. */

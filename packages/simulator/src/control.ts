@@ -96,7 +96,10 @@ export async function handleControl(
   body: Uint8Array,
 ): Promise<WireReply> {
   try {
-    const parts = path.split('/').slice(2).map((p) => decodeURIComponent(p));
+    const parts = path
+      .split('/')
+      .slice(2)
+      .map((p) => decodeURIComponent(p));
     const input: Json = { ...Object.fromEntries(query), ...(method === 'GET' ? {} : parseJson(body)) };
     const [resource, id, action] = parts;
     const route = `${method} ${resource ?? ''}${id !== undefined ? '/:id' : ''}${action !== undefined ? `/${action}` : ''}`;
@@ -123,7 +126,8 @@ export async function handleControl(
       case 'POST v3/:id':
         if (id === 'rotate') {
           const retire = input['retirePrevious'];
-          if (retire !== undefined && typeof retire !== 'boolean') throw new SimulatorError('BAD_REQUEST', 'retirePrevious must be a boolean');
+          if (retire !== undefined && typeof retire !== 'boolean')
+            throw new SimulatorError('BAD_REQUEST', 'retirePrevious must be a boolean');
           return json(200, await control.rotatePlatformCertificate({ retirePrevious: retire === true }));
         }
         break;
@@ -210,7 +214,8 @@ function startRefundOptionsOf(input: Json): Json {
     if (v !== undefined) out[name] = v;
   }
   const source = optionalString(input, 'source');
-  if (source !== undefined && source !== 'console' && source !== 'api') throw new SimulatorError('BAD_REQUEST', 'source must be console or api');
+  if (source !== undefined && source !== 'console' && source !== 'api')
+    throw new SimulatorError('BAD_REQUEST', 'source must be console or api');
   if (source !== undefined) out['source'] = source;
   if (input['refundFee'] !== undefined) {
     if (!Number.isInteger(input['refundFee'])) throw new SimulatorError('BAD_REQUEST', 'refundFee must be an integer (fen)');

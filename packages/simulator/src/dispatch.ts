@@ -97,4 +97,3 @@ export function createDispatch(deps: DispatchDeps): (request: SimulatorRequest) 
     }
   };
 }
-

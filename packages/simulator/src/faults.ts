@@ -28,9 +28,7 @@ export class FaultList {
    * prefix, or with it), counting each one down. For `delay` the delays add up.
    */
   take(kind: SimFault['kind'], path: string, canonicalPath: string): SimFault[] {
-    const hit = this.faults.filter(
-      (f) => f.kind === kind && (f.path === undefined || f.path === path || f.path === canonicalPath),
-    );
+    const hit = this.faults.filter((f) => f.kind === kind && (f.path === undefined || f.path === path || f.path === canonicalPath));
     for (const f of hit) f.remaining -= 1;
     this.faults = this.faults.filter((f) => f.remaining > 0);
     return hit;

@@ -4,7 +4,17 @@ import { SimulatorError } from './errors.js';
 import * as ids from './ids.js';
 import { acceptRefund, MAX_REFUNDS_PER_ORDER } from './refunds.js';
 import { refreshExpiry, TRADE_STATE_DESC, unpaidFields, type OrderRecord, type RefundRecord, type SimState } from './state.js';
-import type { ApiVersion, RefundMode, RefundSource, SimCoupon, SimEnvironment, SimPayOptions, SimStartRefundOptions, SimTarget, SimulatorMerchant } from './types.js';
+import type {
+  ApiVersion,
+  RefundMode,
+  RefundSource,
+  SimCoupon,
+  SimEnvironment,
+  SimPayOptions,
+  SimStartRefundOptions,
+  SimTarget,
+  SimulatorMerchant,
+} from './types.js';
 
 /**
  * The business rules of the simulated WeChat Pay, apart from any wire format: placing, paying,
@@ -96,7 +106,13 @@ export class Ledger {
     };
     this.state.addOrder(order);
     this.hooks.log(
-      { mchId: order.mchId, outTradeNo: order.outTradeNo, tradeType: order.tradeType, environment: order.environment, apiVersion: order.apiVersion },
+      {
+        mchId: order.mchId,
+        outTradeNo: order.outTradeNo,
+        tradeType: order.tradeType,
+        environment: order.environment,
+        apiVersion: order.apiVersion,
+      },
       'order created',
     );
     return { order, created: true };
@@ -202,7 +218,13 @@ export class Ledger {
       source: 'api',
     });
     this.hooks.log(
-      { mchId: order.mchId, outTradeNo: order.outTradeNo, outRefundNo: request.outRefundNo, refundFee: request.refundFee, apiVersion: request.apiVersion },
+      {
+        mchId: order.mchId,
+        outTradeNo: order.outTradeNo,
+        outRefundNo: request.outRefundNo,
+        refundFee: request.refundFee,
+        apiVersion: request.apiVersion,
+      },
       'refund accepted',
     );
     const answer = reply(record, order);
@@ -221,12 +243,14 @@ export class Ledger {
     }
     const left = order.totalFee - order.refundedFee;
     const refundFee = opts.refundFee ?? left;
-    if (!Number.isInteger(refundFee) || refundFee <= 0) throw new SimulatorError('BAD_REQUEST', 'refundFee must be a positive integer (fen)');
+    if (!Number.isInteger(refundFee) || refundFee <= 0)
+      throw new SimulatorError('BAD_REQUEST', 'refundFee must be a positive integer (fen)');
     if (refundFee > left) throw new SimulatorError('INVALID_STATE', `order ${outTradeNo} has only ${left} fen left to refund`);
     const source: RefundSource = opts.source ?? 'console';
     if (source !== 'console' && source !== 'api') throw new SimulatorError('BAD_REQUEST', 'source must be console or api');
     const now = this.clock.now();
-    const outRefundNo = opts.outRefundNo ?? `${source === 'console' ? 'C' : 'R'}${ids.compactTime(now)}${ids.randomString(8, '0123456789')}`;
+    const outRefundNo =
+      opts.outRefundNo ?? `${source === 'console' ? 'C' : 'R'}${ids.compactTime(now)}${ids.randomString(8, '0123456789')}`;
     if (this.state.refund(order.environment, order.mchId, outRefundNo)) {
       throw new SimulatorError('INVALID_STATE', `refund ${outRefundNo} exists already`);
     }
@@ -365,7 +389,8 @@ function toCoupons(input: SimPayOptions['coupons'], totalFee: number): SimCoupon
   if (input === undefined) return [];
   if (!Array.isArray(input)) throw new SimulatorError('BAD_REQUEST', 'coupons must be an array');
   const coupons = input.map((c, n): SimCoupon => {
-    if (!Number.isInteger(c?.fee) || c.fee <= 0) throw new SimulatorError('BAD_REQUEST', `coupons[${n}].fee must be a positive integer (fen)`);
+    if (!Number.isInteger(c?.fee) || c.fee <= 0)
+      throw new SimulatorError('BAD_REQUEST', `coupons[${n}].fee must be a positive integer (fen)`);
     if (c.type !== undefined && c.type !== 'CASH' && c.type !== 'NO_CASH') {
       throw new SimulatorError('BAD_REQUEST', `coupons[${n}].type must be CASH or NO_CASH`);
     }

@@ -72,13 +72,20 @@ export function createNotices(deps: NoticeDeps): Notices {
     refundFinished(refund) {
       const order = state.order(refund.environment, refund.mchId, refund.outTradeNo)!;
       if (!refund.notifyUrl) {
-        logger.warn({ outRefundNo: refund.outRefundNo }, 'refund has no notify_url and its merchant no refundNotifyUrl; no notification sent');
+        logger.warn(
+          { outRefundNo: refund.outRefundNo },
+          'refund has no notify_url and its merchant no refundNotifyUrl; no notification sent',
+        );
         return;
       }
       const merchant = merchants.get(refund.mchId)!;
       // Refunds started from the merchant console are notified in v2 XML even to v3 merchants.
       if (refund.apiVersion === 'v3' && refund.source === 'api' && merchant.v3) {
-        notifier.send({ ...refundAddress(refund, refund.notifyUrl), format: 'json', ...v3RefundNotification(signer, merchant, refund, order) });
+        notifier.send({
+          ...refundAddress(refund, refund.notifyUrl),
+          format: 'json',
+          ...v3RefundNotification(signer, merchant, refund, order),
+        });
         return;
       }
       notifier.send({

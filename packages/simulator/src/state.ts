@@ -77,7 +77,11 @@ export class SimState {
   }
 
   /** Finds an order the WeChat way: `transaction_id` wins over `out_trade_no`. */
-  findOrder(env: SimEnvironment, mchId: string, ids: { transactionId?: string | undefined; outTradeNo?: string | undefined }): OrderRecord | undefined {
+  findOrder(
+    env: SimEnvironment,
+    mchId: string,
+    ids: { transactionId?: string | undefined; outTradeNo?: string | undefined },
+  ): OrderRecord | undefined {
     if (ids.transactionId) {
       const order = this.ordersByTransaction.get(ids.transactionId);
       return order && order.environment === env && order.mchId === mchId ? order : undefined;
@@ -148,7 +152,11 @@ function pickOne<T>(found: T[], what: string): T {
 /** A frozen public copy of an order. */
 export function orderView(order: OrderRecord): SimOrder {
   const { fingerprint: _fingerprint, ...rest } = order;
-  return Object.freeze({ ...rest, coupons: Object.freeze(order.coupons.map((c) => ({ ...c }))), refunds: Object.freeze([...order.refunds]) });
+  return Object.freeze({
+    ...rest,
+    coupons: Object.freeze(order.coupons.map((c) => ({ ...c }))),
+    refunds: Object.freeze([...order.refunds]),
+  });
 }
 
 /** A frozen public copy of a refund. */

@@ -36,7 +36,19 @@ afterEach(() => {
 
 describe('wxpay-simulator CLI', () => {
   it('starts on the given port, serves the control API and stops on SIGTERM', async () => {
-    const child = run(['--port', '0', '--mch-id', '1230000109', '--api-key', 'z'.repeat(32), '--app-id', 'wxA', '--app-id', 'wxB', '--quiet']);
+    const child = run([
+      '--port',
+      '0',
+      '--mch-id',
+      '1230000109',
+      '--api-key',
+      'z'.repeat(32),
+      '--app-id',
+      'wxA',
+      '--app-id',
+      'wxB',
+      '--quiet',
+    ]);
     const line = await firstLine(child);
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1];
     expect(url, line).toBeDefined();
@@ -53,14 +65,30 @@ describe('wxpay-simulator CLI', () => {
     try {
       writeFileSync(join(dir, 'mch.pem'), keys.publicKey);
       const child = run([
-        '--port', '0', '--mch-id', '1230000109', '--api-key', 'z'.repeat(32), '--app-id', 'wxA', '--quiet',
-        '--mch-public-key', join(dir, 'mch.pem'), '--mch-serial-no', keys.serialNo, '--api-v3-key', 'k'.repeat(32),
+        '--port',
+        '0',
+        '--mch-id',
+        '1230000109',
+        '--api-key',
+        'z'.repeat(32),
+        '--app-id',
+        'wxA',
+        '--quiet',
+        '--mch-public-key',
+        join(dir, 'mch.pem'),
+        '--mch-serial-no',
+        keys.serialNo,
+        '--api-v3-key',
+        'k'.repeat(32),
       ]);
       const line = await firstLine(child);
       const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1];
       expect(url, line).toBeDefined();
       const wechatpay = (await (await request(`${url}/_sim/v3/keys`)).body.json()) as { publicKeyId: string; publicKey: string };
-      const res = await v3(url!, 'GET', '/v3/pay/transactions/out-trade-no/NONE?mchid=1230000109', undefined, { mchid: '1230000109', keys });
+      const res = await v3(url!, 'GET', '/v3/pay/transactions/out-trade-no/NONE?mchid=1230000109', undefined, {
+        mchid: '1230000109',
+        keys,
+      });
       expect(res.status).toBe(404);
       expect(res.json).toMatchObject({ code: 'ORDER_NOT_EXIST' });
       expect(verifyWechatpay(res.headers, res.text, new Map([[wechatpay.publicKeyId, wechatpay.publicKey]]))).toBe(true);

@@ -32,7 +32,12 @@ export async function wx(
   fields: Record<string, string | number | undefined>,
   options: CallOptions = {},
 ): Promise<WireResult> {
-  const params: Record<string, string | number | undefined> = { appid: merchant.appIds[0], mch_id: merchant.mchId, nonce_str: 'n0nce5tr1ng', ...fields };
+  const params: Record<string, string | number | undefined> = {
+    appid: merchant.appIds[0],
+    mch_id: merchant.mchId,
+    nonce_str: 'n0nce5tr1ng',
+    ...fields,
+  };
   if (options.signType === 'HMAC-SHA256') params['sign_type'] = 'HMAC-SHA256';
   const key = options.key === undefined ? merchant.apiKey : options.key;
   if (key !== null) params['sign'] = sign(params, key, options.signType ?? 'MD5');
@@ -50,7 +55,10 @@ export async function wx(
 }
 
 /** A valid unifiedorder request body (without envelope fields). */
-export function orderFields(outTradeNo: string, overrides: Record<string, string | number | undefined> = {}): Record<string, string | number | undefined> {
+export function orderFields(
+  outTradeNo: string,
+  overrides: Record<string, string | number | undefined> = {},
+): Record<string, string | number | undefined> {
   return {
     body: '腾讯充值中心-QQ会员充值',
     out_trade_no: outTradeNo,
@@ -78,7 +86,9 @@ export interface Receiver {
 
 /** Starts a receiver that answers each notification with `reply(n)` (n counts from 1). */
 export async function startReceiver(
-  reply: (n: number, body: string, headers: IncomingMessage['headers']) => { status?: number; body: string } = () => ({ body: SUCCESS_REPLY }),
+  reply: (n: number, body: string, headers: IncomingMessage['headers']) => { status?: number; body: string } = () => ({
+    body: SUCCESS_REPLY,
+  }),
 ): Promise<Receiver> {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {

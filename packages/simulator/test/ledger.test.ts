@@ -12,7 +12,10 @@ const MCH = '1900000109';
 function setup(mode: RefundMode = 'auto') {
   const clock = createManualClock();
   const merchants = new Map(
-    resolveMerchants([{ mchId: MCH, apiKey: 'k'.repeat(32), appIds: ['wx1'], refundNotifyUrl: 'https://shop.example/refund' }]).map((m) => [m.mchId, m]),
+    resolveMerchants([{ mchId: MCH, apiKey: 'k'.repeat(32), appIds: ['wx1'], refundNotifyUrl: 'https://shop.example/refund' }]).map((m) => [
+      m.mchId,
+      m,
+    ]),
   );
   const paid: OrderRecord[] = [];
   const finished: { outRefundNo: string; status: string }[] = [];

@@ -88,7 +88,9 @@ describe.skipIf(noOpenssl)('mutual TLS on /secapi/', () => {
       const own = strict.merchants[0]!;
       await wx(strict.url, '/pay/unifiedorder', own, orderFields('M5'), { dispatcher: withCert });
       await strict.pay('M5', { notify: false });
-      expect((await wx(strict.url, '/secapi/pay/refund', own, refundFields('M5'), { dispatcher: withCert })).xml['result_code']).toBe('SUCCESS');
+      expect((await wx(strict.url, '/secapi/pay/refund', own, refundFields('M5'), { dispatcher: withCert })).xml['result_code']).toBe(
+        'SUCCESS',
+      );
     } finally {
       await strict.close();
     }

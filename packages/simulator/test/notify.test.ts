@@ -18,13 +18,22 @@ afterEach(async () => {
 async function setup(options: Parameters<typeof startSimulator>[0], reply?: Parameters<typeof startReceiver>[0]) {
   const receiver = await startReceiver(reply);
   const sim = await startSimulator(options);
-  cleanup.push(() => receiver.close(), () => sim.close());
+  cleanup.push(
+    () => receiver.close(),
+    () => sim.close(),
+  );
   return { sim, receiver, merchant: sim.merchants[0]! };
 }
 
 async function order(sim: RunningSimulator, receiver: Receiver, no: string, signType?: 'HMAC-SHA256') {
   const m = sim.merchants[0]!;
-  const res = await wx(sim.url, '/pay/unifiedorder', m, orderFields(no, { notify_url: receiver.url, attach: 'att' }), signType ? { signType } : {});
+  const res = await wx(
+    sim.url,
+    '/pay/unifiedorder',
+    m,
+    orderFields(no, { notify_url: receiver.url, attach: 'att' }),
+    signType ? { signType } : {},
+  );
   expect(res.xml['result_code']).toBe('SUCCESS');
 }
 
@@ -86,7 +95,13 @@ describe('pay notifications', () => {
 
   it('retries on a FAIL reply, a 500 and a refused connection until SUCCESS (compressed time)', async () => {
     const { sim, receiver } = await setup({ port: 0, timeFactor: 0.0001 }, (n) =>
-      n === 1 ? { body: FAIL_REPLY } : n === 2 ? { status: 500, body: SUCCESS_REPLY } : n === 3 ? { body: 'success' } : { body: SUCCESS_REPLY },
+      n === 1
+        ? { body: FAIL_REPLY }
+        : n === 2
+          ? { status: 500, body: SUCCESS_REPLY }
+          : n === 3
+            ? { body: 'success' }
+            : { body: SUCCESS_REPLY },
     );
     await order(sim, receiver, 'N5');
     await sim.pay('N5');
@@ -216,7 +231,10 @@ describe('refund notifications', () => {
       refunds: 'manual',
       merchants: [{ mchId: '1230000109', apiKey: 'a'.repeat(32), appIds: ['wxA'], refundNotifyUrl: receiver.url }],
     });
-    cleanup.push(() => receiver.close(), () => sim.close());
+    cleanup.push(
+      () => receiver.close(),
+      () => sim.close(),
+    );
     const m = sim.merchants[0]!;
     await wx(sim.url, '/pay/unifiedorder', m, orderFields('R2', { notify_url: receiver.url }));
     await sim.pay('R2', { notify: false });
@@ -239,7 +257,13 @@ describe('refund notifications', () => {
     const key = { key: merchant.sandboxKey };
     await wx(sim.url, '/sandboxnew/pay/unifiedorder', merchant, orderFields('R3', { notify_url: receiver.url }), key);
     await sim.pay('R3', { notify: false });
-    await wx(sim.url, '/sandboxnew/pay/refund', merchant, { out_trade_no: 'R3', out_refund_no: 'R3-1', total_fee: 100, refund_fee: 1, notify_url: receiver.url }, key);
+    await wx(
+      sim.url,
+      '/sandboxnew/pay/refund',
+      merchant,
+      { out_trade_no: 'R3', out_refund_no: 'R3-1', total_fee: 100, refund_fee: 1, notify_url: receiver.url },
+      key,
+    );
     const n = await sim.waitForNotification({ outRefundNo: 'R3-1' });
     expect(n.environment).toBe('sandbox');
     const reqInfo = parseXml(n.body)['req_info']!;

@@ -31,7 +31,9 @@ describe('a merchant with appIds ["*"] and a given sandboxKey', () => {
     expect(open.sandboxKey).toBe(SANDBOX_KEY);
     const key = await wx(sim.url, '/sandboxnew/pay/getsignkey', open, { appid: undefined });
     expect(key.xml).toMatchObject({ return_code: 'SUCCESS', sandbox_signkey: SANDBOX_KEY });
-    const res = await wx(sim.url, '/sandboxnew/pay/unifiedorder', open, orderFields('SEED0001', { appid: 'wx0123456789abcdef' }), { key: SANDBOX_KEY });
+    const res = await wx(sim.url, '/sandboxnew/pay/unifiedorder', open, orderFields('SEED0001', { appid: 'wx0123456789abcdef' }), {
+      key: SANDBOX_KEY,
+    });
     expect(res.xml).toMatchObject({ return_code: 'SUCCESS', result_code: 'SUCCESS', appid: 'wx0123456789abcdef' });
   });
 
@@ -44,6 +46,8 @@ describe('a merchant with appIds ["*"] and a given sandboxKey', () => {
   });
 
   it('refuses an empty sandboxKey', async () => {
-    await expect(startSimulator({ port: 0, merchants: [{ mchId: '1', apiKey: 'k', appIds: ['*'], sandboxKey: '' }] })).rejects.toThrow(/sandboxKey/);
+    await expect(startSimulator({ port: 0, merchants: [{ mchId: '1', apiKey: 'k', appIds: ['*'], sandboxKey: '' }] })).rejects.toThrow(
+      /sandboxKey/,
+    );
   });
 });

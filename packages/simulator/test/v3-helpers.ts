@@ -1,4 +1,13 @@
-import { createDecipheriv, createPublicKey, generateKeyPairSync, randomBytes, sign, verify, X509Certificate, type KeyObject } from 'node:crypto';
+import {
+  createDecipheriv,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  verify,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 
 /**
@@ -94,7 +103,8 @@ export function verifyWechatpay(
   const key = keys.get(serial);
   if (key === undefined) return false;
   const message = `${header(headers, 'wechatpay-timestamp')}\n${header(headers, 'wechatpay-nonce')}\n${body}\n`;
-  const publicKey = typeof key === 'string' ? (key.includes('CERTIFICATE') ? new X509Certificate(key).publicKey : createPublicKey(key)) : key;
+  const publicKey =
+    typeof key === 'string' ? (key.includes('CERTIFICATE') ? new X509Certificate(key).publicKey : createPublicKey(key)) : key;
   return verify('sha256', Buffer.from(message, 'utf8'), publicKey, Buffer.from(header(headers, 'wechatpay-signature'), 'base64'));
 }
 

@@ -52,11 +52,19 @@ async function setup(
         apiKey: API_KEY,
         appIds: [APPID],
         refundNotifyUrl: receiver.url,
-        v3: { publicKey: keys.publicKey, serialNo: keys.serialNo, apiV3Key: API_V3_KEY, ...(options.wechatpayKey && { wechatpayKey: options.wechatpayKey }) },
+        v3: {
+          publicKey: keys.publicKey,
+          serialNo: keys.serialNo,
+          apiV3Key: API_V3_KEY,
+          ...(options.wechatpayKey && { wechatpayKey: options.wechatpayKey }),
+        },
       },
     ],
   });
-  cleanup.push(() => receiver.close(), () => sim.close());
+  cleanup.push(
+    () => receiver.close(),
+    () => sim.close(),
+  );
   return { sim, receiver, clock };
 }
 
@@ -66,7 +74,15 @@ async function placeOrder({ sim, receiver, clock }: Setup, no: string): Promise<
     sim.url,
     'POST',
     '/v3/pay/transactions/jsapi',
-    { appid: APPID, mchid: MCH, description: 'd', out_trade_no: no, notify_url: receiver.url, amount: { total: 100 }, payer: { openid: 'oPayer' } },
+    {
+      appid: APPID,
+      mchid: MCH,
+      description: 'd',
+      out_trade_no: no,
+      notify_url: receiver.url,
+      amount: { total: 100 },
+      payer: { openid: 'oPayer' },
+    },
     { mchid: MCH, keys, timestamp },
   );
   expect(res.status).toBe(200);
@@ -134,7 +150,9 @@ describe('v3 pay notifications', () => {
   });
 
   it('retries on 4xx/5xx on the v2 schedule, signing every attempt afresh', async () => {
-    const s = await setup({ manual: true }, (n) => (n < 3 ? { status: n === 1 ? 500 : 400, body: '{"code":"FAIL","message":"失败"}' } : { status: 200, body: '' }));
+    const s = await setup({ manual: true }, (n) =>
+      n < 3 ? { status: n === 1 ? 500 : 400, body: '{"code":"FAIL","message":"失败"}' } : { status: 200, body: '' },
+    );
     await placeOrder(s, 'V2');
     let arrived = nextAttemptOf(s);
     await s.sim.pay('V2');
@@ -147,13 +165,18 @@ describe('v3 pay notifications', () => {
       await arrived;
     }
     const n = await s.sim.waitForNotification({ outTradeNo: 'V2' });
-    expect(n.attempts.map((a) => [a.ok, a.statusCode])).toEqual([[false, 500], [false, 400], [true, 200]]);
+    expect(n.attempts.map((a) => [a.ok, a.statusCode])).toEqual([
+      [false, 500],
+      [false, 400],
+      [true, 200],
+    ]);
     const stamps = s.receiver.received.map((r) => Number(r.headers['wechatpay-timestamp']));
     expect([stamps[1]! - stamps[0]!, stamps[2]! - stamps[0]!]).toEqual([15, 30]);
     expect(new Set(s.receiver.received.map((r) => r.headers['wechatpay-nonce'])).size).toBe(3);
     expect(new Set(s.receiver.received.map((r) => r.body)).size).toBe(1);
     const wechatpay = await s.sim.wechatpayKeys();
-    for (const r of s.receiver.received) expect(verifyWechatpay(r.headers, r.body, new Map([[wechatpay.publicKeyId, wechatpay.publicKey]]))).toBe(true);
+    for (const r of s.receiver.received)
+      expect(verifyWechatpay(r.headers, r.body, new Map([[wechatpay.publicKeyId, wechatpay.publicKey]]))).toBe(true);
   });
 
   it('loses no notification across a platform certificate rotation: retries are signed with the new certificate', async () => {
@@ -161,10 +184,16 @@ describe('v3 pay notifications', () => {
     // A merchant that verifies against the certificates it downloaded and refuses anything else.
     const s = await setup({ wechatpayKey: 'platform-certificate', manual: true }, (n, body, headers) => {
       if (n === 1) return { status: 503, body: '{"code":"FAIL","message":"busy"}' };
-      return verifyWechatpay(headers, body, trusted) ? { status: 200, body: '' } : { status: 401, body: '{"code":"FAIL","message":"bad signature"}' };
+      return verifyWechatpay(headers, body, trusted)
+        ? { status: 200, body: '' }
+        : { status: 401, body: '{"code":"FAIL","message":"bad signature"}' };
     });
     const download = async (): Promise<void> => {
-      const res = await v3(s.sim.url, 'GET', '/v3/certificates', undefined, { mchid: MCH, keys, timestamp: Math.floor(s.clock!.now() / 1000) });
+      const res = await v3(s.sim.url, 'GET', '/v3/certificates', undefined, {
+        mchid: MCH,
+        keys,
+        timestamp: Math.floor(s.clock!.now() / 1000),
+      });
       expect(verifyWechatpay(res.headers, res.text, new Map([...trusted, ...decryptCerts(res.json!)]))).toBe(true);
       trusted = decryptCerts(res.json!);
     };
@@ -231,7 +260,11 @@ describe('v3 refund notifications', () => {
     const wechatpay = await s.sim.wechatpayKeys();
     expect(verifyWechatpay(got.headers, got.body, new Map([[wechatpay.publicKeyId, wechatpay.publicKey]]))).toBe(true);
     const envelope = JSON.parse(got.body) as Envelope;
-    expect(envelope).toMatchObject({ event_type: 'REFUND.SUCCESS', summary: '退款成功', resource: { original_type: 'refund', associated_data: 'refund' } });
+    expect(envelope).toMatchObject({
+      event_type: 'REFUND.SUCCESS',
+      summary: '退款成功',
+      resource: { original_type: 'refund', associated_data: 'refund' },
+    });
     const resource = JSON.parse(decryptResource(envelope.resource, API_V3_KEY)) as Record<string, unknown>;
     const record = await s.sim.refund('F1R40');
     expect(resource).toMatchObject({
@@ -278,7 +311,13 @@ describe('v3 refund notifications', () => {
     const xml = parseXml(got.body);
     expect(xml).toMatchObject({ return_code: 'SUCCESS', appid: APPID, mch_id: MCH });
     const info = parseXml(decryptReqInfo(xml['req_info']!, API_KEY));
-    expect(info).toMatchObject({ out_trade_no: 'F3', out_refund_no: 'F3C', refund_fee: '25', refund_status: 'SUCCESS', refund_request_source: 'VENDOR_PLATFORM' });
+    expect(info).toMatchObject({
+      out_trade_no: 'F3',
+      out_refund_no: 'F3C',
+      refund_fee: '25',
+      refund_status: 'SUCCESS',
+      refund_request_source: 'VENDOR_PLATFORM',
+    });
     // The same refund is visible through v3 queries.
     const query = await v3(s.sim.url, 'GET', '/v3/refund/domestic/refunds/F3C', undefined, { mchid: MCH, keys });
     expect(query.json).toMatchObject({ out_refund_no: 'F3C', status: 'SUCCESS', amount: { refund: 25 } });
@@ -347,7 +386,9 @@ describe('forged v3 notifications', () => {
     const envelope = JSON.parse(n.body) as Envelope;
     expect(envelope.event_type).toBe('REFUND.SUCCESS');
     expect(() => decryptResource(envelope.resource, API_V3_KEY)).toThrow();
-    await expect(client.forgeNotification({ forgery: 'nonsense' as never, outTradeNo: 'G2' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(client.forgeNotification({ forgery: 'nonsense' as never, outTradeNo: 'G2' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
     await expect(client.forgeNotification({ forgery: 'signtest' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 });

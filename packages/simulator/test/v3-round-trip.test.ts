@@ -23,7 +23,12 @@ describe.each(['public-key', 'platform-certificate'] as const)('round trip with 
       port: 0,
       timeFactor: 0.001,
       merchants: [
-        { mchId: MCH_ID, apiKey: API_KEY, appIds: [APP_ID], v3: { publicKey: keys.publicKey, serialNo: keys.serialNo, apiV3Key: API_V3_KEY, wechatpayKey: mode } },
+        {
+          mchId: MCH_ID,
+          apiKey: API_KEY,
+          appIds: [APP_ID],
+          v3: { publicKey: keys.publicKey, serialNo: keys.serialNo, apiV3Key: API_V3_KEY, wechatpayKey: mode },
+        },
       ],
     });
     const wechatpay = await sim.wechatpayKeys();
@@ -75,7 +80,12 @@ describe.each(['public-key', 'platform-certificate'] as const)('round trip with 
       attach: 'cart=9',
     });
     expect(created.prepayId).toMatch(/^wx\d{14}/);
-    expect(await sim.order('RT1')).toMatchObject({ apiVersion: 'v3', totalFee: 888, attach: 'cart=9', openId: 'oRoundTrip0000000000000000000' });
+    expect(await sim.order('RT1')).toMatchObject({
+      apiVersion: 'v3',
+      totalFee: 888,
+      attach: 'cart=9',
+      openId: 'oRoundTrip0000000000000000000',
+    });
 
     const paidOrder = await sim.pay('RT1', { coupons: [{ fee: 88, id: 'CP1' }], notify: false });
     const queried = await wxpay.client.queryOrder({ ...target, outTradeNo: 'RT1' });
@@ -97,9 +107,21 @@ describe.each(['public-key', 'platform-certificate'] as const)('round trip with 
     await expect(
       wxpay.client.refund({ ...target, outTradeNo: 'RT1', outRefundNo: 'RT1-R2', totalFee: 888, refundFee: 600 }),
     ).rejects.toMatchObject({ name: 'WxPayError', errCode: 'NOT_ENOUGH' });
-    await expect(wxpay.client.queryOrder({ ...target, outTradeNo: 'NOPE' })).rejects.toMatchObject({ name: 'WxPayError', errCode: 'ORDER_NOT_EXIST' });
+    await expect(wxpay.client.queryOrder({ ...target, outTradeNo: 'NOPE' })).rejects.toMatchObject({
+      name: 'WxPayError',
+      errCode: 'ORDER_NOT_EXIST',
+    });
 
-    await wxpay.client.unifiedOrder({ ...target, tradeType: 'NATIVE', outTradeNo: 'RT2', totalFee: 1, body: 'b', spbillCreateIp: '127.0.0.1', productId: 'P1', notifyUrl: `${wxpay.config.notifyPayUrl}/shop` });
+    await wxpay.client.unifiedOrder({
+      ...target,
+      tradeType: 'NATIVE',
+      outTradeNo: 'RT2',
+      totalFee: 1,
+      body: 'b',
+      spbillCreateIp: '127.0.0.1',
+      productId: 'P1',
+      notifyUrl: `${wxpay.config.notifyPayUrl}/shop`,
+    });
     await wxpay.client.closeOrder({ ...target, outTradeNo: 'RT2' });
     expect((await sim.order('RT2')).tradeState).toBe('CLOSED');
   });

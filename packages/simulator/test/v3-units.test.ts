@@ -16,7 +16,11 @@ describe('AEAD_AES_256_GCM resources', () => {
       '{"mchid":"1230000109","appid":"wxd678efh567hg6787","out_trade_no":"T20240101000001","transaction_id":"4200000000202401010000000001","trade_type":"JSAPI","trade_state":"SUCCESS","trade_state_desc":"支付成功","bank_type":"OTHERS","attach":"","success_time":"2024-01-01T12:00:00+08:00","payer":{"openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},"amount":{"total":100,"payer_total":100,"currency":"CNY","payer_currency":"CNY"}}';
     const out = encryptResource(plaintext, API_V3_KEY, 'transaction', 'fdasflkja484');
     expect(out).toMatchObject({ algorithm: 'AEAD_AES_256_GCM', associated_data: 'transaction', nonce: 'fdasflkja484' });
-    expect(out.ciphertext.startsWith('DUcegK33A8MEOgdJt8PWwAdrzVDy3c3BTENCdjZ/7K2gbkFM2sU/cZ/UPNrLir4DXaSrqBdzgGy/sMCWIPKVQdMoXvM4xWshZxJ+TXwOBs8X7UOQ511F3CKsPI+GAo+HPlfJ2hKZ1jwbGTSkNREMzUaUdyQag+sHnnisNS4C5dQE')).toBe(true);
+    expect(
+      out.ciphertext.startsWith(
+        'DUcegK33A8MEOgdJt8PWwAdrzVDy3c3BTENCdjZ/7K2gbkFM2sU/cZ/UPNrLir4DXaSrqBdzgGy/sMCWIPKVQdMoXvM4xWshZxJ+TXwOBs8X7UOQ511F3CKsPI+GAo+HPlfJ2hKZ1jwbGTSkNREMzUaUdyQag+sHnnisNS4C5dQE',
+      ),
+    ).toBe(true);
     expect(Buffer.from(out.ciphertext, 'base64').subarray(-16).toString('hex')).toBe('b5b37ab6db51089bcddae69f6f785fc2');
     expect(encryptResource('x', API_V3_KEY, '').nonce).toMatch(/^[A-Za-z0-9]{12}$/);
   });
@@ -33,7 +37,9 @@ describe('platform certificate encoding', () => {
     expect(Date.parse(cert.validTo)).toBe(Date.UTC(2055, 5, 1));
     expect(cert.verify(cert.publicKey)).toBe(true);
     expect(cert.subject).toContain('CN=Tenpay.com Root CA');
-    expect(cert.publicKey.export({ type: 'spki', format: 'pem' })).toBe(createPublicKey(wechatpayKey).export({ type: 'spki', format: 'pem' }));
+    expect(cert.publicKey.export({ type: 'spki', format: 'pem' })).toBe(
+      createPublicKey(wechatpayKey).export({ type: 'spki', format: 'pem' }),
+    );
   });
 });
 
@@ -41,7 +47,9 @@ describe('Authorization parsing', () => {
   const base = 'WECHATPAY2-SHA256-RSA2048 mchid="1",nonce_str="n",timestamp="1",serial_no="AB",signature="c2ln"';
   it('reads the five pairs in any order and refuses duplicates, junk and other schemes', () => {
     expect(parseAuthorization(base)).toEqual({ mchid: '1', nonceStr: 'n', timestamp: '1', serialNo: 'AB', signature: 'c2ln' });
-    expect(parseAuthorization('WECHATPAY2-SHA256-RSA2048 signature="c2ln",serial_no="AB",timestamp="1",nonce_str="n",mchid="1"')).toBeDefined();
+    expect(
+      parseAuthorization('WECHATPAY2-SHA256-RSA2048 signature="c2ln",serial_no="AB",timestamp="1",nonce_str="n",mchid="1"'),
+    ).toBeDefined();
     expect(parseAuthorization(`${base},mchid="2"`)).toBeUndefined();
     expect(parseAuthorization(`${base} junk`)).toBeUndefined();
     expect(parseAuthorization(base.replace('WECHATPAY2-SHA256-RSA2048', 'WECHATPAY2-SM2-WITH-SM3'))).toBeUndefined();
@@ -51,7 +59,12 @@ describe('Authorization parsing', () => {
 });
 
 describe('v3 options', () => {
-  const merchant = (v3: Record<string, unknown>) => ({ mchId: '1', apiKey: 'k'.repeat(32), appIds: ['wx1'], v3: { publicKey: keys.publicKey, serialNo: keys.serialNo, apiV3Key: API_V3_KEY, ...v3 } as never });
+  const merchant = (v3: Record<string, unknown>) => ({
+    mchId: '1',
+    apiKey: 'k'.repeat(32),
+    appIds: ['wx1'],
+    v3: { publicKey: keys.publicKey, serialNo: keys.serialNo, apiV3Key: API_V3_KEY, ...v3 } as never,
+  });
 
   it('refuses bad merchant keys with a TypeError naming the field', () => {
     expect(() => createSimulator({ merchants: [merchant({ apiV3Key: 'short' })] })).toThrow(/merchants\[0\]\.v3\.apiV3Key/);
@@ -71,7 +84,10 @@ describe('v3 options', () => {
     const expected = publicKey.export({ type: 'spki', format: 'pem' });
     expect(createSimulator({ merchants: [merchant({ publicKey: cert })] }).merchants[0]!.v3!.publicKey).toBe(expected);
     expect(createSimulator({ merchants: [merchant({ publicKey: privateKey })] }).merchants[0]!.v3!.publicKey).toBe(expected);
-    expect(createSimulator({ merchants: [merchant({})] }).merchants[0]).toMatchObject({ apiVersion: 'v3', v3: { serialNo: keys.serialNo, wechatpayKey: 'public-key' } });
+    expect(createSimulator({ merchants: [merchant({})] }).merchants[0]).toMatchObject({
+      apiVersion: 'v3',
+      v3: { serialNo: keys.serialNo, wechatpayKey: 'public-key' },
+    });
     expect(createSimulator().merchants[0]).toMatchObject({ apiVersion: 'v2', v3: undefined });
   });
 
@@ -83,7 +99,9 @@ describe('v3 options', () => {
     expect(b.publicKeyId).toBe(a.publicKeyId);
     expect(a.publicKey).toBe(createPublicKey(wechatpayKey).export({ type: 'spki', format: 'pem' }));
     expect(b.publicKey).toBe(a.publicKey);
-    const named = await createSimulator({ v3: { privateKey: wechatpayKey, platformPrivateKey: wechatpayKey, publicKeyId: 'PUB_KEY_ID_0114232134912410000000000000' } }).wechatpayKeys();
+    const named = await createSimulator({
+      v3: { privateKey: wechatpayKey, platformPrivateKey: wechatpayKey, publicKeyId: 'PUB_KEY_ID_0114232134912410000000000000' },
+    }).wechatpayKeys();
     expect(named.publicKeyId).toBe('PUB_KEY_ID_0114232134912410000000000000');
   });
 });
@@ -97,7 +115,14 @@ describe('v3 under a base path', () => {
       port: 0,
       basePath: '/wechat',
       v3: { privateKey: wechatpayKey, platformPrivateKey: wechatpayKey, timestampWindowS: 10 },
-      merchants: [{ mchId: '1', apiKey: 'k'.repeat(32), appIds: ['wx1'], v3: { publicKey: keys.publicKey, serialNo: keys.serialNo, apiV3Key: API_V3_KEY } }],
+      merchants: [
+        {
+          mchId: '1',
+          apiKey: 'k'.repeat(32),
+          appIds: ['wx1'],
+          v3: { publicKey: keys.publicKey, serialNo: keys.serialNo, apiV3Key: API_V3_KEY },
+        },
+      ],
     });
     close = () => sim.close();
     expect(sim.url).toMatch(/\/wechat$/);

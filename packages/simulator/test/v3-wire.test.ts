@@ -21,12 +21,22 @@ beforeAll(async () => {
   sim = await startSimulator({
     port: 0,
     merchants: [
-      { mchId: MCH, apiKey: 'k'.repeat(32), appIds: [APPID], v3: { publicKey: keys.publicKey, serialNo: keys.serialNo, apiV3Key: API_V3_KEY } },
+      {
+        mchId: MCH,
+        apiKey: 'k'.repeat(32),
+        appIds: [APPID],
+        v3: { publicKey: keys.publicKey, serialNo: keys.serialNo, apiV3Key: API_V3_KEY },
+      },
       {
         mchId: CERT_MCH,
         apiKey: 'c'.repeat(32),
         appIds: [APPID],
-        v3: { publicKey: certKeys.publicKey, serialNo: certKeys.serialNo.toLowerCase(), apiV3Key: API_V3_KEY, wechatpayKey: 'platform-certificate' },
+        v3: {
+          publicKey: certKeys.publicKey,
+          serialNo: certKeys.serialNo.toLowerCase(),
+          apiV3Key: API_V3_KEY,
+          wechatpayKey: 'platform-certificate',
+        },
       },
       { mchId: V2_MCH, apiKey: '192006250b4c09247ec02edce69f6a2d', appIds: ['wxd930ea5d5a258f4f'] },
     ],
@@ -37,8 +47,14 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const as = { mchid: MCH, get keys() { return keys; } };
-const call = (method: 'GET' | 'POST', path: string, body?: unknown, o: Partial<Parameters<typeof v3>[4]> = {}) => v3(sim.url, method, path, body, { ...as, ...o });
+const as = {
+  mchid: MCH,
+  get keys() {
+    return keys;
+  },
+};
+const call = (method: 'GET' | 'POST', path: string, body?: unknown, o: Partial<Parameters<typeof v3>[4]> = {}) =>
+  v3(sim.url, method, path, body, { ...as, ...o });
 
 const publicKeys = (): Map<string, string> => new Map([[wechatpay.publicKeyId, wechatpay.publicKey]]);
 
@@ -69,7 +85,14 @@ describe('v3 orders', () => {
     expectSigned(res);
     expect(wechatpay.publicKeyId).toMatch(/^PUB_KEY_ID_\d+$/);
     const order = await sim.order('J1');
-    expect(order).toMatchObject({ apiVersion: 'v3', mchId: MCH, tradeType: 'JSAPI', totalFee: 100, openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o', tradeState: 'NOTPAY' });
+    expect(order).toMatchObject({
+      apiVersion: 'v3',
+      mchId: MCH,
+      tradeType: 'JSAPI',
+      totalFee: 100,
+      openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+      tradeState: 'NOTPAY',
+    });
     expect(order.prepayId).toBe(res.json!['prepay_id']);
   });
 
@@ -113,7 +136,11 @@ describe('v3 orders', () => {
       ['/v3/pay/transactions/jsapi', jsapiOrder('P8', { mchid: '1230000111' }), 'mchid'],
       ['/v3/pay/transactions/jsapi', jsapiOrder('P 9'), 'out_trade_no'],
       ['/v3/pay/transactions/h5', jsapiOrder('P10'), 'scene_info'],
-      ['/v3/pay/transactions/h5', jsapiOrder('P11', { scene_info: { payer_client_ip: '1.2.3.4', h5_info: { type: 'PC' } } }), 'scene_info/h5_info/type'],
+      [
+        '/v3/pay/transactions/h5',
+        jsapiOrder('P11', { scene_info: { payer_client_ip: '1.2.3.4', h5_info: { type: 'PC' } } }),
+        'scene_info/h5_info/type',
+      ],
     ];
     for (const [path, body, field] of cases) {
       const res = await call('POST', path, body);
@@ -140,7 +167,14 @@ describe('v3 orders', () => {
     const unpaid = await call('GET', `/v3/pay/transactions/out-trade-no/Q1?mchid=${MCH}`);
     expect(unpaid.status).toBe(200);
     expectSigned(unpaid);
-    expect(unpaid.json).toMatchObject({ appid: APPID, mchid: MCH, out_trade_no: 'Q1', trade_state: 'NOTPAY', attach: 'note', amount: { total: 100 } });
+    expect(unpaid.json).toMatchObject({
+      appid: APPID,
+      mchid: MCH,
+      out_trade_no: 'Q1',
+      trade_state: 'NOTPAY',
+      attach: 'note',
+      amount: { total: 100 },
+    });
     expect(unpaid.json!['transaction_id']).toBeUndefined();
 
     const paid = await sim.pay('Q1', { openId: 'oPayer', coupons: [{ fee: 10, id: 'CP1' }], notify: false });
@@ -175,7 +209,10 @@ describe('v3 orders', () => {
   });
 
   it('does not show one merchant the orders of another', async () => {
-    const res = await v3(sim.url, 'GET', `/v3/pay/transactions/out-trade-no/J1?mchid=${CERT_MCH}`, undefined, { mchid: CERT_MCH, keys: certKeys });
+    const res = await v3(sim.url, 'GET', `/v3/pay/transactions/out-trade-no/J1?mchid=${CERT_MCH}`, undefined, {
+      mchid: CERT_MCH,
+      keys: certKeys,
+    });
     expect(res.status).toBe(404);
   });
 
@@ -248,7 +285,11 @@ describe('v3 refunds', () => {
     const query = await call('GET', '/v3/refund/domestic/refunds/R1-R30');
     expect(query.status).toBe(200);
     expectSigned(query);
-    expect(query.json).toMatchObject({ refund_id: res.json!['refund_id'], status: 'SUCCESS', success_time: expect.stringMatching(/\+08:00$/) });
+    expect(query.json).toMatchObject({
+      refund_id: res.json!['refund_id'],
+      status: 'SUCCESS',
+      success_time: expect.stringMatching(/\+08:00$/),
+    });
     const refund = await sim.refund('R1-R30');
     expect(refund).toMatchObject({ apiVersion: 'v3', source: 'api', refundFee: 30, refundDesc: '商品已售完', status: 'SUCCESS' });
     expect((await sim.order('R1')).tradeState).toBe('REFUND');
@@ -256,7 +297,12 @@ describe('v3 refunds', () => {
 
   it('refunds by transaction_id, and answers a repeated out_refund_no with the same refund', async () => {
     const transactionId = await paidOrder('R2');
-    const body = { transaction_id: transactionId, out_refund_no: 'R2-A', amount: { refund: 10, total: 100, currency: 'CNY' }, funds_account: 'AVAILABLE' };
+    const body = {
+      transaction_id: transactionId,
+      out_refund_no: 'R2-A',
+      amount: { refund: 10, total: 100, currency: 'CNY' },
+      funds_account: 'AVAILABLE',
+    };
     const first = await call('POST', '/v3/refund/domestic/refunds', body);
     expect(first.json).toMatchObject({ out_trade_no: 'R2', funds_account: 'AVAILABLE' });
     const again = await call('POST', '/v3/refund/domestic/refunds', body);
@@ -273,7 +319,11 @@ describe('v3 refunds', () => {
     const tooMuch = await call('POST', '/v3/refund/domestic/refunds', refundBody('R3', 30));
     expect(tooMuch.status).toBe(403);
     expect(tooMuch.json).toMatchObject({ code: 'NOT_ENOUGH' });
-    const wrongTotal = await call('POST', '/v3/refund/domestic/refunds', refundBody('R3', 5, { amount: { refund: 5, total: 99, currency: 'CNY' } }));
+    const wrongTotal = await call(
+      'POST',
+      '/v3/refund/domestic/refunds',
+      refundBody('R3', 5, { amount: { refund: 5, total: 99, currency: 'CNY' } }),
+    );
     expect(wrongTotal.status).toBe(400);
     expect(wrongTotal.json).toMatchObject({ code: 'INVALID_REQUEST' });
     const unknown = await call('POST', '/v3/refund/domestic/refunds', refundBody('NOPE', 5));
@@ -283,7 +333,10 @@ describe('v3 refunds', () => {
     expect((await call('POST', '/v3/refund/domestic/refunds', refundBody('R4', 5))).status).toBe(404);
     const noCurrency = await call('POST', '/v3/refund/domestic/refunds', refundBody('R3', 5, { amount: { refund: 5, total: 100 } }));
     expect(noCurrency.json).toMatchObject({ code: 'PARAM_ERROR', detail: { field: 'amount/currency' } });
-    const noOrder = await call('POST', '/v3/refund/domestic/refunds', { out_refund_no: 'X', amount: { refund: 1, total: 100, currency: 'CNY' } });
+    const noOrder = await call('POST', '/v3/refund/domestic/refunds', {
+      out_refund_no: 'X',
+      amount: { refund: 1, total: 100, currency: 'CNY' },
+    });
     expect(noOrder.json).toMatchObject({ code: 'PARAM_ERROR' });
     const missing = await call('GET', '/v3/refund/domestic/refunds/NOPE');
     expect(missing.status).toBe(404);
@@ -310,21 +363,29 @@ describe('v3 request signatures', () => {
   });
 
   it('refuses a signature over another URL, e.g. without the query', async () => {
-    await expectSignError(await call('GET', `/v3/pay/transactions/out-trade-no/J1?mchid=${MCH}`, undefined, { signedUrl: '/v3/pay/transactions/out-trade-no/J1' }));
+    await expectSignError(
+      await call('GET', `/v3/pay/transactions/out-trade-no/J1?mchid=${MCH}`, undefined, {
+        signedUrl: '/v3/pay/transactions/out-trade-no/J1',
+      }),
+    );
   });
 
   it('refuses a wrong serial number, an unknown merchant, a v2-only merchant and a foreign key', async () => {
     await expectSignError(await call('POST', '/v3/pay/transactions/jsapi', order('T2'), { serialNo: certKeys.serialNo }));
     await expectSignError(await call('POST', '/v3/pay/transactions/jsapi', order('T3'), { mchid: '1999999999' }));
     await expectSignError(await call('POST', '/v3/pay/transactions/jsapi', order('T4'), { mchid: V2_MCH }));
-    await expectSignError(await call('POST', '/v3/pay/transactions/jsapi', order('T5'), { keys: { ...certKeys, serialNo: keys.serialNo } }));
+    await expectSignError(
+      await call('POST', '/v3/pay/transactions/jsapi', order('T5'), { keys: { ...certKeys, serialNo: keys.serialNo } }),
+    );
   });
 
   it('refuses missing and malformed Authorization headers, and probe signatures', async () => {
     await expectSignError(await call('POST', '/v3/pay/transactions/jsapi', order('T6'), { authorization: null }));
     await expectSignError(await call('POST', '/v3/pay/transactions/jsapi', order('T7'), { authorization: 'Bearer x' }));
     await expectSignError(
-      await call('POST', '/v3/pay/transactions/jsapi', order('T8'), { authorization: `WECHATPAY2-SHA256-RSA2048 mchid="${MCH}",serial_no="${keys.serialNo}"` }),
+      await call('POST', '/v3/pay/transactions/jsapi', order('T8'), {
+        authorization: `WECHATPAY2-SHA256-RSA2048 mchid="${MCH}",serial_no="${keys.serialNo}"`,
+      }),
     );
     const ts = Math.floor(Date.now() / 1000);
     await expectSignError(
@@ -371,13 +432,23 @@ describe('v3 request signatures', () => {
 });
 
 describe('platform certificates', () => {
-  const asCert = { mchid: CERT_MCH, get keys() { return certKeys; } };
+  const asCert = {
+    mchid: CERT_MCH,
+    get keys() {
+      return certKeys;
+    },
+  };
 
   async function downloaded(): Promise<{ res: V3Result; certs: Map<string, string> }> {
     const res = await v3(sim.url, 'GET', '/v3/certificates', undefined, asCert);
     expect(res.status).toBe(200);
     const certs = new Map<string, string>();
-    for (const entry of res.json!['data'] as { serial_no: string; effective_time: string; expire_time: string; encrypt_certificate: { algorithm: string; ciphertext: string; nonce: string; associated_data: string } }[]) {
+    for (const entry of res.json!['data'] as {
+      serial_no: string;
+      effective_time: string;
+      expire_time: string;
+      encrypt_certificate: { algorithm: string; ciphertext: string; nonce: string; associated_data: string };
+    }[]) {
       expect(entry.encrypt_certificate).toMatchObject({ algorithm: 'AEAD_AES_256_GCM', associated_data: 'certificate' });
       const pem = decryptResource(entry.encrypt_certificate, API_V3_KEY);
       const x509 = new X509Certificate(pem);
@@ -390,7 +461,7 @@ describe('platform certificates', () => {
     return { res, certs };
   }
 
-  it('signs a platform-certificate merchant\'s replies with the certificate /v3/certificates hands out', async () => {
+  it("signs a platform-certificate merchant's replies with the certificate /v3/certificates hands out", async () => {
     const { res, certs } = await downloaded();
     expect(certs.size).toBe(1);
     const [serial] = [...certs.keys()];
@@ -419,6 +490,8 @@ describe('platform certificates', () => {
     const retired = await sim.rotatePlatformCertificate({ retirePrevious: true });
     const last = await downloaded();
     expect([...last.certs.keys()]).toEqual([retired.serialNo]);
-    expect((await sim.wechatpayKeys()).platformCertificates).toEqual([expect.objectContaining({ serialNo: retired.serialNo, active: true })]);
+    expect((await sim.wechatpayKeys()).platformCertificates).toEqual([
+      expect.objectContaining({ serialNo: retired.serialNo, active: true }),
+    ]);
   });
 });

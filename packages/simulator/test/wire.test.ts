@@ -147,7 +147,10 @@ describe('/pay/unifiedorder', () => {
       ['NATIVE', { product_id: undefined }],
       ['MWEB', { product_id: undefined }],
     ] as const) {
-      const res = await call('/pay/unifiedorder', orderFields(nextNo(), { trade_type: type, ...extra, ...(type === 'JSAPI' && { product_id: undefined }) }));
+      const res = await call(
+        '/pay/unifiedorder',
+        orderFields(nextNo(), { trade_type: type, ...extra, ...(type === 'JSAPI' && { product_id: undefined }) }),
+      );
       expectSigned(res);
       expect(res.xml['result_code']).toBe('FAIL');
       expect(res.xml['err_code']).toBe('PARAM_ERROR');
@@ -251,7 +254,13 @@ describe('/secapi/pay/refund and /pay/refundquery', () => {
     await sim.pay(no, { notify: false });
     const first = await refund(no, `${no}R1`, 60);
     expectSigned(first);
-    expect(first.xml).toMatchObject({ result_code: 'SUCCESS', out_refund_no: `${no}R1`, refund_fee: '60', total_fee: '100', cash_refund_fee: '60' });
+    expect(first.xml).toMatchObject({
+      result_code: 'SUCCESS',
+      out_refund_no: `${no}R1`,
+      refund_fee: '60',
+      total_fee: '100',
+      cash_refund_fee: '60',
+    });
     expect(first.xml['refund_id']).toMatch(/^50000\d{24}$/);
     expect((await refund(no, `${no}R2`, 40)).xml['result_code']).toBe('SUCCESS');
     const over = await refund(no, `${no}R3`, 1);
@@ -262,7 +271,13 @@ describe('/secapi/pay/refund and /pay/refundquery', () => {
 
   it('splits a refund of a coupon-paid order between cash and each coupon', async () => {
     const { no } = await createOrder({ total_fee: 1000 });
-    await sim.pay(no, { notify: false, coupons: [{ fee: 100, id: 'A' }, { fee: 200, id: 'B', type: 'NO_CASH' }] });
+    await sim.pay(no, {
+      notify: false,
+      coupons: [
+        { fee: 100, id: 'A' },
+        { fee: 200, id: 'B', type: 'NO_CASH' },
+      ],
+    });
     const res = await refund(no, `${no}R`, 500, 1000);
     expectSigned(res);
     expect(res.xml).toMatchObject({
@@ -278,7 +293,12 @@ describe('/secapi/pay/refund and /pay/refundquery', () => {
       settlement_total_fee: '800',
     });
     const q = await call('/pay/refundquery', { out_refund_no: `${no}R` });
-    expect(q.xml).toMatchObject({ coupon_refund_fee_0: '150', coupon_refund_count_0: '2', coupon_refund_id_0_1: 'B', coupon_refund_fee_0_1: '100' });
+    expect(q.xml).toMatchObject({
+      coupon_refund_fee_0: '150',
+      coupon_refund_count_0: '2',
+      coupon_refund_id_0_1: 'B',
+      coupon_refund_fee_0_1: '100',
+    });
   });
 
   it('answers INVALID_REQUEST for a wrong total_fee or a refund above the paid amount', async () => {
@@ -427,7 +447,13 @@ describe('sandbox (/sandboxnew)', () => {
     const q = await wx(sim.url, '/sandboxnew/pay/orderquery', m, { out_trade_no: no }, { key: m.sandboxKey });
     expect(q.xml['trade_state']).toBe('SUCCESS');
     for (const path of ['/sandboxnew/pay/refund', '/sandboxnew/secapi/pay/refund']) {
-      const r = await wx(sim.url, path, m, { out_trade_no: no, out_refund_no: `${no}${path.length}`, total_fee: 100, refund_fee: 10 }, { key: m.sandboxKey });
+      const r = await wx(
+        sim.url,
+        path,
+        m,
+        { out_trade_no: no, out_refund_no: `${no}${path.length}`, total_fee: 100, refund_fee: 10 },
+        { key: m.sandboxKey },
+      );
       expect(r.xml['result_code']).toBe('SUCCESS');
     }
     const rq = await wx(sim.url, '/sandboxnew/pay/refundquery', m, { out_trade_no: no }, { key: m.sandboxKey });

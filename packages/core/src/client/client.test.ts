@@ -53,7 +53,10 @@ const order = (over: Partial<UnifiedOrderInput> = {}): UnifiedOrderInput => ({
 });
 
 const prepay = (tradeType: string, extra: Record<string, string> = {}) =>
-  signReplyXml({ appid: APP_ID, mch_id: '10000100', trade_type: tradeType, prepay_id: 'wx201410272009395522657a690389285100', ...extra }, KEY);
+  signReplyXml(
+    { appid: APP_ID, mch_id: '10000100', trade_type: tradeType, prepay_id: 'wx201410272009395522657a690389285100', ...extra },
+    KEY,
+  );
 
 beforeAll(async () => {
   stub = await startStubWeChat();
@@ -104,7 +107,11 @@ describe('unifiedOrder', () => {
 
   it('signs with HMAC-SHA256 for an HMAC merchant, and verifies the HMAC reply', async () => {
     stub.on('/pay/unifiedorder', () =>
-      signReplyXml({ appid: APP_ID, mch_id: '10000100', trade_type: 'APP', prepay_id: 'wx1', sign_type: 'HMAC-SHA256' }, KEY, 'HMAC-SHA256'),
+      signReplyXml(
+        { appid: APP_ID, mch_id: '10000100', trade_type: 'APP', prepay_id: 'wx1', sign_type: 'HMAC-SHA256' },
+        KEY,
+        'HMAC-SHA256',
+      ),
     );
     const result = await makeClient({ signType: 'HMAC-SHA256' }).unifiedOrder(order({ tradeType: 'APP', openId: undefined }));
     const sent = stub.requests[0]!;
@@ -127,11 +134,17 @@ describe('unifiedOrder', () => {
     expect(native.clientParams).toEqual({ tradeType: 'NATIVE', codeUrl: 'weixin://wxpay/bizpayurl?pr=abc' });
     expect(stub.requests[0]!.fields['product_id']).toBe('P1');
     const h5 = await client.unifiedOrder(
-      order({ tradeType: 'MWEB', openId: undefined, sceneInfo: { h5_info: { type: 'Wap', wap_url: 'https://m.example.com', wap_name: 'shop' } }, redirectUrl: 'https://m.example.com/done?o=1' }),
+      order({
+        tradeType: 'MWEB',
+        openId: undefined,
+        sceneInfo: { h5_info: { type: 'Wap', wap_url: 'https://m.example.com', wap_name: 'shop' } },
+        redirectUrl: 'https://m.example.com/done?o=1',
+      }),
     );
     expect(h5.clientParams).toEqual({
       tradeType: 'MWEB',
-      mwebUrl: 'https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx1&package=1&redirect_url=https%3A%2F%2Fm.example.com%2Fdone%3Fo%3D1',
+      mwebUrl:
+        'https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx1&package=1&redirect_url=https%3A%2F%2Fm.example.com%2Fdone%3Fo%3D1',
     });
     expect(stub.requests[1]!.fields['redirect_url']).toBeUndefined();
   });
@@ -160,7 +173,9 @@ describe('unifiedOrder', () => {
 
   it('does not retry, even on SYSTEMERROR, and marks the error retryable', async () => {
     stub.on('/pay/unifiedorder', () => signReplyXml({ result_code: 'FAIL', err_code: 'SYSTEMERROR', err_code_des: '系统超时' }, KEY));
-    const error = await makeClient().unifiedOrder(order()).catch((e: unknown) => e);
+    const error = await makeClient()
+      .unifiedOrder(order())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WxPayError);
     expect(error).toMatchObject({ layer: 'result', errCode: 'SYSTEMERROR', errCodeDes: '系统超时', retryable: true });
     expect(stub.requests).toHaveLength(1);
@@ -168,13 +183,17 @@ describe('unifiedOrder', () => {
 
   it('throws WxPayError (layer return) for return_code FAIL', async () => {
     stub.on('/pay/unifiedorder', () => buildXml({ return_code: 'FAIL', return_msg: '签名失败' }));
-    const error = await makeClient().unifiedOrder(order()).catch((e: unknown) => e);
+    const error = await makeClient()
+      .unifiedOrder(order())
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ layer: 'return', errCode: 'FAIL', returnMsg: '签名失败', retryable: false });
   });
 
   it('throws WxPayError (layer result) for a business failure', async () => {
     stub.on('/pay/unifiedorder', () => signReplyXml({ result_code: 'FAIL', err_code: 'ORDERPAID', err_code_des: '该订单已支付' }, KEY));
-    const error = await makeClient().unifiedOrder(order()).catch((e: unknown) => e);
+    const error = await makeClient()
+      .unifiedOrder(order())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WxPayError);
     expect(error).toMatchObject({ layer: 'result', errCode: 'ORDERPAID', retryable: false });
     expect(statusFor(error)).toBe(502);
@@ -182,7 +201,9 @@ describe('unifiedOrder', () => {
 
   it('throws SignatureError when the reply signature does not match', async () => {
     stub.on('/pay/unifiedorder', () => signReplyXml({ trade_type: 'JSAPI', prepay_id: 'wx1' }, 'ffffffffffffffffffffffffffffffff'));
-    const error = await makeClient().unifiedOrder(order()).catch((e: unknown) => e);
+    const error = await makeClient()
+      .unifiedOrder(order())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SignatureError);
     expect((error as SignatureError).reason).toBe('mismatch');
   });
@@ -274,7 +295,11 @@ describe('queries and retries', () => {
     let calls = 0;
     stub.on('/pay/orderquery', () => (++calls <= 2 ? signReplyXml({ result_code: 'FAIL', err_code: 'SYSTEMERROR' }, KEY) : paid()));
     const delays: number[] = [];
-    const client = makeClient({}, { client: { retries: 2, retryDelayMs: 100 } }, { sleep: async (ms) => void delays.push(ms), random: () => 0.5 });
+    const client = makeClient(
+      {},
+      { client: { retries: 2, retryDelayMs: 100 } },
+      { sleep: async (ms) => void delays.push(ms), random: () => 0.5 },
+    );
     const result = await client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1' });
     expect(result.tradeState).toBe('SUCCESS');
     expect(calls).toBe(3);
@@ -284,7 +309,9 @@ describe('queries and retries', () => {
   it('gives up after the configured retries and throws the last error', async () => {
     stub.on('/pay/orderquery', () => signReplyXml({ result_code: 'FAIL', err_code: 'SYSTEMERROR' }, KEY));
     const client = makeClient({}, { client: { retries: 1 } });
-    await expect(client.queryOrder({ merchant: 'main', appId: APP_ID, transactionId: '42' })).rejects.toMatchObject({ errCode: 'SYSTEMERROR' });
+    await expect(client.queryOrder({ merchant: 'main', appId: APP_ID, transactionId: '42' })).rejects.toMatchObject({
+      errCode: 'SYSTEMERROR',
+    });
     expect(stub.requests).toHaveLength(2);
   });
 
@@ -298,7 +325,9 @@ describe('queries and retries', () => {
 
   it('retries a query after an HTTP 500 and reports the status when retries run out', async () => {
     stub.on('/pay/orderquery', () => (res) => res.writeHead(500).end('oops'));
-    const error = await makeClient().queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1' }).catch((e: unknown) => e);
+    const error = await makeClient()
+      .queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransportError);
     expect((error as TransportError).statusCode).toBe(500);
     expect(stub.requests).toHaveLength(3);
@@ -451,15 +480,27 @@ describe('downloadBill', () => {
 
 describe('sandbox', () => {
   it('fetches the sandbox key once, then signs /sandboxnew calls with it', async () => {
-    stub.on('/sandboxnew/pay/getsignkey', () => buildXml({ return_code: 'SUCCESS', return_msg: 'ok', mch_id: '10000100', sandbox_signkey: SANDBOX_KEY }));
+    stub.on('/sandboxnew/pay/getsignkey', () =>
+      buildXml({ return_code: 'SUCCESS', return_msg: 'ok', mch_id: '10000100', sandbox_signkey: SANDBOX_KEY }),
+    );
     stub.on('/sandboxnew/pay/orderquery', () => signReplyXml({ trade_state: 'NOTPAY', out_trade_no: 'T1' }, SANDBOX_KEY));
     stub.on('/sandboxnew/pay/refund', () =>
-      signReplyXml({ transaction_id: '42', out_trade_no: 'T1', out_refund_no: 'R1', refund_id: 'W1', refund_fee: '1', total_fee: '101' }, SANDBOX_KEY),
+      signReplyXml(
+        { transaction_id: '42', out_trade_no: 'T1', out_refund_no: 'R1', refund_id: 'W1', refund_fee: '1', total_fee: '101' },
+        SANDBOX_KEY,
+      ),
     );
     const client = makeClient({ sandbox: true });
     await client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1' });
     await client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1' });
-    const refund = await client.refund({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1', outRefundNo: 'R1', totalFee: 101, refundFee: 1 });
+    const refund = await client.refund({
+      merchant: 'main',
+      appId: APP_ID,
+      outTradeNo: 'T1',
+      outRefundNo: 'R1',
+      totalFee: 101,
+      refundFee: 1,
+    });
     expect(refund.refundId).toBe('W1');
     expect(stub.requests.map((r) => r.path)).toEqual([
       '/sandboxnew/pay/getsignkey',
@@ -554,7 +595,9 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl'], "'refund over mutual T
     let calls = 0;
     const client = secureClient({ pfx: certs.clientPfx }, 2);
     const original = secure.requests.length;
-    secure.on('/secapi/pay/refund', (req) => (++calls === 1 ? signReplyXml({ result_code: 'FAIL', err_code: 'SYSTEMERROR' }, KEY) : refundReply(req)));
+    secure.on('/secapi/pay/refund', (req) =>
+      ++calls === 1 ? signReplyXml({ result_code: 'FAIL', err_code: 'SYSTEMERROR' }, KEY) : refundReply(req),
+    );
     const result = await client
       .refund({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1', outRefundNo: 'RETRY1', totalFee: 1, refundFee: 1 })
       .finally(() => secure.on('/secapi/pay/refund', refundReply));
@@ -576,7 +619,9 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl'], "'refund over mutual T
   });
 
   it('fails the TLS handshake without a client certificate (a plain call), with TransportError', async () => {
-    const error = await secureClient(undefined).queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1' }).catch((e: unknown) => e);
+    const error = await secureClient(undefined)
+      .queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransportError);
   });
 

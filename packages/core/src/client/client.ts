@@ -51,7 +51,8 @@ export function createWxPayClient(config: ResolvedConfig, options: CreateWxPayCl
   const pick = (input: unknown): VersionClient =>
     (typeof input === 'object' && input !== null ? byMerchant.get((input as { merchant?: string }).merchant as string) : undefined) ?? v2;
   for (const name of OPERATION_NAMES) {
-    client[name] = (input: never, callOptions?: CallOptions) => (pick(input)[name] as (i: never, o?: CallOptions) => Promise<unknown>)(input, callOptions);
+    client[name] = (input: never, callOptions?: CallOptions) =>
+      (pick(input)[name] as (i: never, o?: CallOptions) => Promise<unknown>)(input, callOptions);
   }
   client['signKey'] = async (merchant: string, callOptions?: CallOptions) => {
     if (byMerchant.get(merchant) !== v3) return v2.signKey(merchant, callOptions);

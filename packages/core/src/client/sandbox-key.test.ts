@@ -20,11 +20,9 @@ describe('sandboxKey: a configured sandbox key is used as it is', () => {
   const simLog: { msg: string; fields: Record<string, unknown> }[] = [];
   const clients: WxPayClient[] = [];
 
-  const record =
-    (): Logger['info'] =>
-    (fields: unknown, msg?: string) => {
-      simLog.push({ msg: msg ?? '', fields: typeof fields === 'object' && fields !== null ? (fields as Record<string, unknown>) : {} });
-    };
+  const record = (): Logger['info'] => (fields: unknown, msg?: string) => {
+    simLog.push({ msg: msg ?? '', fields: typeof fields === 'object' && fields !== null ? (fields as Record<string, unknown>) : {} });
+  };
   const simLogger: Logger = { debug: record(), info: record(), warn: record(), error: record() };
 
   beforeAll(async () => {
@@ -90,6 +88,9 @@ describe('sandboxKey: a configured sandbox key is used as it is', () => {
 
   it('a wrong sandboxKey is refused by the sandbox (the key really is what signs)', async () => {
     const c = client({ sandboxKey: NOT_THE_API_KEY });
-    await expect(c.queryOrder({ merchant: 'dev', appId: APP_ID, outTradeNo: 'SBK0003' })).rejects.toMatchObject({ layer: 'return', returnMsg: '签名错误' });
+    await expect(c.queryOrder({ merchant: 'dev', appId: APP_ID, outTradeNo: 'SBK0003' })).rejects.toMatchObject({
+      layer: 'return',
+      returnMsg: '签名错误',
+    });
   });
 });

@@ -79,14 +79,18 @@ describe('Transport', () => {
 
   it('refuses a non-2xx reply to a POST with the status', async () => {
     route = (_req, res) => res.writeHead(503).end('busy');
-    const error = await transport().post(target('/pay/orderquery'), '<xml/>', options()).catch((e: unknown) => e);
+    const error = await transport()
+      .post(target('/pay/orderquery'), '<xml/>', options())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransportError);
     expect((error as TransportError).statusCode).toBe(503);
   });
 
   it('stops reading a reply larger than maxBytes', async () => {
     route = (_req, res) => res.writeHead(200).end('y'.repeat(5000));
-    const error = await transport().post(target('/pay/downloadbill'), '<xml/>', options({ maxBytes: 4096 })).catch((e: unknown) => e);
+    const error = await transport()
+      .post(target('/pay/downloadbill'), '<xml/>', options({ maxBytes: 4096 }))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransportError);
     expect((error as Error).message).toBe('reply from /pay/downloadbill exceeds 4096 bytes');
   });
@@ -150,7 +154,9 @@ describe('Transport', () => {
 
   it('wraps a reset connection in TransportError with its code', async () => {
     route = (req) => req.socket.destroy();
-    const error = await transport().post(target('/pay/orderquery'), '<xml/>', options()).catch((e: unknown) => e);
+    const error = await transport()
+      .post(target('/pay/orderquery'), '<xml/>', options())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransportError);
     expect((error as Error).message).toMatch(/^call to \/pay\/orderquery failed/);
     expect((error as Error).cause).toBeDefined();

@@ -31,7 +31,14 @@ describe('text fields', () => {
     const good = 'https://pay.example.com/notify-pay/shop';
     expect(notifyUrl('notifyUrl', good)).toBe(good);
     expect(notifyUrl('notifyUrl', good)).toBe(good);
-    for (const bad of [`${good}?a=1`, `${good}#x`, 'ftp://pay.example.com/n', 'not a url', ` ${good}`, 'https://a.example.com/' + 'x'.repeat(300)]) {
+    for (const bad of [
+      `${good}?a=1`,
+      `${good}#x`,
+      'ftp://pay.example.com/n',
+      'not a url',
+      ` ${good}`,
+      'https://a.example.com/' + 'x'.repeat(300),
+    ]) {
       expect(() => notifyUrl('notifyUrl', bad), bad).toThrow(ValidationError);
       expect(() => notifyUrl('notifyUrl', bad), bad).toThrow(ValidationError);
     }

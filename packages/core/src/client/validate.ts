@@ -213,7 +213,8 @@ export function validateRefund(input: RefundInput): void {
   fee('totalFee', input.totalFee);
   fee('refundFee', input.refundFee);
   if (input.refundFee > input.totalFee) fail('refundFee', 'must not exceed totalFee');
-  if (input.refundFeeType !== undefined && !/^[A-Z]{3}$/.test(input.refundFeeType)) fail('refundFeeType', 'must be an ISO 4217 code such as CNY');
+  if (input.refundFeeType !== undefined && !/^[A-Z]{3}$/.test(input.refundFeeType))
+    fail('refundFeeType', 'must be an ISO 4217 code such as CNY');
   optionalText('refundDesc', input.refundDesc, 80);
   if (
     input.refundAccount !== undefined &&
@@ -233,7 +234,8 @@ export function validateRefundQuery(input: RefundQueryInput): void {
   optionalOrderNo('outRefundNo', input.outRefundNo, 64);
   wechatId('transactionId', input.transactionId, 32);
   optionalOrderNo('outTradeNo', input.outTradeNo, 32);
-  if (input.offset !== undefined && (!Number.isInteger(input.offset) || input.offset < 0)) fail('offset', 'must be a non-negative whole number');
+  if (input.offset !== undefined && (!Number.isInteger(input.offset) || input.offset < 0))
+    fail('offset', 'must be a non-negative whole number');
 }
 
 /** downloadbill: a `yyyyMMdd` date and a known bill type. */

@@ -31,7 +31,15 @@ describe("appIds: ['*'] (any app id of the merchant)", () => {
     const client = scriptedClient();
     const wxpay = createHandler(resolveConfig(options(['*'])), client);
     const out = await wxpay.handle(
-      jsonRequest('/create-pay/NATIVE', { appId: 'wxabcdefabcdefabcd', payApp: 'shop', goods: 'g', orderId: 'O1', fee: 1, ip: '127.0.0.1', productId: 'p' }),
+      jsonRequest('/create-pay/NATIVE', {
+        appId: 'wxabcdefabcdefabcd',
+        payApp: 'shop',
+        goods: 'g',
+        orderId: 'O1',
+        fee: 1,
+        ip: '127.0.0.1',
+        productId: 'p',
+      }),
     );
     expect(out.status).toBe(200);
     expect(client.calls.map((c) => (c.input as { appId: string }).appId)).toEqual(['wxabcdefabcdefabcd']);

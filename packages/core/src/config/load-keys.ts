@@ -27,12 +27,7 @@ export function keyMaterial(value: Uint8Array | string, path: string, pemAllowed
  * certificate fails at start-up. A PKCS#12 without a passphrase uses the merchant id, WeChat's
  * default (spec §1.3). Problems are appended to `issues`; messages never contain key material.
  */
-export function loadMerchantCert(
-  cert: MerchantCertOptions,
-  mchId: string,
-  path: string,
-  issues: ConfigIssue[],
-): ResolvedCert | undefined {
+export function loadMerchantCert(cert: MerchantCertOptions, mchId: string, path: string, issues: ConfigIssue[]): ResolvedCert | undefined {
   if ('pfx' in cert) {
     const pfx = keyMaterial(cert.pfx, `${path}.pfx`, false, issues);
     if (pfx === undefined) return undefined;
@@ -47,7 +42,14 @@ export function loadMerchantCert(
   if (certPem === undefined || keyPem === undefined) return undefined;
   const passphrase = cert.passphrase;
   const options = passphrase === undefined ? { cert: certPem, key: keyPem } : { cert: certPem, key: keyPem, passphrase };
-  if (!check(options, path, 'certificate and key could not be loaded (not PEM, wrong passphrase, or a key that does not match the certificate)', issues)) {
+  if (
+    !check(
+      options,
+      path,
+      'certificate and key could not be loaded (not PEM, wrong passphrase, or a key that does not match the certificate)',
+      issues,
+    )
+  ) {
     return undefined;
   }
   return Object.freeze({ kind: 'pem', cert: certPem, key: keyPem, passphrase });

@@ -14,7 +14,13 @@ export interface V3KeyOptions {
   readonly platformCertificates?: boolean | undefined;
 }
 
-function load<T>(value: string | Uint8Array | undefined, path: string, what: string, parse: (bytes: Buffer) => T, issues: ConfigIssue[]): T | undefined {
+function load<T>(
+  value: string | Uint8Array | undefined,
+  path: string,
+  what: string,
+  parse: (bytes: Buffer) => T,
+  issues: ConfigIssue[],
+): T | undefined {
   if (value === undefined) return undefined;
   const bytes = keyMaterial(value, path, true, issues);
   if (bytes === undefined) return undefined;
@@ -34,17 +40,30 @@ function load<T>(value: string | Uint8Array | undefined, path: string, what: str
  */
 export function loadV3Keys(options: V3KeyOptions, path: string, issues: ConfigIssue[]): ResolvedV3Keys | undefined {
   const before = issues.length;
-  const privateKey = load<KeyObject>(options.privateKey, `${path}.privateKey`, 'an RSA private key', (bytes) => {
-    const key = createPrivateKey(bytes);
-    if (key.asymmetricKeyType !== 'rsa') throw new Error('not RSA');
-    return key;
-  }, issues);
-  const publicKey = load<KeyObject>(options.wechatpayPublicKey, `${path}.wechatpayPublicKey`, 'a public key or certificate', (bytes) => {
-    const key = toPublicKey(bytes.toString('utf8'));
-    if (key.asymmetricKeyType !== 'rsa') throw new Error('not RSA');
-    return key;
-  }, issues);
-  if (issues.length > before || privateKey === undefined || options.certSerialNo === undefined || options.apiV3Key === undefined) return undefined;
+  const privateKey = load<KeyObject>(
+    options.privateKey,
+    `${path}.privateKey`,
+    'an RSA private key',
+    (bytes) => {
+      const key = createPrivateKey(bytes);
+      if (key.asymmetricKeyType !== 'rsa') throw new Error('not RSA');
+      return key;
+    },
+    issues,
+  );
+  const publicKey = load<KeyObject>(
+    options.wechatpayPublicKey,
+    `${path}.wechatpayPublicKey`,
+    'a public key or certificate',
+    (bytes) => {
+      const key = toPublicKey(bytes.toString('utf8'));
+      if (key.asymmetricKeyType !== 'rsa') throw new Error('not RSA');
+      return key;
+    },
+    issues,
+  );
+  if (issues.length > before || privateKey === undefined || options.certSerialNo === undefined || options.apiV3Key === undefined)
+    return undefined;
   return Object.freeze({
     privateKey,
     certSerialNo: options.certSerialNo.toUpperCase(),

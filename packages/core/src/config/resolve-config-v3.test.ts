@@ -63,7 +63,12 @@ describe('resolveConfig: API v3 merchants', () => {
   it('reads keys from files and accepts platform-certificate mode alone', () => {
     writeFileSync(join(dir, 'apiclient_key.pem'), merchantKeys.privateKey);
     const m = resolveConfig(
-      options({ privateKey: join(dir, 'apiclient_key.pem'), wechatpayPublicKey: undefined, wechatpayPublicKeyId: undefined, platformCertificates: true }),
+      options({
+        privateKey: join(dir, 'apiclient_key.pem'),
+        wechatpayPublicKey: undefined,
+        wechatpayPublicKeyId: undefined,
+        platformCertificates: true,
+      }),
     ).merchant('main')!;
     expect(m.v3?.platformCertificates).toBe(true);
     expect(m.v3?.publicKey).toBeUndefined();
@@ -99,9 +104,18 @@ describe('resolveConfig: API v3 merchants', () => {
     expect(issues(options({ apiVersion: 'v2', apiKey: 'k'.repeat(32) }))).toEqual(
       expect.arrayContaining(['merchants[0].privateKey: is an API v3 option; set apiVersion "v3"']),
     );
-    expect(issues(options({ apiVersion: 'v2', privateKey: undefined, certSerialNo: undefined, apiV3Key: undefined, wechatpayPublicKey: undefined, wechatpayPublicKeyId: undefined }))).toEqual([
-      'merchants[0].apiKey: is required',
-    ]);
+    expect(
+      issues(
+        options({
+          apiVersion: 'v2',
+          privateKey: undefined,
+          certSerialNo: undefined,
+          apiV3Key: undefined,
+          wechatpayPublicKey: undefined,
+          wechatpayPublicKeyId: undefined,
+        }),
+      ),
+    ).toEqual(['merchants[0].apiKey: is required']);
   });
 
   it('fails at start-up for a key that does not load, a missing file, or a non-RSA key', () => {

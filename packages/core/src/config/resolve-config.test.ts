@@ -178,8 +178,7 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl'], "'resolveConfig certif
     await rm(dir, { recursive: true, force: true });
   });
 
-  const withCert = (cert: unknown) =>
-    options({ merchants: [{ name: 'main', mchId: '1900000109', apiKey: KEY, cert: cert as never }] });
+  const withCert = (cert: unknown) => options({ merchants: [{ name: 'main', mchId: '1900000109', apiKey: KEY, cert: cert as never }] });
 
   it('loads PKCS#12 bytes with the merchant id as the default passphrase', () => {
     const merchant = resolveConfig(withCert({ pfx: certs.clientPfx })).merchants[0]!;
@@ -188,8 +187,12 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl'], "'resolveConfig certif
   });
 
   it('loads PKCS#12 and PEM files by path, and PEM text', () => {
-    expect(resolveConfig(withCert({ pfx: join(dir, 'apiclient_cert.p12'), passphrase: '1900000109' })).merchants[0]!.cert?.kind).toBe('pfx');
-    expect(resolveConfig(withCert({ cert: join(dir, 'apiclient_cert.pem'), key: join(dir, 'apiclient_key.pem') })).merchants[0]!.cert?.kind).toBe('pem');
+    expect(resolveConfig(withCert({ pfx: join(dir, 'apiclient_cert.p12'), passphrase: '1900000109' })).merchants[0]!.cert?.kind).toBe(
+      'pfx',
+    );
+    expect(
+      resolveConfig(withCert({ cert: join(dir, 'apiclient_cert.pem'), key: join(dir, 'apiclient_key.pem') })).merchants[0]!.cert?.kind,
+    ).toBe('pem');
     expect(resolveConfig(withCert({ cert: certs.clientCert, key: certs.clientKey })).merchants[0]!.cert?.kind).toBe('pem');
   });
 

@@ -34,9 +34,15 @@ const httpUrl = (what: string, allowQuery: boolean) =>
     }
   });
 
-const bytesOrString = z.union([z.string({ message: 'must be a file path or PEM text' }).min(1, { message: 'must not be empty' }), z.custom<Uint8Array>((v) => v instanceof Uint8Array)], {
-  message: 'must be a file path, PEM text or bytes',
-});
+const bytesOrString = z.union(
+  [
+    z.string({ message: 'must be a file path or PEM text' }).min(1, { message: 'must not be empty' }),
+    z.custom<Uint8Array>((v) => v instanceof Uint8Array),
+  ],
+  {
+    message: 'must be a file path, PEM text or bytes',
+  },
+);
 
 const certSchema = z.union(
   [
@@ -58,8 +64,14 @@ const merchantSchema = z
     signType: z.enum(['MD5', 'HMAC-SHA256'], { message: 'must be "MD5" or "HMAC-SHA256"' }).default('MD5'),
     baseUrl: httpUrl('API', false).default(DEFAULT_BASE_URL),
     cert: certSchema.optional(),
-    subMchId: z.string({ message: 'must be a string' }).regex(/^[A-Za-z0-9]{1,32}$/, { message: 'must be 1-32 letters or digits' }).optional(),
-    subAppId: z.string({ message: 'must be a string' }).regex(/^[A-Za-z0-9_-]{1,32}$/, { message: 'must be 1-32 letters, digits, "_" or "-"' }).optional(),
+    subMchId: z
+      .string({ message: 'must be a string' })
+      .regex(/^[A-Za-z0-9]{1,32}$/, { message: 'must be 1-32 letters or digits' })
+      .optional(),
+    subAppId: z
+      .string({ message: 'must be a string' })
+      .regex(/^[A-Za-z0-9_-]{1,32}$/, { message: 'must be 1-32 letters, digits, "_" or "-"' })
+      .optional(),
     sandbox: z.boolean({ message: 'must be a boolean' }).default(false),
     sandboxKey: z
       .string({ message: 'must be a string' })
@@ -72,7 +84,11 @@ const merchantSchema = z
   .superRefine((m, ctx) => {
     checkV3Merchant(m, ctx);
     if (m.sandbox && m.signType !== 'MD5') {
-      ctx.addIssue({ code: 'custom', path: ['signType'], message: 'must be "MD5" for a sandbox merchant (the sandbox signs with MD5 only)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['signType'],
+        message: 'must be "MD5" for a sandbox merchant (the sandbox signs with MD5 only)',
+      });
     }
     if (m.sandboxKey !== undefined && !m.sandbox) {
       ctx.addIssue({ code: 'custom', path: ['sandboxKey'], message: 'needs sandbox: true (it signs /sandboxnew calls only)' });
@@ -86,9 +102,14 @@ const appSchema = z.strictObject({
   name,
   merchant: z.string({ message: 'must be a merchant name' }),
   appIds: z
-    .array(z.string({ message: 'must be a string' }).regex(/^(?:[A-Za-z0-9_-]{1,32}|\*)$/, { message: 'must be 1-32 letters, digits, "_" or "-", or "*"' }), {
-      message: 'must be an array of app ids',
-    })
+    .array(
+      z
+        .string({ message: 'must be a string' })
+        .regex(/^(?:[A-Za-z0-9_-]{1,32}|\*)$/, { message: 'must be 1-32 letters, digits, "_" or "-", or "*"' }),
+      {
+        message: 'must be an array of app ids',
+      },
+    )
     .min(1, { message: 'must list at least one app id' })
     .refine((ids) => !ids.includes('*') || ids.length === 1, { message: '"*" (any app id) must be the only entry' })
     .readonly(),
@@ -100,13 +121,31 @@ const pem = z.union([
 ]);
 
 const clientSchema = z.strictObject({
-  timeoutMs: z.number({ message: 'must be a number' }).int({ message: 'must be whole milliseconds' }).min(1, { message: 'must be at least 1' }).max(600_000, { message: 'must be at most 600000' }).default(10_000),
-  retries: z.number({ message: 'must be a number' }).int({ message: 'must be a whole number' }).min(0, { message: 'must be at least 0' }).max(10, { message: 'must be at most 10' }).default(2),
-  retryDelayMs: z.number({ message: 'must be a number' }).int({ message: 'must be whole milliseconds' }).min(0, { message: 'must be at least 0' }).max(60_000, { message: 'must be at most 60000' }).default(200),
-  connections: z.number({ message: 'must be a number' }).int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(1024, { message: 'must be at most 1024' }).default(16),
-  ca: z
-    .union([pem, z.array(pem).readonly()], { message: 'must be PEM text or bytes, or a list of them' })
-    .optional(),
+  timeoutMs: z
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be whole milliseconds' })
+    .min(1, { message: 'must be at least 1' })
+    .max(600_000, { message: 'must be at most 600000' })
+    .default(10_000),
+  retries: z
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be a whole number' })
+    .min(0, { message: 'must be at least 0' })
+    .max(10, { message: 'must be at most 10' })
+    .default(2),
+  retryDelayMs: z
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be whole milliseconds' })
+    .min(0, { message: 'must be at least 0' })
+    .max(60_000, { message: 'must be at most 60000' })
+    .default(200),
+  connections: z
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be a whole number' })
+    .min(1, { message: 'must be at least 1' })
+    .max(1024, { message: 'must be at most 1024' })
+    .default(16),
+  ca: z.union([pem, z.array(pem).readonly()], { message: 'must be PEM text or bytes, or a list of them' }).optional(),
 });
 
 const loggerSchema = z.custom<NonNullable<WxPayOptions['logger']>>(
@@ -117,10 +156,9 @@ const loggerSchema = z.custom<NonNullable<WxPayOptions['logger']>>(
   { message: 'must have debug, info, warn and error methods' },
 );
 
-const storeSchema = z.custom<NonNullable<WxPayOptions['store']>>(
-  (v) => typeof v === 'object' && v !== null,
-  { message: 'must be a DedupStore object' },
-);
+const storeSchema = z.custom<NonNullable<WxPayOptions['store']>>((v) => typeof v === 'object' && v !== null, {
+  message: 'must be a DedupStore object',
+});
 
 /**
  * The schema of {@link WxPayOptions}: types, formats and defaults. Unknown top-level keys are
@@ -128,22 +166,34 @@ const storeSchema = z.custom<NonNullable<WxPayOptions['store']>>(
  * Cross-references (unique names, each app's merchant exists) are checked by {@link crossCheck},
  * which also runs when the schema fails, so one error lists everything.
  */
-export const wxPayOptionsSchema = z
-  .object({
-    merchants: z.array(merchantSchema, { message: 'must be an array of merchants' }).min(1, { message: 'must list at least one merchant' }).readonly(),
-    apps: z.array(appSchema, { message: 'must be an array of apps' }).min(1, { message: 'must list at least one app' }).readonly(),
-    notifyPayUrl: httpUrl('notify', false),
-    notifyRefundUrl: httpUrl('notify', false),
-    bodyLimit: z.number({ message: 'must be a number' }).int({ message: 'must be whole bytes' }).min(1024, { message: 'must be at least 1024' }).max(16 * 1024 * 1024, { message: 'must be at most 16 MiB' }).default(65_536),
-    bearerToken: z.string({ message: 'must be a string' }).min(16, { message: 'must be at least 16 characters' }).optional(),
-    authorize: fn('a function').optional(),
-    store: storeSchema.optional(),
-    leaseMs: z.number({ message: 'must be a number' }).int({ message: 'must be whole milliseconds' }).min(1000, { message: 'must be at least 1000 (1 s)' }).max(3_600_000, { message: 'must be at most 3600000 (1 h)' }).optional(),
-    client: clientSchema.default({ timeoutMs: 10_000, retries: 2, retryDelayMs: 200, connections: 16 }),
-    logger: loggerSchema.optional(),
-    now: fn('a function returning epoch milliseconds').optional(),
-    nonce: fn('a function returning a nonce string').optional(),
-  });
+export const wxPayOptionsSchema = z.object({
+  merchants: z
+    .array(merchantSchema, { message: 'must be an array of merchants' })
+    .min(1, { message: 'must list at least one merchant' })
+    .readonly(),
+  apps: z.array(appSchema, { message: 'must be an array of apps' }).min(1, { message: 'must list at least one app' }).readonly(),
+  notifyPayUrl: httpUrl('notify', false),
+  notifyRefundUrl: httpUrl('notify', false),
+  bodyLimit: z
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be whole bytes' })
+    .min(1024, { message: 'must be at least 1024' })
+    .max(16 * 1024 * 1024, { message: 'must be at most 16 MiB' })
+    .default(65_536),
+  bearerToken: z.string({ message: 'must be a string' }).min(16, { message: 'must be at least 16 characters' }).optional(),
+  authorize: fn('a function').optional(),
+  store: storeSchema.optional(),
+  leaseMs: z
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be whole milliseconds' })
+    .min(1000, { message: 'must be at least 1000 (1 s)' })
+    .max(3_600_000, { message: 'must be at most 3600000 (1 h)' })
+    .optional(),
+  client: clientSchema.default({ timeoutMs: 10_000, retries: 2, retryDelayMs: 200, connections: 16 }),
+  logger: loggerSchema.optional(),
+  now: fn('a function returning epoch milliseconds').optional(),
+  nonce: fn('a function returning a nonce string').optional(),
+});
 
 /** The schema's output: options with defaults applied, before key material is loaded. */
 export type ParsedOptions = z.output<typeof wxPayOptionsSchema>;

@@ -2,7 +2,10 @@
 import { z } from 'zod';
 
 const keyMaterial = z.union(
-  [z.string({ message: 'must be a file path or PEM text' }).min(1, { message: 'must not be empty' }), z.custom<Uint8Array>((v) => v instanceof Uint8Array)],
+  [
+    z.string({ message: 'must be a file path or PEM text' }).min(1, { message: 'must not be empty' }),
+    z.custom<Uint8Array>((v) => v instanceof Uint8Array),
+  ],
   { message: 'must be a file path, PEM text or bytes' },
 );
 

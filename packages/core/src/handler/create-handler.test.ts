@@ -65,7 +65,10 @@ describe('createHandler', () => {
     it('finds a route a plugin added after the same path was looked up and missed', () => {
       const { wxpay } = make();
       expect(wxpay.match('POST', '/late/1')).toBeUndefined();
-      wxpay.use({ name: 'late', setup: (host) => host.addRoute({ method: 'POST', path: '/late/:id', handle: async () => jsonResponse(200, {}) }) });
+      wxpay.use({
+        name: 'late',
+        setup: (host) => host.addRoute({ method: 'POST', path: '/late/:id', handle: async () => jsonResponse(200, {}) }),
+      });
       expect(wxpay.match('POST', '/late/1')).toEqual({ route: '/late/:id', signed: false, bodyLimit: 65536 });
     });
 
@@ -75,7 +78,12 @@ describe('createHandler', () => {
       wxpay.use({
         name: 'echo',
         setup: (host) =>
-          host.addRoute({ method: 'POST', path: '/echo/:app', public: true, handle: async (_r, params) => (apps.push(params['app']!), jsonResponse(200, {})) }),
+          host.addRoute({
+            method: 'POST',
+            path: '/echo/:app',
+            public: true,
+            handle: async (_r, params) => (apps.push(params['app']!), jsonResponse(200, {})),
+          }),
       });
       for (const app of ['a', 'b', 'b', 'a']) {
         wxpay.match('POST', `/echo/${app}`);
@@ -100,7 +108,9 @@ describe('createHandler', () => {
         const headers = type === undefined ? {} : { 'content-type': type };
         expect(await json(wxpay, { ...request, headers })).toMatchObject({ status: 415, json: { code: 415 } });
       }
-      expect((await wxpay.handle(jsonRequest('/query-order', query, { 'content-type': 'application/json; charset=UTF-8' }))).status).toBe(200);
+      expect((await wxpay.handle(jsonRequest('/query-order', query, { 'content-type': 'application/json; charset=UTF-8' }))).status).toBe(
+        200,
+      );
       expect(client.calls).toHaveLength(1);
     });
 
@@ -157,7 +167,9 @@ describe('createHandler', () => {
       expect(open.wxpay.warnIfUnprotected('192.168.1.5:3000')).toBe(true);
       expect(open.logger.lines.filter((l) => l.level === 'warn')).toHaveLength(3);
       // The warning names the guarded routes, read from the route table.
-      expect(JSON.stringify(open.logger.lines[0])).toContain('internal routes (create-pay, query-order, close-order, create-refund, query-refund, confirm)');
+      expect(JSON.stringify(open.logger.lines[0])).toContain(
+        'internal routes (create-pay, query-order, close-order, create-refund, query-refund, confirm)',
+      );
       for (const address of ['127.0.0.1', '::1', '[::1]:80', 'localhost', '::ffff:127.0.0.1', '/tmp/sock', null]) {
         expect(open.wxpay.warnIfUnprotected(address)).toBe(false);
       }
@@ -186,7 +198,12 @@ describe('createHandler', () => {
       expect(wxpay.match('GET', '/audit/7')).toEqual({ route: '/audit/:id', signed: false, bodyLimit: 65536 });
       const guarded = await wxpay.handle({ method: 'GET', path: '/audit/7', headers: {}, rawBody: new Uint8Array() });
       expect(guarded.status).toBe(401);
-      const allowed = await json(wxpay, { method: 'GET', path: '/audit/7', headers: { authorization: 'Bearer tok' }, rawBody: new Uint8Array() });
+      const allowed = await json(wxpay, {
+        method: 'GET',
+        path: '/audit/7',
+        headers: { authorization: 'Bearer tok' },
+        rawBody: new Uint8Array(),
+      });
       expect(allowed).toMatchObject({ status: 200, json: { id: '7' } });
       expect((await wxpay.handle({ method: 'POST', path: '/hook', headers: {}, rawBody: new Uint8Array() })).status).toBe(202);
     });
@@ -198,7 +215,9 @@ describe('createHandler', () => {
       wxpay.use({
         name: 'q',
         setup(host) {
-          expect(() => host.addRoute({ method: 'POST', path: '/confirm', handle: async () => jsonResponse(200, {}) })).toThrow(/already registered/);
+          expect(() => host.addRoute({ method: 'POST', path: '/confirm', handle: async () => jsonResponse(200, {}) })).toThrow(
+            /already registered/,
+          );
         },
       });
     });
@@ -261,14 +280,32 @@ describe('createHandler', () => {
   it('never rejects, whatever the method, path, headers and body', async () => {
     const { wxpay } = make({ bearerToken: undefined });
     const paths = fc.oneof(
-      fc.constantFrom('/create-pay/JSAPI', '/create-pay/H5', '/query-order', '/close-order', '/create-refund', '/query-refund', '/confirm', '/notify-pay/shop', '/notify-refund/shop', '/notify-pay/x'),
+      fc.constantFrom(
+        '/create-pay/JSAPI',
+        '/create-pay/H5',
+        '/query-order',
+        '/close-order',
+        '/create-refund',
+        '/query-refund',
+        '/confirm',
+        '/notify-pay/shop',
+        '/notify-refund/shop',
+        '/notify-pay/x',
+      ),
       fc.string().map((s) => `/${s}`),
       fc.string(),
     );
     const bodies = fc.oneof(
       fc.uint8Array({ maxLength: 300 }),
       fc.json().map((s) => new TextEncoder().encode(s)),
-      fc.record({ appId: fc.oneof(fc.string(), fc.constant(APP_ID_1)), payApp: fc.constantFrom('shop', 'other', ''), orderId: fc.string(), fee: fc.oneof(fc.integer(), fc.double()) }).map((o) => new TextEncoder().encode(JSON.stringify(o))),
+      fc
+        .record({
+          appId: fc.oneof(fc.string(), fc.constant(APP_ID_1)),
+          payApp: fc.constantFrom('shop', 'other', ''),
+          orderId: fc.string(),
+          fee: fc.oneof(fc.integer(), fc.double()),
+        })
+        .map((o) => new TextEncoder().encode(JSON.stringify(o))),
       fc.string().map((s) => new TextEncoder().encode(`<xml><return_code>SUCCESS</return_code>${s}</xml>`)),
     );
     await fc.assert(

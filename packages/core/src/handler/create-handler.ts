@@ -127,7 +127,13 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     else logger.debug(fields, 'request refused');
   }
 
-  function notifyFailed(cause: unknown, request: WxPayRequest, route: CoreRoute, params: Readonly<Record<string, string>>, v3: boolean): WxPayResponse {
+  function notifyFailed(
+    cause: unknown,
+    request: WxPayRequest,
+    route: CoreRoute,
+    params: Readonly<Record<string, string>>,
+    v3: boolean,
+  ): WxPayResponse {
     const error = toKitError(cause);
     logFailure(error, request, route.path);
     emitter.emitError({ error, route: route.path, app: params['app'] });
@@ -135,7 +141,11 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
   }
 
   /** A notification: answered synchronously when every step was (see `maybe-promise.ts`). */
-  function serveNotify(route: CoreRoute & { kind: 'notify' }, params: Readonly<Record<string, string>>, request: WxPayRequest): MaybePromise<WxPayResponse> {
+  function serveNotify(
+    route: CoreRoute & { kind: 'notify' },
+    params: Readonly<Record<string, string>>,
+    request: WxPayRequest,
+  ): MaybePromise<WxPayResponse> {
     // API v3 notifications are JSON with Wechatpay-* headers, and are answered in JSON.
     const v3 = isV3Request(request);
     let out: MaybePromise<WxPayResponse>;
@@ -150,7 +160,11 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     return Promise.resolve(out).then(undefined, (cause: unknown) => notifyFailed(cause, request, route, params, v3));
   }
 
-  async function serveCore(route: CoreRoute & { kind: 'json' }, params: Readonly<Record<string, string>>, request: WxPayRequest): Promise<WxPayResponse> {
+  async function serveCore(
+    route: CoreRoute & { kind: 'json' },
+    params: Readonly<Record<string, string>>,
+    request: WxPayRequest,
+  ): Promise<WxPayResponse> {
     try {
       await assertAuthorized(request, config);
       checkSize(request, config.bodyLimit);
@@ -162,7 +176,11 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     }
   }
 
-  async function servePlugin(entry: Extract<Entry, { kind: 'plugin' }>, params: Readonly<Record<string, string>>, request: WxPayRequest): Promise<WxPayResponse> {
+  async function servePlugin(
+    entry: Extract<Entry, { kind: 'plugin' }>,
+    params: Readonly<Record<string, string>>,
+    request: WxPayRequest,
+  ): Promise<WxPayResponse> {
     try {
       if (entry.route.public !== true) await assertAuthorized(request, config);
       checkSize(request, entry.route.bodyLimit ?? config.bodyLimit);
@@ -274,7 +292,11 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     client,
     emitter,
     addRoute: (route, plugin) => {
-      const info: RouteInfo = Object.freeze({ route: route.path, signed: route.signed === true, bodyLimit: route.bodyLimit ?? config.bodyLimit });
+      const info: RouteInfo = Object.freeze({
+        route: route.path,
+        signed: route.signed === true,
+        bodyLimit: route.bodyLimit ?? config.bodyLimit,
+      });
       router.add({ method: route.method, path: route.path, value: { kind: 'plugin', route, plugin, info } });
       lastLookup = undefined;
     },

@@ -26,7 +26,12 @@ describe('what a handled notification leaves behind', () => {
     const handleOne = async (): Promise<void> => {
       n += 1;
       // Each body is made here and dropped after the call: whatever stays is held by the handler.
-      const fields = buildPayNotification({ appid: APP_ID_1, mch_id: MCH_1, transaction_id: `42000001232024${String(n).padStart(14, '0')}`, attach: '订单备注'.repeat(25) });
+      const fields = buildPayNotification({
+        appid: APP_ID_1,
+        mch_id: MCH_1,
+        transaction_id: `42000001232024${String(n).padStart(14, '0')}`,
+        attach: '订单备注'.repeat(25),
+      });
       const out = await wxpay.handle(xmlRequest('/notify-pay/shop', signNotifyXml(fields, KEY_1)));
       expect(bodyText(out.body)).toContain('SUCCESS');
     };

@@ -161,12 +161,14 @@ describe('createOncePerKey', () => {
 
       const failing = renewing(() => Promise.reject(new Error('redis down')));
       const failLog = recordingLogger();
-      await expect(createOncePerKey({ store: failing.store, logger: failLog, leaseMs: 30 }).run('k', () => sleep(120))).resolves.toBe('fired');
+      await expect(createOncePerKey({ store: failing.store, logger: failLog, leaseMs: 30 }).run('k', () => sleep(120))).resolves.toBe(
+        'fired',
+      );
       expect(failing.renewals.length).toBeGreaterThanOrEqual(2);
       expect(failLog.lines.some((l) => l.level === 'error' && /failed to renew/.test(l.msg ?? ''))).toBe(true);
     });
 
-    it('defaults to a lease that frees a dead instance\'s claim before WeChat\'s first retry (15 s)', () => {
+    it("defaults to a lease that frees a dead instance's claim before WeChat's first retry (15 s)", () => {
       expect(DEFAULT_LEASE_MS).toBeLessThan(15_000);
     });
   });

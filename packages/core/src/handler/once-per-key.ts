@@ -110,7 +110,10 @@ class Heartbeat {
       );
     };
     const failed = (error: unknown): void => {
-      this.#logger.error({ err: error, key }, '@wxpay-kit/core: the dedup store failed to renew a claim; it is tried again at the next beat');
+      this.#logger.error(
+        { err: error, key },
+        '@wxpay-kit/core: the dedup store failed to renew a claim; it is tried again at the next beat',
+      );
     };
     let renewed: MaybePromise<boolean>;
     try {
@@ -168,7 +171,10 @@ export function createOncePerKey(options: OncePerKeyOptions): OncePerKey {
   const heartbeat = new Heartbeat(store, logger, leaseMs);
 
   function attempt(key: string, fire: (redelivery: boolean) => MaybePromise<void>): MaybePromise<OnceOutcome> {
-    return after(storeCall('claim a key', () => store.claim(key, leaseMs)), (claim) => afterClaim(key, claim, fire));
+    return after(
+      storeCall('claim a key', () => store.claim(key, leaseMs)),
+      (claim) => afterClaim(key, claim, fire),
+    );
   }
 
   function afterClaim(key: string, claim: ClaimResult, fire: (redelivery: boolean) => MaybePromise<void>): MaybePromise<OnceOutcome> {
@@ -224,7 +230,10 @@ export function createOncePerKey(options: OncePerKeyOptions): OncePerKey {
   }
 
   function completeKey(key: string): MaybePromise<OnceOutcome> {
-    return after(storeCall('record a handled key', () => store.complete(key)), fired);
+    return after(
+      storeCall('record a handled key', () => store.complete(key)),
+      fired,
+    );
   }
 
   return {

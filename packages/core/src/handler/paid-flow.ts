@@ -50,12 +50,15 @@ export function checkRecordedOrder(ctx: HandlerContext, facts: PaymentFacts): Ma
  */
 export function recordedOrder(ctx: HandlerContext, app: string, mchId: string, outTradeNo: string): MaybePromise<OrderRecord | undefined> {
   const key = orderKey(mchId, outTradeNo);
-  return after(storeCall('read an order', () => ctx.store.getOrder(key)), (order) => {
-    if (order !== undefined && order.app !== app) {
-      throw new AppMismatchError(`order ${outTradeNo} was created for another app than '${app}'`);
-    }
-    return order;
-  });
+  return after(
+    storeCall('read an order', () => ctx.store.getOrder(key)),
+    (order) => {
+      if (order !== undefined && order.app !== app) {
+        throw new AppMismatchError(`order ${outTradeNo} was created for another app than '${app}'`);
+      }
+      return order;
+    },
+  );
 }
 
 /** A recorded order whose amount differs from what `claimant` says → {@link AmountMismatchError}. */
@@ -82,7 +85,14 @@ export function firePaid(
       if (warnIfUnheard(ctx, 'paid')) return undefined;
       if (!checked) {
         ctx.logger.warn(
-          { event: 'paid', app: facts.app, mchId: facts.mchId, orderId: facts.outTradeNo, transactionId: facts.transactionId, recordChecked: false },
+          {
+            event: 'paid',
+            app: facts.app,
+            mchId: facts.mchId,
+            orderId: facts.outTradeNo,
+            transactionId: facts.transactionId,
+            recordChecked: false,
+          },
           `@wxpay-kit/core: delivering a verified payment unchecked: no order ${facts.outTradeNo} was recorded at create-pay (placed elsewhere, or older than the store keeps orders); check its amount against your own order`,
         );
       }
@@ -128,7 +138,12 @@ export async function recordRefund(ctx: HandlerContext, refund: RequestedRefund)
  * refunds started elsewhere (the merchant console) or older than the store keeps them; a refund
  * recorded for another app → {@link AppMismatchError}.
  */
-export async function recordedRefund(ctx: HandlerContext, app: string, mchId: string, outRefundNo: string): Promise<OrderRecord | undefined> {
+export async function recordedRefund(
+  ctx: HandlerContext,
+  app: string,
+  mchId: string,
+  outRefundNo: string,
+): Promise<OrderRecord | undefined> {
   const recorded = await storeCall('read a refund', () => ctx.store.getOrder(refundRecordKey(mchId, outRefundNo)));
   if (recorded !== undefined && recorded.app !== app) {
     throw new AppMismatchError(`refund ${outRefundNo} was created for another app than '${app}'`);
@@ -154,14 +169,20 @@ export async function checkRecordedRefund(ctx: HandlerContext, facts: RefundFact
   const { mchId, refund, recorded } = facts;
   if (recorded === undefined) return false;
   if (recorded.totalFee !== refund.refundFee) {
-    throw new AmountMismatchError(`refund ${refund.outRefundNo} was created for ${recorded.totalFee} fen but the refund notification says ${refund.refundFee} fen`);
+    throw new AmountMismatchError(
+      `refund ${refund.outRefundNo} was created for ${recorded.totalFee} fen but the refund notification says ${refund.refundFee} fen`,
+    );
   }
   const anotherOrder = (): AmountMismatchError =>
-    new AmountMismatchError(`refund ${refund.outRefundNo} was created for another order than the refund notification's ${refund.outTradeNo}`);
+    new AmountMismatchError(
+      `refund ${refund.outRefundNo} was created for another order than the refund notification's ${refund.outTradeNo}`,
+    );
   if (recorded.orderId !== undefined) {
     if (recorded.orderId !== refund.outTradeNo) throw anotherOrder();
     if (recorded.orderTotalFee !== undefined && recorded.orderTotalFee !== refund.totalFee) {
-      throw new AmountMismatchError(`order ${refund.outTradeNo} was created for ${recorded.orderTotalFee} fen but the refund notification says ${refund.totalFee} fen`);
+      throw new AmountMismatchError(
+        `order ${refund.outTradeNo} was created for ${recorded.orderTotalFee} fen but the refund notification says ${refund.totalFee} fen`,
+      );
     }
     return true;
   }
@@ -191,7 +212,15 @@ export async function fireRefund(
     if (!checked) {
       const { outRefundNo, outTradeNo, refundId } = facts.refund;
       ctx.logger.warn(
-        { event: name, app: facts.app, mchId: facts.mchId, orderId: outTradeNo, refundId: outRefundNo, wxRefundId: refundId, recordChecked: false },
+        {
+          event: name,
+          app: facts.app,
+          mchId: facts.mchId,
+          orderId: outTradeNo,
+          refundId: outRefundNo,
+          wxRefundId: refundId,
+          recordChecked: false,
+        },
         `@wxpay-kit/core: delivering a verified refund result unchecked: no refund ${outRefundNo} was recorded at create-refund (started elsewhere, or older than the store keeps refunds); check it against your own records`,
       );
     }

@@ -76,8 +76,7 @@ function cdata(text: string): string {
  */
 export function notifyReply(ok: boolean, message: string = ok ? 'OK' : 'FAIL', status = 200): WxPayResponse {
   const body =
-    `<xml><return_code>${cdata(ok ? 'SUCCESS' : 'FAIL')}</return_code>` +
-    `<return_msg>${cdata(message.slice(0, 128))}</return_msg></xml>`;
+    `<xml><return_code>${cdata(ok ? 'SUCCESS' : 'FAIL')}</return_code>` + `<return_msg>${cdata(message.slice(0, 128))}</return_msg></xml>`;
   return { status, headers: { 'content-type': XML_CONTENT_TYPE }, body };
 }
 

@@ -98,10 +98,7 @@ function shapeOf(route: Compiled<unknown>): string {
   return route.segments.map((s) => (typeof s === 'string' ? s : ':')).join('/');
 }
 
-function matchSegments(
-  pattern: Compiled<unknown>['segments'],
-  segments: readonly string[],
-): Record<string, string> | undefined {
+function matchSegments(pattern: Compiled<unknown>['segments'], segments: readonly string[]): Record<string, string> | undefined {
   if (pattern.length !== segments.length) return undefined;
   let params: Record<string, string> | undefined;
   for (let i = 0; i < pattern.length; i++) {

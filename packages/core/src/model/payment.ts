@@ -8,16 +8,7 @@ import type { SignType } from './wire.js';
 export type TradeType = 'JSAPI' | 'NATIVE' | 'APP' | 'MWEB';
 
 /** An order's state (v2 `trade_state`, v3 `trade_state`); other values WeChat may add pass through as strings. */
-export type TradeState =
-  | 'SUCCESS'
-  | 'REFUND'
-  | 'NOTPAY'
-  | 'CLOSED'
-  | 'REVOKED'
-  | 'USERPAYING'
-  | 'PAYERROR'
-  | 'ACCEPT'
-  | (string & {});
+export type TradeState = 'SUCCESS' | 'REFUND' | 'NOTPAY' | 'CLOSED' | 'REVOKED' | 'USERPAYING' | 'PAYERROR' | 'ACCEPT' | (string & {});
 
 /** One coupon applied to a payment (v2 `coupon_*_$n`, v3 `promotion_detail[n]`). */
 export interface Coupon {

@@ -5,7 +5,16 @@ import { request } from 'undici';
 import { PayloadTooLargeError, SignatureError } from '../errors.js';
 import { createFakeWxPay, decodeEcho } from '../../../../test/helpers/fake-wxpay.js';
 import { listenLoopback, type LoopbackServer } from '../../../../test/helpers/loopback.js';
-import { attachEmitter, createNodeListener, readRawBody, serveNodeRequest, stripPrefix, toHeaderRecord, normalizePrefix, writeResponse } from './index.js';
+import {
+  attachEmitter,
+  createNodeListener,
+  readRawBody,
+  serveNodeRequest,
+  stripPrefix,
+  toHeaderRecord,
+  normalizePrefix,
+  writeResponse,
+} from './index.js';
 import { createHandler } from '../handler/create-handler.js';
 import { KEY_1, scriptedClient, testConfig } from '../../test/helpers/handler-fixtures.js';
 import { buildPayNotification, signNotifyXml } from '../testing/index.js';
@@ -36,7 +45,9 @@ async function rawBodyServer(
       } catch (error) {
         res.statusCode = 599;
         res.setHeader('connection', 'close');
-        res.end(JSON.stringify({ name: (error as Error).name, message: (error as Error).message, reason: (error as SignatureError).reason }));
+        res.end(
+          JSON.stringify({ name: (error as Error).name, message: (error as Error).message, reason: (error as SignatureError).reason }),
+        );
       }
     })();
   });
@@ -189,7 +200,11 @@ describe('createNodeListener', () => {
   it('answers a declared oversized body with 413 at once and closes the socket without waiting for it', async () => {
     const wxpay = createFakeWxPay({ bodyLimit: 1024 });
     const url = await serve(createNodeListener(wxpay));
-    const received = await unfinishedUpload(url, 'POST /notify/a HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n', 'z'.repeat(100));
+    const received = await unfinishedUpload(
+      url,
+      'POST /notify/a HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n',
+      'z'.repeat(100),
+    );
     expect(received).toMatch(/^HTTP\/1\.1 413/);
     expect(received).toContain('<return_code><![CDATA[FAIL]]>');
   });
@@ -269,11 +284,20 @@ describe('writeResponse', () => {
   it('keeps the headers a host set before, and sends bytes as they are', async () => {
     const url = await serve((_req, res) => {
       res.setHeader('x-request-id', 'r1');
-      writeResponse(res, { status: 201, headers: { 'content-type': 'application/octet-stream', 'x-extra': 'e' }, body: new Uint8Array([0, 255, 7]) });
+      writeResponse(res, {
+        status: 201,
+        headers: { 'content-type': 'application/octet-stream', 'x-extra': 'e' },
+        body: new Uint8Array([0, 255, 7]),
+      });
     });
     const res = await request(url, { method: 'POST', body: '' });
     expect(res.statusCode).toBe(201);
-    expect(res.headers).toMatchObject({ 'x-request-id': 'r1', 'x-extra': 'e', 'content-type': 'application/octet-stream', 'content-length': '3' });
+    expect(res.headers).toMatchObject({
+      'x-request-id': 'r1',
+      'x-extra': 'e',
+      'content-type': 'application/octet-stream',
+      'content-length': '3',
+    });
     expect([...Buffer.from(await res.body.arrayBuffer())]).toEqual([0, 255, 7]);
   });
 });

@@ -9,7 +9,17 @@
  */
 
 // API v2.
-export { isSignType, safeEqual, sign, signTypeOf, stringToSign, verifySign, type SignType, type SignableParams, type VerifySignOptions } from './v2/sign.js';
+export {
+  isSignType,
+  safeEqual,
+  sign,
+  signTypeOf,
+  stringToSign,
+  verifySign,
+  type SignType,
+  type SignableParams,
+  type VerifySignOptions,
+} from './v2/sign.js';
 export {
   DEFAULT_XML_MAX_BYTES,
   MAX_XML_REFERENCES,

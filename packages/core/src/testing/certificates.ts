@@ -15,7 +15,10 @@ export async function runOpenssl(args: readonly string[], cwd: string): Promise<
     await run('openssl', args, { cwd });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error('test certificates are made with the openssl command, which is not installed (Debian/Ubuntu: apt-get install -y openssl)', { cause: error });
+      throw new Error(
+        'test certificates are made with the openssl command, which is not installed (Debian/Ubuntu: apt-get install -y openssl)',
+        { cause: error },
+      );
     }
     throw error;
   }
@@ -61,16 +64,60 @@ export async function generateTestCertificates(options: TestCertificateOptions =
   try {
     await writeFile(at('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
     await writeFile(at('client.ext'), 'extendedKeyUsage=clientAuth\n');
-    await openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-      '-subj', '/CN=wxpay-kit test CA', '-keyout', 'ca.key', '-out', 'ca.pem');
-    for (const [who, cn] of [['server', '127.0.0.1'], ['client', mchId]] as const) {
-      await openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-        '-subj', `/CN=${cn}`, '-keyout', `${who}.key`, '-out', `${who}.csr`);
-      await openssl('x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial',
-        '-days', '2', '-extfile', `${who}.ext`, '-out', `${who}.pem`);
+    await openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=wxpay-kit test CA',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+    );
+    for (const [who, cn] of [
+      ['server', '127.0.0.1'],
+      ['client', mchId],
+    ] as const) {
+      await openssl(
+        'req',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-subj',
+        `/CN=${cn}`,
+        '-keyout',
+        `${who}.key`,
+        '-out',
+        `${who}.csr`,
+      );
+      await openssl(
+        'x509',
+        '-req',
+        '-in',
+        `${who}.csr`,
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        '2',
+        '-extfile',
+        `${who}.ext`,
+        '-out',
+        `${who}.pem`,
+      );
     }
-    await openssl('pkcs12', '-export', '-in', 'client.pem', '-inkey', 'client.key', '-out', 'client.p12',
-      '-passout', `pass:${passphrase}`);
+    await openssl('pkcs12', '-export', '-in', 'client.pem', '-inkey', 'client.key', '-out', 'client.p12', '-passout', `pass:${passphrase}`);
     const [ca, serverCert, serverKey, clientCert, clientKey, clientPfx] = await Promise.all([
       readFile(at('ca.pem'), 'utf8'),
       readFile(at('server.pem'), 'utf8'),

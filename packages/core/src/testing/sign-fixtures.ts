@@ -107,7 +107,13 @@ export function buildRefundNotifyXml(fields: WireFields, apiKey: string, outer: 
  * fresh `nonce_str`, and a signature over everything. For test servers standing in for WeChat.
  */
 export function signReplyXml(fields: WireFields, apiKey: string, signType: SignType = 'MD5'): string {
-  const wire = text({ return_code: 'SUCCESS', return_msg: 'OK', result_code: 'SUCCESS', nonce_str: randomBytes(16).toString('hex'), ...fields });
+  const wire = text({
+    return_code: 'SUCCESS',
+    return_msg: 'OK',
+    result_code: 'SUCCESS',
+    nonce_str: randomBytes(16).toString('hex'),
+    ...fields,
+  });
   delete wire['sign'];
   wire['sign'] = sign(wire, apiKey, signType);
   return buildXml(wire);

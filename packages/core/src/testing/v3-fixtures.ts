@@ -36,14 +36,32 @@ export interface TestPlatformCertificate {
  * `serialNo` defaults to 40 random hex digits. Use its `privateKey` to sign replies and
  * notifications, and {@link buildCertificatesReply} to serve it.
  */
-export async function generateTestPlatformCertificate(options: { readonly serialNo?: string; readonly keyPair?: TestRsaKeyPair } = {}): Promise<TestPlatformCertificate> {
+export async function generateTestPlatformCertificate(
+  options: { readonly serialNo?: string; readonly keyPair?: TestRsaKeyPair } = {},
+): Promise<TestPlatformCertificate> {
   const serialNo = (options.serialNo ?? `5${randomBytes(20).toString('hex').slice(1)}`).toUpperCase();
   const keys = options.keyPair ?? generateTestRsaKeyPair();
   const dir = await mkdtemp(join(tmpdir(), 'wxpay-kit-v3-'));
   try {
     await writeFile(join(dir, 'key.pem'), keys.privateKey);
-    await runOpenssl(['req', '-new', '-x509', '-key', 'key.pem', '-set_serial', `0x${serialNo}`, '-days', '2',
-      '-subj', '/CN=Tenpay.com Root CA test', '-out', 'cert.pem'], dir);
+    await runOpenssl(
+      [
+        'req',
+        '-new',
+        '-x509',
+        '-key',
+        'key.pem',
+        '-set_serial',
+        `0x${serialNo}`,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=Tenpay.com Root CA test',
+        '-out',
+        'cert.pem',
+      ],
+      dir,
+    );
     return { serialNo, certificate: await readFile(join(dir, 'cert.pem'), 'utf8'), privateKey: keys.privateKey };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -108,7 +126,12 @@ export function buildV3Notification(input: {
  * `apiV3Key`; times are epoch ms (default: effective now, expiring in a year).
  */
 export function buildCertificatesReply(
-  certificates: readonly { readonly serialNo: string; readonly certificate: string; readonly effectiveTime?: number; readonly expireTime?: number }[],
+  certificates: readonly {
+    readonly serialNo: string;
+    readonly certificate: string;
+    readonly effectiveTime?: number;
+    readonly expireTime?: number;
+  }[],
   apiV3Key: string,
 ): string {
   return JSON.stringify({

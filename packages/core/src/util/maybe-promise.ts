@@ -10,7 +10,9 @@ export type MaybePromise<T> = T | Promise<T>;
 
 /** True for a promise or any other thenable. */
 export function isPromiseLike<T>(value: MaybePromise<T> | PromiseLike<T>): value is Promise<T> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+  return (
+    (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 /** `next(value)` at once for a plain value, after it settles for a promise. */

@@ -100,11 +100,22 @@ export function scriptedClient(): ScriptedClient {
       const prepayId = `wx${input.outTradeNo}`;
       const clientParams: UnifiedOrderResult['clientParams'] =
         input.tradeType === 'JSAPI'
-          ? { tradeType: 'JSAPI', jsapi: jsapiPayParams({ appId: input.appId, prepayId, apiKey: KEY_1, timestamp: 1_700_000_000, nonce: 'n' }) }
+          ? {
+              tradeType: 'JSAPI',
+              jsapi: jsapiPayParams({ appId: input.appId, prepayId, apiKey: KEY_1, timestamp: 1_700_000_000, nonce: 'n' }),
+            }
           : input.tradeType === 'APP'
             ? {
                 tradeType: 'APP',
-                app: { appid: input.appId, partnerid: MCH_1, prepayid: prepayId, package: 'Sign=WXPay', noncestr: 'n', timestamp: '1700000000', sign: 'S' },
+                app: {
+                  appid: input.appId,
+                  partnerid: MCH_1,
+                  prepayid: prepayId,
+                  package: 'Sign=WXPay',
+                  noncestr: 'n',
+                  timestamp: '1700000000',
+                  sign: 'S',
+                },
               }
             : input.tradeType === 'MWEB'
               ? { tradeType: 'MWEB', mwebUrl: `https://wx.tenpay.com/checkmweb?prepay_id=${prepayId}` }

@@ -59,7 +59,9 @@ export async function startStubWeChatV3(options: {
     const request: StubV3Request = { method, url, body, signatureOk: check(method, url, body, req.headers.authorization) };
     requests.push(request);
     const route = routes.get(`${method} ${url.replace(/\?.*$/, '')}`);
-    let reply: StubV3Reply = route ? route(request) : { status: 404, body: JSON.stringify({ code: 'RESOURCE_NOT_EXISTS', message: 'no route' }) };
+    let reply: StubV3Reply = route
+      ? route(request)
+      : { status: 404, body: JSON.stringify({ code: 'RESOURCE_NOT_EXISTS', message: 'no route' }) };
     if (!request.signatureOk) reply = { status: 401, body: JSON.stringify({ code: 'SIGN_ERROR', message: '签名错误' }) };
     const text = reply.body ?? '';
     const headers: Record<string, string> = signV3Headers(text, { ...(reply.signer ?? options.wechat), timestamp: options.nowSec });

@@ -39,7 +39,12 @@ function replay(ops: Op[]): FileStoreState {
   return state;
 }
 
-const snapshot = (s: FileStoreState) => ({ list: s.list({ limit: 1000 }), stats: s.stats(10_000), keys: [...s.keys], orders: [...s.orders] });
+const snapshot = (s: FileStoreState) => ({
+  list: s.list({ limit: 1000 }),
+  stats: s.stats(10_000),
+  keys: [...s.keys],
+  orders: [...s.orders],
+});
 
 const HISTORY: Op[] = [
   { t: 'rec', r: pendingRec('a', 1_000) },
@@ -49,7 +54,10 @@ const HISTORY: Op[] = [
   { t: 'retry', id: 'a', at: 1_500, attempts: 1, next: 4_000, status: 500, error: 'HTTP 500' },
   { t: 'rec', r: { ...pendingRec('b', 1_100), state: 'delivered', attempts: 1, finishedAt: 1_600, lastStatus: 200 } },
   { t: 'key', k: 'pay:1', e: { done: true, leaseUntil: 0, claims: 1, at: 1_650 } },
-  { t: 'rec', r: { ...pendingRec('c', 1_200, 'crm'), state: 'dead', attempts: 3, finishedAt: 1_700, lastStatus: 410, lastError: 'HTTP 410' } },
+  {
+    t: 'rec',
+    r: { ...pendingRec('c', 1_200, 'crm'), state: 'dead', attempts: 3, finishedAt: 1_700, lastStatus: 410, lastError: 'HTTP 410' },
+  },
   { t: 'order', k: 'T1', o: { outTradeNo: 'T1', totalFee: 100, createdAt: 900 } as never },
   { t: 'key', k: 'pay:2', e: { done: false, leaseUntil: 6_000, claims: 2, at: 1_800 } },
   { t: 'rel', k: 'pay:2' },

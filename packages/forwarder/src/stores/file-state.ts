@@ -156,9 +156,12 @@ export class FileStoreState {
         const value = this.records.get(op.id);
         if (value === undefined) return undefined;
         const r = { ...this.full(value) };
-        if (op.t === 'ok') Object.assign(r, { state: 'delivered', attempts: op.attempts, finishedAt: op.at, lastStatus: op.status, lastError: undefined });
-        else if (op.t === 'dead') Object.assign(r, { state: 'dead', attempts: op.attempts, finishedAt: op.at, lastStatus: op.status, lastError: op.error });
-        else if (op.t === 'retry') Object.assign(r, { state: 'pending', attempts: op.attempts, nextAttemptAt: op.next, lastStatus: op.status, lastError: op.error });
+        if (op.t === 'ok')
+          Object.assign(r, { state: 'delivered', attempts: op.attempts, finishedAt: op.at, lastStatus: op.status, lastError: undefined });
+        else if (op.t === 'dead')
+          Object.assign(r, { state: 'dead', attempts: op.attempts, finishedAt: op.at, lastStatus: op.status, lastError: op.error });
+        else if (op.t === 'retry')
+          Object.assign(r, { state: 'pending', attempts: op.attempts, nextAttemptAt: op.next, lastStatus: op.status, lastError: op.error });
         else Object.assign(r, { state: 'pending', attempts: 0, since: op.at, nextAttemptAt: op.at, finishedAt: undefined });
         return this.place(r);
       }

@@ -30,7 +30,9 @@ describe('file store', () => {
     await store.append(rec('b'));
     await store.close();
     const log = join(dir, 'outbox.log');
-    const whole = encodeRecord(Buffer.from(JSON.stringify({ t: 'rec', r: { ...rec('c'), state: 'pending', attempts: 0, since: 1, nextAttemptAt: 1 } })));
+    const whole = encodeRecord(
+      Buffer.from(JSON.stringify({ t: 'rec', r: { ...rec('c'), state: 'pending', attempts: 0, since: 1, nextAttemptAt: 1 } })),
+    );
     await appendFile(log, whole.subarray(0, whole.length - 5));
     const sizeWithTorn = (await stat(log)).size;
 
@@ -75,7 +77,15 @@ describe('file store', () => {
   });
 
   it('skips a record whose checksum is right but whose content is not an operation', async () => {
-    await writeFile(join(dir, 'outbox.log'), Buffer.concat([encodeRecord(Buffer.from('not json')), encodeRecord(Buffer.from(JSON.stringify({ t: 'rec', r: { ...rec('z'), state: 'pending', attempts: 0, since: 1, nextAttemptAt: 1 } })))]));
+    await writeFile(
+      join(dir, 'outbox.log'),
+      Buffer.concat([
+        encodeRecord(Buffer.from('not json')),
+        encodeRecord(
+          Buffer.from(JSON.stringify({ t: 'rec', r: { ...rec('z'), state: 'pending', attempts: 0, since: 1, nextAttemptAt: 1 } })),
+        ),
+      ]),
+    );
     const logger = recordingLogger();
     const store = await createFileStore({ dir, logger });
     expect((await store.list()).map((r) => r.id)).toEqual(['z']);
@@ -220,15 +230,28 @@ describe('file store under sustained load', () => {
       const ids = Array.from({ length: 100 }, (_, k) => `r${i + k}`);
       await Promise.all(ids.map((id) => store.append(big(id, bodyBytes))));
       await store.lease({ app: 'shop', limit: 100, now: 1_000, leaseMs: 60_000 });
-      await Promise.all(ids.map((id, k) => (k % 10 === 0 ? store.dead(id, { at: 2_000, status: 500, error: 'HTTP 500' }) : store.ack(id, { at: 2_000, status: 204 }))));
+      await Promise.all(
+        ids.map((id, k) =>
+          k % 10 === 0 ? store.dead(id, { at: 2_000, status: 500, error: 'HTTP 500' }) : store.ack(id, { at: 2_000, status: 204 }),
+        ),
+      );
     }
     gc();
     const grown = process.memoryUsage().heapUsed - before;
     // Held in memory, the bodies alone would take n * bodyBytes (16 MiB).
     expect(grown).toBeLessThan((n * bodyBytes) / 8);
-    expect(await store.get('r1')).toMatchObject({ id: 'r1', state: 'delivered', attempts: 1, lastStatus: 204, finishedAt: 2_000, body: big('r1', bodyBytes).body });
+    expect(await store.get('r1')).toMatchObject({
+      id: 'r1',
+      state: 'delivered',
+      attempts: 1,
+      lastStatus: 204,
+      finishedAt: 2_000,
+      body: big('r1', bodyBytes).body,
+    });
     expect(await store.get('r10')).toMatchObject({ id: 'r10', state: 'dead', lastError: 'HTTP 500', body: big('r10', bodyBytes).body });
-    expect((await store.list({ state: 'dead', limit: 1_000 })).map((r) => r.id)).toEqual(Array.from({ length: n / 10 }, (_, k) => `r${k * 10}`));
+    expect((await store.list({ state: 'dead', limit: 1_000 })).map((r) => r.id)).toEqual(
+      Array.from({ length: n / 10 }, (_, k) => `r${k * 10}`),
+    );
     expect(await store.stats(3_000)).toMatchObject({ pending: 0, inFlight: 0, delivered: n - n / 10, dead: n / 10 });
     expect(await store.replay('r1', 3_000)).toBe(true);
     expect(await store.get('r1')).toMatchObject({ state: 'pending', attempts: 0, since: 3_000, body: big('r1', bodyBytes).body });
@@ -258,7 +281,9 @@ describe('file store under sustained load', () => {
     during.push(store.dead(`old${n - 3}`, { at: t, error: 'timeout' }));
     during.push(store.replay('old0', t + 1));
     during.push(Promise.resolve(store.release('released')));
-    during.push(Promise.resolve(store.putOrder('1900000109:o1', { app: 'shop', appId: 'wx1', mchId: '1900000109', totalFee: 101, createdAt: t })));
+    during.push(
+      Promise.resolve(store.putOrder('1900000109:o1', { app: 'shop', appId: 'wx1', mchId: '1900000109', totalFee: 101, createdAt: t })),
+    );
     await Promise.all([compaction, ...during]);
     await store.append(big('after', 200));
 
@@ -266,7 +291,12 @@ describe('file store under sustained load', () => {
     expect(expected).toHaveLength(n + 201);
     expect(expected.find((r) => r.id === 'old0')).toMatchObject({ state: 'pending', since: t + 1 });
     expect(expected.find((r) => r.id === `old${n - 1}`)).toMatchObject({ state: 'delivered', lastStatus: 201 });
-    expect(expected.find((r) => r.id === `old${n - 2}`)).toMatchObject({ state: 'pending', attempts: 1, lastStatus: 503, nextAttemptAt: t + 5_000 });
+    expect(expected.find((r) => r.id === `old${n - 2}`)).toMatchObject({
+      state: 'pending',
+      attempts: 1,
+      lastStatus: 503,
+      nextAttemptAt: t + 5_000,
+    });
     expect(expected.find((r) => r.id === `old${n - 3}`)).toMatchObject({ state: 'dead', lastError: 'timeout' });
     await store.close();
 
@@ -315,10 +345,20 @@ describe('file store under sustained load', () => {
 
   it('reads a log whose deliveries were recorded as small outcome records, and rewrites it', async () => {
     const image = (id: string) => ({ t: 'rec', r: { ...rec(id), state: 'pending', attempts: 0, since: 1_000, nextAttemptAt: 1_000 } });
-    const ops = [image('a'), image('b'), image('c'), { t: 'ok', id: 'a', at: 2_000, attempts: 1, status: 200 }, { t: 'dead', id: 'b', at: 2_000, attempts: 1, error: 'HTTP 500' }];
+    const ops = [
+      image('a'),
+      image('b'),
+      image('c'),
+      { t: 'ok', id: 'a', at: 2_000, attempts: 1, status: 200 },
+      { t: 'dead', id: 'b', at: 2_000, attempts: 1, error: 'HTTP 500' },
+    ];
     await writeFile(join(dir, 'outbox.log'), Buffer.concat(ops.map((op) => encodeRecord(Buffer.from(JSON.stringify(op))))));
     const store = await createFileStore({ dir, now: () => 3_000 });
-    expect((await store.list()).map((r) => [r.id, r.state])).toEqual([['a', 'delivered'], ['b', 'dead'], ['c', 'pending']]);
+    expect((await store.list()).map((r) => [r.id, r.state])).toEqual([
+      ['a', 'delivered'],
+      ['b', 'dead'],
+      ['c', 'pending'],
+    ]);
     expect(await store.get('a')).toMatchObject({ finishedAt: 2_000, lastStatus: 200, body: rec('a').body });
     await store.close();
     const log = await readFile(join(dir, 'outbox.log'));
@@ -332,7 +372,8 @@ describe('file store leases over a backlog', () => {
     try {
       const store = await createFileStore({ dir, compactBytes: 1e12 });
       const n = 5_000;
-      for (let i = 0; i < n; i += 500) await Promise.all(Array.from({ length: 500 }, (_, k) => store.append({ ...rec(`r${i + k}`), createdAt: 1_000 })));
+      for (let i = 0; i < n; i += 500)
+        await Promise.all(Array.from({ length: 500 }, (_, k) => store.append({ ...rec(`r${i + k}`), createdAt: 1_000 })));
       // Every record is leased once and rescheduled: the odd ones to 5,000, the others to a time
       // counting down, so due order is the reverse of arrival; one keeps its due time.
       expect(await store.lease({ app: 'shop', limit: n, now: 1_000, leaseMs: 100 })).toHaveLength(n);

@@ -186,9 +186,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
       });
     }
     if (w.size > compactBytes && w.size > 2 * lastCompactedSize && !compacting) {
-      void compact().catch((error: unknown) =>
-        logger.error({ dir, error }, '@wxpay-kit/forwarder: compaction of the outbox log failed'),
-      );
+      void compact().catch((error: unknown) => logger.error({ dir, error }, '@wxpay-kit/forwarder: compaction of the outbox log failed'));
     }
   }
 
@@ -283,7 +281,10 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
       const r = state.pending(id);
       if (r === undefined) return;
       // The whole record is written again as it ends, so that it can be read back from one place.
-      await write({ t: 'rec', r: { ...r, state: 'delivered', attempts: r.attempts + 1, finishedAt: info.at, lastStatus: info.status, lastError: undefined } });
+      await write({
+        t: 'rec',
+        r: { ...r, state: 'delivered', attempts: r.attempts + 1, finishedAt: info.at, lastStatus: info.status, lastError: undefined },
+      });
     },
     async retry(id, f: AttemptFailure & { nextAttemptAt: number }) {
       const r = state.pending(id);
@@ -302,7 +303,10 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
     async dead(id, f: AttemptFailure) {
       const r = state.pending(id);
       if (r === undefined) return;
-      await write({ t: 'rec', r: { ...r, state: 'dead', attempts: r.attempts + 1, finishedAt: f.at, lastStatus: f.status, lastError: f.error } });
+      await write({
+        t: 'rec',
+        r: { ...r, state: 'dead', attempts: r.attempts + 1, finishedAt: f.at, lastStatus: f.status, lastError: f.error },
+      });
     },
     async replay(id, at) {
       const r = records.get(id);

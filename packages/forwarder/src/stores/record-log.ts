@@ -42,7 +42,7 @@ function validAt(data: Buffer, offset: number): number {
   const length = data.readUInt32BE(offset);
   if (length > MAX_RECORD_BYTES || offset + HEADER_BYTES + length > data.length) return -1;
   const payload = data.subarray(offset + HEADER_BYTES, offset + HEADER_BYTES + length);
-  return (crc32(payload) >>> 0) === data.readUInt32BE(offset + 4) ? length : -1;
+  return crc32(payload) >>> 0 === data.readUInt32BE(offset + 4) ? length : -1;
 }
 
 /**

@@ -3,15 +3,7 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { StoreError, type ClaimResult, type Logger, type OrderRecord } from '@wxpay-kit/core';
 import { RETAIN_RECORDS_MS } from './retention.js';
-import type {
-  AttemptFailure,
-  ForwarderStore,
-  LeaseOptions,
-  ListOptions,
-  NewOutboxRecord,
-  OutboxRecord,
-  OutboxStats,
-} from '../outbox.js';
+import type { AttemptFailure, ForwarderStore, LeaseOptions, ListOptions, NewOutboxRecord, OutboxRecord, OutboxStats } from '../outbox.js';
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -224,7 +216,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       const kind = error.code ?? error.name;
       if (reported.has(kind)) return;
       reported.add(kind);
-      options.logger?.warn({ code: error.code, err: { name: error.name, message: error.message } }, '@wxpay-kit/forwarder: Redis connection error; reconnecting');
+      options.logger?.warn(
+        { code: error.code, err: { name: error.name, message: error.message } },
+        '@wxpay-kit/forwarder: Redis connection error; reconnecting',
+      );
     });
     redis.on('ready', () => {
       reported = new Set();
@@ -387,8 +382,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
           const token = `lease:${randomBytes(8).toString('hex')}`;
           if ((await redis.set(k.lease(key), token, 'PX', leaseMs, 'NX')) === 'OK') {
             tokens.set(key, token);
-            const [[, claims]] = ((await redis.multi().incr(k.claims(key)).pexpire(k.claims(key), retainDedupMs).exec()) ??
-              [[null, 1]]) as [[unknown, number]];
+            const [[, claims]] = ((await redis.multi().incr(k.claims(key)).pexpire(k.claims(key), retainDedupMs).exec()) ?? [
+              [null, 1],
+            ]) as [[unknown, number]];
             return { state: 'claimed', redelivery: claims > 1 };
           }
           const value = await redis.get(k.lease(key));

@@ -29,8 +29,20 @@ function seedConfig(): Record<string, unknown> {
       { name: 'mch-sandbox', 'mch-id': '1530730681', 'mch-app-key': KEY },
     ],
     apps: [
-      { name: 'shop', merchant: 'mch', 'app-ids': ['wxc914c55fba939e3c'], 'notify-pay-callback': 'http://127.0.0.1:9000/pay', 'notify-refund-callback': 'http://127.0.0.1:9000/refund' },
-      { name: 'shop-dev', merchant: 'mch-sandbox', 'app-ids': ['wxc914c55fba939e3c'], 'notify-pay-callback': 'http://127.0.0.1:9000/pay', 'notify-refund-callback': 'http://127.0.0.1:9000/refund' },
+      {
+        name: 'shop',
+        merchant: 'mch',
+        'app-ids': ['wxc914c55fba939e3c'],
+        'notify-pay-callback': 'http://127.0.0.1:9000/pay',
+        'notify-refund-callback': 'http://127.0.0.1:9000/refund',
+      },
+      {
+        name: 'shop-dev',
+        merchant: 'mch-sandbox',
+        'app-ids': ['wxc914c55fba939e3c'],
+        'notify-pay-callback': 'http://127.0.0.1:9000/pay',
+        'notify-refund-callback': 'http://127.0.0.1:9000/refund',
+      },
     ],
   };
 }
@@ -130,9 +142,7 @@ describe('parseGatewayConfig', () => {
     raw['listen-port'] = '7080';
     const error = errorOf(() => parseGatewayConfig(raw, { source: 'conf.json' }));
     expect(error.issues).toEqual([{ path: 'listen-port', message: 'must be a number, not a string' }]);
-    expect(formatConfigError(error)).toBe(
-      'wxpay-gateway: invalid configuration conf.json: listen-port: must be a number, not a string',
-    );
+    expect(formatConfigError(error)).toBe('wxpay-gateway: invalid configuration conf.json: listen-port: must be a number, not a string');
   });
 
   it('names every bad key at once, with array indexes, in one line', () => {
@@ -191,7 +201,10 @@ describe('parseGatewayConfig', () => {
     const error = errorOf(() => parseGatewayConfig(raw, { baseDir: dir }));
     expect(error.issues).toEqual([
       { path: 'merchants[0].mch-cert-pem-file', message: 'file not found: missing.pem' },
-      { path: 'merchants[0].mch-key-pem-file', message: 'is required with the other PEM file (the certificate and its private key go together)' },
+      {
+        path: 'merchants[0].mch-key-pem-file',
+        message: 'is required with the other PEM file (the certificate and its private key go together)',
+      },
       { path: 'merchants[1].name', message: 'duplicate merchant name "mch"' },
       { path: 'apps[1].merchant', message: 'unknown merchant "mch-sandbox" (merchants: mch)' },
     ]);

@@ -13,13 +13,7 @@ import {
   type GatewayMerchantV3,
   type StoreSpec,
 } from './gateway-config.js';
-import {
-  IGNORED_SEED_KEYS,
-  seedConfigSchema,
-  strictSeedConfigSchema,
-  type SeedConfig,
-  type SeedMerchant,
-} from './seed-schema.js';
+import { IGNORED_SEED_KEYS, seedConfigSchema, strictSeedConfigSchema, type SeedConfig, type SeedMerchant } from './seed-schema.js';
 
 /** A validated configuration and the warnings found on the way (one line each). */
 export interface LoadedGatewayConfig {
@@ -57,7 +51,8 @@ export function loadGatewayConfig(file: string): LoadedGatewayConfig {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? 'error'})`;
+    const why =
+      code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? 'error'})`;
     throw new ConfigError([{ path: '', message: why }], { prefix: `${PREFIX} ${file}` });
   }
   let raw: unknown;
@@ -153,7 +148,9 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
   for (const app of apps) {
     const merchant = merchants.find((m) => m?.name === app.merchant);
     if (app.sandbox && merchant?.signType === 'HMAC-SHA256') {
-      warnings.push(`${source}: app "${app.name}" uses the sandbox, which signs with MD5 only; "sign-type" of merchant "${merchant.name}" is ignored for it`);
+      warnings.push(
+        `${source}: app "${app.name}" uses the sandbox, which signs with MD5 only; "sign-type" of merchant "${merchant.name}" is ignored for it`,
+      );
     }
     if (!app.payCallback) warnings.push(`${source}: app "${app.name}" has no "notify-pay-callback"; its paid results stay in the outbox`);
   }
@@ -232,7 +229,9 @@ function resolveMerchant(
   if (version === 'v3') return resolveV3Merchant(m, at, keyPem, file('wxpay-pubkey-file'), issues, warn);
   const unused = V3_KEYS.filter((k) => m[k] !== undefined);
   if (unused.length > 0) {
-    warn(`merchant "${m.name}" uses API v2 ("api-version": "v2"), so ${unused.map((k) => `"${k}"`).join(', ')} ${unused.length === 1 ? 'is' : 'are'} not used`);
+    warn(
+      `merchant "${m.name}" uses API v2 ("api-version": "v2"), so ${unused.map((k) => `"${k}"`).join(', ')} ${unused.length === 1 ? 'is' : 'are'} not used`,
+    );
   }
   let cert: MerchantCertOptions | undefined;
   if (p12) {
@@ -240,7 +239,10 @@ function resolveMerchant(
     // WeChat's .p12 passphrase is the merchant id unless the merchant changed it.
     cert = { pfx: p12, passphrase: m['mch-cert-passphrase'] ?? m['mch-id'] };
   } else if (certPem && keyPem) {
-    cert = m['mch-cert-passphrase'] === undefined ? { cert: certPem, key: keyPem } : { cert: certPem, key: keyPem, passphrase: m['mch-cert-passphrase'] };
+    cert =
+      m['mch-cert-passphrase'] === undefined
+        ? { cert: certPem, key: keyPem }
+        : { cert: certPem, key: keyPem, passphrase: m['mch-cert-passphrase'] };
   } else if (certPem || keyPem) {
     issues.push({
       path: at(certPem ? 'mch-key-pem-file' : 'mch-cert-pem-file'),
@@ -280,20 +282,28 @@ function resolveV3Merchant(
   const pubKeyId = m['wxpay-pubkey-id'];
   const platformCertificates = m['platform-certificates'] ?? false;
   if (pubKeyFile !== undefined && pubKeyId === undefined) {
-    issues.push({ path: at('wxpay-pubkey-id'), message: 'is required with "wxpay-pubkey-file" (the id of the WeChat Pay public key, PUB_KEY_ID_…)' });
+    issues.push({
+      path: at('wxpay-pubkey-id'),
+      message: 'is required with "wxpay-pubkey-file" (the id of the WeChat Pay public key, PUB_KEY_ID_…)',
+    });
   } else if (pubKeyFile === undefined && pubKeyId !== undefined) {
     issues.push({ path: at('wxpay-pubkey-file'), message: 'is required with "wxpay-pubkey-id" (the WeChat Pay public key, pub_key.pem)' });
   } else if (pubKeyFile === undefined && !platformCertificates) {
     issues.push({
       path: at('wxpay-pubkey-file'),
-      message: 'is required for API v3 with "wxpay-pubkey-id" (the WeChat Pay public key), unless the merchant still uses platform certificates ("platform-certificates": true)',
+      message:
+        'is required for API v3 with "wxpay-pubkey-id" (the WeChat Pay public key), unless the merchant still uses platform certificates ("platform-certificates": true)',
     });
   }
   if (m['mch-cert-p12-file'] !== undefined) {
-    warn(`merchant "${m.name}" uses API v3, which needs no client certificate: "mch-cert-p12-file" is not used (its private key goes in "mch-key-pem-file")`);
+    warn(
+      `merchant "${m.name}" uses API v3, which needs no client certificate: "mch-cert-p12-file" is not used (its private key goes in "mch-key-pem-file")`,
+    );
   }
   if (m['mch-app-key'] === undefined) {
-    warn(`merchant "${m.name}" (API v3) has no "mch-app-key": refunds started in the merchant console, which WeChat notifies in v2 XML, cannot be read`);
+    warn(
+      `merchant "${m.name}" (API v3) has no "mch-app-key": refunds started in the merchant console, which WeChat notifies in v2 XML, cannot be read`,
+    );
   }
   const v3: GatewayMerchantV3 = {
     privateKey: keyPem ?? '',
@@ -345,7 +355,8 @@ function describe(issue: z.core.$ZodIssue, raw: unknown): string {
     const actual = valueAt(raw, issue.path);
     if (actual === undefined) return 'is required';
     // zod reports a fraction given to .int() as an invalid type "int".
-    if (issue.expected === 'int' && typeof actual === 'number') return issue.message.startsWith('Invalid input') ? 'must be an integer' : issue.message;
+    if (issue.expected === 'int' && typeof actual === 'number')
+      return issue.message.startsWith('Invalid input') ? 'must be an integer' : issue.message;
     const expected = issue.expected === 'object' ? 'an object' : issue.expected === 'array' ? 'an array' : `a ${issue.expected}`;
     return `must be ${expected}, not ${typeName(actual)}`;
   }

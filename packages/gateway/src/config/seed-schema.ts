@@ -9,26 +9,18 @@ import { GATEWAY_ENDPOINTS } from '../endpoints.js';
 
 const nonEmpty = (what: string) => z.string().min(1, `must be a non-empty ${what}`);
 
-const httpUrl = z
-  .string()
-  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL');
+const httpUrl = z.string().refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL');
 
-const endpointPath = z
-  .string()
-  .refine((v) => v === '' || (v.startsWith('/') && !v.includes('?') && !/\s/.test(v)), {
-    message: 'must be a path starting with "/" (or "" to disable the endpoint)',
-  });
+const endpointPath = z.string().refine((v) => v === '' || (v.startsWith('/') && !v.includes('?') && !/\s/.test(v)), {
+  message: 'must be a path starting with "/" (or "" to disable the endpoint)',
+});
 
 /** Names the core accepts for apps and merchants. */
-const name = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]+$/, 'must contain only letters, digits, "_", "-" and "."');
+const name = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must contain only letters, digits, "_", "-" and "."');
 
-const storeSpec = z
-  .string()
-  .refine((v) => /^file:.+/.test(v) || /^rediss?:\/\/.+/.test(v), {
-    message: 'must be "file:<directory>" or a redis:// (rediss://) URL',
-  });
+const storeSpec = z.string().refine((v) => /^file:.+/.test(v) || /^rediss?:\/\/.+/.test(v), {
+  message: 'must be "file:<directory>" or a redis:// (rediss://) URL',
+});
 
 function shapes() {
   const endpoints = Object.fromEntries(GATEWAY_ENDPOINTS.map((e) => [e.configKey, endpointPath.optional()]));
@@ -36,7 +28,11 @@ function shapes() {
     name,
     'mch-id': z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'must be 1-32 letters or digits'),
     // The API v2 key: 32 printable characters. Optional for API v3 merchants (checked later).
-    'mch-app-key': z.string().length(32, 'must be 32 characters (the API v2 key)').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII').optional(),
+    'mch-app-key': z
+      .string()
+      .length(32, 'must be 32 characters (the API v2 key)')
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII')
+      .optional(),
     'mch-cert-pem-file': z.string().optional(),
     'mch-key-pem-file': z.string().optional(),
     'api-base-url': httpUrl.optional(),
@@ -47,10 +43,20 @@ function shapes() {
     'fetch-sandbox-key': z.boolean().optional(),
     // API v3 (later go-wxpay-gateway versions). Which keys a v3 merchant needs is checked later.
     'api-version': z.enum(['v2', 'v3']).optional(),
-    'mch-cert-serialno': z.string().regex(/^[0-9A-Fa-f]{1,64}$/, 'must be the hex serial number of the merchant API certificate').optional(),
-    'wxpay-v3-key': z.string().length(32, 'must be 32 characters (the APIv3 key)').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII').optional(),
+    'mch-cert-serialno': z
+      .string()
+      .regex(/^[0-9A-Fa-f]{1,64}$/, 'must be the hex serial number of the merchant API certificate')
+      .optional(),
+    'wxpay-v3-key': z
+      .string()
+      .length(32, 'must be 32 characters (the APIv3 key)')
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII')
+      .optional(),
     'wxpay-pubkey-file': z.string().min(1, 'must be a file path').optional(),
-    'wxpay-pubkey-id': z.string().regex(/^PUB_KEY_ID_[0-9A-Za-z]+$/, 'must be the WeChat Pay public key id, "PUB_KEY_ID_" followed by digits').optional(),
+    'wxpay-pubkey-id': z
+      .string()
+      .regex(/^PUB_KEY_ID_[0-9A-Za-z]+$/, 'must be the WeChat Pay public key id, "PUB_KEY_ID_" followed by digits')
+      .optional(),
     'platform-certificates': z.boolean().optional(),
   };
   const app = {
@@ -90,10 +96,17 @@ export const IGNORED_SEED_KEYS: ReadonlySet<string> = new Set([
  * `mch-app-key` is required unless the merchant uses API v3: `api-version: "v3"`, or a
  * `wxpay-v3-key` without `api-version`.
  */
-function requireV2Key(m: { 'mch-app-key'?: string | undefined; 'api-version'?: 'v2' | 'v3' | undefined; 'wxpay-v3-key'?: string | undefined }, ctx: z.RefinementCtx): void {
+function requireV2Key(
+  m: { 'mch-app-key'?: string | undefined; 'api-version'?: 'v2' | 'v3' | undefined; 'wxpay-v3-key'?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
   const v3 = (m['api-version'] ?? (m['wxpay-v3-key'] === undefined ? 'v2' : 'v3')) === 'v3';
   if (!v3 && m['mch-app-key'] === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['mch-app-key'], message: 'is required (the API v2 key), or set "api-version": "v3" with the v3 keys' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['mch-app-key'],
+      message: 'is required (the API v2 key), or set "api-version": "v3" with the v3 keys',
+    });
   }
 }
 

@@ -21,13 +21,21 @@ function config(extra: { merchants?: unknown[]; apps?: unknown[]; top?: Record<s
 }
 
 describe('toWxPayOptions', () => {
-  it('maps merchants and apps; a -dev app goes to the sandbox on MD5, its merchant\'s mch-app-key being the sandbox key', () => {
+  it("maps merchants and apps; a -dev app goes to the sandbox on MD5, its merchant's mch-app-key being the sandbox key", () => {
     const c = config();
     expect(needsEmbeddedSimulator(c)).toBe(true);
     const options = toWxPayOptions(c, { localBaseUrl: 'http://127.0.0.1:7080', simulatorUrl: 'http://127.0.0.1:7999' });
     expect(options.merchants).toEqual([
       { name: 'mch', mchId: '1530730681', apiKey: KEY, signType: 'HMAC-SHA256', baseUrl: 'http://127.0.0.1:1' },
-      { name: 'mch-sandbox', mchId: '1530730681', apiKey: SANDBOX_KEY, signType: 'MD5', baseUrl: 'http://127.0.0.1:7999', sandbox: true, sandboxKey: SANDBOX_KEY },
+      {
+        name: 'mch-sandbox',
+        mchId: '1530730681',
+        apiKey: SANDBOX_KEY,
+        signType: 'MD5',
+        baseUrl: 'http://127.0.0.1:7999',
+        sandbox: true,
+        sandboxKey: SANDBOX_KEY,
+      },
     ]);
     expect(options.apps).toEqual([
       { name: 'shop', merchant: 'mch', appIds: ['wx1'] },
@@ -48,7 +56,9 @@ describe('toWxPayOptions', () => {
   });
 
   it('passes lease-ms to the core as leaseMs, and leaves it out when not configured', () => {
-    expect(toWxPayOptions(config({ top: { 'lease-ms': 5_000 } }), { localBaseUrl: 'http://x', simulatorUrl: 'http://s' }).leaseMs).toBe(5_000);
+    expect(toWxPayOptions(config({ top: { 'lease-ms': 5_000 } }), { localBaseUrl: 'http://x', simulatorUrl: 'http://s' }).leaseMs).toBe(
+      5_000,
+    );
     expect('leaseMs' in toWxPayOptions(config(), { localBaseUrl: 'http://x', simulatorUrl: 'http://s' })).toBe(false);
   });
 
@@ -85,7 +95,14 @@ describe('toWxPayOptions', () => {
       apps: [{ name: 'shop-dev', merchant: 'mch-sandbox' }],
     });
     const [merchant] = toWxPayOptions(c, { localBaseUrl: 'http://x', simulatorUrl: 'http://s' }).merchants;
-    expect(merchant).toEqual({ name: 'mch-sandbox', mchId: '1530730681', apiKey: KEY, signType: 'MD5', baseUrl: 'http://s', sandbox: true });
+    expect(merchant).toEqual({
+      name: 'mch-sandbox',
+      mchId: '1530730681',
+      apiKey: KEY,
+      signType: 'MD5',
+      baseUrl: 'http://s',
+      sandbox: true,
+    });
   });
 
   it('an app without app-ids accepts any appId; the embedded simulator too, with the seed key as its sandbox key', () => {

@@ -40,8 +40,10 @@ function v3Merchant(extra: Record<string, unknown> = {}): Record<string, unknown
   };
 }
 
-const parse = (merchant: Record<string, unknown>, apps: unknown[] = [{ name: 'shop', merchant: 'mch3', 'app-ids': ['wx1'], 'notify-pay-callback': 'http://127.0.0.1:9/p' }]) =>
-  parseGatewayConfig({ merchants: [merchant], apps }, { baseDir: dir });
+const parse = (
+  merchant: Record<string, unknown>,
+  apps: unknown[] = [{ name: 'shop', merchant: 'mch3', 'app-ids': ['wx1'], 'notify-pay-callback': 'http://127.0.0.1:9/p' }],
+) => parseGatewayConfig({ merchants: [merchant], apps }, { baseDir: dir });
 
 function issuesOf(fn: () => unknown): string[] {
   try {
@@ -85,12 +87,19 @@ describe('API v3 merchants in the gateway config', () => {
   });
 
   it('takes an explicit api-version: "v3" and the legacy platform-certificates mode, alone or with the public key', () => {
-    const legacy = parse(v3Merchant({ 'api-version': 'v3', 'wxpay-pubkey-file': undefined, 'wxpay-pubkey-id': undefined, 'platform-certificates': true }));
-    expect(legacy.config.merchants[0]?.v3).toMatchObject({ platformCertificates: true, wechatpayPublicKey: undefined, wechatpayPublicKeyId: undefined });
+    const legacy = parse(
+      v3Merchant({ 'api-version': 'v3', 'wxpay-pubkey-file': undefined, 'wxpay-pubkey-id': undefined, 'platform-certificates': true }),
+    );
+    expect(legacy.config.merchants[0]?.v3).toMatchObject({
+      platformCertificates: true,
+      wechatpayPublicKey: undefined,
+      wechatpayPublicKeyId: undefined,
+    });
     const legacyOptions = toWxPayOptions(legacy.config, { localBaseUrl: 'http://x' }).merchants[0];
     expect(legacyOptions).toMatchObject({ apiVersion: 'v3', platformCertificates: true });
     expect(legacyOptions).not.toHaveProperty('wechatpayPublicKey');
-    const migrating = toWxPayOptions(parse(v3Merchant({ 'platform-certificates': true })).config, { localBaseUrl: 'http://x' }).merchants[0];
+    const migrating = toWxPayOptions(parse(v3Merchant({ 'platform-certificates': true })).config, { localBaseUrl: 'http://x' })
+      .merchants[0];
     expect(migrating).toMatchObject({ platformCertificates: true, wechatpayPublicKeyId: PUB_KEY_ID });
   });
 
@@ -119,13 +128,19 @@ describe('API v3 merchants in the gateway config', () => {
     expect(issuesOf(() => parse(v3Merchant({ 'wxpay-pubkey-file': undefined })))).toEqual([
       'merchants[0].wxpay-pubkey-file: is required with "wxpay-pubkey-id" (the WeChat Pay public key, pub_key.pem)',
     ]);
-    const bad = issuesOf(() => parse(v3Merchant({ 'wxpay-pubkey-file': 'missing.pem', 'wxpay-pubkey-id': 'PUB_1', 'wxpay-v3-key': 'short', 'mch-cert-serialno': 'xyz' })));
+    const bad = issuesOf(() =>
+      parse(
+        v3Merchant({ 'wxpay-pubkey-file': 'missing.pem', 'wxpay-pubkey-id': 'PUB_1', 'wxpay-v3-key': 'short', 'mch-cert-serialno': 'xyz' }),
+      ),
+    );
     expect(bad).toEqual([
       'merchants[0].mch-cert-serialno: must be the hex serial number of the merchant API certificate',
       'merchants[0].wxpay-v3-key: must be 32 characters (the APIv3 key)',
       'merchants[0].wxpay-pubkey-id: must be the WeChat Pay public key id, "PUB_KEY_ID_" followed by digits',
     ]);
-    expect(issuesOf(() => parse(v3Merchant({ 'wxpay-pubkey-file': 'missing.pem' })))).toEqual(['merchants[0].wxpay-pubkey-file: file not found: missing.pem']);
+    expect(issuesOf(() => parse(v3Merchant({ 'wxpay-pubkey-file': 'missing.pem' })))).toEqual([
+      'merchants[0].wxpay-pubkey-file: file not found: missing.pem',
+    ]);
     expect(issuesOf(() => parse(v3Merchant({ 'wxpay-v3-key': 'short' }))).join('\n')).not.toContain('short');
   });
 

@@ -32,10 +32,7 @@ interface Caller {
   readonly signType: SignType;
 }
 
-type Outcome =
-  | { readonly ok: Fields }
-  | { readonly errCode: string; readonly errCodeDes: string }
-  | { readonly reply: WireReply };
+type Outcome = { readonly ok: Fields } | { readonly errCode: string; readonly errCodeDes: string } | { readonly reply: WireReply };
 
 /**
  * Answers one WeChat API v2 call. Validation follows spec §11: method → body non-empty → UTF-8 →
@@ -161,7 +158,10 @@ function fingerprint(params: XmlRecord): string {
 /** The order a call names by `transaction_id` or `out_trade_no`. */
 function orderOf(deps: WireDeps, caller: Caller): OrderRecord | undefined {
   const p = caller.params;
-  return deps.ledger.findOrder(caller.route.environment, caller.merchant.mchId, { transactionId: p['transaction_id'], outTradeNo: p['out_trade_no'] });
+  return deps.ledger.findOrder(caller.route.environment, caller.merchant.mchId, {
+    transactionId: p['transaction_id'],
+    outTradeNo: p['out_trade_no'],
+  });
 }
 
 const ORDER_REFUSALS: Readonly<Record<OrderRefusal, Outcome>> = {
@@ -231,7 +231,8 @@ function orderQuery(deps: WireDeps, caller: Caller): Outcome {
     trade_state: order.tradeState,
     trade_state_desc: order.tradeStateDesc,
   };
-  if (!isPaid(order)) return { ok: { ...base, attach: order.attach, total_fee: order.totalFee, fee_type: order.feeType, trade_type: order.tradeType } };
+  if (!isPaid(order))
+    return { ok: { ...base, attach: order.attach, total_fee: order.totalFee, fee_type: order.feeType, trade_type: order.tradeType } };
   return { ok: { ...base, ...paymentFields(order) } };
 }
 

@@ -113,7 +113,8 @@ export function checkParams(endpoint: Endpoint, params: XmlRecord): ParamFailure
       (rule.pattern !== undefined && !rule.pattern.test(value)) ||
       (rule.oneOf !== undefined && !rule.oneOf.includes(value)) ||
       (rule.test !== undefined && !rule.test(value));
-    if (bad && endpoint === 'downloadbill' && name === 'bill_type') return { code: 'PARAM_ERROR', detail: 'invalid bill_type', verbatim: true };
+    if (bad && endpoint === 'downloadbill' && name === 'bill_type')
+      return { code: 'PARAM_ERROR', detail: 'invalid bill_type', verbatim: true };
     if (bad) return { code: 'PARAM_ERROR', detail: `${name}参数格式错误` };
   }
   return undefined;

@@ -42,13 +42,7 @@ export function requestMessage(method: string, url: string, timestamp: string, n
 }
 
 /** Why a request's signature was refused. */
-export type AuthFailure =
-  | 'malformed'
-  | 'unknown-merchant'
-  | 'not-v3'
-  | 'wrong-serial'
-  | 'stale-timestamp'
-  | 'bad-signature';
+export type AuthFailure = 'malformed' | 'unknown-merchant' | 'not-v3' | 'wrong-serial' | 'stale-timestamp' | 'bad-signature';
 
 /** What the reply to a refused signature tells (spec v3 §1: `detail.sign_information`). */
 export interface SignInformation {

@@ -73,7 +73,10 @@ export function handleV3(deps: V3Deps, route: V3Route | undefined, req: V3Reques
         location: cause.location,
       });
     } else {
-      deps.logger.error({ path: req.path, err: cause instanceof Error ? cause.message : String(cause) }, 'simulator failed to handle a v3 call');
+      deps.logger.error(
+        { path: req.path, err: cause instanceof Error ? cause.message : String(cause) },
+        'simulator failed to handle a v3 call',
+      );
       answer = errorAnswer(500, 'SYSTEM_ERROR', '系统错误');
     }
   }

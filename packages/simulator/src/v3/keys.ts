@@ -59,7 +59,10 @@ export class WechatpayKeyring {
       const privateKey = this.options.privateKey !== undefined ? toPrivateKey(this.options.privateKey, 'v3.privateKey') : newRsaKey();
       const publicKey = createPublicKey(privateKey);
       const spki = publicKey.export({ type: 'spki', format: 'der' });
-      const digits = BigInt(`0x${createHash('sha256').update(spki).digest('hex').slice(0, 22)}`).toString().padStart(26, '0').slice(-26);
+      const digits = BigInt(`0x${createHash('sha256').update(spki).digest('hex').slice(0, 22)}`)
+        .toString()
+        .padStart(26, '0')
+        .slice(-26);
       this.publicKeyPair = {
         id: this.options.publicKeyId ?? `PUB_KEY_ID_01${digits}`,
         privateKey,
@@ -85,7 +88,10 @@ export class WechatpayKeyring {
 
   private platform(): PlatformCert[] {
     if (this.certs.length === 0) {
-      const key = this.options.platformPrivateKey !== undefined ? toPrivateKey(this.options.platformPrivateKey, 'v3.platformPrivateKey') : newRsaKey();
+      const key =
+        this.options.platformPrivateKey !== undefined
+          ? toPrivateKey(this.options.platformPrivateKey, 'v3.platformPrivateKey')
+          : newRsaKey();
       this.certs.push(this.issue(key));
     }
     return this.certs;

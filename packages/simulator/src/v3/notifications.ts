@@ -78,12 +78,19 @@ export function forgeV3Notification(deps: Deps, merchant: SimulatorMerchant, gen
         headers: () => {
           const h = genuine.headers();
           const message = `${h['wechatpay-timestamp']}\n${h['wechatpay-nonce']}\n${genuine.body}\n`;
-          return { ...h, 'wechatpay-serial': serial, 'wechatpay-signature': sign('sha256', Buffer.from(message, 'utf8'), key).toString('base64') };
+          return {
+            ...h,
+            'wechatpay-serial': serial,
+            'wechatpay-signature': sign('sha256', Buffer.from(message, 'utf8'), key).toString('base64'),
+          };
         },
       };
     }
     case 'stale-timestamp':
-      return { body: genuine.body, headers: () => ({ ...wechatpayHeaders(deps, merchant, genuine.body, -600), 'request-id': randomUUID() }) };
+      return {
+        body: genuine.body,
+        headers: () => ({ ...wechatpayHeaders(deps, merchant, genuine.body, -600), 'request-id': randomUUID() }),
+      };
     case 'bad-tag': {
       const data = Buffer.from(envelope.resource.ciphertext, 'base64');
       data[data.length - 1] = data[data.length - 1]! ^ 0x01;

@@ -73,14 +73,22 @@ function wireFields(api: string, fields: Readonly<Record<string, XmlValue>>, ext
 
 /** A bill reply is text or gzip; a failure is XML (`<xml>…`). */
 function looksLikeXml(body: Buffer): boolean {
-  const start = body.subarray(0, 64).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const start = body
+    .subarray(0, 64)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   return start.startsWith('<xml') || start.startsWith('<?xml');
 }
 
 /** Checks the two reply layers and the signature (spec §4). */
 function checkReply(record: XmlRecord, key: string): XmlRecord {
   if (record['return_code'] !== 'SUCCESS') {
-    throw new WxPayError({ layer: 'return', errCode: record['error_code'] || record['return_code'] || 'FAIL', returnMsg: record['return_msg'] });
+    throw new WxPayError({
+      layer: 'return',
+      errCode: record['error_code'] || record['return_code'] || 'FAIL',
+      returnMsg: record['return_msg'],
+    });
   }
   if (record['sign'] !== undefined && record['sign'] !== '' && !verifySign(record, key)) {
     throw new SignatureError('mismatch', 'the reply signature does not match the merchant key');
@@ -136,7 +144,11 @@ export function createV2Client(config: ResolvedConfig, transport: Transport, hoo
   const signTypeOf = (merchant: ResolvedMerchant): SignType => (merchant.sandbox ? 'MD5' : merchant.signType);
 
   /** The one executor: validate, build, sign, POST, check, map; retried per the operation. */
-  async function execute<I extends { readonly merchant: string }, N, R>(decl: V2Operation<I, N, R>, input: I, callOptions: CallOptions | undefined): Promise<R> {
+  async function execute<I extends { readonly merchant: string }, N, R>(
+    decl: V2Operation<I, N, R>,
+    input: I,
+    callOptions: CallOptions | undefined,
+  ): Promise<R> {
     const normalized = decl.op.validate(input);
     const merchant = configuredMerchant(config, input.merchant);
     decl.check?.(input, merchant);
@@ -187,7 +199,11 @@ export function createV2Client(config: ResolvedConfig, transport: Transport, hoo
     return retrier.run('sandboxnew/pay/getsignkey', 'safe', input.mchId, callOptions?.signal, async () => {
       const wire: Record<string, XmlValue> = { mch_id: input.mchId, nonce_str: config.nonce() };
       wire['sign'] = sign(wire, input.apiKey, 'MD5');
-      const reply = await transport.post(url, buildXml(wire), { signal: callOptions?.signal, timeoutMs: config.client.timeoutMs, maxBytes: MAX_XML_REPLY });
+      const reply = await transport.post(url, buildXml(wire), {
+        signal: callOptions?.signal,
+        timeoutMs: config.client.timeoutMs,
+        maxBytes: MAX_XML_REPLY,
+      });
       const record = parseXml(reply.body, { maxBytes: MAX_XML_REPLY });
       if (record['return_code'] !== 'SUCCESS') {
         throw new WxPayError({ layer: 'return', errCode: record['return_code'] || 'FAIL', returnMsg: record['return_msg'] });
@@ -212,4 +228,3 @@ export function createV2Client(config: ResolvedConfig, transport: Transport, hoo
   }
   return Object.freeze(client) as unknown as V2Client;
 }
-

@@ -8,7 +8,14 @@ import { WxPayError, XmlError } from '../../errors.js';
 import type { UnifiedOrderInput, UnifiedOrderResult } from '../../model/contract.js';
 import type { ClientPayParams, TradeType } from '../../model/payment.js';
 import { appPayParams, jsapiPayParams, mwebPayUrl } from '../../protocol/v2/client-params.js';
-import { optionalText, replyBase, requiredText, toOrderQueryResult, toRefundQueryResult, toRefundResult } from '../../protocol/v2/fields.js';
+import {
+  optionalText,
+  replyBase,
+  requiredText,
+  toOrderQueryResult,
+  toRefundQueryResult,
+  toRefundResult,
+} from '../../protocol/v2/fields.js';
 import type { SignType } from '../../protocol/v2/sign.js';
 import type { XmlRecord, XmlValue } from '../../protocol/v2/xml.js';
 import { checkSubOpenId } from '../shared.js';
@@ -65,7 +72,10 @@ function clientParams(input: UnifiedOrderInput, record: XmlRecord, tradeType: Tr
   switch (tradeType) {
     case 'JSAPI':
       // SP mode: the page runs in the sub-merchant's app when the order named a sub_openid (spec §6.2).
-      return { tradeType, jsapi: jsapiPayParams(signed(input.subOpenId !== undefined && merchant.subAppId ? merchant.subAppId : input.appId, '')) };
+      return {
+        tradeType,
+        jsapi: jsapiPayParams(signed(input.subOpenId !== undefined && merchant.subAppId ? merchant.subAppId : input.appId, '')),
+      };
     case 'APP':
       return { tradeType, app: appPayParams(signed(merchant.subAppId ?? input.appId, merchant.subMchId ?? merchant.mchId)) };
     case 'MWEB':

@@ -35,7 +35,13 @@ interface Seen {
   signatureOk: boolean;
 }
 
-type Reply = { status: number; body?: string; headers?: Record<string, string>; tamper?: boolean; signer?: { privateKey: string; serial: string } };
+type Reply = {
+  status: number;
+  body?: string;
+  headers?: Record<string, string>;
+  tamper?: boolean;
+  signer?: { privateKey: string; serial: string };
+};
 
 /** A fake WeChat Pay v3: checks the Authorization header with node:crypto, signs its replies. */
 let server: Server;
@@ -66,7 +72,13 @@ beforeAll(async () => {
   platform = await generateTestPlatformCertificate();
   server = createServer(async (req, res) => {
     const body = await read(req);
-    const entry: Seen = { method: req.method ?? '', url: req.url ?? '', body, authorization: req.headers.authorization, signatureOk: false };
+    const entry: Seen = {
+      method: req.method ?? '',
+      url: req.url ?? '',
+      body,
+      authorization: req.headers.authorization,
+      signatureOk: false,
+    };
     entry.signatureOk = checkAuthorization(entry.method, entry.url, body, entry.authorization);
     seen.push(entry);
     const route = routes.get(`${entry.method} ${entry.url.replace(/\?.*$/, '')}`);
@@ -74,7 +86,11 @@ beforeAll(async () => {
     if (!entry.signatureOk) reply = { status: 401, body: JSON.stringify({ code: 'SIGN_ERROR', message: '签名错误' }) };
     const text = reply.body ?? '';
     const signer = reply.signer ?? { privateKey: wechatKeys.privateKey, serial: PUB_KEY_ID };
-    const headers: Record<string, string> = { ...signV3Headers(text, { ...signer, timestamp: NOW / 1000 }), 'request-id': 'req-1', ...reply.headers };
+    const headers: Record<string, string> = {
+      ...signV3Headers(text, { ...signer, timestamp: NOW / 1000 }),
+      'request-id': 'req-1',
+      ...reply.headers,
+    };
     if (text !== '') headers['content-type'] = 'application/json';
     res.writeHead(reply.status, headers);
     res.end(reply.tamper ? text.replace('1', '2') : text);
@@ -142,7 +158,10 @@ const order = (over: Partial<UnifiedOrderInput> = {}): UnifiedOrderInput => ({
 
 describe.skipIf(noOpenssl)('v3 client: orders', () => {
   it('JSAPI: signed JSON request, verified reply, RSA client params', async () => {
-    routes.set('POST /v3/pay/transactions/jsapi', () => ({ status: 200, body: JSON.stringify({ prepay_id: 'wx26112221580621e9b071c00d9e093b0000' }) }));
+    routes.set('POST /v3/pay/transactions/jsapi', () => ({
+      status: 200,
+      body: JSON.stringify({ prepay_id: 'wx26112221580621e9b071c00d9e093b0000' }),
+    }));
     const result = await makeClient().unifiedOrder(order({ attach: 'a&b', timeExpire: '20240101130000' }));
     const sent = seen[0]!;
     expect(sent.signatureOk).toBe(true);
@@ -158,45 +177,92 @@ describe.skipIf(noOpenssl)('v3 client: orders', () => {
       time_expire: '2024-01-01T13:00:00+08:00',
       attach: 'a&b',
     });
-    expect(result).toMatchObject({ appId: APP_ID, mchId: MCH_ID, tradeType: 'JSAPI', prepayId: 'wx26112221580621e9b071c00d9e093b0000', signType: 'RSA' });
+    expect(result).toMatchObject({
+      appId: APP_ID,
+      mchId: MCH_ID,
+      tradeType: 'JSAPI',
+      prepayId: 'wx26112221580621e9b071c00d9e093b0000',
+      signType: 'RSA',
+    });
     if (result.clientParams.tradeType !== 'JSAPI') throw new Error('not JSAPI');
     const p = result.clientParams.jsapi;
-    expect(p).toMatchObject({ appId: APP_ID, timeStamp: String(NOW / 1000), nonceStr: 'NONCE0123456789', package: 'prepay_id=wx26112221580621e9b071c00d9e093b0000', signType: 'RSA' });
+    expect(p).toMatchObject({
+      appId: APP_ID,
+      timeStamp: String(NOW / 1000),
+      nonceStr: 'NONCE0123456789',
+      package: 'prepay_id=wx26112221580621e9b071c00d9e093b0000',
+      signType: 'RSA',
+    });
     const message = `${APP_ID}\n${p.timeStamp}\n${p.nonceStr}\n${p.package}\n`;
     expect(cryptoVerify('sha256', Buffer.from(message), merchantKeys.publicKey, Buffer.from(p.paySign, 'base64'))).toBe(true);
   });
 
   it('NATIVE, H5 and APP use their endpoints and map their replies', async () => {
-    routes.set('POST /v3/pay/transactions/native', () => ({ status: 200, body: JSON.stringify({ code_url: 'weixin://wxpay/bizpayurl?pr=p4lpSuKzz' }) }));
-    routes.set('POST /v3/pay/transactions/h5', () => ({ status: 200, body: JSON.stringify({ h5_url: 'https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx1&package=1' }) }));
+    routes.set('POST /v3/pay/transactions/native', () => ({
+      status: 200,
+      body: JSON.stringify({ code_url: 'weixin://wxpay/bizpayurl?pr=p4lpSuKzz' }),
+    }));
+    routes.set('POST /v3/pay/transactions/h5', () => ({
+      status: 200,
+      body: JSON.stringify({ h5_url: 'https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx1&package=1' }),
+    }));
     routes.set('POST /v3/pay/transactions/app', () => ({ status: 200, body: JSON.stringify({ prepay_id: 'wx2' }) }));
     const client = makeClient();
     const native = await client.unifiedOrder(order({ tradeType: 'NATIVE', openId: undefined, productId: 'P1' }));
     expect(native.clientParams).toEqual({ tradeType: 'NATIVE', codeUrl: 'weixin://wxpay/bizpayurl?pr=p4lpSuKzz' });
     expect(JSON.parse(seen[0]!.body)).not.toHaveProperty('payer');
     const h5 = await client.unifiedOrder(
-      order({ tradeType: 'MWEB', openId: undefined, sceneInfo: { h5_info: { type: 'Wap', wap_url: 'https://shop.example', wap_name: 'Shop' } }, redirectUrl: 'https://shop.example/done' }),
+      order({
+        tradeType: 'MWEB',
+        openId: undefined,
+        sceneInfo: { h5_info: { type: 'Wap', wap_url: 'https://shop.example', wap_name: 'Shop' } },
+        redirectUrl: 'https://shop.example/done',
+      }),
     );
-    expect(JSON.parse(seen[1]!.body).scene_info).toEqual({ payer_client_ip: '203.0.113.7', h5_info: { type: 'Wap', app_name: 'Shop', app_url: 'https://shop.example' } });
+    expect(JSON.parse(seen[1]!.body).scene_info).toEqual({
+      payer_client_ip: '203.0.113.7',
+      h5_info: { type: 'Wap', app_name: 'Shop', app_url: 'https://shop.example' },
+    });
     expect(h5.clientParams).toEqual({
       tradeType: 'MWEB',
-      mwebUrl: 'https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx1&package=1&redirect_url=https%3A%2F%2Fshop.example%2Fdone',
+      mwebUrl:
+        'https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx1&package=1&redirect_url=https%3A%2F%2Fshop.example%2Fdone',
     });
     const app = await client.unifiedOrder(order({ tradeType: 'APP', openId: undefined }));
     if (app.clientParams.tradeType !== 'APP') throw new Error('not APP');
     const a = app.clientParams.app;
     expect(a).toMatchObject({ appid: APP_ID, partnerid: MCH_ID, prepayid: 'wx2', package: 'Sign=WXPay' });
-    expect(cryptoVerify('sha256', Buffer.from(`${APP_ID}\n${a.timestamp}\n${a.noncestr}\nwx2\n`), merchantKeys.publicKey, Buffer.from(a.sign, 'base64'))).toBe(true);
+    expect(
+      cryptoVerify(
+        'sha256',
+        Buffer.from(`${APP_ID}\n${a.timestamp}\n${a.noncestr}\nwx2\n`),
+        merchantKeys.publicKey,
+        Buffer.from(a.sign, 'base64'),
+      ),
+    ).toBe(true);
   });
 
   it('queries by out_trade_no and by transaction_id and maps to the v2 result shape', async () => {
-    const tx = buildV3Transaction({ out_trade_no: 'T1', transaction_id: '4200000001', success_time: '2024-01-01T12:00:00+08:00', amount: { total: 101, payer_total: 101, currency: 'CNY', payer_currency: 'CNY' } });
+    const tx = buildV3Transaction({
+      out_trade_no: 'T1',
+      transaction_id: '4200000001',
+      success_time: '2024-01-01T12:00:00+08:00',
+      amount: { total: 101, payer_total: 101, currency: 'CNY', payer_currency: 'CNY' },
+    });
     routes.set('GET /v3/pay/transactions/out-trade-no/T1', () => ({ status: 200, body: JSON.stringify(tx) }));
     routes.set('GET /v3/pay/transactions/id/4200000001', () => ({ status: 200, body: JSON.stringify(tx) }));
     const client = makeClient();
     const byNo = await client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1' });
     expect(seen[0]!.url).toBe('/v3/pay/transactions/out-trade-no/T1?mchid=1230000109');
-    expect(byNo).toMatchObject({ tradeState: 'SUCCESS', outTradeNo: 'T1', transactionId: '4200000001', totalFee: 101, cashFee: 101, timeEnd: '20240101120000', openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' });
+    expect(byNo).toMatchObject({
+      tradeState: 'SUCCESS',
+      outTradeNo: 'T1',
+      transactionId: '4200000001',
+      totalFee: 101,
+      cashFee: 101,
+      timeEnd: '20240101120000',
+      openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+    });
     expect(byNo.raw['success_time']).toBe('2024-01-01T12:00:00+08:00');
     await client.queryOrder({ merchant: 'main', appId: APP_ID, transactionId: '4200000001' });
     expect(seen[1]!.url).toBe('/v3/pay/transactions/id/4200000001?mchid=1230000109');
@@ -205,14 +271,28 @@ describe.skipIf(noOpenssl)('v3 client: orders', () => {
   it('an unpaid order maps without payment fields', async () => {
     routes.set('GET /v3/pay/transactions/out-trade-no/T2', () => ({
       status: 200,
-      body: JSON.stringify({ appid: APP_ID, mchid: MCH_ID, out_trade_no: 'T2', trade_state: 'NOTPAY', trade_state_desc: '订单未支付', amount: { payer_currency: 'CNY', total: 5 } }),
+      body: JSON.stringify({
+        appid: APP_ID,
+        mchid: MCH_ID,
+        out_trade_no: 'T2',
+        trade_state: 'NOTPAY',
+        trade_state_desc: '订单未支付',
+        amount: { payer_currency: 'CNY', total: 5 },
+      }),
     }));
-    expect(await makeClient().queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T2' })).toMatchObject({ tradeState: 'NOTPAY', transactionId: undefined, totalFee: 5 });
+    expect(await makeClient().queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T2' })).toMatchObject({
+      tradeState: 'NOTPAY',
+      transactionId: undefined,
+      totalFee: 5,
+    });
   });
 
   it('close answers 204, and an already closed order counts as closed', async () => {
     routes.set('POST /v3/pay/transactions/out-trade-no/T1/close', () => ({ status: 204 }));
-    routes.set('POST /v3/pay/transactions/out-trade-no/T9/close', () => ({ status: 400, body: JSON.stringify({ code: 'ORDER_CLOSED', message: '订单已关闭' }) }));
+    routes.set('POST /v3/pay/transactions/out-trade-no/T9/close', () => ({
+      status: 400,
+      body: JSON.stringify({ code: 'ORDER_CLOSED', message: '订单已关闭' }),
+    }));
     const client = makeClient();
     await client.closeOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1' });
     expect(JSON.parse(seen[0]!.body)).toEqual({ mchid: MCH_ID });
@@ -225,17 +305,41 @@ describe.skipIf(noOpenssl)('v3 client: service-provider mode', () => {
     routes.set('POST /v3/pay/partner/transactions/jsapi', () => ({ status: 200, body: JSON.stringify({ prepay_id: 'wx9' }) }));
     routes.set('GET /v3/pay/partner/transactions/out-trade-no/T1', () => ({
       status: 200,
-      body: JSON.stringify(buildV3Transaction({ appid: undefined, mchid: undefined, sp_appid: APP_ID, sp_mchid: MCH_ID, sub_appid: 'wxsub', sub_mchid: '1900000109', out_trade_no: 'T1', payer: { sp_openid: 'o1', sub_openid: 'o2' } })),
+      body: JSON.stringify(
+        buildV3Transaction({
+          appid: undefined,
+          mchid: undefined,
+          sp_appid: APP_ID,
+          sp_mchid: MCH_ID,
+          sub_appid: 'wxsub',
+          sub_mchid: '1900000109',
+          out_trade_no: 'T1',
+          payer: { sp_openid: 'o1', sub_openid: 'o2' },
+        }),
+      ),
     }));
     routes.set('POST /v3/pay/partner/transactions/out-trade-no/T1/close', () => ({ status: 204 }));
     const client = makeClient(v3Config({}, { subMchId: '1900000109', subAppId: 'wxsub' }));
     const result = await client.unifiedOrder(order({ openId: undefined, subOpenId: 'o2' }));
-    expect(JSON.parse(seen[0]!.body)).toMatchObject({ sp_appid: APP_ID, sp_mchid: MCH_ID, sub_mchid: '1900000109', sub_appid: 'wxsub', payer: { sub_openid: 'o2' } });
+    expect(JSON.parse(seen[0]!.body)).toMatchObject({
+      sp_appid: APP_ID,
+      sp_mchid: MCH_ID,
+      sub_mchid: '1900000109',
+      sub_appid: 'wxsub',
+      payer: { sub_openid: 'o2' },
+    });
     if (result.clientParams.tradeType !== 'JSAPI') throw new Error('not JSAPI');
     expect(result.clientParams.jsapi.appId).toBe('wxsub');
     const queried = await client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1' });
     expect(seen[1]!.url).toBe('/v3/pay/partner/transactions/out-trade-no/T1?sp_mchid=1230000109&sub_mchid=1900000109');
-    expect(queried).toMatchObject({ appId: APP_ID, mchId: MCH_ID, subAppId: 'wxsub', subMchId: '1900000109', openId: 'o1', subOpenId: 'o2' });
+    expect(queried).toMatchObject({
+      appId: APP_ID,
+      mchId: MCH_ID,
+      subAppId: 'wxsub',
+      subMchId: '1900000109',
+      openId: 'o1',
+      subOpenId: 'o2',
+    });
     await client.closeOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1' });
     expect(JSON.parse(seen[2]!.body)).toEqual({ sp_mchid: MCH_ID, sub_mchid: '1900000109' });
   });
@@ -243,29 +347,81 @@ describe.skipIf(noOpenssl)('v3 client: service-provider mode', () => {
 
 describe.skipIf(noOpenssl)('v3 client: refunds', () => {
   const refundReply = {
-    refund_id: '50000000382019052709732678859', out_refund_no: 'R1', transaction_id: '4200000001', out_trade_no: 'T1',
-    channel: 'ORIGINAL', user_received_account: '招商银行信用卡0403', create_time: '2024-01-01T12:00:00+08:00', status: 'PROCESSING', funds_account: 'UNSETTLED',
-    amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40, settlement_refund: 40, settlement_total: 100, discount_refund: 0, currency: 'CNY' },
+    refund_id: '50000000382019052709732678859',
+    out_refund_no: 'R1',
+    transaction_id: '4200000001',
+    out_trade_no: 'T1',
+    channel: 'ORIGINAL',
+    user_received_account: '招商银行信用卡0403',
+    create_time: '2024-01-01T12:00:00+08:00',
+    status: 'PROCESSING',
+    funds_account: 'UNSETTLED',
+    amount: {
+      total: 100,
+      refund: 40,
+      payer_total: 100,
+      payer_refund: 40,
+      settlement_refund: 40,
+      settlement_total: 100,
+      discount_refund: 0,
+      currency: 'CNY',
+    },
   };
 
   it('refund: JSON body without mutual TLS, v2-shaped result', async () => {
     routes.set('POST /v3/refund/domestic/refunds', () => ({ status: 200, body: JSON.stringify(refundReply) }));
-    const result = await makeClient().refund({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1', outRefundNo: 'R1', totalFee: 100, refundFee: 40, refundDesc: '商品已售完', notifyUrl: 'https://pay.example.com/notify-refund/shop' });
-    expect(JSON.parse(seen[0]!.body)).toEqual({ out_trade_no: 'T1', out_refund_no: 'R1', amount: { refund: 40, total: 100, currency: 'CNY' }, reason: '商品已售完', notify_url: 'https://pay.example.com/notify-refund/shop' });
-    expect(result).toMatchObject({ appId: APP_ID, mchId: MCH_ID, refundId: '50000000382019052709732678859', outRefundNo: 'R1', refundFee: 40, totalFee: 100, cashRefundFee: 40 });
+    const result = await makeClient().refund({
+      merchant: 'main',
+      appId: APP_ID,
+      outTradeNo: 'T1',
+      outRefundNo: 'R1',
+      totalFee: 100,
+      refundFee: 40,
+      refundDesc: '商品已售完',
+      notifyUrl: 'https://pay.example.com/notify-refund/shop',
+    });
+    expect(JSON.parse(seen[0]!.body)).toEqual({
+      out_trade_no: 'T1',
+      out_refund_no: 'R1',
+      amount: { refund: 40, total: 100, currency: 'CNY' },
+      reason: '商品已售完',
+      notify_url: 'https://pay.example.com/notify-refund/shop',
+    });
+    expect(result).toMatchObject({
+      appId: APP_ID,
+      mchId: MCH_ID,
+      refundId: '50000000382019052709732678859',
+      outRefundNo: 'R1',
+      refundFee: 40,
+      totalFee: 100,
+      cashRefundFee: 40,
+    });
   });
 
   it('refund query by out_refund_no maps the status to v2 names', async () => {
-    routes.set('GET /v3/refund/domestic/refunds/R1', () => ({ status: 200, body: JSON.stringify({ ...refundReply, status: 'SUCCESS', success_time: '2024-01-01T12:00:05+08:00' }) }));
+    routes.set('GET /v3/refund/domestic/refunds/R1', () => ({
+      status: 200,
+      body: JSON.stringify({ ...refundReply, status: 'SUCCESS', success_time: '2024-01-01T12:00:05+08:00' }),
+    }));
     const result = await makeClient().queryRefund({ merchant: 'main', appId: APP_ID, outRefundNo: 'R1' });
-    expect(result.refunds).toEqual([expect.objectContaining({ outRefundNo: 'R1', refundStatus: 'SUCCESS', refundFee: 40, refundSuccessTime: '2024-01-01 12:00:05', refundRecvAccount: '招商银行信用卡0403' })]);
+    expect(result.refunds).toEqual([
+      expect.objectContaining({
+        outRefundNo: 'R1',
+        refundStatus: 'SUCCESS',
+        refundFee: 40,
+        refundSuccessTime: '2024-01-01 12:00:05',
+        refundRecvAccount: '招商银行信用卡0403',
+      }),
+    ]);
     await expect(makeClient().queryRefund({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1' })).rejects.toBeInstanceOf(ValidationError);
   });
 
   it('a refund is retried on SYSTEM_ERROR with identical parameters', async () => {
     let calls = 0;
     routes.set('POST /v3/refund/domestic/refunds', () =>
-      ++calls === 1 ? { status: 500, body: JSON.stringify({ code: 'SYSTEM_ERROR', message: '系统繁忙,请稍后重试' }) } : { status: 200, body: JSON.stringify(refundReply) },
+      ++calls === 1
+        ? { status: 500, body: JSON.stringify({ code: 'SYSTEM_ERROR', message: '系统繁忙,请稍后重试' }) }
+        : { status: 200, body: JSON.stringify(refundReply) },
     );
     await makeClient().refund({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1', outRefundNo: 'R1', totalFee: 100, refundFee: 40 });
     expect(seen).toHaveLength(2);
@@ -275,15 +431,23 @@ describe.skipIf(noOpenssl)('v3 client: refunds', () => {
 
 describe.skipIf(noOpenssl)('v3 client: errors and reply verification', () => {
   it('a v3 error body becomes WxPayError with the v3 code', async () => {
-    routes.set('POST /v3/pay/transactions/jsapi', () => ({ status: 400, body: JSON.stringify({ code: 'PARAM_ERROR', message: '参数错误', detail: { field: '/amount/total', location: 'body' } }) }));
-    const error = await makeClient().unifiedOrder(order()).catch((e: unknown) => e);
+    routes.set('POST /v3/pay/transactions/jsapi', () => ({
+      status: 400,
+      body: JSON.stringify({ code: 'PARAM_ERROR', message: '参数错误', detail: { field: '/amount/total', location: 'body' } }),
+    }));
+    const error = await makeClient()
+      .unifiedOrder(order())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WxPayError);
     expect(error).toMatchObject({ errCode: 'PARAM_ERROR', retryable: false });
     expect((error as WxPayError).errCodeDes).toContain('/amount/total');
   });
 
   it('orders are never retried; SYSTEM_ERROR is marked retryable', async () => {
-    routes.set('POST /v3/pay/transactions/jsapi', () => ({ status: 500, body: JSON.stringify({ code: 'SYSTEM_ERROR', message: '系统繁忙' }) }));
+    routes.set('POST /v3/pay/transactions/jsapi', () => ({
+      status: 500,
+      body: JSON.stringify({ code: 'SYSTEM_ERROR', message: '系统繁忙' }),
+    }));
     await expect(makeClient().unifiedOrder(order())).rejects.toMatchObject({ errCode: 'SYSTEM_ERROR', retryable: true });
     expect(seen).toHaveLength(1);
   });
@@ -297,9 +461,17 @@ describe.skipIf(noOpenssl)('v3 client: errors and reply verification', () => {
     const client = makeClient();
     routes.set('POST /v3/pay/transactions/jsapi', () => ({ status: 200, body: JSON.stringify({ prepay_id: 'wx1' }), tamper: true }));
     await expect(client.unifiedOrder(order())).rejects.toMatchObject({ constructor: SignatureError, reason: 'mismatch' });
-    routes.set('POST /v3/pay/transactions/jsapi', () => ({ status: 200, body: JSON.stringify({ prepay_id: 'wx1' }), signer: { privateKey: wechatKeys.privateKey, serial: 'PUB_KEY_ID_OTHER' } }));
+    routes.set('POST /v3/pay/transactions/jsapi', () => ({
+      status: 200,
+      body: JSON.stringify({ prepay_id: 'wx1' }),
+      signer: { privateKey: wechatKeys.privateKey, serial: 'PUB_KEY_ID_OTHER' },
+    }));
     await expect(client.unifiedOrder(order())).rejects.toMatchObject({ constructor: SignatureError, reason: 'unknown-key' });
-    routes.set('POST /v3/pay/transactions/jsapi', () => ({ status: 200, body: JSON.stringify({ prepay_id: 'wx1' }), headers: { 'wechatpay-signature': 'WECHATPAY/SIGNTEST/abc' } }));
+    routes.set('POST /v3/pay/transactions/jsapi', () => ({
+      status: 200,
+      body: JSON.stringify({ prepay_id: 'wx1' }),
+      headers: { 'wechatpay-signature': 'WECHATPAY/SIGNTEST/abc' },
+    }));
     await expect(client.unifiedOrder(order())).rejects.toBeInstanceOf(SignatureError);
   });
 
@@ -315,7 +487,10 @@ describe.skipIf(noOpenssl)('v3 client: trade bill', () => {
   const sha1 = createHash('sha1').update(bill).digest('hex').toUpperCase();
 
   it('asks for the bill, downloads it with a signed GET and checks its hash', async () => {
-    routes.set('GET /v3/bill/tradebill', () => ({ status: 200, body: JSON.stringify({ hash_type: 'SHA1', hash_value: sha1, download_url: `${baseUrl}/v3/billdownload/file?token=T1` }) }));
+    routes.set('GET /v3/bill/tradebill', () => ({
+      status: 200,
+      body: JSON.stringify({ hash_type: 'SHA1', hash_value: sha1, download_url: `${baseUrl}/v3/billdownload/file?token=T1` }),
+    }));
     routes.set('GET /v3/billdownload/file', () => ({ status: 200, body: bill }));
     const text = await makeClient().downloadBill({ merchant: 'main', appId: APP_ID, billDate: '20240101' });
     expect(seen.map((r) => [r.url, r.signatureOk])).toEqual([
@@ -326,10 +501,18 @@ describe.skipIf(noOpenssl)('v3 client: trade bill', () => {
   });
 
   it('refuses a bill that does not match its hash, and a download URL on another origin', async () => {
-    routes.set('GET /v3/bill/tradebill', () => ({ status: 200, body: JSON.stringify({ hash_type: 'SHA1', hash_value: sha1, download_url: `${baseUrl}/v3/billdownload/file?token=T1` }) }));
+    routes.set('GET /v3/bill/tradebill', () => ({
+      status: 200,
+      body: JSON.stringify({ hash_type: 'SHA1', hash_value: sha1, download_url: `${baseUrl}/v3/billdownload/file?token=T1` }),
+    }));
     routes.set('GET /v3/billdownload/file', () => ({ status: 200, body: `${bill}x` }));
-    await expect(makeClient().downloadBill({ merchant: 'main', appId: APP_ID, billDate: '20240101' })).rejects.toBeInstanceOf(TransportError);
-    routes.set('GET /v3/bill/tradebill', () => ({ status: 200, body: JSON.stringify({ hash_type: 'SHA1', hash_value: sha1, download_url: 'https://evil.example/v3/billdownload/file' }) }));
+    await expect(makeClient().downloadBill({ merchant: 'main', appId: APP_ID, billDate: '20240101' })).rejects.toBeInstanceOf(
+      TransportError,
+    );
+    routes.set('GET /v3/bill/tradebill', () => ({
+      status: 200,
+      body: JSON.stringify({ hash_type: 'SHA1', hash_value: sha1, download_url: 'https://evil.example/v3/billdownload/file' }),
+    }));
     await expect(makeClient().downloadBill({ merchant: 'main', appId: APP_ID, billDate: '20240101' })).rejects.toThrow(/origin/);
   });
 });
@@ -343,12 +526,24 @@ describe.skipIf(noOpenssl)('v3 client: platform certificates (legacy mode)', () 
       certificateCalls++;
       return {
         status: 200,
-        body: buildCertificatesReply(listed.map((c) => ({ serialNo: c.serialNo, certificate: c.certificate, effectiveTime: NOW - 86_400_000, expireTime: NOW + 365 * 86_400_000 })), API_V3_KEY),
+        body: buildCertificatesReply(
+          listed.map((c) => ({
+            serialNo: c.serialNo,
+            certificate: c.certificate,
+            effectiveTime: NOW - 86_400_000,
+            expireTime: NOW + 365 * 86_400_000,
+          })),
+          API_V3_KEY,
+        ),
         signer: { privateKey: listed[0]!.privateKey, serial: listed[0]!.serialNo },
       };
     });
     let signer = platform;
-    routes.set('GET /v3/pay/transactions/out-trade-no/T1', () => ({ status: 200, body: JSON.stringify(buildV3Transaction({ out_trade_no: 'T1' })), signer: { privateKey: signer.privateKey, serial: signer.serialNo } }));
+    routes.set('GET /v3/pay/transactions/out-trade-no/T1', () => ({
+      status: 200,
+      body: JSON.stringify(buildV3Transaction({ out_trade_no: 'T1' })),
+      signer: { privateKey: signer.privateKey, serial: signer.serialNo },
+    }));
     const client = makeClient(v3Config({ publicKey: undefined, publicKeyId: undefined, platformCertificates: true }));
     await client.queryOrder({ merchant: 'main', appId: APP_ID, outTradeNo: 'T1' });
     expect(certificateCalls).toBe(1);
@@ -360,23 +555,39 @@ describe.skipIf(noOpenssl)('v3 client: platform certificates (legacy mode)', () 
     expect(certificateCalls).toBe(2);
     // Notifications signed with either certificate verify.
     for (const cert of [platform, next]) {
-      const n = buildV3Notification({ resource: buildV3Transaction(), apiV3Key: API_V3_KEY, signer: { privateKey: cert.privateKey, serial: cert.serialNo, timestamp: NOW / 1000 } });
-      await expect(client.verifyV3Notification!('main', n.headers, Buffer.from(n.body))).resolves.toMatchObject({ eventType: 'TRANSACTION.SUCCESS' });
+      const n = buildV3Notification({
+        resource: buildV3Transaction(),
+        apiV3Key: API_V3_KEY,
+        signer: { privateKey: cert.privateKey, serial: cert.serialNo, timestamp: NOW / 1000 },
+      });
+      await expect(client.verifyV3Notification!('main', n.headers, Buffer.from(n.body))).resolves.toMatchObject({
+        eventType: 'TRANSACTION.SUCCESS',
+      });
     }
   });
 
   it('during a migration both the public key and platform certificates verify', async () => {
     routes.set('GET /v3/certificates', () => ({
       status: 200,
-      body: buildCertificatesReply([{ serialNo: platform.serialNo, certificate: platform.certificate, effectiveTime: NOW - 1, expireTime: NOW + 86_400_000 * 30 }], API_V3_KEY),
+      body: buildCertificatesReply(
+        [{ serialNo: platform.serialNo, certificate: platform.certificate, effectiveTime: NOW - 1, expireTime: NOW + 86_400_000 * 30 }],
+        API_V3_KEY,
+      ),
     }));
     const client = makeClient(v3Config({ platformCertificates: true }));
-    for (const signer of [{ privateKey: wechatKeys.privateKey, serial: PUB_KEY_ID }, { privateKey: platform.privateKey, serial: platform.serialNo }]) {
+    for (const signer of [
+      { privateKey: wechatKeys.privateKey, serial: PUB_KEY_ID },
+      { privateKey: platform.privateKey, serial: platform.serialNo },
+    ]) {
       const n = buildV3Notification({ resource: buildV3Transaction(), apiV3Key: API_V3_KEY, signer: { ...signer, timestamp: NOW / 1000 } });
       await expect(client.verifyV3Notification!('main', n.headers, Buffer.from(n.body))).resolves.toBeDefined();
     }
     const stranger = generateTestRsaKeyPair();
-    const bad = buildV3Notification({ resource: buildV3Transaction(), apiV3Key: API_V3_KEY, signer: { privateKey: stranger.privateKey, serial: PUB_KEY_ID, timestamp: NOW / 1000 } });
+    const bad = buildV3Notification({
+      resource: buildV3Transaction(),
+      apiV3Key: API_V3_KEY,
+      signer: { privateKey: stranger.privateKey, serial: PUB_KEY_ID, timestamp: NOW / 1000 },
+    });
     await expect(client.verifyV3Notification!('main', bad.headers, Buffer.from(bad.body))).rejects.toMatchObject({ reason: 'mismatch' });
   });
 });

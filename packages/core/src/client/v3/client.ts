@@ -11,7 +11,14 @@ import { parseJsonObject, type JsonObject } from '../../protocol/v3/fields.js';
 import { parseV3Notification, type VerifiedV3Notification } from '../../protocol/v3/notify.js';
 import { createPlatformCertificateStore, type PlatformCertificateStore } from '../../protocol/v3/platform-certificates.js';
 import { buildAuthorization } from '../../protocol/v3/sign.js';
-import { combineKeyrings, createV3Keyring, signedMessageFrom, verifyV3Signature, type HeaderBag, type V3Keyring } from '../../protocol/v3/verify.js';
+import {
+  combineKeyrings,
+  createV3Keyring,
+  signedMessageFrom,
+  verifyV3Signature,
+  type HeaderBag,
+  type V3Keyring,
+} from '../../protocol/v3/verify.js';
 import { OPERATION_NAMES } from '../operations.js';
 import { configuredMerchant, createRetrier, type CreateWxPayClientOptions } from '../shared.js';
 import { MAX_REPLY_BYTES, type Transport } from '../transport.js';
@@ -72,7 +79,10 @@ export function createV3Client(config: ResolvedConfig, transport: Transport, hoo
         trusted: staticRing(merchant),
         now: config.now,
         onError: (error) =>
-          log.warn({ merchant: merchant.name, error: isWxPayKitError(error) ? error.code : 'unknown' }, 'platform certificate download failed'),
+          log.warn(
+            { merchant: merchant.name, error: isWxPayKitError(error) ? error.code : 'unknown' },
+            'platform certificate download failed',
+          ),
         download: async (signal) => {
           const reply = await signedExchange(merchant, 'GET', '/v3/certificates', undefined, signal);
           if (reply.statusCode < 200 || reply.statusCode >= 300) throw errorFromV3Reply(reply.statusCode, reply.body, '/v3/certificates');
@@ -154,7 +164,11 @@ export function createV3Client(config: ResolvedConfig, transport: Transport, hoo
   }
 
   /** The one executor: validate, build, sign, send, verify, map; retried per the operation. */
-  async function execute<I extends { readonly merchant: string }, N, R>(decl: V3Operation<I, N, R>, input: I, callOptions: CallOptions | undefined): Promise<R> {
+  async function execute<I extends { readonly merchant: string }, N, R>(
+    decl: V3Operation<I, N, R>,
+    input: I,
+    callOptions: CallOptions | undefined,
+  ): Promise<R> {
     const normalized = decl.op.validate(input);
     const merchant = merchantNamed(input.merchant);
     decl.check?.(input, merchant);
@@ -169,14 +183,17 @@ export function createV3Client(config: ResolvedConfig, transport: Transport, hoo
       download: (pathWithQuery, check) =>
         retrier.run('bill/download', 'safe', merchant.name, signal, async () => {
           const reply = await signedExchange(merchant, 'GET', pathWithQuery, undefined, signal, MAX_REPLY_BYTES);
-          if (reply.statusCode < 200 || reply.statusCode >= 300) throw errorFromV3Reply(reply.statusCode, reply.body, pathWithQuery.replace(/\?.*$/, ''));
+          if (reply.statusCode < 200 || reply.statusCode >= 300)
+            throw errorFromV3Reply(reply.statusCode, reply.body, pathWithQuery.replace(/\?.*$/, ''));
           check(reply.body);
           return reply.body;
         }),
     };
     let reply: JsonObject | undefined;
     try {
-      reply = await retrier.run(api, decl.op.retry, merchant.name, signal, () => exchangeVerified(merchant, api, decl.method, path, body, signal));
+      reply = await retrier.run(api, decl.op.retry, merchant.name, signal, () =>
+        exchangeVerified(merchant, api, decl.method, path, body, signal),
+      );
     } catch (error) {
       if (decl.done?.(error)) return undefined as R;
       throw error;

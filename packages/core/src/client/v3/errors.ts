@@ -18,7 +18,8 @@ export function errorFromV3Reply(statusCode: number, body: Uint8Array, path: str
     return new TransportError(`WeChat Pay answered HTTP ${statusCode} on ${path}`, { statusCode });
   }
   const message = typeof reply?.['message'] === 'string' ? (reply['message'] as string) : undefined;
-  const detail = reply?.['detail'] !== null && typeof reply?.['detail'] === 'object' ? (reply['detail'] as Record<string, unknown>) : undefined;
+  const detail =
+    reply?.['detail'] !== null && typeof reply?.['detail'] === 'object' ? (reply['detail'] as Record<string, unknown>) : undefined;
   const field = typeof detail?.['field'] === 'string' ? ` (field ${String(detail['field'])})` : '';
   return new WxPayError({ layer: 'result', errCode: code, errCodeDes: message === undefined ? undefined : `${message}${field}` });
 }

@@ -11,14 +11,16 @@ import type { UnifiedOrderInput, UnifiedOrderResult } from '../../model/contract
 import type { ClientPayParams, TradeType } from '../../model/payment.js';
 import { mwebPayUrl } from '../../protocol/v2/client-params.js';
 import { appPayParamsV3, jsapiPayParamsV3 } from '../../protocol/v3/client-params.js';
+import { compactToRfc3339, toOrderQueryResult, toRefundQueryResult, toRefundResult, type JsonObject } from '../../protocol/v3/fields.js';
 import {
-  compactToRfc3339,
-  toOrderQueryResult,
-  toRefundQueryResult,
-  toRefundResult,
-  type JsonObject,
-} from '../../protocol/v3/fields.js';
-import { OPERATIONS, type InputOf, type NormalizedOf, type Operation, type OperationName, type ResultOf, type UnifiedOrderNormalized } from '../operations.js';
+  OPERATIONS,
+  type InputOf,
+  type NormalizedOf,
+  type Operation,
+  type OperationName,
+  type ResultOf,
+  type UnifiedOrderNormalized,
+} from '../operations.js';
 import { checkSubOpenId, decodeBill } from '../shared.js';
 import { hasV3Code } from './errors.js';
 
@@ -69,7 +71,12 @@ function stringField(json: JsonObject, name: string): string {
 function identity(merchant: ResolvedMerchant, appId: string): Record<string, unknown> {
   return merchant.subMchId === undefined
     ? { appid: appId, mchid: merchant.mchId }
-    : { sp_appid: appId, sp_mchid: merchant.mchId, sub_mchid: merchant.subMchId, ...(merchant.subAppId ? { sub_appid: merchant.subAppId } : {}) };
+    : {
+        sp_appid: appId,
+        sp_mchid: merchant.mchId,
+        sub_mchid: merchant.subMchId,
+        ...(merchant.subAppId ? { sub_appid: merchant.subAppId } : {}),
+      };
 }
 
 /** `?mchid=` or `?sp_mchid=&sub_mchid=` for queries. */
@@ -93,8 +100,8 @@ function sceneInfo(input: UnifiedOrderInput, normalized: string | undefined): Re
     const h = h5 as Record<string, unknown>;
     scene['h5_info'] = {
       type: typeof h['type'] === 'string' ? h['type'] : 'Wap',
-      ...(h['app_name'] ?? h['wap_name'] ? { app_name: h['app_name'] ?? h['wap_name'] } : {}),
-      ...(h['app_url'] ?? h['wap_url'] ? { app_url: h['app_url'] ?? h['wap_url'] } : {}),
+      ...((h['app_name'] ?? h['wap_name']) ? { app_name: h['app_name'] ?? h['wap_name'] } : {}),
+      ...((h['app_url'] ?? h['wap_url']) ? { app_url: h['app_url'] ?? h['wap_url'] } : {}),
       ...(h['bundle_id'] !== undefined ? { bundle_id: h['bundle_id'] } : {}),
       ...(h['package_name'] !== undefined ? { package_name: h['package_name'] } : {}),
     };
@@ -135,7 +142,13 @@ function clientParams(input: UnifiedOrderInput, reply: JsonObject, call: V3Call)
     case 'JSAPI': {
       const prepayId = stringField(reply, 'prepay_id');
       const appId = input.subOpenId !== undefined && merchant.subAppId ? merchant.subAppId : input.appId;
-      return { prepayId, params: { tradeType: 'JSAPI', jsapi: jsapiPayParamsV3({ appId, prepayId, privateKey: keys.privateKey, timestamp, nonce: config.nonce() }) } };
+      return {
+        prepayId,
+        params: {
+          tradeType: 'JSAPI',
+          jsapi: jsapiPayParamsV3({ appId, prepayId, privateKey: keys.privateKey, timestamp, nonce: config.nonce() }),
+        },
+      };
     }
     case 'APP': {
       const prepayId = stringField(reply, 'prepay_id');
@@ -210,7 +223,9 @@ export const V3_OPERATIONS: V3Table = {
     method: 'GET',
     api: (input) => (input.transactionId ? 'pay/transactions/id' : 'pay/transactions/out-trade-no'),
     path: (input, merchant) => {
-      const by = input.transactionId ? `id/${encodeURIComponent(input.transactionId)}` : `out-trade-no/${encodeURIComponent(input.outTradeNo ?? '')}`;
+      const by = input.transactionId
+        ? `id/${encodeURIComponent(input.transactionId)}`
+        : `out-trade-no/${encodeURIComponent(input.outTradeNo ?? '')}`;
       return `${transactionsPath(merchant)}/${by}?${mchQuery(merchant)}`;
     },
     map: (json, input, call) => toOrderQueryResult(required(json, 'pay/transactions'), { appId: input.appId, mchId: call.merchant.mchId }),
@@ -220,7 +235,8 @@ export const V3_OPERATIONS: V3Table = {
     method: 'POST',
     api: 'pay/transactions/close',
     path: (input, merchant) => `${transactionsPath(merchant)}/out-trade-no/${encodeURIComponent(input.outTradeNo)}/close`,
-    body: (_input, _n, merchant) => (merchant.subMchId === undefined ? { mchid: merchant.mchId } : { sp_mchid: merchant.mchId, sub_mchid: merchant.subMchId }),
+    body: (_input, _n, merchant) =>
+      merchant.subMchId === undefined ? { mchid: merchant.mchId } : { sp_mchid: merchant.mchId, sub_mchid: merchant.subMchId },
     map: () => undefined,
     // Already closed: the goal is reached, as in v2.
     done: (error) => hasV3Code(error, 'ORDER_CLOSED'),
@@ -250,7 +266,9 @@ export const V3_OPERATIONS: V3Table = {
     api: 'refund/domestic/refunds/{out_refund_no}',
     check: (input) => {
       if (input.outRefundNo === undefined || input.outRefundNo === '') {
-        throw new ValidationError('outRefundNo is required: API v3 queries a refund by the merchant refund number', { field: 'outRefundNo' });
+        throw new ValidationError('outRefundNo is required: API v3 queries a refund by the merchant refund number', {
+          field: 'outRefundNo',
+        });
       }
     },
     path: (input, merchant) => {
@@ -264,7 +282,8 @@ export const V3_OPERATIONS: V3Table = {
     method: 'GET',
     api: 'bill/tradebill',
     check: (input) => {
-      if (input.billType === 'RECHARGE_REFUND') throw new ValidationError('billType RECHARGE_REFUND has no API v3 trade bill', { field: 'billType' });
+      if (input.billType === 'RECHARGE_REFUND')
+        throw new ValidationError('billType RECHARGE_REFUND has no API v3 trade bill', { field: 'billType' });
     },
     path: (input, merchant) => {
       const d = input.billDate;

@@ -3,7 +3,16 @@ import { buildPayNotification, signNotifyXml } from '../../testing/index.js';
 import type { ErrorEvent, PaidEvent } from '../../events/event-map.js';
 import { TransportError } from '../../errors.js';
 import { createHandler } from '../create-handler.js';
-import { APP_ID_1, KEY_1, MCH_1, bodyText, jsonRequest, scriptedClient, testConfig, xmlRequest } from '../../../test/helpers/handler-fixtures.js';
+import {
+  APP_ID_1,
+  KEY_1,
+  MCH_1,
+  bodyText,
+  jsonRequest,
+  scriptedClient,
+  testConfig,
+  xmlRequest,
+} from '../../../test/helpers/handler-fixtures.js';
 
 const paidOrder = {
   tradeState: 'SUCCESS',
@@ -39,7 +48,14 @@ describe('POST /confirm', () => {
     expect(JSON.parse(bodyText(first.body))).toMatchObject({ trade_state: 'SUCCESS', order_id: 'T77', total_fee: 100 });
     expect(JSON.parse(bodyText(second.body))).toMatchObject({ trade_state: 'SUCCESS' });
     expect(paid).toHaveLength(1);
-    expect(paid[0]).toMatchObject({ source: 'confirm', orderId: 'T77', transactionId: paidOrder.transactionId, mchId: MCH_1, totalFee: 100, app: 'shop' });
+    expect(paid[0]).toMatchObject({
+      source: 'confirm',
+      orderId: 'T77',
+      transactionId: paidOrder.transactionId,
+      mchId: MCH_1,
+      totalFee: 100,
+      app: 'shop',
+    });
   });
 
   it('fires nothing for an unpaid order', async () => {
@@ -55,7 +71,10 @@ describe('POST /confirm', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     wxpay.on('paid', () => gate);
-    const xml = signNotifyXml(buildPayNotification({ out_trade_no: 'T77', transaction_id: paidOrder.transactionId, total_fee: 100 }), KEY_1);
+    const xml = signNotifyXml(
+      buildPayNotification({ out_trade_no: 'T77', transaction_id: paidOrder.transactionId, total_fee: 100 }),
+      KEY_1,
+    );
     const racing = [
       wxpay.handle(xmlRequest('/notify-pay/shop', xml)),
       wxpay.handle(confirm()),
@@ -70,7 +89,10 @@ describe('POST /confirm', () => {
 
   it('does not fire again after the notification fired', async () => {
     const { wxpay, client, paid } = setup();
-    const xml = signNotifyXml(buildPayNotification({ out_trade_no: 'T77', transaction_id: paidOrder.transactionId, total_fee: 100 }), KEY_1);
+    const xml = signNotifyXml(
+      buildPayNotification({ out_trade_no: 'T77', transaction_id: paidOrder.transactionId, total_fee: 100 }),
+      KEY_1,
+    );
     await wxpay.handle(xmlRequest('/notify-pay/shop', xml));
     client.orderState = paidOrder;
     await wxpay.handle(confirm());
@@ -95,7 +117,9 @@ describe('POST /confirm', () => {
 
   it('refuses a paid amount that differs from the recorded order', async () => {
     const { wxpay, client, paid, errors } = setup();
-    await wxpay.handle(jsonRequest('/create-pay/APP', { appId: APP_ID_1, payApp: 'shop', goods: 'g', orderId: 'T77', fee: 999, ip: '1.1.1.1' }));
+    await wxpay.handle(
+      jsonRequest('/create-pay/APP', { appId: APP_ID_1, payApp: 'shop', goods: 'g', orderId: 'T77', fee: 999, ip: '1.1.1.1' }),
+    );
     client.orderState = paidOrder;
     const out = await wxpay.handle(confirm());
     expect(out.status).toBe(400);

@@ -30,7 +30,13 @@ export const confirmRoute: JsonRoute = {
     if (result.tradeState === 'SUCCESS' && result.transactionId) {
       const transactionId = result.transactionId;
       try {
-        const facts = { app: app.name, mchId: merchant.mchId, outTradeNo: result.outTradeNo, totalFee: result.totalFee ?? 0, transactionId };
+        const facts = {
+          app: app.name,
+          mchId: merchant.mchId,
+          outTradeNo: result.outTradeNo,
+          totalFee: result.totalFee ?? 0,
+          transactionId,
+        };
         await firePaid(ctx, facts, (redelivery, checked) => paidFromQuery(result, app.name, redelivery, checked));
       } catch (cause) {
         const error = isWxPayKitError(cause) ? cause : new InternalError('confirming the payment failed', { cause });

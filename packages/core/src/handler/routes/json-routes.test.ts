@@ -52,11 +52,22 @@ describe('POST /create-pay/:type', () => {
       openId: 'openid-1',
       notifyUrl: 'https://pay.example.com/wxpay/notify-pay/shop',
     } satisfies Partial<UnifiedOrderInput>);
-    expect(await store.getOrder(`${MCH_1}:o001`)).toEqual({ app: 'shop', appId: APP_ID_1, mchId: MCH_1, totalFee: 101, createdAt: 1_700_000_000_000 });
+    expect(await store.getOrder(`${MCH_1}:o001`)).toEqual({
+      app: 'shop',
+      appId: APP_ID_1,
+      mchId: MCH_1,
+      totalFee: 101,
+      createdAt: 1_700_000_000_000,
+    });
   });
 
   it.each([
-    ['H5', 'MWEB', { redirectUrl: 'https://shop.example.com/done', sceneInfo: { h5_info: { type: 'Wap', wap_url: 'https://a', wap_name: 'a' } } }, ['pay_url', 'prepay_id']],
+    [
+      'H5',
+      'MWEB',
+      { redirectUrl: 'https://shop.example.com/done', sceneInfo: { h5_info: { type: 'Wap', wap_url: 'https://a', wap_name: 'a' } } },
+      ['pay_url', 'prepay_id'],
+    ],
     ['APP', 'APP', {}, ['prepay_id', 'req_params']],
     ['NATIVE', 'NATIVE', { productId: 'p1' }, ['code_url', 'prepay_id']],
     ['native', 'NATIVE', { productId: 'p1' }, ['code_url', 'prepay_id']],
@@ -67,7 +78,10 @@ describe('POST /create-pay/:type', () => {
     expect(Object.keys(out.json['result'] as object).sort()).toEqual(keys);
     expect((client.calls[0]?.input as UnifiedOrderInput).tradeType).toBe(tradeType);
     if (type === 'H5') {
-      expect(client.calls[0]?.input).toMatchObject({ redirectUrl: 'https://shop.example.com/done', sceneInfo: { h5_info: { type: 'Wap' } } });
+      expect(client.calls[0]?.input).toMatchObject({
+        redirectUrl: 'https://shop.example.com/done',
+        sceneInfo: { h5_info: { type: 'Wap' } },
+      });
     }
   });
 
@@ -167,7 +181,16 @@ describe('POST /create-refund', () => {
     expect(out.json).toMatchObject({
       code: 200,
       msg: 'OK',
-      result: { app_id: APP_ID_1, mch_id: MCH_1, order_id: 'o002', refund_id: 'r002', wx_refund_id: '50000408942024010100000000001', total_fee: 101, refund_fee: 101, refund_coupons: null },
+      result: {
+        app_id: APP_ID_1,
+        mch_id: MCH_1,
+        order_id: 'o002',
+        refund_id: 'r002',
+        wx_refund_id: '50000408942024010100000000001',
+        total_fee: 101,
+        refund_fee: 101,
+        refund_coupons: null,
+      },
     });
     expect(client.calls[0]?.input).toMatchObject({
       outTradeNo: 'o002',
@@ -179,7 +202,14 @@ describe('POST /create-refund', () => {
 
   it('answers 400 when the refund exceeds the total', async () => {
     const { wxpay, client } = setup();
-    const out = await call(wxpay, '/create-refund', { appId: APP_ID_1, payApp: 'shop', orderId: 'o', refundId: 'r', totalFee: 100, refundFee: 101 });
+    const out = await call(wxpay, '/create-refund', {
+      appId: APP_ID_1,
+      payApp: 'shop',
+      orderId: 'o',
+      refundId: 'r',
+      totalFee: 100,
+      refundFee: 101,
+    });
     expect(out.status).toBe(400);
     expect(client.calls).toEqual([]);
   });

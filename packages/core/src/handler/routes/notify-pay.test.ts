@@ -100,11 +100,20 @@ describe('POST /notify-pay/:app', () => {
     ['an unknown sign_type', (xml: Record<string, string>) => signNotifyXml({ ...xml, sign_type: 'SHA1' }, KEY_1), 'WXPAY_ERR_SIGNATURE'],
     [
       'HMAC declared but an MD5 signature',
-      (xml: Record<string, string>) => buildXml({ ...xml, sign_type: 'HMAC-SHA256', sign: signNotifyXml(xml, KEY_1).match(/<sign>(\w+)</)![1] }),
+      (xml: Record<string, string>) =>
+        buildXml({ ...xml, sign_type: 'HMAC-SHA256', sign: signNotifyXml(xml, KEY_1).match(/<sign>(\w+)</)![1] }),
       'WXPAY_ERR_SIGNATURE',
     ],
-    ['an appid of another app', (xml: Record<string, string>) => signNotifyXml({ ...xml, appid: APP_ID_2 }, KEY_1), 'WXPAY_ERR_APP_MISMATCH'],
-    ['a mch_id of another merchant', (xml: Record<string, string>) => signNotifyXml({ ...xml, mch_id: MCH_2 }, KEY_1), 'WXPAY_ERR_APP_MISMATCH'],
+    [
+      'an appid of another app',
+      (xml: Record<string, string>) => signNotifyXml({ ...xml, appid: APP_ID_2 }, KEY_1),
+      'WXPAY_ERR_APP_MISMATCH',
+    ],
+    [
+      'a mch_id of another merchant',
+      (xml: Record<string, string>) => signNotifyXml({ ...xml, mch_id: MCH_2 }, KEY_1),
+      'WXPAY_ERR_APP_MISMATCH',
+    ],
     ['a malformed amount', (xml: Record<string, string>) => signNotifyXml({ ...xml, total_fee: '1.5' }, KEY_1), 'WXPAY_ERR_XML'],
     ['a DOCTYPE', () => '<!DOCTYPE xml [<!ENTITY x "y">]><xml><a>&x;</a></xml>', 'WXPAY_ERR_XML'],
     ['malformed XML', () => '<xml><a>1</b></xml>', 'WXPAY_ERR_XML'],
@@ -129,20 +138,34 @@ describe('POST /notify-pay/:app', () => {
   it('refuses an amount that differs from the order recorded at create-pay', async () => {
     const { wxpay, paid, errors } = setup();
     const created = await wxpay.handle(
-      jsonRequest('/create-pay/JSAPI', { appId: APP_ID_1, payApp: 'shop', goods: 'g', orderId: 'T9', fee: 500, ip: '1.2.3.4', openId: 'o' }),
+      jsonRequest('/create-pay/JSAPI', {
+        appId: APP_ID_1,
+        payApp: 'shop',
+        goods: 'g',
+        orderId: 'T9',
+        fee: 500,
+        ip: '1.2.3.4',
+        openId: 'o',
+      }),
     );
     expect(created.status).toBe(200);
-    const forged = await wxpay.handle(xmlRequest('/notify-pay/shop', signNotifyXml(buildPayNotification({ out_trade_no: 'T9', total_fee: 1 }), KEY_1)));
+    const forged = await wxpay.handle(
+      xmlRequest('/notify-pay/shop', signNotifyXml(buildPayNotification({ out_trade_no: 'T9', total_fee: 1 }), KEY_1)),
+    );
     expect(isFail(forged.body)).toBe(true);
     expect(errors.map((e) => e.error.code)).toEqual(['WXPAY_ERR_AMOUNT_MISMATCH']);
-    const genuine = await wxpay.handle(xmlRequest('/notify-pay/shop', signNotifyXml(buildPayNotification({ out_trade_no: 'T9', total_fee: 500 }), KEY_1)));
+    const genuine = await wxpay.handle(
+      xmlRequest('/notify-pay/shop', signNotifyXml(buildPayNotification({ out_trade_no: 'T9', total_fee: 500 }), KEY_1)),
+    );
     expect(bodyText(genuine.body)).toBe(ok);
     expect(paid.map((e) => e.totalFee)).toEqual([500]);
   });
 
   it('acknowledges a notification that reports no payment without emitting paid', async () => {
     const { wxpay, paid, errors } = setup();
-    const out = await wxpay.handle(xmlRequest('/notify-pay/shop', signNotifyXml(buildPayNotification({ result_code: 'FAIL', err_code: 'X' }), KEY_1)));
+    const out = await wxpay.handle(
+      xmlRequest('/notify-pay/shop', signNotifyXml(buildPayNotification({ result_code: 'FAIL', err_code: 'X' }), KEY_1)),
+    );
     expect(bodyText(out.body)).toBe(ok);
     expect(paid).toEqual([]);
     expect(errors).toEqual([]);
@@ -261,14 +284,20 @@ describe('POST /notify-pay/:app', () => {
       const signKey = vi.spyOn(client, 'signKey');
       const serve = serveOf(wxpay);
       // The first notification asks the client for the merchant's key; the answer is kept.
-      expect(bodyText((await wxpay.handle(xmlRequest('/notify-pay/shop', signNotifyXml(buildPayNotification({ transaction_id: 'T-1' }), KEY_1)))).body)).toBe(ok);
+      expect(
+        bodyText(
+          (await wxpay.handle(xmlRequest('/notify-pay/shop', signNotifyXml(buildPayNotification({ transaction_id: 'T-1' }), KEY_1)))).body,
+        ),
+      ).toBe(ok);
       const out = serve(xmlRequest('/notify-pay/shop', signNotifyXml(buildPayNotification({ transaction_id: 'T-2' }), KEY_1)));
       expect(isThenable(out)).toBe(false);
       expect(bodyText((out as WxPayResponse).body)).toBe(ok);
       expect(paid.map((e) => e.transactionId)).toEqual(['T-1', 'T-2']);
       expect(signKey).toHaveBeenCalledTimes(1);
       // handle() itself always answers with a promise.
-      expect(wxpay.handle(xmlRequest('/notify-pay/shop', signNotifyXml(buildPayNotification({ transaction_id: 'T-2' }), KEY_1)))).toBeInstanceOf(Promise);
+      expect(
+        wxpay.handle(xmlRequest('/notify-pay/shop', signNotifyXml(buildPayNotification({ transaction_id: 'T-2' }), KEY_1))),
+      ).toBeInstanceOf(Promise);
     });
 
     it('waits for async listeners and stores, and answers FAIL when an async listener rejects, then fires on redelivery', async () => {

@@ -45,18 +45,33 @@ export const notifyPayRoute: NotifyRoute = {
 };
 
 /** Steps 2 to 7 for a v2 notification, synchronously as far as the store and listeners allow. */
-function handleV2(ctx: HandlerContext, request: WxPayRequest, app: ResolvedApp, merchant: ResolvedMerchant, apiKey: string): MaybePromise<WxPayResponse> {
+function handleV2(
+  ctx: HandlerContext,
+  request: WxPayRequest,
+  app: ResolvedApp,
+  merchant: ResolvedMerchant,
+  apiKey: string,
+): MaybePromise<WxPayResponse> {
   let verified: VerifiedPayNotification;
   try {
     verified = parsePayNotification(request.rawBody, { apiKey, maxBytes: ctx.config.bodyLimit });
   } catch (error) {
     if (!(error instanceof WxPayError)) throw error;
-    ctx.logger.info({ route: notifyPayRoute.path, app: app.name, errCode: error.errCode }, 'pay notification reporting no payment acknowledged');
+    ctx.logger.info(
+      { route: notifyPayRoute.path, app: app.name, errCode: error.errCode },
+      'pay notification reporting no payment acknowledged',
+    );
     return notifyReply(true);
   }
   assertBelongsToApp(verified.payment, app, merchant);
   const payment = verified.payment;
-  const facts = { app: app.name, mchId: merchant.mchId, outTradeNo: payment.outTradeNo, totalFee: payment.totalFee, transactionId: payment.transactionId };
+  const facts = {
+    app: app.name,
+    mchId: merchant.mchId,
+    outTradeNo: payment.outTradeNo,
+    totalFee: payment.totalFee,
+    transactionId: payment.transactionId,
+  };
   const fired = firePaid(ctx, facts, (redelivery, checked) => paidFromNotification(verified, app.name, redelivery, checked));
   return isPromiseLike(fired) ? fired.then(notifySuccess) : notifySuccess();
 }

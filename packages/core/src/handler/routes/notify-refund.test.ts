@@ -5,7 +5,19 @@ import { WxPayError } from '../../errors.js';
 import type { DedupStore } from '../../stores/dedup-store.js';
 import { createMemoryDedupStore } from '../../stores/memory-dedup-store.js';
 import { createHandler } from '../create-handler.js';
-import { APP_ID_1, APP_ID_2, KEY_1, KEY_2, MCH_1, bodyText, jsonRequest, scriptedClient, testConfig, xmlRequest, type ScriptedClient } from '../../../test/helpers/handler-fixtures.js';
+import {
+  APP_ID_1,
+  APP_ID_2,
+  KEY_1,
+  KEY_2,
+  MCH_1,
+  bodyText,
+  jsonRequest,
+  scriptedClient,
+  testConfig,
+  xmlRequest,
+  type ScriptedClient,
+} from '../../../test/helpers/handler-fixtures.js';
 
 function setup(store?: DedupStore, client: ScriptedClient = scriptedClient()) {
   const wxpay = createHandler(testConfig(store === undefined ? {} : { store }), client);
@@ -85,7 +97,15 @@ describe('POST /notify-refund/:app', () => {
   it('refuses a total that differs from the order recorded at create-pay', async () => {
     const { wxpay, refunded, errors } = setup();
     await wxpay.handle(
-      jsonRequest('/create-pay/NATIVE', { appId: APP_ID_1, payApp: 'shop', goods: 'g', orderId: 'T7', fee: 300, ip: '1.2.3.4', productId: 'p' }),
+      jsonRequest('/create-pay/NATIVE', {
+        appId: APP_ID_1,
+        payApp: 'shop',
+        goods: 'g',
+        orderId: 'T7',
+        fee: 300,
+        ip: '1.2.3.4',
+        productId: 'p',
+      }),
     );
     const out = await wxpay.handle(xmlRequest('/notify-refund/shop', buildRefundNotifyXml({ out_trade_no: 'T7', total_fee: 100 }, KEY_1)));
     expect(isFail(out.body)).toBe(true);
@@ -134,7 +154,14 @@ describe('POST /notify-refund/:app', () => {
       const store = createMemoryDedupStore();
       const { wxpay } = setup(store);
       await wxpay.handle(jsonRequest('/create-refund', createRefund));
-      expect(await store.getOrder(`${MCH_1}:refund:R9`)).toMatchObject({ app: 'shop', appId: APP_ID_1, mchId: MCH_1, totalFee: 40, orderId: 'T9', orderTotalFee: 300 });
+      expect(await store.getOrder(`${MCH_1}:refund:R9`)).toMatchObject({
+        app: 'shop',
+        appId: APP_ID_1,
+        mchId: MCH_1,
+        totalFee: 40,
+        orderId: 'T9',
+        orderTotalFee: 300,
+      });
     });
 
     it('checks a refund recorded by an earlier version, whose order is tied to it under a second key', async () => {

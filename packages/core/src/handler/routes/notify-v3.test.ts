@@ -30,7 +30,12 @@ const signer: V3Signer = { privateKey: wechatKeys.privateKey, serial: PUB_KEY_ID
 let stub: StubWeChatV3;
 const instances: WxPay[] = [];
 beforeAll(async () => {
-  stub = await startStubWeChatV3({ mchId: MCH_ID, merchantPublicKey: merchantKeys.publicKey, wechat: { privateKey: wechatKeys.privateKey, serial: PUB_KEY_ID }, nowSec: NOW / 1000 });
+  stub = await startStubWeChatV3({
+    mchId: MCH_ID,
+    merchantPublicKey: merchantKeys.publicKey,
+    wechat: { privateKey: wechatKeys.privateKey, serial: PUB_KEY_ID },
+    nowSec: NOW / 1000,
+  });
 });
 afterEach(async () => {
   await Promise.all(instances.splice(0).map((w) => w.close()));
@@ -95,14 +100,37 @@ const SUCCESS = { code: 'SUCCESS', message: '成功' };
 
 describe('v3 merchant through handle()', () => {
   it('create-pay JSAPI goes to the v3 endpoint and answers the same JSON shape with RSA params', async () => {
-    stub.on('POST /v3/pay/transactions/jsapi', () => ({ status: 200, body: JSON.stringify({ prepay_id: 'wx26112221580621e9b071c00d9e093b0000' }) }));
+    stub.on('POST /v3/pay/transactions/jsapi', () => ({
+      status: 200,
+      body: JSON.stringify({ prepay_id: 'wx26112221580621e9b071c00d9e093b0000' }),
+    }));
     const { wxpay } = setup();
-    const out = await wxpay.handle(jsonRequest('/create-pay/JSAPI', { payApp: 'shop', appId: APP_ID, goods: 'QQ公仔', orderId: 'T1', fee: 100, ip: '203.0.113.7', openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' }));
+    const out = await wxpay.handle(
+      jsonRequest('/create-pay/JSAPI', {
+        payApp: 'shop',
+        appId: APP_ID,
+        goods: 'QQ公仔',
+        orderId: 'T1',
+        fee: 100,
+        ip: '203.0.113.7',
+        openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+      }),
+    );
     expect(out.status).toBe(200);
     const body = JSON.parse(bodyText(out.body));
-    expect(body).toMatchObject({ code: 200, msg: 'OK', result: { prepay_id: 'wx26112221580621e9b071c00d9e093b0000', jsapi_params: { appId: APP_ID, signType: 'RSA', package: 'prepay_id=wx26112221580621e9b071c00d9e093b0000' } } });
+    expect(body).toMatchObject({
+      code: 200,
+      msg: 'OK',
+      result: {
+        prepay_id: 'wx26112221580621e9b071c00d9e093b0000',
+        jsapi_params: { appId: APP_ID, signType: 'RSA', package: 'prepay_id=wx26112221580621e9b071c00d9e093b0000' },
+      },
+    });
     expect(stub.requests[0]).toMatchObject({ url: '/v3/pay/transactions/jsapi', signatureOk: true });
-    expect(JSON.parse(stub.requests[0]!.body)).toMatchObject({ notify_url: 'https://pay.example.com/wxpay/notify-pay/shop', amount: { total: 100 } });
+    expect(JSON.parse(stub.requests[0]!.body)).toMatchObject({
+      notify_url: 'https://pay.example.com/wxpay/notify-pay/shop',
+      amount: { total: 100 },
+    });
   });
 
   it('a v3 payment notification fires paid once with the v2 fields and is answered SUCCESS in JSON', async () => {
@@ -118,8 +146,20 @@ describe('v3 merchant through handle()', () => {
     expect(errors).toEqual([]);
     expect(paid).toHaveLength(1);
     expect(paid[0]).toMatchObject({
-      app: 'shop', appId: APP_ID, mchId: MCH_ID, orderId: 'T1', transactionId: '4200000001', totalFee: 100, cashFee: 100,
-      feeType: 'CNY', openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o', tradeType: 'JSAPI', bankType: 'OTHERS', timeEnd: '20240101120000', source: 'notify', redelivery: false,
+      app: 'shop',
+      appId: APP_ID,
+      mchId: MCH_ID,
+      orderId: 'T1',
+      transactionId: '4200000001',
+      totalFee: 100,
+      cashFee: 100,
+      feeType: 'CNY',
+      openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+      tradeType: 'JSAPI',
+      bankType: 'OTHERS',
+      timeEnd: '20240101120000',
+      source: 'notify',
+      redelivery: false,
     });
     // raw is the decrypted resource (a v3 transaction), not a made-up v2 record.
     expect(paid[0]!.raw).toEqual(payment());
@@ -127,12 +167,42 @@ describe('v3 merchant through handle()', () => {
   });
 
   it.each([
-    ['a tampered body', () => { const n = buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer }); return { ...n, body: n.body.replace('"TRANSACTION.SUCCESS"', '"TRANSACTION.SUCCESS" ') }; }, 400],
-    ['an unknown serial', () => buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer: { ...signer, serial: 'PUB_KEY_ID_999' } }), 400],
-    ['a stale timestamp', () => buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer: { ...signer, timestamp: NOW / 1000 - 301 } }), 400],
-    ['a signature probe', () => { const n = buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer }); return { ...n, headers: { ...n.headers, 'wechatpay-signature': `WECHATPAY/SIGNTEST/${n.headers['wechatpay-signature']}` } }; }, 400],
-    ['a wrong APIv3 key (GCM tag)', () => buildV3Notification({ resource: payment(), apiV3Key: 'fedcba9876543210fedcba9876543210', signer }), 400],
-    ['another key signing', () => buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer: { ...signer, privateKey: merchantKeys.privateKey } }), 400],
+    [
+      'a tampered body',
+      () => {
+        const n = buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer });
+        return { ...n, body: n.body.replace('"TRANSACTION.SUCCESS"', '"TRANSACTION.SUCCESS" ') };
+      },
+      400,
+    ],
+    [
+      'an unknown serial',
+      () => buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer: { ...signer, serial: 'PUB_KEY_ID_999' } }),
+      400,
+    ],
+    [
+      'a stale timestamp',
+      () => buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer: { ...signer, timestamp: NOW / 1000 - 301 } }),
+      400,
+    ],
+    [
+      'a signature probe',
+      () => {
+        const n = buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer });
+        return { ...n, headers: { ...n.headers, 'wechatpay-signature': `WECHATPAY/SIGNTEST/${n.headers['wechatpay-signature']}` } };
+      },
+      400,
+    ],
+    [
+      'a wrong APIv3 key (GCM tag)',
+      () => buildV3Notification({ resource: payment(), apiV3Key: 'fedcba9876543210fedcba9876543210', signer }),
+      400,
+    ],
+    [
+      'another key signing',
+      () => buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer: { ...signer, privateKey: merchantKeys.privateKey } }),
+      400,
+    ],
     ['another merchant', () => buildV3Notification({ resource: payment({ mchid: '1999999999' }), apiV3Key: API_V3_KEY, signer }), 400],
   ])('%s: answered FAIL in JSON with a non-2xx status, nothing emitted', async (_name, make, status) => {
     const { wxpay, paid, errors } = setup();
@@ -144,10 +214,27 @@ describe('v3 merchant through handle()', () => {
   });
 
   it('checks the amount against the order recorded at create-pay', async () => {
-    stub.on('POST /v3/pay/transactions/native', () => ({ status: 200, body: JSON.stringify({ code_url: 'weixin://wxpay/bizpayurl?pr=x' }) }));
+    stub.on('POST /v3/pay/transactions/native', () => ({
+      status: 200,
+      body: JSON.stringify({ code_url: 'weixin://wxpay/bizpayurl?pr=x' }),
+    }));
     const { wxpay, paid, errors } = setup();
-    await wxpay.handle(jsonRequest('/create-pay/NATIVE', { payApp: 'shop', appId: APP_ID, goods: 'g', orderId: 'T1', fee: 100, ip: '203.0.113.7', productId: 'P1' }));
-    const n = buildV3Notification({ resource: payment({ amount: { total: 1, payer_total: 1, currency: 'CNY' } }), apiV3Key: API_V3_KEY, signer });
+    await wxpay.handle(
+      jsonRequest('/create-pay/NATIVE', {
+        payApp: 'shop',
+        appId: APP_ID,
+        goods: 'g',
+        orderId: 'T1',
+        fee: 100,
+        ip: '203.0.113.7',
+        productId: 'P1',
+      }),
+    );
+    const n = buildV3Notification({
+      resource: payment({ amount: { total: 1, payer_total: 1, currency: 'CNY' } }),
+      apiV3Key: API_V3_KEY,
+      signer,
+    });
     const out = await wxpay.handle(v3Request('/notify-pay/shop', n));
     expect(JSON.parse(bodyText(out.body))).toMatchObject({ code: 'FAIL' });
     expect(paid).toEqual([]);
@@ -172,26 +259,58 @@ describe('v3 merchant through handle()', () => {
       apiV3Key: API_V3_KEY,
       signer,
       resource: {
-        mchid: MCH_ID, out_trade_no: 'T1', transaction_id: '4200000001', refund_id: '50000001', out_refund_no: 'R1', refund_status: 'SUCCESS',
-        success_time: '2024-01-01T12:00:05+08:00', user_received_account: '支付用户零钱', amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40 },
+        mchid: MCH_ID,
+        out_trade_no: 'T1',
+        transaction_id: '4200000001',
+        refund_id: '50000001',
+        out_refund_no: 'R1',
+        refund_status: 'SUCCESS',
+        success_time: '2024-01-01T12:00:05+08:00',
+        user_received_account: '支付用户零钱',
+        amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40 },
       },
     });
     const out = await wxpay.handle(v3Request('/notify-refund/shop', v3));
     expect(JSON.parse(bodyText(out.body))).toEqual(SUCCESS);
     expect(refunded).toHaveLength(1);
-    expect(refunded[0]).toMatchObject({ app: 'shop', appId: APP_ID, mchId: MCH_ID, orderId: 'T1', refundId: 'R1', wxRefundId: '50000001', refundFee: 40, totalFee: 100, refundStatus: 'SUCCESS', successTime: '2024-01-01 12:00:05' });
+    expect(refunded[0]).toMatchObject({
+      app: 'shop',
+      appId: APP_ID,
+      mchId: MCH_ID,
+      orderId: 'T1',
+      refundId: 'R1',
+      wxRefundId: '50000001',
+      refundFee: 40,
+      totalFee: 100,
+      refundStatus: 'SUCCESS',
+      successTime: '2024-01-01 12:00:05',
+    });
     // raw is the decrypted refund resource under its own v3 names.
     expect(refunded[0]!.raw).toMatchObject({ out_refund_no: 'R1', refund_status: 'SUCCESS', amount: { refund: 40 } });
     expect(refunded[0]!.raw).not.toHaveProperty('refund_fee');
 
     const closed = buildV3Notification({
-      eventType: 'REFUND.CLOSED', apiV3Key: API_V3_KEY, signer,
-      resource: { mchid: MCH_ID, out_trade_no: 'T1', transaction_id: '4200000001', refund_id: '50000002', out_refund_no: 'R2', refund_status: 'CLOSED', amount: { total: 100, refund: 10, payer_total: 100, payer_refund: 10 } },
+      eventType: 'REFUND.CLOSED',
+      apiV3Key: API_V3_KEY,
+      signer,
+      resource: {
+        mchid: MCH_ID,
+        out_trade_no: 'T1',
+        transaction_id: '4200000001',
+        refund_id: '50000002',
+        out_refund_no: 'R2',
+        refund_status: 'CLOSED',
+        amount: { total: 100, refund: 10, payer_total: 100, payer_refund: 10 },
+      },
     });
     await wxpay.handle(v3Request('/notify-refund/shop', closed));
     expect(failed).toMatchObject([{ refundId: 'R2', refundStatus: 'REFUNDCLOSE' }]);
 
-    const xml = buildRefundNotifyXml({ out_trade_no: 'T1', out_refund_no: 'R3', refund_id: '50000003', refund_fee: 20, total_fee: 100 }, API_KEY, { appid: APP_ID, mch_id: MCH_ID });
+    const xml = buildRefundNotifyXml(
+      { out_trade_no: 'T1', out_refund_no: 'R3', refund_id: '50000003', refund_fee: 20, total_fee: 100 },
+      API_KEY,
+      { appid: APP_ID, mch_id: MCH_ID },
+    );
     const v2 = await wxpay.handle(xmlRequest('/notify-refund/shop', xml));
     expect(bodyText(v2.body)).toContain('SUCCESS');
     expect(refunded.map((r) => r.refundId)).toEqual(['R1', 'R3']);
@@ -202,19 +321,37 @@ describe('v3 merchant through handle()', () => {
     stub.on('POST /v3/refund/domestic/refunds', () => ({
       status: 200,
       body: JSON.stringify({
-        refund_id: '50000011', out_refund_no: 'R11', transaction_id: '4200000011', out_trade_no: 'T11', channel: 'ORIGINAL', user_received_account: '支付用户零钱',
-        create_time: '2024-01-01T12:00:00+08:00', status: 'PROCESSING', amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40, currency: 'CNY' },
+        refund_id: '50000011',
+        out_refund_no: 'R11',
+        transaction_id: '4200000011',
+        out_trade_no: 'T11',
+        channel: 'ORIGINAL',
+        user_received_account: '支付用户零钱',
+        create_time: '2024-01-01T12:00:00+08:00',
+        status: 'PROCESSING',
+        amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40, currency: 'CNY' },
       }),
     }));
     const { wxpay, refunded, errors } = setup();
-    const created = await wxpay.handle(jsonRequest('/create-refund', { payApp: 'shop', appId: APP_ID, orderId: 'T11', refundId: 'R11', totalFee: 100, refundFee: 40 }));
+    const created = await wxpay.handle(
+      jsonRequest('/create-refund', { payApp: 'shop', appId: APP_ID, orderId: 'T11', refundId: 'R11', totalFee: 100, refundFee: 40 }),
+    );
     expect(created.status).toBe(200);
     const notification = (refund: number, outTradeNo = 'T11') =>
       buildV3Notification({
-        eventType: 'REFUND.SUCCESS', apiV3Key: API_V3_KEY, signer,
+        eventType: 'REFUND.SUCCESS',
+        apiV3Key: API_V3_KEY,
+        signer,
         resource: {
-          mchid: MCH_ID, out_trade_no: outTradeNo, transaction_id: '4200000011', refund_id: '50000011', out_refund_no: 'R11', refund_status: 'SUCCESS',
-          success_time: '2024-01-01T12:00:05+08:00', user_received_account: '支付用户零钱', amount: { total: 100, refund, payer_total: 100, payer_refund: refund },
+          mchid: MCH_ID,
+          out_trade_no: outTradeNo,
+          transaction_id: '4200000011',
+          refund_id: '50000011',
+          out_refund_no: 'R11',
+          refund_status: 'SUCCESS',
+          success_time: '2024-01-01T12:00:05+08:00',
+          user_received_account: '支付用户零钱',
+          amount: { total: 100, refund, payer_total: 100, payer_refund: refund },
         },
       });
     for (const forged of [notification(100), notification(40, 'T12')]) {
@@ -231,8 +368,15 @@ describe('v3 merchant through handle()', () => {
 
   describe('no verified refund result is refused for a missing record', () => {
     const refundResource = (over: Record<string, unknown> = {}) => ({
-      mchid: MCH_ID, out_trade_no: 'T21', transaction_id: '4200000021', refund_id: '50000021', out_refund_no: 'R21', refund_status: 'SUCCESS',
-      success_time: '2024-01-01T12:00:05+08:00', user_received_account: '支付用户零钱', amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40 },
+      mchid: MCH_ID,
+      out_trade_no: 'T21',
+      transaction_id: '4200000021',
+      refund_id: '50000021',
+      out_refund_no: 'R21',
+      refund_status: 'SUCCESS',
+      success_time: '2024-01-01T12:00:05+08:00',
+      user_received_account: '支付用户零钱',
+      amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40 },
       ...over,
     });
     const refundNotification = (over: Record<string, unknown> = {}) =>
@@ -241,22 +385,40 @@ describe('v3 merchant through handle()', () => {
       stub.on('POST /v3/refund/domestic/refunds', () => ({
         status: 200,
         body: JSON.stringify({
-          refund_id: '50000021', out_refund_no: 'R21', transaction_id: '4200000021', out_trade_no: 'T21', channel: 'ORIGINAL', user_received_account: '支付用户零钱',
-          create_time: '2024-01-01T12:00:00+08:00', status: 'PROCESSING', amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40, currency: 'CNY' },
+          refund_id: '50000021',
+          out_refund_no: 'R21',
+          transaction_id: '4200000021',
+          out_trade_no: 'T21',
+          channel: 'ORIGINAL',
+          user_received_account: '支付用户零钱',
+          create_time: '2024-01-01T12:00:00+08:00',
+          status: 'PROCESSING',
+          amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40, currency: 'CNY' },
         }),
       }));
 
     it('a refund made through create-refund of an order placed elsewhere, for an app that lists no app ids, fires with the app id create-refund recorded', async () => {
       stubRefund();
       const { wxpay, refunded, errors } = setup({}, () => NOW, { appIds: ['*'] });
-      const created = await wxpay.handle(jsonRequest('/create-refund', { payApp: 'shop', appId: APP_ID, orderId: 'T21', refundId: 'R21', totalFee: 100, refundFee: 40 }));
+      const created = await wxpay.handle(
+        jsonRequest('/create-refund', { payApp: 'shop', appId: APP_ID, orderId: 'T21', refundId: 'R21', totalFee: 100, refundFee: 40 }),
+      );
       expect(created.status).toBe(200);
       const out = await wxpay.handle(v3Request('/notify-refund/shop', refundNotification()));
       expect(errors.map((e) => e.error.message)).toEqual([]);
       expect(out.status).toBe(200);
       expect(JSON.parse(bodyText(out.body))).toEqual(SUCCESS);
       expect(refunded).toHaveLength(1);
-      expect(refunded[0]).toMatchObject({ app: 'shop', appId: APP_ID, mchId: MCH_ID, orderId: 'T21', refundId: 'R21', refundFee: 40, totalFee: 100, recordChecked: true });
+      expect(refunded[0]).toMatchObject({
+        app: 'shop',
+        appId: APP_ID,
+        mchId: MCH_ID,
+        orderId: 'T21',
+        refundId: 'R21',
+        refundFee: 40,
+        totalFee: 100,
+        recordChecked: true,
+      });
     });
 
     it('a refund with no record at all, for an app that lists no app ids, is delivered unchecked with a warning', async () => {
@@ -266,7 +428,16 @@ describe('v3 merchant through handle()', () => {
       expect(errors.map((e) => e.error.message)).toEqual([]);
       expect(JSON.parse(bodyText(out.body))).toEqual(SUCCESS);
       expect(refunded).toHaveLength(1);
-      expect(refunded[0]).toMatchObject({ app: 'shop', appId: '', mchId: MCH_ID, orderId: 'T21', refundId: 'R21', wxRefundId: '50000021', refundFee: 40, recordChecked: false });
+      expect(refunded[0]).toMatchObject({
+        app: 'shop',
+        appId: '',
+        mchId: MCH_ID,
+        orderId: 'T21',
+        refundId: 'R21',
+        wxRefundId: '50000021',
+        refundFee: 40,
+        recordChecked: false,
+      });
       const warnings = logger.lines.filter((l) => l.level === 'warn');
       expect(warnings).toHaveLength(1);
       expect(warnings[0]!.obj).toMatchObject({ event: 'refunded', refundId: 'R21', recordChecked: false });
@@ -287,7 +458,9 @@ describe('v3 merchant through handle()', () => {
     it('a recorded refund that another merchant or a forged amount claims is still refused for an app that lists no ids', async () => {
       stubRefund();
       const { wxpay, refunded, errors } = setup({}, () => NOW, { appIds: ['*'] });
-      await wxpay.handle(jsonRequest('/create-refund', { payApp: 'shop', appId: APP_ID, orderId: 'T21', refundId: 'R21', totalFee: 100, refundFee: 40 }));
+      await wxpay.handle(
+        jsonRequest('/create-refund', { payApp: 'shop', appId: APP_ID, orderId: 'T21', refundId: 'R21', totalFee: 100, refundFee: 40 }),
+      );
       for (const forged of [
         refundNotification({ mchid: '1999999999' }),
         refundNotification({ amount: { total: 100, refund: 100, payer_total: 100, payer_refund: 100 } }),
@@ -301,23 +474,56 @@ describe('v3 merchant through handle()', () => {
     });
 
     it('payments: recorded at create-pay → recordChecked true; placed elsewhere → delivered, recordChecked false, warned', async () => {
-      stub.on('POST /v3/pay/transactions/native', () => ({ status: 200, body: JSON.stringify({ code_url: 'weixin://wxpay/bizpayurl?pr=x' }) }));
+      stub.on('POST /v3/pay/transactions/native', () => ({
+        status: 200,
+        body: JSON.stringify({ code_url: 'weixin://wxpay/bizpayurl?pr=x' }),
+      }));
       const logger = recordingLogger();
       const { wxpay, paid, errors } = setup({}, () => NOW, { logger });
-      await wxpay.handle(jsonRequest('/create-pay/NATIVE', { payApp: 'shop', appId: APP_ID, goods: 'g', orderId: 'T1', fee: 100, ip: '203.0.113.7', productId: 'P1' }));
+      await wxpay.handle(
+        jsonRequest('/create-pay/NATIVE', {
+          payApp: 'shop',
+          appId: APP_ID,
+          goods: 'g',
+          orderId: 'T1',
+          fee: 100,
+          ip: '203.0.113.7',
+          productId: 'P1',
+        }),
+      );
       await wxpay.handle(v3Request('/notify-pay/shop', buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer })));
-      await wxpay.handle(v3Request('/notify-pay/shop', buildV3Notification({ resource: payment({ out_trade_no: 'T2', transaction_id: '4200000002' }), apiV3Key: API_V3_KEY, signer })));
+      await wxpay.handle(
+        v3Request(
+          '/notify-pay/shop',
+          buildV3Notification({ resource: payment({ out_trade_no: 'T2', transaction_id: '4200000002' }), apiV3Key: API_V3_KEY, signer }),
+        ),
+      );
       expect(errors).toEqual([]);
-      expect(paid.map((p) => [p.orderId, p.recordChecked])).toEqual([['T1', true], ['T2', false]]);
-      expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.obj)).toMatchObject([{ event: 'paid', orderId: 'T2', recordChecked: false }]);
+      expect(paid.map((p) => [p.orderId, p.recordChecked])).toEqual([
+        ['T1', true],
+        ['T2', false],
+      ]);
+      expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.obj)).toMatchObject([
+        { event: 'paid', orderId: 'T2', recordChecked: false },
+      ]);
     });
   });
 
   it('a v3 refund notification for another merchant is refused', async () => {
     const { wxpay, refunded, errors } = setup();
     const n = buildV3Notification({
-      eventType: 'REFUND.SUCCESS', apiV3Key: API_V3_KEY, signer,
-      resource: { mchid: '1999999999', out_trade_no: 'T1', transaction_id: '4200000001', refund_id: '50000009', out_refund_no: 'R9', refund_status: 'SUCCESS', amount: { total: 100, refund: 1, payer_total: 100, payer_refund: 1 } },
+      eventType: 'REFUND.SUCCESS',
+      apiV3Key: API_V3_KEY,
+      signer,
+      resource: {
+        mchid: '1999999999',
+        out_trade_no: 'T1',
+        transaction_id: '4200000001',
+        refund_id: '50000009',
+        out_refund_no: 'R9',
+        refund_status: 'SUCCESS',
+        amount: { total: 100, refund: 1, payer_total: 100, payer_refund: 1 },
+      },
     });
     const out = await wxpay.handle(v3Request('/notify-refund/shop', n));
     expect(JSON.parse(bodyText(out.body))).toMatchObject({ code: 'FAIL' });
@@ -327,7 +533,11 @@ describe('v3 merchant through handle()', () => {
 
   it('a v2 XML refund notification for a v3 merchant without an API v2 key is answered FAIL', async () => {
     const { wxpay, refunded } = setup({ apiKey: undefined });
-    const xml = buildRefundNotifyXml({ out_trade_no: 'T1', out_refund_no: 'R3', refund_id: '50000003', refund_fee: 20, total_fee: 100 }, API_KEY, { appid: APP_ID, mch_id: MCH_ID });
+    const xml = buildRefundNotifyXml(
+      { out_trade_no: 'T1', out_refund_no: 'R3', refund_id: '50000003', refund_fee: 20, total_fee: 100 },
+      API_KEY,
+      { appid: APP_ID, mch_id: MCH_ID },
+    );
     const out = await wxpay.handle(xmlRequest('/notify-refund/shop', xml));
     expect(bodyText(out.body)).toContain('FAIL');
     expect(refunded).toEqual([]);
@@ -344,7 +554,9 @@ describe('v3 merchant through handle()', () => {
     instances.push(wxpay);
     const paid: PaidEvent[] = [];
     wxpay.on('paid', (e) => void paid.push(e));
-    const out = await wxpay.handle(v3Request('/notify-pay/shop', buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer })));
+    const out = await wxpay.handle(
+      v3Request('/notify-pay/shop', buildV3Notification({ resource: payment(), apiV3Key: API_V3_KEY, signer })),
+    );
     expect(out.status).toBeGreaterThanOrEqual(400);
     expect(JSON.parse(bodyText(out.body))).toMatchObject({ code: 'FAIL' });
     expect(paid).toEqual([]);
@@ -366,41 +578,58 @@ describe('v3 merchant through handle()', () => {
     expect(paid[1]?.redelivery).toBe(false);
   });
 
-  it.skipIf(skipWithout(import.meta.url, ['openssl'], "'platform certificate rotation' (it issues certificates)"))('a platform certificate rotation during a run loses no notification', async () => {
-    const [a, b] = await Promise.all([generateTestPlatformCertificate(), generateTestPlatformCertificate()]);
-    let listed = [a];
-    let downloads = 0;
-    stub.on('GET /v3/certificates', () => {
-      downloads++;
-      return {
-        status: 200,
-        body: buildCertificatesReply(listed.map((c) => ({ serialNo: c.serialNo, certificate: c.certificate, effectiveTime: NOW - 86_400_000, expireTime: NOW + 365 * 86_400_000 })), API_V3_KEY),
-        signer: { privateKey: listed[0]!.privateKey, serial: listed[0]!.serialNo },
-      };
-    });
-    let clock = NOW;
-    const { wxpay, paid, errors } = setup({ wechatpayPublicKey: undefined, wechatpayPublicKeyId: undefined, platformCertificates: true }, () => clock);
-    const deliver = (cert: typeof a, n: number) =>
-      wxpay.handle(
-        v3Request('/notify-pay/shop', buildV3Notification({
-          resource: payment({ out_trade_no: `T${n}`, transaction_id: `42000000${n}` }),
-          apiV3Key: API_V3_KEY,
-          signer: { privateKey: cert.privateKey, serial: cert.serialNo, timestamp: Math.floor(clock / 1000) },
-        })),
+  it.skipIf(skipWithout(import.meta.url, ['openssl'], "'platform certificate rotation' (it issues certificates)"))(
+    'a platform certificate rotation during a run loses no notification',
+    async () => {
+      const [a, b] = await Promise.all([generateTestPlatformCertificate(), generateTestPlatformCertificate()]);
+      let listed = [a];
+      let downloads = 0;
+      stub.on('GET /v3/certificates', () => {
+        downloads++;
+        return {
+          status: 200,
+          body: buildCertificatesReply(
+            listed.map((c) => ({
+              serialNo: c.serialNo,
+              certificate: c.certificate,
+              effectiveTime: NOW - 86_400_000,
+              expireTime: NOW + 365 * 86_400_000,
+            })),
+            API_V3_KEY,
+          ),
+          signer: { privateKey: listed[0]!.privateKey, serial: listed[0]!.serialNo },
+        };
+      });
+      let clock = NOW;
+      const { wxpay, paid, errors } = setup(
+        { wechatpayPublicKey: undefined, wechatpayPublicKeyId: undefined, platformCertificates: true },
+        () => clock,
       );
-    expect((await deliver(a, 1)).status).toBe(200);
-    expect(downloads).toBe(1);
-    // WeChat starts signing with a new certificate.
-    listed = [b, a];
-    clock += 120_000;
-    expect((await deliver(b, 2)).status).toBe(200);
-    expect(downloads).toBe(2);
-    expect((await deliver(a, 3)).status).toBe(200);
-    // A forged serial right after does not make us download again, and fails.
-    const forged = await deliver({ ...b, serialNo: 'ABCDEF0123456789' }, 4);
-    expect(forged.status).toBe(400);
-    expect(downloads).toBe(2);
-    expect(paid.map((p) => p.orderId)).toEqual(['T1', 'T2', 'T3']);
-    expect(errors).toHaveLength(1);
-  });
+      const deliver = (cert: typeof a, n: number) =>
+        wxpay.handle(
+          v3Request(
+            '/notify-pay/shop',
+            buildV3Notification({
+              resource: payment({ out_trade_no: `T${n}`, transaction_id: `42000000${n}` }),
+              apiV3Key: API_V3_KEY,
+              signer: { privateKey: cert.privateKey, serial: cert.serialNo, timestamp: Math.floor(clock / 1000) },
+            }),
+          ),
+        );
+      expect((await deliver(a, 1)).status).toBe(200);
+      expect(downloads).toBe(1);
+      // WeChat starts signing with a new certificate.
+      listed = [b, a];
+      clock += 120_000;
+      expect((await deliver(b, 2)).status).toBe(200);
+      expect(downloads).toBe(2);
+      expect((await deliver(a, 3)).status).toBe(200);
+      // A forged serial right after does not make us download again, and fails.
+      const forged = await deliver({ ...b, serialNo: 'ABCDEF0123456789' }, 4);
+      expect(forged.status).toBe(400);
+      expect(downloads).toBe(2);
+      expect(paid.map((p) => p.orderId)).toEqual(['T1', 'T2', 'T3']);
+      expect(errors).toHaveLength(1);
+    },
+  );
 });

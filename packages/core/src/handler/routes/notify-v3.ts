@@ -58,7 +58,13 @@ export async function handleV3PayNotification(
     return v3NotifyResponse(true);
   }
   const payment = verified.payment;
-  const facts = { app: app.name, mchId: merchant.mchId, outTradeNo: payment.outTradeNo, totalFee: payment.totalFee, transactionId: payment.transactionId };
+  const facts = {
+    app: app.name,
+    mchId: merchant.mchId,
+    outTradeNo: payment.outTradeNo,
+    totalFee: payment.totalFee,
+    transactionId: payment.transactionId,
+  };
   await firePaid(ctx, facts, (redelivery, checked) => paidFromNotification(verified, app.name, redelivery, checked));
   return v3NotifyResponse(true);
 }
@@ -104,4 +110,3 @@ export async function handleV3RefundNotification(
   );
   return v3NotifyResponse(true);
 }
-

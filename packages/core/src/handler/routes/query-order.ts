@@ -33,9 +33,7 @@ export function orderStateOf(result: OrderQueryResult): Record<string, unknown> 
     coupon_fee: result.couponFee ?? 0,
     coupon_count: result.coupons.length,
     coupons:
-      result.coupons.length === 0
-        ? null
-        : result.coupons.map((c) => ({ coupon_id: c.id, coupon_type: c.type ?? '', coupon_fee: c.fee })),
+      result.coupons.length === 0 ? null : result.coupons.map((c) => ({ coupon_id: c.id, coupon_type: c.type ?? '', coupon_fee: c.fee })),
     transaction_id: result.transactionId ?? '',
     order_id: result.outTradeNo,
     attach: result.attach ?? '',

@@ -209,9 +209,7 @@ describe('parseRefundNotification', () => {
 
 describe('notifyReply', () => {
   it('writes WeChat success and failure replies', () => {
-    expect(notifyReply(true)).toBe(
-      '<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>',
-    );
+    expect(notifyReply(true)).toBe('<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>');
     expect(notifyReply(false, 'listener failed')).toBe(
       '<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[listener failed]]></return_msg></xml>',
     );

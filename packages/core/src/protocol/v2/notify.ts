@@ -3,12 +3,7 @@
  * notification, and write the XML reply.
  */
 import { DecryptError, SignatureError, WxPayError } from '../../errors.js';
-import {
-  toPayNotification,
-  toRefundNotification,
-  type PayNotification,
-  type RefundNotification,
-} from './fields.js';
+import { toPayNotification, toRefundNotification, type PayNotification, type RefundNotification } from './fields.js';
 import { decryptRefundInfo } from './refund-crypto.js';
 import { signTypeOf, verifySign, type SignType } from './sign.js';
 import { parseXml, type ParseXmlOptions, type XmlRecord } from './xml.js';
@@ -41,10 +36,7 @@ export interface VerifiedPayNotification {
  * const { payment } = parsePayNotification(request.rawBody, { apiKey: merchant.apiKey });
  * payment.totalFee; // fen
  */
-export function parsePayNotification(
-  body: string | Uint8Array,
-  options: ParsePayNotificationOptions,
-): VerifiedPayNotification {
+export function parsePayNotification(body: string | Uint8Array, options: ParsePayNotificationOptions): VerifiedPayNotification {
   const record = parseXml(body, options);
   const given = record['sign'];
   if (given === undefined || given === '') {
@@ -126,7 +118,8 @@ const CDATA_END = /]]>/g;
 export function notifyReply(ok: boolean, message?: string): string {
   const code = ok ? 'SUCCESS' : 'FAIL';
   // eslint-disable-next-line no-control-regex
-  const text = (message ?? (ok ? 'OK' : 'FAIL')).replace(/[\u0000-\u0008\u000B-\u001F\uFFFE\uFFFF]/g, '').replace(CDATA_END, ']]]]><![CDATA[>');
+  const text = (message ?? (ok ? 'OK' : 'FAIL'))
+    .replace(/[\u0000-\u0008\u000B-\u001F\uFFFE\uFFFF]/g, '')
+    .replace(CDATA_END, ']]]]><![CDATA[>');
   return `<xml><return_code><![CDATA[${code}]]></return_code><return_msg><![CDATA[${text}]]></return_msg></xml>`;
 }
-

@@ -13,7 +13,6 @@ const OFFICIAL = {
   nonce_str: 'ibuaiVcKdpRxkhJA',
 };
 
-
 describe('stringToSign', () => {
   it('sorts names, skips empty values and sign, appends the key (spec §2.3)', () => {
     expect(stringToSign({ ...OFFICIAL, attach: '', sign: 'X', detail: undefined }, KEY)).toBe(
@@ -23,9 +22,7 @@ describe('stringToSign', () => {
   });
 
   it('sorts by byte order, upper case before lower case', () => {
-    expect(stringToSign({ b: '1', a: '2', B: '3', appid: '4', appId: '5' }, 'k')).toBe(
-      'B=3&a=2&appId=5&appid=4&b=1&key=k',
-    );
+    expect(stringToSign({ b: '1', a: '2', B: '3', appid: '4', appId: '5' }, 'k')).toBe('B=3&a=2&appId=5&appid=4&b=1&key=k');
   });
 });
 
@@ -131,9 +128,7 @@ describe('verifySign', () => {
   });
 
   it('picks HMAC-SHA256 by signature length when sign_type is absent', () => {
-    expect(
-      verifySign({ ...OFFICIAL, sign: '6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6' }, KEY),
-    ).toBe(true);
+    expect(verifySign({ ...OFFICIAL, sign: '6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6' }, KEY)).toBe(true);
     expect(signTypeOf({ sign: 'A'.repeat(64) })).toBe('HMAC-SHA256');
     expect(signTypeOf({ sign: 'A'.repeat(32) })).toBe('MD5');
   });

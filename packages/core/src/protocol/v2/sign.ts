@@ -75,11 +75,7 @@ export function signTypeOf(params: Readonly<Record<string, string | undefined>>)
  * absent, HMAC-SHA256 when absent but the signature has 64 hex digits, as WeChat sometimes sends).
  * Returns false for a missing signature, an unknown `sign_type` or one not in `accept`.
  */
-export function verifySign(
-  params: Readonly<Record<string, string | undefined>>,
-  key: string,
-  options: VerifySignOptions = {},
-): boolean {
+export function verifySign(params: Readonly<Record<string, string | undefined>>, key: string, options: VerifySignOptions = {}): boolean {
   const given = params['sign'];
   if (given === undefined || given === '') return false;
   const signType = signTypeOf(params);

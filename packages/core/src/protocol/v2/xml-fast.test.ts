@@ -36,7 +36,8 @@ function expectSameResult(input: string | Uint8Array, options?: ParseXmlOptions)
     if (!fast.ok || JSON.stringify(fast.record) !== JSON.stringify(general.record) || fast.proto !== null) expect(fast).toEqual(general);
   } else {
     if (!(general.error instanceof XmlError)) expect(general.error).toBeInstanceOf(XmlError);
-    if (fast.ok || !(fast.error instanceof XmlError) || fast.error.message !== (general.error as Error).message) expect(fast).toEqual(general);
+    if (fast.ok || !(fast.error instanceof XmlError) || fast.error.message !== (general.error as Error).message)
+      expect(fast).toEqual(general);
   }
   // Whatever the scanner accepts on its own, the general parser accepts with the same record.
   if (typeof input === 'string' && options === undefined) {
@@ -51,21 +52,109 @@ const names = fc.oneof(
   { weight: 6, arbitrary: fc.stringMatching(/^[a-z_][a-z0-9_]{0,12}$/) },
   {
     weight: 2,
-    arbitrary: fc.constantFrom('xml', 'root', 'a', 'a.b', 'a-b', 'a:b', '中', '1a', '_', '__proto__', '__x', 'constructor',
-      'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', 'isPrototypeOf', 'sign', 'A', 'a b', ''),
+    arbitrary: fc.constantFrom(
+      'xml',
+      'root',
+      'a',
+      'a.b',
+      'a-b',
+      'a:b',
+      '中',
+      '1a',
+      '_',
+      '__proto__',
+      '__x',
+      'constructor',
+      'prototype',
+      'toString',
+      'valueOf',
+      'hasOwnProperty',
+      '__defineGetter__',
+      'isPrototypeOf',
+      'sign',
+      'A',
+      'a b',
+      '',
+    ),
   },
 );
-const pieces = fc.constantFrom(']]>', ']]', ']', '<![CDATA[', '"', "'", '<', '>', '&', '&amp;', '&lt;', '&#60;', '&#x4E2D;', '&nbsp;',
-  '中文', '支付', '\t', '\n', '\r', '\r\n', ' ', '\u00a0', '\u2028', '\uFEFF', '😀', '\u0000', '\u0001', '\uD800', '<!DOCTYPE x>',
-  '<!ENTITY', '<!--', '-->', '<?', '?>', '/', '</a>', '<a>', '<a/>');
-const values = fc.string({ unit: fc.oneof({ weight: 3, arbitrary: fc.string({ unit: 'grapheme-ascii', maxLength: 3 }) }, { weight: 2, arbitrary: pieces }), maxLength: 10 });
+const pieces = fc.constantFrom(
+  ']]>',
+  ']]',
+  ']',
+  '<![CDATA[',
+  '"',
+  "'",
+  '<',
+  '>',
+  '&',
+  '&amp;',
+  '&lt;',
+  '&#60;',
+  '&#x4E2D;',
+  '&nbsp;',
+  '中文',
+  '支付',
+  '\t',
+  '\n',
+  '\r',
+  '\r\n',
+  ' ',
+  '\u00a0',
+  '\u2028',
+  '\uFEFF',
+  '😀',
+  '\u0000',
+  '\u0001',
+  '\uD800',
+  '<!DOCTYPE x>',
+  '<!ENTITY',
+  '<!--',
+  '-->',
+  '<?',
+  '?>',
+  '/',
+  '</a>',
+  '<a>',
+  '<a/>',
+);
+const values = fc.string({
+  unit: fc.oneof({ weight: 3, arbitrary: fc.string({ unit: 'grapheme-ascii', maxLength: 3 }) }, { weight: 2, arbitrary: pieces }),
+  maxLength: 10,
+});
 const separators = fc.constantFrom('', '', '', ' ', '\n', '\t', ' \n\t', '\r\n', '\u00a0', 'x', '<!-- c -->', '&amp;');
-const prologs = fc.constantFrom('', '', ' ', '\n', '<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-8"?>\n',
-  "<?xml version='1.0' encoding='utf-8' standalone='yes'?>", '<?xml version="1.0" encoding="GBK"?>', '<?xml foo?>', '<?xml?>',
-  '\uFEFF', '<!-- c -->', '<!DOCTYPE xml>', '<?pi x?>', 'x');
+const prologs = fc.constantFrom(
+  '',
+  '',
+  ' ',
+  '\n',
+  '<?xml version="1.0"?>',
+  '<?xml version="1.0" encoding="UTF-8"?>\n',
+  "<?xml version='1.0' encoding='utf-8' standalone='yes'?>",
+  '<?xml version="1.0" encoding="GBK"?>',
+  '<?xml foo?>',
+  '<?xml?>',
+  '\uFEFF',
+  '<!-- c -->',
+  '<!DOCTYPE xml>',
+  '<?pi x?>',
+  'x',
+);
 
 /** How one element is written: text, CDATA (whole or split), empty forms, or broken forms. */
-const renderings = fc.constantFrom('text', 'cdata', 'cdata', 'split', 'self', 'empty', 'spaced-cdata', 'nested', 'attr', 'unclosed', 'mismatch');
+const renderings = fc.constantFrom(
+  'text',
+  'cdata',
+  'cdata',
+  'split',
+  'self',
+  'empty',
+  'spaced-cdata',
+  'nested',
+  'attr',
+  'unclosed',
+  'mismatch',
+);
 
 function render(name: string, value: string, how: string): string {
   switch (how) {
@@ -115,12 +204,18 @@ function mutated(base: string): fc.Arbitrary<string> {
     fc.tuple(position, fc.oneof(pieces, fc.string({ maxLength: 4 }))).map(([at, token]) => base.slice(0, at) + token + base.slice(at)),
     fc.tuple(position, fc.nat({ max: 30 })).map(([at, n]) => base.slice(0, at) + base.slice(at + n)),
     fc.tuple(position, fc.nat({ max: 60 })).map(([at, n]) => base.slice(0, at + n) + base.slice(at, at + n) + base.slice(at + n)),
-    fc.tuple(position, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })).map(([at, ch]) => base.slice(0, at) + ch + base.slice(at + 1)),
+    fc
+      .tuple(position, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }))
+      .map(([at, ch]) => base.slice(0, at) + ch + base.slice(at + 1)),
   );
 }
 
 const builtByUs = fc
-  .dictionary(fc.stringMatching(/^[a-z_][a-z0-9_]{0,10}$/), values.filter((v) => !/[\u0000-\u0008\u000B-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/.test(v)), { maxKeys: 8 })
+  .dictionary(
+    fc.stringMatching(/^[a-z_][a-z0-9_]{0,10}$/),
+    values.filter((v) => !/[\u0000-\u0008\u000B-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/.test(v)),
+    { maxKeys: 8 },
+  )
   .map((fields) => {
     try {
       return buildXml(fields);
@@ -137,15 +232,27 @@ describe('flat-envelope scanner against the general parser (differential)', () =
   });
 
   it('agrees on generated documents, valid and broken (property)', () => {
-    fc.assert(fc.property(documents, (doc) => expectSameResult(doc)), { numRuns: 1200 });
+    fc.assert(
+      fc.property(documents, (doc) => expectSameResult(doc)),
+      { numRuns: 1200 },
+    );
   });
 
   it('agrees on mutations of a real notification (property)', () => {
-    fc.assert(fc.property(mutated(NOTIFICATION), (doc) => expectSameResult(doc)), { numRuns: 400 });
+    fc.assert(
+      fc.property(mutated(NOTIFICATION), (doc) => expectSameResult(doc)),
+      { numRuns: 400 },
+    );
   });
 
   it('agrees on mutations of documents that buildXml writes (property)', () => {
-    fc.assert(fc.property(builtByUs.chain((doc) => mutated(doc)), (doc) => expectSameResult(doc)), { numRuns: 800 });
+    fc.assert(
+      fc.property(
+        builtByUs.chain((doc) => mutated(doc)),
+        (doc) => expectSameResult(doc),
+      ),
+      { numRuns: 800 },
+    );
   });
 
   it('agrees on bytes, including invalid UTF-8 and a BOM (property)', () => {

@@ -28,8 +28,7 @@ const LF = 0x0a;
  * without `<`, `&` or CR + `</name>`. Anything else stops the loop (and so leaves the input to the
  * general path, unless it is the root's end tag).
  */
-const ELEMENT =
-  /[ \t\n]*<([A-Za-z_][A-Za-z0-9_.-]*)(?:\/>|>(?:<!\[CDATA\[((?:[^\]]|\](?!\]>))*)\]\]>|([^<&\r]*))<\/\1>)/y;
+const ELEMENT = /[ \t\n]*<([A-Za-z_][A-Za-z0-9_.-]*)(?:\/>|>(?:<!\[CDATA\[((?:[^\]]|\](?!\]>))*)\]\]>|([^<&\r]*))<\/\1>)/y;
 
 /** `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` and its plain variants only. */
 const DECLARATION =
@@ -70,7 +69,12 @@ function refusedName(name: string): boolean {
 
 /** Whether `text` has `</name>` at `at`. */
 function closesAt(text: string, at: number, name: string): boolean {
-  return text.charCodeAt(at) === LT && text.charCodeAt(at + 1) === SLASH && text.startsWith(name, at + 2) && text.charCodeAt(at + 2 + name.length) === GT;
+  return (
+    text.charCodeAt(at) === LT &&
+    text.charCodeAt(at + 1) === SLASH &&
+    text.startsWith(name, at + 2) &&
+    text.charCodeAt(at + 2 + name.length) === GT
+  );
 }
 
 /**

@@ -16,7 +16,25 @@ const anyString = (maxLength: number) =>
 const name = fc
   .stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,20}$/)
   .filter((n) => !['constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf'].includes(n) && !n.startsWith('__'));
-const tricky = fc.constantFrom(']]>', ']]', ']', '<![CDATA[', '"', "'", '<', '>', '&', '&amp;', '&#60;', '中文', '支付用户零钱', '\t', '\n', ' ', '😀');
+const tricky = fc.constantFrom(
+  ']]>',
+  ']]',
+  ']',
+  '<![CDATA[',
+  '"',
+  "'",
+  '<',
+  '>',
+  '&',
+  '&amp;',
+  '&#60;',
+  '中文',
+  '支付用户零钱',
+  '\t',
+  '\n',
+  ' ',
+  '😀',
+);
 const value = fc.string({ unit: fc.oneof(fc.string({ unit: 'grapheme', maxLength: 3 }), tricky), maxLength: 12 });
 
 function expectXmlError(fn: () => unknown): XmlError {
@@ -44,13 +62,16 @@ describe('buildXml + parseXml round trip', () => {
 
   it('round-trips any XML-safe string (property)', () => {
     fc.assert(
-      fc.property(anyString(24)
+      fc.property(
+        anyString(24)
           // eslint-disable-next-line no-control-regex
           .map((s) => s.replace(/[\u0000-\u0008\u000B-\u001F\uFFFE\uFFFF]/g, ''))
-          .filter(xmlSafe), (text) => {
-        const parsed = parseXml(buildXml({ v: text }));
-        expect(parsed['v'] ?? '').toBe(text);
-      }),
+          .filter(xmlSafe),
+        (text) => {
+          const parsed = parseXml(buildXml({ v: text }));
+          expect(parsed['v'] ?? '').toBe(text);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -110,7 +131,9 @@ describe('parseXml', () => {
   });
 
   it('accepts bytes, a declaration, a BOM, comments and empty elements', () => {
-    const bytes = Buffer.from('\uFEFF<?xml version="1.0" encoding="UTF-8"?><xml><!-- <a><b><c><d><e><f><g><h><i> --><a>中</a><b/><c></c></xml>');
+    const bytes = Buffer.from(
+      '\uFEFF<?xml version="1.0" encoding="UTF-8"?><xml><!-- <a><b><c><d><e><f><g><h><i> --><a>中</a><b/><c></c></xml>',
+    );
     expect({ ...parseXml(bytes) }).toEqual({ a: '中', b: '', c: '' });
   });
 
@@ -188,7 +211,17 @@ describe('parseXml refuses hostile input with XmlError', () => {
   });
 
   it('malformed documents', () => {
-    for (const bad of ['', 'hello', '<xml>', '<xml><a>1</b></xml>', '<xml><a>1</a></xml><xml/>', '<xml>text</xml>', '<xml><a>1</a>tail</xml>', '<xml><![CDATA[x</xml>', '<xml><!-- x</xml>']) {
+    for (const bad of [
+      '',
+      'hello',
+      '<xml>',
+      '<xml><a>1</b></xml>',
+      '<xml><a>1</a></xml><xml/>',
+      '<xml>text</xml>',
+      '<xml><a>1</a>tail</xml>',
+      '<xml><![CDATA[x</xml>',
+      '<xml><!-- x</xml>',
+    ]) {
       expectXmlError(() => parseXml(bad));
     }
   });

@@ -191,7 +191,8 @@ function flatten(tree: unknown): XmlRecord {
  * normalize it away, so it could not survive a round trip.
  */
 // eslint-disable-next-line no-control-regex
-const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000D\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const NOT_XML_CHAR =
+  /[\u0000-\u0008\u000B\u000C\u000D\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /**
  * One cheap test per value: without any of these characters a value is written bare, and neither
  * {@link NOT_XML_CHAR} nor {@link NEEDS_CDATA} needs to run.

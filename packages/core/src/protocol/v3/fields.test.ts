@@ -52,7 +52,14 @@ describe('v3 fields: straight to the model', () => {
   it('maps a payment notification with the same fields as v2 (cash fee defaults to the total)', () => {
     const { payer_total: _p, ...amount } = transaction.amount;
     const payment = toPayNotification({ ...transaction, amount });
-    expect(payment).toMatchObject({ totalFee: 100, cashFee: 100, feeType: 'CNY', openId: 'o1', timeEnd: '20240101120000', bankType: 'CMC' });
+    expect(payment).toMatchObject({
+      totalFee: 100,
+      cashFee: 100,
+      feeType: 'CNY',
+      openId: 'o1',
+      timeEnd: '20240101120000',
+      bankType: 'CMC',
+    });
   });
 
   it('refuses an amount that is not whole fen, and a missing one the model requires', () => {
@@ -64,18 +71,34 @@ describe('v3 fields: straight to the model', () => {
   it('maps a refund reply with the identity of the call', () => {
     const refund = toRefundResult(
       {
-        refund_id: '5001', out_refund_no: 'R1', transaction_id: '42', out_trade_no: 'T1', status: 'PROCESSING',
+        refund_id: '5001',
+        out_refund_no: 'R1',
+        transaction_id: '42',
+        out_trade_no: 'T1',
+        status: 'PROCESSING',
         amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 35, discount_refund: 5, currency: 'CNY' },
       },
       call,
     );
-    expect(refund).toMatchObject({ appId: 'wxcall', mchId: '1230000109', refundFee: 40, cashRefundFee: 35, couponRefundFee: 5, couponRefunds: [] });
+    expect(refund).toMatchObject({
+      appId: 'wxcall',
+      mchId: '1230000109',
+      refundFee: 40,
+      cashRefundFee: 35,
+      couponRefundFee: 5,
+      couponRefunds: [],
+    });
   });
 
   it('maps refund notification states to the model names and refuses unknown ones', () => {
     const resource = {
-      mchid: '1230000109', out_trade_no: 'T1', transaction_id: '42', refund_id: '5001', out_refund_no: 'R1',
-      refund_status: 'CLOSED', amount: { total: 100, refund: 40 },
+      mchid: '1230000109',
+      out_trade_no: 'T1',
+      transaction_id: '42',
+      refund_id: '5001',
+      out_refund_no: 'R1',
+      refund_status: 'CLOSED',
+      amount: { total: 100, refund: 40 },
     };
     expect(toRefundNotification(resource, '').refundStatus).toBe('REFUNDCLOSE');
     expect(toRefundNotification({ ...resource, refund_status: 'ABNORMAL' }, 'wx1')).toMatchObject({ refundStatus: 'CHANGE', appId: 'wx1' });

@@ -45,28 +45,53 @@ describe('v3 notifications', () => {
   });
 
   it('maps a refund (CLOSED → REFUNDCLOSE, ABNORMAL → CHANGE) with the app id supplied', () => {
-    for (const [v3, v2] of [['SUCCESS', 'SUCCESS'], ['CLOSED', 'REFUNDCLOSE'], ['ABNORMAL', 'CHANGE']] as const) {
+    for (const [v3, v2] of [
+      ['SUCCESS', 'SUCCESS'],
+      ['CLOSED', 'REFUNDCLOSE'],
+      ['ABNORMAL', 'CHANGE'],
+    ] as const) {
       const { headers, body } = buildV3Notification({
         eventType: `REFUND.${v3}`,
         apiV3Key: API_V3_KEY,
         signer,
         resource: {
-          mchid: '1230000109', out_trade_no: 'T1', transaction_id: '42001', refund_id: '50001', out_refund_no: 'R1',
-          refund_status: v3, success_time: '2024-01-01T04:00:00Z', user_received_account: '支付用户零钱',
+          mchid: '1230000109',
+          out_trade_no: 'T1',
+          transaction_id: '42001',
+          refund_id: '50001',
+          out_refund_no: 'R1',
+          refund_status: v3,
+          success_time: '2024-01-01T04:00:00Z',
+          user_received_account: '支付用户零钱',
           amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40 },
         },
       });
       const { refund } = v3RefundNotification(parseV3Notification(headers, body, options), 'wxapp');
-      expect(refund).toMatchObject({ appId: 'wxapp', mchId: '1230000109', outRefundNo: 'R1', refundId: '50001', totalFee: 100, refundFee: 40, refundStatus: v2, refundRecvAccount: '支付用户零钱' });
+      expect(refund).toMatchObject({
+        appId: 'wxapp',
+        mchId: '1230000109',
+        outRefundNo: 'R1',
+        refundId: '50001',
+        totalFee: 100,
+        refundFee: 40,
+        refundStatus: v2,
+        refundRecvAccount: '支付用户零钱',
+      });
       if (v3 === 'SUCCESS') expect(refund.successTime).toBe('2024-01-01 12:00:00');
     }
   });
 
   it('refuses a tampered body, a wrong APIv3 key, a wrong tag, and a stale timestamp', () => {
     const { headers, body } = buildV3Notification({ resource: buildV3Transaction(), apiV3Key: API_V3_KEY, signer });
-    expect(() => parseV3Notification(headers, body.replace('TRANSACTION.SUCCESS', 'TRANSACTION.SUCCESS '), options)).toThrow(SignatureError);
+    expect(() => parseV3Notification(headers, body.replace('TRANSACTION.SUCCESS', 'TRANSACTION.SUCCESS '), options)).toThrow(
+      SignatureError,
+    );
     expect(() => parseV3Notification(headers, body, { ...options, apiV3Key: 'fedcba9876543210fedcba9876543210' })).toThrow(DecryptError);
-    const stale = buildV3Notification({ resource: buildV3Transaction(), apiV3Key: API_V3_KEY, signer: { ...signer, timestamp: Math.floor(Date.now() / 1000) - 400 } });
+    const stale = buildV3Notification({
+      resource: buildV3Transaction(),
+      apiV3Key: API_V3_KEY,
+      signer: { ...signer, timestamp: Math.floor(Date.now() / 1000) - 400 },
+    });
     expect(() => parseV3Notification(stale.headers, stale.body, options)).toThrow(expect.objectContaining({ reason: 'stale' }));
     // Re-sign a body whose ciphertext was altered: the signature is fine, the GCM tag is not.
     const envelope = JSON.parse(body) as { resource: { ciphertext: string } };
@@ -81,7 +106,11 @@ describe('v3 notifications', () => {
   it('refuses malformed envelopes and out-of-range amounts', () => {
     const bad = JSON.stringify({ id: 'EV-1' });
     expect(() => parseV3Notification(signV3HeadersFor(bad), bad, options)).toThrow(XmlError);
-    const { headers, body } = buildV3Notification({ resource: buildV3Transaction({ amount: { total: 1.5 } }), apiV3Key: API_V3_KEY, signer });
+    const { headers, body } = buildV3Notification({
+      resource: buildV3Transaction({ amount: { total: 1.5 } }),
+      apiV3Key: API_V3_KEY,
+      signer,
+    });
     expect(() => v3PayNotification(parseV3Notification(headers, body, options))).toThrow(XmlError);
   });
 

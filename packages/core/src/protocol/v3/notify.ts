@@ -46,7 +46,9 @@ export interface VerifiedV3Notification {
  */
 export function isV3Notification(headers: HeaderBag, body: Uint8Array | string): boolean {
   if (headers['wechatpay-signature'] !== undefined || headers['wechatpay-serial'] !== undefined) return true;
-  const start = (typeof body === 'string' ? body.slice(0, 64) : Buffer.from(body.subarray(0, 64)).toString('utf8')).replace(/^\uFEFF/, '').trimStart();
+  const start = (typeof body === 'string' ? body.slice(0, 64) : Buffer.from(body.subarray(0, 64)).toString('utf8'))
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   return start.startsWith('{');
 }
 
@@ -60,7 +62,11 @@ export function isV3Notification(headers: HeaderBag, body: Uint8Array | string):
  * const n = parseV3Notification(request.headers, request.rawBody, { keyring, apiV3Key });
  * if (n.eventType === 'TRANSACTION.SUCCESS') v3PayNotification(n).payment.totalFee;
  */
-export function parseV3Notification(headers: HeaderBag, body: Uint8Array | string, options: ParseV3NotificationOptions): VerifiedV3Notification {
+export function parseV3Notification(
+  headers: HeaderBag,
+  body: Uint8Array | string,
+  options: ParseV3NotificationOptions,
+): VerifiedV3Notification {
   const size = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
   if (size > (options.maxBytes ?? 64 * 1024)) throw new XmlError('notification body is too large');
   const serial = verifyV3Signature(signedMessageFrom(headers, body), options.keyring, {

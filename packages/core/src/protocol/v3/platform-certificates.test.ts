@@ -31,11 +31,19 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('platform certificate
       state.calls++;
       if (state.fail) throw new Error('network down');
       const body = buildCertificatesReply(
-        state.listed.map((l) => ({ serialNo: l.cert.serialNo, certificate: l.cert.certificate, effectiveTime: clock.now - DAY, expireTime: l.expireTime })),
+        state.listed.map((l) => ({
+          serialNo: l.cert.serialNo,
+          certificate: l.cert.certificate,
+          effectiveTime: clock.now - DAY,
+          expireTime: l.expireTime,
+        })),
         API_V3_KEY,
       );
       const signer = state.signer ?? state.listed[0]!.cert;
-      return { body: Buffer.from(body), headers: signV3Headers(body, { privateKey: signer.privateKey, serial: signer.serialNo, timestamp: Math.floor(clock.now / 1000) }) };
+      return {
+        body: Buffer.from(body),
+        headers: signV3Headers(body, { privateKey: signer.privateKey, serial: signer.serialNo, timestamp: Math.floor(clock.now / 1000) }),
+      };
     };
     return { state, download };
   }
@@ -104,7 +112,12 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('platform certificate
     const clock = { now: Date.UTC(2026, 0, 1) };
     const wechat = fakeWechat(clock);
     wechat.state.listed = [{ cert: oldCert, expireTime: clock.now + 30 * 3600_000 }];
-    const store = createPlatformCertificateStore({ apiV3Key: API_V3_KEY, download: wechat.download, now: () => clock.now, refreshBeforeExpiryMs: 24 * 3600_000 });
+    const store = createPlatformCertificateStore({
+      apiV3Key: API_V3_KEY,
+      download: wechat.download,
+      now: () => clock.now,
+      refreshBeforeExpiryMs: 24 * 3600_000,
+    });
     await store.ensureFresh();
     clock.now += 5 * 3600_000;
     await store.ensureFresh();
@@ -119,7 +132,12 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('platform certificate
     const clock = { now: Date.UTC(2026, 0, 1) };
     const wechat = fakeWechat(clock);
     wechat.state.listed = [{ cert: oldCert, expireTime: clock.now + 365 * DAY }];
-    const store = createPlatformCertificateStore({ apiV3Key: API_V3_KEY, download: wechat.download, now: () => clock.now, minRetryMs: 60_000 });
+    const store = createPlatformCertificateStore({
+      apiV3Key: API_V3_KEY,
+      download: wechat.download,
+      now: () => clock.now,
+      minRetryMs: 60_000,
+    });
     await store.ensureFresh();
     wechat.state.listed.push({ cert: newCert, expireTime: clock.now + 365 * DAY });
     // Right after the scheduled download: a rotation is still picked up at once.
@@ -148,7 +166,12 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('platform certificate
     const wechat = fakeWechat(clock);
     wechat.state.listed = [{ cert: oldCert, expireTime: clock.now + 365 * DAY }];
     const errors: unknown[] = [];
-    const store = createPlatformCertificateStore({ apiV3Key: API_V3_KEY, download: wechat.download, now: () => clock.now, onError: (e) => errors.push(e) });
+    const store = createPlatformCertificateStore({
+      apiV3Key: API_V3_KEY,
+      download: wechat.download,
+      now: () => clock.now,
+      onError: (e) => errors.push(e),
+    });
     await store.ensureFresh();
     wechat.state.fail = true;
     clock.now += 13 * 3600_000;

@@ -56,7 +56,8 @@ export function decryptCertificates(body: Uint8Array | string, apiV3Key: string)
   if (!Array.isArray(data)) throw new XmlError("the certificates reply has no 'data' list");
   return data.map((entry: unknown) => {
     const e = entry as Record<string, unknown> | null;
-    if (e === null || typeof e !== 'object' || typeof e['serial_no'] !== 'string') throw new XmlError('a certificate entry has no serial_no');
+    if (e === null || typeof e !== 'object' || typeof e['serial_no'] !== 'string')
+      throw new XmlError('a certificate entry has no serial_no');
     const pem = decryptResource(e['encrypt_certificate'] as EncryptedResource, apiV3Key);
     let x509: X509Certificate;
     try {
@@ -65,7 +66,8 @@ export function decryptCertificates(body: Uint8Array | string, apiV3Key: string)
       throw new DecryptError('a certificate entry did not decrypt to a certificate', { cause });
     }
     const serialNo = normalizeSerial(e['serial_no']);
-    if (normalizeSerial(x509.serialNumber) !== serialNo) throw new DecryptError('a certificate does not carry the serial it is listed under');
+    if (normalizeSerial(x509.serialNumber) !== serialNo)
+      throw new DecryptError('a certificate does not carry the serial it is listed under');
     return Object.freeze({
       serialNo,
       effectiveTime: parseTime(e['effective_time'], 'effective_time'),

@@ -45,7 +45,11 @@ describe('buildAuthorization', () => {
   });
 
   it('round-trips through parseAuthorization, and parseAuthorization refuses malformed headers', () => {
-    expect(parseAuthorization(header)).toMatchObject({ mchId: '1230000109', timestamp: '1554208460', serialNo: '408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB' });
+    expect(parseAuthorization(header)).toMatchObject({
+      mchId: '1230000109',
+      timestamp: '1554208460',
+      serialNo: '408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB',
+    });
     expect(parseAuthorization(header.replace('WECHATPAY2-SHA256-RSA2048', 'Bearer'))).toBeUndefined();
     expect(parseAuthorization(header.replace(/,serial_no="[^"]*"/, ''))).toBeUndefined();
     expect(parseAuthorization(`${header},mchid="1"`)).toBeUndefined();
@@ -53,15 +57,42 @@ describe('buildAuthorization', () => {
   });
 
   it('generates a fresh nonce and the current time when none is given', () => {
-    const a = parseAuthorization(buildAuthorization({ mchId: '1', serialNo: 'AB', privateKey: merchant.privateKey, method: 'GET', urlPathWithQuery: '/v3/x', body: '' }));
-    const b = parseAuthorization(buildAuthorization({ mchId: '1', serialNo: 'AB', privateKey: merchant.privateKey, method: 'GET', urlPathWithQuery: '/v3/x', body: '' }));
+    const a = parseAuthorization(
+      buildAuthorization({
+        mchId: '1',
+        serialNo: 'AB',
+        privateKey: merchant.privateKey,
+        method: 'GET',
+        urlPathWithQuery: '/v3/x',
+        body: '',
+      }),
+    );
+    const b = parseAuthorization(
+      buildAuthorization({
+        mchId: '1',
+        serialNo: 'AB',
+        privateKey: merchant.privateKey,
+        method: 'GET',
+        urlPathWithQuery: '/v3/x',
+        body: '',
+      }),
+    );
     expect(a?.nonce).toMatch(/^[0-9A-F]{32}$/);
     expect(a?.nonce).not.toBe(b?.nonce);
     expect(Math.abs(Number(a?.timestamp) - Date.now() / 1000)).toBeLessThan(60);
   });
 
   it('refuses a header value that could break the quoting', () => {
-    expect(() => buildAuthorization({ mchId: '12"3', serialNo: 'AB', privateKey: merchant.privateKey, method: 'GET', urlPathWithQuery: '/', body: '' })).toThrow(RangeError);
+    expect(() =>
+      buildAuthorization({
+        mchId: '12"3',
+        serialNo: 'AB',
+        privateKey: merchant.privateKey,
+        method: 'GET',
+        urlPathWithQuery: '/',
+        body: '',
+      }),
+    ).toThrow(RangeError);
   });
 });
 
@@ -74,14 +105,33 @@ describe('v3 client parameters', () => {
       timestamp: 1414561699,
       nonce: '5K8264ILTKCH16CQ2502SI8ZNMTM67VS',
     });
-    expect(params).toMatchObject({ appId: 'wxd678efh567hg6787', timeStamp: '1414561699', package: 'prepay_id=wx201410272009395522657a690389285100', signType: 'RSA' });
+    expect(params).toMatchObject({
+      appId: 'wxd678efh567hg6787',
+      timeStamp: '1414561699',
+      package: 'prepay_id=wx201410272009395522657a690389285100',
+      signType: 'RSA',
+    });
     const message = 'wxd678efh567hg6787\n1414561699\n5K8264ILTKCH16CQ2502SI8ZNMTM67VS\nprepay_id=wx201410272009395522657a690389285100\n';
     expect(createVerify('RSA-SHA256').update(message).verify(merchant.publicKey, params.paySign, 'base64')).toBe(true);
   });
 
   it('APP sign covers the bare prepay id', () => {
-    const params = appPayParamsV3({ appId: 'wxapp', partnerId: '1230000109', prepayId: 'wx123', privateKey: merchant.privateKey, timestamp: 1700000000, nonce: 'N1' });
-    expect(params).toMatchObject({ appid: 'wxapp', partnerid: '1230000109', prepayid: 'wx123', package: 'Sign=WXPay', noncestr: 'N1', timestamp: '1700000000' });
+    const params = appPayParamsV3({
+      appId: 'wxapp',
+      partnerId: '1230000109',
+      prepayId: 'wx123',
+      privateKey: merchant.privateKey,
+      timestamp: 1700000000,
+      nonce: 'N1',
+    });
+    expect(params).toMatchObject({
+      appid: 'wxapp',
+      partnerid: '1230000109',
+      prepayid: 'wx123',
+      package: 'Sign=WXPay',
+      noncestr: 'N1',
+      timestamp: '1700000000',
+    });
     expect(verifyWith(merchant.publicKey, 'wxapp\n1700000000\nN1\nwx123\n', params.sign)).toBe(true);
     expect(verifyWith(merchant.publicKey, 'wxapp\n1700000000\nN1\nprepay_id=wx123\n', params.sign)).toBe(false);
   });

@@ -24,7 +24,13 @@ export function toPrivateKey(key: PrivateKeyInput): KeyObject {
  * buildRequestMessage('GET', '/v3/certificates', 1554208460, '593BEC0C930BF1AFEB40B4A08C8FB242', '');
  * // 'GET\n/v3/certificates\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n\n'
  */
-export function buildRequestMessage(method: string, urlPathWithQuery: string, timestamp: number | string, nonce: string, body: string): string {
+export function buildRequestMessage(
+  method: string,
+  urlPathWithQuery: string,
+  timestamp: number | string,
+  nonce: string,
+  body: string,
+): string {
   return `${method.toUpperCase()}\n${urlPathWithQuery}\n${timestamp}\n${nonce}\n${body}\n`;
 }
 
@@ -61,7 +67,11 @@ export interface AuthorizationInput {
 export function buildAuthorization(input: AuthorizationInput): string {
   const timestamp = input.timestamp ?? Math.floor(Date.now() / 1000);
   const nonce = input.nonce ?? randomBytes(16).toString('hex').toUpperCase();
-  for (const [name, value] of [['mchId', input.mchId], ['serialNo', input.serialNo], ['nonce', nonce]] as const) {
+  for (const [name, value] of [
+    ['mchId', input.mchId],
+    ['serialNo', input.serialNo],
+    ['nonce', nonce],
+  ] as const) {
     if (!/^[\x21-\x7e]+$/.test(value) || value.includes('"')) throw new RangeError(`${name} must be printable ASCII without quotes`);
   }
   const signature = rsaSign(buildRequestMessage(input.method, input.urlPathWithQuery, timestamp, nonce, input.body), input.privateKey);

@@ -43,7 +43,9 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('verifyV3Signature', 
   });
 
   it('accepts a platform certificate signature during a migration, chosen by serial (any case)', () => {
-    expect(verifyV3Signature(signed('{"a":1}', platform.privateKey, platform.serialNo.toLowerCase()), keyring, { now: NOW })).toBe(platform.serialNo);
+    expect(verifyV3Signature(signed('{"a":1}', platform.privateKey, platform.serialNo.toLowerCase()), keyring, { now: NOW })).toBe(
+      platform.serialNo,
+    );
   });
 
   it('covers the raw bytes: an empty 204 body, and UTF-8 bytes given as Uint8Array', () => {
@@ -93,14 +95,22 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('verifyV3Signature', 
   it('reads lower-case headers', () => {
     const m = signed('{}', wechat.privateKey, PUB_KEY_ID);
     const message = signedMessageFrom(
-      { 'wechatpay-timestamp': m.timestamp, 'wechatpay-nonce': m.nonce, 'wechatpay-signature': m.signature, 'wechatpay-serial': [PUB_KEY_ID] },
+      {
+        'wechatpay-timestamp': m.timestamp,
+        'wechatpay-nonce': m.nonce,
+        'wechatpay-signature': m.signature,
+        'wechatpay-serial': [PUB_KEY_ID],
+      },
       '{}',
     );
     expect(failure(message, keyring)).toBe('verified');
   });
 
   it('combineKeyrings looks in each', () => {
-    const ring = combineKeyrings(createV3Keyring([[PUB_KEY_ID, wechat.publicKey]]), createV3Keyring([[platform.serialNo, platform.certificate]]));
+    const ring = combineKeyrings(
+      createV3Keyring([[PUB_KEY_ID, wechat.publicKey]]),
+      createV3Keyring([[platform.serialNo, platform.certificate]]),
+    );
     expect(ring.serials()).toEqual([PUB_KEY_ID, platform.serialNo]);
     expect(failure(signed('{}', platform.privateKey, platform.serialNo), ring)).toBe('verified');
   });

@@ -160,7 +160,9 @@ export function verifyV3Signature(message: V3SignedMessage, keyring: V3Keyring, 
   if (!BASE64.test(signature)) throw new SignatureError('mismatch', 'Wechatpay-Signature is not Base64');
   let ok = false;
   try {
-    ok = createVerify('RSA-SHA256').update(buildResponseMessage(timestamp, nonce, message.body)).verify(key, signature, 'base64');
+    ok = createVerify('RSA-SHA256')
+      .update(buildResponseMessage(timestamp, nonce, message.body))
+      .verify(key, signature, 'base64');
   } catch {
     ok = false;
   }
