@@ -37,6 +37,11 @@ export type {
   RefundEventBase,
   RefundFailedEvent,
   RefundedEvent,
+  TransferCancelledEvent,
+  TransferEventBase,
+  TransferEventSource,
+  TransferFailedEvent,
+  TransferredEvent,
   WxPayEventMap,
   WxPayEventName,
   WxPayListener,
@@ -46,6 +51,20 @@ export type {
 export type { WirePayload, SignType } from './model/wire.js';
 export type { AppPayParams, ClientPayParams, Coupon, JsapiPayParams, PayNotification, TradeState, TradeType } from './model/payment.js';
 export type { CouponRefund, RefundNotification, RefundStatus } from './model/refund.js';
+export type {
+  CancelTransferInput,
+  CreateTransferInput,
+  CreateTransferResult,
+  TransferBill,
+  TransferConfirmParams,
+  TransferEvent,
+  TransferFinalState,
+  TransferNotification,
+  TransferQueryInput,
+  TransferSceneReport,
+  TransferState,
+} from './model/transfer.js';
+export { TRANSFER_REAL_NAME_THRESHOLD, isFinalTransferState } from './model/transfer.js';
 export type {
   CallOptions,
   CallTarget,

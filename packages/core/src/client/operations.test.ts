@@ -22,6 +22,10 @@ describe('operations as data', () => {
       refund: 'safe',
       queryRefund: 'safe',
       downloadBill: 'safe',
+      // The same out_bill_no is the same transfer (原单重试), so a repeat cannot pay twice.
+      createTransfer: 'safe',
+      queryTransfer: 'safe',
+      cancelTransfer: 'safe',
     });
   });
 

@@ -17,6 +17,13 @@ import type {
   UnifiedOrderInput,
   UnifiedOrderResult,
 } from '../model/contract.js';
+import type {
+  CancelTransferInput,
+  CreateTransferInput,
+  CreateTransferResult,
+  TransferBill,
+  TransferQueryInput,
+} from '../model/transfer.js';
 import {
   validateCloseOrder,
   validateDownloadBill,
@@ -24,6 +31,9 @@ import {
   validateRefund,
   validateRefundQuery,
   validateUnifiedOrder,
+  validateCancelTransfer,
+  validateCreateTransfer,
+  validateTransferQuery,
 } from './validate.js';
 
 /**
@@ -32,7 +42,9 @@ import {
  * - `never`: a repeat after an unknown outcome could meet changed parameters (unifiedorder:
  *   `OUT_TRADE_NO_USED`); the caller decides, and a query tells what happened.
  * - `safe`: the same request is the same effect (queries; close; a refund, whose `out_refund_no`
- *   makes a repeat the same refund: spec §4.1, §5.4).
+ *   makes a repeat the same refund: spec §4.1, §5.4; a transfer bill, whose `out_bill_no` WeChat
+ *   documents as the way to resume the same transfer after an unknown outcome (原单重试, spec
+ *   v3-more §1.5); a cancel, which names the bill).
  */
 export type RetryPolicy = 'never' | 'safe';
 
@@ -61,6 +73,9 @@ export const OPERATIONS = Object.freeze({
   refund: operation<RefundInput, void, RefundResult>('refund', 'safe', validateRefund),
   queryRefund: operation<RefundQueryInput, void, RefundQueryResult>('queryRefund', 'safe', validateRefundQuery),
   downloadBill: operation<DownloadBillInput, void, string>('downloadBill', 'safe', validateDownloadBill),
+  createTransfer: operation<CreateTransferInput, void, CreateTransferResult>('createTransfer', 'safe', validateCreateTransfer),
+  queryTransfer: operation<TransferQueryInput, void, TransferBill>('queryTransfer', 'safe', validateTransferQuery),
+  cancelTransfer: operation<CancelTransferInput, void, TransferBill>('cancelTransfer', 'safe', validateCancelTransfer),
 });
 
 export type Operations = typeof OPERATIONS;

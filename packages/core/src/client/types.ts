@@ -13,10 +13,18 @@ import type {
   UnifiedOrderResult,
 } from '../model/contract.js';
 import type { VerifiedV3Notification } from '../protocol/v3/notify.js';
+import type {
+  CancelTransferInput,
+  CreateTransferInput,
+  CreateTransferResult,
+  TransferBill,
+  TransferQueryInput,
+} from '../model/transfer.js';
 
 export type * from '../model/contract.js';
 export type { TradeType, TradeState } from '../model/payment.js';
 export type { RefundStatus, CouponRefund } from '../model/refund.js';
+export type * from '../model/transfer.js';
 
 /**
  * The WeChat Pay client, one interface for API v2 and v3 merchants alike: each call runs in its
@@ -38,6 +46,24 @@ export interface WxPayClient {
   queryRefund(input: RefundQueryInput, options?: CallOptions): Promise<RefundQueryResult>;
   /** `/pay/downloadbill`: the bill as text (CSV-like, backtick-prefixed fields, amounts in yuan). */
   downloadBill(input: DownloadBillInput, options?: CallOptions): Promise<string>;
+  /**
+   * API v3 only: `POST /v3/fund-app/mch-transfer/transfer-bills` (商家转账). Validates before
+   * sending (ValidationError naming the field; `userName` is required from 200,000 fen on),
+   * encrypts `userName` with RSA-OAEP (SHA-1) under the WeChat Pay public key, else the newest
+   * platform certificate, and names that key in `Wechatpay-Serial`. Repeated on `SYSTEM_ERROR` and
+   * transport failures with the same `outBillNo`, which WeChat documents as the same transfer.
+   * Resolves with the bill and, while it waits for the payee, `confirmParams` for
+   * `wx.requestMerchantTransfer`. WeChat's refusals (`NOT_ENOUGH`, `NO_AUTH`, `PARAM_ERROR`, …) are
+   * WxPayError with that `errCode`.
+   */
+  createTransfer(input: CreateTransferInput, options?: CallOptions): Promise<CreateTransferResult>;
+  /** API v3 only: a transfer bill by `outBillNo` or by `transferBillNo` (WeChat keeps 30 days). */
+  queryTransfer(input: TransferQueryInput, options?: CallOptions): Promise<TransferBill>;
+  /**
+   * API v3 only: `POST …/transfer-bills/out-bill-no/{outBillNo}/cancel`. Resolves with the bill in
+   * `CANCELING` or `CANCELLED`; the final state arrives by callback or query.
+   */
+  cancelTransfer(input: CancelTransferInput, options?: CallOptions): Promise<TransferBill>;
   /** `/sandboxnew/pay/getsignkey`: the key sandbox calls are signed with. */
   getSandboxSignKey(input: SandboxSignKeyInput, options?: CallOptions): Promise<string>;
   /**

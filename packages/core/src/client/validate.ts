@@ -13,6 +13,12 @@ import type {
   TradeType,
   UnifiedOrderInput,
 } from './types.js';
+import {
+  TRANSFER_REAL_NAME_THRESHOLD,
+  type CancelTransferInput,
+  type CreateTransferInput,
+  type TransferQueryInput,
+} from '../model/transfer.js';
 
 const TRADE_TYPES: ReadonlySet<string> = new Set<TradeType>(['JSAPI', 'NATIVE', 'APP', 'MWEB']);
 /** `out_trade_no` (≤32) and `out_refund_no` (≤64): letters, digits and `_ - | * @` (spec §10). */
@@ -245,4 +251,65 @@ export function validateDownloadBill(input: DownloadBillInput): void {
   if (input.billType !== undefined && !['ALL', 'SUCCESS', 'REFUND', 'RECHARGE_REFUND'].includes(input.billType)) {
     fail('billType', 'must be ALL, SUCCESS, REFUND or RECHARGE_REFUND');
   }
+}
+
+/** `out_bill_no`: 1–32 letters and digits only (no `_ - | * @`, unlike order numbers). */
+const BILL_NO = /^[A-Za-z0-9]+$/;
+
+function billNo(field: string, value: unknown): string {
+  const v = text(field, value, 32);
+  if (!BILL_NO.test(v)) fail(field, 'may only contain letters and digits');
+  return v;
+}
+
+/**
+ * A transfer bill (商家转账): bill number, scene, payee, amount in fen, remark (≤32 characters),
+ * the payee's real name from {@link TRANSFER_REAL_NAME_THRESHOLD} fen on, and the scene's report
+ * rows (labels ≤15, contents ≤32 characters).
+ */
+export function validateCreateTransfer(input: CreateTransferInput): void {
+  target(input);
+  billNo('outBillNo', input.outBillNo);
+  const scene = text('transferSceneId', input.transferSceneId, 36);
+  if (!/^[A-Za-z0-9]+$/.test(scene)) fail('transferSceneId', 'may only contain letters and digits');
+  const openId = text('openId', input.openId, 64);
+  if (!WECHAT_ID.test(openId)) fail('openId', 'may only contain letters, digits, _ and -');
+  fee('transferAmount', input.transferAmount);
+  text('transferRemark', input.transferRemark, 32);
+  const userName = optionalText('userName', input.userName, 64);
+  if (userName === undefined && input.transferAmount >= TRANSFER_REAL_NAME_THRESHOLD) {
+    fail(
+      'userName',
+      `is required from ${TRANSFER_REAL_NAME_THRESHOLD} fen (¥${TRANSFER_REAL_NAME_THRESHOLD / 100}) on: WeChat checks the payee's real name`,
+    );
+  }
+  if (input.notifyUrl !== undefined && input.notifyUrl !== '') notifyUrl('notifyUrl', input.notifyUrl);
+  optionalText('userRecvPerception', input.userRecvPerception, 64);
+  const rows = input.sceneReportInfos;
+  if (!Array.isArray(rows) || rows.length === 0) fail('sceneReportInfos', "must list the scene's report rows");
+  if (rows.length > 10) fail('sceneReportInfos', 'must have at most 10 rows');
+  rows.forEach((row, n) => {
+    if (row === null || typeof row !== 'object') fail(`sceneReportInfos[${n}]`, 'must be an object');
+    text(`sceneReportInfos[${n}].infoType`, row.infoType, 15);
+    text(`sceneReportInfos[${n}].infoContent`, row.infoContent, 32);
+  });
+}
+
+/** A transfer query: exactly one of `outBillNo` / `transferBillNo`. */
+export function validateTransferQuery(input: TransferQueryInput): void {
+  target(input);
+  const hasOut = input.outBillNo !== undefined && input.outBillNo !== '';
+  const hasWx = input.transferBillNo !== undefined && input.transferBillNo !== '';
+  if (hasOut === hasWx) fail('outBillNo', hasOut ? 'and transferBillNo must not both be given' : 'or transferBillNo is required');
+  if (hasOut) billNo('outBillNo', input.outBillNo);
+  else {
+    const no = text('transferBillNo', input.transferBillNo, 64);
+    if (!/^[A-Za-z0-9]+$/.test(no)) fail('transferBillNo', 'may only contain letters and digits');
+  }
+}
+
+/** A transfer cancel: the merchant bill number. */
+export function validateCancelTransfer(input: CancelTransferInput): void {
+  target(input);
+  billNo('outBillNo', input.outBillNo);
 }

@@ -93,6 +93,12 @@ export interface WxPayOptions {
   readonly notifyPayUrl: string;
   /** Public URL of the refund-notify route; `/<app name>` is appended for each refund. */
   readonly notifyRefundUrl: string;
+  /**
+   * Public URL of the transfer-callback route (`notify-transfer`); `/<app name>` is appended for
+   * each transfer bill. Optional: without it (and without a `notifyUrl` in the create-transfer
+   * request) WeChat sends no callback, and `confirm-transfer` is how results arrive.
+   */
+  readonly notifyTransferUrl?: string;
   /** Largest request body accepted, in bytes. Default 65,536. */
   readonly bodyLimit?: number;
   /** Bearer token required on internal routes (`Authorization: Bearer <token>`). */

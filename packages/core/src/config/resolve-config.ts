@@ -147,6 +147,7 @@ export function resolveConfig(options: WxPayOptions): ResolvedConfig {
     apps: Object.freeze(apps),
     notifyPayUrl: o.notifyPayUrl.replace(/\/+$/, ''),
     notifyRefundUrl: o.notifyRefundUrl.replace(/\/+$/, ''),
+    notifyTransferUrl: o.notifyTransferUrl?.replace(/\/+$/, ''),
     bodyLimit: o.bodyLimit,
     bearerToken: o.bearerToken,
     authorize: options.authorize,

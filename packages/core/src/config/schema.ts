@@ -174,6 +174,7 @@ export const wxPayOptionsSchema = z.object({
   apps: z.array(appSchema, { message: 'must be an array of apps' }).min(1, { message: 'must list at least one app' }).readonly(),
   notifyPayUrl: httpUrl('notify', false),
   notifyRefundUrl: httpUrl('notify', false),
+  notifyTransferUrl: httpUrl('notify', false).optional(),
   bodyLimit: z
     .number({ message: 'must be a number' })
     .int({ message: 'must be whole bytes' })

@@ -78,6 +78,8 @@ export interface ResolvedConfig {
   readonly apps: readonly ResolvedApp[];
   readonly notifyPayUrl: string;
   readonly notifyRefundUrl: string;
+  /** Public URL of the transfer-callback route (`/<app name>` appended), or undefined: no callback is asked for. */
+  readonly notifyTransferUrl: string | undefined;
   readonly bodyLimit: number;
   readonly bearerToken: string | undefined;
   readonly authorize: AuthorizeHook | undefined;

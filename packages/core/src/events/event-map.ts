@@ -1,6 +1,15 @@
 import type { WxPayKitError } from '../errors.js';
 import type { Coupon } from '../model/payment.js';
 import type { WirePayload } from '../model/wire.js';
+import type { TransferCancelledEvent, TransferFailedEvent, TransferredEvent } from '../model/transfer.js';
+
+export type {
+  TransferCancelledEvent,
+  TransferEventBase,
+  TransferEventSource,
+  TransferFailedEvent,
+  TransferredEvent,
+} from '../model/transfer.js';
 
 export type { Coupon };
 
@@ -112,7 +121,7 @@ export interface ErrorEvent {
  * The events of a `WxPay` instance, each with one payload object. An interface, so plugins add
  * their own events with `declare module '@wxpay-kit/core' { interface WxPayEventMap { … } }`.
  *
- * `paid`, `refunded` and `refund-failed` are awaited: WeChat is answered SUCCESS only after every
+ * `paid`, `refunded`, `refund-failed`, `transferred`, `transfer-failed` and `transfer-cancelled` are awaited: WeChat is answered SUCCESS only after every
  * listener resolved, and FAIL (so WeChat delivers again) when one rejected. `error` is
  * fire-and-forget: a failing `error` listener is logged and never changes an answer.
  */
@@ -120,6 +129,12 @@ export interface WxPayEventMap {
   paid: [event: PaidEvent];
   refunded: [event: RefundedEvent];
   'refund-failed': [event: RefundFailedEvent];
+  /** A transfer bill reached `SUCCESS` (商家转账). Once per bill. */
+  transferred: [event: TransferredEvent];
+  /** A transfer bill reached `FAIL` (`failReason`: e.g. `OVERDUE_CLOSE` when the payee never confirmed). Once per bill. */
+  'transfer-failed': [event: TransferFailedEvent];
+  /** A transfer bill the merchant cancelled reached `CANCELLED`. Once per bill. */
+  'transfer-cancelled': [event: TransferCancelledEvent];
   error: [event: ErrorEvent];
 }
 

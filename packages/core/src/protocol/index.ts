@@ -83,6 +83,14 @@ export {
 } from './v3/platform-certificates.js';
 export { toRfc3339Beijing, type JsonObject } from './v3/fields.js';
 export {
+  decryptSensitiveField,
+  encryptSensitiveField,
+  toCreateTransferResult,
+  toTransferBill,
+  toTransferNotification,
+  type TransferCallIdentity,
+} from './v3/transfer.js';
+export {
   isV3Notification,
   parseV3Notification,
   v3NotifyReply,

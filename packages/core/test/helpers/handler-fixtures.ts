@@ -59,6 +59,7 @@ export function testConfig(overrides: Partial<ResolvedConfig> = {}): ResolvedCon
     apps,
     notifyPayUrl: 'https://pay.example.com/wxpay/notify-pay',
     notifyRefundUrl: 'https://pay.example.com/wxpay/notify-refund/',
+    notifyTransferUrl: 'https://pay.example.com/wxpay/notify-transfer',
     bodyLimit: 64 * 1024,
     bearerToken: undefined,
     authorize: undefined,
@@ -84,6 +85,25 @@ export interface ScriptedClient extends WxPayClient {
   /** What queryOrder answers next (default: a NOTPAY order). */
   orderState: Partial<OrderQueryResult> | Error;
   failNext: Error | undefined;
+  /** The state queryTransfer answers (default WAIT_USER_CONFIRM). */
+  transferState: string;
+}
+
+function transferBill(input: { appId: string; merchant: string; outBillNo: string }, state: string) {
+  return {
+    mchId: input.merchant === 'm2' ? MCH_2 : MCH_1,
+    appId: input.appId,
+    outBillNo: input.outBillNo,
+    transferBillNo: `1330${input.outBillNo}`,
+    state,
+    transferAmount: 100,
+    transferRemark: 'r',
+    openId: 'o1',
+    failReason: state === 'FAIL' ? 'OVERDUE_CLOSE' : undefined,
+    createTime: '2025-01-15T10:00:00.000+08:00',
+    updateTime: '2025-01-15T10:00:00.000+08:00',
+    raw: {},
+  };
 }
 
 function replyBase(input: { appId: string; merchant: string }) {
@@ -95,6 +115,7 @@ export function scriptedClient(): ScriptedClient {
     calls: [],
     orderState: {},
     failNext: undefined,
+    transferState: 'WAIT_USER_CONFIRM',
     async unifiedOrder(input: UnifiedOrderInput): Promise<UnifiedOrderResult> {
       record('unifiedOrder', input);
       const prepayId = `wx${input.outTradeNo}`;
@@ -181,6 +202,20 @@ export function scriptedClient(): ScriptedClient {
         couponRefundFee: undefined,
         couponRefunds: [],
       };
+    },
+    async createTransfer(input) {
+      record('createTransfer', input);
+      if (client.failNext) throw client.failNext;
+      const bill = transferBill(input, 'WAIT_USER_CONFIRM');
+      return { ...bill, packageInfo: 'PKG', confirmParams: { mchId: bill.mchId, appId: input.appId, package: 'PKG' } };
+    },
+    async queryTransfer(input) {
+      record('queryTransfer', input);
+      return transferBill({ ...input, outBillNo: input.outBillNo ?? 'B1' }, client.transferState);
+    },
+    async cancelTransfer(input) {
+      record('cancelTransfer', input);
+      return transferBill(input, 'CANCELING');
     },
     async queryRefund(input): Promise<RefundQueryResult> {
       record('queryRefund', input);

@@ -4,7 +4,7 @@
  * signature, sends, checks the two reply layers and the signature, and retries per the operation.
  */
 import type { ResolvedConfig, ResolvedMerchant } from '../../config/types.js';
-import { WxPayError, XmlError } from '../../errors.js';
+import { ValidationError, WxPayError, XmlError } from '../../errors.js';
 import type { UnifiedOrderInput, UnifiedOrderResult } from '../../model/contract.js';
 import type { ClientPayParams, TradeType } from '../../model/payment.js';
 import { appPayParams, jsapiPayParams, mwebPayUrl } from '../../protocol/v2/client-params.js';
@@ -53,6 +53,23 @@ export interface V2Operation<I, N, R> {
   readonly map: (reply: V2Reply, input: I, call: V2Call) => R;
   /** A failure that means the goal is reached (close: `ORDERCLOSED`): the call resolves. */
   readonly done?: (error: unknown) => boolean;
+}
+
+/** A call API v2 does not have: refused before anything is sent, saying which version offers it. */
+function v3Only<I, N, R>(op: Operation<I, N, R>): V2Operation<I, N, R> {
+  return {
+    op,
+    path: '',
+    check: () => {
+      throw new ValidationError(`${op.name} is an API v3 call (transfer bills); this merchant is configured for API v2`, {
+        field: 'merchant',
+      });
+    },
+    build: () => ({}),
+    map: () => {
+      throw new XmlError(`${op.name} has no API v2 reply`);
+    },
+  };
 }
 
 type V2Table = { readonly [K in OperationName]: V2Operation<InputOf<K>, NormalizedOf<K>, ResultOf<K>> };
@@ -194,4 +211,7 @@ export const V2_OPERATIONS: V2Table = {
       return reply.text;
     },
   },
+  createTransfer: v3Only(OPERATIONS.createTransfer),
+  queryTransfer: v3Only(OPERATIONS.queryTransfer),
+  cancelTransfer: v3Only(OPERATIONS.cancelTransfer),
 };

@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, verify as cryptoVerify } from 'node:crypto';
+import { constants, createHash, createPrivateKey, createPublicKey, privateDecrypt, verify as cryptoVerify } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,8 @@ interface Seen {
   url: string;
   body: string;
   authorization: string | undefined;
+  /** The request's `Wechatpay-Serial` header. */
+  serial: string | undefined;
   signatureOk: boolean;
 }
 
@@ -77,6 +79,7 @@ beforeAll(async () => {
       url: req.url ?? '',
       body,
       authorization: req.headers.authorization,
+      serial: req.headers['wechatpay-serial'] as string | undefined,
       signatureOk: false,
     };
     entry.signatureOk = checkAuthorization(entry.method, entry.url, body, entry.authorization);
@@ -589,5 +592,192 @@ describe.skipIf(noOpenssl)('v3 client: platform certificates (legacy mode)', () 
       signer: { privateKey: stranger.privateKey, serial: PUB_KEY_ID, timestamp: NOW / 1000 },
     });
     await expect(client.verifyV3Notification!('main', bad.headers, Buffer.from(bad.body))).rejects.toMatchObject({ reason: 'mismatch' });
+  });
+});
+
+describe.skipIf(noOpenssl)('v3 client: transfer bills', () => {
+  const BILLS = '/v3/fund-app/mch-transfer/transfer-bills';
+  const transfer = (over: Record<string, unknown> = {}) => ({
+    merchant: 'main',
+    appId: APP_ID,
+    outBillNo: 'plfk2020042013',
+    transferSceneId: '1000',
+    openId: 'o-MYE42l80oelYMDE34nYD456Xoy',
+    transferAmount: 400_000,
+    transferRemark: '新会员开通有礼',
+    userName: '张三',
+    sceneReportInfos: [
+      { infoType: '活动名称', infoContent: '新会员有礼' },
+      { infoType: '奖励说明', infoContent: '注册会员抽奖一等奖' },
+    ],
+    ...over,
+  });
+  /** Decrypts with node:crypto alone: RSA-OAEP, SHA-1, MGF1-SHA-1, as WeChat documents it. */
+  const oaepSha1Decrypt = (ciphertext: string, privateKey: string): string =>
+    privateDecrypt(
+      { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+      Buffer.from(ciphertext, 'base64'),
+    ).toString('utf8');
+  const created = {
+    out_bill_no: 'plfk2020042013',
+    transfer_bill_no: '1330000071100999991182020050700019480001',
+    create_time: '2015-05-20T13:29:35.120+08:00',
+    state: 'WAIT_USER_CONFIRM',
+    package_info: 'ABBQO+oYAAABAAAAAAAAAAAAAAAAAAAAAA==',
+  };
+
+  it('create: user_name encrypted with the WeChat Pay public key, named in Wechatpay-Serial; confirm params returned', async () => {
+    routes.set(`POST ${BILLS}`, () => ({ status: 200, body: JSON.stringify(created) }));
+    const result = await makeClient().createTransfer(transfer());
+    const sent = seen[0]!;
+    expect(sent.signatureOk).toBe(true);
+    expect(sent.serial).toBe(PUB_KEY_ID);
+    const body = JSON.parse(sent.body) as Record<string, unknown>;
+    expect(body).toEqual({
+      appid: APP_ID,
+      out_bill_no: 'plfk2020042013',
+      transfer_scene_id: '1000',
+      openid: 'o-MYE42l80oelYMDE34nYD456Xoy',
+      transfer_amount: 400_000,
+      transfer_remark: '新会员开通有礼',
+      user_name: expect.any(String),
+      transfer_scene_report_infos: [
+        { info_type: '活动名称', info_content: '新会员有礼' },
+        { info_type: '奖励说明', info_content: '注册会员抽奖一等奖' },
+      ],
+    });
+    expect(body['user_name']).toHaveLength(344);
+    expect(oaepSha1Decrypt(body['user_name'] as string, wechatKeys.privateKey)).toBe('张三');
+    expect(result).toMatchObject({
+      mchId: MCH_ID,
+      appId: APP_ID,
+      outBillNo: 'plfk2020042013',
+      transferBillNo: '1330000071100999991182020050700019480001',
+      state: 'WAIT_USER_CONFIRM',
+      packageInfo: created.package_info,
+      confirmParams: { mchId: MCH_ID, appId: APP_ID, package: created.package_info },
+    });
+  });
+
+  it('create without user_name sends no Wechatpay-Serial; in certificate mode the newest platform certificate encrypts', async () => {
+    routes.set(`POST ${BILLS}`, () => ({ status: 200, body: JSON.stringify(created) }));
+    await makeClient().createTransfer(transfer({ transferAmount: 100, userName: undefined }));
+    expect(seen[0]!.serial).toBeUndefined();
+    expect(JSON.parse(seen[0]!.body)).not.toHaveProperty('user_name');
+    seen.length = 0;
+    routes.set('GET /v3/certificates', () => ({
+      status: 200,
+      body: buildCertificatesReply(
+        [{ serialNo: platform.serialNo, certificate: platform.certificate, effectiveTime: NOW - 1, expireTime: NOW + 86_400_000 * 30 }],
+        API_V3_KEY,
+      ),
+      signer: { privateKey: platform.privateKey, serial: platform.serialNo },
+    }));
+    routes.set(`POST ${BILLS}`, () => ({
+      status: 200,
+      body: JSON.stringify(created),
+      signer: { privateKey: platform.privateKey, serial: platform.serialNo },
+    }));
+    const client = makeClient(v3Config({ publicKey: undefined, publicKeyId: undefined, platformCertificates: true }));
+    await client.createTransfer(transfer());
+    const sent = seen.find((r) => r.url === BILLS)!;
+    expect(sent.serial).toBe(platform.serialNo);
+    expect(oaepSha1Decrypt(JSON.parse(sent.body).user_name, platform.privateKey)).toBe('张三');
+  });
+
+  it.each([
+    ['transferAmount', { transferAmount: 0 }],
+    ['transferAmount', { transferAmount: 1.5 }],
+    ['transferAmount', { transferAmount: '100' }],
+    ['outBillNo', { outBillNo: 'bill_1' }],
+    ['transferSceneId', { transferSceneId: '' }],
+    ['openId', { openId: 'o 1' }],
+    ['transferRemark', { transferRemark: 'x'.repeat(33) }],
+    ['userName', { userName: undefined, transferAmount: 200_000 }],
+    ['sceneReportInfos', { sceneReportInfos: [] }],
+    ['sceneReportInfos[0].infoType', { sceneReportInfos: [{ infoType: '', infoContent: 'x' }] }],
+  ])('refuses a bad %s before anything is sent', async (field, over) => {
+    const error = await makeClient()
+      .createTransfer(transfer(over) as never)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).field).toBe(field);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('accepts 199,999 fen without a name (the real-name rule starts at 200,000)', async () => {
+    routes.set(`POST ${BILLS}`, () => ({ status: 200, body: JSON.stringify(created) }));
+    await expect(makeClient().createTransfer(transfer({ transferAmount: 199_999, userName: undefined }))).resolves.toBeDefined();
+  });
+
+  it("WeChat's business errors are WxPayError with the code; SYSTEM_ERROR repeats the same bill", async () => {
+    routes.set(`POST ${BILLS}`, () => ({
+      status: 403,
+      body: JSON.stringify({ code: 'NOT_ENOUGH', message: '商户运营账户资金不足,充值后可以原单号发起重试,请勿更换商户单号' }),
+    }));
+    const error = await makeClient()
+      .createTransfer(transfer())
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WxPayError);
+    expect((error as WxPayError).errCode).toBe('NOT_ENOUGH');
+    expect(seen).toHaveLength(1);
+    seen.length = 0;
+    let calls = 0;
+    routes.set(`POST ${BILLS}`, () =>
+      ++calls === 1
+        ? { status: 500, body: JSON.stringify({ code: 'SYSTEM_ERROR', message: '系统繁忙' }) }
+        : { status: 200, body: JSON.stringify(created) },
+    );
+    await expect(makeClient().createTransfer(transfer())).resolves.toMatchObject({ state: 'WAIT_USER_CONFIRM' });
+    expect(seen.map((r) => JSON.parse(r.body).out_bill_no)).toEqual(['plfk2020042013', 'plfk2020042013']);
+  });
+
+  it('queries by out_bill_no or transfer_bill_no and cancels with an empty body', async () => {
+    const bill = {
+      mch_id: MCH_ID,
+      out_bill_no: 'plfk2020042013',
+      transfer_bill_no: '1330000071100999991182020050700019480001',
+      appid: APP_ID,
+      state: 'SUCCESS',
+      transfer_amount: 400_000,
+      transfer_remark: '新会员开通有礼',
+      openid: 'o-MYE42l80oelYMDE34nYD456Xoy',
+      create_time: '2015-05-20T13:29:35.120+08:00',
+      update_time: '2015-05-20T13:29:35.120+08:00',
+    };
+    routes.set(`GET ${BILLS}/out-bill-no/plfk2020042013`, () => ({ status: 200, body: JSON.stringify(bill) }));
+    routes.set(`GET ${BILLS}/transfer-bill-no/1330000071100999991182020050700019480001`, () => ({
+      status: 200,
+      body: JSON.stringify(bill),
+    }));
+    routes.set(`POST ${BILLS}/out-bill-no/plfk2020042013/cancel`, () => ({
+      status: 200,
+      body: JSON.stringify({
+        out_bill_no: bill.out_bill_no,
+        transfer_bill_no: bill.transfer_bill_no,
+        state: 'CANCELING',
+        update_time: bill.update_time,
+      }),
+    }));
+    const client = makeClient();
+    const byOut = await client.queryTransfer({ merchant: 'main', appId: APP_ID, outBillNo: 'plfk2020042013' });
+    const byWx = await client.queryTransfer({ merchant: 'main', appId: APP_ID, transferBillNo: bill.transfer_bill_no });
+    for (const r of [byOut, byWx])
+      expect(r).toMatchObject({ state: 'SUCCESS', transferAmount: 400_000, mchId: MCH_ID, openId: bill.openid });
+    const cancelled = await client.cancelTransfer({ merchant: 'main', appId: APP_ID, outBillNo: 'plfk2020042013' });
+    expect(cancelled.state).toBe('CANCELING');
+    const cancel = seen.find((r) => r.url.endsWith('/cancel'))!;
+    expect(cancel.body).toBe('');
+    expect(cancel.signatureOk).toBe(true);
+    expect(cancel.serial).toBeUndefined();
+    await expect(client.queryTransfer({ merchant: 'main', appId: APP_ID })).rejects.toMatchObject({ field: 'outBillNo' });
+  });
+
+  it('an API v2 merchant is told transfer bills are API v3', async () => {
+    await expect(makeClient().createTransfer(transfer({ merchant: 'old' }))).rejects.toMatchObject({
+      code: 'WXPAY_ERR_VALIDATION',
+      field: 'merchant',
+    });
+    expect(seen).toHaveLength(0);
   });
 });

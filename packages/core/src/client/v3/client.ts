@@ -24,7 +24,9 @@ import { configuredMerchant, createRetrier, type CreateWxPayClientOptions } from
 import { MAX_REPLY_BYTES, type Transport } from '../transport.js';
 import type { VersionClient } from '../version-client.js';
 import { errorFromV3Reply, isV3AutoRetryable } from './errors.js';
-import { V3_OPERATIONS, type V3Call, type V3Operation } from './operations.js';
+import { V3_OPERATIONS, type Seal, type V3Call, type V3Operation } from './operations.js';
+import { encryptSensitiveField } from '../../protocol/v3/transfer.js';
+import type { KeyObject } from 'node:crypto';
 
 /** Largest v3 JSON reply accepted. */
 const MAX_JSON_REPLY = 1024 * 1024;
@@ -102,6 +104,24 @@ export function createV3Client(config: ResolvedConfig, transport: Transport, hoo
     return rings.length === 1 ? rings[0]! : combineKeyrings(...rings);
   }
 
+  /**
+   * The key sensitive request fields are encrypted with, and its `Wechatpay-Serial`: the WeChat
+   * Pay public key when configured (WeChat's recommendation), else the newest platform certificate.
+   */
+  async function encryptionKey(merchant: ResolvedMerchant, signal: AbortSignal | undefined): Promise<{ serial: string; key: KeyObject }> {
+    const keys = v3Keys(merchant);
+    if (keys.publicKey !== undefined && keys.publicKeyId !== undefined) return { serial: keys.publicKeyId, key: keys.publicKey };
+    const store = certificateStore(merchant);
+    if (store !== undefined) {
+      await store.ensureFresh(signal);
+      const newest = store.certificates()[0];
+      if (newest !== undefined) return { serial: newest.serialNo, key: newest.publicKey };
+    }
+    throw new ValidationError('no WeChat Pay public key or platform certificate is available to encrypt userName with', {
+      field: 'userName',
+    });
+  }
+
   /** One signed request; answers whatever WeChat answered. */
   async function signedExchange(
     merchant: ResolvedMerchant,
@@ -110,6 +130,7 @@ export function createV3Client(config: ResolvedConfig, transport: Transport, hoo
     body: Record<string, unknown> | undefined,
     signal: AbortSignal | undefined,
     maxBytes = MAX_JSON_REPLY,
+    extraHeaders?: Readonly<Record<string, string>>,
   ) {
     const keys = v3Keys(merchant);
     const url = new URL(`${merchant.baseUrl}${path}`);
@@ -124,7 +145,7 @@ export function createV3Client(config: ResolvedConfig, transport: Transport, hoo
       timestamp: Math.floor(config.now() / 1000),
       nonce: config.nonce(),
     });
-    const headers: Record<string, string> = { authorization, accept: 'application/json' };
+    const headers: Record<string, string> = { authorization, accept: 'application/json', ...extraHeaders };
     if (body !== undefined) headers['content-type'] = 'application/json';
     return transport.exchange(method, url, {
       headers,
@@ -156,8 +177,9 @@ export function createV3Client(config: ResolvedConfig, transport: Transport, hoo
     path: string,
     body: Record<string, unknown> | undefined,
     signal: AbortSignal | undefined,
+    extraHeaders?: Readonly<Record<string, string>>,
   ): Promise<JsonObject | undefined> {
-    const reply = await signedExchange(merchant, method, path, body, signal);
+    const reply = await signedExchange(merchant, method, path, body, signal, MAX_JSON_REPLY, extraHeaders);
     if (reply.statusCode < 200 || reply.statusCode >= 300) throw errorFromV3Reply(reply.statusCode, reply.body, path.replace(/\?.*$/, ''));
     await verifyReply(merchant, reply.headers, reply.body, signal);
     return reply.body.length === 0 ? undefined : parseJsonObject(reply.body, `the ${api} reply`);
@@ -175,7 +197,10 @@ export function createV3Client(config: ResolvedConfig, transport: Transport, hoo
     const signal = callOptions?.signal;
     const api = typeof decl.api === 'string' ? decl.api : decl.api(input);
     const path = decl.path(input, merchant);
-    const body = decl.body?.(input, normalized, merchant);
+    const sealing = decl.encrypts?.(input) ? await encryptionKey(merchant, signal) : undefined;
+    const seal: Seal | undefined = sealing && ((plain) => encryptSensitiveField(plain, sealing.key));
+    const body = decl.body?.(input, normalized, merchant, seal);
+    const extraHeaders = sealing === undefined ? undefined : { 'wechatpay-serial': sealing.serial };
     const call: V3Call = {
       config,
       merchant,
@@ -192,7 +217,7 @@ export function createV3Client(config: ResolvedConfig, transport: Transport, hoo
     let reply: JsonObject | undefined;
     try {
       reply = await retrier.run(api, decl.op.retry, merchant.name, signal, () =>
-        exchangeVerified(merchant, api, decl.method, path, body, signal),
+        exchangeVerified(merchant, api, decl.method, path, body, signal, extraHeaders),
       );
     } catch (error) {
       if (decl.done?.(error)) return undefined as R;

@@ -12,6 +12,8 @@ import type { ClientPayParams, TradeType } from '../../model/payment.js';
 import { mwebPayUrl } from '../../protocol/v2/client-params.js';
 import { appPayParamsV3, jsapiPayParamsV3 } from '../../protocol/v3/client-params.js';
 import { compactToRfc3339, toOrderQueryResult, toRefundQueryResult, toRefundResult, type JsonObject } from '../../protocol/v3/fields.js';
+import { toCreateTransferResult, toTransferBill } from '../../protocol/v3/transfer.js';
+import type { CreateTransferInput } from '../../model/transfer.js';
 import {
   OPERATIONS,
   type InputOf,
@@ -43,13 +45,21 @@ export interface V3Operation<I, N, R> {
   readonly path: (input: I, merchant: ResolvedMerchant) => string;
   /** Checks needing the merchant, before anything is sent. */
   readonly check?: (input: I, merchant: ResolvedMerchant) => void;
-  /** The JSON body of a POST. */
-  readonly body?: (input: I, normalized: N, merchant: ResolvedMerchant) => Record<string, unknown>;
+  /**
+   * Whether this input carries sensitive fields: then the executor fetches the WeChat Pay key they
+   * are encrypted with, hands `body` the `seal` function, and names the key in `Wechatpay-Serial`.
+   */
+  readonly encrypts?: (input: I) => boolean;
+  /** The JSON body of a POST; `seal` (when {@link encrypts}) encrypts one sensitive field. A POST without body sends none. */
+  readonly body?: (input: I, normalized: N, merchant: ResolvedMerchant, seal: Seal | undefined) => Record<string, unknown>;
   /** The verified reply (undefined for an empty 204) as the model. */
   readonly map: (reply: JsonObject | undefined, input: I, call: V3Call) => R | Promise<R>;
   /** A failure that means the goal is reached (close: `ORDER_CLOSED`): the call resolves. */
   readonly done?: (error: unknown) => boolean;
 }
+
+/** Encrypts a sensitive field (RSA-OAEP) with the WeChat Pay key the request names in `Wechatpay-Serial`. */
+export type Seal = (plain: string) => string;
 
 type V3Table = { readonly [K in OperationName]: V3Operation<InputOf<K>, NormalizedOf<K>, ResultOf<K>> };
 
@@ -207,6 +217,36 @@ async function downloadTradeBill(json: JsonObject | undefined, _input: unknown, 
   return decodeBill(bytes);
 }
 
+const TRANSFER_BILLS = '/v3/fund-app/mch-transfer/transfer-bills';
+
+/** The create body (spec v3-more §1.3); `user_name` encrypted, absent optional fields left out. */
+function transferBody(input: CreateTransferInput, merchant: ResolvedMerchant, seal: Seal | undefined): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    appid: input.appId,
+    out_bill_no: input.outBillNo,
+    transfer_scene_id: input.transferSceneId,
+    openid: input.openId,
+    transfer_amount: input.transferAmount,
+    transfer_remark: input.transferRemark,
+  };
+  if (input.userName !== undefined && input.userName !== '') {
+    if (seal === undefined) throw new ValidationError('userName could not be encrypted', { field: 'userName' });
+    body['user_name'] = seal(input.userName);
+  }
+  if (input.notifyUrl !== undefined && input.notifyUrl !== '') body['notify_url'] = input.notifyUrl;
+  if (input.userRecvPerception !== undefined && input.userRecvPerception !== '') body['user_recv_perception'] = input.userRecvPerception;
+  body['transfer_scene_report_infos'] = input.sceneReportInfos.map((r) => ({ info_type: r.infoType, info_content: r.infoContent }));
+  if (merchant.subMchId !== undefined) body['sub_mchid'] = merchant.subMchId;
+  return body;
+}
+
+/** Transfer bills are a direct-merchant call here; the service-provider variant has other paths. */
+function directMerchantOnly(_input: unknown, merchant: ResolvedMerchant): void {
+  if (merchant.subMchId !== undefined) {
+    throw new ValidationError('transfer bills are supported for direct merchants only (this merchant has subMchId)', { field: 'merchant' });
+  }
+}
+
 /** API v3's operations, one declaration each. */
 export const V3_OPERATIONS: V3Table = {
   unifiedOrder: {
@@ -293,5 +333,36 @@ export const V3_OPERATIONS: V3Table = {
       return `/v3/bill/tradebill?${query}`;
     },
     map: downloadTradeBill,
+  },
+  createTransfer: {
+    op: OPERATIONS.createTransfer,
+    method: 'POST',
+    api: 'fund-app/mch-transfer/transfer-bills',
+    check: directMerchantOnly,
+    path: () => TRANSFER_BILLS,
+    encrypts: (input) => input.userName !== undefined && input.userName !== '',
+    body: (input, _n, merchant, seal) => transferBody(input, merchant, seal),
+    map: (json, input, call) =>
+      toCreateTransferResult(required(json, 'transfer-bills'), { appId: input.appId, mchId: call.merchant.mchId }),
+  },
+  queryTransfer: {
+    op: OPERATIONS.queryTransfer,
+    method: 'GET',
+    api: (input) => (input.outBillNo ? 'transfer-bills/out-bill-no' : 'transfer-bills/transfer-bill-no'),
+    check: directMerchantOnly,
+    path: (input) =>
+      input.outBillNo
+        ? `${TRANSFER_BILLS}/out-bill-no/${encodeURIComponent(input.outBillNo)}`
+        : `${TRANSFER_BILLS}/transfer-bill-no/${encodeURIComponent(input.transferBillNo ?? '')}`,
+    map: (json, input, call) => toTransferBill(required(json, 'transfer-bills query'), { appId: input.appId, mchId: call.merchant.mchId }),
+  },
+  cancelTransfer: {
+    op: OPERATIONS.cancelTransfer,
+    method: 'POST',
+    api: 'transfer-bills/out-bill-no/cancel',
+    check: directMerchantOnly,
+    path: (input) => `${TRANSFER_BILLS}/out-bill-no/${encodeURIComponent(input.outBillNo)}/cancel`,
+    // No body: the request is signed over an empty body line (spec v3-more §1.8).
+    map: (json, input, call) => toTransferBill(required(json, 'transfer-bills cancel'), { appId: input.appId, mchId: call.merchant.mchId }),
   },
 };
