@@ -4,7 +4,7 @@ import type { FaultList } from './faults.js';
 import type { Ledger } from './ledger.js';
 import type { Notices } from './notices.js';
 import type { Notifier } from './notifier.js';
-import { orderView, refundView } from './state.js';
+import { orderView, refundView, transferView } from './state.js';
 import type {
   RefundMode,
   SimFault,
@@ -83,6 +83,17 @@ export function createControl(deps: ControlDeps): SimulatorControl {
     startRefund: async (outTradeNo, opts) => refundView(ledger.startRefund(outTradeNo, opts)),
     wechatpayKeys: async () => keyring.view(),
     forgeNotification: (opts) => notices.forge(opts),
+    transfers: async (filter) => ledger.transfers(filter).map(transferView),
+    transfer: async (outBillNo, target) => transferView(ledger.pickTransfer(outBillNo, target)),
+    confirmTransfer: async (outBillNo, target) => transferView(ledger.confirmTransfer(ledger.pickTransfer(outBillNo, target))),
+    failTransfer: async (outBillNo, opts) => transferView(ledger.failTransfer(ledger.pickTransfer(outBillNo, opts), opts?.reason)),
+    expireTransfer: async (outBillNo, target) => transferView(ledger.expireTransfer(ledger.pickTransfer(outBillNo, target))),
+    cancelTransfer: async (outBillNo, target) => {
+      const bill = ledger.pickTransfer(outBillNo, target);
+      const outcome = ledger.cancelTransfer(bill, () => undefined);
+      if ('refused' in outcome) throw new SimulatorError('INVALID_STATE', `cannot cancel transfer ${outBillNo}: it is ${bill.state}`);
+      return transferView(bill);
+    },
     rotatePlatformCertificate: async (opts) => {
       const cert = keyring.rotate(opts?.retirePrevious === true);
       logger.info({ serialNo: cert.serialNo }, 'platform certificate rotated');

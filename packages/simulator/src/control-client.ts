@@ -12,6 +12,7 @@ import type {
   SimRefund,
   SimSettings,
   SimTarget,
+  SimTransfer,
   SimulatorControl,
   SimulatorMerchant,
 } from './types.js';
@@ -79,5 +80,11 @@ export function createSimulatorClient(baseUrl: string, options: SimulatorClientO
     wechatpayKeys: () => call<SimWechatpayKeys>('GET', '/v3/keys'),
     rotatePlatformCertificate: (opts) => call<SimPlatformCertificate>('POST', '/v3/rotate', opts ?? {}),
     forgeNotification: (opts) => call<SimNotification>('POST', '/notifications/forge', opts),
+    transfers: (filter) => call<SimTransfer[]>('GET', '/transfers', undefined, { ...filter }),
+    transfer: (outBillNo, target) => call<SimTransfer>('GET', `/transfers/${no(outBillNo)}`, undefined, { ...target }),
+    confirmTransfer: (outBillNo, target) => call<SimTransfer>('POST', `/transfers/${no(outBillNo)}/confirm`, target ?? {}),
+    failTransfer: (outBillNo, opts) => call<SimTransfer>('POST', `/transfers/${no(outBillNo)}/fail`, opts ?? {}),
+    expireTransfer: (outBillNo, target) => call<SimTransfer>('POST', `/transfers/${no(outBillNo)}/expire`, target ?? {}),
+    cancelTransfer: (outBillNo, target) => call<SimTransfer>('POST', `/transfers/${no(outBillNo)}/cancel`, target ?? {}),
   };
 }

@@ -46,7 +46,9 @@ function targetOf(input: Json): SimTarget {
 function filterOf(input: Json): SimNotificationFilter {
   const kind = optionalString(input, 'kind');
   const status = optionalString(input, 'status');
-  if (kind !== undefined && kind !== 'pay' && kind !== 'refund') throw new SimulatorError('BAD_REQUEST', 'kind must be pay or refund');
+  if (kind !== undefined && kind !== 'pay' && kind !== 'refund' && kind !== 'transfer') {
+    throw new SimulatorError('BAD_REQUEST', 'kind must be pay, refund or transfer');
+  }
   if (status !== undefined && status !== 'pending' && status !== 'delivered' && status !== 'failed') {
     throw new SimulatorError('BAD_REQUEST', 'status must be pending, delivered or failed');
   }
@@ -60,6 +62,7 @@ function filterOf(input: Json): SimNotificationFilter {
     ...(status !== undefined && { status }),
     ...(optionalString(input, 'outTradeNo') !== undefined && { outTradeNo: optionalString(input, 'outTradeNo')! }),
     ...(optionalString(input, 'outRefundNo') !== undefined && { outRefundNo: optionalString(input, 'outRefundNo')! }),
+    ...(optionalString(input, 'outBillNo') !== undefined && { outBillNo: optionalString(input, 'outBillNo')! }),
     ...(timeoutMs !== undefined && { timeoutMs }),
   };
 }
@@ -76,9 +79,12 @@ function filterOf(input: Json): SimNotificationFilter {
  * | POST | `/_sim/orders/:outTradeNo/refund` | refund from WeChat's side (`{ refundFee?, outRefundNo?, source?: 'console' \| 'api', notifyUrl?, reason? }`) |
  * | GET | `/_sim/refunds`, `/_sim/refunds/:outRefundNo` | inspect refunds (`?outTradeNo=`) |
  * | POST | `/_sim/refunds/:outRefundNo/complete` \| `/fail` \| `/close` | finish a refund |
+ * | GET | `/_sim/transfers`, `/_sim/transfers/:outBillNo` | inspect transfer bills (the decrypted `userName` included) |
+ * | POST | `/_sim/transfers/:outBillNo/confirm` | the payee confirms: → `TRANSFERING` → `SUCCESS`, callback |
+ * | POST | `/_sim/transfers/:outBillNo/fail` \| `/expire` \| `/cancel` | WeChat fails it (`{ reason? }`), the 24 h run out (`OVERDUE_CLOSE`), the merchant cancels |
  * | GET | `/_sim/notifications` | notification attempt log |
- * | GET | `/_sim/notifications/wait` | waits for a notification (`?kind=&outTradeNo=&outRefundNo=&status=&timeoutMs=`) |
- * | POST | `/_sim/notifications/forge` | sends one spoiled v3 notification (`{ forgery, outTradeNo?, outRefundNo? }`) |
+ * | GET | `/_sim/notifications/wait` | waits for a notification (`?kind=&outTradeNo=&outRefundNo=&outBillNo=&status=&timeoutMs=`) |
+ * | POST | `/_sim/notifications/forge` | sends one spoiled v3 notification (`{ forgery, outTradeNo?, outRefundNo?, outBillNo? }`) |
  * | GET, POST, DELETE | `/_sim/faults` | list, add (`{ kind, ms?, path?, times? }`), clear faults |
  * | GET, PATCH | `/_sim/settings` | `{ refunds: 'auto' \| 'manual', timeFactor }` |
  * | POST | `/_sim/reset` | forget orders, refunds, notifications and faults |
@@ -152,6 +158,7 @@ export async function handleControl(
         if (id === 'forge') {
           const outTradeNo = optionalString(input, 'outTradeNo');
           const outRefundNo = optionalString(input, 'outRefundNo');
+          const outBillNo = optionalString(input, 'outBillNo');
           return json(
             200,
             await control.forgeNotification({
@@ -159,10 +166,25 @@ export async function handleControl(
               forgery: optionalString(input, 'forgery') as never,
               ...(outTradeNo !== undefined && { outTradeNo }),
               ...(outRefundNo !== undefined && { outRefundNo }),
+              ...(outBillNo !== undefined && { outBillNo }),
             }),
           );
         }
         break;
+      case 'GET transfers':
+        return json(200, await control.transfers(targetOf(input)));
+      case 'GET transfers/:id':
+        return json(200, await control.transfer(id!, targetOf(input)));
+      case 'POST transfers/:id/confirm':
+        return json(200, await control.confirmTransfer(id!, targetOf(input)));
+      case 'POST transfers/:id/fail': {
+        const reason = optionalString(input, 'reason');
+        return json(200, await control.failTransfer(id!, { ...targetOf(input), ...(reason !== undefined && { reason }) }));
+      }
+      case 'POST transfers/:id/expire':
+        return json(200, await control.expireTransfer(id!, targetOf(input)));
+      case 'POST transfers/:id/cancel':
+        return json(200, await control.cancelTransfer(id!, targetOf(input)));
       case 'GET faults':
         return json(200, await control.faults());
       case 'POST faults':

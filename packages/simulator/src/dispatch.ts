@@ -78,12 +78,14 @@ export function createDispatch(deps: DispatchDeps): (request: SimulatorRequest) 
         const asReceived = request.path.startsWith('/') ? request.path : `${url.pathname}${url.search}`;
         const relative = `${path}${url.search}`;
         const auth = request.headers?.['authorization'];
+        const serial = request.headers?.['wechatpay-serial'];
         return handleV3(v3, route, {
           method,
           path,
           targets: asReceived === relative ? [relative] : [asReceived, relative],
           query: url.searchParams,
           authorization: typeof auth === 'string' ? auth : auth?.[0],
+          wechatpaySerial: typeof serial === 'string' ? serial : serial?.[0],
           body,
         });
       }

@@ -38,8 +38,8 @@ export class FaultList {
 function validateFault(input: SimFaultInput): SimFaultInput {
   if (input === null || typeof input !== 'object') throw new SimulatorError('BAD_REQUEST', 'a fault must be an object');
   const kind = (input as { kind?: unknown }).kind;
-  if (kind !== 'delay' && kind !== 'drop' && kind !== 'systemerror') {
-    throw new SimulatorError('BAD_REQUEST', 'fault kind must be delay, drop or systemerror');
+  if (kind !== 'delay' && kind !== 'drop' && kind !== 'systemerror' && kind !== 'error') {
+    throw new SimulatorError('BAD_REQUEST', 'fault kind must be delay, drop, systemerror or error');
   }
   if (input.path !== undefined && (typeof input.path !== 'string' || !input.path.startsWith('/'))) {
     throw new SimulatorError('BAD_REQUEST', 'fault path must start with /');
@@ -49,6 +49,17 @@ function validateFault(input: SimFaultInput): SimFaultInput {
   }
   if (input.kind === 'delay' && (!Number.isFinite(input.ms) || input.ms < 0)) {
     throw new SimulatorError('BAD_REQUEST', 'a delay fault needs ms >= 0');
+  }
+  if (input.kind === 'error') {
+    if (typeof input.code !== 'string' || !/^[A-Z_]{1,64}$/.test(input.code)) {
+      throw new SimulatorError('BAD_REQUEST', 'an error fault needs code, a WeChat error code such as NOT_ENOUGH');
+    }
+    if (input.status !== undefined && (!Number.isInteger(input.status) || input.status < 400 || input.status > 599)) {
+      throw new SimulatorError('BAD_REQUEST', 'an error fault status must be between 400 and 599');
+    }
+    if (input.message !== undefined && typeof input.message !== 'string')
+      throw new SimulatorError('BAD_REQUEST', 'message must be a string');
+    return { kind: 'error', code: input.code, status: input.status, message: input.message, path: input.path, times: input.times };
   }
   return input.kind === 'delay'
     ? { kind: 'delay', ms: input.ms, path: input.path, times: input.times }

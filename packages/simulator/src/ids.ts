@@ -89,3 +89,18 @@ export function codeUrl(): string {
 export function mwebUrl(prepay: string): string {
   return `https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=${prepay}&package=${digits(10)}`;
 }
+
+/** `transfer_bill_no`: 40 digits, `1330000` + 5 digits + date + 20 digits (samples are 34–40 digits). */
+export function transferBillNo(ms: number): string {
+  return `1330000${digits(5)}${compactDate(ms)}${digits(20)}`;
+}
+
+/** An opaque `package_info` for `wx.requestMerchantTransfer`: Base64, about 156 characters, as WeChat's. */
+export function packageInfo(): string {
+  return `ABBQO+oYAAAB${randomBytes(108).toString('base64')}`;
+}
+
+/** `payment_no` of a v2 企业付款: 32 digits. */
+export function paymentNo(ms: number): string {
+  return `10100${digits(5)}${compactDate(ms)}${digits(14)}`;
+}

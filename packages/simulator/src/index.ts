@@ -13,7 +13,9 @@ export { createSimulatorClient, type SimulatorClientOptions } from './control-cl
 export { SimulatorError, type SimulatorErrorCode } from './errors.js';
 export { createManualClock, systemClock, type ManualClock, type SimulatorClock, type TimerHandle } from './clock.js';
 export { DEFAULT_MERCHANT, sandboxKeyFor } from './merchants.js';
-export { NOTIFY_RETRY_INTERVALS_S, NOTIFY_SCHEDULE_S } from './notifier.js';
+export { NOTIFY_RETRY_INTERVALS_S, NOTIFY_SCHEDULE_S, TRANSFER_NOTIFY_SCHEDULE_S } from './notifier.js';
+export { TRANSFER_CONFIRM_WINDOW_MS } from './ledger.js';
+export { TRANSFER_SCENES } from './v3/transfers.js';
 export type { ClientCert, WireReply } from './api.js';
 export { ERROR_HEADER } from './v2/handler.js';
 export type { Endpoint } from './v2/routes.js';

@@ -3,7 +3,15 @@ import type { SimulatorClock } from './clock.js';
 import { SimulatorError } from './errors.js';
 import * as ids from './ids.js';
 import { acceptRefund, MAX_REFUNDS_PER_ORDER } from './refunds.js';
-import { refreshExpiry, TRADE_STATE_DESC, unpaidFields, type OrderRecord, type RefundRecord, type SimState } from './state.js';
+import {
+  refreshExpiry,
+  TRADE_STATE_DESC,
+  unpaidFields,
+  type OrderRecord,
+  type RefundRecord,
+  type SimState,
+  type TransferRecord,
+} from './state.js';
 import type {
   ApiVersion,
   RefundMode,
@@ -14,7 +22,11 @@ import type {
   SimStartRefundOptions,
   SimTarget,
   SimulatorMerchant,
+  SimTransferState,
 } from './types.js';
+
+/** How long a transfer bill waits for the payee before WeChat closes it (`FAIL`, `OVERDUE_CLOSE`). */
+export const TRANSFER_CONFIRM_WINDOW_MS = 24 * 3600 * 1000;
 
 /**
  * The business rules of the simulated WeChat Pay, apart from any wire format: placing, paying,
@@ -289,7 +301,162 @@ export class Ledger {
     this.hooks.log({ outRefundNo: refund.outRefundNo, status }, 'refund finished');
     this.hooks.refundFinished(refund);
   }
+
+  // ---- transfers ----------------------------------------------------------------------------
+
+  /**
+   * A merchant's transfer bill (商家转账). A new bill is accepted and, the operating account
+   * having the funds, waits for the payee at once: `ACCEPTED` → `PROCESSING` →
+   * `WAIT_USER_CONFIRM`, with a `package_info` and 24 hours to confirm. The same `outBillNo` with
+   * the same request (the name compared decrypted) finds the bill made before, in whatever state
+   * it is now (WeChat's 原单重试); with another request it is refused.
+   */
+  createTransfer(draft: NewTransfer): TransferOutcome {
+    const existing = this.findTransfer(draft.mchId, { outBillNo: draft.outBillNo });
+    if (existing) {
+      if (existing.fingerprint !== draft.fingerprint) return { refused: 'out-bill-no-used' };
+      return { bill: existing, created: false };
+    }
+    const now = this.clock.now();
+    const bill: TransferRecord = {
+      ...draft,
+      transferBillNo: ids.transferBillNo(now),
+      state: 'ACCEPTED',
+      history: ['ACCEPTED'],
+      failReason: undefined,
+      packageInfo: ids.packageInfo(),
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: now + TRANSFER_CONFIRM_WINDOW_MS,
+      timer: undefined,
+    };
+    this.state.transfers.add(bill);
+    this.move(bill, 'PROCESSING');
+    this.move(bill, 'WAIT_USER_CONFIRM');
+    bill.timer = this.clock.setTimeout(() => {
+      bill.timer = undefined;
+      if (this.state.transfers.byOutBillNo(bill.mchId, bill.outBillNo) === bill) this.refreshTransfer(bill);
+    }, TRANSFER_CONFIRM_WINDOW_MS);
+    this.hooks.log({ mchId: bill.mchId, outBillNo: bill.outBillNo, transferAmount: bill.transferAmount }, 'transfer bill created');
+    return { bill, created: true };
+  }
+
+  /** A bill the WeChat way (`transfer_bill_no` or `out_bill_no`), closed first if its 24 hours ran out. */
+  findTransfer(mchId: string, lookup: { outBillNo?: string | undefined; transferBillNo?: string | undefined }): TransferRecord | undefined {
+    const book = this.state.transfers;
+    const bill = lookup.transferBillNo
+      ? book.byTransferBillNo(mchId, lookup.transferBillNo)
+      : book.byOutBillNo(mchId, lookup.outBillNo ?? '');
+    if (bill) this.refreshTransfer(bill);
+    return bill;
+  }
+
+  /** The one bill with this number for a control call (throws `NOT_FOUND`/`AMBIGUOUS`), expiry applied. */
+  pickTransfer(outBillNo: string, target?: SimTarget): TransferRecord {
+    const bill = this.state.transfers.pick(outBillNo, target);
+    this.refreshTransfer(bill);
+    return bill;
+  }
+
+  /** Every bill matching `filter`, expiry applied. */
+  transfers(filter?: SimTarget): TransferRecord[] {
+    return this.state.transfers.all(filter).map((b) => (this.refreshTransfer(b), b));
+  }
+
+  /** The payee confirms: `WAIT_USER_CONFIRM` → `TRANSFERING` → `SUCCESS`, and the callback goes out. */
+  confirmTransfer(bill: TransferRecord): TransferRecord {
+    if (bill.state !== 'WAIT_USER_CONFIRM') {
+      throw new SimulatorError('INVALID_STATE', `cannot confirm transfer ${bill.outBillNo}: it is ${bill.state}`);
+    }
+    this.move(bill, 'TRANSFERING');
+    this.finishTransfer(bill, 'SUCCESS', undefined);
+    return bill;
+  }
+
+  /** WeChat fails the bill (risk control, a wrong name, …): → `FAIL` with `reason`, and the callback. */
+  failTransfer(bill: TransferRecord, reason = 'OTHER_FAIL_REASON_TYPE'): TransferRecord {
+    if (!['ACCEPTED', 'PROCESSING', 'WAIT_USER_CONFIRM', 'TRANSFERING'].includes(bill.state)) {
+      throw new SimulatorError('INVALID_STATE', `cannot fail transfer ${bill.outBillNo}: it is ${bill.state}`);
+    }
+    this.finishTransfer(bill, 'FAIL', reason);
+    return bill;
+  }
+
+  /** The payee's confirmation window ends now: → `FAIL` (`OVERDUE_CLOSE`), and the callback. */
+  expireTransfer(bill: TransferRecord): TransferRecord {
+    if (!['ACCEPTED', 'PROCESSING', 'WAIT_USER_CONFIRM'].includes(bill.state)) {
+      throw new SimulatorError('INVALID_STATE', `cannot expire transfer ${bill.outBillNo}: it is ${bill.state}`);
+    }
+    bill.expiresAt = Math.min(bill.expiresAt, this.clock.now());
+    this.finishTransfer(bill, 'FAIL', 'OVERDUE_CLOSE');
+    return bill;
+  }
+
+  /**
+   * The merchant cancels a bill the payee has not confirmed: → `CANCELING`; `reply` renders the
+   * answer at that moment, then the bill is `CANCELLED` (funds unlocked) and the callback goes out.
+   * Cancelling a cancelled bill answers it again. A bill being transferred or finished cannot be
+   * cancelled.
+   */
+  cancelTransfer<T>(bill: TransferRecord, reply: (bill: TransferRecord) => T): { reply: T } | { refused: TransferCancelRefusal } {
+    if (bill.state === 'CANCELLED' || bill.state === 'CANCELING') return { reply: reply(bill) };
+    if (!['ACCEPTED', 'PROCESSING', 'WAIT_USER_CONFIRM'].includes(bill.state)) return { refused: 'not-cancellable' };
+    this.move(bill, 'CANCELING');
+    const answer = reply(bill);
+    this.finishTransfer(bill, 'CANCELLED', 'MCH_CANCEL');
+    return { reply: answer };
+  }
+
+  /** An unconfirmed bill past its 24 hours closes (`FAIL`, `OVERDUE_CLOSE`) the moment anyone looks, or when its timer fires. */
+  private refreshTransfer(bill: TransferRecord): void {
+    if (bill.state === 'WAIT_USER_CONFIRM' && this.clock.now() >= bill.expiresAt) this.finishTransfer(bill, 'FAIL', 'OVERDUE_CLOSE');
+  }
+
+  private move(bill: TransferRecord, state: SimTransferState): void {
+    bill.state = state;
+    bill.history.push(state);
+    bill.updatedAt = this.clock.now();
+  }
+
+  private finishTransfer(bill: TransferRecord, state: 'SUCCESS' | 'FAIL' | 'CANCELLED', reason: string | undefined): void {
+    this.move(bill, state);
+    bill.failReason = state === 'SUCCESS' ? undefined : reason;
+    if (bill.timer !== undefined) {
+      this.clock.clearTimeout(bill.timer);
+      bill.timer = undefined;
+    }
+    this.hooks.log({ mchId: bill.mchId, outBillNo: bill.outBillNo, state, failReason: bill.failReason }, 'transfer bill finished');
+    this.hooks.transferFinished(bill);
+  }
 }
+
+/** A transfer bill as the v3 codec read it; the ledger adds numbers, state and times. */
+export interface NewTransfer {
+  readonly mchId: string;
+  readonly appId: string;
+  readonly outBillNo: string;
+  readonly transferSceneId: string;
+  readonly openId: string;
+  readonly transferAmount: number;
+  readonly transferRemark: string;
+  readonly userName: string | undefined;
+  readonly userNameSerial: string | undefined;
+  readonly userRecvPerception: string | undefined;
+  readonly sceneReportInfos: { infoType: string; infoContent: string }[];
+  readonly notifyUrl: string | undefined;
+  /** What makes a re-sent create "the same transfer". */
+  readonly fingerprint: string;
+}
+
+/** Why an `out_bill_no` cannot be used again. */
+export type TransferRefusal = 'out-bill-no-used';
+
+/** Why a bill cannot be cancelled. */
+export type TransferCancelRefusal = 'not-cancellable';
+
+export type TransferOutcome =
+  | { readonly bill: TransferRecord; readonly created: boolean; readonly refused?: undefined }
+  | { readonly refused: TransferRefusal; readonly bill?: undefined; readonly created?: undefined };
 
 /** What the ledger tells the simulator. */
 export interface LedgerHooks {
@@ -299,6 +466,8 @@ export interface LedgerHooks {
   paid(order: OrderRecord): void;
   /** A refund reached SUCCESS, CHANGE or REFUNDCLOSE. */
   refundFinished(refund: RefundRecord): void;
+  /** A transfer bill reached SUCCESS, FAIL or CANCELLED. */
+  transferFinished(bill: TransferRecord): void;
   /** An info line about a state change. */
   log(fields: Record<string, unknown>, message: string): void;
 }

@@ -3,10 +3,11 @@ import type { SimulatorClock } from './clock.js';
 import { SimulatorError } from './errors.js';
 import { payNotificationXml, refundNotificationXml } from './notification-bodies.js';
 import type { Notifier } from './notifier.js';
-import type { OrderRecord, RefundRecord, SimState } from './state.js';
+import type { OrderRecord, RefundRecord, SimState, TransferRecord } from './state.js';
 import type { SimEnvironment, SimForgeOptions, SimNotification, SimulatorMerchant } from './types.js';
 import type { WechatpayKeyring } from './v3/keys.js';
-import { forgeV3Notification, v3PayNotification, v3RefundNotification } from './v3/notifications.js';
+import { forgeV3Notification, v3PayNotification, v3RefundNotification, v3TransferNotification } from './v3/notifications.js';
+import { TRANSFER_NOTIFY_SCHEDULE_S } from './notifier.js';
 
 /** What the notifications to merchants need. */
 export interface NoticeDeps {
@@ -24,6 +25,8 @@ export interface Notices {
   paid(order: OrderRecord): void;
   /** Sends the notification of a finished refund (none when it has no notify URL). */
   refundFinished(refund: RefundRecord): void;
+  /** Sends the `MCHTRANSFER.BILL.FINISHED` callback of a finished transfer bill (none without a notify URL). */
+  transferFinished(bill: TransferRecord): void;
   /** Sends one spoiled v3 notification once and resolves when it settled. */
   forge(opts: SimForgeOptions): Promise<SimNotification>;
 }
@@ -50,6 +53,18 @@ export function createNotices(deps: NoticeDeps): Notices {
       mchId: refund.mchId,
       outTradeNo: refund.outTradeNo,
       outRefundNo: refund.outRefundNo,
+      url,
+    }) as const;
+
+  /** What a transfer callback is about, on the transfer retry schedule. */
+  const transferAddress = (bill: TransferRecord, url: string) =>
+    ({
+      kind: 'transfer',
+      environment: 'production',
+      mchId: bill.mchId,
+      outTradeNo: '',
+      outBillNo: bill.outBillNo,
+      schedule: TRANSFER_NOTIFY_SCHEDULE_S,
       url,
     }) as const;
 
@@ -94,8 +109,35 @@ export function createNotices(deps: NoticeDeps): Notices {
       });
     },
 
+    transferFinished(bill) {
+      if (!bill.notifyUrl) {
+        logger.info({ outBillNo: bill.outBillNo }, 'transfer bill has no notify_url; no callback sent');
+        return;
+      }
+      notifier.send({
+        ...transferAddress(bill, bill.notifyUrl),
+        format: 'json',
+        ...v3TransferNotification(signer, v3Merchant(bill.mchId), bill),
+      });
+    },
+
     async forge(opts) {
       if (!FORGERIES.includes(opts?.forgery)) throw new SimulatorError('BAD_REQUEST', `forgery must be one of ${FORGERIES.join(', ')}`);
+      if (opts.outBillNo !== undefined) {
+        const bill = state.transfers.pick(opts.outBillNo, opts);
+        if (!['SUCCESS', 'FAIL', 'CANCELLED'].includes(bill.state)) {
+          throw new SimulatorError('INVALID_STATE', `transfer ${bill.outBillNo} is ${bill.state}; only finished bills are notified`);
+        }
+        if (!bill.notifyUrl) throw new SimulatorError('INVALID_STATE', `transfer ${bill.outBillNo} has no notify URL`);
+        const merchant = v3Merchant(bill.mchId);
+        return notifier.sendAndSettle({
+          ...transferAddress(bill, bill.notifyUrl),
+          format: 'json',
+          once: true,
+          forgery: opts.forgery,
+          ...forgeV3Notification(signer, merchant, v3TransferNotification(signer, merchant, bill), opts.forgery),
+        });
+      }
       if (opts.outRefundNo !== undefined) {
         const refund = state.pickRefund(opts.outRefundNo, opts);
         const order = state.order(refund.environment, refund.mchId, refund.outTradeNo)!;

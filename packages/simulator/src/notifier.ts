@@ -20,13 +20,28 @@ export const NOTIFY_SCHEDULE_S: readonly number[] = Object.freeze(
   NOTIFY_RETRY_INTERVALS_S.reduce<number[]>((acc, s) => [...acc, acc[acc.length - 1]! + s], [0]),
 );
 
+/**
+ * The retry schedule of transfer callbacks (`MCHTRANSFER.*`), as offsets in seconds: at once,
+ * then 10 times every 15 s, 10 times every 5 min, 44 times every 30 min (about 24h53m in all), as
+ * WeChat documents it for transfer callbacks.
+ */
+export const TRANSFER_NOTIFY_SCHEDULE_S: readonly number[] = Object.freeze(
+  [...Array<number>(10).fill(15), ...Array<number>(10).fill(300), ...Array<number>(44).fill(1800)].reduce<number[]>(
+    (acc, s) => [...acc, acc[acc.length - 1]! + s],
+    [0],
+  ),
+);
+
 /** What a notification is about and where it goes. */
 export interface NotificationInput {
-  readonly kind: 'pay' | 'refund';
+  readonly kind: 'pay' | 'refund' | 'transfer';
   readonly environment: SimEnvironment;
   readonly mchId: string;
   readonly outTradeNo: string;
   readonly outRefundNo?: string | undefined;
+  readonly outBillNo?: string | undefined;
+  /** Offsets of the attempts in seconds; default {@link NOTIFY_SCHEDULE_S}. */
+  readonly schedule?: readonly number[];
   readonly url: string;
   readonly body: string;
   /** `json` for v3 notifications: acknowledged by any 2xx status. Default `xml`. */
@@ -131,7 +146,8 @@ export class Notifier {
       n.status === wanted &&
       (filter.kind === undefined || n.kind === filter.kind) &&
       (filter.outTradeNo === undefined || n.outTradeNo === filter.outTradeNo) &&
-      (filter.outRefundNo === undefined || n.outRefundNo === filter.outRefundNo);
+      (filter.outRefundNo === undefined || n.outRefundNo === filter.outRefundNo) &&
+      (filter.outBillNo === undefined || n.outBillNo === filter.outBillNo);
     const found = this.list().find(test);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
@@ -228,8 +244,8 @@ export class Notifier {
       record.status = 'delivered';
       record.nextAttemptAt = undefined;
       logger.info(log, 'notification delivered');
-    } else if (index + 1 < NOTIFY_SCHEDULE_S.length && !this.closed && !record.input.once) {
-      const next = record.createdAt + NOTIFY_SCHEDULE_S[index + 1]! * 1000 * this.options.timeFactor();
+    } else if (index + 1 < (record.input.schedule ?? NOTIFY_SCHEDULE_S).length && !this.closed && !record.input.once) {
+      const next = record.createdAt + (record.input.schedule ?? NOTIFY_SCHEDULE_S)[index + 1]! * 1000 * this.options.timeFactor();
       record.nextAttemptAt = next;
       logger.warn({ ...log, nextAttemptAt: next }, 'notification not acknowledged; will retry');
       record.timer = clock.setTimeout(() => this.attempt(record, index + 1, next), Math.max(0, next - clock.now()));
@@ -269,6 +285,7 @@ function view(r: NotificationRecord): SimNotification {
     mchId: r.input.mchId,
     outTradeNo: r.input.outTradeNo,
     outRefundNo: r.input.outRefundNo,
+    outBillNo: r.input.outBillNo,
     url: r.input.url,
     format: r.input.format ?? 'xml',
     forgery: r.input.forgery,

@@ -74,6 +74,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     refundMode: () => settings.refunds,
     paid: (order) => notices.paid(order),
     refundFinished: (refund) => notices.refundFinished(refund),
+    transferFinished: (bill) => notices.transferFinished(bill),
     log: (fields, message) => logger.info(fields, message),
   });
   const control = createControl({ merchants, ledger, notices, notifier, faults, keyring, settings, logger });

@@ -1,5 +1,5 @@
 import { SimulatorError } from './errors.js';
-import type { SimCoupon, SimEnvironment, SimOrder, SimRefund, SimTarget } from './types.js';
+import type { SimCoupon, SimEnvironment, SimOrder, SimRefund, SimTarget, SimTransfer, SimTransferState } from './types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -55,8 +55,11 @@ export class SimState {
   private readonly ordersByTransaction = new Map<string, OrderRecord>();
   private readonly refunds = new Map<string, RefundRecord>();
   private readonly refundsById = new Map<string, RefundRecord>();
+  /** Transfer bills (商家转账). */
+  readonly transfers = new TransferBook();
 
   clear(): void {
+    this.transfers.clear();
     this.orders.clear();
     this.ordersByTransaction.clear();
     this.refunds.clear();
@@ -181,3 +184,62 @@ export const TRADE_STATE_DESC = {
   CLOSED: '订单已关闭',
   PAYERROR: '支付失败，请重新下单支付',
 } as const;
+
+/** The simulator's own, mutable copy of a transfer bill. */
+export interface TransferRecord extends Mutable<Omit<SimTransfer, 'history' | 'sceneReportInfos'>> {
+  history: SimTransferState[];
+  sceneReportInfos: { infoType: string; infoContent: string }[];
+  /** The request parameters that make a re-sent create "the same transfer" (the name decrypted). */
+  fingerprint: string;
+  /** The expiry timer, while the bill waits for the payee. */
+  timer: unknown;
+}
+
+/** Transfer bills in memory, by merchant and `out_bill_no`, and by `transfer_bill_no`. */
+export class TransferBook {
+  private readonly bills = new Map<string, TransferRecord>();
+  private readonly byBillNo = new Map<string, TransferRecord>();
+
+  clear(): TransferRecord[] {
+    const all = [...this.bills.values()];
+    this.bills.clear();
+    this.byBillNo.clear();
+    return all;
+  }
+
+  add(bill: TransferRecord): void {
+    this.bills.set(`${bill.mchId}\u0000${bill.outBillNo}`, bill);
+    this.byBillNo.set(bill.transferBillNo, bill);
+  }
+
+  byOutBillNo(mchId: string, outBillNo: string): TransferRecord | undefined {
+    return this.bills.get(`${mchId}\u0000${outBillNo}`);
+  }
+
+  byTransferBillNo(mchId: string, transferBillNo: string): TransferRecord | undefined {
+    const bill = this.byBillNo.get(transferBillNo);
+    return bill && bill.mchId === mchId ? bill : undefined;
+  }
+
+  all(filter: SimTarget = {}): TransferRecord[] {
+    return [...this.bills.values()].filter((b) => filter.mchId === undefined || b.mchId === filter.mchId);
+  }
+
+  /** The one bill with this number, for control calls; throws when none or several match. */
+  pick(outBillNo: string, target: SimTarget = {}): TransferRecord {
+    return pickOne(
+      this.all(target).filter((b) => b.outBillNo === outBillNo),
+      `transfer ${outBillNo}`,
+    );
+  }
+}
+
+/** A frozen public copy of a transfer bill. */
+export function transferView(bill: TransferRecord): SimTransfer {
+  const { fingerprint: _fingerprint, timer: _timer, ...rest } = bill;
+  return Object.freeze({
+    ...rest,
+    history: Object.freeze([...bill.history]),
+    sceneReportInfos: Object.freeze(bill.sceneReportInfos.map((r) => Object.freeze({ ...r }))),
+  });
+}

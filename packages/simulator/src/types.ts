@@ -199,6 +199,8 @@ export interface SimForgeOptions extends SimTarget {
   readonly outTradeNo?: string;
   /** A finished v3 refund: forge its refund notification (takes precedence over `outTradeNo`). */
   readonly outRefundNo?: string;
+  /** A transfer bill in a final state: forge its `MCHTRANSFER.BILL.FINISHED` callback (takes precedence over both). */
+  readonly outBillNo?: string;
 }
 
 /** Who started a refund. */
@@ -300,6 +302,52 @@ export interface SimRefund {
   readonly recvAccount: string;
 }
 
+/** A transfer bill's state (商家转账); `TRANSFERING` and `CANCELING` as WeChat spells them. */
+export type SimTransferState =
+  | 'ACCEPTED'
+  | 'PROCESSING'
+  | 'WAIT_USER_CONFIRM'
+  | 'TRANSFERING'
+  | 'SUCCESS'
+  | 'FAIL'
+  | 'CANCELING'
+  | 'CANCELLED';
+
+/** A transfer bill (`/v3/fund-app/mch-transfer/transfer-bills`). Amounts in fen. */
+export interface SimTransfer {
+  readonly mchId: string;
+  readonly appId: string;
+  readonly outBillNo: string;
+  readonly transferBillNo: string;
+  readonly transferSceneId: string;
+  readonly openId: string;
+  readonly transferAmount: number;
+  readonly transferRemark: string;
+  /** The payee's name as the simulator decrypted it from `user_name` with its own private key. */
+  readonly userName: string | undefined;
+  /** The `Wechatpay-Serial` the merchant named for the encryption. */
+  readonly userNameSerial: string | undefined;
+  readonly userRecvPerception: string | undefined;
+  readonly sceneReportInfos: readonly { readonly infoType: string; readonly infoContent: string }[];
+  readonly notifyUrl: string | undefined;
+  readonly state: SimTransferState;
+  /** Every state the bill went through, oldest first. */
+  readonly history: readonly SimTransferState[];
+  readonly failReason: string | undefined;
+  /** `package_info` for `wx.requestMerchantTransfer`, while waiting for the payee. */
+  readonly packageInfo: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** When the payee's confirmation window closes (24 hours after creation): then `FAIL` / `OVERDUE_CLOSE`. */
+  readonly expiresAt: number;
+}
+
+/** Options of {@link SimulatorControl.failTransfer}. */
+export interface SimFailTransferOptions extends SimTarget {
+  /** `fail_reason`; default `OTHER_FAIL_REASON_TYPE`. */
+  readonly reason?: string;
+}
+
 /** One delivery attempt of a notification. */
 export interface SimNotificationAttempt {
   /** 1 for the first delivery, up to 16. */
@@ -317,14 +365,16 @@ export interface SimNotificationAttempt {
   readonly error: string | undefined;
 }
 
-/** A pay or refund notification and its delivery history. */
+/** A pay, refund or transfer notification and its delivery history. */
 export interface SimNotification {
   readonly id: string;
-  readonly kind: 'pay' | 'refund';
+  readonly kind: 'pay' | 'refund' | 'transfer';
   readonly environment: SimEnvironment;
   readonly mchId: string;
   readonly outTradeNo: string;
   readonly outRefundNo: string | undefined;
+  /** For transfer callbacks (`MCHTRANSFER.BILL.FINISHED`): the bill's `out_bill_no`; `outTradeNo` is then `''`. */
+  readonly outBillNo: string | undefined;
   readonly url: string;
   /** `xml` for v2 notifications, `json` for v3 ones (signed `Wechatpay-*` headers, encrypted `resource`). */
   readonly format: 'xml' | 'json';
@@ -344,7 +394,19 @@ export interface SimNotification {
 export type SimFaultInput =
   | { readonly kind: 'delay'; readonly ms: number; readonly path?: string; readonly times?: number }
   | { readonly kind: 'drop'; readonly path?: string; readonly times?: number }
-  | { readonly kind: 'systemerror'; readonly path?: string; readonly times?: number };
+  | { readonly kind: 'systemerror'; readonly path?: string; readonly times?: number }
+  /**
+   * A v3 call answers WeChat's business error `code` (e.g. `NOT_ENOUGH`, `NO_AUTH`) with HTTP
+   * `status` (default 400) instead of running.
+   */
+  | {
+      readonly kind: 'error';
+      readonly code: string;
+      readonly status?: number;
+      readonly message?: string;
+      readonly path?: string;
+      readonly times?: number;
+    };
 
 /** An active fault. `remaining` counts down with each call it hits. */
 export type SimFault = SimFaultInput & { readonly id: string; readonly remaining: number };
@@ -370,9 +432,10 @@ export interface SimPayOptions extends SimTarget {
 
 /** Filter for {@link SimulatorControl.waitForNotification}. */
 export interface SimNotificationFilter {
-  readonly kind?: 'pay' | 'refund';
+  readonly kind?: 'pay' | 'refund' | 'transfer';
   readonly outTradeNo?: string;
   readonly outRefundNo?: string;
+  readonly outBillNo?: string;
   /** Default `delivered`. */
   readonly status?: 'pending' | 'delivered' | 'failed';
   /** Give up after this many ms (real time). Default 10,000. */
@@ -441,4 +504,19 @@ export interface SimulatorControl {
    * `failed`), and must not act on it. State does not change.
    */
   forgeNotification(options: SimForgeOptions): Promise<SimNotification>;
+  /** Transfer bills, oldest first. */
+  transfers(filter?: SimTarget): Promise<readonly SimTransfer[]>;
+  /** One transfer bill by `out_bill_no`. */
+  transfer(outBillNo: string, target?: SimTarget): Promise<SimTransfer>;
+  /**
+   * The payee confirms in WeChat (`wx.requestMerchantTransfer`): `WAIT_USER_CONFIRM` →
+   * `TRANSFERING` → `SUCCESS`, then the `MCHTRANSFER.BILL.FINISHED` callback is sent.
+   */
+  confirmTransfer(outBillNo: string, target?: SimTarget): Promise<SimTransfer>;
+  /** WeChat fails the bill (`fail_reason` as given): → `FAIL`, then the callback. */
+  failTransfer(outBillNo: string, options?: SimFailTransferOptions): Promise<SimTransfer>;
+  /** The payee's 24 hours run out now: `WAIT_USER_CONFIRM` → `FAIL` (`OVERDUE_CLOSE`), then the callback. */
+  expireTransfer(outBillNo: string, target?: SimTarget): Promise<SimTransfer>;
+  /** The merchant cancels (as from the merchant platform): → `CANCELING` → `CANCELLED`, then the callback. */
+  cancelTransfer(outBillNo: string, target?: SimTarget): Promise<SimTransfer>;
 }

@@ -10,6 +10,7 @@ import { AUTH_MESSAGES, errorAnswer, signedAnswer, type Answer, type Json } from
 import { encryptResource } from './resource.js';
 import { TRADE_TYPE, type V3Endpoint, type V3Route } from './routes.js';
 import { parseRfc3339, rfc3339 } from './time.js';
+import { cancelTransferBill, createTransferBill, queryTransferBill } from './transfers.js';
 
 /** What the v3 handlers need from the simulator. */
 export interface V3Deps extends ApiDeps {
@@ -26,6 +27,8 @@ export interface V3Request {
   readonly targets: readonly string[];
   readonly query: URLSearchParams;
   readonly authorization: string | undefined;
+  /** `Wechatpay-Serial`: the WeChat Pay key a request's sensitive fields are encrypted with. */
+  readonly wechatpaySerial?: string | undefined;
   readonly body: Uint8Array;
 }
 
@@ -60,10 +63,15 @@ export function handleV3(deps: V3Deps, route: V3Route | undefined, req: V3Reques
   if (deps.faults.take('systemerror', req.path, route.canonicalPath).length > 0) {
     return signedAnswer(deps, errorAnswer(500, 'SYSTEM_ERROR', '系统繁忙,请稍后重试'), merchant);
   }
+  const [business] = deps.faults.take('error', req.path, route.canonicalPath);
+  if (business?.kind === 'error') {
+    return signedAnswer(deps, errorAnswer(business.status ?? 400, business.code, business.message ?? business.code), merchant);
+  }
   let answer: Answer;
   try {
-    const body = req.method === 'GET' ? {} : parseBody(text);
-    answer = HANDLERS[route.endpoint]({ deps, merchant, route, query: req.query, body });
+    // A transfer cancel has no body (spec v3-more §1.8); `{}` is accepted too.
+    const body = req.method === 'GET' || (route.endpoint === 'transfer-cancel' && text.trim() === '') ? {} : parseBody(text);
+    answer = HANDLERS[route.endpoint]({ deps, merchant, route, query: req.query, body, serial: req.wechatpaySerial });
   } catch (cause) {
     if (cause instanceof ParamError) {
       answer = errorAnswer(400, 'PARAM_ERROR', cause.message, {
@@ -89,6 +97,7 @@ interface Call {
   readonly route: V3Route;
   readonly query: URLSearchParams;
   readonly body: Json;
+  readonly serial: string | undefined;
 }
 
 /** Canonical JSON of a request body: what makes a re-submitted order "the same order". */
@@ -267,4 +276,8 @@ const HANDLERS: Readonly<Record<V3Endpoint, (call: Call) => Answer>> = {
   refund,
   'refund-query': refundQuery,
   certificates,
+  'transfer-create': (call) => createTransferBill({ ...call, param: undefined }),
+  'transfer-cancel': (call) => cancelTransferBill({ ...call, param: call.route.param }),
+  'transfer-query-by-out-bill-no': (call) => queryTransferBill({ ...call, param: call.route.param }, 'out'),
+  'transfer-query-by-bill-no': (call) => queryTransferBill({ ...call, param: call.route.param }, 'wx'),
 };

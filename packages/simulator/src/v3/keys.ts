@@ -1,4 +1,14 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomBytes, sign } from 'node:crypto';
+import {
+  constants,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  KeyObject,
+  privateDecrypt,
+  randomBytes,
+  sign,
+} from 'node:crypto';
 import type { SimulatorClock } from '../clock.js';
 import type { SimPlatformCertificate, SimulatorV3Options, SimWechatpayKeys, WechatpayKeyMode } from '../types.js';
 import { selfSignedCertificate } from './certificate.js';
@@ -113,6 +123,27 @@ export class WechatpayKeyring {
     }
     const active = this.current().at(-1)!;
     return { serial: active.serialNo, signature: sign('sha256', Buffer.from(message, 'utf8'), active.privateKey).toString('base64') };
+  }
+
+  /**
+   * Decrypts a sensitive request field (RSA-OAEP, SHA-1) with the private key of the WeChat Pay
+   * key `serial` names (the public key id, or a platform certificate still listed); undefined when
+   * the serial is unknown or the text does not decrypt with that key.
+   */
+  decrypt(serial: string, ciphertext: string): string | undefined {
+    const key =
+      serial === this.publicKey().id
+        ? this.publicKey().privateKey
+        : this.current().find((c) => c.serialNo.toUpperCase() === serial.toUpperCase())?.privateKey;
+    if (key === undefined) return undefined;
+    try {
+      return privateDecrypt(
+        { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+        Buffer.from(ciphertext, 'base64'),
+      ).toString('utf8');
+    } catch {
+      return undefined;
+    }
   }
 
   /** Certificates for `/v3/certificates`: serial, validity and PEM. */

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
 import type { SimulatorClock } from '../clock.js';
-import type { OrderRecord, RefundRecord } from '../state.js';
+import type { OrderRecord, RefundRecord, TransferRecord } from '../state.js';
+import { transferResource } from './transfers.js';
 import type { SimForgery, SimulatorMerchant } from '../types.js';
 import { refundEvent, refundResource, transactionObject } from './bodies.js';
 import { wechatpayHeaders } from './reply.js';
@@ -52,6 +53,16 @@ export function v3PayNotification(deps: Deps, merchant: SimulatorMerchant, order
 export function v3RefundNotification(deps: Deps, merchant: SimulatorMerchant, refund: RefundRecord, order: OrderRecord): V3Notification {
   const { eventType, summary } = refundEvent(refund);
   return envelope(deps, merchant, { eventType, summary, originalType: 'refund', resource: refundResource(refund, order) });
+}
+
+/** `MCHTRANSFER.BILL.FINISHED` with the bill encrypted; `original_type` and `associated_data` `mch_payment` (spec v3-more §1.11). */
+export function v3TransferNotification(deps: Deps, merchant: SimulatorMerchant, bill: TransferRecord): V3Notification {
+  return envelope(deps, merchant, {
+    eventType: 'MCHTRANSFER.BILL.FINISHED',
+    summary: '商家转账单据终态通知',
+    originalType: 'mch_payment',
+    resource: transferResource(bill),
+  });
 }
 
 let strayKey: KeyObject | undefined;

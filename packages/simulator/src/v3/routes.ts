@@ -1,5 +1,16 @@
 /** The WeChat Pay v3 APIs the simulator serves (direct-merchant variants). */
-export type V3Endpoint = 'order' | 'query-by-out-trade-no' | 'query-by-id' | 'close' | 'refund' | 'refund-query' | 'certificates';
+export type V3Endpoint =
+  | 'order'
+  | 'query-by-out-trade-no'
+  | 'query-by-id'
+  | 'close'
+  | 'refund'
+  | 'refund-query'
+  | 'certificates'
+  | 'transfer-create'
+  | 'transfer-cancel'
+  | 'transfer-query-by-out-bill-no'
+  | 'transfer-query-by-bill-no';
 
 /** A `/v3/` request resolved to an API. */
 export interface V3Route {
@@ -48,5 +59,18 @@ export function resolveV3Route(method: string, path: string): V3Route | undefine
     return route('refund-query', '/v3/refund/domestic/refunds/{out_refund_no}', m[1]);
   }
   if (method === 'GET' && path === '/v3/certificates') return route('certificates', path);
+  const bills = '/v3/fund-app/mch-transfer/transfer-bills';
+  if (path.startsWith(bills)) {
+    if (method === 'POST' && path === bills) return route('transfer-create', path);
+    if (method === 'POST' && (m = /^\/out-bill-no\/([^/]+)\/cancel$/.exec(path.slice(bills.length)))) {
+      return route('transfer-cancel', `${bills}/out-bill-no/{out_bill_no}/cancel`, m[1]);
+    }
+    if (method === 'GET' && (m = /^\/out-bill-no\/([^/]+)$/.exec(path.slice(bills.length)))) {
+      return route('transfer-query-by-out-bill-no', `${bills}/out-bill-no/{out_bill_no}`, m[1]);
+    }
+    if (method === 'GET' && (m = /^\/transfer-bill-no\/([^/]+)$/.exec(path.slice(bills.length)))) {
+      return route('transfer-query-by-bill-no', `${bills}/transfer-bill-no/{transfer_bill_no}`, m[1]);
+    }
+  }
   return undefined;
 }
