@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipWithout } from '../helpers/external-tools.js';
 import { request } from 'undici';
-import { createWxPay, type ErrorEvent, type PaidEvent, type RefundedEvent, type WxPay } from '@wxpay-kit/core';
+import { createWxPay, type ErrorEvent, type PaidEvent, type RefundedEvent, type TransferEvent, type WxPay } from '@wxpay-kit/core';
 import { buildXml } from '@wxpay-kit/core/protocol';
 import {
   buildPayNotification,
@@ -69,12 +69,21 @@ export function defineEndToEndCases(mount: Mount): void {
       const paid: PaidEvent[] = [];
       const errors: ErrorEvent[] = [];
       const refunded: RefundedEvent[] = [];
+      const transfers: TransferEvent[] = [];
       /** Per-order listener behaviour: throw to make the notification answer FAIL. */
       const beforePaid = new Map<string, (event: PaidEvent) => Promise<void>>();
       let sequence = 0;
       const nextOrderId = (tag: string): string => `${tag}${Date.now().toString(36)}${(sequence += 1)}`.slice(0, 32);
       const paidFor = (orderId: string): PaidEvent[] => paid.filter((e) => e.orderId === orderId);
-      const fixture = { paid, errors, refunded, beforePaid, nextOrderId, paidFor } as Partial<EndToEndFixture> as EndToEndFixture;
+      const fixture = {
+        paid,
+        errors,
+        refunded,
+        transfers,
+        beforePaid,
+        nextOrderId,
+        paidFor,
+      } as Partial<EndToEndFixture> as EndToEndFixture;
 
       beforeAll(async () => {
         // Refunds go over mutual TLS, as with WeChat: a throwaway CA, the simulator's server
@@ -109,6 +118,7 @@ export function defineEndToEndCases(mount: Mount): void {
           ],
           notifyPayUrl: `${base}/notify-pay`,
           notifyRefundUrl: `${base}/notify-refund`,
+          notifyTransferUrl: `${base}/notify-transfer`,
           bodyLimit: BODY_LIMIT,
           client: { retries: 0, ca: certs.ca },
         });
@@ -120,6 +130,11 @@ export function defineEndToEndCases(mount: Mount): void {
         wxpay.on('refunded', (event) => {
           refunded.push(event);
         });
+        for (const name of ['transferred', 'transfer-failed', 'transfer-cancelled'] as const) {
+          wxpay.on(name, (event) => {
+            transfers.push(event);
+          });
+        }
         wxpay.on('error', (event) => {
           errors.push(event);
         });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import type { ErrorEvent, MerchantOptions, PaidEvent, RefundedEvent, WxPay } from '@wxpay-kit/core';
+import type { ErrorEvent, MerchantOptions, PaidEvent, RefundedEvent, TransferEvent, WxPay } from '@wxpay-kit/core';
 import { buildV3Notification, buildV3Transaction, generateTestRsaKeyPair } from '@wxpay-kit/core/testing';
 import type { RunningSimulator, SimForgery, SimulatorMerchantOptions, SimWechatpayKeys } from '@wxpay-kit/simulator';
 
@@ -25,6 +25,8 @@ export interface EndToEndFixture {
   readonly paid: PaidEvent[];
   readonly errors: ErrorEvent[];
   readonly refunded: RefundedEvent[];
+  /** `transferred`, `transfer-failed` and `transfer-cancelled`, in order. */
+  readonly transfers: TransferEvent[];
   /** Per-order listener behaviour: throw to make the notification answer FAIL. */
   readonly beforePaid: Map<string, (event: PaidEvent) => Promise<void>>;
   nextOrderId(tag: string): string;
@@ -319,6 +321,155 @@ export function defineV3EndToEndCases(f: EndToEndFixture): void {
       }
       expect(f.paidFor(orderId)).toHaveLength(1);
       expect(f.refunded.filter((e) => e.refundId === refundId)).toHaveLength(1);
+    });
+
+    describe('transfers (商家转账)', () => {
+      const OPENID = 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o';
+      const reports = [
+        { infoType: '活动名称', infoContent: '新会员有礼' },
+        { infoType: '奖励说明', infoContent: '注册会员抽奖一等奖' },
+      ];
+      const createTransfer = (outBillNo: string, extra: Record<string, unknown> = {}) =>
+        post(`${f.base}/create-transfer`, {
+          appId: v3.appId,
+          payApp: V3_APP,
+          outBillNo,
+          openId: OPENID,
+          fee: 150,
+          remark: '新会员开通有礼',
+          sceneId: '1000',
+          sceneReportInfos: reports,
+          ...extra,
+        });
+      const billNo = (tag: string): string => f.nextOrderId(tag).replace(/[^A-Za-z0-9]/g, '');
+      const apiV3Key = (): string => f.sim.merchants.find((m) => m.mchId === v3.mchId)?.v3?.apiV3Key ?? '';
+
+      it("create → the payee confirms in WeChat → one 'transferred'; confirm-transfer adds none", async () => {
+        const outBillNo = billNo('tr');
+        const created = await createTransfer(outBillNo);
+        expect(created.status, created.text).toBe(200);
+        const { result } = JSON.parse(created.text) as { result: Record<string, unknown> };
+        expect(result).toMatchObject({ out_bill_no: outBillNo, state: 'WAIT_USER_CONFIRM', mch_id: v3.mchId });
+        expect(result['confirm_params']).toEqual({ mchId: v3.mchId, appId: v3.appId, package: result['package_info'] });
+        await f.sim.confirmTransfer(outBillNo, { mchId: v3.mchId });
+        const delivered = await f.sim.waitForNotification({ kind: 'transfer', outBillNo });
+        expect(delivered.url).toBe(`${f.base}/notify-transfer/${V3_APP}`);
+        expect(JSON.parse(delivered.attempts.at(-1)?.reply ?? '{}')).toMatchObject({ code: 'SUCCESS' });
+        const confirm = await post(`${f.base}/confirm-transfer`, { appId: v3.appId, payApp: V3_APP, outBillNo });
+        expect(confirm.status, confirm.text).toBe(200);
+        expect(JSON.parse(confirm.text).result.state).toBe('SUCCESS');
+        const events = f.transfers.filter((e) => e.outBillNo === outBillNo);
+        expect(events).toHaveLength(1);
+        expect(events[0]).toMatchObject({
+          state: 'SUCCESS',
+          app: V3_APP,
+          appId: v3.appId,
+          mchId: v3.mchId,
+          transferAmount: 150,
+          openId: OPENID,
+          source: 'notify',
+          recordChecked: true,
+        });
+        expect(events[0]?.transferBillNo).toBe(result['transfer_bill_no']);
+      });
+
+      it("confirm-transfer fires 'transferred' when no callback came (no notify URL reaches us)", async () => {
+        const outBillNo = billNo('tq');
+        expect((await createTransfer(outBillNo, { notifyUrl: 'http://127.0.0.1:1/nowhere' })).status).toBe(200);
+        await f.sim.confirmTransfer(outBillNo, { mchId: v3.mchId });
+        const replies = await Promise.all(
+          [1, 2, 3].map(() => post(`${f.base}/confirm-transfer`, { appId: v3.appId, payApp: V3_APP, outBillNo })),
+        );
+        for (const reply of replies) expect(reply.status, reply.text).toBe(200);
+        expect(f.transfers.filter((e) => e.outBillNo === outBillNo).map((e) => [e.state, e.source])).toEqual([['SUCCESS', 'confirm']]);
+      });
+
+      it("20 concurrent copies of the signed callback give one 'transferred'; forgeries and replays answer FAIL and emit nothing", async () => {
+        const outBillNo = billNo('td');
+        const created = await createTransfer(outBillNo, { notifyUrl: 'http://127.0.0.1:1/nowhere' });
+        expect(created.status, created.text).toBe(200);
+        const transferBillNo = JSON.parse(created.text).result.transfer_bill_no as string;
+        const resource = {
+          out_bill_no: outBillNo,
+          transfer_bill_no: transferBillNo,
+          state: 'SUCCESS',
+          mch_id: v3.mchId,
+          transfer_amount: 150,
+          openid: OPENID,
+          create_time: '2025-01-15T10:00:00.000+08:00',
+          update_time: '2025-01-15T10:01:00.000+08:00',
+        };
+        const signer = { privateKey: f.wechatpay.privateKey, serial: f.wechatpay.publicKeyId };
+        const genuine = buildV3Notification({ resource, apiV3Key: apiV3Key(), signer, eventType: 'MCHTRANSFER.BILL.FINISHED' });
+        const replay = buildV3Notification({
+          resource,
+          apiV3Key: apiV3Key(),
+          signer: { ...signer, timestamp: Math.floor(Date.now() / 1000) - 600 },
+          eventType: 'MCHTRANSFER.BILL.FINISHED',
+        });
+        const forged = buildV3Notification({
+          resource,
+          apiV3Key: apiV3Key(),
+          signer: { privateKey: generateTestRsaKeyPair().privateKey, serial: f.wechatpay.publicKeyId },
+          eventType: 'MCHTRANSFER.BILL.FINISHED',
+        });
+        const errorsBefore = f.errors.length;
+        for (const bad of [replay, forged])
+          expectV3NotifyReply(await post(`${f.base}/notify-transfer/${V3_APP}`, bad.body, bad.headers), 'FAIL');
+        expect(f.transfers.filter((e) => e.outBillNo === outBillNo)).toEqual([]);
+        expect(f.errors.slice(errorsBefore).map((e) => e.error.code)).toEqual(['WXPAY_ERR_SIGNATURE', 'WXPAY_ERR_SIGNATURE']);
+        const replies = await Promise.all(
+          Array.from({ length: 20 }, () => post(`${f.base}/notify-transfer/${V3_APP}`, genuine.body, genuine.headers)),
+        );
+        for (const reply of replies) expectV3NotifyReply(reply, 'SUCCESS');
+        expect(f.transfers.filter((e) => e.outBillNo === outBillNo)).toHaveLength(1);
+        // WeChat's redelivery later: acknowledged, nothing more.
+        expectV3NotifyReply(await post(`${f.base}/notify-transfer/${V3_APP}`, genuine.body, genuine.headers), 'SUCCESS');
+        expect(f.transfers.filter((e) => e.outBillNo === outBillNo)).toHaveLength(1);
+      });
+
+      it("cancel → 'transfer-cancelled'", async () => {
+        const outBillNo = billNo('tc');
+        expect((await createTransfer(outBillNo)).status).toBe(200);
+        const cancel = await post(`${f.base}/cancel-transfer`, { appId: v3.appId, payApp: V3_APP, outBillNo });
+        expect(cancel.status, cancel.text).toBe(200);
+        expect(JSON.parse(cancel.text).result.state).toBe('CANCELING');
+        await f.sim.waitForNotification({ kind: 'transfer', outBillNo });
+        expect(f.transfers.filter((e) => e.outBillNo === outBillNo).map((e) => [e.state, e.failReason])).toEqual([
+          ['CANCELLED', 'MCH_CANCEL'],
+        ]);
+      });
+
+      it("the payee never confirms → the bill expires → 'transfer-failed' (OVERDUE_CLOSE)", async () => {
+        const outBillNo = billNo('te');
+        expect((await createTransfer(outBillNo)).status).toBe(200);
+        await f.sim.expireTransfer(outBillNo, { mchId: v3.mchId });
+        await f.sim.waitForNotification({ kind: 'transfer', outBillNo });
+        expect(f.transfers.filter((e) => e.outBillNo === outBillNo).map((e) => [e.state, e.failReason])).toEqual([
+          ['FAIL', 'OVERDUE_CLOSE'],
+        ]);
+      });
+
+      it("bad input answers 400 naming the field; WeChat's NOT_ENOUGH answers 502 with err_code", async () => {
+        const cases: [Record<string, unknown>, string][] = [
+          [{ payApp: 'nope' }, 'payApp'],
+          [{ fee: 0 }, 'fee'],
+          [{ fee: -5 }, 'fee'],
+          [{ fee: 1.5 }, 'fee'],
+          [{ fee: '100' }, 'fee'],
+          [{ fee: 200_000 }, 'userName'],
+        ];
+        for (const [extra, field] of cases) {
+          const reply = await createTransfer(billNo('tb'), extra);
+          expect(reply.status, reply.text).toBe(400);
+          expect(JSON.parse(reply.text)).toMatchObject({ code: 400 });
+          expect(JSON.parse(reply.text).msg).toContain(field);
+        }
+        await f.sim.addFault({ kind: 'error', code: 'NOT_ENOUGH', status: 403, path: '/v3/fund-app/mch-transfer/transfer-bills' });
+        const poor = await createTransfer(billNo('tn'));
+        expect(poor.status, poor.text).toBe(502);
+        expect(JSON.parse(poor.text)).toMatchObject({ code: 502, err_code: 'NOT_ENOUGH' });
+      });
     });
   });
 }

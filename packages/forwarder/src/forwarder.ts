@@ -6,12 +6,13 @@ import {
   type PluginHost,
   type RefundedEvent,
   type RefundFailedEvent,
+  type TransferEvent,
   type WxPayPlugin,
 } from '@wxpay-kit/core';
 import { createDelivery } from './delivery.js';
-import { validate, type ForwarderAppOptions, type ForwarderClock, type ForwarderOptions } from './options.js';
+import { callbackField, validate, type ForwarderAppOptions, type ForwarderClock, type ForwarderOptions } from './options.js';
 import type { OutboxEventName, OutboxRecord, OutboxStats, ListOptions } from './outbox.js';
-import { payCallbackBody, refundCallbackBody } from './payload.js';
+import { payCallbackBody, refundCallbackBody, transferCallbackBody } from './payload.js';
 import { createScheduler } from './scheduler.js';
 import { webhookIdFor } from './standard-webhooks.js';
 
@@ -22,6 +23,7 @@ export interface Forwarder extends WxPayPlugin {
   /** Stores one result durably; resolves once it is safe to acknowledge WeChat. */
   enqueue(event: 'paid', payload: PaidEvent): Promise<void>;
   enqueue(event: 'refunded' | 'refund-failed', payload: RefundedEvent | RefundFailedEvent): Promise<void>;
+  enqueue(event: 'transferred' | 'transfer-failed' | 'transfer-cancelled', payload: TransferEvent): Promise<void>;
   /** Starts delivering (resumes every pending record). */
   start(): void;
   /** Stops delivering and waits for attempts in flight. Records stay in the outbox. */
@@ -86,11 +88,11 @@ export function forwarder(options: ForwarderOptions): Forwarder {
 
   function urlFor(app: ForwarderAppOptions | undefined, event: OutboxEventName): string | undefined {
     if (!app) return undefined;
-    return event === 'paid' ? app.payCallback : app.refundCallback;
+    return app[callbackField(event)];
   }
 
   function reportUnroutable(app: string, event: OutboxEventName): void {
-    const field = event === 'paid' ? 'payCallback' : 'refundCallback';
+    const field = callbackField(event);
     const known = apps.has(app);
     const error = new ConfigError(
       [
@@ -140,10 +142,14 @@ export function forwarder(options: ForwarderOptions): Forwarder {
     deliver: delivery.deliver,
   });
 
-  async function enqueue(event: OutboxEventName, payload: PaidEvent | RefundedEvent | RefundFailedEvent): Promise<void> {
+  async function enqueue(event: OutboxEventName, payload: PaidEvent | RefundedEvent | RefundFailedEvent | TransferEvent): Promise<void> {
     let id: string;
     let body: string;
-    if (event === 'paid') {
+    if (event === 'transferred' || event === 'transfer-failed' || event === 'transfer-cancelled') {
+      const e = payload as TransferEvent;
+      id = webhookIdFor([event, e.mchId, e.transferBillNo]);
+      body = JSON.stringify(transferCallbackBody(e));
+    } else if (event === 'paid') {
       const e = payload as PaidEvent;
       id = webhookIdFor(['paid', e.mchId, e.transactionId]);
       body = JSON.stringify(payCallbackBody(e));
@@ -165,6 +171,9 @@ export function forwarder(options: ForwarderOptions): Forwarder {
       host.on('paid', (e) => enqueue('paid', e));
       host.on('refunded', (e) => enqueue('refunded', e));
       host.on('refund-failed', (e) => enqueue('refund-failed', e));
+      host.on('transferred', (e) => enqueue('transferred', e));
+      host.on('transfer-failed', (e) => enqueue('transfer-failed', e));
+      host.on('transfer-cancelled', (e) => enqueue('transfer-cancelled', e));
       host.onClose(() => self.stop());
       if (options.autoStart ?? true) self.start();
     },

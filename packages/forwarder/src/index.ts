@@ -15,8 +15,8 @@ export type {
 } from './forwarder.js';
 export { verifyWebhook, signWebhook, computeSignature, secretKey, webhookIdFor, WebhookVerificationError } from './standard-webhooks.js';
 export type { VerifyWebhookOptions, VerifiedWebhook, WebhookHeaders } from './standard-webhooks.js';
-export { payCallbackBody, refundCallbackBody } from './payload.js';
-export type { PayCallbackBody, RefundCallbackBody, CallbackCoupon } from './payload.js';
+export { payCallbackBody, refundCallbackBody, transferCallbackBody } from './payload.js';
+export type { PayCallbackBody, RefundCallbackBody, TransferCallbackBody, CallbackCoupon } from './payload.js';
 export { createFileStore } from './stores/file-store.js';
 export type { FileStore, FileStoreOptions } from './stores/file-store.js';
 export { createRedisStore } from './stores/redis-store.js';

@@ -2,12 +2,19 @@ import type { Dispatcher } from 'undici';
 import { ConfigError, type ConfigIssue, type Logger } from '@wxpay-kit/core';
 import type { OutboxEventName, OutboxStore } from './outbox.js';
 
+/** The app option naming where an event's results go. */
+export function callbackField(event: OutboxEventName): 'payCallback' | 'refundCallback' | 'transferCallback' {
+  return event === 'paid' ? 'payCallback' : event === 'refunded' || event === 'refund-failed' ? 'refundCallback' : 'transferCallback';
+}
+
 /** Where one app receives its results, and the secret its deliveries are signed with. */
 export interface ForwarderAppOptions {
   /** URL that receives `paid` results (the seed's `notify-pay-callback`). */
   readonly payCallback?: string | undefined;
   /** URL that receives `refunded` and `refund-failed` results (the seed's `notify-refund-callback`). */
   readonly refundCallback?: string | undefined;
+  /** URL that receives `transferred`, `transfer-failed` and `transfer-cancelled` results (the gateway's `notify-transfer-callback`). */
+  readonly transferCallback?: string | undefined;
   /** Signing secret: `whsec_<base64>` (Standard Webhooks) or any string. Never logged. */
   readonly secret: string | Uint8Array;
   /** Deliveries in flight to this app at most. Default `perAppConcurrency`. */
@@ -94,7 +101,7 @@ export function validate(options: ForwarderOptions): void {
   if (typeof apps !== 'object' || apps === null) issues.push({ path: 'apps', message: 'must be an object of apps by name' });
   for (const [name, app] of Object.entries(apps ?? {})) {
     if (!/^[A-Za-z0-9_.-]+$/.test(name)) issues.push({ path: `apps.${name}`, message: 'name may hold letters, digits, _, - and . only' });
-    for (const field of ['payCallback', 'refundCallback'] as const) {
+    for (const field of ['payCallback', 'refundCallback', 'transferCallback'] as const) {
       const url = app[field];
       if (url === undefined) continue;
       let ok = false;

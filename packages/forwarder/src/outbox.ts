@@ -1,7 +1,7 @@
 import type { DedupStore } from '@wxpay-kit/core';
 
 /** Which result a record carries; picks the app's pay or refund callback. */
-export type OutboxEventName = 'paid' | 'refunded' | 'refund-failed';
+export type OutboxEventName = 'paid' | 'refunded' | 'refund-failed' | 'transferred' | 'transfer-failed' | 'transfer-cancelled';
 
 /** Where a record is in its life. */
 export type OutboxState = 'pending' | 'delivered' | 'dead';

@@ -1,4 +1,4 @@
-import type { PaidEvent, RefundedEvent, RefundFailedEvent } from '@wxpay-kit/core';
+import type { PaidEvent, RefundedEvent, RefundFailedEvent, TransferEvent } from '@wxpay-kit/core';
 
 /** One coupon in a pay callback body. */
 export interface CallbackCoupon {
@@ -157,6 +157,47 @@ export function refundCallbackBody(e: RefundedEvent | RefundFailedEvent): Refund
     refund_recv_account: e.refundRecvAccount ?? '',
     refund_account: e.refundAccount ?? '',
     refund_request_source: e.refundRequestSource ?? '',
+    record_checked: e.recordChecked,
+  };
+}
+
+/**
+ * The JSON POSTed to an app's transfer callback for `transferred`, `transfer-failed` and
+ * `transfer-cancelled` (snake_case like the other callbacks, amounts in fen).
+ */
+export interface TransferCallbackBody {
+  readonly app_id: string;
+  readonly mch_id: string;
+  /** `transferred`, `transfer-failed` or `transfer-cancelled`. */
+  readonly event: string;
+  /** `SUCCESS`, `FAIL` or `CANCELLED`. */
+  readonly state: string;
+  readonly out_bill_no: string;
+  readonly transfer_bill_no: string;
+  readonly transfer_amount: number;
+  readonly openid: string;
+  readonly fail_reason: string;
+  readonly create_time: string;
+  readonly update_time: string;
+  readonly record_checked: boolean;
+}
+
+const TRANSFER_EVENT_NAMES = { SUCCESS: 'transferred', FAIL: 'transfer-failed', CANCELLED: 'transfer-cancelled' } as const;
+
+/** The transfer callback body of a transfer event. */
+export function transferCallbackBody(e: TransferEvent): TransferCallbackBody {
+  return {
+    app_id: e.appId,
+    mch_id: e.mchId,
+    event: TRANSFER_EVENT_NAMES[e.state],
+    state: e.state,
+    out_bill_no: e.outBillNo,
+    transfer_bill_no: e.transferBillNo,
+    transfer_amount: e.transferAmount,
+    openid: e.openId ?? '',
+    fail_reason: e.failReason ?? '',
+    create_time: e.createTime ?? '',
+    update_time: e.updateTime ?? '',
     record_checked: e.recordChecked,
   };
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '@wxpay-kit/core';
 import type { ForwarderAppOptions, ForwarderClock } from './options.js';
 import type { OutboxEventName, OutboxRecord, OutboxStore } from './outbox.js';
+import { callbackField } from './options.js';
 
 /** What the scheduler needs; `logger` is read at each use (the host sets it up later). */
 export interface SchedulerDeps {
@@ -122,7 +123,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         try {
           await store.retry(r.id, {
             at: now,
-            error: `no ${r.event === 'paid' ? 'payCallback' : 'refundCallback'} configured`,
+            error: `no ${callbackField(r.event)} configured`,
             nextAttemptAt: next,
           });
           schedule(next);

@@ -147,6 +147,59 @@ describe('forwarder', () => {
     ).toBeTruthy();
   });
 
+  it('sends transfer outcomes to the transfer callback, signed; an app without one keeps them in the outbox', async () => {
+    const { fwd, dispatch } = setup({
+      apps: {
+        shop: { payCallback: `${server.url}/shop/paid`, transferCallback: `${server.url}/shop/transfer`, secret: SECRET },
+        members: { payCallback: `${server.url}/members/paid`, secret: OTHER_SECRET },
+      },
+    });
+    const base = {
+      app: 'shop',
+      appId: 'wx8888888888888888',
+      mchId: '1230000109',
+      outBillNo: 'B1',
+      transferBillNo: '1330000071100999991182020050700019480001',
+      transferAmount: 150,
+      openId: 'o-1',
+      failReason: undefined,
+      createTime: '2025-01-15T10:00:00.000+08:00',
+      updateTime: '2025-01-15T10:01:00.000+08:00',
+      source: 'notify',
+      redelivery: false,
+      recordChecked: true,
+      raw: {},
+    } as const;
+    await dispatch('transferred', { ...base, state: 'SUCCESS' });
+    await dispatch('transfer-failed', { ...base, outBillNo: 'B2', transferBillNo: 'W2', state: 'FAIL', failReason: 'OVERDUE_CLOSE' });
+    await dispatch('transfer-cancelled', { ...base, outBillNo: 'B3', transferBillNo: 'W3', state: 'CANCELLED', failReason: 'MCH_CANCEL' });
+    await dispatch('transferred', { ...base, app: 'members', outBillNo: 'B4', transferBillNo: 'W4', state: 'SUCCESS' });
+    await settle(fwd);
+    expect(server.received.map((r) => r.path)).toEqual(['/shop/transfer', '/shop/transfer', '/shop/transfer']);
+    const bodies = server.received.map(
+      (r) => verifyWebhook<Record<string, unknown>>({ payload: r.body, headers: r.headers as never, secret: SECRET, now: clock.now }).body,
+    );
+    expect(bodies[0]).toEqual({
+      app_id: 'wx8888888888888888',
+      mch_id: '1230000109',
+      event: 'transferred',
+      state: 'SUCCESS',
+      out_bill_no: 'B1',
+      transfer_bill_no: '1330000071100999991182020050700019480001',
+      transfer_amount: 150,
+      openid: 'o-1',
+      fail_reason: '',
+      create_time: '2025-01-15T10:00:00.000+08:00',
+      update_time: '2025-01-15T10:01:00.000+08:00',
+      record_checked: true,
+    });
+    expect(bodies.slice(1).map((b) => [b['event'], b['state'], b['fail_reason']])).toEqual([
+      ['transfer-failed', 'FAIL', 'OVERDUE_CLOSE'],
+      ['transfer-cancelled', 'CANCELLED', 'MCH_CANCEL'],
+    ]);
+    expect((await fwd.stats()).pending).toBe(1);
+  });
+
   it('stores a result once when WeChat repeats it, and delivers it once', async () => {
     const { fwd, dispatch } = setup();
     const event = paidEvent();

@@ -115,6 +115,7 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
       listenPort: options.port ?? 7080,
       notifyPayUrl: undefined,
       notifyRefundUrl: undefined,
+      notifyTransferUrl: undefined,
       endpoints: DEFAULT_ENDPOINTS,
       merchants: [
         {
@@ -136,6 +137,7 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
         // Relative: the gateway's own receiver, so the demo page can show what an app receives.
         payCallback: DEMO_PATHS.payCallback,
         refundCallback: DEMO_PATHS.refundCallback,
+        transferCallback: undefined,
         callbackSecret,
       })),
       store: { kind: 'file', path: dataDir },

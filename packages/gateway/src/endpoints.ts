@@ -13,6 +13,13 @@ export interface GatewayEndpoints {
   readonly closeOrder: string;
   readonly queryRefund: string;
   readonly confirm: string;
+  /** Transfer bills (商家转账): create, query, cancel, active query. */
+  readonly createTransfer: string;
+  readonly queryTransferBill: string;
+  readonly cancelTransfer: string;
+  readonly confirmTransfer: string;
+  /** `<notifyTransfer>/<app>`: WeChat's transfer callbacks (`MCHTRANSFER.BILL.FINISHED`). */
+  readonly notifyTransfer: string;
   /** Liveness: answers 200 while the process runs. */
   readonly health: string;
   /** Readiness: answers 200 when the store is reachable, 503 otherwise. */

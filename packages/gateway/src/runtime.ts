@@ -84,9 +84,9 @@ function watchRedis(store: ForwarderStore, logger: PinoLogger): void {
 export function forwarderApps(
   config: GatewayConfig,
   localBaseUrl: string,
-): Record<string, { payCallback?: string; refundCallback?: string; secret: string }> {
+): Record<string, { payCallback?: string; refundCallback?: string; transferCallback?: string; secret: string }> {
   const abs = (url: string | undefined) => (url?.startsWith('/') ? `${localBaseUrl}${url}` : url);
-  const out: Record<string, { payCallback?: string; refundCallback?: string; secret: string }> = {};
+  const out: Record<string, { payCallback?: string; refundCallback?: string; transferCallback?: string; secret: string }> = {};
   for (const app of config.apps) {
     const merchant = config.merchants.find((m) => m.name === app.merchant);
     const secret =
@@ -96,10 +96,12 @@ export function forwarderApps(
         .digest('base64url');
     const payCallback = abs(app.payCallback);
     const refundCallback = abs(app.refundCallback);
+    const transferCallback = abs(app.transferCallback);
     out[app.name] = {
       secret,
       ...(payCallback === undefined ? {} : { payCallback }),
       ...(refundCallback === undefined ? {} : { refundCallback }),
+      ...(transferCallback === undefined ? {} : { transferCallback }),
     };
   }
   return out;

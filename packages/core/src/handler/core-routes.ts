@@ -7,6 +7,11 @@ import { notifyPayRoute } from './routes/notify-pay.js';
 import { notifyRefundRoute } from './routes/notify-refund.js';
 import { queryOrderRoute } from './routes/query-order.js';
 import { queryRefundRoute } from './routes/query-refund.js';
+import { cancelTransferRoute } from './routes/cancel-transfer.js';
+import { confirmTransferRoute } from './routes/confirm-transfer.js';
+import { createTransferRoute } from './routes/create-transfer.js';
+import { notifyTransferRoute } from './routes/notify-transfer.js';
+import { queryTransferRoute } from './routes/query-transfer-bill.js';
 
 /** @internal Every route of the core, in matching order. */
 export const CORE_ROUTE_TABLE: readonly CoreRoute[] = Object.freeze([
@@ -18,6 +23,11 @@ export const CORE_ROUTE_TABLE: readonly CoreRoute[] = Object.freeze([
   confirmRoute,
   notifyPayRoute,
   notifyRefundRoute,
+  createTransferRoute,
+  queryTransferRoute,
+  cancelTransferRoute,
+  confirmTransferRoute,
+  notifyTransferRoute,
 ]);
 
 /** One core route as hosts see it, e.g. to register exact routes instead of a wildcard. */
@@ -31,8 +41,9 @@ export interface CoreRouteInfo {
 
 /**
  * The core's routes: `POST /create-pay/:type`, `/query-order`, `/close-order`, `/create-refund`,
- * `/query-refund`, `/confirm` (internal, JSON) and `/notify-pay/:app`, `/notify-refund/:app`
- * (WeChat's notifications, XML).
+ * `/query-refund`, `/confirm`, `/create-transfer`, `/query-transfer-bill`, `/cancel-transfer`,
+ * `/confirm-transfer` (internal, JSON) and `/notify-pay/:app`, `/notify-refund/:app`,
+ * `/notify-transfer/:app` (WeChat's notifications).
  */
 export const CORE_ROUTES: readonly CoreRouteInfo[] = Object.freeze(
   CORE_ROUTE_TABLE.map((r) => Object.freeze({ method: r.method, path: r.path, signed: r.kind === 'notify' })),

@@ -49,7 +49,13 @@ describe('createHandler', () => {
         '/confirm',
         '/notify-pay/:app',
         '/notify-refund/:app',
+        '/create-transfer',
+        '/query-transfer-bill',
+        '/cancel-transfer',
+        '/confirm-transfer',
+        '/notify-transfer/:app',
       ]);
+      expect(wxpay.match('POST', '/notify-transfer/shop')).toEqual({ route: '/notify-transfer/:app', signed: true, bodyLimit: 65536 });
     });
 
     it('leaves other paths and methods to the host', () => {
@@ -168,7 +174,7 @@ describe('createHandler', () => {
       expect(open.logger.lines.filter((l) => l.level === 'warn')).toHaveLength(3);
       // The warning names the guarded routes, read from the route table.
       expect(JSON.stringify(open.logger.lines[0])).toContain(
-        'internal routes (create-pay, query-order, close-order, create-refund, query-refund, confirm)',
+        'internal routes (create-pay, query-order, close-order, create-refund, query-refund, confirm, create-transfer, query-transfer-bill, cancel-transfer, confirm-transfer)',
       );
       for (const address of ['127.0.0.1', '::1', '[::1]:80', 'localhost', '::ffff:127.0.0.1', '/tmp/sock', null]) {
         expect(open.wxpay.warnIfUnprotected(address)).toBe(false);

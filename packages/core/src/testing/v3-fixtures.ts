@@ -109,13 +109,13 @@ export function buildV3Notification(input: {
   readonly id?: string;
 }): { readonly headers: Record<string, string>; readonly body: string } {
   const eventType = input.eventType ?? 'TRANSACTION.SUCCESS';
-  const kind = eventType.startsWith('REFUND.') ? 'refund' : 'transaction';
+  const kind = eventType.startsWith('REFUND.') ? 'refund' : eventType.startsWith('MCHTRANSFER.') ? 'mch_payment' : 'transaction';
   const body = JSON.stringify({
     id: input.id ?? `EV-${Date.now()}${String(++sequence).padStart(6, '0')}`,
     create_time: toRfc3339Beijing(new Date()),
     resource_type: 'encrypt-resource',
     event_type: eventType,
-    summary: kind === 'refund' ? '退款成功' : '支付成功',
+    summary: kind === 'refund' ? '退款成功' : kind === 'mch_payment' ? '商家转账单据终态通知' : '支付成功',
     resource: encryptResource(JSON.stringify(input.resource), input.apiV3Key, { associatedData: kind, originalType: kind }),
   });
   return { headers: { 'content-type': 'application/json', ...signV3Headers(body, input.signer) }, body };

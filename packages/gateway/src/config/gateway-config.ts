@@ -56,6 +56,8 @@ export interface GatewayApp {
   readonly payCallback: string | undefined;
   /** Where refund results are POSTed (`notify-refund-callback`). */
   readonly refundCallback: string | undefined;
+  /** Where transfer results (`transferred`, `transfer-failed`, `transfer-cancelled`) are POSTed (`notify-transfer-callback`). */
+  readonly transferCallback: string | undefined;
   /**
    * The appIds this app may use (`app-ids`), or `['*']` (any appId of its merchant) when the
    * config lists none, as go-wxpay-gateway configs do.
@@ -82,6 +84,8 @@ export interface GatewayConfig {
   readonly notifyPayUrl: string | undefined;
   /** Public URL of the refund-notify endpoint; undefined: derived from the listen address. */
   readonly notifyRefundUrl: string | undefined;
+  /** Public URL of the transfer-callback endpoint (`notify-transfer-url`); undefined: derived from the listen address. */
+  readonly notifyTransferUrl: string | undefined;
   readonly endpoints: GatewayEndpoints;
   readonly merchants: readonly GatewayMerchant[];
   readonly apps: readonly GatewayApp[];

@@ -141,6 +141,7 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
       sandbox,
       payCallback: a['notify-pay-callback'] || undefined,
       refundCallback: a['notify-refund-callback'] || undefined,
+      transferCallback: a['notify-transfer-callback'] || undefined,
       appIds: a['app-ids'] ?? [ANY_APP_ID],
       callbackSecret: a['callback-secret'],
     };
@@ -162,6 +163,7 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
     listenPort: seed['listen-port'] ?? DEFAULT_PORT,
     notifyPayUrl: seed['notify-pay-url'],
     notifyRefundUrl: seed['notify-refund-url'],
+    notifyTransferUrl: seed['notify-transfer-url'],
     endpoints: resolveEndpoints(seed.endpoints),
     merchants: merchants as GatewayMerchant[],
     apps,

@@ -64,6 +64,7 @@ function shapes() {
     merchant: nonEmpty('string'),
     'notify-pay-callback': z.union([httpUrl, z.literal('')]).optional(),
     'notify-refund-callback': z.union([httpUrl, z.literal('')]).optional(),
+    'notify-transfer-callback': z.union([httpUrl, z.literal('')]).optional(),
     // Missing: any appId of the merchant (go-wxpay-gateway's behaviour), with a warning.
     'app-ids': z.array(nonEmpty('string')).min(1, 'must list at least one appId (or leave "app-ids" out to accept any)').optional(),
     'callback-secret': z.string().optional(),
@@ -73,6 +74,7 @@ function shapes() {
     'listen-port': z.number().int('must be an integer').min(0).max(65535).optional(),
     'notify-pay-url': httpUrl.optional(),
     'notify-refund-url': httpUrl.optional(),
+    'notify-transfer-url': httpUrl.optional(),
     'notify-file': z.string().optional(),
     store: storeSpec.optional(),
     'bearer-token': z.string().min(16, 'must be at least 16 characters').optional(),

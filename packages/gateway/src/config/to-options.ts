@@ -10,7 +10,7 @@ export interface ToWxPayOptionsInput {
 }
 
 /** The core options for a gateway config, minus what the server adds (logger, store, plugins). */
-export type GatewayWxPayOptions = Pick<WxPayOptions, 'merchants' | 'apps' | 'notifyPayUrl' | 'notifyRefundUrl'> &
+export type GatewayWxPayOptions = Pick<WxPayOptions, 'merchants' | 'apps' | 'notifyPayUrl' | 'notifyRefundUrl' | 'notifyTransferUrl'> &
   Partial<Pick<WxPayOptions, 'bearerToken' | 'bodyLimit' | 'leaseMs'>>;
 
 /**
@@ -84,6 +84,9 @@ export function toWxPayOptions(config: GatewayConfig, input: ToWxPayOptionsInput
     apps,
     notifyPayUrl: config.notifyPayUrl ?? `${local}${config.endpoints.notifyPay}`,
     notifyRefundUrl: config.notifyRefundUrl ?? `${local}${config.endpoints.notifyRefund}`,
+    ...(config.endpoints.notifyTransfer === '' && config.notifyTransferUrl === undefined
+      ? {}
+      : { notifyTransferUrl: config.notifyTransferUrl ?? `${local}${config.endpoints.notifyTransfer}` }),
     ...(config.bearerToken === undefined ? {} : { bearerToken: config.bearerToken }),
     ...(config.bodyLimit === undefined ? {} : { bodyLimit: config.bodyLimit }),
     ...(config.leaseMs === undefined ? {} : { leaseMs: config.leaseMs }),

@@ -8,7 +8,8 @@ import { constants, publicEncrypt } from 'node:crypto';
 import type { TransferRecord } from '../state.js';
 import type { SimulatorMerchant } from '../types.js';
 import { merchantAcceptsAppId } from '../merchants.js';
-import type { V3Deps } from './handler.js';
+import type { Ledger } from '../ledger.js';
+import type { WechatpayKeyring } from './keys.js';
 import { isNotifyUrl, ParamError, Reader } from './reader.js';
 import { errorAnswer, type Answer, type Json } from './reply.js';
 import { readableTime } from '../ids.js';
@@ -97,7 +98,8 @@ export function transferResource(bill: TransferRecord): Json {
 
 /** A v3 call's parts the transfer handlers need. */
 export interface TransferCall {
-  readonly deps: V3Deps;
+  /** The ledger the rules live in, and the WeChat Pay keys that decrypt `user_name`. */
+  readonly deps: { readonly ledger: Ledger; readonly keyring: WechatpayKeyring };
   readonly merchant: SimulatorMerchant;
   readonly param: string | undefined;
   readonly body: Json;

@@ -1,0 +1,67 @@
+import { ANY_APP_ID } from '../../config/app-ids.js';
+import { AppMismatchError, SignatureError } from '../../errors.js';
+import { isFinalTransferState } from '../../model/transfer.js';
+import { toTransferNotification } from '../../protocol/v3/transfer.js';
+import type { HeaderBag } from '../../protocol/v3/verify.js';
+import type { NotifyRoute } from '../route-context.js';
+import { fireTransfer } from '../transfer-flow.js';
+import { notifyTarget } from './notify-common.js';
+import { v3NotifyResponse } from './notify-v3.js';
+
+/**
+ * `POST /notify-transfer/:app`: WeChat's `MCHTRANSFER.BILL.FINISHED` callback (API v3 only). The
+ * `Wechatpay-*` signature is verified over the exact body with the merchant's WeChat Pay public key
+ * or platform certificate (a timestamp more than 5 minutes away is refused as a replay), the
+ * resource is decrypted with the APIv3 key, and its `mch_id` must be the app's merchant. Then
+ * `transferred` (`SUCCESS`), `transfer-failed` (`FAIL`) or `transfer-cancelled` (`CANCELLED`)
+ * fires once per bill, every listener awaited. A forgery, a replay or a listener's rejection
+ * answers FAIL (4xx/5xx) with nothing emitted but `error`, so WeChat delivers again; WeChat's
+ * genuine redeliveries are acknowledged and change nothing.
+ */
+export const notifyTransferRoute: NotifyRoute = {
+  kind: 'notify',
+  method: 'POST',
+  path: '/notify-transfer/:app',
+  async handle(ctx, request, params) {
+    const { app, merchant } = notifyTarget(ctx, params);
+    if (merchant.apiVersion !== 'v3' || ctx.client.verifyV3Notification === undefined) {
+      throw new SignatureError('unsupported-type', 'a transfer callback arrived for a merchant configured for API v2');
+    }
+    const notification = await ctx.client.verifyV3Notification(merchant.name, request.headers as HeaderBag, request.rawBody);
+    if (notification.eventType !== 'MCHTRANSFER.BILL.FINISHED') {
+      ctx.logger.info(
+        { route: notifyTransferRoute.path, app: app.name, eventType: notification.eventType },
+        'transfer callback of another kind acknowledged',
+      );
+      return v3NotifyResponse(true);
+    }
+    const bill = toTransferNotification(notification.resource);
+    if (bill.mchId !== merchant.mchId) throw new AppMismatchError(`the callback's mch_id is not the merchant of app '${app.name}'`);
+    if (!isFinalTransferState(bill.state)) {
+      ctx.logger.info(
+        { route: notifyTransferRoute.path, app: app.name, state: bill.state },
+        'transfer callback of an unfinished bill acknowledged',
+      );
+      return v3NotifyResponse(true);
+    }
+    await fireTransfer(
+      ctx,
+      {
+        app: app.name,
+        mchId: merchant.mchId,
+        outBillNo: bill.outBillNo,
+        transferBillNo: bill.transferBillNo,
+        state: bill.state,
+        transferAmount: bill.transferAmount,
+        openId: bill.openId,
+        failReason: bill.failReason,
+        createTime: bill.createTime,
+        updateTime: bill.updateTime,
+        source: 'notify',
+        raw: notification.resource,
+      },
+      app.appIds.find((id) => id !== ANY_APP_ID) ?? '',
+    );
+    return v3NotifyResponse(true);
+  },
+};
