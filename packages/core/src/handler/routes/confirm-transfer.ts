@@ -3,7 +3,7 @@ import { InternalError, isWxPayKitError } from '../../errors.js';
 import { isFinalTransferState } from '../../model/transfer.js';
 import { okEnvelope } from '../respond.js';
 import { parseBody, resolveTarget, type JsonRoute } from '../route-context.js';
-import { fireTransfer } from '../transfer-flow.js';
+import { fireTransfer } from '../../flow/transfer-flow.js';
 import { targetFields, text } from './schemas.js';
 import { billResult, withWeChatErrors } from './transfer-common.js';
 

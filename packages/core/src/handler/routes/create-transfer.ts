@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { recordTransfer } from '../transfer-flow.js';
+import { recordTransfer } from '../../flow/transfer-flow.js';
 import { okEnvelope } from '../respond.js';
 import { notifyUrlFor, parseBody, resolveTarget, type JsonRoute } from '../route-context.js';
 import { fen, optionalText, targetFields, text } from './schemas.js';

@@ -1,12 +1,11 @@
 import { ANY_APP_ID } from '../../config/app-ids.js';
-import { AppMismatchError, SignatureError } from '../../errors.js';
+import { AppMismatchError } from '../../errors.js';
 import { isFinalTransferState } from '../../model/transfer.js';
 import { toTransferNotification } from '../../protocol/v3/transfer.js';
-import type { HeaderBag } from '../../protocol/v3/verify.js';
 import type { NotifyRoute } from '../route-context.js';
-import { fireTransfer } from '../transfer-flow.js';
+import { fireTransfer } from '../../flow/transfer-flow.js';
 import { notifyTarget } from './notify-common.js';
-import { v3NotifyResponse } from './notify-v3.js';
+import { V3_CODEC, verifyV3 } from '../notify-codec.js';
 
 /**
  * `POST /notify-transfer/:app`: WeChat's `MCHTRANSFER.BILL.FINISHED` callback (API v3 only). The
@@ -24,16 +23,13 @@ export const notifyTransferRoute: NotifyRoute = {
   path: '/notify-transfer/:app',
   async handle(ctx, request, params) {
     const { app, merchant } = notifyTarget(ctx, params);
-    if (merchant.apiVersion !== 'v3' || ctx.client.verifyV3Notification === undefined) {
-      throw new SignatureError('unsupported-type', 'a transfer callback arrived for a merchant configured for API v2');
-    }
-    const notification = await ctx.client.verifyV3Notification(merchant.name, request.headers as HeaderBag, request.rawBody);
+    const notification = await verifyV3(ctx, request, merchant);
     if (notification.eventType !== 'MCHTRANSFER.BILL.FINISHED') {
       ctx.logger.info(
         { route: notifyTransferRoute.path, app: app.name, eventType: notification.eventType },
         'transfer callback of another kind acknowledged',
       );
-      return v3NotifyResponse(true);
+      return V3_CODEC.ack();
     }
     const bill = toTransferNotification(notification.resource);
     if (bill.mchId !== merchant.mchId) throw new AppMismatchError(`the callback's mch_id is not the merchant of app '${app.name}'`);
@@ -42,7 +38,7 @@ export const notifyTransferRoute: NotifyRoute = {
         { route: notifyTransferRoute.path, app: app.name, state: bill.state },
         'transfer callback of an unfinished bill acknowledged',
       );
-      return v3NotifyResponse(true);
+      return V3_CODEC.ack();
     }
     await fireTransfer(
       ctx,
@@ -62,6 +58,6 @@ export const notifyTransferRoute: NotifyRoute = {
       },
       app.appIds.find((id) => id !== ANY_APP_ID) ?? '',
     );
-    return v3NotifyResponse(true);
+    return V3_CODEC.ack();
   },
 };

@@ -13,8 +13,9 @@ import { AmountMismatchError, AppMismatchError } from '../errors.js';
 import type { WxPayEventName } from '../events/event-map.js';
 import type { TransferEvent, TransferEventSource, TransferFinalState } from '../model/transfer.js';
 import type { OrderRecord } from '../stores/dedup-store.js';
+import type { FlowContext } from './context.js';
 import type { OnceOutcome } from './once-per-key.js';
-import { storeCall, type HandlerContext } from './route-context.js';
+import { storeCall } from './store-call.js';
 
 /** The key a transfer bill is recorded under at create-transfer: `<mchId>:transfer:<out_bill_no>`. */
 export function transferRecordKey(mchId: string, outBillNo: string): string {
@@ -28,7 +29,7 @@ export function transferKey(mchId: string, transferBillNo: string): string {
 
 /** Records a bill WeChat accepted: its app, app id and amount, to check its result against. */
 export async function recordTransfer(
-  ctx: HandlerContext,
+  ctx: FlowContext,
   bill: { app: string; appId: string; mchId: string; outBillNo: string; transferAmount: number },
 ): Promise<void> {
   const record: OrderRecord = {
@@ -42,12 +43,7 @@ export async function recordTransfer(
 }
 
 /** The bill create-transfer recorded, or undefined; one recorded for another app → {@link AppMismatchError}. */
-export async function recordedTransfer(
-  ctx: HandlerContext,
-  app: string,
-  mchId: string,
-  outBillNo: string,
-): Promise<OrderRecord | undefined> {
+export async function recordedTransfer(ctx: FlowContext, app: string, mchId: string, outBillNo: string): Promise<OrderRecord | undefined> {
   const recorded = await storeCall('read a transfer', () => ctx.store.getOrder(transferRecordKey(mchId, outBillNo)));
   if (recorded !== undefined && recorded.app !== app) {
     throw new AppMismatchError(`transfer ${outBillNo} was created for another app than '${app}'`);
@@ -82,7 +78,7 @@ export interface TransferFacts {
  * Checks a finished bill against its record, then fires its event once, awaiting every listener
  * (a rejection rethrows, so the key is released and the next delivery or confirm fires again).
  */
-export async function fireTransfer(ctx: HandlerContext, facts: TransferFacts, fallbackAppId: string): Promise<OnceOutcome> {
+export async function fireTransfer(ctx: FlowContext, facts: TransferFacts, fallbackAppId: string): Promise<OnceOutcome> {
   const recorded = await recordedTransfer(ctx, facts.app, facts.mchId, facts.outBillNo);
   const amount = facts.transferAmount ?? recorded?.totalFee;
   if (recorded !== undefined && amount !== recorded.totalFee) {
