@@ -32,6 +32,7 @@ export type { ResolvedApp, ResolvedCert, ResolvedClientOptions, ResolvedConfig, 
 // Events.
 export type {
   ErrorEvent,
+  WxPayErrorEvent,
   EventSource,
   PaidEvent,
   RefundEventBase,
@@ -86,15 +87,30 @@ export {
   WxPayError,
   WxPayKitError,
   XmlError,
+  ERROR_HINTS,
+  RETRYABLE_BY_CODE,
+  hintFor,
   isWxPayKitError,
   type ConfigIssue,
+  type HintMerchant,
   type SignatureFailure,
   type WxPayErrorCode,
   type WxPayKitErrorOptions,
 } from './errors.js';
 
 // Logging, stores, plugins.
-export { maskSecrets, maskingLogger, silentLogger, type Logger } from './logger.js';
+export {
+  createStderrLogger,
+  loggerOrDefault,
+  maskSecrets,
+  maskingLogger,
+  parseLogLevel,
+  silentLogger,
+  type LogLevel,
+  type LogSink,
+  type Logger,
+  type StderrLoggerOptions,
+} from './logger.js';
 export type { ClaimResult, DedupStore, MaybePromise, OrderRecord } from './stores/dedup-store.js';
 export { createMemoryDedupStore, type MemoryDedupStoreOptions } from './stores/memory-dedup-store.js';
 export { definePlugin, type EmitAndWait, type PluginHost, type RouteDefinition, type WxPayPlugin } from './plugins/types.js';
