@@ -212,45 +212,26 @@ export class InternalError extends WxPayKitError {
  */
 export const ERROR_HINTS: Readonly<Record<WxPayErrorCode, string>> = Object.freeze({
   WXPAY_ERR_CONFIG: 'fix the options named in the message; every problem is listed at once',
-  WXPAY_ERR_VALIDATION: 'fix the request field named in the message',
+  WXPAY_ERR_VALIDATION: 'fix the request field named in the message; for refunds of a v2 merchant configure cert',
   WXPAY_ERR_PAYLOAD_TOO_LARGE: 'send a smaller body, or raise bodyLimit',
   WXPAY_ERR_UNSUPPORTED_MEDIA_TYPE:
     'send content-type application/json to the internal routes (WeChat sends text/xml to the notify routes)',
-  WXPAY_ERR_UNAUTHORIZED: 'send Authorization: Bearer <bearerToken>, or check the authorize hook',
+  WXPAY_ERR_UNAUTHORIZED: 'send the header Authorization: Bearer followed by the bearerToken, or check the authorize hook',
   WXPAY_ERR_NOT_FOUND: 'check the route path and the prefix the adapter is mounted under',
   WXPAY_ERR_METHOD_NOT_ALLOWED: 'use POST',
   WXPAY_ERR_XML: 'the notification body is not WeChat Pay XML: check that nothing rewrites the body before the adapter',
   WXPAY_ERR_SIGNATURE:
-    "check the merchant's apiKey (the API v2 key set in the merchant platform, 32 characters) and signType, and that no body parser (an XML or text parser) is mounted before the adapter",
+    "v2: check the merchant's apiKey (the API v2 key set in the merchant platform, 32 characters), signType and sandbox/sandboxKey, and that no body parser (an XML or text parser) is mounted before the adapter; v3: wechatpayPublicKey/wechatpayPublicKeyId or platformCertificates, and the server clock",
   WXPAY_ERR_DECRYPT: "check the merchant's apiKey (v2 refund notifications) or apiV3Key (v3 notifications)",
   WXPAY_ERR_APP_MISMATCH: "check the app's appIds and merchant, and the app name in notifyPayUrl / notifyRefundUrl",
   WXPAY_ERR_AMOUNT_MISMATCH: 'the amount differs from the order recorded at create-pay: investigate before shipping anything',
-  WXPAY_ERR_WXPAY: 'WeChat Pay refused the call: see err_code in WeChat Pay’s error code list',
-  WXPAY_ERR_TRANSPORT: "WeChat Pay could not be reached: check the network, the merchant's baseUrl and client.timeoutMs",
+  WXPAY_ERR_WXPAY:
+    'WeChat Pay refused the call: see err_code (e.g. ORDERPAID, NOTENOUGH, SIGNERROR for a wrong apiKey or signType, ORDERNOTEXIST)',
+  WXPAY_ERR_TRANSPORT:
+    "WeChat Pay could not be reached: check the network, the merchant's baseUrl, client.timeoutMs, and client.ca for a test server",
   WXPAY_ERR_LISTENER: 'a paid/refunded listener threw: its cause is in the log; WeChat delivers the notification again',
   WXPAY_ERR_STORE: 'the dedup store failed: check its disk or Redis connection',
   WXPAY_ERR_INTERNAL: 'an unexpected failure (a bug, or a host hook that threw): see the cause in the log',
-});
-
-/** Whether an error of each code may succeed when repeated unchanged (`WXPAY_ERR_WXPAY`: per WeChat's code). */
-export const RETRYABLE_BY_CODE: Readonly<Record<WxPayErrorCode, boolean | 'depends'>> = Object.freeze({
-  WXPAY_ERR_CONFIG: false,
-  WXPAY_ERR_VALIDATION: false,
-  WXPAY_ERR_PAYLOAD_TOO_LARGE: false,
-  WXPAY_ERR_UNSUPPORTED_MEDIA_TYPE: false,
-  WXPAY_ERR_UNAUTHORIZED: false,
-  WXPAY_ERR_NOT_FOUND: false,
-  WXPAY_ERR_METHOD_NOT_ALLOWED: false,
-  WXPAY_ERR_XML: false,
-  WXPAY_ERR_SIGNATURE: false,
-  WXPAY_ERR_DECRYPT: false,
-  WXPAY_ERR_APP_MISMATCH: false,
-  WXPAY_ERR_AMOUNT_MISMATCH: false,
-  WXPAY_ERR_WXPAY: 'depends',
-  WXPAY_ERR_TRANSPORT: true,
-  WXPAY_ERR_LISTENER: true,
-  WXPAY_ERR_STORE: true,
-  WXPAY_ERR_INTERNAL: false,
 });
 
 /** The merchant a failed notification was for, as far as the notify URL tells: what {@link hintFor} names. */

@@ -21,7 +21,14 @@ export type { RouteInfo, WxPayRequest, WxPayResponse } from './handler/types.js'
 export { CORE_ROUTES, type CoreRouteInfo } from './handler/core-routes.js';
 export { isLoopbackAddress, type ListenAddress } from './handler/guard.js';
 export { DEFAULT_LEASE_MS } from './handler/once-per-key.js';
-export { errorResponse, jsonResponse, statusFor } from './handler/respond.js';
+export {
+  STATUS_BY_WECHAT_CODE,
+  errorReplyBody,
+  errorResponse,
+  jsonResponse,
+  statusFor,
+  type ErrorReplyBody,
+} from './handler/respond.js';
 
 // Configuration.
 export { resolveConfig } from './config/resolve-config.js';
@@ -88,7 +95,6 @@ export {
   WxPayKitError,
   XmlError,
   ERROR_HINTS,
-  RETRYABLE_BY_CODE,
   hintFor,
   isWxPayKitError,
   type ConfigIssue,
