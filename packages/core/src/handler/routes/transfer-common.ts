@@ -1,7 +1,7 @@
 /** What the transfer routes share: the seed-style result of a bill, and WeChat's refusals with their `err_code`. */
 import { WxPayError } from '../../errors.js';
 import type { CreateTransferResult, TransferBill } from '../../model/transfer.js';
-import { jsonResponse, publicMessage, statusFor } from '../respond.js';
+import { errorResponse } from '../respond.js';
 import type { WxPayResponse } from '../types.js';
 
 /** A bill as the transfer routes answer it (WeChat's field names, as the seed gateway's replies). */
@@ -26,7 +26,8 @@ export function billResult(bill: TransferBill | CreateTransferResult): Record<st
 
 /**
  * Runs a transfer call; WeChat's business refusal (`NOT_ENOUGH`, `NO_AUTH`, `PARAM_ERROR`, …)
- * answers `{code, msg, err_code}` with the error's status (502), so the caller can branch on it.
+ * answers the JSON error reply (`{code, msg, err_code, retryable}`, `err_code` WeChat's code) with
+ * the error's status, so the caller can branch on it.
  * Other failures propagate to the handler's error answer.
  */
 export async function withWeChatErrors(run: () => Promise<WxPayResponse>): Promise<WxPayResponse> {
@@ -34,7 +35,6 @@ export async function withWeChatErrors(run: () => Promise<WxPayResponse>): Promi
     return await run();
   } catch (error) {
     if (!(error instanceof WxPayError)) throw error;
-    const status = statusFor(error);
-    return jsonResponse(status, { code: status, msg: publicMessage(error), err_code: error.errCode });
+    return errorResponse(error);
   }
 }
