@@ -21,6 +21,12 @@ export type { RouteInfo, WxPayRequest, WxPayResponse } from './handler/types.js'
 export { CORE_ROUTES, type CoreRouteInfo } from './handler/core-routes.js';
 export { isLoopbackAddress, type ListenAddress } from './handler/guard.js';
 export { DEFAULT_LEASE_MS } from './flow/once-per-key.js';
+export {
+  DIAGNOSTICS_CHANNELS,
+  type NotificationDiagnostic,
+  type RequestDiagnostic,
+  type WechatCallDiagnostic,
+} from './util/diagnostics.js';
 export { errorResponse, jsonResponse, statusFor } from './handler/respond.js';
 
 // Configuration.
