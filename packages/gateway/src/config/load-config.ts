@@ -351,7 +351,7 @@ function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
     schema = unwrap(schema);
     const def = (schema as { def?: { type?: string; element?: unknown; shape?: Record<string, unknown> } }).def;
     if (typeof part === 'number') schema = def?.type === 'array' ? def.element : undefined;
-    else schema = def?.shape?.[part];
+    else schema = def?.shape?.[String(part)];
   }
   const shape = (unwrap(schema) as { def?: { shape?: Record<string, unknown> } } | undefined)?.def?.shape;
   const ignored = [...IGNORED_SEED_KEYS].filter((k) => !k.includes('.'));
