@@ -111,6 +111,13 @@ export interface WxPayOptions {
    * instance blocks redelivery to the others, and the default frees it before WeChat's first retry.
    */
   readonly leaseMs?: number;
+  /**
+   * How long an order placed by create-pay can be paid, in minutes: 5 to 21,600 (15 days), default
+   * 120 (WeChat's default validity of `prepay_id`). Sent as `time_expire` on every create-pay (v2
+   * `yyyyMMddHHmmss` Beijing time, v3 RFC 3339 `+08:00`) and kept with the order record, so the
+   * sweeper can close the order at WeChat once it has expired unpaid.
+   */
+  readonly orderExpireMinutes?: number;
   readonly client?: ClientOptions;
   /** Logger; default silent. Secrets are masked before anything reaches it. */
   readonly logger?: Logger;

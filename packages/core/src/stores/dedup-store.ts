@@ -37,6 +37,11 @@ export interface OrderRecord {
   readonly totalFee: number;
   /** Epoch milliseconds. */
   readonly createdAt: number;
+  /**
+   * Order records only: epoch milliseconds of the order's `time_expire` (the last moment it can be
+   * paid). Absent on records written by earlier versions and on refund records.
+   */
+  readonly expiresAt?: number | undefined;
   /** Refund records only: the order refunded (`out_trade_no`). */
   readonly orderId?: string | undefined;
   /** Refund records only: that order's amount, in fen. */
