@@ -34,6 +34,7 @@ export type {
   ErrorEvent,
   EventSource,
   PaidEvent,
+  ClosedEvent,
   RefundEventBase,
   RefundFailedEvent,
   RefundedEvent,
@@ -95,6 +96,18 @@ export {
 
 // Logging, stores, plugins.
 export { maskSecrets, maskingLogger, silentLogger, type Logger } from './logger.js';
-export type { ClaimResult, DedupStore, MaybePromise, OrderRecord } from './stores/dedup-store.js';
+export type { ClaimResult, DedupStore, MaybePromise, OrderRecord, SweepQueue, SweepQueueStats } from './stores/dedup-store.js';
+export { createMemorySweepQueue } from './stores/memory-sweep-queue.js';
+export {
+  DEFAULT_SWEEP_RATE,
+  DEFAULT_SWEEP_SCHEDULE,
+  MIN_CLOSE_AGE_MS,
+  nextSweepAt,
+  type Sweeper,
+  type SweepOutcome,
+  type SweepPass,
+  type SweepStats,
+} from './flow/sweeper.js';
+export type { SweepOptions } from './config/options.js';
 export { createMemoryDedupStore, type MemoryDedupStoreOptions } from './stores/memory-dedup-store.js';
 export { definePlugin, type EmitAndWait, type PluginHost, type RouteDefinition, type WxPayPlugin } from './plugins/types.js';

@@ -3,6 +3,22 @@ import type { DedupStore } from '../stores/dedup-store.js';
 import type { Logger } from '../logger.js';
 import type { WxPayRequest } from '../model/http.js';
 
+/** `sweep` as an object; see `createWxPay`'s `sweep` option. */
+export interface SweepOptions {
+  /** Seconds after an order's creation at which it is queried: ascending whole seconds, at least 1. */
+  readonly schedule?: readonly number[];
+  /** WeChat calls per second per merchant, on average (bursts of one second's worth). Default 10. */
+  readonly rate?: number;
+  /** How often the queue is looked at when nothing is due, in ms. Default 1,000. */
+  readonly pollMs?: number;
+  /** How long one sweep of an order is leased to this instance (shared stores), in ms. Default 60,000. */
+  readonly leaseMs?: number;
+  /** The loop's timer (tests pass a manual clock, with `now` from the same clock). Default Node's timers, unref'd. */
+  readonly timer?: { setTimeout(callback: () => void, ms: number): unknown; clearTimeout(handle: unknown): void };
+  /** False: no loop; call `wxpay.sweeper.runOnce()` yourself. Default true. */
+  readonly autoStart?: boolean;
+}
+
 /** The merchant API certificate for calls that need mutual TLS (refunds). */
 export type MerchantCertOptions =
   /** PKCS#12 (`apiclient_cert.p12`): its bytes, or a file path. WeChat's default passphrase is the mch id. */
@@ -118,6 +134,17 @@ export interface WxPayOptions {
    * sweeper can close the order at WeChat once it has expired unpaid.
    */
   readonly orderExpireMinutes?: number;
+  /**
+   * The sweeper (off by default; the gateway turns it on): orders placed by create-pay and refunds
+   * asked for by create-refund that have no result yet are queried at `schedule` (seconds after
+   * creation; default WeChat's recommendation 5, 30, 60, 180, 300, 600, 1800, then every 1200 s
+   * until expiry); a paid order fires `paid` with `source: 'sweep'` (once, whatever else reports
+   * it), an order unpaid at its expiry is closed at WeChat and fires `closed`, a finished refund
+   * fires `refunded` / `refund-failed`. WeChat calls are limited to `rate` per second per merchant
+   * (default 10). `true` takes every default. The store must have a sweep queue (memory, file and
+   * Redis stores do).
+   */
+  readonly sweep?: boolean | SweepOptions;
   readonly client?: ClientOptions;
   /** Logger; default silent. Secrets are masked before anything reaches it. */
   readonly logger?: Logger;

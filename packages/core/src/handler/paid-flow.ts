@@ -16,7 +16,17 @@ import type { OrderRecord } from '../stores/dedup-store.js';
 import { after, type MaybePromise } from './maybe-promise.js';
 import type { OnceOutcome } from './once-per-key.js';
 import type { RefundNotification } from '../protocol/v2/fields.js';
-import { orderKey, paymentKey, refundKey, refundOrderKey, refundRecordKey, storeCall, type HandlerContext } from './route-context.js';
+import {
+  forgetSweep,
+  orderKey,
+  paymentKey,
+  queueSweep,
+  refundKey,
+  refundOrderKey,
+  refundRecordKey,
+  storeCall,
+  type HandlerContext,
+} from './route-context.js';
 
 /** What a payment claims about its order. */
 export interface PaymentFacts {
@@ -80,7 +90,7 @@ export function firePaid(
   facts: PaidFacts,
   build: (redelivery: boolean, recordChecked: boolean) => PaidEvent,
 ): MaybePromise<OnceOutcome> {
-  return after(checkRecordedOrder(ctx, facts), (checked) =>
+  const fired = after(checkRecordedOrder(ctx, facts), (checked) =>
     ctx.once.run(paymentKey(facts.mchId, facts.transactionId), (redelivery) => {
       if (warnIfUnheard(ctx, 'paid')) return undefined;
       if (!checked) {
@@ -99,6 +109,8 @@ export function firePaid(
       return ctx.emitter.emitSettling('paid', build(redelivery, checked));
     }),
   );
+  // The order has its result: the sweeper need not query it again.
+  return ctx.sweeps === undefined ? fired : after(fired, (outcome) => (forgetSweep(ctx, orderKey(facts.mchId, facts.outTradeNo)), outcome));
 }
 
 /** A refund as create-refund asked WeChat for it. */
@@ -130,7 +142,9 @@ export async function recordRefund(ctx: HandlerContext, refund: RequestedRefund)
     orderId: refund.outTradeNo,
     orderTotalFee: refund.totalFee,
   };
-  await storeCall('record a refund', () => ctx.store.putOrder(refundRecordKey(refund.mchId, refund.outRefundNo), record));
+  const key = refundRecordKey(refund.mchId, refund.outRefundNo);
+  await storeCall('record a refund', () => ctx.store.putOrder(key, record));
+  await queueSweep(ctx, key, record.createdAt);
 }
 
 /**
@@ -205,7 +219,7 @@ export async function fireRefund(
   build: (redelivery: boolean, recordChecked: boolean) => RefundedEvent | RefundFailedEvent,
 ): Promise<OnceOutcome> {
   const checked = await checkRecordedRefund(ctx, facts);
-  return ctx.once.run(refundKey(facts.mchId, facts.refund.refundId), (redelivery) => {
+  const outcome = await ctx.once.run(refundKey(facts.mchId, facts.refund.refundId), (redelivery) => {
     const event = build(redelivery, checked);
     const name = event.refundStatus === 'SUCCESS' ? 'refunded' : 'refund-failed';
     if (warnIfUnheard(ctx, name)) return undefined;
@@ -227,13 +241,15 @@ export async function fireRefund(
     if (event.refundStatus === 'SUCCESS') return ctx.emitter.emitSettling('refunded', event);
     return ctx.emitter.emitSettling('refund-failed', event);
   });
+  forgetSweep(ctx, refundRecordKey(facts.mchId, facts.refund.outRefundNo));
+  return outcome;
 }
 /**
  * Logs a warning when an awaited event fires with nobody listening: the transaction is then
  * recorded as handled, and listeners registered later never see it. Returns whether it warned
  * (then there is nothing to dispatch).
  */
-export function warnIfUnheard(ctx: HandlerContext, event: 'paid' | 'refunded' | 'refund-failed'): boolean {
+export function warnIfUnheard(ctx: HandlerContext, event: 'paid' | 'refunded' | 'refund-failed' | 'closed'): boolean {
   if (ctx.emitter.listenerCount(event) !== 0) return false;
   ctx.logger.warn({ event }, `@wxpay-kit/core: '${event}' fired with no listener; register listeners before serving requests`);
   return true;

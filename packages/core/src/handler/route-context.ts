@@ -8,13 +8,15 @@ import type { ResolvedApp, ResolvedConfig, ResolvedMerchant } from '../config/ty
 import { ValidationError } from '../errors.js';
 import type { WxPayEmitter } from '../events/emitter.js';
 import type { Logger } from '../logger.js';
-import type { DedupStore } from '../stores/dedup-store.js';
+import type { DedupStore, SweepQueue } from '../stores/dedup-store.js';
 import type { MaybePromise } from './maybe-promise.js';
 import type { OncePerKey } from './once-per-key.js';
 import type { WxPayRequest, WxPayResponse } from './types.js';
 import { acceptsAppId } from '../config/app-ids.js';
 
-export { storeCall } from './store-call.js';
+import { storeCall } from './store-call.js';
+
+export { storeCall };
 
 /** The parts of one `WxPay` instance that routes use. */
 export interface HandlerContext {
@@ -27,6 +29,42 @@ export interface HandlerContext {
   signKey(merchant: string): MaybePromise<string>;
   /** Fires `paid` / `refunded` at most once per transaction or refund. */
   readonly once: OncePerKey;
+  /** The queue create-pay and create-refund add to when the sweeper runs; undefined when it does not. */
+  readonly sweeps?: SweepQueue | undefined;
+  /** The sweeper's schedule (seconds after creation), when it runs. */
+  readonly sweepSchedule?: readonly number[] | undefined;
+}
+
+/**
+ * Queues a just-recorded order or refund for the sweeper, due at its first schedule point, when a
+ * sweeper runs.
+ */
+export function queueSweep(ctx: HandlerContext, key: string, createdAt: number): Promise<void> | undefined {
+  const sweeps = ctx.sweeps;
+  if (sweeps === undefined) return undefined;
+  const first = (ctx.sweepSchedule?.[0] ?? 5) * 1000;
+  return Promise.resolve(storeCall('queue an order for the sweeper', () => sweeps.schedule(key, createdAt + first, createdAt)));
+}
+
+/**
+ * Takes an order off the sweeper's queue once its result fired (by notification or `confirm`),
+ * without waiting: a failure only costs the sweeper one more query, so it is logged, never thrown.
+ */
+export function forgetSweep(ctx: HandlerContext, key: string): void {
+  const sweeps = ctx.sweeps;
+  if (sweeps === undefined) return;
+  const failed = (error: unknown): void => {
+    ctx.logger.debug(
+      { err: error, key },
+      '@wxpay-kit/core: could not take a resolved order off the sweep queue; the sweeper will find it resolved',
+    );
+  };
+  try {
+    const out = sweeps.remove(key);
+    if (out !== undefined && typeof (out as PromiseLike<void>).then === 'function') Promise.resolve(out).catch(failed);
+  } catch (error) {
+    failed(error);
+  }
 }
 
 export type RouteParams = Readonly<Record<string, string>>;
