@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { TradeType, UnifiedOrderResult } from '../../client/types.js';
 import { ValidationError } from '../../errors.js';
 import { okEnvelope } from '../respond.js';
-import { notifyUrlFor, orderKey, parseBody, queueSweep, resolveTarget, storeCall, type JsonRoute } from '../route-context.js';
+import { queueSweep } from '../../flow/sweep-calls.js';
+import { notifyUrlFor, orderKey, parseBody, resolveTarget, storeCall, type JsonRoute } from '../route-context.js';
 import { fen, optionalText, targetFields, text } from './schemas.js';
 
 /** The `:type` of `create-pay/:type` (the seed's names) to WeChat's trade type. */

@@ -3,10 +3,10 @@
  * once-per-transaction flows as notifications and `confirm`; `closed` once per order.
  */
 import type { ClosedEvent } from '../events/event-map.js';
-import type { SweepFlows } from '../flow/sweeper.js';
+import type { SweepFlows } from './sweeper.js';
 import { paidFromQuery, refundFromQuery } from './event-payloads.js';
 import { firePaid, fireRefund, warnIfUnheard } from './paid-flow.js';
-import type { HandlerContext } from './route-context.js';
+import type { FlowContext as HandlerContext } from './context.js';
 
 /** The key `closed` fires once under: `<mchId>:closed:<out_trade_no>`. */
 export function closedKey(mchId: string, outTradeNo: string): string {
