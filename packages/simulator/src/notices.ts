@@ -33,7 +33,7 @@ export interface Notices {
 const FORGERIES = ['signtest', 'bad-signature', 'unknown-serial', 'stale-timestamp', 'bad-tag'];
 
 export function createNotices(deps: NoticeDeps): Notices {
-  const { state, merchants, notifier, keyring, clock, wireClock, logger } = deps;
+  const { state, merchants, notifier, keyring, wireClock, logger } = deps;
   const signer = { keyring, clock: wireClock };
 
   const keyFor = (environment: SimEnvironment, mchId: string): string => {
