@@ -14,8 +14,7 @@ export interface NoticeDeps {
   readonly merchants: ReadonlyMap<string, SimulatorMerchant>;
   readonly notifier: Notifier;
   readonly keyring: WechatpayKeyring;
-  readonly clock: SimulatorClock;
-  /** The clock of signature timestamps (real time even when `clock` was moved ahead). */
+  /** The clock of signature timestamps and notification times: real time, also when the business clock was moved ahead. */
   readonly wireClock: SimulatorClock;
   readonly logger: Logger;
 }
