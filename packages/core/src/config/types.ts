@@ -86,7 +86,7 @@ export interface ResolvedConfig {
   readonly client: ResolvedClientOptions;
   /** How long an order placed by create-pay can be paid, in minutes (`time_expire`). */
   readonly orderExpireMinutes: number;
-  /** Masks secrets before anything reaches the logger given in the options (default silent). */
+  /** Masks secrets before anything reaches the logger given in the options (default: warn and error lines on stderr). */
   readonly logger: Logger;
   /** Epoch milliseconds. */
   readonly now: () => number;
