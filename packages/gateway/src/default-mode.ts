@@ -168,6 +168,7 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
       bearerToken: undefined,
       bodyLimit: undefined,
       leaseMs: undefined,
+      orderExpireMinutes: undefined,
     };
     const shop = createDemoShop({
       apps: demoApps,

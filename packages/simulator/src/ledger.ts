@@ -4,6 +4,7 @@ import { SimulatorError } from './errors.js';
 import * as ids from './ids.js';
 import { acceptRefund, MAX_REFUNDS_PER_ORDER } from './refunds.js';
 import {
+  isExpired,
   refreshExpiry,
   TRADE_STATE_DESC,
   unpaidFields,
@@ -80,7 +81,7 @@ export class Ledger {
     const existing = this.findOrder(draft.environment, draft.mchId, lookup);
     if (existing) {
       if (isPaid(existing)) return { refused: 'paid' };
-      if (existing.tradeState === 'CLOSED') return { refused: 'closed' };
+      if (existing.tradeState === 'CLOSED' || isExpired(existing, this.clock.now())) return { refused: 'closed' };
       if (existing.fingerprint !== draft.fingerprint) return { refused: 'out-trade-no-used' };
       return { order: existing, created: false };
     }
@@ -115,6 +116,7 @@ export class Ledger {
       subOpenId: draft.subOpenId,
       ...unpaidFields(),
       fingerprint: draft.fingerprint,
+      muted: false,
     };
     this.state.addOrder(order);
     this.hooks.log(
@@ -189,6 +191,12 @@ export class Ledger {
     const order = this.pickOrder(outTradeNo, target);
     if (order.tradeState !== 'NOTPAY' && order.tradeState !== 'PAYERROR') {
       throw new SimulatorError('INVALID_STATE', `cannot ${action} order ${outTradeNo}: it is ${order.tradeState}`);
+    }
+    if (action === 'pay' && isExpired(order, this.clock.now())) {
+      throw new SimulatorError(
+        'INVALID_STATE',
+        `cannot pay order ${outTradeNo}: its time_expire has passed (close it and order again under a new number)`,
+      );
     }
     return order;
   }

@@ -159,6 +159,7 @@ export function resolveConfig(options: WxPayOptions): ResolvedConfig {
       connections: o.client.connections,
       ca: caList(o.client.ca),
     }),
+    orderExpireMinutes: o.orderExpireMinutes,
     logger: maskingLogger(loggerOrDefault(options.logger)),
     now: options.now ?? Date.now,
     nonce: options.nonce ?? (() => randomNonce()),

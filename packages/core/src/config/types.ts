@@ -86,6 +86,8 @@ export interface ResolvedConfig {
   /** The store given in the options, if any (the handler supplies the in-memory default). */
   readonly store: DedupStore | undefined;
   readonly client: ResolvedClientOptions;
+  /** How long an order placed by create-pay can be paid, in minutes (`time_expire`). */
+  readonly orderExpireMinutes: number;
   /** Masks secrets before anything reaches the logger given in the options (default: warn and error lines on stderr). */
   readonly logger: Logger;
   /** Epoch milliseconds. */

@@ -20,6 +20,9 @@ import { createEmitter } from '../events/emitter.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { RouteDefinition, WxPayPlugin } from '../plugins/types.js';
 import { createMemoryDedupStore } from '../stores/memory-dedup-store.js';
+import { createSweeper, type ResolvedSweepOptions, type Sweeper } from '../flow/sweeper.js';
+import { ConfigError } from '../errors.js';
+import { sweepFlows } from '../flow/sweep-flows.js';
 import { CORE_ROUTE_TABLE } from './core-routes.js';
 
 /** The guarded JSON routes by name (`create-pay, query-order, …`), read from the route table. */
@@ -30,6 +33,7 @@ import { assertAuthorized, assertJsonContentType, isLoopbackAddress } from './gu
 import { createOncePerKey } from '../flow/once-per-key.js';
 import { errorResponse, notifyFailure, statusFor } from './respond.js';
 import { notifyCodecFor, type NotifyCodec } from './notify-codec.js';
+import { notificationChannel, requestChannel, type NotificationDiagnostic, type RequestDiagnostic } from '../util/diagnostics.js';
 import type { CoreRoute, HandlerContext } from './route-context.js';
 import { isPromiseLike, type MaybePromise } from '../util/maybe-promise.js';
 import { Router, type RouteLookup } from './router.js';
@@ -55,6 +59,8 @@ interface CachedLookup {
 export interface CreateHandlerOptions {
   /** How long a notification holds its transaction while listeners run, in ms. Default 60,000. */
   readonly leaseMs?: number;
+  /** The sweeper's settings; undefined: no sweeper. */
+  readonly sweep?: ResolvedSweepOptions | undefined;
 }
 
 function toKitError(error: unknown): WxPayKitError {
@@ -85,6 +91,9 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
   const logger = config.logger;
   const ownsStore = config.store === undefined;
   const store = config.store ?? createMemoryDedupStore({ now: config.now });
+  if (options.sweep !== undefined && store.sweeps === undefined) {
+    throw new ConfigError([{ path: 'sweep', message: 'the store has no sweep queue (use the memory, file or Redis store)' }]);
+  }
   const router = new Router<Entry>();
   for (const route of CORE_ROUTE_TABLE) {
     const info: RouteInfo = Object.freeze({ route: route.path, signed: route.kind === 'notify', bodyLimit: config.bodyLimit });
@@ -157,6 +166,7 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
   ): WxPayResponse {
     const error = toKitError(cause);
     reportNotifyFailure(error, request.method, route.path, params['app']);
+    if (notificationChannel.hasSubscribers) reportNotification(route, params, codec, error.code);
     return codec.failure(error);
   }
 
@@ -176,8 +186,17 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     } catch (cause) {
       return notifyFailed(cause, request, route, params, codec);
     }
-    if (!isPromiseLike(out)) return out;
-    return Promise.resolve(out).then(undefined, (cause: unknown) => notifyFailed(cause, request, route, params, codec));
+    if (!isPromiseLike(out)) {
+      if (notificationChannel.hasSubscribers) reportNotification(route, params, codec, undefined);
+      return out;
+    }
+    return Promise.resolve(out).then(
+      (done) => {
+        if (notificationChannel.hasSubscribers) reportNotification(route, params, codec, undefined);
+        return done;
+      },
+      (cause: unknown) => notifyFailed(cause, request, route, params, codec),
+    );
   }
 
   async function serveCore(
@@ -228,8 +247,45 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     return errorResponse(toKitError(error));
   }
 
-  /** `handle()` without the promise when every step answered synchronously. Never throws or rejects. */
+  function reportNotification(route: CoreRoute, params: Readonly<Record<string, string>>, codec: NotifyCodec, code: string | undefined) {
+    const message: NotificationDiagnostic = {
+      route: route.path,
+      app: params['app'],
+      version: codec.version,
+      outcome: code === undefined ? 'acknowledged' : 'refused',
+      code,
+    };
+    notificationChannel.publish(message);
+  }
+
+  function reportRequest(request: WxPayRequest, status: number, started: number): void {
+    const found = lookup(request.method, request.path);
+    const message: RequestDiagnostic = {
+      method: request.method,
+      route: found.kind === 'found' ? found.entry.value.info.route : 'unmatched',
+      status,
+      durationMs: performance.now() - started,
+    };
+    requestChannel.publish(message);
+  }
+
+  /** {@link serveQuietly}, reported on the request channel when someone listens there. */
   function serve(request: WxPayRequest): MaybePromise<WxPayResponse> {
+    if (!requestChannel.hasSubscribers) return serveQuietly(request);
+    const started = performance.now();
+    const out = serveQuietly(request);
+    if (!isPromiseLike(out)) {
+      reportRequest(request, out.status, started);
+      return out;
+    }
+    return Promise.resolve(out).then((done) => {
+      reportRequest(request, done.status, started);
+      return done;
+    });
+  }
+
+  /** `handle()` without the promise when every step answered synchronously. Never throws or rejects. */
+  function serveQuietly(request: WxPayRequest): MaybePromise<WxPayResponse> {
     let out: MaybePromise<WxPayResponse>;
     try {
       const setup = plugins.settled();
@@ -281,11 +337,15 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     },
     client,
     config,
+    get sweeper() {
+      return sweeper;
+    },
     ready() {
       return plugins.ready();
     },
     close() {
       closing ??= (async () => {
+        await sweeper?.stop();
         await plugins.close();
         if (ownsStore) await store.close?.();
         await client.close();
@@ -331,6 +391,12 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     logger,
     signKey,
     once: createOncePerKey({ store, logger, ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }) }),
+    sweeps: options.sweep === undefined ? undefined : store.sweeps,
+    sweepSchedule: options.sweep?.schedule,
   };
+  const sweeper: Sweeper | undefined =
+    options.sweep === undefined
+      ? undefined
+      : createSweeper({ config, client, store, logger, flows: sweepFlows(ctx), options: options.sweep });
   return wxpay;
 }
