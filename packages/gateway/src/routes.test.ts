@@ -19,6 +19,13 @@ describe('createPathMapper', () => {
     expect(map('/wxpay/notify-refund/shop')).toEqual({ kind: 'core', path: '/notify-refund/shop' });
     expect(map('/health')).toEqual({ kind: 'health' });
     expect(map('/ready')).toEqual({ kind: 'ready' });
+    expect(map('/wxpay/verify-notify-pay')).toEqual({ kind: 'verify-notify', notification: 'pay' });
+    expect(map('/wxpay/verify-notify-refund')).toEqual({ kind: 'verify-notify', notification: 'refund' });
+    // Off unless configured, as in go-wxpay-gateway.
+    expect(map('/wxpay/realname-auth-root/url')).toBeUndefined();
+    const withRealname = createPathMapper({ ...DEFAULT_ENDPOINTS, realnameAuthRoot: '/realname/auth' });
+    expect(withRealname('/realname/auth/getinfo')).toEqual({ kind: 'realname', op: 'getinfo' });
+    expect(withRealname('/realname/auth/')).toBeUndefined();
   });
 
   it('matches nothing else: disabled endpoints, missing or extra segments, other prefixes', () => {
@@ -46,6 +53,9 @@ describe('the endpoint table', () => {
       confirm: '/wxpay/confirm',
       health: '/health',
       ready: '/ready',
+      verifyNotifyPay: '/wxpay/verify-notify-pay',
+      verifyNotifyRefund: '/wxpay/verify-notify-refund',
+      realnameAuthRoot: '',
     });
     expect(GATEWAY_ENDPOINTS.map((e) => e.configKey).sort()).toEqual(
       [
@@ -59,6 +69,9 @@ describe('the endpoint table', () => {
         'confirm',
         'health',
         'ready',
+        'verify-notify-pay',
+        'verify-notify-refund',
+        'realname-auth-root',
       ].sort(),
     );
     expect(GATEWAY_ENDPOINTS.filter((e) => e.target.kind === 'core')).toHaveLength(CORE_ROUTES.length);

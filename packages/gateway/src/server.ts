@@ -4,8 +4,10 @@ import { isLoopbackAddress, NotFoundError, type WxPay } from '@wxpay-kit/core';
 import { handleNodeRequest, respondToError, writeResponse } from '@wxpay-kit/core/node';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { needsEmbeddedSimulator, toWxPayOptions } from './config/to-options.js';
+import { startupNotes } from './config/startup-notes.js';
 import { createGatewayLogger, type PinoLogger } from './logger.js';
 import { createPathMapper } from './routes.js';
+import { shapeReply } from './reply-shape.js';
 import { buildRuntime, type GatewayRuntime, type SimulatorSetup } from './runtime.js';
 
 /** Extra routes served beside the API (the demo shop). Return true when the request was answered. */
@@ -101,6 +103,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const { config } = options;
   const log = options.logger ?? createGatewayLogger();
   const mapPath = createPathMapper(config.endpoints);
+  // Default mode and configs built in code carry no shape: the first README's, as before.
+  const apiShape = config.apiShape?.shape ?? '2019';
   let runtime: GatewayRuntime | undefined;
   let closing = false;
   const timeouts: ServerTimeouts = { ...GATEWAY_SERVER_TIMEOUTS, ...options.serverTimeouts };
@@ -151,10 +155,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       sendJson(res, ready.ok ? 200 : 503, ready.ok ? { status: 'ready' } : { status: 'not-ready', reason: ready.reason });
       return;
     }
+    if (route?.kind === 'realname') {
+      const out = realnameAnswer(route.op);
+      sendJson(res, out.code, out);
+      log.info({ method, path: url.pathname, status: out.code }, 'api call');
+      return;
+    }
     if (route?.kind === 'core') {
       const info = rt.wxpay.match(method, route.path);
       if (info) {
-        const out = await handleNodeRequest(rt.wxpay, req, { path: route.path, route: info });
+        const out = shapeReply(apiShape, info.route, await handleNodeRequest(rt.wxpay, req, { path: route.path, route: info }));
         writeResponse(res, out);
         const line = {
           method,
@@ -215,6 +225,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       'internal endpoints (create-pay, refunds, queries) have no bearer-token and the gateway listens beyond loopback; keep them off public networks',
     );
   }
+  for (const note of startupNotes(config)) log.info({ config: config.source }, note);
   log.info(
     {
       url,
@@ -258,6 +269,22 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     runtime: rt,
     logger: log,
     close,
+  };
+}
+
+/** The real-name operations go-wxpay-gateway's current version has under `realname-auth-root`. */
+const REALNAME_OPS: ReadonlySet<string> = new Set(['url', 'identity', 'getinfo']);
+
+/**
+ * `realname-auth-root/:op`: go-wxpay-gateway's real-name calls. WeChat Pay's real-name
+ * authentication API is not documented in the protocol references this gateway and its simulator
+ * are built from, so it cannot be served (or simulated) faithfully: 501, naming the feature.
+ */
+export function realnameAnswer(op: string): { code: number; msg: string } {
+  if (!REALNAME_OPS.has(op)) return { code: 400, msg: `unknown realname auth op ${op} (url, identity or getinfo)` };
+  return {
+    code: 501,
+    msg: `realname-auth-root/${op}: real-name authentication (WeChat Pay's realname auth: url, identity, getinfo) is not implemented by this gateway`,
   };
 }
 

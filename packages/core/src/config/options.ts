@@ -33,6 +33,11 @@ export interface MerchantOptions {
    */
   readonly sandboxKey?: string;
   /**
+   * Every order placed through this merchant asks WeChat to show the e-invoice entry to the payer
+   * (`receipt=Y` in v2, `support_fapiao` in v3). Default false.
+   */
+  readonly receipt?: boolean;
+  /**
    * Protocol generation; default `v2`. A `v3` merchant needs `privateKey`, `certSerialNo`,
    * `apiV3Key` and a way to verify WeChat: `wechatpayPublicKey` + `wechatpayPublicKeyId` (the
    * default for merchants since late 2024), `platformCertificates: true` (legacy), or both during

@@ -119,6 +119,7 @@ export function resolveConfig(options: WxPayOptions): ResolvedConfig {
         subAppId: m.subAppId,
         sandbox: m.sandbox,
         sandboxKey: m.sandboxKey,
+        receipt: m.receipt,
         apiVersion: m.apiVersion,
         v3: v3Keys[i],
       }),

@@ -78,6 +78,7 @@ const merchantSchema = z
       .length(32, { message: 'must be 32 characters' })
       .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII' })
       .optional(),
+    receipt: z.boolean({ message: 'must be a boolean' }).default(false),
     apiVersion: z.enum(['v2', 'v3'], { message: 'must be "v2" or "v3"' }).default('v2'),
     ...v3MerchantFields,
   })

@@ -30,6 +30,8 @@ export interface ResolvedMerchant {
    * `apiKey`. Hidden from `JSON.stringify`.
    */
   readonly sandboxKey?: string | undefined;
+  /** Orders ask WeChat to show the e-invoice entry (`receipt=Y` / `support_fapiao`). Default false. */
+  readonly receipt?: boolean | undefined;
   readonly apiVersion: 'v2' | 'v3';
   /** API v3 key material; present exactly when `apiVersion` is `v3`. Hidden from `JSON.stringify`. */
   readonly v3?: ResolvedV3Keys | undefined;

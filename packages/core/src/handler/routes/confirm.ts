@@ -5,12 +5,13 @@ import { firePaid } from '../paid-flow.js';
 import { jsonResponse } from '../respond.js';
 import { parseBody, resolveTarget, type JsonRoute } from '../route-context.js';
 import { orderStateOf } from './query-order.js';
-import { targetFields, text } from './schemas.js';
+import { orderIdFields, orderRef, targetFields } from './schemas.js';
 
-const body = z.object({ ...targetFields, orderId: text });
+const body = z.object({ ...targetFields, ...orderIdFields });
 
 /**
- * `POST /confirm`: the front end calls it after the user paid. `{appId, payApp, orderId}` →
+ * `POST /confirm`: the front end calls it after the user paid. `{appId, payApp}` and exactly one
+ * of `orderId` and `transactionId` →
  * queries WeChat; when the order is paid and `paid` has not fired for it yet, fires `paid` with
  * `source: 'confirm'` through the same once-per-transaction path as the notification (so a
  * notification racing it still gives one `paid`). Answers the order state in query-order's shape.
@@ -26,7 +27,7 @@ export const confirmRoute: JsonRoute = {
   async handle(ctx, raw) {
     const input = parseBody(body, raw);
     const { app, merchant, appId } = resolveTarget(ctx, input.payApp, input.appId);
-    const result = await ctx.client.queryOrder({ merchant: merchant.name, appId, outTradeNo: input.orderId });
+    const result = await ctx.client.queryOrder({ merchant: merchant.name, appId, ...orderRef(input) });
     if (result.tradeState === 'SUCCESS' && result.transactionId) {
       const transactionId = result.transactionId;
       try {
