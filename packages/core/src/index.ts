@@ -17,6 +17,7 @@
 // The instance.
 export { createWxPay } from './create-wxpay.js';
 export { isWxPay, type WxPay, type WxPayEvents } from './handler/wxpay.js';
+export type { NotificationCheck, NotificationEvent, NotificationInput } from './handler/verify-notification.js';
 export type { RouteInfo, WxPayRequest, WxPayResponse } from './handler/types.js';
 export { CORE_ROUTES, type CoreRouteInfo } from './handler/core-routes.js';
 export { isLoopbackAddress, type ListenAddress } from './handler/guard.js';

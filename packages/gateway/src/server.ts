@@ -1,13 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { isLoopbackAddress, NotFoundError, type WxPay } from '@wxpay-kit/core';
-import { handleNodeRequest, respondToError, writeResponse } from '@wxpay-kit/core/node';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { errorResponse, isLoopbackAddress, MethodNotAllowedError, NotFoundError, UnauthorizedError, type WxPay } from '@wxpay-kit/core';
+import { handleNodeRequest, readRawBody, respondToError, toHeaderRecord, writeResponse } from '@wxpay-kit/core/node';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { needsEmbeddedSimulator, toWxPayOptions } from './config/to-options.js';
 import { startupNotes } from './config/startup-notes.js';
 import { createGatewayLogger, type PinoLogger } from './logger.js';
 import { createPathMapper } from './routes.js';
 import { shapeReply } from './reply-shape.js';
+import { verifyNotify } from './verify-notify.js';
 import { buildRuntime, type GatewayRuntime, type SimulatorSetup } from './runtime.js';
 
 /** Extra routes served beside the API (the demo shop). Return true when the request was answered. */
@@ -155,6 +157,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       sendJson(res, ready.ok ? 200 : 503, ready.ok ? { status: 'ready' } : { status: 'not-ready', reason: ready.reason });
       return;
     }
+    if (route?.kind === 'verify-notify') {
+      await serveVerifyNotify(req, res, url, method, route.notification, rt, started);
+      return;
+    }
     if (route?.kind === 'realname') {
       const out = realnameAnswer(route.op);
       sendJson(res, out.code, out);
@@ -187,6 +193,38 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     const out = respondToError(new NotFoundError(`no endpoint ${method} ${url.pathname}`));
     writeResponse(res, out);
     log.info({ method, path: url.pathname, status: out.status }, 'not found');
+  }
+
+  /**
+   * go-wxpay-gateway's `verify-notify-pay` / `verify-notify-refund`: the app posts the body WeChat
+   * sent it (`?app=<name>`, WeChat's `Wechatpay-*` headers along for API v3). Internal, like the
+   * JSON endpoints: it needs the bearer token when one is configured.
+   */
+  async function serveVerifyNotify(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    method: string,
+    notification: 'pay' | 'refund',
+    rt: GatewayRuntime,
+    started: number,
+  ): Promise<void> {
+    if (method !== 'POST') {
+      writeResponse(res, errorResponse(new MethodNotAllowedError(`use POST for ${url.pathname}`), { allow: 'POST' }));
+      return;
+    }
+    if (config.bearerToken !== undefined && !bearerMatches(req.headers.authorization, config.bearerToken)) {
+      writeResponse(res, respondToError(new UnauthorizedError('missing or wrong bearer token')));
+      return;
+    }
+    const app = url.searchParams.get('app');
+    const rawBody = await readRawBody(req, { limit: config.bodyLimit ?? DEFAULT_BODY_LIMIT, signed: true });
+    const reply = await verifyNotify(rt.wxpay, notification, app, toHeaderRecord(req.headers), rawBody);
+    sendJson(res, reply.code, reply);
+    log.info(
+      { method, path: url.pathname, app, status: reply.code, redelivery: reply.redelivery, ms: Math.round(performance.now() - started) },
+      'notification verified for the app',
+    );
   }
 
   // The notify URLs made at start-up carry the port, so with "listen-port" 0 one is chosen first.
@@ -286,6 +324,15 @@ export function realnameAnswer(op: string): { code: number; msg: string } {
     code: 501,
     msg: `realname-auth-root/${op}: real-name authentication (WeChat Pay's realname auth: url, identity, getinfo) is not implemented by this gateway`,
   };
+}
+
+/** The core's default largest body, used when the config sets no `body-limit`. */
+const DEFAULT_BODY_LIMIT = 65_536;
+
+/** `Authorization: Bearer <token>`, compared in constant time. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(header ?? ''), digest(`Bearer ${token}`));
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -199,9 +199,12 @@ describe.skipIf(skip)('the endpoints of the current README, in both reply shapes
       refundFee: 41,
     });
     expect(byOrder.json).toMatchObject({ code: 200, msg: 'OK', result: { refund_id: 'old-r-1-b' } });
-    // WeChat sent the refund's result to the caller's URL, not to the gateway.
+    // WeChat sent the refund's result to the caller's URL, not to the gateway; the app has it checked.
     const notified = await receiver.waitFor((r) => r.path === '/app/refunded');
     expect(notified.body).toContain('<req_info>');
+    const checked = await fetch(`${legacy.base}/verify-notify-refund?app=app-name`, { method: 'POST', body: notified.body });
+    expect(checked.status).toBe(200);
+    expect(await checked.json()).toMatchObject({ code: 200, msg: 'OK', params: { order_id: 'old-r-1', refund_id: 'old-r-1-a' } });
 
     const bad = await postJson(`${current.base}/wxpay/create-refund`, {
       ...dev,
@@ -213,6 +216,34 @@ describe.skipIf(skip)('the endpoints of the current README, in both reply shapes
     });
     expect(bad.status).toBe(400);
     expect(bad.json.msg).toMatch(/^notifyUrl: must be an absolute http\(s\) URL without query string/);
+  });
+
+  it("the app receives WeChat's pay notification at its notifyUrl and has it checked at verify-notify-pay: paid once, replays flagged, forgeries 406", async () => {
+    await postJson(
+      `${current.base}/wxpay/create-pay/NATIVE`,
+      order(dev, 'cur-v-1', { productId: 'p', notifyUrl: `${receiver.url}/app/paid` }),
+    );
+    await createSimulatorClient(current.simulatorUrl).pay('cur-v-1');
+    const notified = await receiver.waitFor((r) => r.path === '/app/paid' && r.body.includes('cur-v-1'));
+    const check = (body: string) => fetch(`${current.base}/verify-notify-pay?app=app-name-dev`, { method: 'POST', body });
+    const first = await check(notified.body);
+    const reply = (await first.json()) as Record<string, any>;
+    expect(first.status).toBe(200);
+    expect(reply).toMatchObject({
+      code: 200,
+      msg: 'OK',
+      params: { order_id: 'cur-v-1', total_fee: 101, result_code: 'SUCCESS' },
+      redelivery: false,
+    });
+    expect(reply['msgForWxpay']).toContain('SUCCESS');
+    expect(await (await check(notified.body)).json()).toMatchObject({ code: 200, redelivery: true });
+    const forged = await check(notified.body.replace('<total_fee>101</total_fee>', '<total_fee>1</total_fee>'));
+    expect(forged.status).toBe(406);
+    const refusal = (await forged.json()) as Record<string, any>;
+    expect(refusal).toMatchObject({ code: 406, params: null });
+    expect(refusal['msgForWxpay']).toContain('FAIL');
+    await current.gateway.waitFor(/"redelivery":true[^\n]*"msg":"notification verified for the app"/);
+    expect(current.gateway.logs().filter((l) => l['msg'] === 'paid' && l['orderId'] === 'cur-v-1')).toHaveLength(1);
   });
 
   it('realname-auth-root/:op answers 501 naming the feature; an unknown op 400', async () => {

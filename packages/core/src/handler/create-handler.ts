@@ -28,6 +28,7 @@ import { assertAuthorized, assertJsonContentType, isLoopbackAddress } from './gu
 import { createOncePerKey } from '../flow/once-per-key.js';
 import { errorResponse, notifyFailure, statusFor } from './respond.js';
 import { notifyCodecFor, type NotifyCodec } from './notify-codec.js';
+import { checkNotification, notificationRequest, type NotificationCheck, type NotificationInput } from './verify-notification.js';
 import type { CoreRoute, HandlerContext } from './route-context.js';
 import { isPromiseLike, type MaybePromise } from '../util/maybe-promise.js';
 import { Router, type RouteLookup } from './router.js';
@@ -159,6 +160,24 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     return Promise.resolve(out).then(undefined, (cause: unknown) => notifyFailed(cause, request, route, params, codec));
   }
 
+  /** `verifyNotification()`: the notify routes' codec and flow for a notification the host received. */
+  async function verifyNotification(input: NotificationInput): Promise<NotificationCheck> {
+    const request = notificationRequest(input);
+    const codec = notifyCodecFor(request);
+    const route = `/notify-${input.kind}/:app`;
+    try {
+      const setup = await plugins.settled();
+      if (setup !== undefined) throw setup.error;
+      checkSize(request, config.bodyLimit);
+      return await checkNotification(ctx, input.kind, input.app, request, codec);
+    } catch (cause) {
+      const error = toKitError(cause);
+      logFailure(error, request, route);
+      emitter.emitError({ error, route, app: input.app });
+      return { status: 'refused', version: codec.version, error, reply: codec.failure(error) };
+    }
+  }
+
   async function serveCore(
     route: CoreRoute & { kind: 'json' },
     params: Readonly<Record<string, string>>,
@@ -268,6 +287,9 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
         await client.close();
       })();
       return closing;
+    },
+    verifyNotification(input) {
+      return verifyNotification(input);
     },
     warnIfUnprotected(address) {
       if (config.bearerToken !== undefined || config.authorize !== undefined) return false;

@@ -4,6 +4,7 @@ import type { WxPayEventMap, WxPayEventName } from '../events/event-map.js';
 import type { WxPayPlugin } from '../plugins/types.js';
 import type { ListenAddress } from './guard.js';
 import type { RouteInfo, WxPayRequest, WxPayResponse } from './types.js';
+import type { NotificationCheck, NotificationInput } from './verify-notification.js';
 
 /** Typed `on`/`once`/`off` over {@link WxPayEventMap}; listeners may be async. */
 export interface WxPayEvents {
@@ -46,6 +47,20 @@ export interface WxPay extends WxPayEvents {
    * server.listen(3000, () => wxpay.warnIfUnprotected(server.address()));
    */
   warnIfUnprotected(address: ListenAddress): boolean;
+  /**
+   * Verifies a WeChat notification that reached the host's own server instead of a notify route
+   * (an order or refund placed with its own `notifyUrl`), and acts on it exactly as the notify
+   * routes do: the same codec (v2 XML; v3 JSON when `headers` carry WeChat's `Wechatpay-*`), the
+   * same checks against the app and the records, the same once-per-transaction flow, so `paid` /
+   * `refunded` listeners (and the forwarder) see each result once however often it is verified.
+   * Never rejects: a forgery, a refusal or a failure comes back as `status: 'refused'` (and an
+   * `error` event) with a FAIL `reply` for WeChat; nothing else happens then.
+   *
+   * @example
+   * const check = await wxpay.verifyNotification({ kind: 'pay', app: 'shop', headers, rawBody });
+   * res.writeHead(check.reply.status, check.reply.headers).end(check.reply.body);
+   */
+  verifyNotification(input: NotificationInput): Promise<NotificationCheck>;
 }
 
 /**

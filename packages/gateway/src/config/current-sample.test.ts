@@ -120,7 +120,7 @@ describe("go-wxpay-gateway's current sample configuration", () => {
       throw new Error('expected a ConfigError');
     };
     expect(issues(() => parseGatewayConfig(both, { baseDir: dir }))).toEqual([
-      'merchants[0].mch-api-key: differs from "mch-app-key"; give the API v2 key once, as "mch-api-key" (or "mch-app-key")',
+      'merchants[0].mch-api-key: is not the same key as "mch-app-key"; give the API v2 key once, as "mch-api-key" (or "mch-app-key")',
     ]);
     const none = clone();
     delete none['merchants'][0]['mch-api-key'];

@@ -144,7 +144,7 @@ function requireV2Key(
     ctx.addIssue({
       code: 'custom',
       path: ['mch-api-key'],
-      message: 'differs from "mch-app-key"; give the API v2 key once, as "mch-api-key" (or "mch-app-key")',
+      message: 'is not the same key as "mch-app-key"; give the API v2 key once, as "mch-api-key" (or "mch-app-key")',
     });
   }
   if (m['api-version'] !== 'v3' && app === undefined && api === undefined) {
