@@ -14,7 +14,8 @@ export interface NoticeDeps {
   readonly merchants: ReadonlyMap<string, SimulatorMerchant>;
   readonly notifier: Notifier;
   readonly keyring: WechatpayKeyring;
-  readonly clock: SimulatorClock;
+  /** The clock of signature timestamps and notification times: real time, also when the business clock was moved ahead. */
+  readonly wireClock: SimulatorClock;
   readonly logger: Logger;
 }
 
@@ -31,8 +32,8 @@ export interface Notices {
 const FORGERIES = ['signtest', 'bad-signature', 'unknown-serial', 'stale-timestamp', 'bad-tag'];
 
 export function createNotices(deps: NoticeDeps): Notices {
-  const { state, merchants, notifier, keyring, clock, logger } = deps;
-  const signer = { keyring, clock };
+  const { state, merchants, notifier, keyring, wireClock, logger } = deps;
+  const signer = { keyring, clock: wireClock };
 
   const keyFor = (environment: SimEnvironment, mchId: string): string => {
     const merchant = merchants.get(mchId)!;
