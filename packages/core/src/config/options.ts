@@ -117,8 +117,12 @@ export interface WxPayOptions {
    */
   readonly leaseMs?: number;
   readonly client?: ClientOptions;
-  /** Logger; default silent. Secrets are masked before anything reaches it. */
-  readonly logger?: Logger;
+  /**
+   * Where wxpay-kit logs: pino, console or anything with `debug`/`info`/`warn`/`error(obj, msg)`.
+   * Default: warnings and errors on stderr, one line each (`LOG_LEVEL` changes the level; see
+   * `createStderrLogger`). `false` silences it. Secrets are masked before anything reaches it.
+   */
+  readonly logger?: Logger | false;
   /** Clock in epoch ms, for tests. Default `Date.now`. */
   readonly now?: () => number;
   /** Random nonce source, for tests. Default 32 alphanumerics from `crypto.randomBytes`. */

@@ -86,7 +86,7 @@ export interface ResolvedConfig {
   /** The store given in the options, if any (the handler supplies the in-memory default). */
   readonly store: DedupStore | undefined;
   readonly client: ResolvedClientOptions;
-  /** Masks secrets before anything reaches the logger given in the options (default silent). */
+  /** Masks secrets before anything reaches the logger given in the options (default: warn and error lines on stderr). */
   readonly logger: Logger;
   /** Epoch milliseconds. */
   readonly now: () => number;
