@@ -193,8 +193,7 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
       return await checkNotification(ctx, input.kind, input.app, request, codec);
     } catch (cause) {
       const error = toKitError(cause);
-      logFailure(error, request, route);
-      emitter.emitError({ error, route, app: input.app });
+      reportNotifyFailure(error, request.method, route, input.app || undefined);
       return { status: 'refused', version: codec.version, error, reply: codec.failure(error) };
     }
   }

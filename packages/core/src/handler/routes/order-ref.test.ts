@@ -56,9 +56,9 @@ describe('orderId or transactionId', () => {
     const { wxpay, client } = setup();
     for (const path of ['/query-order', '/confirm', '/close-order']) {
       const both = await call(wxpay, path, { ...target, orderId: 'o001', transactionId: TX });
-      expect(both).toEqual({ status: 400, json: { code: 400, msg: 'orderId: give orderId or transactionId, not both' } });
+      expect(both).toMatchObject({ status: 400, json: { code: 400, msg: 'orderId: give orderId or transactionId, not both' } });
       const neither = await call(wxpay, path, target);
-      expect(neither).toEqual({
+      expect(neither).toMatchObject({
         status: 400,
         json: { code: 400, msg: "orderId: give orderId (your order number) or transactionId (WeChat's)" },
       });
