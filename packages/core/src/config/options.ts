@@ -6,32 +6,32 @@ import type { WxPayRequest } from '../model/http.js';
 /** The merchant API certificate for calls that need mutual TLS (refunds). */
 export type MerchantCertOptions =
   /** PKCS#12 (`apiclient_cert.p12`): its bytes, or a file path. WeChat's default passphrase is the mch id. */
-  | { readonly pfx: Uint8Array | string; readonly passphrase?: string }
+  | { readonly pfx: Uint8Array | string; readonly passphrase?: string | undefined }
   /** PEM pair (`apiclient_cert.pem` + `apiclient_key.pem`): contents, or file paths. */
-  | { readonly cert: Uint8Array | string; readonly key: Uint8Array | string; readonly passphrase?: string };
+  | { readonly cert: Uint8Array | string; readonly key: Uint8Array | string; readonly passphrase?: string | undefined };
 
 export interface MerchantOptions {
   /** Name the apps refer to. */
   readonly name: string;
   readonly mchId: string;
   /** The 32-character API v2 key. Never logged. Required for `v2` merchants; optional for `v3`. */
-  readonly apiKey?: string;
+  readonly apiKey?: string | undefined;
   /** Default `MD5`. */
-  readonly signType?: SignType;
+  readonly signType?: SignType | undefined;
   /** WeChat Pay API origin; every API path is appended to it. Default `https://api.mch.weixin.qq.com`. */
-  readonly baseUrl?: string;
-  readonly cert?: MerchantCertOptions;
+  readonly baseUrl?: string | undefined;
+  readonly cert?: MerchantCertOptions | undefined;
   /** Service-provider mode: the sub-merchant acted for. */
-  readonly subMchId?: string;
-  readonly subAppId?: string;
+  readonly subMchId?: string | undefined;
+  readonly subAppId?: string | undefined;
   /** Calls go to `/sandboxnew/...` paths (WeChat's simulation system, or the simulator). */
-  readonly sandbox?: boolean;
+  readonly sandbox?: boolean | undefined;
   /**
    * With `sandbox: true`: the 32-character sandbox key (what `/sandboxnew/pay/getsignkey` hands
    * out, as printed by go-wxpay-getsandbox), used as it is to sign and verify sandbox messages
    * instead of fetching one with `apiKey`. Never logged.
    */
-  readonly sandboxKey?: string;
+  readonly sandboxKey?: string | undefined;
   /**
    * Every order placed through this merchant asks WeChat to show the e-invoice entry to the payer
    * (`receipt=Y` in v2, `support_fapiao` in v3). Default false.
@@ -44,19 +44,19 @@ export interface MerchantOptions {
    * a migration. Its `apiKey` (v2) is optional and only decrypts v2 XML refund notifications, which
    * WeChat still sends for refunds started in the merchant console.
    */
-  readonly apiVersion?: 'v2' | 'v3';
+  readonly apiVersion?: 'v2' | 'v3' | undefined;
   /** v3: the merchant API private key (`apiclient_key.pem`): PEM text, bytes or a file path. Never logged. */
-  readonly privateKey?: string | Uint8Array;
+  readonly privateKey?: string | Uint8Array | undefined;
   /** v3: serial number of the merchant API certificate (hex). */
-  readonly certSerialNo?: string;
+  readonly certSerialNo?: string | undefined;
   /** v3: the 32-byte APIv3 key. Never logged. */
-  readonly apiV3Key?: string;
+  readonly apiV3Key?: string | undefined;
   /** v3: the WeChat Pay public key (`pub_key.pem`): PEM text, bytes or a file path. */
-  readonly wechatpayPublicKey?: string | Uint8Array;
+  readonly wechatpayPublicKey?: string | Uint8Array | undefined;
   /** v3: the id of `wechatpayPublicKey`, `PUB_KEY_ID_…`. */
-  readonly wechatpayPublicKeyId?: string;
+  readonly wechatpayPublicKeyId?: string | undefined;
   /** v3 legacy mode: download, cache and refresh platform certificates from `/v3/certificates`. */
-  readonly platformCertificates?: boolean;
+  readonly platformCertificates?: boolean | undefined;
 }
 
 export interface AppOptions {
@@ -76,18 +76,18 @@ export type AuthorizeHook = (request: WxPayRequest) => boolean | Promise<boolean
 
 export interface ClientOptions {
   /** Per-request timeout for calls to WeChat, in ms. Default 10,000. */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** Retries of calls that are safe to repeat (queries), on SYSTEMERROR or transport failure. Default 2. */
-  readonly retries?: number;
+  readonly retries?: number | undefined;
   /** First backoff delay in ms; doubles each retry, with jitter. Default 200. */
-  readonly retryDelayMs?: number;
+  readonly retryDelayMs?: number | undefined;
   /** Keep-alive connections per WeChat origin. Default 16. */
-  readonly connections?: number;
+  readonly connections?: number | undefined;
   /**
    * Extra certificate authorities (PEM text or bytes) trusted for API origins, on top of Node's
    * default list: for a simulator or test server with its own CA. Leave unset for WeChat.
    */
-  readonly ca?: string | Uint8Array | readonly (string | Uint8Array)[];
+  readonly ca?: string | Uint8Array | readonly (string | Uint8Array)[] | undefined;
 }
 
 /** Options of `createWxPay()`. Validated once; one `ConfigError` lists every bad field. */
@@ -99,13 +99,13 @@ export interface WxPayOptions {
   /** Public URL of the refund-notify route; `/<app name>` is appended for each refund. */
   readonly notifyRefundUrl: string;
   /** Largest request body accepted, in bytes. Default 65,536. */
-  readonly bodyLimit?: number;
+  readonly bodyLimit?: number | undefined;
   /** Bearer token required on internal routes (`Authorization: Bearer <token>`). */
-  readonly bearerToken?: string;
+  readonly bearerToken?: string | undefined;
   /** Host hook guarding internal routes; runs after the bearer check. */
-  readonly authorize?: AuthorizeHook;
+  readonly authorize?: AuthorizeHook | undefined;
   /** Dedup store; default in memory. */
-  readonly store?: DedupStore;
+  readonly store?: DedupStore | undefined;
   /**
    * How long a notification's (or `confirm`'s) claim on its transaction or refund in the dedup
    * store lasts without renewal, in ms: 1,000 to 3,600,000, default 10,000. While the `paid` /
@@ -115,16 +115,16 @@ export interface WxPayOptions {
    * is freed one lease after its last renewal: on a shared store (Redis) that is how long a crashed
    * instance blocks redelivery to the others, and the default frees it before WeChat's first retry.
    */
-  readonly leaseMs?: number;
-  readonly client?: ClientOptions;
+  readonly leaseMs?: number | undefined;
+  readonly client?: ClientOptions | undefined;
   /**
    * Where wxpay-kit logs: pino, console or anything with `debug`/`info`/`warn`/`error(obj, msg)`.
    * Default: warnings and errors on stderr, one line each (`LOG_LEVEL` changes the level; see
    * `createStderrLogger`). `false` silences it. Secrets are masked before anything reaches it.
    */
-  readonly logger?: Logger | false;
+  readonly logger?: Logger | false | undefined;
   /** Clock in epoch ms, for tests. Default `Date.now`. */
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
   /** Random nonce source, for tests. Default 32 alphanumerics from `crypto.randomBytes`. */
-  readonly nonce?: () => string;
+  readonly nonce?: (() => string) | undefined;
 }
