@@ -63,6 +63,14 @@ export type {
   UnifiedOrderInput,
   UnifiedOrderResult,
 } from './model/contract.js';
+export type {
+  MicropayFailedEvent,
+  MicropayFailureReason,
+  MicropayInput,
+  MicropayResult,
+  MicropayReversedEvent,
+  ReverseInput,
+} from './model/micropay.js';
 export { createWxPayClient, type CreateWxPayClientOptions } from './client/client.js';
 export type { WxPayClient } from './client/types.js';
 
