@@ -26,8 +26,7 @@ export const LAYERS: readonly { name: string; folders: string; may: readonly str
   { name: 'client', folders: 'client/', may: ['config', 'protocol', 'shared', 'model'] },
   // payment flows (once-per-key, paid/refunded, sweeper, reconciliation) and the plugin API
   { name: 'flow', folders: '(flow/|plugins/)', may: ['client', 'events', 'stores', 'config', 'protocol', 'shared', 'model'] },
-  // router, guard, respond, routes. `handler/` is today's mix of http and flow until the reshape
-  // splits it; it is held to http's rules meanwhile.
+  // the HTTP layer (`handler/`): router, guard, respond, the notification codecs, the routes
   {
     name: 'http',
     folders: '(http/|handler/)',

@@ -20,7 +20,7 @@ export { isWxPay, type WxPay, type WxPayEvents } from './handler/wxpay.js';
 export type { RouteInfo, WxPayRequest, WxPayResponse } from './handler/types.js';
 export { CORE_ROUTES, type CoreRouteInfo } from './handler/core-routes.js';
 export { isLoopbackAddress, type ListenAddress } from './handler/guard.js';
-export { DEFAULT_LEASE_MS } from './handler/once-per-key.js';
+export { DEFAULT_LEASE_MS } from './flow/once-per-key.js';
 export { errorResponse, jsonResponse, statusFor } from './handler/respond.js';
 
 // Configuration.

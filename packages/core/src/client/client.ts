@@ -61,5 +61,6 @@ export function createWxPayClient(config: ResolvedConfig, options: CreateWxPayCl
     return apiKey;
   };
   client['verifyV3Notification'] = v3.verifyNotification;
+  client['v3Keyring'] = v3.keyring;
   return Object.freeze(client) as unknown as WxPayClient;
 }

@@ -14,6 +14,7 @@ import type {
 } from '../model/contract.js';
 import type { MicropayInput, MicropayResult, ReverseInput } from '../model/micropay.js';
 import type { VerifiedV3Notification } from '../protocol/v3/notify.js';
+import type { V3Keyring } from '../protocol/v3/verify.js';
 
 export type * from '../model/contract.js';
 export type * from '../model/micropay.js';
@@ -77,6 +78,13 @@ export interface WxPayClient {
     body: Uint8Array,
     options?: CallOptions,
   ): Promise<VerifiedV3Notification>;
+  /**
+   * API v3 merchants only: the keys WeChat's v3 messages to `merchant` are verified with (its WeChat
+   * Pay public key and platform certificates, downloaded when due). With `refresh`, a message named
+   * a serial not held: certificates are downloaded again first (at most once a minute). Absent on
+   * clients without v3 merchants.
+   */
+  v3Keyring?(merchant: string, options?: CallOptions & { readonly refresh?: boolean }): Promise<V3Keyring>;
   /** Closes every connection pool. */
   close(): Promise<void>;
 }

@@ -24,13 +24,12 @@ import { CORE_ROUTE_TABLE } from './core-routes.js';
 const INTERNAL_ROUTE_NAMES = CORE_ROUTE_TABLE.filter((r) => r.kind === 'json')
   .map((r) => r.path.split('/')[1])
   .join(', ');
-import { assertAuthorized, assertJsonContentType, assertXmlContentType, isLoopbackAddress } from './guard.js';
-import { createOncePerKey } from './once-per-key.js';
+import { assertAuthorized, assertJsonContentType, isLoopbackAddress } from './guard.js';
+import { createOncePerKey } from '../flow/once-per-key.js';
 import { errorResponse, notifyFailure, statusFor } from './respond.js';
-import { isV3Request } from './routes/notify-common.js';
-import { v3NotifyFailure } from './routes/notify-v3.js';
+import { notifyCodecFor, type NotifyCodec } from './notify-codec.js';
 import type { CoreRoute, HandlerContext } from './route-context.js';
-import { isPromiseLike, type MaybePromise } from './maybe-promise.js';
+import { isPromiseLike, type MaybePromise } from '../util/maybe-promise.js';
 import { Router, type RouteLookup } from './router.js';
 import type { RouteInfo, WxPayRequest, WxPayResponse } from './types.js';
 import { WXPAY_BRAND, WXPAY_SERVE, type WxPay } from './wxpay.js';
@@ -132,12 +131,12 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     request: WxPayRequest,
     route: CoreRoute,
     params: Readonly<Record<string, string>>,
-    v3: boolean,
+    codec: NotifyCodec,
   ): WxPayResponse {
     const error = toKitError(cause);
     logFailure(error, request, route.path);
     emitter.emitError({ error, route: route.path, app: params['app'] });
-    return v3 ? v3NotifyFailure(error) : notifyFailure(error);
+    return codec.failure(error);
   }
 
   /** A notification: answered synchronously when every step was (see `maybe-promise.ts`). */
@@ -146,18 +145,18 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     params: Readonly<Record<string, string>>,
     request: WxPayRequest,
   ): MaybePromise<WxPayResponse> {
-    // API v3 notifications are JSON with Wechatpay-* headers, and are answered in JSON.
-    const v3 = isV3Request(request);
+    // The API version is decided here, once: v3 notifications are JSON with Wechatpay-* headers.
+    const codec = notifyCodecFor(request);
     let out: MaybePromise<WxPayResponse>;
     try {
       checkSize(request, config.bodyLimit);
-      if (!v3) assertXmlContentType(request);
-      out = route.handle(ctx, request, params);
+      codec.assertContentType(request);
+      out = route.handle(ctx, request, params, codec);
     } catch (cause) {
-      return notifyFailed(cause, request, route, params, v3);
+      return notifyFailed(cause, request, route, params, codec);
     }
     if (!isPromiseLike(out)) return out;
-    return Promise.resolve(out).then(undefined, (cause: unknown) => notifyFailed(cause, request, route, params, v3));
+    return Promise.resolve(out).then(undefined, (cause: unknown) => notifyFailed(cause, request, route, params, codec));
   }
 
   async function serveCore(

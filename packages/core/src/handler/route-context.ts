@@ -3,31 +3,19 @@
  * route uses to read its body and find the app and merchant it acts for.
  */
 import type { z } from 'zod';
-import type { WxPayClient } from '../client/types.js';
-import type { ResolvedApp, ResolvedConfig, ResolvedMerchant } from '../config/types.js';
+import type { ResolvedApp, ResolvedMerchant } from '../config/types.js';
 import { ValidationError } from '../errors.js';
-import type { WxPayEmitter } from '../events/emitter.js';
-import type { Logger } from '../logger.js';
-import type { DedupStore } from '../stores/dedup-store.js';
-import type { MaybePromise } from './maybe-promise.js';
-import type { OncePerKey } from './once-per-key.js';
+import type { FlowContext } from '../flow/context.js';
+import type { MaybePromise } from '../util/maybe-promise.js';
+import type { NotifyCodec } from './notify-codec.js';
 import type { WxPayRequest, WxPayResponse } from './types.js';
 import { acceptsAppId } from '../config/app-ids.js';
 
-export { storeCall } from './store-call.js';
+export { storeCall } from '../flow/store-call.js';
+export { orderKey, paymentKey, refundKey, refundOrderKey, refundRecordKey } from '../flow/store-keys.js';
 
-/** The parts of one `WxPay` instance that routes use. */
-export interface HandlerContext {
-  readonly config: ResolvedConfig;
-  readonly client: WxPayClient;
-  readonly store: DedupStore;
-  readonly emitter: WxPayEmitter;
-  readonly logger: Logger;
-  /** The key a merchant's v2 notifications are verified with (the client's `signKey`, kept once known). */
-  signKey(merchant: string): MaybePromise<string>;
-  /** Fires `paid` / `refunded` at most once per transaction or refund. */
-  readonly once: OncePerKey;
-}
+/** The parts of one `WxPay` instance that routes use (the payment flow's context). */
+export type HandlerContext = FlowContext;
 
 export type RouteParams = Readonly<Record<string, string>>;
 
@@ -40,14 +28,15 @@ export interface JsonRoute {
 }
 
 /**
- * A WeChat notification route: public, takes the raw XML, answers WeChat's XML acknowledgement.
- * A thrown error becomes a FAIL acknowledgement and an `error` event.
+ * A WeChat notification route: public, takes the raw body, answers with the codec's
+ * acknowledgement (v2 XML, v3 JSON). The handler picks the codec once per request. A thrown
+ * error becomes the codec's FAIL acknowledgement and an `error` event.
  */
 export interface NotifyRoute {
   readonly kind: 'notify';
   readonly method: 'POST';
   readonly path: string;
-  handle(ctx: HandlerContext, request: WxPayRequest, params: RouteParams): MaybePromise<WxPayResponse>;
+  handle(ctx: HandlerContext, request: WxPayRequest, params: RouteParams, codec: NotifyCodec): MaybePromise<WxPayResponse>;
 }
 
 export type CoreRoute = JsonRoute | NotifyRoute;
@@ -86,41 +75,4 @@ export function resolveTarget(ctx: HandlerContext, payApp: string, appId: string
 /** `<base>/<app name>`: where WeChat sends this app's notifications. */
 export function notifyUrlFor(base: string, appName: string): string {
   return `${base.replace(/\/+$/, '')}/${encodeURIComponent(appName)}`;
-}
-
-/**
- * A copy of a store key that holds no reference to the text it was cut from. Field values parsed
- * from a notification are slices of the whole decoded body, and a key joined from them would keep
- * that body (kilobytes) alive for as long as a store remembers the key (days).
- */
-function detached(key: string): string {
-  return Buffer.from(key, 'utf8').toString('utf8');
-}
-
-/** The key an order is recorded under: `<mchId>:<out_trade_no>`. */
-export function orderKey(mchId: string, outTradeNo: string): string {
-  return detached(`${mchId}:${outTradeNo}`);
-}
-
-/** The key a payment fires once under: `<mchId>:<transaction_id>`. */
-export function paymentKey(mchId: string, transactionId: string): string {
-  return detached(`${mchId}:${transactionId}`);
-}
-
-/** The key a refund outcome fires once under: `<mchId>:refund:<refund_id>`. */
-export function refundKey(mchId: string, wxRefundId: string): string {
-  return detached(`${mchId}:refund:${wxRefundId}`);
-}
-
-/**
- * The key a refund is recorded under at create-refund: `<mchId>:refund:<out_refund_no>`. It shares
- * the order records' namespace without clashing: WeChat's order and refund numbers have no `:`.
- */
-export function refundRecordKey(mchId: string, outRefundNo: string): string {
-  return detached(`${mchId}:refund:${outRefundNo}`);
-}
-
-/** The key that ties a recorded refund to its order: `<mchId>:refund:<out_refund_no>:order:<out_trade_no>`. */
-export function refundOrderKey(mchId: string, outRefundNo: string, outTradeNo: string): string {
-  return detached(`${mchId}:refund:${outRefundNo}:order:${outTradeNo}`);
 }

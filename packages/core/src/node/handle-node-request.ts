@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { isPromiseLike } from '../handler/maybe-promise.js';
+import { isPromiseLike } from '../util/maybe-promise.js';
 import type { RouteInfo, WxPayRequest, WxPayResponse } from '../handler/types.js';
 import { WXPAY_SERVE, type WxPay } from '../handler/wxpay.js';
 import { toHeaderRecord } from './header-record.js';

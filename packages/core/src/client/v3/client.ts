@@ -8,7 +8,7 @@ import type { ResolvedConfig, ResolvedMerchant, ResolvedV3Keys } from '../../con
 import { SignatureError, ValidationError, isWxPayKitError } from '../../errors.js';
 import type { CallOptions } from '../../model/contract.js';
 import { parseJsonObject, type JsonObject } from '../../protocol/v3/fields.js';
-import { parseV3Notification, type VerifiedV3Notification } from '../../protocol/v3/notify.js';
+import { parseV3NotificationRefreshing, type VerifiedV3Notification } from '../../protocol/v3/notify.js';
 import { createPlatformCertificateStore, type PlatformCertificateStore } from '../../protocol/v3/platform-certificates.js';
 import { buildAuthorization } from '../../protocol/v3/sign.js';
 import {
@@ -33,8 +33,11 @@ const MAX_JSON_REPLY = 1024 * 1024;
 export interface V3Client extends VersionClient {
   /** Verifies and decrypts a v3 notification for `merchant` (see `WxPayClient.verifyV3Notification`). */
   verifyNotification(merchant: string, headers: HeaderBag, body: Uint8Array, options?: CallOptions): Promise<VerifiedV3Notification>;
-  /** The keys WeChat's messages to `merchant` are verified with (downloads platform certificates when due). */
-  keyring(merchant: string, options?: CallOptions): Promise<V3Keyring>;
+  /**
+   * The keys WeChat's messages to `merchant` are verified with (downloads platform certificates
+   * when due; with `refresh`, also when a message named an unknown serial, rate-limited).
+   */
+  keyring(merchant: string, options?: CallOptions & { readonly refresh?: boolean }): Promise<V3Keyring>;
 }
 
 /** The merchant's keys, or a ValidationError when it is not a v3 merchant. */
@@ -100,6 +103,17 @@ export function createV3Client(config: ResolvedConfig, transport: Transport, hoo
     if (store !== undefined) await store.ensureFresh(signal);
     const rings = [ring, store].filter((r): r is V3Keyring => r !== undefined);
     return rings.length === 1 ? rings[0]! : combineKeyrings(...rings);
+  }
+
+  /**
+   * The keyring; with `refresh`, first tells the certificate store a message named a serial it does
+   * not hold (WeChat may have just rotated): it downloads the list again, at most once a minute, so
+   * forged serials cannot make us hammer WeChat. When that is not allowed yet, the message fails
+   * and WeChat's retry finds the new certificate.
+   */
+  async function keyringFor(merchant: ResolvedMerchant, refresh: boolean, signal?: AbortSignal): Promise<V3Keyring> {
+    if (refresh) await certificateStore(merchant)?.noticeUnknownSerial();
+    return keyring(merchant, signal);
   }
 
   /** One signed request; answers whatever WeChat answered. */
@@ -205,27 +219,14 @@ export function createV3Client(config: ResolvedConfig, transport: Transport, hoo
     async verifyNotification(merchantName: string, headers: HeaderBag, body: Uint8Array, callOptions?: CallOptions) {
       const merchant = merchantNamed(merchantName);
       const keys = v3Keys(merchant);
-      const parse = async () =>
-        parseV3Notification(headers, body, {
-          keyring: await keyring(merchant, callOptions?.signal),
-          apiV3Key: keys.apiV3Key,
-          now: config.now(),
-          maxBytes: config.bodyLimit,
-        });
-      try {
-        return await parse();
-      } catch (error) {
-        // A serial WeChat just rotated to: download the list from WeChat (at most once a minute,
-        // so forged serials cannot make us hammer it) and try once more. When that is not allowed
-        // yet, this delivery fails and WeChat's retry finds the new certificate.
-        const store = certificateStore(merchant);
-        if (!(error instanceof SignatureError) || error.reason !== 'unknown-key' || store === undefined) throw error;
-        await store.noticeUnknownSerial();
-        return parse();
-      }
+      return parseV3NotificationRefreshing(headers, body, (refresh) => keyringFor(merchant, refresh, callOptions?.signal), {
+        apiV3Key: keys.apiV3Key,
+        now: config.now(),
+        maxBytes: config.bodyLimit,
+      });
     },
-    async keyring(merchantName: string, callOptions?: CallOptions) {
-      return keyring(merchantNamed(merchantName), callOptions?.signal);
+    async keyring(merchantName: string, callOptions?: CallOptions & { readonly refresh?: boolean }) {
+      return keyringFor(merchantNamed(merchantName), callOptions?.refresh === true, callOptions?.signal);
     },
     close() {
       retrier.stop();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InternalError, isWxPayKitError } from '../../errors.js';
-import { paidFromQuery } from '../event-payloads.js';
-import { firePaid } from '../paid-flow.js';
+import { paidFromQuery } from '../../flow/event-payloads.js';
+import { firePaid } from '../../flow/paid-flow.js';
 import { jsonResponse } from '../respond.js';
 import { parseBody, resolveTarget, type JsonRoute } from '../route-context.js';
 import { orderStateOf } from './query-order.js';

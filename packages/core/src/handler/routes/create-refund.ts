@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RefundResult } from '../../client/types.js';
 import { ValidationError } from '../../errors.js';
-import { recordRefund } from '../paid-flow.js';
+import { recordRefund } from '../../flow/paid-flow.js';
 import { okEnvelope } from '../respond.js';
 import { notifyUrlFor, parseBody, resolveTarget, type JsonRoute } from '../route-context.js';
 import { fen, optionalText, targetFields, text } from './schemas.js';

@@ -1,24 +1,9 @@
-/** What the two notification routes share: the app in the URL and the envelope's identity check. */
+/** What the notification routes share: the app in the URL and the message's identity checks. */
 import type { ResolvedApp, ResolvedMerchant } from '../../config/types.js';
 import { AppMismatchError } from '../../errors.js';
 import type { PayNotification } from '../../model/payment.js';
 import type { HandlerContext, RouteParams } from '../route-context.js';
-import type { WxPayRequest } from '../types.js';
 import { acceptsAppId } from '../../config/app-ids.js';
-import { isV3Notification } from '../../protocol/v3/notify.js';
-
-/**
- * {@link isV3Notification} for a request. A body whose first byte is `<` is XML whatever follows,
- * so then only the headers decide (the same two that `isV3Notification` looks at first), without
- * decoding the body's start.
- */
-export function isV3Request(request: WxPayRequest): boolean {
-  const body = request.rawBody;
-  if (body.byteLength > 0 && body[0] === 0x3c) {
-    return request.headers['wechatpay-signature'] !== undefined || request.headers['wechatpay-serial'] !== undefined;
-  }
-  return isV3Notification(request.headers, body);
-}
 
 /** The app named by `:app` in the notify URL and its merchant. */
 export function notifyTarget(ctx: HandlerContext, params: RouteParams): { app: ResolvedApp; merchant: ResolvedMerchant } {
@@ -46,5 +31,22 @@ export function assertBelongsToApp(
   }
   if (merchant.subMchId !== undefined && ids.subMchId !== merchant.subMchId) {
     throw new AppMismatchError(`the notification's sub_mch_id is not the sub-merchant of app '${app.name}'`);
+  }
+}
+
+/**
+ * The merchant id (and sub-merchant id, when the merchant acts for one) must be the app's
+ * merchant's: the check for messages that name no app id (v3 refunds, transfers).
+ */
+export function assertBelongsToMerchant(
+  ids: { readonly mchId: string; readonly subMchId?: string | undefined },
+  app: ResolvedApp,
+  merchant: ResolvedMerchant,
+): void {
+  if (ids.mchId !== merchant.mchId) {
+    throw new AppMismatchError(`the notification's mchid is not the merchant of app '${app.name}'`);
+  }
+  if (merchant.subMchId !== undefined && ids.subMchId !== merchant.subMchId) {
+    throw new AppMismatchError(`the notification's sub_mchid is not the sub-merchant of app '${app.name}'`);
   }
 }

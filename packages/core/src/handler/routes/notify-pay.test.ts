@@ -5,7 +5,7 @@ import type { ErrorEvent, PaidEvent } from '../../events/event-map.js';
 import { createMemoryDedupStore } from '../../stores/memory-dedup-store.js';
 import type { DedupStore } from '../../stores/dedup-store.js';
 import { createHandler } from '../create-handler.js';
-import { DEFAULT_LEASE_MS } from '../once-per-key.js';
+import { DEFAULT_LEASE_MS } from '../../flow/once-per-key.js';
 import type { WxPayRequest, WxPayResponse } from '../types.js';
 import { WXPAY_SERVE, type WxPay } from '../wxpay.js';
 import {

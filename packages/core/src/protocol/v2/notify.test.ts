@@ -5,7 +5,7 @@ import { buildPayNotification, buildRefundNotifyXml, signNotifyXml } from '../..
 import { notifyReply, parsePayNotification, parseRefundNotification } from './notify.js';
 import { encryptRefundInfo } from './refund-crypto.js';
 import { buildXml, parseXml } from './xml.js';
-import { PAY_NOTIFY_VECTOR } from './_vectors.js';
+import { PAY_NOTIFY_VECTOR } from '../../../test/helpers/v2-vectors.js';
 
 const KEY = '192006250b4c09247ec02edce69f6a2d';
 const OTHER_KEY = 'ffffffffffffffffffffffffffffffff';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { safeEqual, sign, signTypeOf, stringToSign, verifySign } from './sign.js';
 import { appPayParams, jsapiPayParams } from './client-params.js';
-import { PAY_NOTIFY_VECTOR } from './_vectors.js';
+import { PAY_NOTIFY_VECTOR } from '../../../test/helpers/v2-vectors.js';
 
 const KEY = '192006250b4c09247ec02edce69f6a2d';
 const OFFICIAL = {

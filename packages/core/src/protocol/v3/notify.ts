@@ -2,7 +2,7 @@
  * API v3 notifications (spec §7): verify the signature headers over the raw body, decrypt the
  * `resource` with the APIv3 key, and map it to the model's payment and refund.
  */
-import { DecryptError, XmlError } from '../../errors.js';
+import { DecryptError, SignatureError, XmlError } from '../../errors.js';
 import type { PayNotification } from '../../model/payment.js';
 import type { RefundNotification } from '../../model/refund.js';
 import { decryptResource, type EncryptedResource } from './aead.js';
@@ -100,6 +100,25 @@ export function parseV3Notification(
 }
 
 /** A v3 payment notification: the decrypted resource and the payment mapped from it. */
+/**
+ * {@link parseV3Notification} with keys from `keyringOf`. When the signature names a serial the
+ * keyring does not know (WeChat has just rotated its certificate), asks for the keyring again with
+ * `refresh: true` (the caller may download new certificates, rate-limited) and tries once more.
+ */
+export async function parseV3NotificationRefreshing(
+  headers: HeaderBag,
+  body: Uint8Array | string,
+  keyringOf: (refresh: boolean) => Promise<V3Keyring>,
+  options: Omit<ParseV3NotificationOptions, 'keyring'>,
+): Promise<VerifiedV3Notification> {
+  try {
+    return parseV3Notification(headers, body, { ...options, keyring: await keyringOf(false) });
+  } catch (error) {
+    if (!(error instanceof SignatureError) || error.reason !== 'unknown-key') throw error;
+    return parseV3Notification(headers, body, { ...options, keyring: await keyringOf(true) });
+  }
+}
+
 export interface V3PayNotification {
   /** The decrypted `resource` (a v3 transaction object). */
   readonly raw: JsonObject;

@@ -1,7 +1,7 @@
 import { StoreError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ClaimResult, DedupStore } from '../stores/dedup-store.js';
-import { after, isPromiseLike, type MaybePromise } from './maybe-promise.js';
+import { after, isPromiseLike, type MaybePromise } from '../util/maybe-promise.js';
 import { storeCall } from './store-call.js';
 
 /**

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isV3Notification } from '../../protocol/v3/notify.js';
-import { isV3Request } from './notify-common.js';
+import { isV3Notification } from '../protocol/v3/notify.js';
+import { isV3Request } from './notify-codec.js';
 
 const encoder = new TextEncoder();
 

@@ -1,6 +1,6 @@
 /** Store calls with one failure rule, for the once-per-key flow and the routes alike. */
 import { StoreError, isWxPayKitError } from '../errors.js';
-import { isPromiseLike, type MaybePromise } from './maybe-promise.js';
+import { isPromiseLike, type MaybePromise } from '../util/maybe-promise.js';
 
 /**
  * Runs a store call; a failure that is not already a wxpay-kit error becomes a {@link StoreError}.

@@ -13,10 +13,12 @@
 import { AmountMismatchError, AppMismatchError } from '../errors.js';
 import type { PaidEvent, RefundFailedEvent, RefundedEvent } from '../events/event-map.js';
 import type { OrderRecord } from '../stores/dedup-store.js';
-import { after, type MaybePromise } from './maybe-promise.js';
+import { after, type MaybePromise } from '../util/maybe-promise.js';
 import type { OnceOutcome } from './once-per-key.js';
-import type { RefundNotification } from '../protocol/v2/fields.js';
-import { orderKey, paymentKey, refundKey, refundOrderKey, refundRecordKey, storeCall, type HandlerContext } from './route-context.js';
+import type { RefundNotification } from '../model/refund.js';
+import type { FlowContext as HandlerContext } from './context.js';
+import { storeCall } from './store-call.js';
+import { orderKey, paymentKey, refundKey, refundOrderKey, refundRecordKey } from './store-keys.js';
 
 /** What a payment claims about its order. */
 export interface PaymentFacts {
