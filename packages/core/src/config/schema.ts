@@ -148,6 +148,37 @@ const clientSchema = z.strictObject({
   ca: z.union([pem, z.array(pem).readonly()], { message: 'must be PEM text or bytes, or a list of them' }).optional(),
 });
 
+const ms = (min: number, max: number, fallback: number) =>
+  z
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be whole milliseconds' })
+    .min(min, { message: `must be at least ${min}` })
+    .max(max, { message: `must be at most ${max}` })
+    .default(fallback);
+
+/** Defaults of `micropay`: WeChat's recommended timing. */
+export const MICROPAY_DEFAULTS = Object.freeze({
+  queryIntervalMs: 5_000,
+  deadlineMs: 45_000,
+  reverseAfterMs: 15_000,
+  reverseIntervalMs: 5_000,
+  reverseAttempts: 10,
+});
+
+const micropaySchema = z.strictObject({
+  queryIntervalMs: ms(100, 60_000, MICROPAY_DEFAULTS.queryIntervalMs),
+  deadlineMs: ms(1_000, 600_000, MICROPAY_DEFAULTS.deadlineMs),
+  reverseAfterMs: ms(0, 60_000, MICROPAY_DEFAULTS.reverseAfterMs),
+  reverseIntervalMs: ms(100, 60_000, MICROPAY_DEFAULTS.reverseIntervalMs),
+  reverseAttempts: z
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be a whole number' })
+    .min(1, { message: 'must be at least 1' })
+    .max(100, { message: 'must be at most 100' })
+    .default(MICROPAY_DEFAULTS.reverseAttempts),
+  sleep: fn('a function (ms, signal) returning a promise').optional(),
+});
+
 const loggerSchema = z.custom<NonNullable<WxPayOptions['logger']>>(
   (v) =>
     typeof v === 'object' &&
@@ -190,6 +221,7 @@ export const wxPayOptionsSchema = z.object({
     .max(3_600_000, { message: 'must be at most 3600000 (1 h)' })
     .optional(),
   client: clientSchema.default({ timeoutMs: 10_000, retries: 2, retryDelayMs: 200, connections: 16 }),
+  micropay: micropaySchema.default({ ...MICROPAY_DEFAULTS }),
   logger: loggerSchema.optional(),
   now: fn('a function returning epoch milliseconds').optional(),
   nonce: fn('a function returning a nonce string').optional(),

@@ -1,11 +1,15 @@
 import type { WxPayKitError } from '../errors.js';
+import type { MicropayFailedEvent, MicropayReversedEvent } from '../model/micropay.js';
 import type { Coupon } from '../model/payment.js';
 import type { WirePayload } from '../model/wire.js';
 
-export type { Coupon };
+export type { Coupon, MicropayFailedEvent, MicropayReversedEvent };
 
-/** How a result reached us: WeChat's notification, or an active query from `confirm`. */
-export type EventSource = 'notify' | 'confirm';
+/**
+ * How a result reached us: WeChat's notification, an active query from `confirm`, or a managed
+ * payment-code payment (`wxpay.micropay()`, `POST micropay`), which has no notification.
+ */
+export type EventSource = 'notify' | 'confirm' | 'micropay';
 
 /** An order was paid. Emitted once per transaction. Amounts are integers in fen. */
 export interface PaidEvent {
@@ -120,6 +124,10 @@ export interface WxPayEventMap {
   paid: [event: PaidEvent];
   refunded: [event: RefundedEvent];
   'refund-failed': [event: RefundFailedEvent];
+  /** A payment-code payment that did not go through was reversed (once per order). */
+  'micropay-reversed': [event: MicropayReversedEvent];
+  /** A payment-code payment was refused at submission (once per order). */
+  'micropay-failed': [event: MicropayFailedEvent];
   error: [event: ErrorEvent];
 }
 

@@ -53,7 +53,13 @@ export function paidFromNotification(verified: VerifiedPayment, app: string, red
 }
 
 /** The `paid` payload of an order that orderquery reports as `SUCCESS`. */
-export function paidFromQuery(result: OrderQueryResult, app: string, redelivery: boolean, recordChecked: boolean): PaidEvent {
+export function paidFromQuery(
+  result: OrderQueryResult,
+  app: string,
+  redelivery: boolean,
+  recordChecked: boolean,
+  source: 'confirm' | 'micropay' = 'confirm',
+): PaidEvent {
   const totalFee = result.totalFee ?? 0;
   return Object.freeze({
     app,
@@ -76,7 +82,7 @@ export function paidFromQuery(result: OrderQueryResult, app: string, redelivery:
     isSubscribe: result.isSubscribe,
     deviceInfo: result.deviceInfo,
     coupons: result.coupons,
-    source: 'confirm',
+    source,
     redelivery,
     recordChecked,
     raw: result.raw,

@@ -18,12 +18,14 @@ import { createEmitter } from '../events/emitter.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { RouteDefinition, WxPayPlugin } from '../plugins/types.js';
 import { createMemoryDedupStore } from '../stores/memory-dedup-store.js';
+import { micropay as runMicropay, stopMicropayRuns } from '../flow/micropay-flow.js';
 import { CORE_ROUTE_TABLE } from './core-routes.js';
 
 /** The guarded JSON routes by name (`create-pay, query-order, …`), read from the route table. */
 const INTERNAL_ROUTE_NAMES = CORE_ROUTE_TABLE.filter((r) => r.kind === 'json')
   .map((r) => r.path.split('/')[1])
   .join(', ');
+import { acceptsAppId } from '../config/app-ids.js';
 import { assertAuthorized, assertJsonContentType, isLoopbackAddress } from './guard.js';
 import { createOncePerKey } from '../flow/once-per-key.js';
 import { errorResponse, notifyFailure, statusFor } from './respond.js';
@@ -256,6 +258,32 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
       plugins.use(plugin);
       return this;
     },
+    async micropay(call) {
+      await plugins.ready();
+      const app = typeof call?.app === 'string' ? config.app(call.app) : undefined;
+      const merchant = app ? config.merchantOfApp(app.name) : undefined;
+      if (!app || !merchant) throw new ValidationError(`app: unknown app '${String(call?.app)}'`, { field: 'app' });
+      const appId = call.appId ?? app.appIds[0] ?? '';
+      if (!acceptsAppId(app, appId))
+        throw new ValidationError(`appId: '${appId}' is not an app id of app '${app.name}'`, { field: 'appId' });
+      return runMicropay(
+        ctx,
+        {
+          app,
+          merchant,
+          appId,
+          orderId: call.orderId,
+          fee: call.fee,
+          goods: call.goods,
+          authCode: call.authCode,
+          ip: call.ip,
+          attach: call.udd,
+          deviceInfo: call.deviceInfo,
+          storeId: call.storeId,
+        },
+        call.waitMs,
+      );
+    },
     client,
     config,
     ready() {
@@ -263,6 +291,7 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     },
     close() {
       closing ??= (async () => {
+        stopMicropayRuns(ctx);
         await plugins.close();
         if (ownsStore) await store.close?.();
         await client.close();
