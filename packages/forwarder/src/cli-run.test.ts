@@ -45,9 +45,10 @@ describe('wxpay-forwarder CLI', () => {
 
   it('replays one record and then every dead letter', async () => {
     expect(await cli('replay', 'msg_a', '--store', `file:${dir}`)).toBe(0);
-    expect(out).toContain('replayed msg_a');
+    expect(out).toBe('msg_a queued for redelivery\n');
+    out = '';
     expect(await cli('replay', '--dead', '--store', `file:${dir}`)).toBe(0);
-    expect(out).toContain('replayed 1 dead letter(s)');
+    expect(out).toBe('1 dead letter(s) queued for redelivery\n');
     const store = await createFileStore({ dir, readOnly: true });
     expect((await store.list()).map((r) => [r.id, r.state])).toEqual([
       ['msg_a', 'pending'],
@@ -69,6 +70,43 @@ describe('wxpay-forwarder CLI', () => {
     } finally {
       await owner.close();
     }
+  });
+
+  it('refuses to report on a store that does not exist instead of printing zero counts', async () => {
+    const missing = join(dir, 'no-such-store');
+    expect(await cli('status', '--store', `file:${missing}`)).toBe(1);
+    expect(out).toBe('');
+    expect(err).toBe(
+      `no forwarder store at ${missing} (no outbox.log there): check --store; a gateway's store is its "store-dir" or --data-dir\n`,
+    );
+    err = '';
+    expect(await cli('list', '--store', `file:${missing}`)).toBe(1);
+    expect(err).toContain('no forwarder store');
+  });
+
+  it('lists oldest first, as its help says', async () => {
+    const other = await mkdtemp(join(tmpdir(), 'wxpay-cli-order-'));
+    try {
+      const store = await createFileStore({ dir: other, now: () => 0 });
+      // Appended out of time order: the list follows createdAt, not the order of the log.
+      for (const [id, createdAt] of [
+        ['late', 300],
+        ['early', 100],
+        ['middle', 200],
+      ] as const) {
+        await store.append({ id, app: 'shop', event: 'paid', body: '{}', createdAt });
+      }
+      await store.close();
+      expect(await cli('list', '--store', `file:${other}`, '--json')).toBe(0);
+      expect((JSON.parse(out) as { id: string }[]).map((r) => r.id)).toEqual(['early', 'middle', 'late']);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
+  it('prints its version', async () => {
+    expect(await cli('--version')).toBe(0);
+    expect(out).toMatch(/^wxpay-forwarder \d+\.\d+\.\d+/);
   });
 
   it('answers bad usage with exit code 2 and the usage text', async () => {

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isWxPayKitError } from '@wxpay-kit/core';
 import type { OutboxRecord, OutboxState } from './outbox.js';
@@ -15,13 +17,21 @@ const USAGE = `Usage: wxpay-forwarder <command> --store <file:DIR | redis://HOST
 Commands:
   status                 counts: pending, in flight, delivered, dead, oldest pending age
   list [--dead | --pending | --delivered] [--limit N]
-                         records, oldest first
-  replay <webhook-id>    send a delivered or dead result again
-  replay --dead          send every dead letter again
+                         the newest N records (default 100), oldest first
+  replay <webhook-id>    queue a delivered or dead result for redelivery
+  replay --dead          queue every dead letter for redelivery
+
+Options: --store LOCATION (or $WXPAY_FORWARDER_STORE), --json, -v/--version, -h/--help
 
 The file store is owned by one process: stop the forwarder before replaying from the CLI
 (status and list read it while it runs).
 `;
+
+/** The package's version, from its package.json (beside src/ and dist/). */
+export function forwarderVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 function line(r: OutboxRecord): string {
   const when = new Date(r.createdAt).toISOString();
@@ -47,6 +57,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         limit: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
       },
     });
   } catch (error) {
@@ -55,6 +66,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const { values, positionals } = parsed;
   const [command, target] = positionals;
+  if (values.version) {
+    io.out(`wxpay-forwarder ${forwarderVersion()}\n`);
+    return 0;
+  }
   if (values.help || command === undefined) {
     (values.help ? io.out : io.err)(USAGE);
     return values.help ? 0 : 2;
@@ -74,6 +89,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const now = io.now ?? Date.now;
   const print = (value: unknown, text: string): void => io.out(values.json ? `${JSON.stringify(value)}\n` : text);
+  if (location.startsWith('file:')) {
+    const dir = location.slice('file:'.length);
+    if (!existsSync(join(dir, 'outbox.log'))) {
+      io.err(`no forwarder store at ${dir} (no outbox.log there): check --store; a gateway's store is its "store-dir" or --data-dir\n`);
+      return 1;
+    }
+  }
   let store;
   try {
     store = await openStore(location, { readOnly: command !== 'replay' });
@@ -96,21 +118,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         io.err('--limit must be a positive integer\n');
         return 2;
       }
-      const records = await store.list({ state, limit });
+      const records = [...(await store.list({ state, limit }))].sort((a, b) => a.createdAt - b.createdAt);
       print(
         records.map(({ body: _body, ...rest }) => rest),
         records.length === 0 ? 'no records\n' : `${records.map(line).join('\n')}\n`,
       );
     } else if (values.dead) {
       const n = await store.replayDead(now());
-      print({ replayed: n }, `replayed ${n} dead letter(s)\n`);
+      print({ replayed: n }, `${n} dead letter(s) queued for redelivery\n`);
     } else {
       const ok = await store.replay(target!, now());
       if (!ok) {
         io.err(`${target} is unknown or still pending\n`);
         return 1;
       }
-      print({ replayed: 1 }, `replayed ${target}\n`);
+      print({ replayed: 1 }, `${target} queued for redelivery\n`);
     }
     return 0;
   } catch (error) {

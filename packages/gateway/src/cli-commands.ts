@@ -37,6 +37,10 @@ export interface ServeFlags {
   readonly port: number | undefined;
   readonly forwarder: boolean;
   readonly dataDir: string | undefined;
+  /** Default mode: the developer's receiver for every callback. */
+  readonly forwardTo?: string | undefined;
+  /** Default mode: the embedded simulator's port. */
+  readonly simPort?: number | undefined;
 }
 
 /** Serves the API (with a config) or the default mode (without). */
@@ -49,6 +53,8 @@ export async function serve(ctx: CliContext, flags: ServeFlags): Promise<number>
       host: flags.host ?? '127.0.0.1',
       port: flags.port ?? (Number.isInteger(envPort) ? envPort : undefined) ?? 7080,
       dataDir: flags.dataDir,
+      forwardTo: flags.forwardTo,
+      simPort: flags.simPort,
       logger,
     });
     ctx.out(demo.banner);

@@ -18,6 +18,8 @@ Options:
   -p, --port N          listen port (overrides "listen-port")
       --no-forwarder    do not deliver callbacks in this process
       --data-dir DIR    default mode: where the embedded store lives (default a new temp dir)
+      --forward-to URL  default mode: send every callback to your own receiver (prints the signing secret)
+      --sim-port N      default mode: the embedded simulator's port (default a free one; see GET /info)
       --base-url URL    getsandbox: WeChat Pay origin (default https://api.mch.weixin.qq.com)
   -v, --version         print the version
   -h, --help            print this help
@@ -42,6 +44,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
         port: { type: 'string', short: 'p' },
         'no-forwarder': { type: 'boolean' },
         'data-dir': { type: 'string' },
+        'forward-to': { type: 'string' },
+        'sim-port': { type: 'string' },
         'base-url': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
@@ -68,6 +72,27 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
       return 2;
     }
   }
+  let simPort: number | undefined;
+  if (values['sim-port'] !== undefined) {
+    simPort = Number(values['sim-port']);
+    if (!Number.isInteger(simPort) || simPort < 0 || simPort > 65535) {
+      ctx.err(`wxpay-gateway: --sim-port must be an integer from 0 to 65535, not "${values['sim-port']}"\n`);
+      return 2;
+    }
+  }
+  const forwardTo = values['forward-to'];
+  if (forwardTo !== undefined && !isHttpUrl(forwardTo)) {
+    ctx.err(
+      `wxpay-gateway: --forward-to must be an absolute http(s) URL, such as http://127.0.0.1:3000/webhooks/wxpay, not "${forwardTo}"\n`,
+    );
+    return 2;
+  }
+  if ((forwardTo !== undefined || simPort !== undefined) && (values.config ?? ctx.env['CONF_FILE'])) {
+    ctx.err(
+      "wxpay-gateway: --forward-to and --sim-port are for default mode (no config file); set each app's notify-pay-callback in the config instead\n",
+    );
+    return 2;
+  }
   const [command, ...rest] = positionals;
 
   // Loaded only now, so --help and --version answer at once.
@@ -82,6 +107,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
           port,
           forwarder: !values['no-forwarder'],
           dataDir: values['data-dir'],
+          forwardTo,
+          simPort,
         });
       case 'notify':
         return await notify(ctx, values.config);
@@ -94,5 +121,14 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   } catch (error) {
     ctx.err(`${describeFailure(error)}\n`);
     return 1;
+  }
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
   }
 }

@@ -1,6 +1,8 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { MerchantCertOptions } from '@wxpay-kit/core';
@@ -22,6 +24,24 @@ export interface DefaultGatewayOptions {
   readonly logger?: PinoLogger | undefined;
   /** Multiplies the simulator's notification retry schedule. Default 1. */
   readonly timeFactor?: number | undefined;
+  /**
+   * Where the demo apps' pay and refund callbacks go: the developer's own receiver (an absolute
+   * http(s) URL). Default: the demo shop's own callback paths.
+   */
+  readonly forwardTo?: string | undefined;
+  /** The embedded simulator's port. Default 0: a free port. */
+  readonly simPort?: number | undefined;
+}
+
+/** Default mode's `GET` route with the versions and the simulator's URL. */
+export const INFO_PATH = '/info';
+
+const SIMULATOR_PACKAGE_JSON = pathToFileURL(createRequire(import.meta.url).resolve('@wxpay-kit/simulator/package.json')).href;
+
+/** `version` of the package.json at `specifier` (relative to this module, or a file: URL). */
+function packageVersion(specifier: string): string {
+  const pkg = JSON.parse(readFileSync(new URL(specifier, import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
 }
 
 /** The demo app's name (`payApp`): its merchant uses WeChat Pay API v2. */
@@ -42,6 +62,10 @@ export interface DefaultGateway {
   readonly gateway: GatewayHandle;
   readonly simulatorUrl: string;
   readonly dataDir: string;
+  /** The secret every callback is signed with (Standard Webhooks, `whsec_…`). */
+  readonly callbackSecret: string;
+  /** Where callbacks go when `forwardTo` was given. */
+  readonly forwardTo: string | undefined;
   /** The API v2 demo merchant and app, as a client of the API sends them. */
   readonly demo: { readonly payApp: string; readonly appId: string; readonly mchId: string };
   /** Every demo app: the API v2 one ({@link DEMO_APP}) first, then the API v3 one ({@link DEMO_APP_V3}). */
@@ -66,7 +90,7 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
   const dataDir = options.dataDir ? resolve(options.dataDir) : mkdtempSync(join(tmpdir(), 'wxpay-gateway-'));
   const v3Keys = await demoV3Keys();
   const simulator = await startSimulator({
-    port: 0,
+    port: options.simPort ?? 0,
     merchants: [
       DEFAULT_MERCHANT,
       {
@@ -134,8 +158,8 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
         sandbox: false,
         appIds: [app.appId],
         // Relative: the gateway's own receiver, so the demo page can show what an app receives.
-        payCallback: DEMO_PATHS.payCallback,
-        refundCallback: DEMO_PATHS.refundCallback,
+        payCallback: options.forwardTo ?? DEMO_PATHS.payCallback,
+        refundCallback: options.forwardTo ?? DEMO_PATHS.refundCallback,
         callbackSecret,
       })),
       store: { kind: 'file', path: dataDir },
@@ -150,15 +174,35 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
       callbackSecret,
       logger,
     });
+    const info = {
+      name: 'wxpay-gateway',
+      mode: 'default',
+      versions: { gateway: packageVersion('../package.json'), simulator: packageVersion(SIMULATOR_PACKAGE_JSON) },
+      simulatorUrl: simulator.url,
+      simulatorControl: `${simulator.url}/_sim/`,
+      forwardTo: options.forwardTo ?? null,
+      demoApps,
+      dataDir,
+    };
     gateway = await startGateway({
       config,
       logger,
       attachSimulator: simulator,
-      extra: shop.handle,
+      extra: async (req, res, url) => {
+        if (url.pathname !== INFO_PATH || (req.method !== 'GET' && req.method !== 'HEAD')) return shop.handle(req, res, url);
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : JSON.stringify({ ...info, gatewayUrl: gateway?.url }));
+        return true;
+      },
       onClose: shop.close,
       beforeListen: (runtime) => shop.attach(runtime.wxpay),
     });
     const url = gateway.url;
+    // Refunds started from WeChat's side (the merchant console, `wxpay-simulator refund`) are
+    // notified where the merchant platform says: here, the demo apps' notify-refund URLs.
+    for (const app of demoApps) {
+      simulator.setRefundNotifyUrl(app.mchId, `${url}${config.endpoints.notifyRefund}/${encodeURIComponent(app.payApp)}`);
+    }
     const banner = [
       '',
       `  wxpay-gateway is running in default mode (no config file)`,
@@ -166,10 +210,16 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
       `  Demo shop            ${url}/`,
       `  Gateway API          ${url}${config.endpoints.createPay}/<JSAPI|NATIVE|APP|H5>, ${url}${config.endpoints.queryOrder}, …`,
       `  Health / readiness   ${url}${config.endpoints.health}  ${url}${config.endpoints.ready}`,
-      `  WeChat Pay simulator ${simulator.url}  (control API under ${simulator.url}/_sim/)`,
+      `  WeChat Pay simulator ${simulator.url}  (control API under ${simulator.url}/_sim/; versions and URLs: ${url}${INFO_PATH})`,
       `  Demo app (API v2)    payApp "${DEMO_APP}", appId "${appId}", merchant ${merchant.mchId}`,
       `  Demo app (API v3)    payApp "${DEMO_APP_V3}", appId "${DEMO_V3.appId}", merchant ${DEMO_V3.mchId}`,
       `  Store (file)         ${dataDir}`,
+      options.forwardTo
+        ? `  Callbacks            forwarded to ${options.forwardTo}`
+        : `  Callbacks            to the demo shop (--forward-to <url> sends them to your own receiver)`,
+      `  Signing secret       ${callbackSecret}  (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature)`,
+      '',
+      `  Drive the simulator: wxpay-simulator pay|fail|refund|expire|notify <orderId> --url ${simulator.url}`,
       '',
       `  Try: curl -s -X POST ${url}${config.endpoints.createPay}/NATIVE -H 'content-type: application/json' \\`,
       `         -d '{"appId":"${appId}","payApp":"${DEMO_APP}","goods":"coffee","orderId":"o-${Date.now()}","fee":1,"ip":"127.0.0.1","productId":"p1"}'`,
@@ -181,6 +231,8 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
       gateway,
       simulatorUrl: simulator.url,
       dataDir,
+      callbackSecret,
+      forwardTo: options.forwardTo,
       demo: { payApp: DEMO_APP, appId, mchId: merchant.mchId },
       demoApps,
       banner: `${banner}\n`,

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Logger } from '@wxpay-kit/core';
+import { COMMANDS_USAGE, CONTROL_COMMANDS, runControlCommand, simulatorVersion } from './cli-commands.js';
 import { startSimulator } from './server.js';
 import type { RefundMode, SimulatorMerchantOptions, SimulatorMerchantV3Options, SimulatorV3Options, WechatpayKeyMode } from './types.js';
 
@@ -28,8 +29,10 @@ Options:
   --tls-key <file>      server private key (PEM)
   --base-path <path>    serve under a path prefix
   --quiet               log nothing
+  -v, --version         print the version
   -h, --help            show this help
-`;
+
+${COMMANDS_USAGE}`;
 
 function fail(message: string): never {
   process.stderr.write(`wxpay-simulator: ${message}\n\n${USAGE}`);
@@ -45,6 +48,16 @@ function lineLogger(): Logger {
 }
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if ((CONTROL_COMMANDS as readonly string[]).includes(argv[0] ?? '')) {
+    const code = await runControlCommand(argv, {
+      out: (text) => process.stdout.write(text),
+      err: (text) => process.stderr.write(text),
+      env: process.env,
+    });
+    process.exitCode = code;
+    return;
+  }
   let values;
   try {
     ({ values } = parseArgs({
@@ -68,6 +81,7 @@ async function main(): Promise<void> {
         'base-path': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -77,6 +91,10 @@ async function main(): Promise<void> {
   }
   if (values.help) {
     process.stdout.write(USAGE);
+    return;
+  }
+  if (values.version) {
+    process.stdout.write(`wxpay-simulator ${simulatorVersion()}\n`);
     return;
   }
   const port = Number(values.port);

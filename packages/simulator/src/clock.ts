@@ -95,3 +95,66 @@ export function createManualClock(startMs = Date.UTC(2024, 0, 1, 4, 0, 0)): Manu
     pending: () => timers.length,
   };
 }
+
+/** The system clock with an offset that moves only forward when told to. */
+export interface AdjustableClock extends SimulatorClock {
+  /** Moves time forward by `ms`: timers that fall due run now (in time order), later ones keep their due time. */
+  advance(ms: number): void;
+  /** How far this clock is ahead of the system clock, in ms. */
+  offset(): number;
+}
+
+interface AdjustableTimer {
+  readonly at: number;
+  readonly callback: () => void;
+  handle: TimerHandle;
+}
+
+/**
+ * A clock that reads the system time plus an offset that `advance()` grows, so a running
+ * simulator can be moved through an order's expiry or WeChat's retry schedule from its control
+ * API or CLI (`wxpay-simulator clock advance 2h`). Timers are kept by their due time on this
+ * clock: after an advance, every timer now due runs at once, the others are re-armed for the rest
+ * of their wait.
+ */
+export function createAdjustableClock(base: SimulatorClock = systemClock): AdjustableClock {
+  let offset = 0;
+  const timers = new Set<AdjustableTimer>();
+  const now = (): number => base.now() + offset;
+  const arm = (timer: AdjustableTimer): void => {
+    timer.handle = base.setTimeout(() => {
+      timers.delete(timer);
+      timer.callback();
+    }, timer.at - now());
+  };
+  return {
+    now,
+    setTimeout(callback, ms) {
+      const timer: AdjustableTimer = { at: now() + Math.max(0, ms), callback, handle: undefined };
+      timers.add(timer);
+      arm(timer);
+      return timer;
+    },
+    clearTimeout(handle) {
+      const timer = handle as AdjustableTimer;
+      if (!timers.delete(timer)) return;
+      base.clearTimeout(timer.handle);
+    },
+    advance(ms) {
+      if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError('the clock only moves forward by a finite number of ms');
+      offset += ms;
+      const t = now();
+      const all = [...timers].sort((a, b) => a.at - b.at);
+      for (const timer of all) base.clearTimeout(timer.handle);
+      for (const timer of all) {
+        if (timer.at <= t) {
+          timers.delete(timer);
+          timer.callback();
+        } else {
+          arm(timer);
+        }
+      }
+    },
+    offset: () => offset,
+  };
+}

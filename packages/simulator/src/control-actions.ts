@@ -1,4 +1,5 @@
 import type { Logger } from '@wxpay-kit/core';
+import type { SimulatorClock } from './clock.js';
 import { SimulatorError } from './errors.js';
 import type { FaultList } from './faults.js';
 import type { Ledger } from './ledger.js';
@@ -6,6 +7,7 @@ import type { Notices } from './notices.js';
 import type { Notifier } from './notifier.js';
 import { orderView, refundView } from './state.js';
 import type {
+  SimClockView,
   RefundMode,
   SimFault,
   SimFaultInput,
@@ -30,6 +32,8 @@ export interface ControlDeps {
   readonly keyring: WechatpayKeyring;
   readonly settings: MutableSettings;
   readonly logger: Logger;
+  /** The business clock; `advance` when it can be moved (the default clock, a manual one). */
+  readonly clock: SimulatorClock & { readonly advance?: (ms: number) => void; readonly offset?: () => number };
 }
 
 /**
@@ -37,7 +41,11 @@ export interface ControlDeps {
  * does from WeChat's side. Each answers a frozen public copy of what it changed.
  */
 export function createControl(deps: ControlDeps): SimulatorControl {
-  const { merchants, ledger, notices, notifier, faults, keyring, settings, logger } = deps;
+  const { merchants, ledger, notices, notifier, faults, keyring, settings, logger, clock } = deps;
+  const clockView = (): SimClockView => {
+    const now = clock.now();
+    return Object.freeze({ now, iso: new Date(now).toISOString(), offsetMs: clock.offset?.() ?? 0 });
+  };
   const state = ledger.state;
   return {
     listMerchants: async () => merchants,
@@ -83,6 +91,23 @@ export function createControl(deps: ControlDeps): SimulatorControl {
     startRefund: async (outTradeNo, opts) => refundView(ledger.startRefund(outTradeNo, opts)),
     wechatpayKeys: async () => keyring.view(),
     forgeNotification: (opts) => notices.forge(opts),
+    resendNotification: async (id) => {
+      const sent = notifier.resend(id);
+      if (sent === undefined) throw new SimulatorError('NOT_FOUND', `no notification ${id}`);
+      logger.info({ notification: id, resent: sent.id }, 'notification sent again');
+      return sent;
+    },
+    clock: async () => clockView(),
+    advanceClock: async (ms) => {
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+        throw new SimulatorError('BAD_REQUEST', 'ms must be a number of milliseconds >= 0');
+      }
+      if (clock.advance === undefined)
+        throw new SimulatorError('BAD_REQUEST', 'this simulator runs on an injected clock that cannot be moved');
+      clock.advance(ms);
+      logger.info({ advancedMs: ms, now: new Date(clock.now()).toISOString() }, 'clock moved ahead');
+      return clockView();
+    },
     rotatePlatformCertificate: async (opts) => {
       const cert = keyring.rotate(opts?.retirePrevious === true);
       logger.info({ serialNo: cert.serialNo }, 'platform certificate rotated');

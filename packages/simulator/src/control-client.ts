@@ -1,6 +1,7 @@
 import { request, type Dispatcher } from 'undici';
 import { SimulatorError, type SimulatorErrorCode } from './errors.js';
 import type {
+  SimClockView,
   SimFault,
   SimFaultInput,
   SimNotification,
@@ -78,6 +79,9 @@ export function createSimulatorClient(baseUrl: string, options: SimulatorClientO
     startRefund: (outTradeNo, opts) => call<SimRefund>('POST', `/orders/${no(outTradeNo)}/refund`, opts ?? {}),
     wechatpayKeys: () => call<SimWechatpayKeys>('GET', '/v3/keys'),
     rotatePlatformCertificate: (opts) => call<SimPlatformCertificate>('POST', '/v3/rotate', opts ?? {}),
+    resendNotification: (id) => call<SimNotification>('POST', `/notifications/${no(id)}/resend`, {}),
+    clock: () => call<SimClockView>('GET', '/clock'),
+    advanceClock: (ms) => call<SimClockView>('POST', '/clock/advance', { ms }),
     forgeNotification: (opts) => call<SimNotification>('POST', '/notifications/forge', opts),
   };
 }

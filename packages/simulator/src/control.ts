@@ -1,3 +1,4 @@
+import { parseDuration } from './duration.js';
 import { SimulatorError } from './errors.js';
 import type { SimEnvironment, SimNotificationFilter, SimTarget, SimulatorControl, SimulatorMerchant } from './types.js';
 import type { WireReply } from './api.js';
@@ -163,6 +164,13 @@ export async function handleControl(
           );
         }
         break;
+      case 'POST notifications/:id/resend':
+        return json(200, await control.resendNotification(id!));
+      case 'GET clock':
+        return json(200, await control.clock());
+      case 'POST clock/:id':
+        if (id === 'advance') return json(200, await control.advanceClock(durationMs(input)));
+        break;
       case 'GET faults':
         return json(200, await control.faults());
       case 'POST faults':
@@ -222,4 +230,11 @@ function startRefundOptionsOf(input: Json): Json {
     out['refundFee'] = input['refundFee'];
   }
   return out;
+}
+
+/** `{ms: 7200000}` or `{duration: "2h"}` (see {@link parseDuration}). */
+function durationMs(input: Json): number {
+  if (typeof input['ms'] === 'number') return input['ms'];
+  if (typeof input['duration'] === 'string') return parseDuration(input['duration']);
+  throw new SimulatorError('BAD_REQUEST', 'give ms (a number) or duration (such as "90s", "30m", "2h", "1d")');
 }

@@ -11,7 +11,16 @@ export { startSimulator, type StartSimulatorOptions, type RunningSimulator } fro
 export { createSimulator, type Simulator, type SimulatorRequest, type SimulatorResponse, type SimulatorEvents } from './simulator.js';
 export { createSimulatorClient, type SimulatorClientOptions } from './control-client.js';
 export { SimulatorError, type SimulatorErrorCode } from './errors.js';
-export { createManualClock, systemClock, type ManualClock, type SimulatorClock, type TimerHandle } from './clock.js';
+export {
+  createAdjustableClock,
+  createManualClock,
+  systemClock,
+  type AdjustableClock,
+  type ManualClock,
+  type SimulatorClock,
+  type TimerHandle,
+} from './clock.js';
+export { parseDuration } from './duration.js';
 export { DEFAULT_MERCHANT, sandboxKeyFor } from './merchants.js';
 export { NOTIFY_RETRY_INTERVALS_S, NOTIFY_SCHEDULE_S } from './notifier.js';
 export type { ClientCert, WireReply } from './api.js';

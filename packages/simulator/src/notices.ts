@@ -15,6 +15,8 @@ export interface NoticeDeps {
   readonly notifier: Notifier;
   readonly keyring: WechatpayKeyring;
   readonly clock: SimulatorClock;
+  /** The clock of signature timestamps (real time even when `clock` was moved ahead). */
+  readonly wireClock: SimulatorClock;
   readonly logger: Logger;
 }
 
@@ -31,8 +33,8 @@ export interface Notices {
 const FORGERIES = ['signtest', 'bad-signature', 'unknown-serial', 'stale-timestamp', 'bad-tag'];
 
 export function createNotices(deps: NoticeDeps): Notices {
-  const { state, merchants, notifier, keyring, clock, logger } = deps;
-  const signer = { keyring, clock };
+  const { state, merchants, notifier, keyring, clock, wireClock, logger } = deps;
+  const signer = { keyring, clock: wireClock };
 
   const keyFor = (environment: SimEnvironment, mchId: string): string => {
     const merchant = merchants.get(mchId)!;

@@ -120,6 +120,12 @@ export class Notifier {
     });
   }
 
+  /** Sends logged notification `id` again as a new notification; undefined when there is none. */
+  resend(id: string): SimNotification | undefined {
+    const record = this.records.find((r) => r.id === id);
+    return record === undefined ? undefined : this.send(record.input);
+  }
+
   list(): SimNotification[] {
     return this.records.map(view);
   }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { maskingLogger, silentLogger, type Logger } from '@wxpay-kit/core';
-import { systemClock, type SimulatorClock } from './clock.js';
+import { SimulatorError } from './errors.js';
+import { createAdjustableClock, systemClock, type SimulatorClock } from './clock.js';
 import { checkSettings, createControl, type MutableSettings } from './control-actions.js';
 import { createDispatch, type SimulatorRequest, type SimulatorResponse } from './dispatch.js';
 import { FaultList } from './faults.js';
@@ -32,6 +33,12 @@ export interface Simulator extends SimulatorControl {
   handle(request: SimulatorRequest): Promise<SimulatorResponse>;
   on<K extends keyof SimulatorEvents>(event: K, listener: (...args: SimulatorEvents[K]) => void): this;
   off<K extends keyof SimulatorEvents>(event: K, listener: (...args: SimulatorEvents[K]) => void): this;
+  /**
+   * Sets where `mchId`'s refunds without their own `notify_url` are notified (console refunds):
+   * what a merchant configures in WeChat's merchant platform. For hosts that learn the URL only
+   * after the simulator started (a server on a port picked at start).
+   */
+  setRefundNotifyUrl(mchId: string, url: string | undefined): void;
   /** Cancels notification retries and closes outgoing connections. */
   close(): Promise<void>;
 }
@@ -46,9 +53,13 @@ const DEFAULT_BODY_LIMIT = 64 * 1024;
  * http.createServer(sim.listener).listen(0, '127.0.0.1');
  */
 export function createSimulator(options: SimulatorOptions = {}): Simulator {
-  const merchants = resolveMerchants(options.merchants);
+  const merchants = [...resolveMerchants(options.merchants)];
   const byId = new Map(merchants.map((m) => [m.mchId, m]));
-  const clock: SimulatorClock = options.clock ?? systemClock;
+  // Without an injected clock, business time (order times, expiry, notification retries) runs on
+  // a clock the control API can move ahead; signature timestamps stay on real time.
+  const adjustable = options.clock === undefined ? createAdjustableClock(systemClock) : undefined;
+  const clock: SimulatorClock = options.clock ?? adjustable!;
+  const wireClock: SimulatorClock = options.clock ?? systemClock;
   const logger: Logger = maskingLogger(options.logger ?? silentLogger);
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
@@ -65,30 +76,37 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     timeFactor: () => settings.timeFactor,
     timeoutMs: options.notifyTimeoutMs ?? 5_000,
   });
-  const keyring = new WechatpayKeyring(options.v3 ?? {}, clock);
+  const keyring = new WechatpayKeyring(options.v3 ?? {}, wireClock);
   const timestampWindowS = options.v3?.timestampWindowS ?? 300;
   if (typeof timestampWindowS !== 'number' || !(timestampWindowS >= 0)) throw new TypeError('v3.timestampWindowS must be a number >= 0');
 
-  const notices = createNotices({ state, merchants: byId, notifier, keyring, clock, logger });
+  const notices = createNotices({ state, merchants: byId, notifier, keyring, clock, wireClock, logger });
   const ledger = new Ledger(state, clock, byId, {
     refundMode: () => settings.refunds,
     paid: (order) => notices.paid(order),
     refundFinished: (refund) => notices.refundFinished(refund),
     log: (fields, message) => logger.info(fields, message),
   });
-  const control = createControl({ merchants, ledger, notices, notifier, faults, keyring, settings, logger });
+  const control = createControl({ merchants, ledger, notices, notifier, faults, keyring, settings, logger, clock });
   const apiDeps = { ledger, merchants: byId, clock, logger, faults, bodyLimit };
   const handle = createDispatch({
     basePath,
     control,
     merchants,
     wire: { ...apiDeps, requireMchIdCommonName: options.tls?.requireMchIdCommonName ?? false },
-    v3: { ...apiDeps, keyring, timestampWindowS },
+    v3: { ...apiDeps, keyring, timestampWindowS, wireClock },
   });
 
   const sim: Simulator = {
     ...control,
     merchants,
+    setRefundNotifyUrl(mchId, url) {
+      const index = merchants.findIndex((m) => m.mchId === mchId);
+      if (index < 0) throw new SimulatorError('NOT_FOUND', `no merchant ${mchId}`);
+      const next = Object.freeze({ ...merchants[index]!, refundNotifyUrl: url });
+      merchants[index] = next;
+      byId.set(mchId, next);
+    },
     listener: nodeListener(handle, bodyLimit, options.tls !== undefined),
     handle,
     on(event, fn) {

@@ -159,6 +159,16 @@ export interface SimWechatpayKeys {
   readonly platformCertificates: readonly SimPlatformCertificate[];
 }
 
+/** The simulator's business clock, as the control API reports it. */
+export interface SimClockView {
+  /** Epoch ms on the simulator's clock. */
+  readonly now: number;
+  /** The same instant, ISO 8601. */
+  readonly iso: string;
+  /** How far the clock was moved ahead of real time, in ms (0 for an injected clock). */
+  readonly offsetMs: number;
+}
+
 /** Options of {@link SimulatorControl.rotatePlatformCertificate}. */
 export interface SimRotateOptions {
   /** Drop the earlier certificates from `/v3/certificates` at once. Default false: they stay listed until they expire. */
@@ -468,4 +478,17 @@ export interface SimulatorControl {
    * `failed`), and must not act on it. State does not change.
    */
   forgeNotification(options: SimForgeOptions): Promise<SimNotification>;
+  /**
+   * Sends a logged notification again as a new delivery (same body; v3 signed afresh), on WeChat's
+   * retry schedule. Rejects with `NOT_FOUND` for an unknown id.
+   */
+  resendNotification(id: string): Promise<SimNotification>;
+  /** The simulator's business clock (order times, expiry, notification retries). */
+  clock(): Promise<SimClockView>;
+  /**
+   * Moves the business clock ahead by `ms`: expiries and retries that fall due happen now.
+   * Signature timestamps stay on real time. Rejects with `BAD_REQUEST` when the injected clock
+   * cannot be moved.
+   */
+  advanceClock(ms: number): Promise<SimClockView>;
 }

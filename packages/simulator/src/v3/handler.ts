@@ -1,4 +1,5 @@
 import type { ApiDeps, WireReply } from '../api.js';
+import type { SimulatorClock } from '../clock.js';
 import type { MicropayOutcome, OrderRefusal, RefundRefusal, ReverseOutcome } from '../ledger.js';
 import { merchantAcceptsAppId } from '../merchants.js';
 import type { SimulatorMerchant } from '../types.js';
@@ -15,6 +16,11 @@ import { parseRfc3339, rfc3339 } from './time.js';
 export interface V3Deps extends ApiDeps {
   readonly keyring: WechatpayKeyring;
   readonly timestampWindowS: number;
+  /**
+   * The clock of signature timestamps, in and out: real time, as between WeChat and a merchant,
+   * also when `clock` (order times, expiry, retries) was moved ahead through the control API.
+   */
+  readonly wireClock: SimulatorClock;
 }
 
 /** One v3 call as received. */
@@ -34,13 +40,15 @@ export interface V3Request {
  * signature, timestamp window) → injected faults → the API (the {@link Ledger}'s rules). Never throws.
  */
 export function handleV3(deps: V3Deps, route: V3Route | undefined, req: V3Request): WireReply {
-  if (!route) return signedAnswer(deps, errorAnswer(404, 'RESOURCE_NOT_EXISTS', `无可用的平台服务：${req.method} ${req.path}`), undefined);
-  if (req.body.byteLength > deps.bodyLimit) return signedAnswer(deps, errorAnswer(400, 'PARAM_ERROR', '请求体过大'), undefined);
+  const signer = { keyring: deps.keyring, clock: deps.wireClock };
+  if (!route)
+    return signedAnswer(signer, errorAnswer(404, 'RESOURCE_NOT_EXISTS', `无可用的平台服务：${req.method} ${req.path}`), undefined);
+  if (req.body.byteLength > deps.bodyLimit) return signedAnswer(signer, errorAnswer(400, 'PARAM_ERROR', '请求体过大'), undefined);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(req.body);
   } catch {
-    return signedAnswer(deps, errorAnswer(400, 'PARAM_ERROR', '请求体不是合法的UTF-8编码'), undefined);
+    return signedAnswer(signer, errorAnswer(400, 'PARAM_ERROR', '请求体不是合法的UTF-8编码'), undefined);
   }
   const auth = verifyRequest({
     header: req.authorization,
@@ -48,17 +56,21 @@ export function handleV3(deps: V3Deps, route: V3Route | undefined, req: V3Reques
     urls: req.targets,
     body: text,
     merchants: deps.merchants,
-    nowS: Math.floor(deps.clock.now() / 1000),
+    nowS: Math.floor(deps.wireClock.now() / 1000),
     windowS: deps.timestampWindowS,
   });
   if (!auth.ok) {
     deps.logger.info({ path: req.path, reason: auth.reason, mchId: auth.merchant?.mchId }, 'refused a v3 call with a wrong signature');
     const detail = auth.info ? { detail: { sign_information: auth.info } } : {};
-    return signedAnswer(deps, { status: 401, body: { code: 'SIGN_ERROR', message: AUTH_MESSAGES[auth.reason], ...detail } }, auth.merchant);
+    return signedAnswer(
+      signer,
+      { status: 401, body: { code: 'SIGN_ERROR', message: AUTH_MESSAGES[auth.reason], ...detail } },
+      auth.merchant,
+    );
   }
   const merchant = auth.merchant;
   if (deps.faults.take('systemerror', req.path, route.canonicalPath).length > 0) {
-    return signedAnswer(deps, errorAnswer(500, 'SYSTEM_ERROR', '系统繁忙,请稍后重试'), merchant);
+    return signedAnswer(signer, errorAnswer(500, 'SYSTEM_ERROR', '系统繁忙,请稍后重试'), merchant);
   }
   let answer: Answer;
   try {
@@ -80,7 +92,7 @@ export function handleV3(deps: V3Deps, route: V3Route | undefined, req: V3Reques
       answer = errorAnswer(500, 'SYSTEM_ERROR', '系统错误');
     }
   }
-  return signedAnswer(deps, answer, merchant);
+  return signedAnswer(signer, answer, merchant);
 }
 
 interface Call {
