@@ -16,7 +16,8 @@
 
 // The instance.
 export { createWxPay } from './create-wxpay.js';
-export { isWxPay, type WxPay, type WxPayEvents } from './handler/wxpay.js';
+export { isWxPay, type MicropayCall, type WxPay, type WxPayEvents } from './handler/wxpay.js';
+export type { MicropayOutcome } from './flow/micropay-flow.js';
 export type { RouteInfo, WxPayRequest, WxPayResponse } from './handler/types.js';
 export { CORE_ROUTES, type CoreRouteInfo } from './handler/core-routes.js';
 export { isLoopbackAddress, type ListenAddress } from './handler/guard.js';
@@ -26,7 +27,15 @@ export { errorResponse, jsonResponse, statusFor } from './handler/respond.js';
 // Configuration.
 export { resolveConfig } from './config/resolve-config.js';
 export { ANY_APP_ID } from './config/app-ids.js';
-export type { AppOptions, AuthorizeHook, ClientOptions, MerchantCertOptions, MerchantOptions, WxPayOptions } from './config/options.js';
+export type {
+  AppOptions,
+  AuthorizeHook,
+  ClientOptions,
+  MerchantCertOptions,
+  MerchantOptions,
+  MicropayOptions,
+  WxPayOptions,
+} from './config/options.js';
 export type { ResolvedApp, ResolvedCert, ResolvedClientOptions, ResolvedConfig, ResolvedMerchant, ResolvedV3Keys } from './config/types.js';
 
 // Events.
