@@ -13,6 +13,8 @@ export interface GatewayEndpoints {
   readonly closeOrder: string;
   readonly queryRefund: string;
   readonly confirm: string;
+  /** Payment-code payments at a counter, run to their end (query, reverse). */
+  readonly micropay: string;
   /** Liveness: answers 200 while the process runs. */
   readonly health: string;
   /** Readiness: answers 200 when the store is reachable, 503 otherwise. */

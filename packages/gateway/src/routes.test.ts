@@ -44,6 +44,7 @@ describe('the endpoint table', () => {
       closeOrder: '/wxpay/close-order',
       queryRefund: '/wxpay/query-refund',
       confirm: '/wxpay/confirm',
+      micropay: '/wxpay/micropay',
       health: '/health',
       ready: '/ready',
     });
@@ -57,6 +58,7 @@ describe('the endpoint table', () => {
         'close-order',
         'query-refund',
         'confirm',
+        'micropay',
         'health',
         'ready',
       ].sort(),
