@@ -34,7 +34,7 @@ async function runDemo(name: string): Promise<{ code: number | null; output: str
 }
 
 describe('examples', () => {
-  it.each(['express', 'koa', 'fastify'])(
+  it.each(['express', 'koa', 'fastify', 'next-route-handler'])(
     '%s: pays an order end to end and exits',
     async (name) => {
       const { code, output } = await runDemo(name);

@@ -14,8 +14,7 @@ export interface NoticeDeps {
   readonly merchants: ReadonlyMap<string, SimulatorMerchant>;
   readonly notifier: Notifier;
   readonly keyring: WechatpayKeyring;
-  readonly clock: SimulatorClock;
-  /** The clock of signature timestamps (real time even when `clock` was moved ahead). */
+  /** The clock of signature timestamps and notification times: real time, also when the business clock was moved ahead. */
   readonly wireClock: SimulatorClock;
   readonly logger: Logger;
 }
@@ -33,7 +32,7 @@ export interface Notices {
 const FORGERIES = ['signtest', 'bad-signature', 'unknown-serial', 'stale-timestamp', 'bad-tag'];
 
 export function createNotices(deps: NoticeDeps): Notices {
-  const { state, merchants, notifier, keyring, clock, wireClock, logger } = deps;
+  const { state, merchants, notifier, keyring, wireClock, logger } = deps;
   const signer = { keyring, clock: wireClock };
 
   const keyFor = (environment: SimEnvironment, mchId: string): string => {

@@ -80,7 +80,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const timestampWindowS = options.v3?.timestampWindowS ?? 300;
   if (typeof timestampWindowS !== 'number' || !(timestampWindowS >= 0)) throw new TypeError('v3.timestampWindowS must be a number >= 0');
 
-  const notices = createNotices({ state, merchants: byId, notifier, keyring, clock, wireClock, logger });
+  const notices = createNotices({ state, merchants: byId, notifier, keyring, wireClock, logger });
   const ledger = new Ledger(state, clock, byId, {
     refundMode: () => settings.refunds,
     paid: (order) => notices.paid(order),
