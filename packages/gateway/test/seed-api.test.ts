@@ -248,7 +248,14 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('wxpay-gateway with a
       expect(json).toMatchObject({
         code: 200,
         msg: 'OK',
-        result: { state: 'paid', trade_state: 'SUCCESS', order_id: 'mp-paid-1', total_fee: 2345, trade_type: 'MICROPAY', attach: 'user-data' },
+        result: {
+          state: 'paid',
+          trade_state: 'SUCCESS',
+          order_id: 'mp-paid-1',
+          total_fee: 2345,
+          trade_type: 'MICROPAY',
+          attach: 'user-data',
+        },
       });
       expect(json.result.transaction_id).toMatch(/^\d{28}$/);
       const callback = await receiver.waitFor((r) => r.path === '/shop/pay' && r.body.includes('mp-paid-1'));
