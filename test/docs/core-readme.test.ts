@@ -51,7 +51,7 @@ function errorInstances(): core.WxPayKitError[] {
     ([, value]) => typeof value === 'function' && value.prototype instanceof core.WxPayKitError,
   ) as [string, ErrorClass][];
   return classes.map(([name, Cls]) => {
-    if (name === 'WxPayError') return new core.WxPayError({ errCode: 'ORDERPAID', layer: 'result' });
+    if (name === 'WxPayError') return new core.WxPayError({ errCode: 'NOTENOUGH', layer: 'result' });
     if (name === 'ListenerError') return new core.ListenerError('paid', [new Error('x')]);
     if (name === 'ConfigError') return new core.ConfigError([{ path: 'x', message: 'y' }]);
     return new (Cls as unknown as new (a: unknown) => core.WxPayKitError)('missing');
@@ -83,6 +83,25 @@ describe('packages/core/README.md', () => {
         expect(`${error.code}: ${doc.retryable}`).toBe(`${error.code}: ${error.retryable ? 'yes' : 'no'}`);
       }
     }
+  });
+
+  it('gives each error code the hint the code logs with it', () => {
+    const rows = firstTable(section('## Errors'));
+    const hints = new Map(rows.map((r) => [names(r[0]!)[0]!, r[5]!]));
+    for (const [code, hint] of Object.entries(core.ERROR_HINTS)) expect(hints.get(code), code).toBe(hint);
+  });
+
+  it('lists the WeChat codes whose status is refined, with that status', () => {
+    const text = section('## Errors');
+    const table = text.slice(text.indexOf('| WeChat `err_code` |'));
+    const documented = new Map(firstTable(table).flatMap((r) => names(r[0]!).map((n) => [n.replace(/_/g, ''), Number(r[1])] as const)));
+    expect(Object.fromEntries(documented)).toEqual(core.STATUS_BY_WECHAT_CODE);
+  });
+
+  it('documents the fields of a JSON error reply', async () => {
+    const rows = firstTable(section('### Error replies'));
+    const reply = JSON.parse(String(core.errorResponse(new core.ValidationError('x')).body)) as Record<string, unknown>;
+    expect(rows.map((r) => names(r[0]!)[0]).sort()).toEqual(Object.keys(reply).sort());
   });
 
   it('documents exactly the top-level options of createWxPay', () => {

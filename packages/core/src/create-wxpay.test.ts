@@ -207,8 +207,8 @@ describe('createWxPay against the simulator', () => {
     });
     expect((await post('/close-order', { appId: APP_ID, payApp: 'shop', orderId: 'S5' })).json).toEqual({ code: 200, msg: 'OK' });
     const missing = await post('/query-order', { appId: APP_ID, payApp: 'shop', orderId: 'NOPE' });
-    expect(missing.status).toBe(502);
-    expect(missing.json).toMatchObject({ code: 502, msg: expect.stringContaining('ORDERNOTEXIST') });
+    expect(missing.status).toBe(404);
+    expect(missing.json).toEqual({ code: 404, msg: expect.stringContaining('ORDERNOTEXIST'), err_code: 'ORDERNOTEXIST', retryable: false });
   });
 });
 

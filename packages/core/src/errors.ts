@@ -205,3 +205,74 @@ export class StoreError extends WxPayKitError {
 export class InternalError extends WxPayKitError {
   readonly code = 'WXPAY_ERR_INTERNAL' as const;
 }
+
+/**
+ * What to check first for each code: the hint printed with an `error` event nobody listens to,
+ * and the last column of the error table in the README.
+ */
+export const ERROR_HINTS: Readonly<Record<WxPayErrorCode, string>> = Object.freeze({
+  WXPAY_ERR_CONFIG: 'fix the options named in the message; every problem is listed at once',
+  WXPAY_ERR_VALIDATION: 'fix the request field named in the message; for refunds of a v2 merchant configure cert',
+  WXPAY_ERR_PAYLOAD_TOO_LARGE: 'send a smaller body, or raise bodyLimit',
+  WXPAY_ERR_UNSUPPORTED_MEDIA_TYPE:
+    'send content-type application/json to the internal routes (WeChat sends text/xml to the notify routes)',
+  WXPAY_ERR_UNAUTHORIZED: 'send the header Authorization: Bearer followed by the bearerToken, or check the authorize hook',
+  WXPAY_ERR_NOT_FOUND: 'check the route path and the prefix the adapter is mounted under',
+  WXPAY_ERR_METHOD_NOT_ALLOWED: 'use POST',
+  WXPAY_ERR_XML: 'the notification body is not WeChat Pay XML: check that nothing rewrites the body before the adapter',
+  WXPAY_ERR_SIGNATURE:
+    "v2: check the merchant's apiKey (the API v2 key set in the merchant platform, 32 characters), signType and sandbox/sandboxKey, and that no body parser (an XML or text parser) is mounted before the adapter; v3: wechatpayPublicKey/wechatpayPublicKeyId or platformCertificates, and the server clock",
+  WXPAY_ERR_DECRYPT: "check the merchant's apiKey (v2 refund notifications) or apiV3Key (v3 notifications)",
+  WXPAY_ERR_APP_MISMATCH: "check the app's appIds and merchant, and the app name in notifyPayUrl / notifyRefundUrl",
+  WXPAY_ERR_AMOUNT_MISMATCH: 'the amount differs from the order recorded at create-pay: investigate before shipping anything',
+  WXPAY_ERR_WXPAY:
+    'WeChat Pay refused the call: see err_code (e.g. ORDERPAID, NOTENOUGH, SIGNERROR for a wrong apiKey or signType, ORDERNOTEXIST)',
+  WXPAY_ERR_TRANSPORT:
+    "WeChat Pay could not be reached: check the network, the merchant's baseUrl, client.timeoutMs, and client.ca for a test server",
+  WXPAY_ERR_LISTENER: 'a paid/refunded listener threw: its cause is in the log; WeChat delivers the notification again',
+  WXPAY_ERR_STORE: 'the dedup store failed: check its disk or Redis connection',
+  WXPAY_ERR_INTERNAL: 'an unexpected failure (a bug, or a host hook that threw): see the cause in the log',
+});
+
+/** The merchant a failed notification was for, as far as the notify URL tells: what {@link hintFor} names. */
+export interface HintMerchant {
+  readonly name: string;
+  readonly mchId: string;
+  readonly signType?: string | undefined;
+  readonly apiVersion?: 'v2' | 'v3' | undefined;
+}
+
+/**
+ * One sentence saying what to check for `error`: {@link ERROR_HINTS}, made specific where the error
+ * and the merchant allow (a signature failure names the merchant and its options to check).
+ */
+export function hintFor(error: unknown, merchant?: HintMerchant): string {
+  if (!isWxPayKitError(error)) return ERROR_HINTS.WXPAY_ERR_INTERNAL;
+  const who = merchant === undefined ? undefined : `merchant '${merchant.name}' (mch_id ${merchant.mchId})`;
+  if (error instanceof SignatureError || error.code === 'WXPAY_ERR_SIGNATURE') {
+    const reason = (error as Partial<SignatureError>).reason;
+    if (reason === 'unparsed-body') {
+      return 'a body parser read the notification before wxpay-kit: mount the adapter before express.json()/express.text()/an XML body parser, or keep the parser off its paths';
+    }
+    if (merchant?.apiVersion === 'v3') {
+      return `check ${who}'s wechatpayPublicKey and wechatpayPublicKeyId (or platformCertificates) and apiV3Key, and that no body parser is mounted before the adapter`;
+    }
+    if (who !== undefined) {
+      return `check ${who}'s apiKey (the API v2 key set in the merchant platform, 32 characters) and signType (${merchant?.signType ?? 'MD5'}), and that no body parser (an XML or text parser) is mounted before the adapter`;
+    }
+  }
+  if (error.code === 'WXPAY_ERR_DECRYPT' && who !== undefined) {
+    return merchant?.apiVersion === 'v3'
+      ? `check ${who}'s apiV3Key`
+      : `check ${who}'s apiKey (v2 refund notifications are decrypted with it)`;
+  }
+  return ERROR_HINTS[error.code];
+}
+
+/** The message of an error's cause, one line, at most 300 characters (for log lines; never shown to callers). */
+export function causeMessage(error: unknown): string | undefined {
+  const cause = error instanceof ListenerError ? error.errors[0] : (error as { cause?: unknown } | null)?.cause;
+  if (cause === undefined || cause === null) return undefined;
+  const text = cause instanceof Error ? `${cause.name}: ${cause.message}` : typeof cause === 'string' ? cause : undefined;
+  return text?.replace(/\s+/g, ' ').slice(0, 300);
+}

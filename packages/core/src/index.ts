@@ -22,7 +22,14 @@ export type { RouteInfo, WxPayRequest, WxPayResponse } from './handler/types.js'
 export { CORE_ROUTES, type CoreRouteInfo } from './handler/core-routes.js';
 export { isLoopbackAddress, type ListenAddress } from './handler/guard.js';
 export { DEFAULT_LEASE_MS } from './flow/once-per-key.js';
-export { errorResponse, jsonResponse, statusFor } from './handler/respond.js';
+export {
+  STATUS_BY_WECHAT_CODE,
+  errorReplyBody,
+  errorResponse,
+  jsonResponse,
+  statusFor,
+  type ErrorReplyBody,
+} from './handler/respond.js';
 
 // Configuration.
 export { resolveConfig } from './config/resolve-config.js';
@@ -41,6 +48,7 @@ export type { ResolvedApp, ResolvedCert, ResolvedClientOptions, ResolvedConfig, 
 // Events.
 export type {
   ErrorEvent,
+  WxPayErrorEvent,
   EventSource,
   PaidEvent,
   RefundEventBase,
@@ -103,15 +111,29 @@ export {
   WxPayError,
   WxPayKitError,
   XmlError,
+  ERROR_HINTS,
+  hintFor,
   isWxPayKitError,
   type ConfigIssue,
+  type HintMerchant,
   type SignatureFailure,
   type WxPayErrorCode,
   type WxPayKitErrorOptions,
 } from './errors.js';
 
 // Logging, stores, plugins.
-export { maskSecrets, maskingLogger, silentLogger, type Logger } from './logger.js';
+export {
+  createStderrLogger,
+  loggerOrDefault,
+  maskSecrets,
+  maskingLogger,
+  parseLogLevel,
+  silentLogger,
+  type LogLevel,
+  type LogSink,
+  type Logger,
+  type StderrLoggerOptions,
+} from './logger.js';
 export type { ClaimResult, DedupStore, MaybePromise, OrderRecord } from './stores/dedup-store.js';
 export { createMemoryDedupStore, type MemoryDedupStoreOptions } from './stores/memory-dedup-store.js';
 export { definePlugin, type EmitAndWait, type PluginHost, type RouteDefinition, type WxPayPlugin } from './plugins/types.js';

@@ -1,6 +1,6 @@
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { createWxPay, isWxPay, type WxPay, type WxPayOptions, type WxPayResponse } from '@wxpay-kit/core';
+import { createWxPay, isWxPay, type Logger, type WxPay, type WxPayOptions, type WxPayResponse } from '@wxpay-kit/core';
 import { normalizePrefix, pathOf, serveNodeRequest, stripPrefix } from '@wxpay-kit/core/node';
 
 /** Options of {@link wxpayPlugin}: `WxPayOptions` for a new instance, or an existing `instance`. */
@@ -56,9 +56,27 @@ const routes: FastifyPluginAsync<RoutesOptions> = async (scope, { wxpay }) => {
   scope.all('/*', serve);
 };
 
+/**
+ * The logger an instance built by the plugin writes to: `fastify.log` when the server has a logger
+ * (`Fastify({ logger: true })`, or a `loggerInstance`), else the core's default (warnings and
+ * errors on stderr). Fastify without a logger hands out a null logger whose methods are all one
+ * no-op and which has no `level`.
+ */
+export function fastifyLogger(log: FastifyBaseLogger): Logger | undefined {
+  const l = log as unknown as Record<string, unknown>;
+  const isNull = typeof l['level'] !== 'string' && l['warn'] === l['error'] && l['warn'] === l['info'];
+  return isNull ? undefined : (log as unknown as Logger);
+}
+
 async function plugin(fastify: FastifyInstance, options: WxPayFastifyOptions): Promise<void> {
   const owned = !isWxPay(options.instance);
-  const wxpay = isWxPay(options.instance) ? options.instance : createWxPay(options as WxPayOptions);
+  const viaFastify = fastifyLogger(fastify.log);
+  const wxpay = isWxPay(options.instance)
+    ? options.instance
+    : createWxPay({
+        ...(options as WxPayOptions),
+        ...((options as WxPayOptions).logger === undefined && viaFastify !== undefined ? { logger: viaFastify } : {}),
+      });
   fastify.decorate('wxpay', wxpay);
   fastify.addHook('onListen', async function onListen() {
     wxpay.warnIfUnprotected(this.server.address());

@@ -18,6 +18,8 @@ export interface DeliveryDeps {
   /** The caller's dispatcher for every app; default one private pool per app. */
   readonly dispatcher: Dispatcher | undefined;
   readonly logger: () => Logger;
+  /** A record's failed attempts are logged at `warn` on the first and then on every this many-th; the others at `debug`. */
+  readonly warnEvery: number;
   /** Emits a forwarder event to the host's listeners, fire-and-forget. */
   readonly fire: (event: 'forward-delivered' | 'forward-dead', payload: ForwardDeliveredEvent | ForwardDeadEvent) => void;
   /** Asks the scheduler to look at the outbox again at `at` (a retry comes due). */
@@ -71,6 +73,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     const n = r.attempts + 1;
     if (failure === undefined && status !== undefined) {
       await store.ack(r.id, { at, status });
+      deps.logger().info({ id: r.id, app: r.app, event: r.event, url: safeUrl(url), status, attempts: n }, 'callback delivered');
       deps.fire('forward-delivered', { id: r.id, app: r.app, event: r.event, attempts: n, status, deliveredAt: at });
       return;
     }
@@ -85,7 +88,27 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     }
     const next = retryAt(policy, n, r.since, at, deps.random());
     await store.retry(r.id, { at, status, error, nextAttemptAt: next });
-    deps.logger().debug({ id: r.id, app: r.app, attempts: n, status, error, nextAttemptAt: next }, '@wxpay-kit/forwarder: attempt failed');
+    const fields = {
+      id: r.id,
+      app: r.app,
+      event: r.event,
+      url: safeUrl(url),
+      status,
+      error,
+      attempts: n,
+      nextAttemptAt: new Date(next).toISOString(),
+    };
+    if (n === 1 || n % deps.warnEvery === 0) {
+      deps
+        .logger()
+        .warn(
+          fields,
+          `@wxpay-kit/forwarder: callback delivery to ${safeUrl(url)} failed (${status === undefined ? error : `HTTP ${status}`}), attempt ${n}; ` +
+            `retrying until it is ${Math.round(policy.horizonMs / 3_600_000)} h old (warned on the first and every ${deps.warnEvery}th failure)`,
+        );
+    } else {
+      deps.logger().debug(fields, '@wxpay-kit/forwarder: attempt failed');
+    }
     deps.schedule(next);
   }
 
@@ -97,6 +120,16 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       await Promise.all(pools.map((a) => a.close()));
     },
   };
+}
+
+/** A callback URL as logged: without credentials or query string (they may carry tokens). */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return '[invalid url]';
+  }
 }
 
 /** One line on why an attempt failed: `timeout`, or the error's code or name and message. */

@@ -1,6 +1,6 @@
 import {
   ConfigError,
-  silentLogger,
+  loggerOrDefault,
   type EmitAndWait,
   type PaidEvent,
   type PluginHost,
@@ -73,7 +73,7 @@ export function forwarder(options: ForwarderOptions): Forwarder {
   const leaseMs = options.leaseMs ?? Math.max(60_000, timeoutMs * 3);
   const apps = new Map(Object.entries(options.apps));
 
-  let logger = options.logger ?? silentLogger;
+  let logger = loggerOrDefault(options.logger);
   let emit: EmitAndWait | undefined;
   const warned = new Set<string>();
 
@@ -123,6 +123,7 @@ export function forwarder(options: ForwarderOptions): Forwarder {
     perAppConcurrency: perApp,
     dispatcher: options.dispatcher,
     logger: () => logger,
+    warnEvery: options.warnEvery ?? 5,
     fire,
     schedule: (at) => scheduler.schedule(at),
   });
@@ -160,7 +161,7 @@ export function forwarder(options: ForwarderOptions): Forwarder {
   const self: Forwarder = {
     name: '@wxpay-kit/forwarder',
     setup(host: PluginHost) {
-      logger = options.logger ?? host.logger;
+      logger = options.logger === undefined ? host.logger : loggerOrDefault(options.logger);
       emit = host.emit;
       host.on('paid', (e) => enqueue('paid', e));
       host.on('refunded', (e) => enqueue('refunded', e));

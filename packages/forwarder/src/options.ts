@@ -50,8 +50,15 @@ export interface ForwarderOptions {
   readonly random?: () => number;
   /** undici dispatcher for the deliveries. Default a private `Agent`, closed by `stop()`. */
   readonly dispatcher?: Dispatcher;
-  /** Default the host's logger, else silent. */
-  readonly logger?: Logger;
+  /**
+   * Default the host's logger; without a host (standalone), warnings and errors on stderr (see
+   * `createStderrLogger` in `@wxpay-kit/core`). `false` silences it. Each delivery is logged at
+   * `info` (`callback delivered`, with URL and status); a record's failed attempts at `warn` on
+   * the first and every `warnEvery`-th (with URL and HTTP status), the others at `debug`.
+   */
+  readonly logger?: Logger | false;
+  /** A record's failed deliveries are logged at `warn` on the first attempt and then every this many. Default 5. */
+  readonly warnEvery?: number;
 }
 
 /** Payload of the `forward-delivered` event. Times are epoch ms. */
@@ -122,6 +129,7 @@ export function validate(options: ForwarderOptions): void {
     'perAppConcurrency',
     'leaseMs',
     'pollIntervalMs',
+    'warnEvery',
   ] as const) {
     const v = options[key];
     if (v !== undefined && !(Number.isFinite(v) && v > 0)) issues.push({ path: key, message: 'must be a positive number' });

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import type { WxPay } from '@wxpay-kit/core';
 import {
   createFileStore,
@@ -169,6 +169,57 @@ describe('forwarder', () => {
     expect(new Set(server.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
     expect(emitted.at(-1)).toMatchObject({ event: 'forward-delivered', payload: { attempts: 3, status: 200 } });
     expect(clock.nextTimerAt()).toBeGreaterThan(clock.now() + 86_400_000);
+  });
+
+  it('logs the first failed attempt of a result and every warnEvery-th at warn, with URL and status, and each delivery at info', async () => {
+    const lines: { level: string; obj: Record<string, unknown>; msg: string | undefined }[] = [];
+    const at = (level: string) => (obj: object, msg?: string) => void lines.push({ level, obj: obj as Record<string, unknown>, msg });
+    const logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+    const { fwd, dispatch } = setup({ logger, warnEvery: 3 });
+    let calls = 0;
+    server.setResponder((_r, res) => res.writeHead(++calls < 5 ? 401 : 200).end());
+    await dispatch('paid', paidEvent());
+    await settle(fwd);
+    for (let i = 0; i < 4; i++) await step(fwd);
+    expect(server.received).toHaveLength(5);
+    const warned = lines.filter((l) => l.level === 'warn');
+    expect(warned.map((l) => l.obj['attempts'])).toEqual([1, 3]);
+    expect(warned[0]!.msg).toContain(`callback delivery to ${server.url}/shop/paid failed (HTTP 401), attempt 1`);
+    expect(warned[0]!.obj).toMatchObject({ app: 'shop', url: `${server.url}/shop/paid`, status: 401 });
+    expect(lines.filter((l) => l.level === 'debug' && l.msg?.includes('attempt failed')).map((l) => l.obj['attempts'])).toEqual([2, 4]);
+    const delivered = lines.filter((l) => l.level === 'info');
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0]).toMatchObject({
+      msg: 'callback delivered',
+      obj: { app: 'shop', status: 200, attempts: 5, url: `${server.url}/shop/paid` },
+    });
+  });
+
+  it('without a host or a logger, writes its warnings to stderr', async () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => (written.push(String(chunk)), true));
+    try {
+      const fwd = forwarder({
+        store,
+        clock,
+        pollIntervalMs: 86_400_000 * 7,
+        apps: { shop: { payCallback: `${server.url}/shop/paid`, secret: SECRET } },
+      });
+      server.setResponder((_r, res) => res.writeHead(503).end());
+      await fwd.enqueue('paid', paidEvent());
+      await settle(fwd);
+      await fwd.stop();
+    } finally {
+      spy.mockRestore();
+    }
+    const lines = written
+      .join('')
+      .split('\n')
+      .filter((l) => l.includes('callback delivery'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^wxpay-kit warn: @wxpay-kit\/forwarder: callback delivery to http:\/\/127\.0\.0\.1:\d+\/shop\/paid failed \(HTTP 503\)/,
+    );
   });
 
   it('backs off exponentially with full jitter, capped, until the horizon, then dead-letters and fires forward-dead', async () => {

@@ -208,7 +208,7 @@ export function simulatorMerchantsOf(config: GatewayConfig): SimulatorMerchantOp
   return [...out.values()];
 }
 
-/** One log line per result: paid, refunded, refund-failed, errors, and forwarded deliveries. */
+/** One log line per result: paid, refunded, refund-failed, errors, and dead letters (the forwarder logs each delivery itself). */
 function logEvents(wxpay: WxPay, logger: PinoLogger): void {
   wxpay.on('paid', (e) => {
     logger.info(
@@ -228,12 +228,6 @@ function logEvents(wxpay: WxPay, logger: PinoLogger): void {
       'refund failed',
     );
   });
-  wxpay.on('forward-delivered', (e) => {
-    logger.info(
-      { event: 'forward-delivered', id: e.id, app: e.app, result: e.event, attempts: e.attempts, status: e.status },
-      'callback delivered',
-    );
-  });
   wxpay.on('forward-dead', (e) => {
     logger.error(
       {
@@ -249,6 +243,9 @@ function logEvents(wxpay: WxPay, logger: PinoLogger): void {
     );
   });
   wxpay.on('error', (e) => {
-    logger.warn({ event: 'error', route: e.route, app: e.app, code: e.error.code, message: e.error.message }, 'notification rejected');
+    logger.warn(
+      { event: 'error', route: e.route, app: e.app, code: e.error.code, message: e.error.message, hint: e.hint },
+      'notification rejected',
+    );
   });
 }

@@ -88,6 +88,10 @@ describe.skipIf(skipWithout(import.meta.url, ['redis-server']))('wxpay-gateway n
     expect(callback.headers['webhook-id']).toBeTruthy();
     expect(gateway.logs().some((l) => l['msg'] === 'notification' && l['status'] === 200)).toBe(true);
     expect(gateway.logs().some((l) => l['msg'] === 'callback delivered')).toBe(false);
+    // The notify process logs each delivery, as the README says.
+    await expect
+      .poll(() => notifier.logs().find((l) => l['msg'] === 'callback delivered'))
+      .toMatchObject({ app: 'shop', status: expect.any(Number), url: expect.stringMatching(/\/pay$/) });
   });
 
   it('both processes stop on SIGTERM with exit code 0', async () => {

@@ -293,12 +293,13 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('wxpay-gateway with a
     expect((await sim.order('native-3')).tradeState).toBe('CLOSED');
   });
 
-  it('answers an unknown payApp with 400 {code, msg}', async () => {
+  it('answers an unknown payApp with 400 {code, msg} plus err_code and retryable', async () => {
     const { status, json } = await postJson(`${base}/wxpay/create-pay/NATIVE`, order('x-1', { payApp: 'nope', productId: 'p' }));
     expect(status).toBe(400);
     expect(json.code).toBe(400);
     expect(json.msg).toContain('payApp');
-    expect(Object.keys(json).sort()).toEqual(['code', 'msg']);
+    expect(Object.keys(json).sort()).toEqual(['code', 'err_code', 'msg', 'retryable']);
+    expect(json).toMatchObject({ err_code: 'WXPAY_ERR_VALIDATION', retryable: false });
   });
 
   it('answers unknown paths with 404 {code, msg}', async () => {

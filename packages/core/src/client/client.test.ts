@@ -196,7 +196,7 @@ describe('unifiedOrder', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WxPayError);
     expect(error).toMatchObject({ layer: 'result', errCode: 'ORDERPAID', retryable: false });
-    expect(statusFor(error)).toBe(502);
+    expect(statusFor(error)).toBe(409);
   });
 
   it('throws SignatureError when the reply signature does not match', async () => {

@@ -103,7 +103,9 @@ export class Transport {
   async post(target: Endpoint, body: string, options: PostOptions): Promise<RawReply> {
     const reply = await this.#send('POST', target, XML_HEADERS, body, options);
     if (reply.statusCode < 200 || reply.statusCode >= 300) {
-      throw new TransportError(`WeChat Pay answered HTTP ${reply.statusCode} on ${target.pathname}`, { statusCode: reply.statusCode });
+      throw new TransportError(`WeChat Pay answered HTTP ${reply.statusCode} on ${target.origin}${target.pathname}`, {
+        statusCode: reply.statusCode,
+      });
     }
     const type = reply.headers['content-type'];
     return { body: reply.body, contentType: Array.isArray(type) ? type[0] : type };
@@ -129,7 +131,7 @@ export class Transport {
     // Inside the executor, so that a closed transport rejects instead of throwing.
     return new Promise<ExchangeReply>((resolve, reject) => {
       const pool = this.#pool(target.origin, options.mtls);
-      const call = new Call(target.pathname, options, resolve, reject);
+      const call = new Call(target, options, resolve, reject);
       if (call.settled) return;
       pool.dispatch({ method, path: target.path, headers, body }, call);
     });
@@ -157,7 +159,7 @@ type Reject = (error: TransportError) => void;
 class Call implements Dispatcher.DispatchHandler {
   /** True once the promise is resolved or rejected. */
   settled = false;
-  readonly #path: string;
+  readonly #target: Endpoint;
   readonly #options: PostOptions;
   readonly #resolve: Resolve;
   readonly #reject: Reject;
@@ -171,8 +173,8 @@ class Call implements Dispatcher.DispatchHandler {
   #chunks: Buffer[] = [];
   #size = 0;
 
-  constructor(path: string, options: PostOptions, resolve: Resolve, reject: Reject) {
-    this.#path = path;
+  constructor(target: Endpoint, options: PostOptions, resolve: Resolve, reject: Reject) {
+    this.#target = target;
     this.#options = options;
     this.#resolve = resolve;
     this.#reject = reject;
@@ -192,7 +194,7 @@ class Call implements Dispatcher.DispatchHandler {
   /** The deadline passed. */
   timedOut(): void {
     const reason = new DOMException('The operation timed out', 'TimeoutError');
-    this.#stop(new TransportError(`call to ${this.#path} timed out after ${this.#options.timeoutMs} ms`, { cause: reason }));
+    this.#stop(new TransportError(`call to ${this.#where()} timed out after ${this.#options.timeoutMs} ms`, { cause: reason }));
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -217,7 +219,7 @@ class Call implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.#size += chunk.length;
     if (this.#size > this.#options.maxBytes) {
-      this.#stop(new TransportError(`reply from ${this.#path} exceeds ${this.#options.maxBytes} bytes`));
+      this.#stop(new TransportError(`reply from ${this.#where()} exceeds ${this.#options.maxBytes} bytes`));
       return;
     }
     this.#chunks.push(chunk);
@@ -243,11 +245,16 @@ class Call implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.#settle();
     const code = (error as { code?: unknown }).code;
-    this.#reject(new TransportError(`call to ${this.#path} failed${typeof code === 'string' ? ` (${code})` : ''}`, { cause: error }));
+    this.#reject(new TransportError(`call to ${this.#where()} failed${typeof code === 'string' ? ` (${code})` : ''}`, { cause: error }));
+  }
+
+  /** `https://host/path` for error messages: the origin and path, never a query string or credentials. */
+  #where(): string {
+    return `${this.#target.origin}${this.#target.pathname}`;
   }
 
   #aborted(): TransportError {
-    return new TransportError(`call to ${this.#path} was aborted`, { cause: this.#options.signal?.reason });
+    return new TransportError(`call to ${this.#where()} was aborted`, { cause: this.#options.signal?.reason });
   }
 
   /** Rejects with `error` and stops the request if undici has started it. */

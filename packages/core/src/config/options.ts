@@ -134,8 +134,12 @@ export interface WxPayOptions {
   readonly client?: ClientOptions;
   /** Timing of managed payment-code payments (`wxpay.micropay()`, `POST micropay`). */
   readonly micropay?: MicropayOptions;
-  /** Logger; default silent. Secrets are masked before anything reaches it. */
-  readonly logger?: Logger;
+  /**
+   * Where wxpay-kit logs: pino, console or anything with `debug`/`info`/`warn`/`error(obj, msg)`.
+   * Default: warnings and errors on stderr, one line each (`LOG_LEVEL` changes the level; see
+   * `createStderrLogger`). `false` silences it. Secrets are masked before anything reaches it.
+   */
+  readonly logger?: Logger | false;
   /** Clock in epoch ms, for tests. Default `Date.now`. */
   readonly now?: () => number;
   /** Random nonce source, for tests. Default 32 alphanumerics from `crypto.randomBytes`. */

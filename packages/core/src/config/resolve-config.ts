@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import { ConfigError, type ConfigIssue } from '../errors.js';
-import { maskingLogger, silentLogger } from '../logger.js';
+import { loggerOrDefault, maskingLogger } from '../logger.js';
 import { loadMerchantCert } from './load-keys.js';
 import { loadV3Keys, type V3KeyOptions } from './load-v3-keys.js';
 import type { WxPayOptions } from './options.js';
@@ -166,7 +166,7 @@ export function resolveConfig(options: WxPayOptions): ResolvedConfig {
       reverseAttempts: o.micropay.reverseAttempts,
       sleep: options.micropay?.sleep,
     }),
-    logger: maskingLogger(options.logger ?? silentLogger),
+    logger: maskingLogger(loggerOrDefault(options.logger)),
     now: options.now ?? Date.now,
     nonce: options.nonce ?? (() => randomNonce()),
     merchant: (name) => merchantByName.get(name),

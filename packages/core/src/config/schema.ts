@@ -181,10 +181,11 @@ const micropaySchema = z.strictObject({
 
 const loggerSchema = z.custom<NonNullable<WxPayOptions['logger']>>(
   (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    ['debug', 'info', 'warn', 'error'].every((level) => typeof (v as Record<string, unknown>)[level] === 'function'),
-  { message: 'must have debug, info, warn and error methods' },
+    v === false ||
+    (typeof v === 'object' &&
+      v !== null &&
+      ['debug', 'info', 'warn', 'error'].every((level) => typeof (v as Record<string, unknown>)[level] === 'function')),
+  { message: 'must have debug, info, warn and error methods, or be false' },
 );
 
 const storeSchema = z.custom<NonNullable<WxPayOptions['store']>>((v) => typeof v === 'object' && v !== null, {

@@ -86,7 +86,7 @@ export interface ResolvedConfig {
   readonly client: ResolvedClientOptions;
   /** Timing of managed payment-code payments; absent: WeChat's recommended defaults. */
   readonly micropay?: ResolvedMicropayOptions | undefined;
-  /** Masks secrets before anything reaches the logger given in the options (default silent). */
+  /** Masks secrets before anything reaches the logger given in the options (default: warn and error lines on stderr). */
   readonly logger: Logger;
   /** Epoch milliseconds. */
   readonly now: () => number;

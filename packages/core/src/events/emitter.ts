@@ -1,8 +1,8 @@
 import { EventEmitter } from 'eventemitter3';
-import { ListenerError, isWxPayKitError } from '../errors.js';
+import { ListenerError, causeMessage, hintFor, isWxPayKitError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { isPromiseLike } from '../util/maybe-promise.js';
-import type { ErrorEvent, WxPayEventMap, WxPayEventName, WxPayListener } from './event-map.js';
+import type { WxPayErrorEvent, WxPayEventMap, WxPayEventName, WxPayListener } from './event-map.js';
 
 /** Collects what each listener returned (or threw) during one emit. */
 type Collector = unknown[];
@@ -36,9 +36,11 @@ export interface WxPayEmitter {
   emitSettling<K extends WxPayEventName>(event: K, ...args: WxPayEventMap[K]): Promise<void> | undefined;
   /**
    * Dispatches an `error` event without waiting. A failing `error` listener is logged and never
-   * thrown; with no `error` listener the error is logged at `warn`.
+   * thrown. With no `error` listener the error is logged at `warn` the first time its code is seen
+   * for its app, with the cause's message and a hint (the event's, else the code's), and at
+   * `debug` afterwards; `logged` says the caller has already logged it at `error` (nothing more is).
    */
-  emitError(event: ErrorEvent): void;
+  emitError(event: WxPayErrorEvent, logged?: boolean): void;
   removeAllListeners(): void;
 }
 
@@ -56,6 +58,8 @@ export function createEmitter(options: CreateEmitterOptions): WxPayEmitter {
   const ee = new EventEmitter();
   /** event → original listener → its wrappers (a listener may be registered more than once). */
   const wrappers = new Map<string, Map<Function, Wrapper[]>>();
+  /** `<code> <app>` of the errors already logged at warn for want of an `error` listener. */
+  const unheard = new Set<string>();
 
   function forget(event: string, listener: Function, wrapper: Wrapper): void {
     const byListener = wrappers.get(event);
@@ -139,9 +143,22 @@ export function createEmitter(options: CreateEmitterOptions): WxPayEmitter {
       }
       return undefined;
     },
-    emitError(payload) {
+    emitError(payload, logged = false) {
       if (ee.listenerCount('error') === 0) {
-        logger.warn(describe(payload), 'wxpay-kit error with no error listener');
+        if (logged) return;
+        const code = isWxPayKitError(payload.error) ? payload.error.code : 'unknown';
+        const key = `${code} ${payload.app ?? ''}`;
+        if (unheard.has(key)) {
+          logger.debug(describe(payload), 'wxpay-kit error with no error listener');
+          return;
+        }
+        unheard.add(key);
+        const where = [payload.route, payload.app === undefined ? undefined : `app '${payload.app}'`].filter(Boolean).join(' ');
+        logger.warn(
+          describe(payload),
+          `${where === '' ? '' : `${where}: `}${payload.error.message}; hint: ${payload.hint ?? hintFor(payload.error)} ` +
+            '(logged once per error code and app; add an error listener to see every one)',
+        );
         return;
       }
       dispatch('error', [payload]).then(
@@ -159,12 +176,12 @@ export function createEmitter(options: CreateEmitterOptions): WxPayEmitter {
   };
 }
 
-function describe(payload: ErrorEvent): object {
+function describe(payload: WxPayErrorEvent): object {
   const { error } = payload;
   return {
+    code: isWxPayKitError(error) ? error.code : undefined,
     route: payload.route,
     app: payload.app,
-    code: isWxPayKitError(error) ? error.code : undefined,
-    err: error,
+    ...(error instanceof ListenerError || (error as { cause?: unknown }).cause !== undefined ? { cause: causeMessage(error) } : {}),
   };
 }

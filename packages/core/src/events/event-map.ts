@@ -104,13 +104,24 @@ export interface RefundFailedEvent extends RefundEventBase {
   readonly refundStatus: 'CHANGE' | 'REFUNDCLOSE';
 }
 
-/** Something went wrong that no caller will see: a rejected notification, a failed listener. */
-export interface ErrorEvent {
+/**
+ * Payload of the `error` event: something went wrong that no caller will see (a rejected
+ * notification, a failed listener, a forwarder result with nowhere to go). With no `error`
+ * listener, each error code is logged once per app at `warn`, with its hint.
+ */
+export interface WxPayErrorEvent {
+  /** The failure: `error.code` is one of the `WXPAY_ERR_*` codes (see the error table). */
   readonly error: WxPayKitError;
   /** The route pattern, e.g. `/notify-pay/:app`. */
   readonly route?: string | undefined;
+  /** The app name from the notify URL. */
   readonly app?: string | undefined;
+  /** What to check first, naming the merchant where the route tells it (e.g. its `apiKey` and `signType`). */
+  readonly hint?: string | undefined;
 }
+
+/** @deprecated Renamed {@link WxPayErrorEvent} (`ErrorEvent` is also the DOM global's name); this alias stays for now. */
+export type ErrorEvent = WxPayErrorEvent;
 
 /**
  * The events of a `WxPay` instance, each with one payload object. An interface, so plugins add
@@ -128,7 +139,7 @@ export interface WxPayEventMap {
   'micropay-reversed': [event: MicropayReversedEvent];
   /** A payment-code payment was refused at submission (once per order). */
   'micropay-failed': [event: MicropayFailedEvent];
-  error: [event: ErrorEvent];
+  error: [event: WxPayErrorEvent];
 }
 
 export type WxPayEventName = keyof WxPayEventMap & string;

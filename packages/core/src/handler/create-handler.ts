@@ -7,6 +7,8 @@ import type { WxPayClient } from '../client/types.js';
 import type { ResolvedConfig } from '../config/types.js';
 import {
   InternalError,
+  causeMessage,
+  hintFor,
   MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
@@ -121,11 +123,31 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     if (request.rawBody.byteLength > limit) throw new PayloadTooLargeError(limit);
   }
 
-  function logFailure(error: unknown, request: WxPayRequest, route: string): void {
+  /** Logs a failed request: at `error` (one line, with its cause and hint) for 5xx, at `debug` otherwise; answers whether it logged at `error`. */
+  function logFailure(error: unknown, method: string, route: string, hint?: string): boolean {
     const status = statusFor(error);
-    const fields = { route, method: request.method, status, code: isWxPayKitError(error) ? error.code : undefined, err: error };
-    if (status >= 500) logger.error(fields, 'request failed');
-    else logger.debug(fields, 'request refused');
+    const code = isWxPayKitError(error) ? error.code : undefined;
+    if (status >= 500) {
+      logger.error(
+        { route, method, status, code, cause: causeMessage(error) },
+        `${route}: ${isWxPayKitError(error) ? error.message : 'internal error'}; hint: ${hint ?? hintFor(error)}`,
+      );
+      return true;
+    }
+    logger.debug({ route, method, status, code, err: error }, 'request refused');
+    return false;
+  }
+
+  /**
+   * Reports a failed notification: on `error` with a hint naming the merchant of the app in the
+   * URL (for a signature failure: its `apiKey`, `signType` and the body parser order), so the line
+   * printed without an `error` listener says what to fix, whichever notify route raised it.
+   */
+  function reportNotifyFailure(error: WxPayKitError, method: string, route: string, app: string | undefined): void {
+    const merchant = app === undefined ? undefined : config.merchantOfApp(app);
+    const hint = hintFor(error, merchant);
+    const logged = logFailure(error, method, route, hint);
+    emitter.emitError({ error, route, app, hint }, logged);
   }
 
   function notifyFailed(
@@ -136,8 +158,7 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     codec: NotifyCodec,
   ): WxPayResponse {
     const error = toKitError(cause);
-    logFailure(error, request, route.path);
-    emitter.emitError({ error, route: route.path, app: params['app'] });
+    reportNotifyFailure(error, request.method, route.path, params['app']);
     return codec.failure(error);
   }
 
@@ -172,7 +193,7 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
       assertJsonContentType(request);
       return await route.handle(ctx, parseJsonObject(request.rawBody), params, request);
     } catch (error) {
-      logFailure(error, request, route.path);
+      logFailure(error, request.method, route.path);
       return errorResponse(error);
     }
   }
@@ -187,7 +208,7 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
       checkSize(request, entry.route.bodyLimit ?? config.bodyLimit);
       return await entry.route.handle(request, params);
     } catch (error) {
-      logFailure(error, request, entry.route.path);
+      logFailure(error, request.method, entry.route.path);
       return errorResponse(error);
     }
   }
@@ -236,9 +257,11 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
         const found = router.lookup('POST', path);
         return found.kind === 'found' ? found.params : {};
       })();
-      logger.debug({ route: route.route, status: statusFor(error), code: error.code, err: error }, 'request refused before handling');
-      if (!route.signed) return errorResponse(error);
-      emitter.emitError({ error, route: route.route, app: params['app'] });
+      if (!route.signed) {
+        logger.debug({ route: route.route, status: statusFor(error), code: error.code, err: error }, 'request refused before handling');
+        return errorResponse(error);
+      }
+      reportNotifyFailure(error, 'POST', route.route, params['app']);
       return notifyFailure(error);
     },
     on(event, listener) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as errors from '../errors.js';
 import { STATUS_BY_CODE, errorResponse, notifyReply, statusFor } from './respond.js';
+import { StoreError, ValidationError, WxPayError } from '../errors.js';
 
 /** One instance of every concrete error class, built with whatever its constructor needs. */
 function everyError(): errors.WxPayKitError[] {
@@ -50,7 +51,39 @@ describe('respond', () => {
   it('answers 500 with a generic message for anything that is not a wxpay-kit error', () => {
     const out = errorResponse(new Error('secret detail'));
     expect(out.status).toBe(500);
-    expect(JSON.parse(out.body as string)).toEqual({ code: 500, msg: 'internal error' });
+    expect(JSON.parse(out.body as string)).toEqual({ code: 500, msg: 'internal error', err_code: 'WXPAY_ERR_INTERNAL', retryable: false });
+  });
+
+  it('adds err_code and retryable to the seed envelope: WeChat codes as WeChat spells them, ours otherwise', () => {
+    const body = (error: unknown) => JSON.parse(errorResponse(error).body as string) as Record<string, unknown>;
+    expect(body(new ValidationError('orderId: must be a non-empty string'))).toEqual({
+      code: 400,
+      msg: 'orderId: must be a non-empty string',
+      err_code: 'WXPAY_ERR_VALIDATION',
+      retryable: false,
+    });
+    expect(body(new WxPayError({ errCode: 'SYSTEMERROR', errCodeDes: 'busy', layer: 'result' }))).toEqual({
+      code: 502,
+      msg: 'WeChat Pay answered SYSTEMERROR: busy',
+      err_code: 'SYSTEMERROR',
+      retryable: true,
+    });
+    expect(body(new WxPayError({ errCode: 'FAIL', returnMsg: '签名错误', layer: 'return' }))).toMatchObject({
+      err_code: 'FAIL',
+      code: 502,
+    });
+    expect(body(new StoreError('disk full'))).toMatchObject({ code: 503, err_code: 'WXPAY_ERR_STORE', retryable: true });
+  });
+
+  it('answers 404 for WeChat codes that say the order or refund does not exist, 409 for one in a final state', () => {
+    const status = (errCode: string) => errorResponse(new WxPayError({ errCode, layer: 'result' })).status;
+    expect(status('ORDERNOTEXIST')).toBe(404);
+    expect(status('REFUNDNOTEXIST')).toBe(404);
+    expect(status('ORDER_NOT_EXIST')).toBe(404);
+    expect(status('ORDERPAID')).toBe(409);
+    expect(status('ORDERCLOSED')).toBe(409);
+    expect(status('NOTENOUGH')).toBe(502);
+    expect(status('SIGNERROR')).toBe(502);
   });
 
   it('writes WeChat acknowledgements with CDATA that survives a "]]>" in the message', () => {

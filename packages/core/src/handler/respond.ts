@@ -3,7 +3,7 @@
  * statuses, the JSON envelopes of the seed gateway's API, and WeChat's XML acknowledgement.
  * Adapters never format an error themselves.
  */
-import { isWxPayKitError, type WxPayErrorCode } from '../errors.js';
+import { WxPayError, isWxPayKitError, type WxPayErrorCode } from '../errors.js';
 import type { WxPayResponse } from './types.js';
 
 /** `content-type` of JSON answers. */
@@ -35,10 +35,65 @@ export const STATUS_BY_CODE: Readonly<Record<WxPayErrorCode, number>> = Object.f
   WXPAY_ERR_INTERNAL: 500,
 });
 
+/**
+ * WeChat Pay business codes answered with a status of their own instead of `WXPAY_ERR_WXPAY`'s 502:
+ * the caller asked about something that does not exist (404) or that is already in a final state
+ * (409). The seed's envelope carries the status in `code` too; every other WeChat code stays 502.
+ * Codes are compared without underscores, so the v3 spellings (`ORDER_NOT_EXIST`) match as well.
+ */
+export const STATUS_BY_WECHAT_CODE: Readonly<Record<string, number>> = Object.freeze({
+  ORDERNOTEXIST: 404,
+  REFUNDNOTEXIST: 404,
+  RESOURCENOTEXISTS: 404,
+  NOTFOUND: 404,
+  ORDERPAID: 409,
+  ORDERCLOSED: 409,
+  OUTTRADENOUSED: 409,
+});
+
 /** The HTTP status for any thrown value: the table for wxpay-kit errors, 500 for anything else. */
 export function statusFor(error: unknown): number {
   if (!isWxPayKitError(error)) return 500;
+  if (error instanceof WxPayError || error.code === 'WXPAY_ERR_WXPAY') {
+    const errCode = (error as Partial<WxPayError>).errCode;
+    const refined = typeof errCode === 'string' ? STATUS_BY_WECHAT_CODE[errCode.replace(/_/g, '').toUpperCase()] : undefined;
+    if (refined !== undefined) return refined;
+  }
   return (STATUS_BY_CODE as Record<string, number | undefined>)[error.code] ?? 500;
+}
+
+/**
+ * `err_code` of a JSON error reply: WeChat's own code for a WeChat business failure (`ORDERNOTEXIST`,
+ * `FAIL` for a `return_code` failure), else the `WXPAY_ERR_*` code (`WXPAY_ERR_INTERNAL` for a
+ * value that is not a wxpay-kit error).
+ */
+export function errCodeFor(error: unknown): string {
+  if (!isWxPayKitError(error)) return 'WXPAY_ERR_INTERNAL';
+  const errCode = (error as Partial<WxPayError>).errCode;
+  return error.code === 'WXPAY_ERR_WXPAY' && typeof errCode === 'string' && errCode !== '' ? errCode : error.code;
+}
+
+/** The body of every JSON error reply: the seed's `{code, msg}` plus `err_code` and `retryable`. */
+export interface ErrorReplyBody {
+  /** The HTTP status, as the seed's envelope has it. */
+  readonly code: number;
+  /** What went wrong, for people; never holds secrets or payloads. */
+  readonly msg: string;
+  /** WeChat's code (`ORDERNOTEXIST`) for WeChat's business failures, else the `WXPAY_ERR_*` code. */
+  readonly err_code: string;
+  /** Whether repeating the same request unchanged may succeed. */
+  readonly retryable: boolean;
+}
+
+/** {@link ErrorReplyBody} for `error`. */
+export function errorReplyBody(error: unknown): ErrorReplyBody {
+  const status = statusFor(error);
+  return {
+    code: status,
+    msg: publicMessage(error),
+    err_code: errCodeFor(error),
+    retryable: isWxPayKitError(error) ? error.retryable : false,
+  };
 }
 
 /**
@@ -59,10 +114,10 @@ export function okEnvelope(result?: unknown): WxPayResponse {
   return jsonResponse(200, result === undefined ? { code: 200, msg: 'OK' } : { code: 200, msg: 'OK', result });
 }
 
-/** `{code, msg}` with the error's HTTP status as both the status and `code`. */
+/** `{code, msg, err_code, retryable}` ({@link ErrorReplyBody}) with the error's HTTP status as both the status and `code`. */
 export function errorResponse(error: unknown, headers?: Readonly<Record<string, string>>): WxPayResponse {
-  const status = statusFor(error);
-  return jsonResponse(status, { code: status, msg: publicMessage(error) }, headers);
+  const body = errorReplyBody(error);
+  return jsonResponse(body.code, body, headers);
 }
 
 function cdata(text: string): string {

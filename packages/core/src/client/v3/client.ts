@@ -88,7 +88,8 @@ export function createV3Client(config: ResolvedConfig, transport: Transport, hoo
           ),
         download: async (signal) => {
           const reply = await signedExchange(merchant, 'GET', '/v3/certificates', undefined, signal);
-          if (reply.statusCode < 200 || reply.statusCode >= 300) throw errorFromV3Reply(reply.statusCode, reply.body, '/v3/certificates');
+          if (reply.statusCode < 200 || reply.statusCode >= 300)
+            throw errorFromV3Reply(reply.statusCode, reply.body, `${originOf(merchant.baseUrl)}/v3/certificates`);
           return { headers: reply.headers, body: reply.body };
         },
       });
@@ -172,7 +173,8 @@ export function createV3Client(config: ResolvedConfig, transport: Transport, hoo
     signal: AbortSignal | undefined,
   ): Promise<JsonObject | undefined> {
     const reply = await signedExchange(merchant, method, path, body, signal);
-    if (reply.statusCode < 200 || reply.statusCode >= 300) throw errorFromV3Reply(reply.statusCode, reply.body, path.replace(/\?.*$/, ''));
+    if (reply.statusCode < 200 || reply.statusCode >= 300)
+      throw errorFromV3Reply(reply.statusCode, reply.body, `${originOf(merchant.baseUrl)}${path.replace(/\?.*$/, '')}`);
     await verifyReply(merchant, reply.headers, reply.body, signal);
     return reply.body.length === 0 ? undefined : parseJsonObject(reply.body, `the ${api} reply`);
   }
@@ -198,7 +200,7 @@ export function createV3Client(config: ResolvedConfig, transport: Transport, hoo
         retrier.run('bill/download', 'safe', merchant.name, signal, async () => {
           const reply = await signedExchange(merchant, 'GET', pathWithQuery, undefined, signal, MAX_REPLY_BYTES);
           if (reply.statusCode < 200 || reply.statusCode >= 300)
-            throw errorFromV3Reply(reply.statusCode, reply.body, pathWithQuery.replace(/\?.*$/, ''));
+            throw errorFromV3Reply(reply.statusCode, reply.body, `${originOf(merchant.baseUrl)}${pathWithQuery.replace(/\?.*$/, '')}`);
           check(reply.body);
           return reply.body;
         }),
@@ -237,4 +239,13 @@ export function createV3Client(config: ResolvedConfig, transport: Transport, hoo
     client[name] = (input: never, callOptions?: CallOptions) => execute(decl, input, callOptions);
   }
   return Object.freeze(client) as unknown as V3Client;
+}
+
+/** The origin of a merchant's `baseUrl` for error messages (never its credentials or query). */
+function originOf(baseUrl: string): string {
+  try {
+    return new URL(baseUrl).origin;
+  } catch {
+    return '';
+  }
 }

@@ -132,7 +132,12 @@ describe('POST /confirm', () => {
     client.orderState = new TransportError('connect ECONNREFUSED');
     const out = await wxpay.handle(confirm());
     expect(out.status).toBe(502);
-    expect(JSON.parse(bodyText(out.body))).toEqual({ code: 502, msg: 'connect ECONNREFUSED' });
+    expect(JSON.parse(bodyText(out.body))).toEqual({
+      code: 502,
+      msg: 'connect ECONNREFUSED',
+      err_code: 'WXPAY_ERR_TRANSPORT',
+      retryable: true,
+    });
     expect(paid).toEqual([]);
   });
 });

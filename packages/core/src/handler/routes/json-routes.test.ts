@@ -107,11 +107,14 @@ describe('POST /create-pay/:type', () => {
     expect([out.status, out.json['code']]).toEqual([400, 400]);
   });
 
-  it('answers 502 with WeChat’s error when WeChat refuses, and records no order', async () => {
+  it('answers WeChat’s refusal with its err_code (409 for an order already paid), and records no order', async () => {
     const { wxpay, client, store } = setup();
     client.failNext = new WxPayError({ errCode: 'ORDERPAID', errCodeDes: '该订单已支付', layer: 'result' });
     const out = await call(wxpay, '/create-pay/APP', order);
-    expect(out).toMatchObject({ status: 502, json: { code: 502, msg: 'WeChat Pay answered ORDERPAID: 该订单已支付' } });
+    expect(out).toMatchObject({
+      status: 409,
+      json: { code: 409, msg: 'WeChat Pay answered ORDERPAID: 该订单已支付', err_code: 'ORDERPAID', retryable: false },
+    });
     expect(await store.getOrder(`${MCH_1}:o001`)).toBeUndefined();
   });
 });
