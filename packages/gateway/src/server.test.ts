@@ -112,11 +112,11 @@ describe('startGateway', () => {
     expect(lines.some((l) => l['msg'] === 'method not allowed' && l['path'] === '/wxpay/queryorder' && l['status'] === 405)).toBe(true);
   });
 
-  it('answers an unknown payApp with 400 {code, msg}', async () => {
+  it('answers an unknown payApp with 400 {code, msg, err_code, retryable}', async () => {
     const res = await post('/wxpay/queryorder', { appId: APP_ID, payApp: 'nope', orderId: 'x' });
     expect(res.status).toBe(400);
     const body = (await res.json()) as Record<string, unknown>;
-    expect(Object.keys(body).sort()).toEqual(['code', 'msg']);
+    expect(Object.keys(body).sort()).toEqual(['code', 'err_code', 'msg', 'retryable']);
     expect(body['code']).toBe(400);
   });
 

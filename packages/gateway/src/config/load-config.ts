@@ -56,10 +56,11 @@ export function loadGatewayConfig(file: string): LoadedGatewayConfig {
     throw new ConfigError([{ path: '', message: why }], { prefix: `${PREFIX} ${file}` });
   }
   let raw: unknown;
+  const json = text.replace(/^\uFEFF/, '');
   try {
-    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+    raw = JSON.parse(json);
   } catch (error) {
-    throw new ConfigError([{ path: '', message: `not valid JSON (${(error as Error).message})` }], {
+    throw new ConfigError([{ path: '', message: `not valid JSON (${jsonErrorAt(json, (error as Error).message)})` }], {
       prefix: `${PREFIX} ${file}`,
     });
   }
@@ -90,18 +91,25 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
         for (const key of issue.keys) {
           const at = joinPath([...issue.path, key]);
           const wildcard = joinPath([...issue.path.filter((p) => typeof p !== 'number'), key]);
-          warnings.push(
-            IGNORED_SEED_KEYS.has(wildcard)
-              ? `${source}: key "${at}" is not used by this gateway and is ignored`
-              : `${source}: unknown key "${at}" is ignored`,
-          );
+          if (IGNORED_SEED_KEYS.has(wildcard)) {
+            warnings.push(`${source}: key "${at}" is not used by this gateway and is ignored`);
+            continue;
+          }
+          // A key that differs from a known one only in spelling is a typo: its setting would be lost.
+          const suggestion = didYouMean(key, knownKeysAt(issue.path));
+          if (suggestion !== undefined) issues.push({ path: at, message: `unknown key ${key}; did you mean ${suggestion}?` });
+          else warnings.push(`${source}: unknown key "${at}" is ignored`);
         }
       } else {
         issues.push({ path: joinPath(issue.path), message: describe(issue, raw) });
       }
     }
   }
-  if (issues.length > 0) fail(issues);
+  if (issues.length > 0) {
+    // Report the cross-references too, so one run lists every problem.
+    issues.push(...rawCrossChecks(raw));
+    fail(issues);
+  }
   const seed: SeedConfig = seedConfigSchema.parse(raw);
 
   const merchants = seed.merchants.map((m, i) =>
@@ -323,6 +331,90 @@ function resolveV3Merchant(
     cert: undefined,
     v3,
   };
+}
+
+/** `Unexpected number in JSON at position 18` → `line 3, column 7: Unexpected number in JSON at position 18`. */
+export function jsonErrorAt(text: string, message: string): string {
+  const m = /at position (\d+)/.exec(message);
+  const position = m ? Number(m[1]) : /end of JSON input/.test(message) ? text.length : undefined;
+  if (position === undefined) return message;
+  const before = text.slice(0, position);
+  const line = before.split('\n').length;
+  const column = position - before.lastIndexOf('\n');
+  return `line ${line}, column ${column}: ${message}`;
+}
+
+/** The keys the configuration schema knows at `path` (`[]` the top level, `['merchants', 0]` a merchant), from the schema itself. */
+function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
+  let schema: unknown = seedConfigSchema;
+  for (const part of path) {
+    schema = unwrap(schema);
+    const def = (schema as { def?: { type?: string; element?: unknown; shape?: Record<string, unknown> } }).def;
+    if (typeof part === 'number') schema = def?.type === 'array' ? def.element : undefined;
+    else schema = def?.shape?.[String(part)];
+  }
+  const shape = (unwrap(schema) as { def?: { shape?: Record<string, unknown> } } | undefined)?.def?.shape;
+  const ignored = [...IGNORED_SEED_KEYS].filter((k) => !k.includes('.'));
+  return shape === undefined ? [] : [...Object.keys(shape), ...(path.length === 0 ? ignored : [])];
+}
+
+function unwrap(schema: unknown): unknown {
+  let s = schema as { def?: { type?: string; innerType?: unknown } } | undefined;
+  while (s?.def?.type === 'optional' || s?.def?.type === 'default' || s?.def?.type === 'nullable') s = s.def.innerType as typeof s;
+  return s;
+}
+
+/** `notifyPayURL` → `notify-pay-url`: the known key spelled the same but for case, `-` and `_`, or within a few typos. */
+export function didYouMean(key: string, known: readonly string[]): string | undefined {
+  const norm = (k: string): string => k.toLowerCase().replace(/[-_\s]/g, '');
+  const exact = known.find((k) => norm(k) === norm(key));
+  if (exact !== undefined) return exact;
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.min(3, Math.floor(norm(key).length / 4)));
+  for (const k of known) {
+    const d = editDistance(norm(k), norm(key));
+    if (d <= bestDistance && (best === undefined || d < bestDistance)) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** Duplicate names and apps naming an unknown merchant, read from the raw file (when the schema already failed). */
+function rawCrossChecks(raw: unknown): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const list = (key: string): Record<string, unknown>[] => {
+    const v = (raw as Record<string, unknown>)[key];
+    return Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null) : [];
+  };
+  const names = new Set<string>();
+  list('merchants').forEach((m, i) => {
+    if (typeof m['name'] !== 'string') return;
+    if (names.has(m['name'])) issues.push({ path: `merchants[${i}].name`, message: `duplicate merchant name "${m['name']}"` });
+    names.add(m['name']);
+  });
+  const apps = new Set<string>();
+  list('apps').forEach((a, i) => {
+    if (typeof a['name'] === 'string') {
+      if (apps.has(a['name'])) issues.push({ path: `apps[${i}].name`, message: `duplicate app name "${a['name']}"` });
+      apps.add(a['name']);
+    }
+    if (typeof a['merchant'] === 'string' && names.size > 0 && !names.has(a['merchant'])) {
+      issues.push({ path: `apps[${i}].merchant`, message: `unknown merchant "${a['merchant']}" (merchants: ${[...names].join(', ')})` });
+    }
+  });
+  return issues;
 }
 
 function joinPath(path: readonly PropertyKey[]): string {
