@@ -16,4 +16,13 @@ describe('public types', () => {
     expect(result.output).toBe('');
     expect(result.code).toBe(0);
   }, 120_000);
+
+  it('accept undefined for optional options under exactOptionalPropertyTypes (test/types/exact-optional)', async () => {
+    const result = await promisify(execFile)(process.execPath, [tsc, '--noEmit', '-p', join(here, 'exact-optional/tsconfig.json')]).then(
+      () => ({ code: 0, output: '' }),
+      (error: { code?: number; stdout?: string }) => ({ code: error.code ?? 1, output: error.stdout ?? String(error) }),
+    );
+    expect(result.output).toBe('');
+    expect(result.code).toBe(0);
+  }, 120_000);
 });

@@ -51,6 +51,7 @@ export type {
   WxPayErrorEvent,
   EventSource,
   PaidEvent,
+  ClosedEvent,
   RefundEventBase,
   RefundFailedEvent,
   RefundedEvent,
@@ -134,6 +135,18 @@ export {
   type Logger,
   type StderrLoggerOptions,
 } from './logger.js';
-export type { ClaimResult, DedupStore, MaybePromise, OrderRecord } from './stores/dedup-store.js';
+export type { ClaimResult, DedupStore, MaybePromise, OrderRecord, SweepQueue, SweepQueueStats } from './stores/dedup-store.js';
+export { createMemorySweepQueue } from './stores/memory-sweep-queue.js';
+export {
+  DEFAULT_SWEEP_RATE,
+  DEFAULT_SWEEP_SCHEDULE,
+  MIN_CLOSE_AGE_MS,
+  nextSweepAt,
+  type Sweeper,
+  type SweepOutcome,
+  type SweepPass,
+  type SweepStats,
+} from './flow/sweeper.js';
+export type { SweepOptions } from './config/options.js';
 export { createMemoryDedupStore, type MemoryDedupStoreOptions } from './stores/memory-dedup-store.js';
 export { definePlugin, type EmitAndWait, type PluginHost, type RouteDefinition, type WxPayPlugin } from './plugins/types.js';

@@ -4,7 +4,7 @@ import { SimulatorError } from './errors.js';
 import * as ids from './ids.js';
 import { micropayCase, QUERIES_BEFORE_PAID } from './micropay.js';
 import { acceptRefund, MAX_REFUNDS_PER_ORDER } from './refunds.js';
-import { refreshExpiry, TRADE_STATE_DESC, unpaidFields, type OrderRecord, type RefundRecord, type SimState } from './state.js';
+import { isExpired, refreshExpiry, TRADE_STATE_DESC, unpaidFields, type OrderRecord, type RefundRecord, type SimState } from './state.js';
 import type {
   ApiVersion,
   RefundMode,
@@ -69,7 +69,7 @@ export class Ledger {
     const existing = this.findOrder(draft.environment, draft.mchId, lookup);
     if (existing) {
       if (isPaid(existing)) return { refused: 'paid' };
-      if (existing.tradeState === 'CLOSED') return { refused: 'closed' };
+      if (existing.tradeState === 'CLOSED' || isExpired(existing, this.clock.now())) return { refused: 'closed' };
       if (existing.fingerprint !== draft.fingerprint) return { refused: 'out-trade-no-used' };
       return { order: existing, created: false };
     }
@@ -104,6 +104,7 @@ export class Ledger {
       subOpenId: draft.subOpenId,
       ...unpaidFields(),
       fingerprint: draft.fingerprint,
+      muted: false,
     };
     this.state.addOrder(order);
     this.hooks.log(
@@ -184,6 +185,12 @@ export class Ledger {
     const order = this.pickOrder(outTradeNo, target);
     if (order.tradeState !== 'NOTPAY' && order.tradeState !== 'PAYERROR' && order.tradeState !== 'USERPAYING') {
       throw new SimulatorError('INVALID_STATE', `cannot ${action} order ${outTradeNo}: it is ${order.tradeState}`);
+    }
+    if (action === 'pay' && isExpired(order, this.clock.now())) {
+      throw new SimulatorError(
+        'INVALID_STATE',
+        `cannot pay order ${outTradeNo}: its time_expire has passed (close it and order again under a new number)`,
+      );
     }
     return order;
   }

@@ -167,12 +167,18 @@ export function refundView(refund: RefundRecord): SimRefund {
   return Object.freeze({ ...rest, couponRefunds: Object.freeze(refund.couponRefunds.map((c) => ({ ...c }))) });
 }
 
-/** An unpaid order past its `time_expire` is closed the moment anyone looks at it. */
-export function refreshExpiry(order: OrderRecord, now: number): void {
-  if ((order.tradeState === 'NOTPAY' || order.tradeState === 'PAYERROR') && order.expiresAt !== undefined && now >= order.expiresAt) {
-    order.tradeState = 'CLOSED';
-    order.tradeStateDesc = TRADE_STATE_DESC.CLOSED;
-  }
+/**
+ * Unpaid orders past their `time_expire` are not closed by time alone: WeChat documents
+ * `time_expire` as the last moment the user can pay and tells the merchant to close the order
+ * itself, and an unpaid order keeps reporting `NOTPAY` until it is closed. The simulator follows
+ * that (its choice on an open point of the spec): queries keep answering `NOTPAY`, payments are
+ * refused ({@link isExpired}), and `closeorder` closes it. Kept as a hook for look-ups.
+ */
+export function refreshExpiry(_order: OrderRecord, _now: number): void {}
+
+/** True when an unpaid order is past its `time_expire` (the last moment it can be paid): it can only be closed now. */
+export function isExpired(order: OrderRecord, now: number): boolean {
+  return (order.tradeState === 'NOTPAY' || order.tradeState === 'PAYERROR') && order.expiresAt !== undefined && now > order.expiresAt;
 }
 
 /** `trade_state_desc` texts. */

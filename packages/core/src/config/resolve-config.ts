@@ -166,6 +166,7 @@ export function resolveConfig(options: WxPayOptions): ResolvedConfig {
       reverseAttempts: o.micropay.reverseAttempts,
       sleep: options.micropay?.sleep,
     }),
+    orderExpireMinutes: o.orderExpireMinutes,
     logger: maskingLogger(loggerOrDefault(options.logger)),
     now: options.now ?? Date.now,
     nonce: options.nonce ?? (() => randomNonce()),

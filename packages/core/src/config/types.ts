@@ -86,6 +86,8 @@ export interface ResolvedConfig {
   readonly client: ResolvedClientOptions;
   /** Timing of managed payment-code payments; absent: WeChat's recommended defaults. */
   readonly micropay?: ResolvedMicropayOptions | undefined;
+  /** How long an order placed by create-pay can be paid, in minutes (`time_expire`). */
+  readonly orderExpireMinutes: number;
   /** Masks secrets before anything reaches the logger given in the options (default: warn and error lines on stderr). */
   readonly logger: Logger;
   /** Epoch milliseconds. */

@@ -21,6 +21,9 @@ import { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { RouteDefinition, WxPayPlugin } from '../plugins/types.js';
 import { createMemoryDedupStore } from '../stores/memory-dedup-store.js';
 import { micropay as runMicropay, stopMicropayRuns } from '../flow/micropay-flow.js';
+import { createSweeper, type ResolvedSweepOptions, type Sweeper } from '../flow/sweeper.js';
+import { ConfigError } from '../errors.js';
+import { sweepFlows } from '../flow/sweep-flows.js';
 import { CORE_ROUTE_TABLE } from './core-routes.js';
 
 /** The guarded JSON routes by name (`create-pay, query-order, …`), read from the route table. */
@@ -57,6 +60,8 @@ interface CachedLookup {
 export interface CreateHandlerOptions {
   /** How long a notification holds its transaction while listeners run, in ms. Default 60,000. */
   readonly leaseMs?: number;
+  /** The sweeper's settings; undefined: no sweeper. */
+  readonly sweep?: ResolvedSweepOptions | undefined;
 }
 
 function toKitError(error: unknown): WxPayKitError {
@@ -87,6 +92,9 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
   const logger = config.logger;
   const ownsStore = config.store === undefined;
   const store = config.store ?? createMemoryDedupStore({ now: config.now });
+  if (options.sweep !== undefined && store.sweeps === undefined) {
+    throw new ConfigError([{ path: 'sweep', message: 'the store has no sweep queue (use the memory, file or Redis store)' }]);
+  }
   const router = new Router<Entry>();
   for (const route of CORE_ROUTE_TABLE) {
     const info: RouteInfo = Object.freeze({ route: route.path, signed: route.kind === 'notify', bodyLimit: config.bodyLimit });
@@ -309,12 +317,16 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     },
     client,
     config,
+    get sweeper() {
+      return sweeper;
+    },
     ready() {
       return plugins.ready();
     },
     close() {
       closing ??= (async () => {
         stopMicropayRuns(ctx);
+        await sweeper?.stop();
         await plugins.close();
         if (ownsStore) await store.close?.();
         await client.close();
@@ -360,6 +372,12 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     logger,
     signKey,
     once: createOncePerKey({ store, logger, ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }) }),
+    sweeps: options.sweep === undefined ? undefined : store.sweeps,
+    sweepSchedule: options.sweep?.schedule,
   };
+  const sweeper: Sweeper | undefined =
+    options.sweep === undefined
+      ? undefined
+      : createSweeper({ config, client, store, logger, flows: sweepFlows(ctx), options: options.sweep });
   return wxpay;
 }

@@ -1,5 +1,6 @@
 import type { WxPayClient } from '../client/types.js';
 import type { ResolvedConfig } from '../config/types.js';
+import type { Sweeper } from '../flow/sweeper.js';
 import type { WxPayEventMap, WxPayEventName } from '../events/event-map.js';
 import type { MicropayOutcome } from '../flow/micropay-flow.js';
 import type { WxPayPlugin } from '../plugins/types.js';
@@ -67,6 +68,12 @@ export interface WxPay extends WxPayEvents {
   readonly client: WxPayClient;
   /** The validated, frozen configuration. */
   readonly config: ResolvedConfig;
+  /**
+   * The sweeper, when the `sweep` option turned it on: it queries orders and refunds that have no
+   * result yet and closes expired orders. `runOnce()` sweeps what is due now; `stats()` answers the
+   * pending count, the oldest unresolved age and the sweeps by outcome.
+   */
+  readonly sweeper: Sweeper | undefined;
   /** Resolves when every plugin's setup finished; rejects with the first setup failure. */
   ready(): Promise<void>;
   /** Runs plugins' teardown (last registered first) and closes the client's connection pools. */

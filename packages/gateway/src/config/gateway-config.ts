@@ -98,6 +98,11 @@ export interface GatewayConfig {
    * redeliveries of the transaction it held.
    */
   readonly leaseMs: number | undefined;
+  /**
+   * `order-expire-minutes` (the seed's key): how long an order placed by create-pay can be paid,
+   * 5 to 21,600; sent as `time_expire`. Undefined keeps the core's default, 120 (WeChat's).
+   */
+  readonly orderExpireMinutes: number | undefined;
 }
 
 /** The port go-wxpay-gateway's sample listens on. */

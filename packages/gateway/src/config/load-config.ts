@@ -177,6 +177,7 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
     bearerToken: seed['bearer-token'],
     bodyLimit: seed['body-limit'],
     leaseMs: seed['lease-ms'],
+    orderExpireMinutes: seed['order-expire-minutes'],
   };
   return { config: deepFreeze(config), warnings };
 }

@@ -79,6 +79,8 @@ function shapes() {
     'body-limit': z.number().int().positive().optional(),
     // How long a notification's claim on its transaction lasts without renewal (core's leaseMs; renewed while listeners run).
     'lease-ms': z.number().int('must be whole milliseconds').min(1_000).max(3_600_000).optional(),
+    // The seed's order validity: time_expire of every create-pay, in minutes (core's orderExpireMinutes).
+    'order-expire-minutes': z.number().int('must be whole minutes').min(5).max(21_600).optional(),
   };
   return { endpoints, merchant, app, root };
 }

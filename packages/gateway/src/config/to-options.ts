@@ -11,7 +11,7 @@ export interface ToWxPayOptionsInput {
 
 /** The core options for a gateway config, minus what the server adds (logger, store, plugins). */
 export type GatewayWxPayOptions = Pick<WxPayOptions, 'merchants' | 'apps' | 'notifyPayUrl' | 'notifyRefundUrl'> &
-  Partial<Pick<WxPayOptions, 'bearerToken' | 'bodyLimit' | 'leaseMs'>>;
+  Partial<Pick<WxPayOptions, 'bearerToken' | 'bodyLimit' | 'leaseMs' | 'orderExpireMinutes'>>;
 
 /**
  * The core merchant each configured merchant becomes: one for its production apps and, when a
@@ -87,6 +87,7 @@ export function toWxPayOptions(config: GatewayConfig, input: ToWxPayOptionsInput
     ...(config.bearerToken === undefined ? {} : { bearerToken: config.bearerToken }),
     ...(config.bodyLimit === undefined ? {} : { bodyLimit: config.bodyLimit }),
     ...(config.leaseMs === undefined ? {} : { leaseMs: config.leaseMs }),
+    ...(config.orderExpireMinutes === undefined ? {} : { orderExpireMinutes: config.orderExpireMinutes }),
   };
   return options;
 }

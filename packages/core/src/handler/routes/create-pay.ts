@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { TradeType, UnifiedOrderResult } from '../../client/types.js';
 import { ValidationError } from '../../errors.js';
 import { okEnvelope } from '../respond.js';
+import { queueSweep } from '../../flow/sweep-calls.js';
 import { notifyUrlFor, orderKey, parseBody, resolveTarget, storeCall, type JsonRoute } from '../route-context.js';
 import { fen, optionalText, targetFields, text } from './schemas.js';
 
@@ -38,7 +39,8 @@ function resultOf(order: UnifiedOrderResult): Record<string, unknown> {
 
 /**
  * `POST /create-pay/:type` (JSAPI, NATIVE, APP, H5): places a unifiedorder with the app's notify
- * URL, records the order's amount for the notification check, and answers
+ * URL and a `time_expire` `orderExpireMinutes` from now, records the order's amount and expiry
+ * (for the notification check and the sweeper), and answers
  * `{code: 200, msg: 'OK', result}` with the client activation parameters.
  */
 export const createPayRoute: JsonRoute = {
@@ -50,6 +52,8 @@ export const createPayRoute: JsonRoute = {
     if (!tradeType) throw new ValidationError('type: must be one of JSAPI, NATIVE, APP, H5', { field: 'type' });
     const input = parseBody(body, raw);
     const { app, merchant, appId } = resolveTarget(ctx, input.payApp, input.appId);
+    const createdAt = ctx.config.now();
+    const expiresAt = createdAt + ctx.config.orderExpireMinutes * 60_000;
     const order = await ctx.client.unifiedOrder({
       merchant: merchant.name,
       appId,
@@ -64,6 +68,7 @@ export const createPayRoute: JsonRoute = {
       sceneInfo: input.sceneInfo,
       attach: input.udd,
       redirectUrl: input.redirectUrl,
+      timeExpire: new Date(expiresAt),
     });
     await storeCall('record an order', () =>
       ctx.store.putOrder(orderKey(merchant.mchId, input.orderId), {
@@ -71,9 +76,11 @@ export const createPayRoute: JsonRoute = {
         appId,
         mchId: merchant.mchId,
         totalFee: input.fee,
-        createdAt: ctx.config.now(),
+        createdAt,
+        expiresAt,
       }),
     );
+    await queueSweep(ctx, orderKey(merchant.mchId, input.orderId), createdAt);
     return okEnvelope(resultOf(order));
   },
 };
