@@ -23,6 +23,12 @@ export { CORE_ROUTES, type CoreRouteInfo } from './handler/core-routes.js';
 export { isLoopbackAddress, type ListenAddress } from './handler/guard.js';
 export { DEFAULT_LEASE_MS } from './flow/once-per-key.js';
 export {
+  DIAGNOSTICS_CHANNELS,
+  type NotificationDiagnostic,
+  type RequestDiagnostic,
+  type WechatCallDiagnostic,
+} from './util/diagnostics.js';
+export {
   STATUS_BY_WECHAT_CODE,
   errorReplyBody,
   errorResponse,

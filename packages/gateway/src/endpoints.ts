@@ -19,12 +19,17 @@ export interface GatewayEndpoints {
   readonly health: string;
   /** Readiness: answers 200 when the store is reachable, 503 otherwise. */
   readonly ready: string;
+  /** Prometheus metrics (text format); behind the bearer token when one is configured. */
+  readonly metrics: string;
 }
 
 /** Where requests to an endpoint lead. */
 export type EndpointTarget =
   /** A core route: `path` relative to the core's mount point; `param`: one more path segment follows (the trade type or app name). */
-  { readonly kind: 'core'; readonly path: string; readonly param: boolean } | { readonly kind: 'health' } | { readonly kind: 'ready' };
+  | { readonly kind: 'core'; readonly path: string; readonly param: boolean }
+  | { readonly kind: 'health' }
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'metrics' };
 
 /** One endpoint of the gateway. */
 export interface GatewayEndpoint {
@@ -60,6 +65,7 @@ export const GATEWAY_ENDPOINTS: readonly GatewayEndpoint[] = Object.freeze([
   ...CORE_ROUTES.map(fromCoreRoute),
   { key: 'health', configKey: 'health', defaultPath: '/health', target: { kind: 'health' } },
   { key: 'ready', configKey: 'ready', defaultPath: '/ready', target: { kind: 'ready' } },
+  { key: 'metrics', configKey: 'metrics', defaultPath: '/metrics', target: { kind: 'metrics' } },
 ]);
 
 /** The seed's endpoint paths, plus ours, used when `endpoints` leaves one out. */

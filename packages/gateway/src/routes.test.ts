@@ -19,6 +19,7 @@ describe('createPathMapper', () => {
     expect(map('/wxpay/notify-refund/shop')).toEqual({ kind: 'core', path: '/notify-refund/shop' });
     expect(map('/health')).toEqual({ kind: 'health' });
     expect(map('/ready')).toEqual({ kind: 'ready' });
+    expect(map('/metrics')).toEqual({ kind: 'metrics' });
   });
 
   it('matches nothing else: disabled endpoints, missing or extra segments, other prefixes', () => {
@@ -47,6 +48,7 @@ describe('the endpoint table', () => {
       micropay: '/wxpay/micropay',
       health: '/health',
       ready: '/ready',
+      metrics: '/metrics',
     });
     expect(GATEWAY_ENDPOINTS.map((e) => e.configKey).sort()).toEqual(
       [
@@ -61,6 +63,7 @@ describe('the endpoint table', () => {
         'micropay',
         'health',
         'ready',
+        'metrics',
       ].sort(),
     );
     expect(GATEWAY_ENDPOINTS.filter((e) => e.target.kind === 'core')).toHaveLength(CORE_ROUTES.length);

@@ -3,7 +3,10 @@ import { GATEWAY_ENDPOINTS, type GatewayEndpoints } from './endpoints.js';
 /** Where one request path leads. */
 export type GatewayRoute =
   /** A core route; `path` is relative to the core's mount point (`/create-pay/NATIVE`). */
-  { readonly kind: 'core'; readonly path: string } | { readonly kind: 'health' } | { readonly kind: 'ready' };
+  | { readonly kind: 'core'; readonly path: string }
+  | { readonly kind: 'health' }
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'metrics' };
 
 /**
  * Maps the seed's configured endpoint paths onto the core's relative routes: `/wxpay/queryorder`

@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { isLoopbackAddress, NotFoundError, type WxPay } from '@wxpay-kit/core';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { isLoopbackAddress, NotFoundError, UnauthorizedError, type WxPay } from '@wxpay-kit/core';
 import { handleNodeRequest, respondToError, writeResponse } from '@wxpay-kit/core/node';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { needsEmbeddedSimulator, toWxPayOptions } from './config/to-options.js';
 import { createGatewayLogger, type PinoLogger } from './logger.js';
 import { createPathMapper } from './routes.js';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { buildRuntime, type GatewayRuntime, type SimulatorSetup } from './runtime.js';
 
 /** Extra routes served beside the API (the demo shop). Return true when the request was answered. */
@@ -102,6 +104,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const log = options.logger ?? createGatewayLogger();
   const mapPath = createPathMapper(config.endpoints);
   let runtime: GatewayRuntime | undefined;
+  let metrics: GatewayMetrics | undefined;
   let closing = false;
   const timeouts: ServerTimeouts = { ...GATEWAY_SERVER_TIMEOUTS, ...options.serverTimeouts };
   const inFlight = new Set<Promise<void>>();
@@ -138,9 +141,21 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     const method = (req.method ?? 'GET').toUpperCase();
     if (closing) res.setHeader('connection', 'close');
     const route = mapPath(url.pathname);
+    // The metrics label: the core route's pattern, the gateway endpoint's kind, or `other`.
+    let endpoint: string = route?.kind === 'core' ? 'unmatched' : (route?.kind ?? 'other');
+    res.once('finish', () => metrics?.observeRequest(endpoint, method, res.statusCode, (performance.now() - started) / 1000));
 
     // The port is bound once the runtime is ready, so every request finds it.
     const rt = runtime!;
+    if (route?.kind === 'metrics' && metrics) {
+      if (config.bearerToken !== undefined && !sameText(req.headers.authorization ?? '', `Bearer ${config.bearerToken}`)) {
+        writeResponse(res, respondToError(new UnauthorizedError('missing or wrong bearer token')));
+        return;
+      }
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
+      return;
+    }
     // Liveness: the process serves HTTP (the store is not asked; /ready does that).
     if (route?.kind === 'health') {
       sendJson(res, 200, { status: 'ok' });
@@ -154,6 +169,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     if (route?.kind === 'core') {
       const info = rt.wxpay.match(method, route.path);
       if (info) {
+        endpoint = info.route;
         const out = await handleNodeRequest(rt.wxpay, req, { path: route.path, route: info });
         writeResponse(res, out);
         const line = {
@@ -200,6 +216,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     throw error;
   }
   const rt = runtime;
+  metrics = createGatewayMetrics(rt.wxpay, rt.store);
   try {
     await options.beforeListen?.(rt);
     await listen(server, config.listenHost, port);
@@ -243,6 +260,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       await stopped;
       clearTimeout(timer);
       await rt.close();
+      metrics?.close();
       log.info({}, 'wxpay-gateway stopped');
     })();
     return closed;
@@ -259,6 +277,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     logger: log,
     close,
   };
+}
+
+/** Compares two strings in time that does not depend on where they differ. */
+function sameText(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -35,6 +35,7 @@ import { assertAuthorized, assertJsonContentType, isLoopbackAddress } from './gu
 import { createOncePerKey } from '../flow/once-per-key.js';
 import { errorResponse, notifyFailure, statusFor } from './respond.js';
 import { notifyCodecFor, type NotifyCodec } from './notify-codec.js';
+import { notificationChannel, requestChannel, type NotificationDiagnostic, type RequestDiagnostic } from '../util/diagnostics.js';
 import type { CoreRoute, HandlerContext } from './route-context.js';
 import { isPromiseLike, type MaybePromise } from '../util/maybe-promise.js';
 import { Router, type RouteLookup } from './router.js';
@@ -167,6 +168,7 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
   ): WxPayResponse {
     const error = toKitError(cause);
     reportNotifyFailure(error, request.method, route.path, params['app']);
+    if (notificationChannel.hasSubscribers) reportNotification(route, params, codec, error.code);
     return codec.failure(error);
   }
 
@@ -186,8 +188,17 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     } catch (cause) {
       return notifyFailed(cause, request, route, params, codec);
     }
-    if (!isPromiseLike(out)) return out;
-    return Promise.resolve(out).then(undefined, (cause: unknown) => notifyFailed(cause, request, route, params, codec));
+    if (!isPromiseLike(out)) {
+      if (notificationChannel.hasSubscribers) reportNotification(route, params, codec, undefined);
+      return out;
+    }
+    return Promise.resolve(out).then(
+      (done) => {
+        if (notificationChannel.hasSubscribers) reportNotification(route, params, codec, undefined);
+        return done;
+      },
+      (cause: unknown) => notifyFailed(cause, request, route, params, codec),
+    );
   }
 
   async function serveCore(
@@ -238,8 +249,45 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     return errorResponse(toKitError(error));
   }
 
-  /** `handle()` without the promise when every step answered synchronously. Never throws or rejects. */
+  function reportNotification(route: CoreRoute, params: Readonly<Record<string, string>>, codec: NotifyCodec, code: string | undefined) {
+    const message: NotificationDiagnostic = {
+      route: route.path,
+      app: params['app'],
+      version: codec.version,
+      outcome: code === undefined ? 'acknowledged' : 'refused',
+      code,
+    };
+    notificationChannel.publish(message);
+  }
+
+  function reportRequest(request: WxPayRequest, status: number, started: number): void {
+    const found = lookup(request.method, request.path);
+    const message: RequestDiagnostic = {
+      method: request.method,
+      route: found.kind === 'found' ? found.entry.value.info.route : 'unmatched',
+      status,
+      durationMs: performance.now() - started,
+    };
+    requestChannel.publish(message);
+  }
+
+  /** {@link serveQuietly}, reported on the request channel when someone listens there. */
   function serve(request: WxPayRequest): MaybePromise<WxPayResponse> {
+    if (!requestChannel.hasSubscribers) return serveQuietly(request);
+    const started = performance.now();
+    const out = serveQuietly(request);
+    if (!isPromiseLike(out)) {
+      reportRequest(request, out.status, started);
+      return out;
+    }
+    return Promise.resolve(out).then((done) => {
+      reportRequest(request, done.status, started);
+      return done;
+    });
+  }
+
+  /** `handle()` without the promise when every step answered synchronously. Never throws or rejects. */
+  function serveQuietly(request: WxPayRequest): MaybePromise<WxPayResponse> {
     let out: MaybePromise<WxPayResponse>;
     try {
       const setup = plugins.settled();
