@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipWithout } from '../helpers/external-tools.js';
 import { request } from 'undici';
-import { createWxPay, type ErrorEvent, type PaidEvent, type RefundedEvent, type WxPay } from '@wxpay-kit/core';
+import {
+  createWxPay,
+  type ErrorEvent,
+  type MicropayFailedEvent,
+  type MicropayReversedEvent,
+  type PaidEvent,
+  type RefundedEvent,
+  type WxPay,
+} from '@wxpay-kit/core';
 import { buildXml } from '@wxpay-kit/core/protocol';
 import {
   buildPayNotification,
@@ -13,6 +21,7 @@ import {
 import { startSimulator } from '@wxpay-kit/simulator';
 import { lazyWxPay } from '../helpers/lazy-wxpay.js';
 import type { MountedApp, Mount } from './adapter-suite.js';
+import { defineMicropayCases, E2E_MICROPAY_TIMING } from './adapter-e2e-micropay-cases.js';
 import { defineV3EndToEndCases, V3_ANY_APP, V3_APP, v3MerchantSetup, type EndToEndFixture } from './adapter-e2e-v3-cases.js';
 
 const PREFIX = '/wxpay';
@@ -74,7 +83,21 @@ export function defineEndToEndCases(mount: Mount): void {
       let sequence = 0;
       const nextOrderId = (tag: string): string => `${tag}${Date.now().toString(36)}${(sequence += 1)}`.slice(0, 32);
       const paidFor = (orderId: string): PaidEvent[] => paid.filter((e) => e.orderId === orderId);
-      const fixture = { paid, errors, refunded, beforePaid, nextOrderId, paidFor } as Partial<EndToEndFixture> as EndToEndFixture;
+      const reversedMicropays: MicropayReversedEvent[] = [];
+      const failedMicropays: MicropayFailedEvent[] = [];
+      const fixture = {
+        paid,
+        errors,
+        refunded,
+        beforePaid,
+        nextOrderId,
+        paidFor,
+        reversedMicropays,
+        failedMicropays,
+      } as Partial<EndToEndFixture> as EndToEndFixture & {
+        reversedMicropays: MicropayReversedEvent[];
+        failedMicropays: MicropayFailedEvent[];
+      };
 
       beforeAll(async () => {
         // Refunds go over mutual TLS, as with WeChat: a throwaway CA, the simulator's server
@@ -111,8 +134,11 @@ export function defineEndToEndCases(mount: Mount): void {
           notifyRefundUrl: `${base}/notify-refund`,
           bodyLimit: BODY_LIMIT,
           client: { retries: 0, ca: certs.ca },
+          micropay: E2E_MICROPAY_TIMING,
         });
         lazy.set(wxpay);
+        wxpay.on('micropay-reversed', (event) => void reversedMicropays.push(event));
+        wxpay.on('micropay-failed', (event) => void failedMicropays.push(event));
         wxpay.on('paid', async (event) => {
           await beforePaid.get(event.orderId)?.(event);
           paid.push(event);
@@ -396,6 +422,7 @@ export function defineEndToEndCases(mount: Mount): void {
       });
 
       defineV3EndToEndCases(fixture);
+      defineMicropayCases(fixture);
     },
   );
 }

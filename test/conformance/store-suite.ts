@@ -114,6 +114,50 @@ export function defineStoreSuite(name: string, factory: StoreFactory): void {
       });
     });
 
+    describe('sweep queue', () => {
+      it('takes due keys earliest first, up to the limit, and leases them', async () => {
+        const q = store.sweeps!;
+        const t = h.now();
+        await q.schedule('m:k1', t + 100, t);
+        await q.schedule('m:k2', t + 50, t + 1);
+        await q.schedule('m:k3', t + 5000, t + 2);
+        expect(await q.take(t + 200, 1, 1000)).toEqual(['m:k2']);
+        expect(await q.take(t + 200, 10, 1000)).toEqual(['m:k1']);
+        expect(await q.take(t + 200, 10, 1000)).toEqual([]);
+        expect(await q.stats()).toEqual({ pending: 3, oldestCreatedAt: t });
+        // The leases end: both are due again.
+        expect([...(await q.take(t + 1300, 10, 1000))].sort()).toEqual(['m:k1', 'm:k2']);
+        await q.remove('m:k1');
+        await q.remove('m:unknown');
+        await q.schedule('m:k2', t + 9000, t + 999);
+        expect(await q.take(t + 8000, 10, 1000)).toEqual(['m:k3']);
+        expect(await q.stats()).toEqual({ pending: 2, oldestCreatedAt: t + 1 });
+      });
+
+      it('gives each due key to exactly one of many concurrent takers', async () => {
+        const q = store.sweeps!;
+        const t = h.now();
+        for (let i = 0; i < 30; i++) await q.schedule(`m:c${i}`, t - i, t);
+        const taken = (await Promise.all(Array.from({ length: 6 }, () => q.take(t, 10, 60_000)))).flat();
+        expect(taken).toHaveLength(30);
+        expect(new Set(taken).size).toBe(30);
+      });
+
+      it('keeps unresolved orders queued across a restart, and not resolved ones', async () => {
+        const t = h.now();
+        const order = { app: 'shop', appId: 'wx1', mchId: '1900000001', totalFee: 101, createdAt: t, expiresAt: t + 3_600_000 };
+        await store.putOrder('1900000001:open', order);
+        await store.putOrder('1900000001:done', order);
+        await store.sweeps!.schedule('1900000001:open', t + 5000, t);
+        await store.sweeps!.schedule('1900000001:done', t + 5000, t);
+        // What the sweeper does with a result: off the queue, and marked resolved.
+        await store.sweeps!.remove('1900000001:done');
+        await store.putOrder('1900000001:done', { ...order, resolved: 'paid' });
+        store = await h.reopen();
+        expect(await store.sweeps!.take(h.now() + 10_000, 10, 1000)).toEqual(['1900000001:open']);
+      });
+    });
+
     describe('outbox', () => {
       it('appends once per id and returns the record as pending', async () => {
         const r = record();

@@ -2,6 +2,7 @@ import { createWxPayClient } from './client/client.js';
 import type { WxPayOptions } from './config/options.js';
 import { resolveConfig } from './config/resolve-config.js';
 import { createHandler } from './handler/create-handler.js';
+import { resolveSweepOptions, type SweepOptions } from './flow/sweeper.js';
 import type { WxPay } from './handler/wxpay.js';
 
 /**
@@ -25,5 +26,8 @@ import type { WxPay } from './handler/wxpay.js';
  */
 export function createWxPay(options: WxPayOptions): WxPay {
   const config = resolveConfig(options);
-  return createHandler(config, createWxPayClient(config), options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs });
+  return createHandler(config, createWxPayClient(config), {
+    ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+    sweep: resolveSweepOptions(options.sweep as SweepOptions | boolean | undefined),
+  });
 }

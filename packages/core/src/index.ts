@@ -16,12 +16,19 @@
 
 // The instance.
 export { createWxPay } from './create-wxpay.js';
-export { isWxPay, type WxPay, type WxPayEvents } from './handler/wxpay.js';
+export { isWxPay, type MicropayCall, type WxPay, type WxPayEvents } from './handler/wxpay.js';
 export type { NotificationCheck, NotificationEvent, NotificationInput } from './handler/verify-notification.js';
+export type { MicropayOutcome } from './flow/micropay-flow.js';
 export type { RouteInfo, WxPayRequest, WxPayResponse } from './handler/types.js';
 export { CORE_ROUTES, type CoreRouteInfo } from './handler/core-routes.js';
 export { isLoopbackAddress, type ListenAddress } from './handler/guard.js';
 export { DEFAULT_LEASE_MS } from './flow/once-per-key.js';
+export {
+  DIAGNOSTICS_CHANNELS,
+  type NotificationDiagnostic,
+  type RequestDiagnostic,
+  type WechatCallDiagnostic,
+} from './util/diagnostics.js';
 export {
   STATUS_BY_WECHAT_CODE,
   errorReplyBody,
@@ -34,7 +41,15 @@ export {
 // Configuration.
 export { resolveConfig } from './config/resolve-config.js';
 export { ANY_APP_ID } from './config/app-ids.js';
-export type { AppOptions, AuthorizeHook, ClientOptions, MerchantCertOptions, MerchantOptions, WxPayOptions } from './config/options.js';
+export type {
+  AppOptions,
+  AuthorizeHook,
+  ClientOptions,
+  MerchantCertOptions,
+  MerchantOptions,
+  MicropayOptions,
+  WxPayOptions,
+} from './config/options.js';
 export type { ResolvedApp, ResolvedCert, ResolvedClientOptions, ResolvedConfig, ResolvedMerchant, ResolvedV3Keys } from './config/types.js';
 
 // Events.
@@ -43,6 +58,7 @@ export type {
   WxPayErrorEvent,
   EventSource,
   PaidEvent,
+  ClosedEvent,
   RefundEventBase,
   RefundFailedEvent,
   RefundedEvent,
@@ -72,6 +88,14 @@ export type {
   UnifiedOrderInput,
   UnifiedOrderResult,
 } from './model/contract.js';
+export type {
+  MicropayFailedEvent,
+  MicropayFailureReason,
+  MicropayInput,
+  MicropayResult,
+  MicropayReversedEvent,
+  ReverseInput,
+} from './model/micropay.js';
 export { createWxPayClient, type CreateWxPayClientOptions } from './client/client.js';
 export type { WxPayClient } from './client/types.js';
 
@@ -118,6 +142,18 @@ export {
   type Logger,
   type StderrLoggerOptions,
 } from './logger.js';
-export type { ClaimResult, DedupStore, MaybePromise, OrderRecord } from './stores/dedup-store.js';
+export type { ClaimResult, DedupStore, MaybePromise, OrderRecord, SweepQueue, SweepQueueStats } from './stores/dedup-store.js';
+export { createMemorySweepQueue } from './stores/memory-sweep-queue.js';
+export {
+  DEFAULT_SWEEP_RATE,
+  DEFAULT_SWEEP_SCHEDULE,
+  MIN_CLOSE_AGE_MS,
+  nextSweepAt,
+  type Sweeper,
+  type SweepOutcome,
+  type SweepPass,
+  type SweepStats,
+} from './flow/sweeper.js';
+export type { SweepOptions } from './config/options.js';
 export { createMemoryDedupStore, type MemoryDedupStoreOptions } from './stores/memory-dedup-store.js';
 export { definePlugin, type EmitAndWait, type PluginHost, type RouteDefinition, type WxPayPlugin } from './plugins/types.js';

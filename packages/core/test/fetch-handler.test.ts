@@ -31,7 +31,7 @@ describe('createFetchHandler', () => {
     for (const url of ['http://h/elsewhere/echo', 'http://h/api/wxpayx/echo']) {
       const res = await handler(post(url, '{}'));
       expect(res.status, url).toBe(404);
-      expect(await res.json()).toEqual({ code: 404, msg: '@wxpay-kit/core: no such route' });
+      expect(await res.json()).toMatchObject({ code: 404, msg: '@wxpay-kit/core: no such route' });
     }
     expect(fake.requests).toEqual([]);
   });

@@ -166,6 +166,7 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
       bearerToken: undefined,
       bodyLimit: undefined,
       leaseMs: undefined,
+      orderExpireMinutes: undefined,
     };
     const shop = createDemoShop({
       apps: demoApps,

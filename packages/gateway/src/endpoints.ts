@@ -13,6 +13,8 @@ export interface GatewayEndpoints {
   readonly closeOrder: string;
   readonly queryRefund: string;
   readonly confirm: string;
+  /** Payment-code payments at a counter, run to their end (query, reverse). */
+  readonly micropay: string;
   /** Liveness: answers 200 while the process runs. */
   readonly health: string;
   /** Readiness: answers 200 when the store is reachable, 503 otherwise. */
@@ -23,6 +25,8 @@ export interface GatewayEndpoints {
   readonly verifyNotifyRefund: string;
   /** `<realnameAuthRoot>/<op>`: go-wxpay-gateway's real-name calls, answered 501 here. Default `''` (off). */
   readonly realnameAuthRoot: string;
+  /** Prometheus metrics (text format); behind the bearer token when one is configured. */
+  readonly metrics: string;
 }
 
 /** Where requests to an endpoint lead. */
@@ -34,7 +38,8 @@ export type EndpointTarget =
   /** go-wxpay-gateway's `verify-notify-*`: the app posts what WeChat sent it, `?app=<name>`. */
   | { readonly kind: 'verify-notify'; readonly notification: 'pay' | 'refund' }
   /** go-wxpay-gateway's real-name calls, `<root>/:op`. */
-  | { readonly kind: 'realname' };
+  | { readonly kind: 'realname' }
+  | { readonly kind: 'metrics' };
 
 /** One endpoint of the gateway. */
 export interface GatewayEndpoint {
@@ -84,6 +89,7 @@ export const GATEWAY_ENDPOINTS: readonly GatewayEndpoint[] = Object.freeze([
     target: { kind: 'verify-notify', notification: 'refund' },
   },
   { key: 'realnameAuthRoot', configKey: 'realname-auth-root', defaultPath: '', target: { kind: 'realname' } },
+  { key: 'metrics', configKey: 'metrics', defaultPath: '/metrics', target: { kind: 'metrics' } },
 ]);
 
 /** The seed's endpoint paths, plus ours, used when `endpoints` leaves one out. */

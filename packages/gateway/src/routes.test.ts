@@ -26,6 +26,7 @@ describe('createPathMapper', () => {
     const withRealname = createPathMapper({ ...DEFAULT_ENDPOINTS, realnameAuthRoot: '/realname/auth' });
     expect(withRealname('/realname/auth/getinfo')).toEqual({ kind: 'realname', op: 'getinfo' });
     expect(withRealname('/realname/auth/')).toBeUndefined();
+    expect(map('/metrics')).toEqual({ kind: 'metrics' });
   });
 
   it('matches nothing else: disabled endpoints, missing or extra segments, other prefixes', () => {
@@ -51,11 +52,13 @@ describe('the endpoint table', () => {
       closeOrder: '/wxpay/close-order',
       queryRefund: '/wxpay/query-refund',
       confirm: '/wxpay/confirm',
+      micropay: '/wxpay/micropay',
       health: '/health',
       ready: '/ready',
       verifyNotifyPay: '/wxpay/verify-notify-pay',
       verifyNotifyRefund: '/wxpay/verify-notify-refund',
       realnameAuthRoot: '',
+      metrics: '/metrics',
     });
     expect(GATEWAY_ENDPOINTS.map((e) => e.configKey).sort()).toEqual(
       [
@@ -67,11 +70,13 @@ describe('the endpoint table', () => {
         'close-order',
         'query-refund',
         'confirm',
+        'micropay',
         'health',
         'ready',
         'verify-notify-pay',
         'verify-notify-refund',
         'realname-auth-root',
+        'metrics',
       ].sort(),
     );
     expect(GATEWAY_ENDPOINTS.filter((e) => e.target.kind === 'core')).toHaveLength(CORE_ROUTES.length);

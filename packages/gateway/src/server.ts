@@ -10,6 +10,7 @@ import { createGatewayLogger, type PinoLogger } from './logger.js';
 import { createPathMapper } from './routes.js';
 import { shapeReply } from './reply-shape.js';
 import { verifyNotify } from './verify-notify.js';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { buildRuntime, type GatewayRuntime, type SimulatorSetup } from './runtime.js';
 
 /** Extra routes served beside the API (the demo shop). Return true when the request was answered. */
@@ -108,6 +109,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   // Default mode and configs built in code carry no shape: the first README's, as before.
   const apiShape = config.apiShape?.shape ?? '2019';
   let runtime: GatewayRuntime | undefined;
+  let metrics: GatewayMetrics | undefined;
   let closing = false;
   const timeouts: ServerTimeouts = { ...GATEWAY_SERVER_TIMEOUTS, ...options.serverTimeouts };
   const inFlight = new Set<Promise<void>>();
@@ -144,9 +146,21 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     const method = (req.method ?? 'GET').toUpperCase();
     if (closing) res.setHeader('connection', 'close');
     const route = mapPath(url.pathname);
+    // The metrics label: the core route's pattern, the gateway endpoint's kind, or `other`.
+    let endpoint: string = route?.kind === 'core' ? 'unmatched' : (route?.kind ?? 'other');
+    res.once('finish', () => metrics?.observeRequest(endpoint, method, res.statusCode, (performance.now() - started) / 1000));
 
     // The port is bound once the runtime is ready, so every request finds it.
     const rt = runtime!;
+    if (route?.kind === 'metrics' && metrics) {
+      if (config.bearerToken !== undefined && !sameText(req.headers.authorization ?? '', `Bearer ${config.bearerToken}`)) {
+        writeResponse(res, respondToError(new UnauthorizedError('missing or wrong bearer token')));
+        return;
+      }
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
+      return;
+    }
     // Liveness: the process serves HTTP (the store is not asked; /ready does that).
     if (route?.kind === 'health') {
       sendJson(res, 200, { status: 'ok' });
@@ -170,6 +184,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     if (route?.kind === 'core') {
       const info = rt.wxpay.match(method, route.path);
       if (info) {
+        endpoint = info.route;
         const out = shapeReply(apiShape, info.route, await handleNodeRequest(rt.wxpay, req, { path: route.path, route: info }));
         writeResponse(res, out);
         const line = {
@@ -248,6 +263,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     throw error;
   }
   const rt = runtime;
+  metrics = createGatewayMetrics(rt.wxpay, rt.store);
   try {
     await options.beforeListen?.(rt);
     await listen(server, config.listenHost, port);
@@ -292,6 +308,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       await stopped;
       clearTimeout(timer);
       await rt.close();
+      metrics?.close();
       log.info({}, 'wxpay-gateway stopped');
     })();
     return closed;
@@ -333,6 +350,11 @@ const DEFAULT_BODY_LIMIT = 65_536;
 function bearerMatches(header: string | undefined, token: string): boolean {
   const digest = (v: string) => createHash('sha256').update(v).digest();
   return timingSafeEqual(digest(header ?? ''), digest(`Bearer ${token}`));
+}
+
+/** Compares two strings in time that does not depend on where they differ. */
+function sameText(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

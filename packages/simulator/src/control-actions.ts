@@ -20,7 +20,7 @@ import type {
 import type { WechatpayKeyring } from './v3/keys.js';
 
 /** The simulator's settings that the control API may change. */
-export type MutableSettings = { refunds: RefundMode; timeFactor: number };
+export type MutableSettings = { refunds: RefundMode; timeFactor: number; notifications: boolean };
 
 /** What the control actions act on. */
 export interface ControlDeps {
@@ -52,6 +52,12 @@ export function createControl(deps: ControlDeps): SimulatorControl {
     orders: async (filter) => ledger.orders(filter).map(orderView),
     order: async (outTradeNo, target) => orderView(ledger.pickOrder(outTradeNo, target)),
     pay: async (outTradeNo, opts) => orderView(ledger.pay(outTradeNo, opts)),
+    paySilently: async (outTradeNo, opts) => orderView(ledger.pay(outTradeNo, { ...opts, notify: false })),
+    muteNotifications: async (outTradeNo, opts) => {
+      const order = ledger.pickOrder(outTradeNo, opts);
+      order.muted = opts?.muted ?? true;
+      return orderView(order);
+    },
     failPayment: async (outTradeNo, target) => orderView(ledger.failPayment(outTradeNo, target)),
     expire: async (outTradeNo, target) => orderView(ledger.expire(outTradeNo, target)),
     refunds: async (filter) => state.allRefunds(filter).map(refundView),
@@ -122,11 +128,13 @@ export function checkSettings(s: SimSettings): void {
   if (typeof s.timeFactor !== 'number' || !Number.isFinite(s.timeFactor) || s.timeFactor < 0) {
     throw new SimulatorError('BAD_REQUEST', 'timeFactor must be a finite number >= 0');
   }
+  if (typeof s.notifications !== 'boolean') throw new SimulatorError('BAD_REQUEST', 'notifications must be a boolean');
 }
 
 function pickSettings(patch: Partial<SimSettings>): Partial<SimSettings> {
-  const out: { refunds?: RefundMode; timeFactor?: number } = {};
+  const out: { refunds?: RefundMode; timeFactor?: number; notifications?: boolean } = {};
   if (patch.refunds !== undefined) out.refunds = patch.refunds;
+  if (patch.notifications !== undefined) out.notifications = patch.notifications;
   if (patch.timeFactor !== undefined) out.timeFactor = patch.timeFactor;
   return out;
 }

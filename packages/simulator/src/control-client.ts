@@ -57,6 +57,8 @@ export function createSimulatorClient(baseUrl: string, options: SimulatorClientO
     orders: (filter?: SimTarget) => call<SimOrder[]>('GET', '/orders', undefined, { ...filter }),
     order: (outTradeNo, target) => call<SimOrder>('GET', `/orders/${no(outTradeNo)}`, undefined, { ...target }),
     pay: (outTradeNo, opts?: SimPayOptions) => call<SimOrder>('POST', `/orders/${no(outTradeNo)}/pay`, opts ?? {}),
+    paySilently: (outTradeNo, opts) => call<SimOrder>('POST', `/orders/${no(outTradeNo)}/pay-silently`, opts ?? {}),
+    muteNotifications: (outTradeNo, opts) => call<SimOrder>('POST', `/orders/${no(outTradeNo)}/mute`, opts ?? {}),
     failPayment: (outTradeNo, target) => call<SimOrder>('POST', `/orders/${no(outTradeNo)}/fail`, target ?? {}),
     expire: (outTradeNo, target) => call<SimOrder>('POST', `/orders/${no(outTradeNo)}/expire`, target ?? {}),
     refunds: (filter) => call<SimRefund[]>('GET', '/refunds', undefined, { ...filter }),

@@ -73,6 +73,8 @@ function filterOf(input: Json): SimNotificationFilter {
  * | GET | `/_sim/merchants` | merchants and their keys |
  * | GET | `/_sim/orders`, `/_sim/orders/:outTradeNo` | inspect orders (`?mchId=&environment=`) |
  * | POST | `/_sim/orders/:outTradeNo/pay` | pay (`{ openId?, bankType?, isSubscribe?, coupons?, notify? }`) |
+ * | POST | `/_sim/orders/:outTradeNo/pay-silently` | pay, and send no notification (`{ openId?, bankType?, isSubscribe?, coupons? }`) |
+ * | POST | `/_sim/orders/:outTradeNo/mute` | no notifications about this order and its refunds (`{ muted?: boolean }`, default true) |
  * | POST | `/_sim/orders/:outTradeNo/fail` \| `/expire` | payment fails / order expires |
  * | POST | `/_sim/orders/:outTradeNo/refund` | refund from WeChat's side (`{ refundFee?, outRefundNo?, source?: 'console' \| 'api', notifyUrl?, reason? }`) |
  * | GET | `/_sim/refunds`, `/_sim/refunds/:outRefundNo` | inspect refunds (`?outTradeNo=`) |
@@ -81,7 +83,7 @@ function filterOf(input: Json): SimNotificationFilter {
  * | GET | `/_sim/notifications/wait` | waits for a notification (`?kind=&outTradeNo=&outRefundNo=&status=&timeoutMs=`) |
  * | POST | `/_sim/notifications/forge` | sends one spoiled v3 notification (`{ forgery, outTradeNo?, outRefundNo? }`) |
  * | GET, POST, DELETE | `/_sim/faults` | list, add (`{ kind, ms?, path?, times? }`), clear faults |
- * | GET, PATCH | `/_sim/settings` | `{ refunds: 'auto' \| 'manual', timeFactor }` |
+ * | GET, PATCH | `/_sim/settings` | `{ refunds: 'auto' \| 'manual', timeFactor, notifications: boolean }` |
  * | POST | `/_sim/reset` | forget orders, refunds, notifications and faults |
  * | GET | `/_sim/v3/keys` | the WeChat Pay public key, its `PUB_KEY_ID_…` and the platform certificates |
  * | POST | `/_sim/v3/rotate` | issue a new platform certificate (`{ retirePrevious? }`) |
@@ -115,6 +117,13 @@ export async function handleControl(
         return json(200, await control.order(id!, targetOf(input)));
       case 'POST orders/:id/pay':
         return json(200, await control.pay(id!, { ...targetOf(input), ...payOptionsOf(input) }));
+      case 'POST orders/:id/pay-silently':
+        return json(200, await control.paySilently(id!, { ...targetOf(input), ...payOptionsOf(input) }));
+      case 'POST orders/:id/mute': {
+        const muted = input['muted'];
+        if (muted !== undefined && typeof muted !== 'boolean') throw new SimulatorError('BAD_REQUEST', 'muted must be a boolean');
+        return json(200, await control.muteNotifications(id!, { ...targetOf(input), ...(muted !== undefined && { muted }) }));
+      }
       case 'POST orders/:id/fail':
         return json(200, await control.failPayment(id!, targetOf(input)));
       case 'POST orders/:id/expire':

@@ -66,6 +66,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const settings: MutableSettings = {
     refunds: options.refunds ?? 'auto',
     timeFactor: options.timeFactor ?? 1,
+    notifications: options.notifications ?? true,
   };
   checkSettings(settings);
   const state = new SimState();
@@ -83,8 +84,15 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const notices = createNotices({ state, merchants: byId, notifier, keyring, wireClock, logger });
   const ledger = new Ledger(state, clock, byId, {
     refundMode: () => settings.refunds,
-    paid: (order) => notices.paid(order),
-    refundFinished: (refund) => notices.refundFinished(refund),
+    paid: (order) => {
+      if (settings.notifications && !order.muted) notices.paid(order);
+      else logger.info({ outTradeNo: order.outTradeNo }, 'notifications are off: no pay notification sent');
+    },
+    refundFinished: (refund) => {
+      const order = state.order(refund.environment, refund.mchId, refund.outTradeNo);
+      if (settings.notifications && order?.muted !== true) notices.refundFinished(refund);
+      else logger.info({ outRefundNo: refund.outRefundNo }, 'notifications are off: no refund notification sent');
+    },
     log: (fields, message) => logger.info(fields, message),
   });
   const control = createControl({ merchants, ledger, notices, notifier, faults, keyring, settings, logger, clock });

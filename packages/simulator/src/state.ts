@@ -1,10 +1,11 @@
 import { SimulatorError } from './errors.js';
-import type { SimCoupon, SimEnvironment, SimOrder, SimRefund, SimTarget } from './types.js';
+import type { SimCoupon, SimEnvironment, SimMicropay, SimOrder, SimRefund, SimTarget } from './types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The simulator's own, mutable copy of an order. */
-export interface OrderRecord extends Mutable<Omit<SimOrder, 'coupons' | 'refunds'>> {
+export interface OrderRecord extends Mutable<Omit<SimOrder, 'coupons' | 'refunds' | 'micropay'>> {
+  micropay?: Mutable<SimMicropay> | undefined;
   coupons: SimCoupon[];
   refunds: string[];
   /** The request parameters that identify a re-submission as "the same order" (spec §5.1). */
@@ -156,6 +157,7 @@ export function orderView(order: OrderRecord): SimOrder {
     ...rest,
     coupons: Object.freeze(order.coupons.map((c) => ({ ...c }))),
     refunds: Object.freeze([...order.refunds]),
+    micropay: order.micropay === undefined ? undefined : Object.freeze({ ...order.micropay }),
   });
 }
 
@@ -165,12 +167,18 @@ export function refundView(refund: RefundRecord): SimRefund {
   return Object.freeze({ ...rest, couponRefunds: Object.freeze(refund.couponRefunds.map((c) => ({ ...c }))) });
 }
 
-/** An unpaid order past its `time_expire` is closed the moment anyone looks at it. */
-export function refreshExpiry(order: OrderRecord, now: number): void {
-  if ((order.tradeState === 'NOTPAY' || order.tradeState === 'PAYERROR') && order.expiresAt !== undefined && now >= order.expiresAt) {
-    order.tradeState = 'CLOSED';
-    order.tradeStateDesc = TRADE_STATE_DESC.CLOSED;
-  }
+/**
+ * Unpaid orders past their `time_expire` are not closed by time alone: WeChat documents
+ * `time_expire` as the last moment the user can pay and tells the merchant to close the order
+ * itself, and an unpaid order keeps reporting `NOTPAY` until it is closed. The simulator follows
+ * that (its choice on an open point of the spec): queries keep answering `NOTPAY`, payments are
+ * refused ({@link isExpired}), and `closeorder` closes it. Kept as a hook for look-ups.
+ */
+export function refreshExpiry(_order: OrderRecord, _now: number): void {}
+
+/** True when an unpaid order is past its `time_expire` (the last moment it can be paid): it can only be closed now. */
+export function isExpired(order: OrderRecord, now: number): boolean {
+  return (order.tradeState === 'NOTPAY' || order.tradeState === 'PAYERROR') && order.expiresAt !== undefined && now > order.expiresAt;
 }
 
 /** `trade_state_desc` texts. */
@@ -180,4 +188,6 @@ export const TRADE_STATE_DESC = {
   REFUND: '订单发生过退款，退款详情请查询退款单',
   CLOSED: '订单已关闭',
   PAYERROR: '支付失败，请重新下单支付',
+  USERPAYING: '需要用户输入支付密码',
+  REVOKED: '订单已撤销',
 } as const;

@@ -105,6 +105,8 @@ export interface SimulatorOptions {
   readonly timeFactor?: number;
   /** Default `auto`: a refund succeeds as soon as it is accepted. */
   readonly refunds?: RefundMode;
+  /** False: no pay or refund notification is ever sent (see {@link SimSettings.notifications}). Default true. */
+  readonly notifications?: boolean;
   /** Serve HTTPS and require a verified client certificate on `/secapi/` paths. */
   readonly tls?: SimulatorTlsOptions;
   /** Where the simulator's paths start when embedded under a prefix, e.g. `/wechat`. Default ''. */
@@ -215,7 +217,32 @@ export interface SimForgeOptions extends SimTarget {
 export type RefundSource = 'api' | 'console';
 
 /** `trade_state` values the simulator produces. */
-export type SimTradeState = 'NOTPAY' | 'SUCCESS' | 'REFUND' | 'CLOSED' | 'PAYERROR';
+export type SimTradeState = 'NOTPAY' | 'SUCCESS' | 'REFUND' | 'CLOSED' | 'PAYERROR' | 'USERPAYING' | 'REVOKED';
+
+/**
+ * How a simulated payment-code payment (v2 micropay, v3 codepay) behaves, chosen by the last
+ * three digits of its auth code (see the README's table) and visible on the order.
+ */
+export type SimMicropayCase =
+  | 'paid'
+  | 'userpaying-then-paid'
+  | 'userpaying-timeout'
+  | 'userpaying-then-payerror'
+  | 'authcode-expired'
+  | 'authcode-invalid'
+  | 'systemerror-paid'
+  | 'bankerror-payerror'
+  | 'notenough'
+  | 'userpaying-reverse-systemerror';
+
+/** A payment-code order's progress in the simulator. */
+export interface SimMicropay {
+  readonly case: SimMicropayCase;
+  /** Order queries answered since submission. */
+  readonly queries: number;
+  /** Reverse calls answered. */
+  readonly reverses: number;
+}
 
 /** `refund_status` values the simulator produces. */
 export type SimRefundStatus = 'PROCESSING' | 'SUCCESS' | 'REFUNDCLOSE' | 'CHANGE';
@@ -262,6 +289,8 @@ export interface SimOrder {
   readonly openId: string | undefined;
   readonly subOpenId: string | undefined;
   readonly transactionId: string | undefined;
+  /** Payment-code orders only (`tradeType` `MICROPAY`). */
+  readonly micropay?: SimMicropay | undefined;
   readonly paidAt: number | undefined;
   /** `yyyyMMddHHmmss`, Beijing time. */
   readonly timeEnd: string | undefined;
@@ -275,6 +304,8 @@ export interface SimOrder {
   readonly refundedFee: number;
   /** `out_refund_no` of every refund of this order, oldest first. */
   readonly refunds: readonly string[];
+  /** True when WeChat sends no notification about this order or its refunds ({@link SimulatorControl.muteNotifications}). */
+  readonly muted: boolean;
 }
 
 /** A refund as the simulator holds it. */
@@ -374,7 +405,7 @@ export interface SimPayOptions extends SimTarget {
   readonly isSubscribe?: boolean;
   /** Coupons used; `cash_fee` becomes `total_fee` minus their sum. */
   readonly coupons?: readonly { readonly fee: number; readonly id?: string; readonly type?: 'CASH' | 'NO_CASH' }[];
-  /** Send the pay notification. Default true. */
+  /** Send the pay notification. Default true; false pays silently (as {@link SimulatorControl.paySilently}). */
   readonly notify?: boolean;
 }
 
@@ -393,6 +424,12 @@ export interface SimNotificationFilter {
 export interface SimSettings {
   readonly refunds: RefundMode;
   readonly timeFactor: number;
+  /**
+   * False: WeChat sends no pay or refund notification at all (a notify URL that is misconfigured,
+   * firewalled or down). Payments and refunds still happen; only queries, the sweeper and bills
+   * learn of them. Default true.
+   */
+  readonly notifications: boolean;
 }
 
 /**
@@ -408,6 +445,13 @@ export interface SimulatorControl {
   order(outTradeNo: string, target?: SimTarget): Promise<SimOrder>;
   /** The user pays: `NOTPAY`/`PAYERROR` → `SUCCESS`, then the pay notification is sent. */
   pay(outTradeNo: string, options?: SimPayOptions): Promise<SimOrder>;
+  /** The user pays, and WeChat sends no notification of it (only a query learns of it). */
+  paySilently(outTradeNo: string, options?: Omit<SimPayOptions, 'notify'>): Promise<SimOrder>;
+  /**
+   * Switches the notifications about one order (its payment and its refunds) off (`muted` true,
+   * the default) or back on. Notifications already under way keep their retries.
+   */
+  muteNotifications(outTradeNo: string, options?: SimTarget & { readonly muted?: boolean }): Promise<SimOrder>;
   /** The payment fails: → `PAYERROR` (WeChat sends no notification for failures). */
   failPayment(outTradeNo: string, target?: SimTarget): Promise<SimOrder>;
   /** The order expires unpaid: → `CLOSED`. */

@@ -128,6 +128,29 @@ describe('control API', () => {
     await expect(client.pay('C5')).rejects.toMatchObject({ code: 'INVALID_STATE' });
   });
 
+  it('pays silently, mutes one order, and switches every notification off', async () => {
+    for (const no of ['N1', 'N2', 'N3', 'N4']) await place(no);
+    const about = async (no: string) => (await client.notifications()).filter((n) => n.outTradeNo === no);
+    expect((await client.paySilently('N1')).tradeState).toBe('SUCCESS');
+    expect(await about('N1')).toEqual([]);
+    const q = await wx(sim.url, '/pay/orderquery', sim.merchants[0]!, { out_trade_no: 'N1' });
+    expect(q.xml['trade_state']).toBe('SUCCESS');
+
+    expect((await client.muteNotifications('N2')).muted).toBe(true);
+    await client.pay('N2');
+    expect(await about('N2')).toEqual([]);
+
+    expect((await client.updateSettings({ notifications: false })).notifications).toBe(false);
+    await client.pay('N3');
+    expect(await about('N3')).toEqual([]);
+    await client.updateSettings({ notifications: true });
+    await client.pay('N4');
+    expect(await about('N4')).toHaveLength(1);
+
+    await expect(client.updateSettings({ notifications: 'no' as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(client.muteNotifications('N1', { muted: 'yes' as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
   it('tells orders apart by merchant and system, and asks which one when ambiguous', async () => {
     const m = sim.merchants[0]!;
     await place('C6');
@@ -171,9 +194,9 @@ describe('control API', () => {
     expect(await client.faults()).toEqual([]);
     await expect(client.addFault({ kind: 'explode' } as never)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(client.addFault({ kind: 'delay', ms: -1 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    expect(await client.updateSettings({ timeFactor: 0.01 })).toEqual({ refunds: 'auto', timeFactor: 0.01 });
+    expect(await client.updateSettings({ timeFactor: 0.01 })).toEqual({ refunds: 'auto', timeFactor: 0.01, notifications: true });
     await expect(client.updateSettings({ refunds: 'later' as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    expect(await client.settings()).toEqual({ refunds: 'auto', timeFactor: 0.01 });
+    expect(await client.settings()).toEqual({ refunds: 'auto', timeFactor: 0.01, notifications: true });
     await client.updateSettings({ timeFactor: 1 });
   });
 

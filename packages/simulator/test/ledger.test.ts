@@ -114,7 +114,7 @@ describe('ledger: orders', () => {
     expect(ledger.placeOrder(draft({ outTradeNo: 'T2' }))).toEqual({ refused: 'closed' });
   });
 
-  it('finds a paid order by transaction id, and closes an unpaid one past its expiry when looked up', () => {
+  it('finds a paid order by transaction id; an unpaid one past its expiry stays NOTPAY until closed, and cannot be paid', () => {
     const { ledger, clock } = setup();
     ledger.placeOrder(draft());
     ledger.placeOrder(draft({ outTradeNo: 'T2', expiresAt: clock.now() + 300_000 }));
@@ -123,8 +123,12 @@ describe('ledger: orders', () => {
     expect(ledger.findOrder('production', '1900000999', { transactionId: order.transactionId })).toBeUndefined();
 
     expect(ledger.findOrder('production', MCH, { outTradeNo: 'T2' })!.tradeState).toBe('NOTPAY');
-    clock.advance(300_000);
-    expect(ledger.findOrder('production', MCH, { outTradeNo: 'T2' })!.tradeState).toBe('CLOSED');
+    clock.advance(300_001);
+    const expired = ledger.findOrder('production', MCH, { outTradeNo: 'T2' })!;
+    expect(expired.tradeState).toBe('NOTPAY');
+    expect(() => ledger.pay('T2')).toThrow(/time_expire has passed/);
+    expect(ledger.placeOrder(draft({ outTradeNo: 'T2', expiresAt: expired.expiresAt }))).toEqual({ refused: 'closed' });
+    expect(ledger.closeOrder(expired)).toBe('closed');
   });
 
   it('pays with coupons: the cash part and the settlement amount follow the coupon types', () => {

@@ -17,9 +17,12 @@ import type {
   UnifiedOrderInput,
   UnifiedOrderResult,
 } from '../model/contract.js';
+import type { MicropayInput, MicropayResult, ReverseInput } from '../model/micropay.js';
 import {
   validateCloseOrder,
   validateDownloadBill,
+  validateMicropay,
+  validateReverse,
   validateOrderQuery,
   validateRefund,
   validateRefundQuery,
@@ -32,7 +35,11 @@ import {
  * - `never`: a repeat after an unknown outcome could meet changed parameters (unifiedorder:
  *   `OUT_TRADE_NO_USED`); the caller decides, and a query tells what happened.
  * - `safe`: the same request is the same effect (queries; close; a refund, whose `out_refund_no`
- *   makes a repeat the same refund: spec §4.1, §5.4).
+ *   makes a repeat the same refund: spec §4.1, §5.4; a reverse, which WeChat asks to repeat on
+ *   `SYSTEMERROR` and `recall=Y`: spec §5.9).
+ *
+ * A payment-code payment (`micropay`) is `never`: after an unknown outcome WeChat asks for a query
+ * and a reverse, not a second submission (spec §4.1, §5.8).
  */
 export type RetryPolicy = 'never' | 'safe';
 
@@ -52,6 +59,7 @@ function operation<I, N, R>(name: string, retry: RetryPolicy, validate: (input: 
 }
 
 export type UnifiedOrderNormalized = ReturnType<typeof validateUnifiedOrder>;
+export type MicropayNormalized = ReturnType<typeof validateMicropay>;
 
 /** The operations every merchant has, whichever version it speaks. */
 export const OPERATIONS = Object.freeze({
@@ -61,6 +69,8 @@ export const OPERATIONS = Object.freeze({
   refund: operation<RefundInput, void, RefundResult>('refund', 'safe', validateRefund),
   queryRefund: operation<RefundQueryInput, void, RefundQueryResult>('queryRefund', 'safe', validateRefundQuery),
   downloadBill: operation<DownloadBillInput, void, string>('downloadBill', 'safe', validateDownloadBill),
+  micropay: operation<MicropayInput, MicropayNormalized, MicropayResult>('micropay', 'never', validateMicropay),
+  reverse: operation<ReverseInput, void, void>('reverse', 'safe', validateReverse),
 });
 
 export type Operations = typeof OPERATIONS;

@@ -1,5 +1,6 @@
 import { TransportError, WxPayError, isWxPayKitError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { wechatCallChannel, type WechatCallDiagnostic } from '../util/diagnostics.js';
 
 /**
  * Error codes the client repeats by itself, with identical parameters (spec §4.1). The other
@@ -67,15 +68,30 @@ export interface RetryRun {
  * retries remain, the signal has not aborted and the client is open. An abort during a wait
  * rejects with a {@link TransportError}. Each outcome is logged with the error code only.
  */
+function report(api: string, merchant: string, attempt: number, code: string | undefined, started: number): void {
+  const message: WechatCallDiagnostic = {
+    api,
+    merchant,
+    attempt,
+    outcome: code === undefined ? 'ok' : 'error',
+    code,
+    durationMs: performance.now() - started,
+  };
+  wechatCallChannel.publish(message);
+}
+
 export async function withRetries<T>(run: RetryRun, attempt: () => Promise<T>): Promise<T> {
   const { api, merchant, logger: log } = run;
   for (let n = 0; ; n++) {
+    const started = wechatCallChannel.hasSubscribers ? performance.now() : 0;
     try {
       const result = await attempt();
       log.debug({ api, merchant, attempt: n + 1 }, 'wechat pay call succeeded');
+      if (started !== 0) report(api, merchant, n + 1, undefined, started);
       return result;
     } catch (error) {
       const code = isWxPayKitError(error) ? (error instanceof WxPayError ? error.errCode : error.code) : 'unknown';
+      if (started !== 0) report(api, merchant, n + 1, code, started);
       if (n >= run.retries || !run.isRetryable(error) || run.signal?.aborted || run.stopped()) {
         log.debug({ api, merchant, attempt: n + 1, error: code }, 'wechat pay call failed');
         throw error;

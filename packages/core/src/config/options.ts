@@ -3,6 +3,22 @@ import type { DedupStore } from '../stores/dedup-store.js';
 import type { Logger } from '../logger.js';
 import type { WxPayRequest } from '../model/http.js';
 
+/** `sweep` as an object; see `createWxPay`'s `sweep` option. */
+export interface SweepOptions {
+  /** Seconds after an order's creation at which it is queried: ascending whole seconds, at least 1. */
+  readonly schedule?: readonly number[];
+  /** WeChat calls per second per merchant, on average (bursts of one second's worth). Default 10. */
+  readonly rate?: number;
+  /** How often the queue is looked at when nothing is due, in ms. Default 1,000. */
+  readonly pollMs?: number;
+  /** How long one sweep of an order is leased to this instance (shared stores), in ms. Default 60,000. */
+  readonly leaseMs?: number;
+  /** The loop's timer (tests pass a manual clock, with `now` from the same clock). Default Node's timers, unref'd. */
+  readonly timer?: { setTimeout(callback: () => void, ms: number): unknown; clearTimeout(handle: unknown): void };
+  /** False: no loop; call `wxpay.sweeper.runOnce()` yourself. Default true. */
+  readonly autoStart?: boolean;
+}
+
 /** The merchant API certificate for calls that need mutual TLS (refunds). */
 export type MerchantCertOptions =
   /** PKCS#12 (`apiclient_cert.p12`): its bytes, or a file path. WeChat's default passphrase is the mch id. */
@@ -74,6 +90,26 @@ export interface AppOptions {
 /** Decides whether a request to an internal route (not a notify route) may proceed. */
 export type AuthorizeHook = (request: WxPayRequest) => boolean | Promise<boolean>;
 
+/**
+ * Timing of managed payment-code payments (`wxpay.micropay()`, `POST micropay`), in ms. The
+ * defaults follow WeChat: query every 5 s, give up at 45 s and reverse, never sooner than 15 s
+ * after the submission (spec v2 §5.8–§5.9, v3 codepay §3.4).
+ */
+export interface MicropayOptions {
+  /** Wait before each order query after `USERPAYING` or an unknown outcome. 100 to 60,000; default 5,000. */
+  readonly queryIntervalMs?: number;
+  /** From the submission until querying stops and the order is reversed. 1,000 to 600,000; default 45,000. */
+  readonly deadlineMs?: number;
+  /** No reverse sooner than this after the submission. 0 to 60,000; default 15,000. */
+  readonly reverseAfterMs?: number;
+  /** Wait between reverse attempts that failed. 100 to 60,000; default 5,000. */
+  readonly reverseIntervalMs?: number;
+  /** Reverse attempts (each also retried by the client) before the flow stops and answers pending. 1 to 100; default 10. */
+  readonly reverseAttempts?: number;
+  /** Waits between steps; default a real timer. Tests pass one that moves their clock (`now`) instead. */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
 export interface ClientOptions {
   /** Per-request timeout for calls to WeChat, in ms. Default 10,000. */
   readonly timeoutMs?: number | undefined;
@@ -116,7 +152,27 @@ export interface WxPayOptions {
    * instance blocks redelivery to the others, and the default frees it before WeChat's first retry.
    */
   readonly leaseMs?: number | undefined;
+  /**
+   * How long an order placed by create-pay can be paid, in minutes: 5 to 21,600 (15 days), default
+   * 120 (WeChat's default validity of `prepay_id`). Sent as `time_expire` on every create-pay (v2
+   * `yyyyMMddHHmmss` Beijing time, v3 RFC 3339 `+08:00`) and kept with the order record, so the
+   * sweeper can close the order at WeChat once it has expired unpaid.
+   */
+  readonly orderExpireMinutes?: number | undefined;
+  /**
+   * The sweeper (off by default; the gateway turns it on): orders placed by create-pay and refunds
+   * asked for by create-refund that have no result yet are queried at `schedule` (seconds after
+   * creation; default WeChat's recommendation 5, 30, 60, 180, 300, 600, 1800, then every 1200 s
+   * until expiry); a paid order fires `paid` with `source: 'sweep'` (once, whatever else reports
+   * it), an order unpaid at its expiry is closed at WeChat and fires `closed`, a finished refund
+   * fires `refunded` / `refund-failed`. WeChat calls are limited to `rate` per second per merchant
+   * (default 10). `true` takes every default. The store must have a sweep queue (memory, file and
+   * Redis stores do).
+   */
+  readonly sweep?: boolean | SweepOptions | undefined;
   readonly client?: ClientOptions | undefined;
+  /** Timing of managed payment-code payments (`wxpay.micropay()`, `POST micropay`). */
+  readonly micropay?: MicropayOptions | undefined;
   /**
    * Where wxpay-kit logs: pino, console or anything with `debug`/`info`/`warn`/`error(obj, msg)`.
    * Default: warnings and errors on stderr, one line each (`LOG_LEVEL` changes the level; see

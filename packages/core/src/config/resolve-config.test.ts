@@ -52,6 +52,15 @@ describe('resolveConfig', () => {
     expect(typeof config.now()).toBe('number');
   });
 
+  it('orderExpireMinutes: default 120 (WeChat), 5 to 21600, whole minutes', () => {
+    expect(resolveConfig(options()).orderExpireMinutes).toBe(120);
+    expect(resolveConfig(options({ orderExpireMinutes: 30 })).orderExpireMinutes).toBe(30);
+    for (const bad of [4, 21_601, 1.5, '120']) {
+      const error = configError(options({ orderExpireMinutes: bad as never }));
+      expect(error.message).toContain('orderExpireMinutes');
+    }
+  });
+
   it('looks up merchants, apps and app ids', () => {
     const config = resolveConfig(
       options({

@@ -3,8 +3,15 @@
  * values include API keys and certificates.
  */
 import { z } from 'zod';
-import type { WxPayOptions } from './options.js';
+import type { SweepOptions, WxPayOptions } from './options.js';
 import { checkV3Merchant, v3MerchantFields } from './v3-schema.js';
+
+/** Default validity of an order placed by create-pay, in minutes: WeChat's (and the seed's) 2 hours. */
+export const DEFAULT_ORDER_EXPIRE_MINUTES = 120;
+/** Shortest `time_expire` every API version and page accepts: 5 minutes after creation. */
+export const MIN_ORDER_EXPIRE_MINUTES = 5;
+/** Longest `time_expire` every merchant kind accepts (service-provider pages: 15 days). */
+export const MAX_ORDER_EXPIRE_MINUTES = 15 * 24 * 60;
 
 /** Default WeChat Pay API origin (spec §1.1). */
 export const DEFAULT_BASE_URL = 'https://api.mch.weixin.qq.com';
@@ -149,6 +156,37 @@ const clientSchema = z.strictObject({
   ca: z.union([pem, z.array(pem).readonly()], { message: 'must be PEM text or bytes, or a list of them' }).optional(),
 });
 
+const ms = (min: number, max: number, fallback: number) =>
+  z
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be whole milliseconds' })
+    .min(min, { message: `must be at least ${min}` })
+    .max(max, { message: `must be at most ${max}` })
+    .default(fallback);
+
+/** Defaults of `micropay`: WeChat's recommended timing. */
+export const MICROPAY_DEFAULTS = Object.freeze({
+  queryIntervalMs: 5_000,
+  deadlineMs: 45_000,
+  reverseAfterMs: 15_000,
+  reverseIntervalMs: 5_000,
+  reverseAttempts: 10,
+});
+
+const micropaySchema = z.strictObject({
+  queryIntervalMs: ms(100, 60_000, MICROPAY_DEFAULTS.queryIntervalMs),
+  deadlineMs: ms(1_000, 600_000, MICROPAY_DEFAULTS.deadlineMs),
+  reverseAfterMs: ms(0, 60_000, MICROPAY_DEFAULTS.reverseAfterMs),
+  reverseIntervalMs: ms(100, 60_000, MICROPAY_DEFAULTS.reverseIntervalMs),
+  reverseAttempts: z
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be a whole number' })
+    .min(1, { message: 'must be at least 1' })
+    .max(100, { message: 'must be at most 100' })
+    .default(MICROPAY_DEFAULTS.reverseAttempts),
+  sleep: fn('a function (ms, signal) returning a promise').optional(),
+});
+
 const loggerSchema = z.custom<NonNullable<WxPayOptions['logger']>>(
   (v) =>
     v === false ||
@@ -191,7 +229,44 @@ export const wxPayOptionsSchema = z.object({
     .min(1000, { message: 'must be at least 1000 (1 s)' })
     .max(3_600_000, { message: 'must be at most 3600000 (1 h)' })
     .optional(),
+  orderExpireMinutes: z
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be whole minutes' })
+    .min(MIN_ORDER_EXPIRE_MINUTES, { message: `must be at least ${MIN_ORDER_EXPIRE_MINUTES} (WeChat refuses a shorter time_expire)` })
+    .max(MAX_ORDER_EXPIRE_MINUTES, { message: `must be at most ${MAX_ORDER_EXPIRE_MINUTES} (15 days)` })
+    .default(DEFAULT_ORDER_EXPIRE_MINUTES),
+  sweep: z
+    .union(
+      [
+        z.boolean(),
+        z.strictObject({
+          schedule: z
+            .array(z.number().int({ message: 'must list whole seconds' }).min(1, { message: 'must list seconds from 1 up' }))
+            .min(1, { message: 'must list at least one point' })
+            .refine((list) => list.every((v, i) => i === 0 || v > list[i - 1]!), { message: 'must be ascending' })
+            .readonly()
+            .optional(),
+          rate: z
+            .number({ message: 'must be a number' })
+            .positive({ message: 'must be above 0' })
+            .max(1000, { message: 'must be at most 1000' })
+            .optional(),
+          pollMs: z.number().int({ message: 'must be whole ms' }).min(10).max(60_000).optional(),
+          leaseMs: z.number().int({ message: 'must be whole ms' }).min(1000).max(3_600_000).optional(),
+          timer: z
+            .custom<NonNullable<SweepOptions['timer']>>(
+              (v) => typeof v === 'object' && v !== null && typeof (v as Record<string, unknown>)['setTimeout'] === 'function',
+              { message: 'must have setTimeout and clearTimeout' },
+            )
+            .optional(),
+          autoStart: z.boolean({ message: 'must be a boolean' }).optional(),
+        }),
+      ],
+      { message: 'must be a boolean or { schedule?, rate?, pollMs?, leaseMs?, timer?, autoStart? }' },
+    )
+    .optional(),
   client: clientSchema.default({ timeoutMs: 10_000, retries: 2, retryDelayMs: 200, connections: 16 }),
+  micropay: micropaySchema.default({ ...MICROPAY_DEFAULTS }),
   logger: loggerSchema.optional(),
   now: fn('a function returning epoch milliseconds').optional(),
   nonce: fn('a function returning a nonce string').optional(),

@@ -86,6 +86,10 @@ export interface ResolvedConfig {
   /** The store given in the options, if any (the handler supplies the in-memory default). */
   readonly store: DedupStore | undefined;
   readonly client: ResolvedClientOptions;
+  /** Timing of managed payment-code payments; absent: WeChat's recommended defaults. */
+  readonly micropay?: ResolvedMicropayOptions | undefined;
+  /** How long an order placed by create-pay can be paid, in minutes (`time_expire`). */
+  readonly orderExpireMinutes: number;
   /** Masks secrets before anything reaches the logger given in the options (default: warn and error lines on stderr). */
   readonly logger: Logger;
   /** Epoch milliseconds. */
@@ -100,4 +104,14 @@ export interface ResolvedConfig {
   merchantOfApp(appName: string): ResolvedMerchant | undefined;
   /** Every app that lists `appId` (several app names may share one app id, e.g. `shop` and `shop-dev`). */
   appsByAppId(appId: string): readonly ResolvedApp[];
+}
+
+/** `micropay` options with defaults applied. */
+export interface ResolvedMicropayOptions {
+  readonly queryIntervalMs: number;
+  readonly deadlineMs: number;
+  readonly reverseAfterMs: number;
+  readonly reverseIntervalMs: number;
+  readonly reverseAttempts: number;
+  readonly sleep: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
 }

@@ -1,11 +1,16 @@
 import type { WxPayKitError } from '../errors.js';
+import type { MicropayFailedEvent, MicropayReversedEvent } from '../model/micropay.js';
 import type { Coupon } from '../model/payment.js';
 import type { WirePayload } from '../model/wire.js';
 
-export type { Coupon };
+export type { Coupon, MicropayFailedEvent, MicropayReversedEvent };
 
-/** How a result reached us: WeChat's notification, or an active query from `confirm`. */
-export type EventSource = 'notify' | 'confirm';
+/**
+ * How a result reached us: WeChat's notification, an active query from `confirm`, the sweeper's
+ * scheduled query of an order that had no result yet, or a managed payment-code payment
+ * (`wxpay.micropay()`, `POST micropay`), which has no notification.
+ */
+export type EventSource = 'notify' | 'confirm' | 'sweep' | 'micropay';
 
 /** An order was paid. Emitted once per transaction. Amounts are integers in fen. */
 export interface PaidEvent {
@@ -101,6 +106,30 @@ export interface RefundFailedEvent extends RefundEventBase {
 }
 
 /**
+ * An order placed by create-pay ended unpaid: it expired and the sweeper closed it at WeChat
+ * (`reason: 'expired'`), or the sweeper found it already closed there (`reason: 'closed'`: closed
+ * by another caller, or reversed). Emitted once per order, and never for an order that fired `paid`.
+ */
+export interface ClosedEvent {
+  readonly app: string;
+  readonly appId: string;
+  readonly mchId: string;
+  /** The merchant's order number (`out_trade_no`). */
+  readonly orderId: string;
+  /** The order's amount, in fen. */
+  readonly totalFee: number;
+  /** When create-pay placed the order, epoch ms. */
+  readonly createdAt: number;
+  /** The order's `time_expire`, epoch ms (undefined for a record without one). */
+  readonly expiresAt: number | undefined;
+  readonly reason: 'expired' | 'closed';
+  /** WeChat's last `trade_state` before the close (`NOTPAY`, `PAYERROR`, `CLOSED`, `REVOKED`…). */
+  readonly tradeState: string;
+  readonly source: 'sweep';
+  readonly redelivery: boolean;
+}
+
+/**
  * Payload of the `error` event: something went wrong that no caller will see (a rejected
  * notification, a failed listener, a forwarder result with nowhere to go). With no `error`
  * listener, each error code is logged once per app at `warn`, with its hint.
@@ -123,7 +152,7 @@ export type ErrorEvent = WxPayErrorEvent;
  * The events of a `WxPay` instance, each with one payload object. An interface, so plugins add
  * their own events with `declare module '@wxpay-kit/core' { interface WxPayEventMap { … } }`.
  *
- * `paid`, `refunded` and `refund-failed` are awaited: WeChat is answered SUCCESS only after every
+ * `paid`, `refunded`, `refund-failed` and `closed` are awaited: WeChat is answered SUCCESS only after every
  * listener resolved, and FAIL (so WeChat delivers again) when one rejected. `error` is
  * fire-and-forget: a failing `error` listener is logged and never changes an answer.
  */
@@ -131,6 +160,11 @@ export interface WxPayEventMap {
   paid: [event: PaidEvent];
   refunded: [event: RefundedEvent];
   'refund-failed': [event: RefundFailedEvent];
+  /** A payment-code payment that did not go through was reversed (once per order). */
+  'micropay-reversed': [event: MicropayReversedEvent];
+  /** A payment-code payment was refused at submission (once per order). */
+  'micropay-failed': [event: MicropayFailedEvent];
+  closed: [event: ClosedEvent];
   error: [event: WxPayErrorEvent];
 }
 

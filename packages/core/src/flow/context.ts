@@ -7,7 +7,7 @@ import type { WxPayClient } from '../client/types.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { WxPayEmitter } from '../events/emitter.js';
 import type { Logger } from '../logger.js';
-import type { DedupStore } from '../stores/dedup-store.js';
+import type { DedupStore, SweepQueue } from '../stores/dedup-store.js';
 import type { MaybePromise } from '../util/maybe-promise.js';
 import type { OncePerKey } from './once-per-key.js';
 
@@ -22,4 +22,8 @@ export interface FlowContext {
   signKey(merchant: string): MaybePromise<string>;
   /** Fires `paid` / `refunded` at most once per transaction or refund. */
   readonly once: OncePerKey;
+  /** The queue create-pay and create-refund add to when the sweeper runs; undefined when it does not. */
+  readonly sweeps?: SweepQueue | undefined;
+  /** The sweeper's schedule (seconds after creation), when it runs. */
+  readonly sweepSchedule?: readonly number[] | undefined;
 }

@@ -7,7 +7,8 @@ import type { OrderQueryResult } from '../model/contract.js';
 import type { PayNotification } from '../model/payment.js';
 import type { RefundNotification } from '../model/refund.js';
 import type { WirePayload } from '../model/wire.js';
-import type { PaidEvent, RefundFailedEvent, RefundedEvent } from '../events/event-map.js';
+import type { EventSource, PaidEvent, RefundFailedEvent, RefundedEvent } from '../events/event-map.js';
+import type { RefundQueryItem, RefundQueryResult } from '../model/contract.js';
 
 /** A verified payment and the wire payload it was mapped from. */
 export interface VerifiedPayment {
@@ -52,8 +53,14 @@ export function paidFromNotification(verified: VerifiedPayment, app: string, red
   });
 }
 
-/** The `paid` payload of an order that orderquery reports as `SUCCESS`. */
-export function paidFromQuery(result: OrderQueryResult, app: string, redelivery: boolean, recordChecked: boolean): PaidEvent {
+/** The `paid` payload of an order that orderquery reports as `SUCCESS` (`confirm`, the sweeper, reconciliation). */
+export function paidFromQuery(
+  result: OrderQueryResult,
+  app: string,
+  redelivery: boolean,
+  recordChecked: boolean,
+  source: EventSource = 'confirm',
+): PaidEvent {
   const totalFee = result.totalFee ?? 0;
   return Object.freeze({
     app,
@@ -76,7 +83,7 @@ export function paidFromQuery(result: OrderQueryResult, app: string, redelivery:
     isSubscribe: result.isSubscribe,
     deviceInfo: result.deviceInfo,
     coupons: result.coupons,
-    source: 'confirm',
+    source,
     redelivery,
     recordChecked,
     raw: result.raw,
@@ -115,4 +122,38 @@ export function refundFromNotification(
   return r.refundStatus === 'SUCCESS'
     ? Object.freeze({ ...base, refundStatus: 'SUCCESS' as const, successTime: r.successTime })
     : Object.freeze({ ...base, refundStatus: r.refundStatus });
+}
+
+/** The `refunded` / `refund-failed` payload of a refund that refundquery reports finished (the sweeper). */
+export function refundFromQuery(
+  result: RefundQueryResult,
+  item: RefundQueryItem,
+  app: string,
+  redelivery: boolean,
+  recordChecked: boolean,
+): RefundedEvent | RefundFailedEvent {
+  const base = {
+    app,
+    appId: result.appId,
+    mchId: result.mchId,
+    subMchId: result.subMchId,
+    orderId: result.outTradeNo,
+    transactionId: result.transactionId,
+    refundId: item.outRefundNo,
+    wxRefundId: item.refundId,
+    totalFee: result.totalFee,
+    refundFee: item.refundFee,
+    settlementTotalFee: result.settlementTotalFee,
+    settlementRefundFee: item.settlementRefundFee,
+    refundRecvAccount: item.refundRecvAccount,
+    refundAccount: item.refundAccount,
+    refundRequestSource: undefined,
+    source: 'sweep' as const,
+    redelivery,
+    recordChecked,
+    raw: result.raw,
+  };
+  return item.refundStatus === 'SUCCESS'
+    ? Object.freeze({ ...base, refundStatus: 'SUCCESS' as const, successTime: item.refundSuccessTime })
+    : Object.freeze({ ...base, refundStatus: item.refundStatus as 'CHANGE' | 'REFUNDCLOSE' });
 }

@@ -19,6 +19,7 @@ import type { RefundNotification } from '../model/refund.js';
 import type { FlowContext as HandlerContext } from './context.js';
 import { storeCall } from './store-call.js';
 import { orderKey, paymentKey, refundKey, refundOrderKey, refundRecordKey } from './store-keys.js';
+import { forgetSweep, queueSweep } from './sweep-calls.js';
 
 /** What a payment claims about its order. */
 export interface PaymentFacts {
@@ -82,7 +83,7 @@ export function firePaid(
   facts: PaidFacts,
   build: (redelivery: boolean, recordChecked: boolean) => PaidEvent,
 ): MaybePromise<OnceOutcome> {
-  return after(checkRecordedOrder(ctx, facts), (checked) =>
+  const fired = after(checkRecordedOrder(ctx, facts), (checked) =>
     ctx.once.run(paymentKey(facts.mchId, facts.transactionId), (redelivery) => {
       if (warnIfUnheard(ctx, 'paid')) return undefined;
       if (!checked) {
@@ -101,6 +102,8 @@ export function firePaid(
       return ctx.emitter.emitSettling('paid', build(redelivery, checked));
     }),
   );
+  // The order has its result: the sweeper need not query it again.
+  return ctx.sweeps === undefined ? fired : after(fired, (outcome) => (forgetSweep(ctx, orderKey(facts.mchId, facts.outTradeNo)), outcome));
 }
 
 /** A refund as create-refund asked WeChat for it. */
@@ -132,7 +135,9 @@ export async function recordRefund(ctx: HandlerContext, refund: RequestedRefund)
     orderId: refund.outTradeNo,
     orderTotalFee: refund.totalFee,
   };
-  await storeCall('record a refund', () => ctx.store.putOrder(refundRecordKey(refund.mchId, refund.outRefundNo), record));
+  const key = refundRecordKey(refund.mchId, refund.outRefundNo);
+  await storeCall('record a refund', () => ctx.store.putOrder(key, record));
+  await queueSweep(ctx, key, record.createdAt);
 }
 
 /**
@@ -207,7 +212,7 @@ export async function fireRefund(
   build: (redelivery: boolean, recordChecked: boolean) => RefundedEvent | RefundFailedEvent,
 ): Promise<OnceOutcome> {
   const checked = await checkRecordedRefund(ctx, facts);
-  return ctx.once.run(refundKey(facts.mchId, facts.refund.refundId), (redelivery) => {
+  const outcome = await ctx.once.run(refundKey(facts.mchId, facts.refund.refundId), (redelivery) => {
     const event = build(redelivery, checked);
     const name = event.refundStatus === 'SUCCESS' ? 'refunded' : 'refund-failed';
     if (warnIfUnheard(ctx, name)) return undefined;
@@ -229,13 +234,15 @@ export async function fireRefund(
     if (event.refundStatus === 'SUCCESS') return ctx.emitter.emitSettling('refunded', event);
     return ctx.emitter.emitSettling('refund-failed', event);
   });
+  forgetSweep(ctx, refundRecordKey(facts.mchId, facts.refund.outRefundNo));
+  return outcome;
 }
 /**
  * Logs a warning when an awaited event fires with nobody listening: the transaction is then
  * recorded as handled, and listeners registered later never see it. Returns whether it warned
  * (then there is nothing to dispatch).
  */
-export function warnIfUnheard(ctx: HandlerContext, event: 'paid' | 'refunded' | 'refund-failed'): boolean {
+export function warnIfUnheard(ctx: HandlerContext, event: 'paid' | 'refunded' | 'refund-failed' | 'closed'): boolean {
   if (ctx.emitter.listenerCount(event) !== 0) return false;
   ctx.logger.warn({ event }, `@wxpay-kit/core: '${event}' fired with no listener; register listeners before serving requests`);
   return true;

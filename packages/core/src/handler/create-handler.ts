@@ -20,17 +20,23 @@ import { createEmitter } from '../events/emitter.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { RouteDefinition, WxPayPlugin } from '../plugins/types.js';
 import { createMemoryDedupStore } from '../stores/memory-dedup-store.js';
+import { micropay as runMicropay, stopMicropayRuns } from '../flow/micropay-flow.js';
+import { createSweeper, type ResolvedSweepOptions, type Sweeper } from '../flow/sweeper.js';
+import { ConfigError } from '../errors.js';
+import { sweepFlows } from '../flow/sweep-flows.js';
 import { CORE_ROUTE_TABLE } from './core-routes.js';
 
 /** The guarded JSON routes by name (`create-pay, query-order, …`), read from the route table. */
 const INTERNAL_ROUTE_NAMES = CORE_ROUTE_TABLE.filter((r) => r.kind === 'json')
   .map((r) => r.path.split('/')[1])
   .join(', ');
+import { acceptsAppId } from '../config/app-ids.js';
 import { assertAuthorized, assertJsonContentType, isLoopbackAddress } from './guard.js';
 import { createOncePerKey } from '../flow/once-per-key.js';
 import { errorResponse, notifyFailure, statusFor } from './respond.js';
 import { notifyCodecFor, type NotifyCodec } from './notify-codec.js';
 import { checkNotification, notificationRequest, type NotificationCheck, type NotificationInput } from './verify-notification.js';
+import { notificationChannel, requestChannel, type NotificationDiagnostic, type RequestDiagnostic } from '../util/diagnostics.js';
 import type { CoreRoute, HandlerContext } from './route-context.js';
 import { isPromiseLike, type MaybePromise } from '../util/maybe-promise.js';
 import { Router, type RouteLookup } from './router.js';
@@ -56,6 +62,8 @@ interface CachedLookup {
 export interface CreateHandlerOptions {
   /** How long a notification holds its transaction while listeners run, in ms. Default 60,000. */
   readonly leaseMs?: number;
+  /** The sweeper's settings; undefined: no sweeper. */
+  readonly sweep?: ResolvedSweepOptions | undefined;
 }
 
 function toKitError(error: unknown): WxPayKitError {
@@ -86,6 +94,9 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
   const logger = config.logger;
   const ownsStore = config.store === undefined;
   const store = config.store ?? createMemoryDedupStore({ now: config.now });
+  if (options.sweep !== undefined && store.sweeps === undefined) {
+    throw new ConfigError([{ path: 'sweep', message: 'the store has no sweep queue (use the memory, file or Redis store)' }]);
+  }
   const router = new Router<Entry>();
   for (const route of CORE_ROUTE_TABLE) {
     const info: RouteInfo = Object.freeze({ route: route.path, signed: route.kind === 'notify', bodyLimit: config.bodyLimit });
@@ -158,6 +169,7 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
   ): WxPayResponse {
     const error = toKitError(cause);
     reportNotifyFailure(error, request.method, route.path, params['app']);
+    if (notificationChannel.hasSubscribers) reportNotification(route, params, codec, error.code);
     return codec.failure(error);
   }
 
@@ -177,8 +189,17 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     } catch (cause) {
       return notifyFailed(cause, request, route, params, codec);
     }
-    if (!isPromiseLike(out)) return out;
-    return Promise.resolve(out).then(undefined, (cause: unknown) => notifyFailed(cause, request, route, params, codec));
+    if (!isPromiseLike(out)) {
+      if (notificationChannel.hasSubscribers) reportNotification(route, params, codec, undefined);
+      return out;
+    }
+    return Promise.resolve(out).then(
+      (done) => {
+        if (notificationChannel.hasSubscribers) reportNotification(route, params, codec, undefined);
+        return done;
+      },
+      (cause: unknown) => notifyFailed(cause, request, route, params, codec),
+    );
   }
 
   /** `verifyNotification()`: the notify routes' codec and flow for a notification the host received. */
@@ -246,8 +267,45 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     return errorResponse(toKitError(error));
   }
 
-  /** `handle()` without the promise when every step answered synchronously. Never throws or rejects. */
+  function reportNotification(route: CoreRoute, params: Readonly<Record<string, string>>, codec: NotifyCodec, code: string | undefined) {
+    const message: NotificationDiagnostic = {
+      route: route.path,
+      app: params['app'],
+      version: codec.version,
+      outcome: code === undefined ? 'acknowledged' : 'refused',
+      code,
+    };
+    notificationChannel.publish(message);
+  }
+
+  function reportRequest(request: WxPayRequest, status: number, started: number): void {
+    const found = lookup(request.method, request.path);
+    const message: RequestDiagnostic = {
+      method: request.method,
+      route: found.kind === 'found' ? found.entry.value.info.route : 'unmatched',
+      status,
+      durationMs: performance.now() - started,
+    };
+    requestChannel.publish(message);
+  }
+
+  /** {@link serveQuietly}, reported on the request channel when someone listens there. */
   function serve(request: WxPayRequest): MaybePromise<WxPayResponse> {
+    if (!requestChannel.hasSubscribers) return serveQuietly(request);
+    const started = performance.now();
+    const out = serveQuietly(request);
+    if (!isPromiseLike(out)) {
+      reportRequest(request, out.status, started);
+      return out;
+    }
+    return Promise.resolve(out).then((done) => {
+      reportRequest(request, done.status, started);
+      return done;
+    });
+  }
+
+  /** `handle()` without the promise when every step answered synchronously. Never throws or rejects. */
+  function serveQuietly(request: WxPayRequest): MaybePromise<WxPayResponse> {
     let out: MaybePromise<WxPayResponse>;
     try {
       const setup = plugins.settled();
@@ -297,13 +355,44 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
       plugins.use(plugin);
       return this;
     },
+    async micropay(call) {
+      await plugins.ready();
+      const app = typeof call?.app === 'string' ? config.app(call.app) : undefined;
+      const merchant = app ? config.merchantOfApp(app.name) : undefined;
+      if (!app || !merchant) throw new ValidationError(`app: unknown app '${String(call?.app)}'`, { field: 'app' });
+      const appId = call.appId ?? app.appIds[0] ?? '';
+      if (!acceptsAppId(app, appId))
+        throw new ValidationError(`appId: '${appId}' is not an app id of app '${app.name}'`, { field: 'appId' });
+      return runMicropay(
+        ctx,
+        {
+          app,
+          merchant,
+          appId,
+          orderId: call.orderId,
+          fee: call.fee,
+          goods: call.goods,
+          authCode: call.authCode,
+          ip: call.ip,
+          attach: call.udd,
+          deviceInfo: call.deviceInfo,
+          storeId: call.storeId,
+        },
+        call.waitMs,
+      );
+    },
     client,
     config,
+    get sweeper() {
+      return sweeper;
+    },
     ready() {
       return plugins.ready();
     },
     close() {
       closing ??= (async () => {
+        stopMicropayRuns(ctx);
+        await sweeper?.stop();
         await plugins.close();
         if (ownsStore) await store.close?.();
         await client.close();
@@ -352,6 +441,12 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     logger,
     signKey,
     once: createOncePerKey({ store, logger, ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }) }),
+    sweeps: options.sweep === undefined ? undefined : store.sweeps,
+    sweepSchedule: options.sweep?.schedule,
   };
+  const sweeper: Sweeper | undefined =
+    options.sweep === undefined
+      ? undefined
+      : createSweeper({ config, client, store, logger, flows: sweepFlows(ctx), options: options.sweep });
   return wxpay;
 }

@@ -1,6 +1,8 @@
 import type { WxPayClient } from '../client/types.js';
 import type { ResolvedConfig } from '../config/types.js';
+import type { Sweeper } from '../flow/sweeper.js';
 import type { WxPayEventMap, WxPayEventName } from '../events/event-map.js';
+import type { MicropayOutcome } from '../flow/micropay-flow.js';
 import type { WxPayPlugin } from '../plugins/types.js';
 import type { ListenAddress } from './guard.js';
 import type { RouteInfo, WxPayRequest, WxPayResponse } from './types.js';
@@ -11,6 +13,29 @@ export interface WxPayEvents {
   on<K extends WxPayEventName>(event: K, listener: (...args: WxPayEventMap[K]) => void | Promise<void>): this;
   once<K extends WxPayEventName>(event: K, listener: (...args: WxPayEventMap[K]) => void | Promise<void>): this;
   off<K extends WxPayEventName>(event: K, listener: (...args: WxPayEventMap[K]) => void | Promise<void>): this;
+}
+
+/** What `wxpay.micropay()` takes: a scanned payment code for one order. Amounts in fen. */
+export interface MicropayCall {
+  /** The app name from the configuration. */
+  readonly app: string;
+  /** One of the app's app ids; default its first. */
+  readonly appId?: string | undefined;
+  /** The merchant order number; a new payment code needs a new number. */
+  readonly orderId: string;
+  readonly fee: number;
+  /** The goods description (≤127 characters). */
+  readonly goods: string;
+  /** The scanned code: 18 digits starting with 10–15. */
+  readonly authCode: string;
+  /** The cashier terminal's IP address. */
+  readonly ip: string;
+  /** Echoed back on the paid order (`attach`). */
+  readonly udd?: string | undefined;
+  readonly deviceInfo?: string | undefined;
+  readonly storeId?: string | undefined;
+  /** Answer `pending` after this many ms if the payment is not final by then; the payment goes on. Default: wait for the end. */
+  readonly waitMs?: number | undefined;
 }
 
 /**
@@ -28,12 +53,28 @@ export interface WxPay extends WxPayEvents {
    * it on `error` when the route is a notification route. Adapters call it; it never throws.
    */
   refuse(error: unknown, route: RouteInfo, path: string): WxPayResponse;
+  /**
+   * Takes a payment-code payment to its end: submits the code once; on `USERPAYING` or an unknown
+   * outcome queries every `micropay.queryIntervalMs` until final or `micropay.deadlineMs`; reverses
+   * what did not go through (repeating the reverse as WeChat asks); never submits it twice. Fires
+   * `paid` (`source: 'micropay'`, once per transaction), `micropay-reversed` or `micropay-failed`.
+   * Resolves `{state: 'paid' | 'reversed' | 'failed' | 'pending', …}`; calling it again for the
+   * same order (after `pending`, a crash or a restart) follows the same payment. Rejects with
+   * ValidationError (bad input, nothing sent) and the store's or listeners' errors.
+   */
+  micropay(call: MicropayCall): Promise<MicropayOutcome>;
   /** Registers a plugin (its async setup finishes before `ready()` resolves). */
   use(plugin: WxPayPlugin): this;
   /** The WeChat Pay API client the routes call; use it directly for anything the routes lack. */
   readonly client: WxPayClient;
   /** The validated, frozen configuration. */
   readonly config: ResolvedConfig;
+  /**
+   * The sweeper, when the `sweep` option turned it on: it queries orders and refunds that have no
+   * result yet and closes expired orders. `runOnce()` sweeps what is due now; `stats()` answers the
+   * pending count, the oldest unresolved age and the sweeps by outcome.
+   */
+  readonly sweeper: Sweeper | undefined;
   /** Resolves when every plugin's setup finished; rejects with the first setup failure. */
   ready(): Promise<void>;
   /** Runs plugins' teardown (last registered first) and closes the client's connection pools. */

@@ -37,10 +37,28 @@ export interface OrderRecord {
   readonly totalFee: number;
   /** Epoch milliseconds. */
   readonly createdAt: number;
+  /**
+   * Order records only: epoch milliseconds of the order's `time_expire` (the last moment it can be
+   * paid). Absent on records written by earlier versions and on refund records.
+   */
+  readonly expiresAt?: number | undefined;
+  /**
+   * Set by the sweeper once the order's (or refund's) result is known and fired: `paid`, `closed`,
+   * or for a refund `refunded` / `refund-failed`. A store that rebuilds its sweep queue on start
+   * (the file store) skips records that carry it.
+   */
+  readonly resolved?: 'paid' | 'closed' | 'refunded' | 'refund-failed' | undefined;
   /** Refund records only: the order refunded (`out_trade_no`). */
   readonly orderId?: string | undefined;
   /** Refund records only: that order's amount, in fen. */
   readonly orderTotalFee?: number | undefined;
+  /**
+   * `micropay`: a payment-code order, recorded before it was submitted (`createdAt` is the
+   * submission), so a later call for the same number follows it up and never submits it again.
+   */
+  readonly kind?: 'micropay' | undefined;
+  /** A payment-code order WeChat refused at submission: its `err_code` (nothing was paid). */
+  readonly refused?: string | undefined;
 }
 
 /**
@@ -75,4 +93,35 @@ export interface DedupStore {
   putOrder(key: string, order: OrderRecord): MaybePromise<void>;
   getOrder(key: string): MaybePromise<OrderRecord | undefined>;
   close?(): Promise<void>;
+  /**
+   * The queue of orders and refunds that have no result yet, for the sweeper. Optional: a store
+   * without it cannot sweep (createWxPay's `sweep` option then fails at start-up).
+   */
+  readonly sweeps?: SweepQueue | undefined;
+}
+
+/**
+ * Orders (and refunds) the sweeper queries until their result is known, by record key
+ * (`<mchId>:<out_trade_no>`, `<mchId>:refund:<out_refund_no>`), each with the time it is due.
+ * Taking a key leases it: its due time moves `leaseMs` ahead, so no other sweeper (another
+ * instance on a shared store) takes it meanwhile, and a sweeper that dies mid-sweep leaves it due
+ * again one lease later. Nothing is lost and, since results fire once per transaction, nothing is
+ * fired twice.
+ */
+export interface SweepQueue {
+  /** Queues `key` (or moves it) to be swept at `dueAt` (epoch ms); `createdAt` is kept from the first call. */
+  schedule(key: string, dueAt: number, createdAt: number): MaybePromise<void>;
+  /** Takes up to `limit` keys due at `now`, earliest first, leasing each for `leaseMs`. */
+  take(now: number, limit: number, leaseMs: number): MaybePromise<readonly string[]>;
+  /** Forgets `key` (its result is known). Forgetting an unknown key does nothing. */
+  remove(key: string): MaybePromise<void>;
+  /** How many keys are queued, and the creation time of the oldest (undefined when none). */
+  stats(): MaybePromise<SweepQueueStats>;
+}
+
+/** What {@link SweepQueue.stats} answers. */
+export interface SweepQueueStats {
+  readonly pending: number;
+  /** Epoch ms of the oldest queued order's creation. */
+  readonly oldestCreatedAt: number | undefined;
 }

@@ -1,4 +1,5 @@
 import type { ClaimResult, DedupStore, OrderRecord } from './dedup-store.js';
+import { createMemorySweepQueue } from './memory-sweep-queue.js';
 
 interface Entry {
   done: boolean;
@@ -82,5 +83,6 @@ export function createMemoryDedupStore(options: MemoryDedupStoreOptions = {}): D
     getOrder(key): OrderRecord | undefined {
       return orders.get(key);
     },
+    sweeps: createMemorySweepQueue(),
   };
 }

@@ -64,6 +64,7 @@ export function testConfig(overrides: Partial<ResolvedConfig> = {}): ResolvedCon
     authorize: undefined,
     store: undefined,
     client: { timeoutMs: 1000, retries: 0, retryDelayMs: 1, connections: 1, ca: undefined },
+    orderExpireMinutes: 120,
     logger: recordingLogger(),
     now: () => 1_700_000_000_000,
     nonce: () => 'n'.repeat(32),
@@ -212,6 +213,13 @@ export function scriptedClient(): ScriptedClient {
     },
     async downloadBill() {
       return '';
+    },
+    async micropay(input) {
+      record('micropay', input);
+      return { tradeState: 'USERPAYING', outTradeNo: input.outTradeNo };
+    },
+    async reverse(input) {
+      record('reverse', input);
     },
     async getSandboxSignKey() {
       return '';

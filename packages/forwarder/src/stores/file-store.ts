@@ -1,6 +1,15 @@
 import { appendFile, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { StoreError, silentLogger, type ClaimResult, type Logger } from '@wxpay-kit/core';
+import {
+  StoreError,
+  createMemorySweepQueue,
+  MIN_CLOSE_AGE_MS,
+  silentLogger,
+  type ClaimResult,
+  type Logger,
+  type OrderRecord,
+  type SweepQueue,
+} from '@wxpay-kit/core';
 import type { AttemptFailure, ForwarderStore, LeaseOptions, ListOptions, NewOutboxRecord, OutboxStats } from '../outbox.js';
 import { compactLog } from './file-compaction.js';
 import { releaseLock, takeLock } from './file-lock.js';
@@ -138,6 +147,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
   }
 
   if (!readOnly) state.endLeases();
+  const sweeps = readOnly ? undefined : seededSweepQueue(orders, now());
 
   let writer: GroupCommitWriter | undefined;
   if (!readOnly) {
@@ -255,6 +265,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
     async getOrder(key) {
       return orders.get(key);
     },
+    sweeps,
 
     async append(record: NewOutboxRecord) {
       check();
@@ -347,4 +358,27 @@ export async function createFileStore(options: FileStoreOptions): Promise<FileSt
     },
   };
   return store;
+}
+
+/** Orders are re-swept after a restart for a day past their close time; refunds for a week after they were asked for. */
+const RESWEEP_ORDERS_MS = DAY;
+const RESWEEP_REFUNDS_MS = 7 * DAY;
+
+/**
+ * The sweeper's queue of a file store, in memory, rebuilt when the store opens: every recorded
+ * order (with a `time_expire`) and refund whose result the sweeper has not marked `resolved` is due
+ * at once, so a process that died mid-sweep loses nothing (results fire once per transaction, so
+ * querying one again fires nothing twice). Orders more than a day past their expiry are left to
+ * reconciliation.
+ */
+function seededSweepQueue(orders: ReadonlyMap<string, OrderRecord>, at: number): SweepQueue {
+  const queue = createMemorySweepQueue();
+  for (const [key, o] of orders) {
+    if (o.resolved !== undefined) continue;
+    const isRefund = o.orderId !== undefined;
+    if (!isRefund && o.expiresAt === undefined) continue;
+    const until = isRefund ? o.createdAt + RESWEEP_REFUNDS_MS : Math.max(o.expiresAt!, o.createdAt + MIN_CLOSE_AGE_MS) + RESWEEP_ORDERS_MS;
+    if (until > at) queue.schedule(key, at, o.createdAt);
+  }
+  return queue;
 }

@@ -100,6 +100,15 @@ else
 end
 return attempts`;
 
+// The sweeper's queue: takes the keys due at ARGV[1] (at most ARGV[2]) and leases them by moving
+// their due time to ARGV[3], in one step, so instances sharing the queue never take the same key.
+// KEYS: sweep:due. ARGV: at, limit, leasedUntil
+const SWEEP_TAKE = `
+local keys = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, key in ipairs(keys) do redis.call('ZADD', KEYS[1], ARGV[3], key) end
+return keys
+`;
+
 // KEYS: rec, pending, delivered, dead. ARGV: at, prefix
 const REPLAY = `
 local state = redis.call('HGET', KEYS[1], 'state')
@@ -246,6 +255,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     lease: (key: string) => `${p}dedup:${key}`,
     claims: (key: string) => `${p}claims:${key}`,
     order: (key: string) => `${p}order:${key}`,
+    sweepDue: `${p}sweep:due`,
+    sweepCreated: `${p}sweep:created`,
   };
 
   const groups = new Set<string>();
@@ -419,6 +430,23 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         const value = await redis.get(k.order(key));
         return value === null ? undefined : (JSON.parse(value) as OrderRecord);
       }),
+    sweeps: {
+      schedule: (key, dueAt, createdAt) =>
+        run('sweep schedule', async () => {
+          await redis.multi().zadd(k.sweepDue, dueAt, key).zadd(k.sweepCreated, 'NX', createdAt, key).exec();
+        }),
+      take: (at, limit, leaseMs) =>
+        run('sweep take', async () => (await script(SWEEP_TAKE, [k.sweepDue], [at, limit, at + leaseMs])) as string[]),
+      remove: (key) =>
+        run('sweep remove', async () => {
+          await redis.multi().zrem(k.sweepDue, key).zrem(k.sweepCreated, key).exec();
+        }),
+      stats: () =>
+        run('sweep stats', async () => {
+          const [pending, oldest] = await Promise.all([redis.zcard(k.sweepDue), redis.zrange(k.sweepCreated, 0, 0, 'WITHSCORES')]);
+          return { pending, oldestCreatedAt: oldest[1] === undefined ? undefined : Number(oldest[1]) };
+        }),
+    },
 
     append: (r: NewOutboxRecord) =>
       run('append', async () => {

@@ -130,6 +130,11 @@ export interface GatewayConfig {
   readonly payLogFile?: string | undefined;
   /** The reply shapes of the JSON endpoints, and why (`api-shape`, or what the file uses). */
   readonly apiShape?: { readonly shape: ApiShape; readonly reason: string } | undefined;
+  /**
+   * `order-expire-minutes` (the seed's key): how long an order placed by create-pay can be paid,
+   * 5 to 21,600; sent as `time_expire`. Undefined keeps the core's default, 120 (WeChat's).
+   */
+  readonly orderExpireMinutes: number | undefined;
 }
 
 /** The port go-wxpay-gateway's sample listens on. */

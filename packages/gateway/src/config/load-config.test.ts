@@ -241,6 +241,15 @@ describe('parseGatewayConfig', () => {
     expect(errorOf(() => parseGatewayConfig(raw)).issues.map((i) => i.path)).toEqual(['merchants[1].fetch-sandbox-key']);
   });
 
+  it('reads order-expire-minutes (5 to 21600; absent keeps the core default of 120)', () => {
+    expect(parseGatewayConfig(seedConfig()).config.orderExpireMinutes).toBeUndefined();
+    expect(parseGatewayConfig({ ...seedConfig(), 'order-expire-minutes': 30 }).config.orderExpireMinutes).toBe(30);
+    const bad = (value: unknown) => errorOf(() => parseGatewayConfig({ ...seedConfig(), 'order-expire-minutes': value })).issues;
+    expect(bad(4)).toEqual([{ path: 'order-expire-minutes', message: 'must be at least 5' }]);
+    expect(bad(21_601)).toEqual([{ path: 'order-expire-minutes', message: 'must be at most 21600' }]);
+    expect(bad(1.5)).toEqual([{ path: 'order-expire-minutes', message: 'must be whole minutes' }]);
+  });
+
   it('reads lease-ms (1 s to 1 h; absent keeps the core default)', () => {
     expect(parseGatewayConfig(seedConfig()).config.leaseMs).toBeUndefined();
     expect(parseGatewayConfig({ ...seedConfig(), 'lease-ms': 1_000 }).config.leaseMs).toBe(1_000);

@@ -190,6 +190,7 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
     workerNum: seed['worker-num'],
     payLogFile: seed['pay-log-file'],
     apiShape: detectApiShape(seed),
+    orderExpireMinutes: seed['order-expire-minutes'],
   };
   return { config: deepFreeze(config), warnings };
 }

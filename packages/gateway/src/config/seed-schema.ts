@@ -117,10 +117,10 @@ function shapes() {
     // go-wxpay-gateway's worker count and its own payment log file: accepted, nothing to do here.
     'worker-num': z.number().int('must be an integer').min(0).optional(),
     'pay-log-file': z.string().optional(),
-    // Minutes an order stays payable (go-wxpay-gateway's current version, default 120).
-    'order-expire-minutes': z.number().int('must be whole minutes').optional(),
     // Which reply shapes the JSON endpoints use; detected from the file when absent.
     'api-shape': z.enum(API_SHAPES).optional(),
+    // The seed's order validity: time_expire of every create-pay, in minutes (core's orderExpireMinutes).
+    'order-expire-minutes': z.number().int('must be whole minutes').min(5).max(21_600).optional(),
   };
   return { endpoints, merchant, app, root };
 }

@@ -55,6 +55,14 @@ describe('toWxPayOptions', () => {
     expect(configured.bearerToken).toBe('t'.repeat(20));
   });
 
+  it('passes order-expire-minutes to the core as orderExpireMinutes, and leaves it out when not configured', () => {
+    expect(
+      toWxPayOptions(config({ top: { 'order-expire-minutes': 30 } }), { localBaseUrl: 'http://x', simulatorUrl: 'http://s' })
+        .orderExpireMinutes,
+    ).toBe(30);
+    expect('orderExpireMinutes' in toWxPayOptions(config(), { localBaseUrl: 'http://x', simulatorUrl: 'http://s' })).toBe(false);
+  });
+
   it('passes lease-ms to the core as leaseMs, and leaves it out when not configured', () => {
     expect(toWxPayOptions(config({ top: { 'lease-ms': 5_000 } }), { localBaseUrl: 'http://x', simulatorUrl: 'http://s' }).leaseMs).toBe(
       5_000,

@@ -11,7 +11,7 @@ export interface ToWxPayOptionsInput {
 
 /** The core options for a gateway config, minus what the server adds (logger, store, plugins). */
 export type GatewayWxPayOptions = Pick<WxPayOptions, 'merchants' | 'apps' | 'notifyPayUrl' | 'notifyRefundUrl'> &
-  Partial<Pick<WxPayOptions, 'bearerToken' | 'bodyLimit' | 'leaseMs' | 'client'>>;
+  Partial<Pick<WxPayOptions, 'bearerToken' | 'bodyLimit' | 'leaseMs' | 'client' | 'orderExpireMinutes'>>;
 
 /**
  * The core merchant each configured merchant becomes: one for its production apps and, when a
@@ -89,6 +89,7 @@ export function toWxPayOptions(config: GatewayConfig, input: ToWxPayOptionsInput
     ...(config.leaseMs === undefined ? {} : { leaseMs: config.leaseMs }),
     // go-wxpay-gateway's `timeout`: how long one call to WeChat may take.
     ...(config.timeoutMs === undefined ? {} : { client: { timeoutMs: config.timeoutMs } }),
+    ...(config.orderExpireMinutes === undefined ? {} : { orderExpireMinutes: config.orderExpireMinutes }),
   };
   return options;
 }

@@ -1,5 +1,14 @@
 /** The WeChat Pay v3 APIs the simulator serves (direct-merchant variants). */
-export type V3Endpoint = 'order' | 'query-by-out-trade-no' | 'query-by-id' | 'close' | 'refund' | 'refund-query' | 'certificates';
+export type V3Endpoint =
+  | 'order'
+  | 'query-by-out-trade-no'
+  | 'query-by-id'
+  | 'close'
+  | 'refund'
+  | 'refund-query'
+  | 'certificates'
+  | 'codepay'
+  | 'reverse';
 
 /** A `/v3/` request resolved to an API. */
 export interface V3Route {
@@ -42,6 +51,10 @@ export function resolveV3Route(method: string, path: string): V3Route | undefine
   }
   if (method === 'POST' && (m = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)\/close$/.exec(path))) {
     return route('close', '/v3/pay/transactions/out-trade-no/{out_trade_no}/close', m[1]);
+  }
+  if (method === 'POST' && path === '/v3/pay/transactions/codepay') return route('codepay', path);
+  if (method === 'POST' && (m = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)\/reverse$/.exec(path))) {
+    return route('reverse', '/v3/pay/transactions/out-trade-no/{out_trade_no}/reverse', m[1]);
   }
   if (method === 'POST' && path === '/v3/refund/domestic/refunds') return route('refund', path);
   if (method === 'GET' && (m = /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/.exec(path))) {

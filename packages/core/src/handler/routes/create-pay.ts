@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { TradeType, UnifiedOrderResult } from '../../client/types.js';
 import { ValidationError } from '../../errors.js';
 import { okEnvelope } from '../respond.js';
+import { queueSweep } from '../../flow/sweep-calls.js';
 import { notifyUrlFor, orderKey, parseBody, resolveTarget, storeCall, type JsonRoute } from '../route-context.js';
 import { fen, notifyUrlField, optionalText, targetFields, text } from './schemas.js';
 
@@ -39,7 +40,8 @@ function resultOf(order: UnifiedOrderResult): Record<string, unknown> {
 
 /**
  * `POST /create-pay/:type` (JSAPI, NATIVE, APP, H5): places a unifiedorder with the app's notify
- * URL, records the order's amount for the notification check, and answers
+ * URL and a `time_expire` `orderExpireMinutes` from now, records the order's amount and expiry
+ * (for the notification check and the sweeper), and answers
  * `{code: 200, msg: 'OK', result}` with the client activation parameters. A per-call `notifyUrl`
  * sends the order's notification there instead of the app's notify URL (the app then passes it to
  * `verifyNotification`). A merchant with `receipt` asks for the e-invoice entry on every order.
@@ -53,6 +55,8 @@ export const createPayRoute: JsonRoute = {
     if (!tradeType) throw new ValidationError('type: must be one of JSAPI, NATIVE, APP, H5', { field: 'type' });
     const input = parseBody(body, raw);
     const { app, merchant, appId } = resolveTarget(ctx, input.payApp, input.appId);
+    const createdAt = ctx.config.now();
+    const expiresAt = createdAt + ctx.config.orderExpireMinutes * 60_000;
     const order = await ctx.client.unifiedOrder({
       merchant: merchant.name,
       appId,
@@ -68,6 +72,7 @@ export const createPayRoute: JsonRoute = {
       attach: input.udd,
       redirectUrl: input.redirectUrl,
       ...(merchant.receipt ? { receipt: true } : {}),
+      timeExpire: new Date(expiresAt),
     });
     await storeCall('record an order', () =>
       ctx.store.putOrder(orderKey(merchant.mchId, input.orderId), {
@@ -75,9 +80,11 @@ export const createPayRoute: JsonRoute = {
         appId,
         mchId: merchant.mchId,
         totalFee: input.fee,
-        createdAt: ctx.config.now(),
+        createdAt,
+        expiresAt,
       }),
     );
+    await queueSweep(ctx, orderKey(merchant.mchId, input.orderId), createdAt);
     return okEnvelope(resultOf(order));
   },
 };

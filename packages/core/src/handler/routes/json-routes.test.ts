@@ -52,13 +52,25 @@ describe('POST /create-pay/:type', () => {
       openId: 'openid-1',
       notifyUrl: 'https://pay.example.com/wxpay/notify-pay/shop',
     } satisfies Partial<UnifiedOrderInput>);
+    // time_expire: orderExpireMinutes (120) after creation, sent and recorded.
+    expect((client.calls[0]?.input as UnifiedOrderInput).timeExpire).toEqual(new Date(1_700_000_000_000 + 120 * 60_000));
     expect(await store.getOrder(`${MCH_1}:o001`)).toEqual({
       app: 'shop',
       appId: APP_ID_1,
       mchId: MCH_1,
       totalFee: 101,
       createdAt: 1_700_000_000_000,
+      expiresAt: 1_700_000_000_000 + 120 * 60_000,
     });
+  });
+
+  it('sends time_expire orderExpireMinutes after creation', async () => {
+    const client = scriptedClient();
+    const store = createMemoryDedupStore();
+    const wxpay = createHandler(testConfig({ store, orderExpireMinutes: 15 }), client);
+    await call(wxpay, '/create-pay/APP', order);
+    expect((client.calls[0]?.input as UnifiedOrderInput).timeExpire).toEqual(new Date(1_700_000_000_000 + 15 * 60_000));
+    expect((await store.getOrder(`${MCH_1}:o001`))?.expiresAt).toBe(1_700_000_000_000 + 15 * 60_000);
   });
 
   it.each([
