@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipWithout } from '../helpers/external-tools.js';
 import { request } from 'undici';
-import { createWxPay, type ErrorEvent, type PaidEvent, type RefundedEvent, type TransferEvent, type WxPay } from '@wxpay-kit/core';
+import {
+  createWxPay,
+  type ErrorEvent,
+  type MicropayFailedEvent,
+  type MicropayReversedEvent,
+  type PaidEvent,
+  type RefundedEvent,
+  type TransferEvent,
+  type WxPay,
+} from '@wxpay-kit/core';
 import { buildXml } from '@wxpay-kit/core/protocol';
 import {
   buildPayNotification,
@@ -13,6 +22,7 @@ import {
 import { startSimulator } from '@wxpay-kit/simulator';
 import { lazyWxPay } from '../helpers/lazy-wxpay.js';
 import type { MountedApp, Mount } from './adapter-suite.js';
+import { defineMicropayCases, E2E_MICROPAY_TIMING } from './adapter-e2e-micropay-cases.js';
 import { defineV3EndToEndCases, V3_ANY_APP, V3_APP, v3MerchantSetup, type EndToEndFixture } from './adapter-e2e-v3-cases.js';
 
 const PREFIX = '/wxpay';
@@ -75,6 +85,8 @@ export function defineEndToEndCases(mount: Mount): void {
       let sequence = 0;
       const nextOrderId = (tag: string): string => `${tag}${Date.now().toString(36)}${(sequence += 1)}`.slice(0, 32);
       const paidFor = (orderId: string): PaidEvent[] => paid.filter((e) => e.orderId === orderId);
+      const reversedMicropays: MicropayReversedEvent[] = [];
+      const failedMicropays: MicropayFailedEvent[] = [];
       const fixture = {
         paid,
         errors,
@@ -83,7 +95,12 @@ export function defineEndToEndCases(mount: Mount): void {
         beforePaid,
         nextOrderId,
         paidFor,
-      } as Partial<EndToEndFixture> as EndToEndFixture;
+        reversedMicropays,
+        failedMicropays,
+      } as Partial<EndToEndFixture> as EndToEndFixture & {
+        reversedMicropays: MicropayReversedEvent[];
+        failedMicropays: MicropayFailedEvent[];
+      };
 
       beforeAll(async () => {
         // Refunds go over mutual TLS, as with WeChat: a throwaway CA, the simulator's server
@@ -121,8 +138,11 @@ export function defineEndToEndCases(mount: Mount): void {
           notifyTransferUrl: `${base}/notify-transfer`,
           bodyLimit: BODY_LIMIT,
           client: { retries: 0, ca: certs.ca },
+          micropay: E2E_MICROPAY_TIMING,
         });
         lazy.set(wxpay);
+        wxpay.on('micropay-reversed', (event) => void reversedMicropays.push(event));
+        wxpay.on('micropay-failed', (event) => void failedMicropays.push(event));
         wxpay.on('paid', async (event) => {
           await beforePaid.get(event.orderId)?.(event);
           paid.push(event);
@@ -411,6 +431,7 @@ export function defineEndToEndCases(mount: Mount): void {
       });
 
       defineV3EndToEndCases(fixture);
+      defineMicropayCases(fixture);
     },
   );
 }

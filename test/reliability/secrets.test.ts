@@ -138,6 +138,10 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('secrets in logs, err
     });
     expect(refund.status, JSON.stringify(refund.json)).toBe(200);
     expect((await call('/query-refund', { appId: APP_ID, payApp: 'shop', refundId: `R${orderId}` })).status).toBe(200);
+    const micropay = { appId: APP_ID, payApp: 'shop', goods: 'g', fee: 101, ip: '127.0.0.1', authCode: '134567890123456000' };
+    expect((await call('/micropay', { ...micropay, orderId: `${orderId}MP` })).status).toBe(200);
+    expect((await call('/micropay', { ...micropay, orderId: `${orderId}MP4`, authCode: '134567890123456004' })).status).toBe(200);
+    expect((await call('/micropay', { ...micropay, orderId: `${orderId}MPX`, authCode: '1' })).status).toBe(400);
 
     // Failure paths: auth, validation, WeChat errors and transport failures.
     expect((await call('/query-order', { appId: APP_ID, payApp: 'shop', orderId }, null)).status).toBe(401);

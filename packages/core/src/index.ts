@@ -16,7 +16,9 @@
 
 // The instance.
 export { createWxPay } from './create-wxpay.js';
-export { isWxPay, type WxPay, type WxPayEvents } from './handler/wxpay.js';
+export { isWxPay, type MicropayCall, type WxPay, type WxPayEvents } from './handler/wxpay.js';
+export type { NotificationCheck, NotificationEvent, NotificationInput } from './handler/verify-notification.js';
+export type { MicropayOutcome } from './flow/micropay-flow.js';
 export type { RouteInfo, WxPayRequest, WxPayResponse } from './handler/types.js';
 export { CORE_ROUTES, type CoreRouteInfo } from './handler/core-routes.js';
 export { isLoopbackAddress, type ListenAddress } from './handler/guard.js';
@@ -39,7 +41,15 @@ export {
 // Configuration.
 export { resolveConfig } from './config/resolve-config.js';
 export { ANY_APP_ID } from './config/app-ids.js';
-export type { AppOptions, AuthorizeHook, ClientOptions, MerchantCertOptions, MerchantOptions, WxPayOptions } from './config/options.js';
+export type {
+  AppOptions,
+  AuthorizeHook,
+  ClientOptions,
+  MerchantCertOptions,
+  MerchantOptions,
+  MicropayOptions,
+  WxPayOptions,
+} from './config/options.js';
 export type { ResolvedApp, ResolvedCert, ResolvedClientOptions, ResolvedConfig, ResolvedMerchant, ResolvedV3Keys } from './config/types.js';
 
 // Events.
@@ -97,6 +107,14 @@ export type {
   UnifiedOrderInput,
   UnifiedOrderResult,
 } from './model/contract.js';
+export type {
+  MicropayFailedEvent,
+  MicropayFailureReason,
+  MicropayInput,
+  MicropayResult,
+  MicropayReversedEvent,
+  ReverseInput,
+} from './model/micropay.js';
 export { createWxPayClient, type CreateWxPayClientOptions } from './client/client.js';
 export type { WxPayClient } from './client/types.js';
 

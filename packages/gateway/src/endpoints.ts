@@ -20,10 +20,18 @@ export interface GatewayEndpoints {
   readonly confirmTransfer: string;
   /** `<notifyTransfer>/<app>`: WeChat's transfer callbacks (`MCHTRANSFER.BILL.FINISHED`). */
   readonly notifyTransfer: string;
+  /** Payment-code payments at a counter, run to their end (query, reverse). */
+  readonly micropay: string;
   /** Liveness: answers 200 while the process runs. */
   readonly health: string;
   /** Readiness: answers 200 when the store is reachable, 503 otherwise. */
   readonly ready: string;
+  /** `<verifyNotifyPay>?app=<app>`: a pay notification the app received itself, checked for it. */
+  readonly verifyNotifyPay: string;
+  /** `<verifyNotifyRefund>?app=<app>`: a refund notification the app received itself, checked for it. */
+  readonly verifyNotifyRefund: string;
+  /** `<realnameAuthRoot>/<op>`: go-wxpay-gateway's real-name calls, answered 501 here. Default `''` (off). */
+  readonly realnameAuthRoot: string;
   /** Prometheus metrics (text format); behind the bearer token when one is configured. */
   readonly metrics: string;
 }
@@ -34,6 +42,10 @@ export type EndpointTarget =
   | { readonly kind: 'core'; readonly path: string; readonly param: boolean }
   | { readonly kind: 'health' }
   | { readonly kind: 'ready' }
+  /** go-wxpay-gateway's `verify-notify-*`: the app posts what WeChat sent it, `?app=<name>`. */
+  | { readonly kind: 'verify-notify'; readonly notification: 'pay' | 'refund' }
+  /** go-wxpay-gateway's real-name calls, `<root>/:op`. */
+  | { readonly kind: 'realname' }
   | { readonly kind: 'metrics' };
 
 /** One endpoint of the gateway. */
@@ -63,13 +75,27 @@ function fromCoreRoute(route: CoreRouteInfo): GatewayEndpoint {
 /**
  * Every endpoint of the gateway: the core's routes, each under the seed's name for it
  * (`create-pay` at `/wxpay/create-pay`, configured as `endpoints["create-pay"]`), then the
- * gateway's own health and readiness checks. The config schema, the defaults and the path mapper
+ * gateway's own health and readiness checks, then go-wxpay-gateway's current-version endpoints that
+ * are not core routes (`verify-notify-*`, `realname-auth-root`). The config schema, the defaults and the path mapper
  * are all built from this list.
  */
 export const GATEWAY_ENDPOINTS: readonly GatewayEndpoint[] = Object.freeze([
   ...CORE_ROUTES.map(fromCoreRoute),
   { key: 'health', configKey: 'health', defaultPath: '/health', target: { kind: 'health' } },
   { key: 'ready', configKey: 'ready', defaultPath: '/ready', target: { kind: 'ready' } },
+  {
+    key: 'verifyNotifyPay',
+    configKey: 'verify-notify-pay',
+    defaultPath: '/wxpay/verify-notify-pay',
+    target: { kind: 'verify-notify', notification: 'pay' },
+  },
+  {
+    key: 'verifyNotifyRefund',
+    configKey: 'verify-notify-refund',
+    defaultPath: '/wxpay/verify-notify-refund',
+    target: { kind: 'verify-notify', notification: 'refund' },
+  },
+  { key: 'realnameAuthRoot', configKey: 'realname-auth-root', defaultPath: '', target: { kind: 'realname' } },
   { key: 'metrics', configKey: 'metrics', defaultPath: '/metrics', target: { kind: 'metrics' } },
 ]);
 

@@ -19,6 +19,13 @@ describe('createPathMapper', () => {
     expect(map('/wxpay/notify-refund/shop')).toEqual({ kind: 'core', path: '/notify-refund/shop' });
     expect(map('/health')).toEqual({ kind: 'health' });
     expect(map('/ready')).toEqual({ kind: 'ready' });
+    expect(map('/wxpay/verify-notify-pay')).toEqual({ kind: 'verify-notify', notification: 'pay' });
+    expect(map('/wxpay/verify-notify-refund')).toEqual({ kind: 'verify-notify', notification: 'refund' });
+    // Off unless configured, as in go-wxpay-gateway.
+    expect(map('/wxpay/realname-auth-root/url')).toBeUndefined();
+    const withRealname = createPathMapper({ ...DEFAULT_ENDPOINTS, realnameAuthRoot: '/realname/auth' });
+    expect(withRealname('/realname/auth/getinfo')).toEqual({ kind: 'realname', op: 'getinfo' });
+    expect(withRealname('/realname/auth/')).toBeUndefined();
     expect(map('/metrics')).toEqual({ kind: 'metrics' });
   });
 
@@ -50,8 +57,12 @@ describe('the endpoint table', () => {
       cancelTransfer: '/wxpay/cancel-transfer',
       confirmTransfer: '/wxpay/confirm-transfer',
       notifyTransfer: '/wxpay/notify-transfer',
+      micropay: '/wxpay/micropay',
       health: '/health',
       ready: '/ready',
+      verifyNotifyPay: '/wxpay/verify-notify-pay',
+      verifyNotifyRefund: '/wxpay/verify-notify-refund',
+      realnameAuthRoot: '',
       metrics: '/metrics',
     });
     expect(GATEWAY_ENDPOINTS.map((e) => e.configKey).sort()).toEqual(
@@ -70,8 +81,12 @@ describe('the endpoint table', () => {
         'cancel-transfer',
         'confirm-transfer',
         'notify-transfer',
+        'micropay',
         'health',
         'ready',
+        'verify-notify-pay',
+        'verify-notify-refund',
+        'realname-auth-root',
         'metrics',
       ].sort(),
     );

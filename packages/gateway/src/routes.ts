@@ -6,6 +6,9 @@ export type GatewayRoute =
   | { readonly kind: 'core'; readonly path: string }
   | { readonly kind: 'health' }
   | { readonly kind: 'ready' }
+  | { readonly kind: 'verify-notify'; readonly notification: 'pay' | 'refund' }
+  /** `op`: the path segment after the real-name root. */
+  | { readonly kind: 'realname'; readonly op: string }
   | { readonly kind: 'metrics' };
 
 /**
@@ -15,23 +18,26 @@ export type GatewayRoute =
  */
 export function createPathMapper(endpoints: GatewayEndpoints): (pathname: string) => GatewayRoute | undefined {
   const exact = new Map<string, GatewayRoute>();
-  const prefixed: (readonly [prefix: string, core: string])[] = [];
+  const prefixed: (readonly [prefix: string, route: (rest: string) => GatewayRoute])[] = [];
   for (const { key, target } of GATEWAY_ENDPOINTS) {
     const path = endpoints[key];
     if (!path) continue;
-    if (target.kind !== 'core') exact.set(path, { kind: target.kind });
-    else if (target.param) prefixed.push([`${path}/`, target.path]);
-    else exact.set(path, { kind: 'core', path: target.path });
+    if (target.kind === 'core') {
+      if (target.param) prefixed.push([`${path}/`, (rest) => ({ kind: 'core', path: `${target.path}/${rest}` })]);
+      else exact.set(path, { kind: 'core', path: target.path });
+    } else if (target.kind === 'realname') prefixed.push([`${path}/`, (op) => ({ kind: 'realname', op })]);
+    else if (target.kind === 'verify-notify') exact.set(path, target);
+    else exact.set(path, { kind: target.kind });
   }
 
   return (pathname) => {
     const hit = exact.get(pathname);
     if (hit) return hit;
-    for (const [prefix, core] of prefixed) {
+    for (const [prefix, route] of prefixed) {
       if (!pathname.startsWith(prefix)) continue;
       const rest = pathname.slice(prefix.length);
       if (rest === '' || rest.includes('/')) continue;
-      return { kind: 'core', path: `${core}/${rest}` };
+      return route(rest);
     }
     return undefined;
   };

@@ -1,12 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isLoopbackAddress, NotFoundError, UnauthorizedError, type WxPay } from '@wxpay-kit/core';
-import { handleNodeRequest, respondToError, writeResponse } from '@wxpay-kit/core/node';
+import { errorResponse, isLoopbackAddress, MethodNotAllowedError, NotFoundError, UnauthorizedError, type WxPay } from '@wxpay-kit/core';
+import { handleNodeRequest, readRawBody, respondToError, toHeaderRecord, writeResponse } from '@wxpay-kit/core/node';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { needsEmbeddedSimulator, toWxPayOptions } from './config/to-options.js';
+import { startupNotes } from './config/startup-notes.js';
 import { createGatewayLogger, type PinoLogger } from './logger.js';
 import { createPathMapper } from './routes.js';
+import { shapeReply } from './reply-shape.js';
+import { verifyNotify } from './verify-notify.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { buildRuntime, type GatewayRuntime, type SimulatorSetup } from './runtime.js';
 
@@ -103,6 +106,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const { config } = options;
   const log = options.logger ?? createGatewayLogger();
   const mapPath = createPathMapper(config.endpoints);
+  // Default mode and configs built in code carry no shape: the first README's, as before.
+  const apiShape = config.apiShape?.shape ?? '2019';
   let runtime: GatewayRuntime | undefined;
   let metrics: GatewayMetrics | undefined;
   let closing = false;
@@ -166,11 +171,21 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       sendJson(res, ready.ok ? 200 : 503, ready.ok ? { status: 'ready' } : { status: 'not-ready', reason: ready.reason });
       return;
     }
+    if (route?.kind === 'verify-notify') {
+      await serveVerifyNotify(req, res, url, method, route.notification, rt, started);
+      return;
+    }
+    if (route?.kind === 'realname') {
+      const out = realnameAnswer(route.op);
+      sendJson(res, out.code, out);
+      log.info({ method, path: url.pathname, status: out.code }, 'api call');
+      return;
+    }
     if (route?.kind === 'core') {
       const info = rt.wxpay.match(method, route.path);
       if (info) {
         endpoint = info.route;
-        const out = await handleNodeRequest(rt.wxpay, req, { path: route.path, route: info });
+        const out = shapeReply(apiShape, info.route, await handleNodeRequest(rt.wxpay, req, { path: route.path, route: info }));
         writeResponse(res, out);
         const line = {
           method,
@@ -193,6 +208,38 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     const out = respondToError(new NotFoundError(`no endpoint ${method} ${url.pathname}`));
     writeResponse(res, out);
     log.info({ method, path: url.pathname, status: out.status }, 'not found');
+  }
+
+  /**
+   * go-wxpay-gateway's `verify-notify-pay` / `verify-notify-refund`: the app posts the body WeChat
+   * sent it (`?app=<name>`, WeChat's `Wechatpay-*` headers along for API v3). Internal, like the
+   * JSON endpoints: it needs the bearer token when one is configured.
+   */
+  async function serveVerifyNotify(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    method: string,
+    notification: 'pay' | 'refund',
+    rt: GatewayRuntime,
+    started: number,
+  ): Promise<void> {
+    if (method !== 'POST') {
+      writeResponse(res, errorResponse(new MethodNotAllowedError(`use POST for ${url.pathname}`), { allow: 'POST' }));
+      return;
+    }
+    if (config.bearerToken !== undefined && !bearerMatches(req.headers.authorization, config.bearerToken)) {
+      writeResponse(res, respondToError(new UnauthorizedError('missing or wrong bearer token')));
+      return;
+    }
+    const app = url.searchParams.get('app');
+    const rawBody = await readRawBody(req, { limit: config.bodyLimit ?? DEFAULT_BODY_LIMIT, signed: true });
+    const reply = await verifyNotify(rt.wxpay, notification, app, toHeaderRecord(req.headers), rawBody);
+    sendJson(res, reply.code, reply);
+    log.info(
+      { method, path: url.pathname, app, status: reply.code, redelivery: reply.redelivery, ms: Math.round(performance.now() - started) },
+      'notification verified for the app',
+    );
   }
 
   // The notify URLs made at start-up carry the port, so with "listen-port" 0 one is chosen first.
@@ -232,6 +279,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       'internal endpoints (create-pay, refunds, queries) have no bearer-token and the gateway listens beyond loopback; keep them off public networks',
     );
   }
+  for (const note of startupNotes(config)) log.info({ config: config.source }, note);
   log.info(
     {
       url,
@@ -277,6 +325,31 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     logger: log,
     close,
   };
+}
+
+/** The real-name operations go-wxpay-gateway's current version has under `realname-auth-root`. */
+const REALNAME_OPS: ReadonlySet<string> = new Set(['url', 'identity', 'getinfo']);
+
+/**
+ * `realname-auth-root/:op`: go-wxpay-gateway's real-name calls. WeChat Pay's real-name
+ * authentication API is not documented in the protocol references this gateway and its simulator
+ * are built from, so it cannot be served (or simulated) faithfully: 501, naming the feature.
+ */
+export function realnameAnswer(op: string): { code: number; msg: string } {
+  if (!REALNAME_OPS.has(op)) return { code: 400, msg: `unknown realname auth op ${op} (url, identity or getinfo)` };
+  return {
+    code: 501,
+    msg: `realname-auth-root/${op}: real-name authentication (WeChat Pay's realname auth: url, identity, getinfo) is not implemented by this gateway`,
+  };
+}
+
+/** The core's default largest body, used when the config sets no `body-limit`. */
+const DEFAULT_BODY_LIMIT = 65_536;
+
+/** `Authorization: Bearer <token>`, compared in constant time. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(header ?? ''), digest(`Bearer ${token}`));
 }
 
 /** Compares two strings in time that does not depend on where they differ. */

@@ -111,8 +111,11 @@ const order = (orderId: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe.skipIf(skipWithout(import.meta.url, ['openssl']))('wxpay-gateway with a seed configuration', () => {
-  it('warns about the seed key it does not use, and starts the embedded simulator for the -dev app', () => {
-    expect(gateway.stderr()).toContain('key "worker-num" is not used by this gateway and is ignored');
+  it('notes the seed key it has no use for, and starts the embedded simulator for the -dev app', () => {
+    expect(gateway.stderr()).not.toContain('worker-num');
+    expect(gateway.logs().map((l) => l['msg'])).toContain(
+      '"worker-num" (5) has no meaning here: one Node.js event loop serves every request',
+    );
     expect(embeddedSimUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
@@ -236,6 +239,54 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl']))('wxpay-gateway with a
     expect(JSON.stringify(json)).toContain('SUCCESS');
     const callback = await receiver.waitFor((r) => r.path === '/shop/pay' && r.body.includes('native-2'));
     expect(JSON.parse(callback.body)).toMatchObject({ order_id: 'native-2', result_code: 'SUCCESS' });
+  });
+
+  describe('micropay (payment codes at a counter)', () => {
+    const micropay = (orderId: string, authCode: string, extra: Record<string, unknown> = {}) =>
+      postJson(`${base}/wxpay/micropay`, order(orderId, { authCode, fee: 2345, ...extra }));
+
+    it('a paid code answers the final state and the paid result reaches notify-pay-callback, signed', async () => {
+      const { status, json } = await micropay('mp-paid-1', '134567890123456000');
+      expect(status).toBe(200);
+      expect(json).toMatchObject({
+        code: 200,
+        msg: 'OK',
+        result: {
+          state: 'paid',
+          trade_state: 'SUCCESS',
+          order_id: 'mp-paid-1',
+          total_fee: 2345,
+          trade_type: 'MICROPAY',
+          attach: 'user-data',
+        },
+      });
+      expect(json.result.transaction_id).toMatch(/^\d{28}$/);
+      const callback = await receiver.waitFor((r) => r.path === '/shop/pay' && r.body.includes('mp-paid-1'));
+      const verified = verifyWebhook<Record<string, unknown>>({ payload: callback.body, headers: callback.headers, secret: SECRET });
+      expect(verified.body).toMatchObject({ order_id: 'mp-paid-1', total_fee: 2345, transaction_id: json.result.transaction_id });
+      // Asked again: the same answer, never a second submission or a second callback.
+      const again = await micropay('mp-paid-1', '134567890123456000');
+      expect(again.json.result).toMatchObject({ state: 'paid', transaction_id: json.result.transaction_id });
+    });
+
+    it('a refused code (AUTHCODEEXPIRE) answers failed with the reason, and nothing is called back', async () => {
+      const { status, json } = await micropay('mp-expired-1', '134567890123456004');
+      expect(status).toBe(200);
+      expect(json.result).toMatchObject({ state: 'failed', reason: 'refused', err_code: 'AUTHCODEEXPIRE', order_id: 'mp-expired-1' });
+    });
+
+    it("answers pending with a query hint when the caller's waitMs is shorter than the payment", async () => {
+      const { json } = await micropay('mp-wait-1', '134567890123456002', { waitMs: 0 });
+      expect(json.result).toMatchObject({ state: 'pending', order_id: 'mp-wait-1' });
+      expect(json.result.query_hint).toMatch(/micropay again/);
+    });
+
+    it('refuses a malformed payment code with 400 {code, msg} naming authCode', async () => {
+      const { status, json } = await micropay('mp-bad-1', '12345');
+      expect(status).toBe(400);
+      expect(json).toMatchObject({ code: 400 });
+      expect(json.msg).toMatch(/authCode/);
+    });
   });
 
   it('close-order closes an unpaid order', async () => {

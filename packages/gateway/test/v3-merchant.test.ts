@@ -75,6 +75,7 @@ beforeAll(async () => {
         'mch-id': MCH_ID,
         'mch-app-key': V2_KEY,
         'api-base-url': sim.url,
+        'api-version': 'v3',
         'mch-key-pem-file': 'apiclient_key.pem',
         'mch-cert-serialno': main.serialNo,
         'wxpay-v3-key': V3_KEY,

@@ -2,6 +2,7 @@ import type { SignType } from '@wxpay-kit/core';
 import type { SimulatorClock } from './clock.js';
 import { SimulatorError } from './errors.js';
 import * as ids from './ids.js';
+import { micropayCase, QUERIES_BEFORE_PAID } from './micropay.js';
 import { acceptRefund, MAX_REFUNDS_PER_ORDER } from './refunds.js';
 import {
   isExpired,
@@ -148,6 +149,14 @@ export class Ledger {
    */
   pay(outTradeNo: string, opts: SimPayOptions = {}): OrderRecord {
     const order = this.unpaidOrder(outTradeNo, opts, 'pay');
+    this.settle(order, opts);
+    // Payment-code payments have no notification (spec-v3-more §3.5): the cashier queries.
+    if (opts.notify !== false && order.tradeType !== 'MICROPAY') this.hooks.paid(order);
+    return order;
+  }
+
+  /** Records the payment of an order: transaction id, payer, coupons, cash part. */
+  private settle(order: OrderRecord, opts: SimPayOptions = {}): void {
     const coupons = toCoupons(opts.coupons, order.totalFee);
     const now = this.clock.now();
     const couponFee = coupons.reduce((sum, c) => sum + c.fee, 0);
@@ -165,9 +174,7 @@ export class Ledger {
     order.cashFee = order.totalFee - couponFee;
     order.settlementTotalFee = noCash > 0 ? order.totalFee - noCash : undefined;
     this.state.indexTransaction(order);
-    this.hooks.log({ mchId: order.mchId, outTradeNo, environment: order.environment }, 'order paid');
-    if (opts.notify !== false) this.hooks.paid(order);
-    return order;
+    this.hooks.log({ mchId: order.mchId, outTradeNo: order.outTradeNo, environment: order.environment }, 'order paid');
   }
 
   /** The payment of an unpaid order fails (control call); the order can still be paid. */
@@ -189,7 +196,7 @@ export class Ledger {
 
   private unpaidOrder(outTradeNo: string, target: SimTarget | undefined, action: string): OrderRecord {
     const order = this.pickOrder(outTradeNo, target);
-    if (order.tradeState !== 'NOTPAY' && order.tradeState !== 'PAYERROR') {
+    if (order.tradeState !== 'NOTPAY' && order.tradeState !== 'PAYERROR' && order.tradeState !== 'USERPAYING') {
       throw new SimulatorError('INVALID_STATE', `cannot ${action} order ${outTradeNo}: it is ${order.tradeState}`);
     }
     if (action === 'pay' && isExpired(order, this.clock.now())) {
@@ -199,6 +206,113 @@ export class Ledger {
       );
     }
     return order;
+  }
+
+  // ---- payment codes (v2 micropay, v3 codepay) ---------------------------------------------
+
+  /**
+   * A payment-code submission. The auth code picks the case ({@link micropayCase}): paid at once,
+   * `USERPAYING` (then paid, failed or never, as later queries show), an unknown outcome
+   * (`SYSTEMERROR` while the payment went through, `BANKERROR` while it failed), or a refusal that
+   * creates no order. The same number again finds the order while the payer is still confirming;
+   * a reversed, paid or closed number is refused.
+   */
+  submitMicropay(draft: NewMicropay): MicropayOutcome {
+    const existing = this.findOrder(draft.environment, draft.mchId, { outTradeNo: draft.outTradeNo });
+    if (existing) {
+      if (existing.tradeState === 'REVOKED') return { refused: 'reversed' };
+      if (isPaid(existing)) return { refused: 'paid' };
+      if (existing.tradeState === 'CLOSED') return { refused: 'closed' };
+      if (existing.fingerprint === draft.fingerprint && existing.tradeState === 'USERPAYING')
+        return { answer: 'userpaying', order: existing };
+      return { refused: 'out-trade-no-used' };
+    }
+    const kase = micropayCase(draft.authCode);
+    if (kase === 'authcode-expired') return { error: 'AUTHCODEEXPIRE' };
+    if (kase === 'authcode-invalid') return { error: 'AUTH_CODE_INVALID' };
+    if (kase === 'notenough') return { error: 'NOTENOUGH' };
+    const { order } = this.placeOrder({
+      environment: draft.environment,
+      apiVersion: draft.apiVersion,
+      mchId: draft.mchId,
+      appId: draft.appId,
+      subMchId: draft.subMchId,
+      subAppId: draft.subAppId,
+      outTradeNo: draft.outTradeNo,
+      tradeType: 'MICROPAY',
+      body: draft.body,
+      attach: draft.attach,
+      deviceInfo: draft.deviceInfo,
+      totalFee: draft.totalFee,
+      feeType: draft.feeType,
+      notifyUrl: '',
+      productId: undefined,
+      sceneInfo: undefined,
+      signType: draft.signType,
+      expiresAt: undefined,
+      openId: undefined,
+      subOpenId: undefined,
+      fingerprint: draft.fingerprint,
+    }) as { order: OrderRecord };
+    order.micropay = { case: kase, queries: 0, reverses: 0 };
+    this.hooks.log({ mchId: order.mchId, outTradeNo: order.outTradeNo, case: kase }, 'payment code submitted');
+    switch (kase) {
+      case 'paid':
+        this.settle(order);
+        return { answer: 'paid', order };
+      case 'systemerror-paid':
+        this.settle(order);
+        return { error: 'SYSTEMERROR', order };
+      case 'bankerror-payerror':
+        order.tradeState = 'PAYERROR';
+        order.tradeStateDesc = TRADE_STATE_DESC.PAYERROR;
+        return { error: 'BANKERROR', order };
+      default:
+        order.tradeState = 'USERPAYING';
+        order.tradeStateDesc = TRADE_STATE_DESC.USERPAYING;
+        return { answer: 'userpaying', order };
+    }
+  }
+
+  /**
+   * An order query (either API version): {@link findOrder}, and for a payment-code order still
+   * `USERPAYING`, the payer's progress: `userpaying-then-paid` is paid at the query after
+   * {@link QUERIES_BEFORE_PAID}, `userpaying-then-payerror` fails at the first.
+   */
+  queryOrder(environment: SimEnvironment, mchId: string, lookup: OrderLookup): OrderRecord | undefined {
+    const order = this.findOrder(environment, mchId, lookup);
+    const progress = order?.micropay;
+    if (order === undefined || progress === undefined || order.tradeState !== 'USERPAYING') return order;
+    progress.queries++;
+    if (progress.case === 'userpaying-then-paid' && progress.queries > QUERIES_BEFORE_PAID) this.settle(order);
+    if (progress.case === 'userpaying-then-payerror') {
+      order.tradeState = 'PAYERROR';
+      order.tradeStateDesc = TRADE_STATE_DESC.PAYERROR;
+    }
+    return order;
+  }
+
+  /**
+   * Reverses a payment-code order (v2 reverse, v3 codepay reverse): paid or not, it ends
+   * `REVOKED` (a paid one refunds the payer). Reversing again changes nothing and succeeds. Only
+   * payment-code orders, within 7 days; the `userpaying-reverse-systemerror` case answers its
+   * first reverse with `SYSTEMERROR`.
+   */
+  reverse(environment: SimEnvironment, mchId: string, lookup: OrderLookup): ReverseOutcome {
+    const order = this.findOrder(environment, mchId, lookup);
+    if (order === undefined) return { refused: 'not-found' };
+    if (order.micropay === undefined) return { refused: 'not-micropay' };
+    if (this.clock.now() - order.createdAt > REVERSE_WINDOW_MS) return { refused: 'expired' };
+    order.micropay.reverses++;
+    if (order.micropay.case === 'userpaying-reverse-systemerror' && order.micropay.reverses === 1) return { error: 'SYSTEMERROR', order };
+    if (order.refunds.length > 0) return { refused: 'refunded' };
+    if (order.tradeState !== 'REVOKED') {
+      const was = order.tradeState;
+      order.tradeState = 'REVOKED';
+      order.tradeStateDesc = TRADE_STATE_DESC.REVOKED;
+      this.hooks.log({ mchId: order.mchId, outTradeNo: order.outTradeNo, was }, 'order reversed');
+    }
+    return { order };
   }
 
   // ---- refunds ------------------------------------------------------------------------------
@@ -511,6 +625,45 @@ export interface NewOrder {
   /** What makes a re-submission "the same order" (the codec's canonical form of the request). */
   readonly fingerprint: string;
 }
+
+/** A payment-code submission as a codec read it. */
+export interface NewMicropay {
+  readonly environment: SimEnvironment;
+  readonly apiVersion: ApiVersion;
+  readonly mchId: string;
+  readonly appId: string;
+  readonly subMchId: string | undefined;
+  readonly subAppId: string | undefined;
+  readonly outTradeNo: string;
+  readonly body: string;
+  readonly attach: string | undefined;
+  readonly deviceInfo: string | undefined;
+  readonly totalFee: number;
+  readonly feeType: string;
+  readonly signType: SignType;
+  readonly authCode: string;
+  readonly fingerprint: string;
+}
+
+/** What a payment-code submission answers; each codec words it in its own dialect. */
+export type MicropayOutcome =
+  | { readonly answer: 'paid' | 'userpaying'; readonly order: OrderRecord; readonly error?: undefined; readonly refused?: undefined }
+  | {
+      readonly error: 'SYSTEMERROR' | 'BANKERROR' | 'AUTHCODEEXPIRE' | 'AUTH_CODE_INVALID' | 'NOTENOUGH';
+      readonly order?: OrderRecord | undefined;
+      readonly answer?: undefined;
+      readonly refused?: undefined;
+    }
+  | { readonly refused: OrderRefusal | 'reversed'; readonly answer?: undefined; readonly error?: undefined; readonly order?: undefined };
+
+/** What a reverse answers. */
+export type ReverseOutcome =
+  | { readonly order: OrderRecord; readonly error?: undefined; readonly refused?: undefined }
+  | { readonly error: 'SYSTEMERROR'; readonly order: OrderRecord; readonly refused?: undefined }
+  | { readonly refused: 'not-found' | 'not-micropay' | 'expired' | 'refunded'; readonly order?: undefined; readonly error?: undefined };
+
+/** Reverse only within 7 days of the payment (spec §5.9). */
+export const REVERSE_WINDOW_MS = 7 * 24 * 3600_000;
 
 /** Why an order number cannot be used (again); each codec words it in its own error codes. */
 export type OrderRefusal = 'paid' | 'closed' | 'out-trade-no-used';

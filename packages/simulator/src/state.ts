@@ -1,10 +1,11 @@
 import { SimulatorError } from './errors.js';
-import type { SimCoupon, SimEnvironment, SimOrder, SimRefund, SimTarget, SimTransfer, SimTransferState } from './types.js';
+import type { SimCoupon, SimEnvironment, SimMicropay, SimOrder, SimRefund, SimTarget, SimTransfer, SimTransferState } from './types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The simulator's own, mutable copy of an order. */
-export interface OrderRecord extends Mutable<Omit<SimOrder, 'coupons' | 'refunds'>> {
+export interface OrderRecord extends Mutable<Omit<SimOrder, 'coupons' | 'refunds' | 'micropay'>> {
+  micropay?: Mutable<SimMicropay> | undefined;
   coupons: SimCoupon[];
   refunds: string[];
   /** The request parameters that identify a re-submission as "the same order" (spec §5.1). */
@@ -159,6 +160,7 @@ export function orderView(order: OrderRecord): SimOrder {
     ...rest,
     coupons: Object.freeze(order.coupons.map((c) => ({ ...c }))),
     refunds: Object.freeze([...order.refunds]),
+    micropay: order.micropay === undefined ? undefined : Object.freeze({ ...order.micropay }),
   });
 }
 
@@ -189,6 +191,8 @@ export const TRADE_STATE_DESC = {
   REFUND: '订单发生过退款，退款详情请查询退款单',
   CLOSED: '订单已关闭',
   PAYERROR: '支付失败，请重新下单支付',
+  USERPAYING: '需要用户输入支付密码',
+  REVOKED: '订单已撤销',
 } as const;
 
 /** The simulator's own, mutable copy of a transfer bill. */

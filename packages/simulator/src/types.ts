@@ -219,7 +219,32 @@ export interface SimForgeOptions extends SimTarget {
 export type RefundSource = 'api' | 'console';
 
 /** `trade_state` values the simulator produces. */
-export type SimTradeState = 'NOTPAY' | 'SUCCESS' | 'REFUND' | 'CLOSED' | 'PAYERROR';
+export type SimTradeState = 'NOTPAY' | 'SUCCESS' | 'REFUND' | 'CLOSED' | 'PAYERROR' | 'USERPAYING' | 'REVOKED';
+
+/**
+ * How a simulated payment-code payment (v2 micropay, v3 codepay) behaves, chosen by the last
+ * three digits of its auth code (see the README's table) and visible on the order.
+ */
+export type SimMicropayCase =
+  | 'paid'
+  | 'userpaying-then-paid'
+  | 'userpaying-timeout'
+  | 'userpaying-then-payerror'
+  | 'authcode-expired'
+  | 'authcode-invalid'
+  | 'systemerror-paid'
+  | 'bankerror-payerror'
+  | 'notenough'
+  | 'userpaying-reverse-systemerror';
+
+/** A payment-code order's progress in the simulator. */
+export interface SimMicropay {
+  readonly case: SimMicropayCase;
+  /** Order queries answered since submission. */
+  readonly queries: number;
+  /** Reverse calls answered. */
+  readonly reverses: number;
+}
 
 /** `refund_status` values the simulator produces. */
 export type SimRefundStatus = 'PROCESSING' | 'SUCCESS' | 'REFUNDCLOSE' | 'CHANGE';
@@ -266,6 +291,8 @@ export interface SimOrder {
   readonly openId: string | undefined;
   readonly subOpenId: string | undefined;
   readonly transactionId: string | undefined;
+  /** Payment-code orders only (`tradeType` `MICROPAY`). */
+  readonly micropay?: SimMicropay | undefined;
   readonly paidAt: number | undefined;
   /** `yyyyMMddHHmmss`, Beijing time. */
   readonly timeEnd: string | undefined;

@@ -26,10 +26,12 @@ describe('operations as data', () => {
       createTransfer: 'safe',
       queryTransfer: 'safe',
       cancelTransfer: 'safe',
+      micropay: 'never',
+      reverse: 'safe',
     });
   });
 
-  it('v2 presents the merchant certificate for refunds only', () => {
-    expect(OPERATION_NAMES.filter((n) => V2_OPERATIONS[n].mtls === true)).toEqual(['refund']);
+  it('v2 presents the merchant certificate for refunds and reverses only', () => {
+    expect(OPERATION_NAMES.filter((n) => V2_OPERATIONS[n].mtls === true)).toEqual(['refund', 'reverse']);
   });
 });

@@ -24,9 +24,12 @@ import type {
   TransferBill,
   TransferQueryInput,
 } from '../model/transfer.js';
+import type { MicropayInput, MicropayResult, ReverseInput } from '../model/micropay.js';
 import {
   validateCloseOrder,
   validateDownloadBill,
+  validateMicropay,
+  validateReverse,
   validateOrderQuery,
   validateRefund,
   validateRefundQuery,
@@ -44,7 +47,11 @@ import {
  * - `safe`: the same request is the same effect (queries; close; a refund, whose `out_refund_no`
  *   makes a repeat the same refund: spec §4.1, §5.4; a transfer bill, whose `out_bill_no` WeChat
  *   documents as the way to resume the same transfer after an unknown outcome (原单重试, spec
- *   v3-more §1.5); a cancel, which names the bill).
+ *   v3-more §1.5); a cancel, which names the bill; a reverse, which WeChat asks to repeat on
+ *   `SYSTEMERROR` and `recall=Y`: spec §5.9).
+ *
+ * A payment-code payment (`micropay`) is `never`: after an unknown outcome WeChat asks for a query
+ * and a reverse, not a second submission (spec §4.1, §5.8).
  */
 export type RetryPolicy = 'never' | 'safe';
 
@@ -64,6 +71,7 @@ function operation<I, N, R>(name: string, retry: RetryPolicy, validate: (input: 
 }
 
 export type UnifiedOrderNormalized = ReturnType<typeof validateUnifiedOrder>;
+export type MicropayNormalized = ReturnType<typeof validateMicropay>;
 
 /** The operations every merchant has, whichever version it speaks. */
 export const OPERATIONS = Object.freeze({
@@ -76,6 +84,8 @@ export const OPERATIONS = Object.freeze({
   createTransfer: operation<CreateTransferInput, void, CreateTransferResult>('createTransfer', 'safe', validateCreateTransfer),
   queryTransfer: operation<TransferQueryInput, void, TransferBill>('queryTransfer', 'safe', validateTransferQuery),
   cancelTransfer: operation<CancelTransferInput, void, TransferBill>('cancelTransfer', 'safe', validateCancelTransfer),
+  micropay: operation<MicropayInput, MicropayNormalized, MicropayResult>('micropay', 'never', validateMicropay),
+  reverse: operation<ReverseInput, void, void>('reverse', 'safe', validateReverse),
 });
 
 export type Operations = typeof OPERATIONS;

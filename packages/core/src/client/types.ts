@@ -12,6 +12,7 @@ import type {
   UnifiedOrderInput,
   UnifiedOrderResult,
 } from '../model/contract.js';
+import type { MicropayInput, MicropayResult, ReverseInput } from '../model/micropay.js';
 import type { VerifiedV3Notification } from '../protocol/v3/notify.js';
 import type {
   CancelTransferInput,
@@ -23,6 +24,7 @@ import type {
 import type { V3Keyring } from '../protocol/v3/verify.js';
 
 export type * from '../model/contract.js';
+export type * from '../model/micropay.js';
 export type { TradeType, TradeState } from '../model/payment.js';
 export type { RefundStatus, CouponRefund } from '../model/refund.js';
 export type * from '../model/transfer.js';
@@ -65,6 +67,23 @@ export interface WxPayClient {
    * `CANCELING` or `CANCELLED`; the final state arrives by callback or query.
    */
   cancelTransfer(input: CancelTransferInput, options?: CallOptions): Promise<TransferBill>;
+  /**
+   * `/pay/micropay` (v3: `/v3/pay/transactions/codepay`): submits a scanned payment code. Resolves
+   * paid (`tradeState: 'SUCCESS'`, with the payment) or `USERPAYING` (v2's `err_code`, v3's HTTP
+   * 202: the payer confirms on the phone; query until final). Rejects with WxPayError for every
+   * other answer: `SYSTEMERROR` / `BANKERROR` leave the outcome unknown (query, then reverse); the
+   * rest are refusals. Never repeated automatically: a repeat could pay twice. `authCode` is
+   * checked (18 digits starting with 10–15) before anything is sent. `wxpay.micropay()` runs the
+   * whole flow (query, reverse) for you.
+   */
+  micropay(input: MicropayInput, options?: CallOptions): Promise<MicropayResult>;
+  /**
+   * `/secapi/pay/reverse` over mutual TLS (v3: `/v3/pay/transactions/out-trade-no/{no}/reverse`):
+   * cancels a payment-code order, refunding the payer when it was paid. Repeated on `SYSTEMERROR`,
+   * on no answer and on v2's `recall=Y`, as WeChat asks, up to the client's `retries`. Only within
+   * 7 days; WeChat asks for at least 15 s after the payment call.
+   */
+  reverse(input: ReverseInput, options?: CallOptions): Promise<void>;
   /** `/sandboxnew/pay/getsignkey`: the key sandbox calls are signed with. */
   getSandboxSignKey(input: SandboxSignKeyInput, options?: CallOptions): Promise<string>;
   /**

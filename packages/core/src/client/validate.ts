@@ -12,6 +12,8 @@ import type {
   RefundQueryInput,
   TradeType,
   UnifiedOrderInput,
+  MicropayInput,
+  ReverseInput,
 } from './types.js';
 import {
   TRANSFER_REAL_NAME_THRESHOLD,
@@ -312,4 +314,37 @@ export function validateTransferQuery(input: TransferQueryInput): void {
 export function validateCancelTransfer(input: CancelTransferInput): void {
   target(input);
   billNo('outBillNo', input.outBillNo);
+}
+
+/**
+ * A WeChat payment code as the payer's app shows it: 18 digits starting with 10–15 (spec §5.8).
+ * The message never echoes the code.
+ */
+export const AUTH_CODE = /^1[0-5]\d{16}$/;
+
+/** micropay / codepay: the order, the amount, the payment code and the terminal's IP. */
+export function validateMicropay(input: MicropayInput): { storeId: string } {
+  target(input);
+  orderNo('outTradeNo', input.outTradeNo, 32);
+  fee('totalFee', input.totalFee);
+  text('body', input.body, 127);
+  if (typeof input.authCode !== 'string' || input.authCode === '') fail('authCode', 'is required');
+  if (!AUTH_CODE.test(input.authCode)) fail('authCode', 'must be a WeChat payment code: 18 digits starting with 10-15');
+  const ip = text('spbillCreateIp', input.spbillCreateIp, 64);
+  if (isIP(ip) === 0) fail('spbillCreateIp', 'must be an IPv4 or IPv6 address');
+  optionalText('attach', input.attach, 127);
+  const device = optionalText('deviceInfo', input.deviceInfo, 32);
+  const store = optionalText('storeId', input.storeId, 32);
+  optionalText('goodsTag', input.goodsTag, 32);
+  if (input.feeType !== undefined && !/^[A-Z]{3}$/.test(input.feeType)) fail('feeType', 'must be an ISO 4217 code such as CNY');
+  if (input.limitPay !== undefined && input.limitPay !== 'no_credit') fail('limitPay', "must be 'no_credit'");
+  return { storeId: store ?? device ?? 'default' };
+}
+
+/** reverse: one of `outTradeNo` / `transactionId`. */
+export function validateReverse(input: ReverseInput): void {
+  target(input);
+  oneOf(['outTradeNo', 'transactionId'], input as never);
+  optionalOrderNo('outTradeNo', input.outTradeNo, 32);
+  wechatId('transactionId', input.transactionId, 32);
 }

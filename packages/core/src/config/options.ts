@@ -49,6 +49,11 @@ export interface MerchantOptions {
    */
   readonly sandboxKey?: string | undefined;
   /**
+   * Every order placed through this merchant asks WeChat to show the e-invoice entry to the payer
+   * (`receipt=Y` in v2, `support_fapiao` in v3). Default false.
+   */
+  readonly receipt?: boolean;
+  /**
    * Protocol generation; default `v2`. A `v3` merchant needs `privateKey`, `certSerialNo`,
    * `apiV3Key` and a way to verify WeChat: `wechatpayPublicKey` + `wechatpayPublicKeyId` (the
    * default for merchants since late 2024), `platformCertificates: true` (legacy), or both during
@@ -84,6 +89,26 @@ export interface AppOptions {
 
 /** Decides whether a request to an internal route (not a notify route) may proceed. */
 export type AuthorizeHook = (request: WxPayRequest) => boolean | Promise<boolean>;
+
+/**
+ * Timing of managed payment-code payments (`wxpay.micropay()`, `POST micropay`), in ms. The
+ * defaults follow WeChat: query every 5 s, give up at 45 s and reverse, never sooner than 15 s
+ * after the submission (spec v2 §5.8–§5.9, v3 codepay §3.4).
+ */
+export interface MicropayOptions {
+  /** Wait before each order query after `USERPAYING` or an unknown outcome. 100 to 60,000; default 5,000. */
+  readonly queryIntervalMs?: number;
+  /** From the submission until querying stops and the order is reversed. 1,000 to 600,000; default 45,000. */
+  readonly deadlineMs?: number;
+  /** No reverse sooner than this after the submission. 0 to 60,000; default 15,000. */
+  readonly reverseAfterMs?: number;
+  /** Wait between reverse attempts that failed. 100 to 60,000; default 5,000. */
+  readonly reverseIntervalMs?: number;
+  /** Reverse attempts (each also retried by the client) before the flow stops and answers pending. 1 to 100; default 10. */
+  readonly reverseAttempts?: number;
+  /** Waits between steps; default a real timer. Tests pass one that moves their clock (`now`) instead. */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
 
 export interface ClientOptions {
   /** Per-request timeout for calls to WeChat, in ms. Default 10,000. */
@@ -152,6 +177,8 @@ export interface WxPayOptions {
    */
   readonly sweep?: boolean | SweepOptions | undefined;
   readonly client?: ClientOptions | undefined;
+  /** Timing of managed payment-code payments (`wxpay.micropay()`, `POST micropay`). */
+  readonly micropay?: MicropayOptions | undefined;
   /**
    * Where wxpay-kit logs: pino, console or anything with `debug`/`info`/`warn`/`error(obj, msg)`.
    * Default: warnings and errors on stderr, one line each (`LOG_LEVEL` changes the level; see

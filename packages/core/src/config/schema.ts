@@ -85,6 +85,7 @@ const merchantSchema = z
       .length(32, { message: 'must be 32 characters' })
       .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII' })
       .optional(),
+    receipt: z.boolean({ message: 'must be a boolean' }).default(false),
     apiVersion: z.enum(['v2', 'v3'], { message: 'must be "v2" or "v3"' }).default('v2'),
     ...v3MerchantFields,
   })
@@ -153,6 +154,37 @@ const clientSchema = z.strictObject({
     .max(1024, { message: 'must be at most 1024' })
     .default(16),
   ca: z.union([pem, z.array(pem).readonly()], { message: 'must be PEM text or bytes, or a list of them' }).optional(),
+});
+
+const ms = (min: number, max: number, fallback: number) =>
+  z
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be whole milliseconds' })
+    .min(min, { message: `must be at least ${min}` })
+    .max(max, { message: `must be at most ${max}` })
+    .default(fallback);
+
+/** Defaults of `micropay`: WeChat's recommended timing. */
+export const MICROPAY_DEFAULTS = Object.freeze({
+  queryIntervalMs: 5_000,
+  deadlineMs: 45_000,
+  reverseAfterMs: 15_000,
+  reverseIntervalMs: 5_000,
+  reverseAttempts: 10,
+});
+
+const micropaySchema = z.strictObject({
+  queryIntervalMs: ms(100, 60_000, MICROPAY_DEFAULTS.queryIntervalMs),
+  deadlineMs: ms(1_000, 600_000, MICROPAY_DEFAULTS.deadlineMs),
+  reverseAfterMs: ms(0, 60_000, MICROPAY_DEFAULTS.reverseAfterMs),
+  reverseIntervalMs: ms(100, 60_000, MICROPAY_DEFAULTS.reverseIntervalMs),
+  reverseAttempts: z
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be a whole number' })
+    .min(1, { message: 'must be at least 1' })
+    .max(100, { message: 'must be at most 100' })
+    .default(MICROPAY_DEFAULTS.reverseAttempts),
+  sleep: fn('a function (ms, signal) returning a promise').optional(),
 });
 
 const loggerSchema = z.custom<NonNullable<WxPayOptions['logger']>>(
@@ -235,6 +267,7 @@ export const wxPayOptionsSchema = z.object({
     )
     .optional(),
   client: clientSchema.default({ timeoutMs: 10_000, retries: 2, retryDelayMs: 200, connections: 16 }),
+  micropay: micropaySchema.default({ ...MICROPAY_DEFAULTS }),
   logger: loggerSchema.optional(),
   now: fn('a function returning epoch milliseconds').optional(),
   nonce: fn('a function returning a nonce string').optional(),

@@ -30,6 +30,8 @@ export interface ResolvedMerchant {
    * `apiKey`. Hidden from `JSON.stringify`.
    */
   readonly sandboxKey?: string | undefined;
+  /** Orders ask WeChat to show the e-invoice entry (`receipt=Y` / `support_fapiao`). Default false. */
+  readonly receipt?: boolean | undefined;
   readonly apiVersion: 'v2' | 'v3';
   /** API v3 key material; present exactly when `apiVersion` is `v3`. Hidden from `JSON.stringify`. */
   readonly v3?: ResolvedV3Keys | undefined;
@@ -86,6 +88,8 @@ export interface ResolvedConfig {
   /** The store given in the options, if any (the handler supplies the in-memory default). */
   readonly store: DedupStore | undefined;
   readonly client: ResolvedClientOptions;
+  /** Timing of managed payment-code payments; absent: WeChat's recommended defaults. */
+  readonly micropay?: ResolvedMicropayOptions | undefined;
   /** How long an order placed by create-pay can be paid, in minutes (`time_expire`). */
   readonly orderExpireMinutes: number;
   /** Masks secrets before anything reaches the logger given in the options (default: warn and error lines on stderr). */
@@ -102,4 +106,14 @@ export interface ResolvedConfig {
   merchantOfApp(appName: string): ResolvedMerchant | undefined;
   /** Every app that lists `appId` (several app names may share one app id, e.g. `shop` and `shop-dev`). */
   appsByAppId(appId: string): readonly ResolvedApp[];
+}
+
+/** `micropay` options with defaults applied. */
+export interface ResolvedMicropayOptions {
+  readonly queryIntervalMs: number;
+  readonly deadlineMs: number;
+  readonly reverseAfterMs: number;
+  readonly reverseIntervalMs: number;
+  readonly reverseAttempts: number;
+  readonly sleep: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
 }

@@ -1,4 +1,5 @@
 import type { WxPayKitError } from '../errors.js';
+import type { MicropayFailedEvent, MicropayReversedEvent } from '../model/micropay.js';
 import type { Coupon } from '../model/payment.js';
 import type { WirePayload } from '../model/wire.js';
 import type { TransferCancelledEvent, TransferFailedEvent, TransferredEvent } from '../model/transfer.js';
@@ -11,13 +12,14 @@ export type {
   TransferredEvent,
 } from '../model/transfer.js';
 
-export type { Coupon };
+export type { Coupon, MicropayFailedEvent, MicropayReversedEvent };
 
 /**
- * How a result reached us: WeChat's notification, an active query from `confirm`, or the sweeper's
- * scheduled query of an order that had no result yet.
+ * How a result reached us: WeChat's notification, an active query from `confirm`, the sweeper's
+ * scheduled query of an order that had no result yet, or a managed payment-code payment
+ * (`wxpay.micropay()`, `POST micropay`), which has no notification.
  */
-export type EventSource = 'notify' | 'confirm' | 'sweep';
+export type EventSource = 'notify' | 'confirm' | 'sweep' | 'micropay';
 
 /** An order was paid. Emitted once per transaction. Amounts are integers in fen. */
 export interface PaidEvent {
@@ -173,6 +175,10 @@ export interface WxPayEventMap {
   'transfer-failed': [event: TransferFailedEvent];
   /** A transfer bill the merchant cancelled reached `CANCELLED`. Once per bill. */
   'transfer-cancelled': [event: TransferCancelledEvent];
+  /** A payment-code payment that did not go through was reversed (once per order). */
+  'micropay-reversed': [event: MicropayReversedEvent];
+  /** A payment-code payment was refused at submission (once per order). */
+  'micropay-failed': [event: MicropayFailedEvent];
   closed: [event: ClosedEvent];
   error: [event: WxPayErrorEvent];
 }

@@ -3,6 +3,7 @@ import { closeOrderRoute } from './routes/close-order.js';
 import { confirmRoute } from './routes/confirm.js';
 import { createPayRoute } from './routes/create-pay.js';
 import { createRefundRoute } from './routes/create-refund.js';
+import { micropayRoute } from './routes/micropay.js';
 import { notifyPayRoute } from './routes/notify-pay.js';
 import { notifyRefundRoute } from './routes/notify-refund.js';
 import { queryOrderRoute } from './routes/query-order.js';
@@ -21,6 +22,7 @@ export const CORE_ROUTE_TABLE: readonly CoreRoute[] = Object.freeze([
   createRefundRoute,
   queryRefundRoute,
   confirmRoute,
+  micropayRoute,
   notifyPayRoute,
   notifyRefundRoute,
   createTransferRoute,
@@ -41,7 +43,7 @@ export interface CoreRouteInfo {
 
 /**
  * The core's routes: `POST /create-pay/:type`, `/query-order`, `/close-order`, `/create-refund`,
- * `/query-refund`, `/confirm`, `/create-transfer`, `/query-transfer-bill`, `/cancel-transfer`,
+ * `/query-refund`, `/confirm`, `/micropay`, `/create-transfer`, `/query-transfer-bill`, `/cancel-transfer`,
  * `/confirm-transfer` (internal, JSON) and `/notify-pay/:app`, `/notify-refund/:app`,
  * `/notify-transfer/:app` (WeChat's notifications).
  */

@@ -47,6 +47,7 @@ describe('createHandler', () => {
         '/create-refund',
         '/query-refund',
         '/confirm',
+        '/micropay',
         '/notify-pay/:app',
         '/notify-refund/:app',
         '/create-transfer',
@@ -174,7 +175,7 @@ describe('createHandler', () => {
       expect(open.logger.lines.filter((l) => l.level === 'warn')).toHaveLength(3);
       // The warning names the guarded routes, read from the route table.
       expect(JSON.stringify(open.logger.lines[0])).toContain(
-        'internal routes (create-pay, query-order, close-order, create-refund, query-refund, confirm, create-transfer, query-transfer-bill, cancel-transfer, confirm-transfer)',
+        'internal routes (create-pay, query-order, close-order, create-refund, query-refund, confirm, micropay, create-transfer, query-transfer-bill, cancel-transfer, confirm-transfer)',
       );
       for (const address of ['127.0.0.1', '::1', '[::1]:80', 'localhost', '::ffff:127.0.0.1', '/tmp/sock', null]) {
         expect(open.wxpay.warnIfUnprotected(address)).toBe(false);

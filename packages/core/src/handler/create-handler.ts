@@ -20,6 +20,7 @@ import { createEmitter } from '../events/emitter.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { RouteDefinition, WxPayPlugin } from '../plugins/types.js';
 import { createMemoryDedupStore } from '../stores/memory-dedup-store.js';
+import { micropay as runMicropay, stopMicropayRuns } from '../flow/micropay-flow.js';
 import { createSweeper, type ResolvedSweepOptions, type Sweeper } from '../flow/sweeper.js';
 import { ConfigError } from '../errors.js';
 import { sweepFlows } from '../flow/sweep-flows.js';
@@ -29,10 +30,12 @@ import { CORE_ROUTE_TABLE } from './core-routes.js';
 const INTERNAL_ROUTE_NAMES = CORE_ROUTE_TABLE.filter((r) => r.kind === 'json')
   .map((r) => r.path.split('/')[1])
   .join(', ');
+import { acceptsAppId } from '../config/app-ids.js';
 import { assertAuthorized, assertJsonContentType, isLoopbackAddress } from './guard.js';
 import { createOncePerKey } from '../flow/once-per-key.js';
 import { errorResponse, notifyFailure, statusFor } from './respond.js';
 import { notifyCodecFor, type NotifyCodec } from './notify-codec.js';
+import { checkNotification, notificationRequest, type NotificationCheck, type NotificationInput } from './verify-notification.js';
 import { notificationChannel, requestChannel, type NotificationDiagnostic, type RequestDiagnostic } from '../util/diagnostics.js';
 import type { CoreRoute, HandlerContext } from './route-context.js';
 import { isPromiseLike, type MaybePromise } from '../util/maybe-promise.js';
@@ -199,6 +202,23 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     );
   }
 
+  /** `verifyNotification()`: the notify routes' codec and flow for a notification the host received. */
+  async function verifyNotification(input: NotificationInput): Promise<NotificationCheck> {
+    const request = notificationRequest(input);
+    const codec = notifyCodecFor(request);
+    const route = `/notify-${input.kind}/:app`;
+    try {
+      const setup = await plugins.settled();
+      if (setup !== undefined) throw setup.error;
+      checkSize(request, config.bodyLimit);
+      return await checkNotification(ctx, input.kind, input.app, request, codec);
+    } catch (cause) {
+      const error = toKitError(cause);
+      reportNotifyFailure(error, request.method, route, input.app || undefined);
+      return { status: 'refused', version: codec.version, error, reply: codec.failure(error) };
+    }
+  }
+
   async function serveCore(
     route: CoreRoute & { kind: 'json' },
     params: Readonly<Record<string, string>>,
@@ -335,6 +355,32 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
       plugins.use(plugin);
       return this;
     },
+    async micropay(call) {
+      await plugins.ready();
+      const app = typeof call?.app === 'string' ? config.app(call.app) : undefined;
+      const merchant = app ? config.merchantOfApp(app.name) : undefined;
+      if (!app || !merchant) throw new ValidationError(`app: unknown app '${String(call?.app)}'`, { field: 'app' });
+      const appId = call.appId ?? app.appIds[0] ?? '';
+      if (!acceptsAppId(app, appId))
+        throw new ValidationError(`appId: '${appId}' is not an app id of app '${app.name}'`, { field: 'appId' });
+      return runMicropay(
+        ctx,
+        {
+          app,
+          merchant,
+          appId,
+          orderId: call.orderId,
+          fee: call.fee,
+          goods: call.goods,
+          authCode: call.authCode,
+          ip: call.ip,
+          attach: call.udd,
+          deviceInfo: call.deviceInfo,
+          storeId: call.storeId,
+        },
+        call.waitMs,
+      );
+    },
     client,
     config,
     get sweeper() {
@@ -345,12 +391,16 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     },
     close() {
       closing ??= (async () => {
+        stopMicropayRuns(ctx);
         await sweeper?.stop();
         await plugins.close();
         if (ownsStore) await store.close?.();
         await client.close();
       })();
       return closing;
+    },
+    verifyNotification(input) {
+      return verifyNotification(input);
     },
     warnIfUnprotected(address) {
       if (config.bearerToken !== undefined || config.authorize !== undefined) return false;

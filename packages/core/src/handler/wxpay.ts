@@ -2,15 +2,40 @@ import type { WxPayClient } from '../client/types.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { Sweeper } from '../flow/sweeper.js';
 import type { WxPayEventMap, WxPayEventName } from '../events/event-map.js';
+import type { MicropayOutcome } from '../flow/micropay-flow.js';
 import type { WxPayPlugin } from '../plugins/types.js';
 import type { ListenAddress } from './guard.js';
 import type { RouteInfo, WxPayRequest, WxPayResponse } from './types.js';
+import type { NotificationCheck, NotificationInput } from './verify-notification.js';
 
 /** Typed `on`/`once`/`off` over {@link WxPayEventMap}; listeners may be async. */
 export interface WxPayEvents {
   on<K extends WxPayEventName>(event: K, listener: (...args: WxPayEventMap[K]) => void | Promise<void>): this;
   once<K extends WxPayEventName>(event: K, listener: (...args: WxPayEventMap[K]) => void | Promise<void>): this;
   off<K extends WxPayEventName>(event: K, listener: (...args: WxPayEventMap[K]) => void | Promise<void>): this;
+}
+
+/** What `wxpay.micropay()` takes: a scanned payment code for one order. Amounts in fen. */
+export interface MicropayCall {
+  /** The app name from the configuration. */
+  readonly app: string;
+  /** One of the app's app ids; default its first. */
+  readonly appId?: string | undefined;
+  /** The merchant order number; a new payment code needs a new number. */
+  readonly orderId: string;
+  readonly fee: number;
+  /** The goods description (≤127 characters). */
+  readonly goods: string;
+  /** The scanned code: 18 digits starting with 10–15. */
+  readonly authCode: string;
+  /** The cashier terminal's IP address. */
+  readonly ip: string;
+  /** Echoed back on the paid order (`attach`). */
+  readonly udd?: string | undefined;
+  readonly deviceInfo?: string | undefined;
+  readonly storeId?: string | undefined;
+  /** Answer `pending` after this many ms if the payment is not final by then; the payment goes on. Default: wait for the end. */
+  readonly waitMs?: number | undefined;
 }
 
 /**
@@ -28,6 +53,16 @@ export interface WxPay extends WxPayEvents {
    * it on `error` when the route is a notification route. Adapters call it; it never throws.
    */
   refuse(error: unknown, route: RouteInfo, path: string): WxPayResponse;
+  /**
+   * Takes a payment-code payment to its end: submits the code once; on `USERPAYING` or an unknown
+   * outcome queries every `micropay.queryIntervalMs` until final or `micropay.deadlineMs`; reverses
+   * what did not go through (repeating the reverse as WeChat asks); never submits it twice. Fires
+   * `paid` (`source: 'micropay'`, once per transaction), `micropay-reversed` or `micropay-failed`.
+   * Resolves `{state: 'paid' | 'reversed' | 'failed' | 'pending', …}`; calling it again for the
+   * same order (after `pending`, a crash or a restart) follows the same payment. Rejects with
+   * ValidationError (bad input, nothing sent) and the store's or listeners' errors.
+   */
+  micropay(call: MicropayCall): Promise<MicropayOutcome>;
   /** Registers a plugin (its async setup finishes before `ready()` resolves). */
   use(plugin: WxPayPlugin): this;
   /** The WeChat Pay API client the routes call; use it directly for anything the routes lack. */
@@ -53,6 +88,20 @@ export interface WxPay extends WxPayEvents {
    * server.listen(3000, () => wxpay.warnIfUnprotected(server.address()));
    */
   warnIfUnprotected(address: ListenAddress): boolean;
+  /**
+   * Verifies a WeChat notification that reached the host's own server instead of a notify route
+   * (an order or refund placed with its own `notifyUrl`), and acts on it exactly as the notify
+   * routes do: the same codec (v2 XML; v3 JSON when `headers` carry WeChat's `Wechatpay-*`), the
+   * same checks against the app and the records, the same once-per-transaction flow, so `paid` /
+   * `refunded` listeners (and the forwarder) see each result once however often it is verified.
+   * Never rejects: a forgery, a refusal or a failure comes back as `status: 'refused'` (and an
+   * `error` event) with a FAIL `reply` for WeChat; nothing else happens then.
+   *
+   * @example
+   * const check = await wxpay.verifyNotification({ kind: 'pay', app: 'shop', headers, rawBody });
+   * res.writeHead(check.reply.status, check.reply.headers).end(check.reply.body);
+   */
+  verifyNotification(input: NotificationInput): Promise<NotificationCheck>;
 }
 
 /**

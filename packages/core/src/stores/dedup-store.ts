@@ -52,6 +52,13 @@ export interface OrderRecord {
   readonly orderId?: string | undefined;
   /** Refund records only: that order's amount, in fen. */
   readonly orderTotalFee?: number | undefined;
+  /**
+   * `micropay`: a payment-code order, recorded before it was submitted (`createdAt` is the
+   * submission), so a later call for the same number follows it up and never submits it again.
+   */
+  readonly kind?: 'micropay' | undefined;
+  /** A payment-code order WeChat refused at submission: its `err_code` (nothing was paid). */
+  readonly refused?: string | undefined;
 }
 
 /**

@@ -249,6 +249,13 @@ export function scriptedClient(): ScriptedClient {
     async downloadBill() {
       return '';
     },
+    async micropay(input) {
+      record('micropay', input);
+      return { tradeState: 'USERPAYING', outTradeNo: input.outTradeNo };
+    },
+    async reverse(input) {
+      record('reverse', input);
+    },
     async getSandboxSignKey() {
       return '';
     },

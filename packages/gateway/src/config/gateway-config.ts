@@ -1,5 +1,8 @@
 import type { MerchantCertOptions } from '@wxpay-kit/core';
 import type { GatewayEndpoints } from '../endpoints.js';
+import type { ApiShape } from './seed-schema.js';
+
+export type { ApiShape } from './seed-schema.js';
 
 export { DEFAULT_ENDPOINTS } from '../endpoints.js';
 export type { GatewayEndpoints } from '../endpoints.js';
@@ -23,8 +26,29 @@ export interface GatewayMerchant {
   readonly baseUrl: string | undefined;
   /** Merchant API certificate (for refunds), with paths resolved against the config file's directory. */
   readonly cert: MerchantCertOptions | undefined;
-  /** Present for API v3 merchants (`api-version: "v3"`, or a `wxpay-v3-key` without `api-version`). */
+  /** `receipt`: every order asks WeChat to show the e-invoice entry (`receipt=Y`). Default false. */
+  readonly receipt?: boolean | undefined;
+  /** Present for API v3 merchants (`api-version: "v3"`). */
   readonly v3?: GatewayMerchantV3 | undefined;
+  /**
+   * An API v2 merchant's API v3 keys (go-wxpay-gateway's current version keeps them next to the v2
+   * ones): they do not move its payments to v3; they are kept for the calls only v3 has (transfers).
+   */
+  readonly transferKeys?: GatewayTransferKeys | undefined;
+}
+
+/** The v3 keys of an API v2 merchant, as configured (paths resolved); any may be missing. */
+export interface GatewayTransferKeys {
+  /** The keys the file gave, for the start-up line. */
+  readonly keys: readonly string[];
+  readonly privateKey: string | undefined;
+  readonly certSerialNo: string | undefined;
+  /** Never logged. */
+  readonly apiV3Key: string | undefined;
+  readonly wechatpayPublicKey: string | undefined;
+  readonly wechatpayPublicKeyId: string | undefined;
+  /** `wxpay-v3-cert`: path of a WeChat Pay platform certificate. */
+  readonly platformCertificate: string | undefined;
 }
 
 /**
@@ -102,6 +126,14 @@ export interface GatewayConfig {
    * redeliveries of the transaction it held.
    */
   readonly leaseMs: number | undefined;
+  /** `timeout` (seconds in the file): per-request timeout of calls to WeChat; undefined keeps the core's 10 s. */
+  readonly timeoutMs?: number | undefined;
+  /** `worker-num`: go-wxpay-gateway's worker count; accepted, not used (one event loop serves every request). */
+  readonly workerNum?: number | undefined;
+  /** `pay-log-file`: go-wxpay-gateway's payment log; accepted, not written (results are JSON log lines and the store). */
+  readonly payLogFile?: string | undefined;
+  /** The reply shapes of the JSON endpoints, and why (`api-shape`, or what the file uses). */
+  readonly apiShape?: { readonly shape: ApiShape; readonly reason: string } | undefined;
   /**
    * `order-expire-minutes` (the seed's key): how long an order placed by create-pay can be paid,
    * 5 to 21,600; sent as `time_expire`. Undefined keeps the core's default, 120 (WeChat's).

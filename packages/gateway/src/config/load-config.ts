@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ANY_APP_ID, ConfigError, type ConfigIssue, type MerchantCertOptions } from '@wxpay-kit/core';
@@ -13,7 +14,15 @@ import {
   type GatewayMerchantV3,
   type StoreSpec,
 } from './gateway-config.js';
-import { IGNORED_SEED_KEYS, seedConfigSchema, strictSeedConfigSchema, type SeedConfig, type SeedMerchant } from './seed-schema.js';
+import {
+  apiKeyOf,
+  IGNORED_SEED_KEYS,
+  seedConfigSchema,
+  strictSeedConfigSchema,
+  type SeedConfig,
+  type SeedMerchant,
+} from './seed-schema.js';
+import { detectApiShape } from './api-shape.js';
 
 /** A validated configuration and the warnings found on the way (one line each). */
 export interface LoadedGatewayConfig {
@@ -179,6 +188,10 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
     bearerToken: seed['bearer-token'],
     bodyLimit: seed['body-limit'],
     leaseMs: seed['lease-ms'],
+    timeoutMs: seed.timeout ? seed.timeout * 1000 : undefined,
+    workerNum: seed['worker-num'],
+    payLogFile: seed['pay-log-file'],
+    apiShape: detectApiShape(seed),
     orderExpireMinutes: seed['order-expire-minutes'],
   };
   return { config: deepFreeze(config), warnings };
@@ -201,14 +214,21 @@ function resolveStore(seed: SeedConfig, baseDir: string): StoreSpec {
 }
 
 /** Merchant keys that only API v3 uses. */
-const V3_KEYS = ['mch-cert-serialno', 'wxpay-v3-key', 'wxpay-pubkey-file', 'wxpay-pubkey-id', 'platform-certificates'] as const;
+const V3_KEYS = [
+  'mch-cert-serialno',
+  'wxpay-v3-key',
+  'wxpay-v3-cert',
+  'wxpay-pubkey-file',
+  'wxpay-pubkey-id',
+  'platform-certificates',
+] as const;
 
 /**
- * The merchant's API version: `api-version` when given, otherwise `v3` when it has a
- * `wxpay-v3-key` (later go-wxpay-gateway configs add the v3 keys to the same merchant), else `v2`.
+ * The merchant's API version: `api-version` when given, else `v2`. The v3 keys alone do not
+ * switch it: go-wxpay-gateway's current version pays on v2 and uses them for transfers.
  */
 function apiVersionOf(m: SeedMerchant): 'v2' | 'v3' {
-  return m['api-version'] ?? (m['wxpay-v3-key'] === undefined ? 'v2' : 'v3');
+  return m['api-version'] ?? 'v2';
 }
 
 function resolveMerchant(
@@ -221,7 +241,9 @@ function resolveMerchant(
 ): GatewayMerchant | undefined {
   const at = (key: string) => `merchants[${index}].${key}`;
   const version = apiVersionOf(m);
-  const file = (key: 'mch-cert-pem-file' | 'mch-key-pem-file' | 'mch-cert-p12-file' | 'wxpay-pubkey-file'): string | undefined => {
+  const file = (
+    key: 'mch-cert-pem-file' | 'mch-key-pem-file' | 'mch-cert-p12-file' | 'wxpay-pubkey-file' | 'wxpay-v3-cert',
+  ): string | undefined => {
     const value = m[key];
     if (!value) return undefined;
     const path = resolve(baseDir, value);
@@ -237,13 +259,14 @@ function resolveMerchant(
   const certPem = file('mch-cert-pem-file');
   const keyPem = file('mch-key-pem-file');
   const p12 = file('mch-cert-p12-file');
-  if (version === 'v3') return resolveV3Merchant(m, at, keyPem, file('wxpay-pubkey-file'), issues, warn);
-  const unused = V3_KEYS.filter((k) => m[k] !== undefined);
-  if (unused.length > 0) {
-    warn(
-      `merchant "${m.name}" uses API v2 ("api-version": "v2"), so ${unused.map((k) => `"${k}"`).join(', ')} ${unused.length === 1 ? 'is' : 'are'} not used`,
-    );
-  }
+  const platformCert = file('wxpay-v3-cert');
+  if (platformCert !== undefined && checkFiles) checkCertificate(platformCert, at('wxpay-v3-cert'), issues);
+  if (version === 'v3') return resolveV3Merchant(m, at, keyPem, file('wxpay-pubkey-file'), platformCert, issues, warn);
+  // A v2 merchant's v3 keys are kept for the calls only API v3 has (transfers); payments stay on v2.
+  const v3Keys = V3_KEYS.filter((k) => m[k] !== undefined);
+  // go-wxpay-gateway's sandbox merchants carry mch-cert-serialno alone (for its real-name calls).
+  const hasTransferKeys = v3Keys.some((k) => k !== 'mch-cert-serialno');
+  const pubKeyFile = file('wxpay-pubkey-file');
   let cert: MerchantCertOptions | undefined;
   if (p12) {
     if (certPem || keyPem) issues.push({ path: at('mch-cert-p12-file'), message: 'give either the PEM pair or the .p12 file, not both' });
@@ -263,12 +286,39 @@ function resolveMerchant(
   return {
     name: m.name,
     mchId: m['mch-id'],
-    apiKey: m['mch-app-key'],
+    apiKey: apiKeyOf(m),
     fetchSandboxKey: m['fetch-sandbox-key'] ?? false,
     signType: m['sign-type'] ?? 'MD5',
     baseUrl: m['api-base-url']?.replace(/\/+$/, ''),
     cert,
+    receipt: m.receipt ?? false,
+    transferKeys: !hasTransferKeys
+      ? undefined
+      : {
+          keys: v3Keys,
+          privateKey: keyPem,
+          certSerialNo: m['mch-cert-serialno']?.toUpperCase(),
+          apiV3Key: m['wxpay-v3-key'],
+          wechatpayPublicKey: pubKeyFile,
+          wechatpayPublicKeyId: m['wxpay-pubkey-id'],
+          platformCertificate: platformCert,
+        },
   };
+}
+
+/** A `wxpay-v3-cert` file must hold an X.509 certificate (PEM). */
+function checkCertificate(path: string, at: string, issues: ConfigIssue[]): void {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return; // reported as missing already
+  }
+  try {
+    new X509Certificate(text);
+  } catch {
+    issues.push({ path: at, message: 'is not a PEM certificate (the WeChat Pay platform certificate, wechatpay_<serial>.pem)' });
+  }
 }
 
 /**
@@ -283,6 +333,7 @@ function resolveV3Merchant(
   at: (key: string) => string,
   keyPem: string | undefined,
   pubKeyFile: string | undefined,
+  platformCert: string | undefined,
   issues: ConfigIssue[],
   warn: (message: string) => void,
 ): GatewayMerchant {
@@ -291,7 +342,9 @@ function resolveV3Merchant(
   if (m['mch-cert-serialno'] === undefined) required('mch-cert-serialno', 'the serial number of the merchant API certificate');
   if (m['wxpay-v3-key'] === undefined) required('wxpay-v3-key', 'the APIv3 key');
   const pubKeyId = m['wxpay-pubkey-id'];
-  const platformCertificates = m['platform-certificates'] ?? false;
+  // A platform certificate file means the merchant verifies WeChat with platform certificates,
+  // which the core downloads and renews with the APIv3 key.
+  const platformCertificates = m['platform-certificates'] ?? platformCert !== undefined;
   if (pubKeyFile !== undefined && pubKeyId === undefined) {
     issues.push({
       path: at('wxpay-pubkey-id'),
@@ -311,9 +364,9 @@ function resolveV3Merchant(
       `merchant "${m.name}" uses API v3, which needs no client certificate: "mch-cert-p12-file" is not used (its private key goes in "mch-key-pem-file")`,
     );
   }
-  if (m['mch-app-key'] === undefined) {
+  if (apiKeyOf(m) === undefined) {
     warn(
-      `merchant "${m.name}" (API v3) has no "mch-app-key": refunds started in the merchant console, which WeChat notifies in v2 XML, cannot be read`,
+      `merchant "${m.name}" (API v3) has no "mch-api-key": refunds started in the merchant console, which WeChat notifies in v2 XML, cannot be read`,
     );
   }
   const v3: GatewayMerchantV3 = {
@@ -327,11 +380,12 @@ function resolveV3Merchant(
   return {
     name: m.name,
     mchId: m['mch-id'],
-    apiKey: m['mch-app-key'],
+    apiKey: apiKeyOf(m),
     fetchSandboxKey: false,
     signType: 'MD5',
     baseUrl: m['api-base-url']?.replace(/\/+$/, ''),
     cert: undefined,
+    receipt: m.receipt ?? false,
     v3,
   };
 }

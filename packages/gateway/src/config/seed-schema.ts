@@ -22,17 +22,48 @@ const storeSpec = z.string().refine((v) => /^file:.+/.test(v) || /^rediss?:\/\/.
   message: 'must be "file:<directory>" or a redis:// (rediss://) URL',
 });
 
+/** The API v2 key: 32 printable characters. */
+const apiV2Key = z
+  .string()
+  .length(32, 'must be 32 characters (the API v2 key)')
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII');
+
+/**
+ * Endpoint keys of go-wxpay-gateway's current version that this gateway knows but may not serve
+ * (the transfer endpoints are served once the gateway has them in {@link GATEWAY_ENDPOINTS}).
+ * `[memo]` is the sample's comment line inside `endpoints`.
+ */
+export const KNOWN_UNSERVED_ENDPOINT_KEYS: readonly string[] = Object.freeze([
+  'transfer',
+  'query-transfer',
+  'v3-transfer',
+  'v3-query-transfer',
+  'v3-query-transfer-detail',
+  'v3-transfer-bills',
+  'v3-cancel-transfer-bills',
+  'v3-query-transfer-bills',
+  'v3-verify-transfer-bills',
+]);
+
+/** The reply shapes: go-wxpay-gateway's first README (2019) or its current version. */
+export const API_SHAPES = ['2019', 'current'] as const;
+export type ApiShape = (typeof API_SHAPES)[number];
+
 function shapes() {
-  const endpoints = Object.fromEntries(GATEWAY_ENDPOINTS.map((e) => [e.configKey, endpointPath.optional()]));
+  const endpoints: Record<string, z.ZodType<string | undefined>> = Object.fromEntries(
+    GATEWAY_ENDPOINTS.map((e) => [e.configKey, endpointPath.optional()]),
+  );
+  for (const key of KNOWN_UNSERVED_ENDPOINT_KEYS) endpoints[key] ??= endpointPath.optional();
+  endpoints['[memo]'] = z.string().optional();
   const merchant = {
     name,
     'mch-id': z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'must be 1-32 letters or digits'),
-    // The API v2 key: 32 printable characters. Optional for API v3 merchants (checked later).
-    'mch-app-key': z
-      .string()
-      .length(32, 'must be 32 characters (the API v2 key)')
-      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII')
-      .optional(),
+    // The API v2 key, under the first README's name and under the name used since 2020 (one of
+    // them; optional for API v3 merchants, checked later).
+    'mch-app-key': apiV2Key.optional(),
+    'mch-api-key': apiV2Key.optional(),
+    // Ask WeChat to show the e-invoice entry on every order (`receipt=Y`; v3 `support_fapiao`).
+    receipt: z.boolean().optional(),
     'mch-cert-pem-file': z.string().optional(),
     'mch-key-pem-file': z.string().optional(),
     'api-base-url': httpUrl.optional(),
@@ -53,6 +84,8 @@ function shapes() {
       .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII')
       .optional(),
     'wxpay-pubkey-file': z.string().min(1, 'must be a file path').optional(),
+    // A WeChat Pay platform certificate (the legacy way to verify WeChat in API v3).
+    'wxpay-v3-cert': z.string().min(1, 'must be a file path').optional(),
     'wxpay-pubkey-id': z
       .string()
       .regex(/^PUB_KEY_ID_[0-9A-Za-z]+$/, 'must be the WeChat Pay public key id, "PUB_KEY_ID_" followed by digits')
@@ -81,6 +114,13 @@ function shapes() {
     'body-limit': z.number().int().positive().optional(),
     // How long a notification's claim on its transaction lasts without renewal (core's leaseMs; renewed while listeners run).
     'lease-ms': z.number().int('must be whole milliseconds').min(1_000).max(3_600_000).optional(),
+    // go-wxpay-gateway's current version: the WeChat call timeout in seconds (0: the default).
+    timeout: z.number().int('must be whole seconds').min(0).max(600).optional(),
+    // go-wxpay-gateway's worker count and its own payment log file: accepted, nothing to do here.
+    'worker-num': z.number().int('must be an integer').min(0).optional(),
+    'pay-log-file': z.string().optional(),
+    // Which reply shapes the JSON endpoints use; detected from the file when absent.
+    'api-shape': z.enum(API_SHAPES).optional(),
     // The seed's order validity: time_expire of every create-pay, in minutes (core's orderExpireMinutes).
     'order-expire-minutes': z.number().int('must be whole minutes').min(5).max(21_600).optional(),
   };
@@ -88,30 +128,39 @@ function shapes() {
 }
 
 /** Keys the seed defines that this gateway reads but does not use; they warn as "ignored". */
-export const IGNORED_SEED_KEYS: ReadonlySet<string> = new Set([
-  'worker-num',
-  'timeout',
-  'pay-log-file',
-  'endpoints.transfer',
-  'endpoints.query-transfer',
-]);
+export const IGNORED_SEED_KEYS: ReadonlySet<string> = new Set<string>([]);
 
 /**
- * `mch-app-key` is required unless the merchant uses API v3: `api-version: "v3"`, or a
- * `wxpay-v3-key` without `api-version`.
+ * The API v2 key is required unless the merchant uses API v3 (`api-version: "v3"`; the v3 keys
+ * alone do not switch it, as in go-wxpay-gateway, which pays on v2 and uses them for transfers).
+ * It may be given as `mch-api-key` (go-wxpay-gateway since 2020) or `mch-app-key` (its first
+ * README); both at once must agree.
  */
 function requireV2Key(
-  m: { 'mch-app-key'?: string | undefined; 'api-version'?: 'v2' | 'v3' | undefined; 'wxpay-v3-key'?: string | undefined },
+  m: { 'mch-app-key'?: string | undefined; 'mch-api-key'?: string | undefined; 'api-version'?: 'v2' | 'v3' | undefined },
   ctx: z.RefinementCtx,
 ): void {
-  const v3 = (m['api-version'] ?? (m['wxpay-v3-key'] === undefined ? 'v2' : 'v3')) === 'v3';
-  if (!v3 && m['mch-app-key'] === undefined) {
+  const app = m['mch-app-key'];
+  const api = m['mch-api-key'];
+  if (app !== undefined && api !== undefined && app !== api) {
     ctx.addIssue({
       code: 'custom',
-      path: ['mch-app-key'],
-      message: 'is required (the API v2 key), or set "api-version": "v3" with the v3 keys',
+      path: ['mch-api-key'],
+      message: 'is not the same key as "mch-app-key"; give the API v2 key once, as "mch-api-key" (or "mch-app-key")',
     });
   }
+  if (m['api-version'] !== 'v3' && app === undefined && api === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['mch-api-key'],
+      message: 'is required (the API v2 key; "mch-app-key" is the older name), or set "api-version": "v3" with the v3 keys',
+    });
+  }
+}
+
+/** The merchant's API v2 key, whichever name the file gives it. */
+export function apiKeyOf(m: { 'mch-app-key'?: string | undefined; 'mch-api-key'?: string | undefined }): string | undefined {
+  return m['mch-api-key'] ?? m['mch-app-key'];
 }
 
 function build(strict: boolean) {

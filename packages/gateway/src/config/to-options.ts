@@ -11,7 +11,7 @@ export interface ToWxPayOptionsInput {
 
 /** The core options for a gateway config, minus what the server adds (logger, store, plugins). */
 export type GatewayWxPayOptions = Pick<WxPayOptions, 'merchants' | 'apps' | 'notifyPayUrl' | 'notifyRefundUrl' | 'notifyTransferUrl'> &
-  Partial<Pick<WxPayOptions, 'bearerToken' | 'bodyLimit' | 'leaseMs' | 'orderExpireMinutes'>>;
+  Partial<Pick<WxPayOptions, 'bearerToken' | 'bodyLimit' | 'leaseMs' | 'client' | 'orderExpireMinutes'>>;
 
 /**
  * The core merchant each configured merchant becomes: one for its production apps and, when a
@@ -90,6 +90,8 @@ export function toWxPayOptions(config: GatewayConfig, input: ToWxPayOptionsInput
     ...(config.bearerToken === undefined ? {} : { bearerToken: config.bearerToken }),
     ...(config.bodyLimit === undefined ? {} : { bodyLimit: config.bodyLimit }),
     ...(config.leaseMs === undefined ? {} : { leaseMs: config.leaseMs }),
+    // go-wxpay-gateway's `timeout`: how long one call to WeChat may take.
+    ...(config.timeoutMs === undefined ? {} : { client: { timeoutMs: config.timeoutMs } }),
     ...(config.orderExpireMinutes === undefined ? {} : { orderExpireMinutes: config.orderExpireMinutes }),
   };
   return options;
@@ -114,6 +116,7 @@ function toMerchantOptions(variant: MerchantVariant, input: ToWxPayOptionsInput)
       ...(m.v3.platformCertificates ? { platformCertificates: true } : {}),
       ...(m.apiKey === undefined ? {} : { apiKey: m.apiKey }),
       ...(baseUrl === undefined ? {} : { baseUrl }),
+      ...(m.receipt ? { receipt: true } : {}),
     };
   }
   return {
@@ -126,5 +129,6 @@ function toMerchantOptions(variant: MerchantVariant, input: ToWxPayOptionsInput)
     ...(m.cert === undefined ? {} : { cert: m.cert }),
     ...(variant.sandbox ? { sandbox: true } : {}),
     ...(variant.configuredSandboxKey ? { sandboxKey: m.apiKey } : {}),
+    ...(m.receipt ? { receipt: true } : {}),
   };
 }

@@ -25,11 +25,12 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A v3 merchant as later go-wxpay-gateway configs have it. */
+/** A merchant with go-wxpay-gateway's v3 keys, moved to API v3 by "api-version". */
 function v3Merchant(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     name: 'mch3',
     'mch-id': '1230000109',
+    'api-version': 'v3',
     'mch-app-key': V2_KEY,
     'mch-key-pem-file': 'apiclient_key.pem',
     'mch-cert-serialno': SERIAL,
@@ -56,7 +57,7 @@ function issuesOf(fn: () => unknown): string[] {
 }
 
 describe('API v3 merchants in the gateway config', () => {
-  it('reads the v3 keys (inferred from wxpay-v3-key) and maps them onto a v3 core merchant the core accepts', () => {
+  it('reads the v3 keys of an api-version "v3" merchant and maps them onto a v3 core merchant the core accepts', () => {
     const { config, warnings } = parse(v3Merchant());
     expect(warnings).toEqual([]);
     expect(config.merchants[0]?.v3).toEqual({
@@ -103,13 +104,18 @@ describe('API v3 merchants in the gateway config', () => {
     expect(migrating).toMatchObject({ platformCertificates: true, wechatpayPublicKeyId: PUB_KEY_ID });
   });
 
-  it('keeps a merchant on v2 with api-version "v2", warning that its v3 keys are not used', () => {
-    const { config, warnings } = parse(v3Merchant({ 'api-version': 'v2', 'mch-key-pem-file': undefined }));
-    expect(config.merchants[0]?.v3).toBeUndefined();
-    expect(toWxPayOptions(config, { localBaseUrl: 'http://x' }).merchants[0]).not.toHaveProperty('apiVersion');
-    expect(warnings).toEqual([
-      '(inline): merchant "mch3" uses API v2 ("api-version": "v2"), so "mch-cert-serialno", "wxpay-v3-key", "wxpay-pubkey-file", "wxpay-pubkey-id" are not used',
-    ]);
+  it('keeps a merchant with v3 keys on v2 when api-version is "v2" or absent (as go-wxpay-gateway does), keeping the keys for transfers', () => {
+    for (const version of ['v2', undefined]) {
+      const { config, warnings } = parse(v3Merchant({ 'api-version': version, 'mch-key-pem-file': undefined }));
+      expect(config.merchants[0]?.v3).toBeUndefined();
+      expect(config.merchants[0]?.transferKeys).toMatchObject({
+        keys: ['mch-cert-serialno', 'wxpay-v3-key', 'wxpay-pubkey-file', 'wxpay-pubkey-id'],
+        apiV3Key: V3_KEY,
+        wechatpayPublicKeyId: PUB_KEY_ID,
+      });
+      expect(toWxPayOptions(config, { localBaseUrl: 'http://x' }).merchants[0]).not.toHaveProperty('apiVersion');
+      expect(warnings).toEqual([]);
+    }
   });
 
   it('names every missing v3 key, and never prints the keys', () => {
@@ -147,13 +153,13 @@ describe('API v3 merchants in the gateway config', () => {
   it('makes mch-app-key optional for a v3 merchant (with a warning) but not for a v2 one', () => {
     const { config, warnings } = parse(v3Merchant({ 'mch-app-key': undefined }));
     expect(warnings).toEqual([
-      '(inline): merchant "mch3" (API v3) has no "mch-app-key": refunds started in the merchant console, which WeChat notifies in v2 XML, cannot be read',
+      '(inline): merchant "mch3" (API v3) has no "mch-api-key": refunds started in the merchant console, which WeChat notifies in v2 XML, cannot be read',
     ]);
     expect(toWxPayOptions(config, { localBaseUrl: 'http://x' }).merchants[0]).not.toHaveProperty('apiKey');
     // Forwarded callbacks without a callback-secret are signed with a secret derived from the APIv3 key.
     expect(forwarderApps(config, 'http://x')['shop']?.secret).toMatch(/^[\w-]{43}$/);
     expect(issuesOf(() => parse({ name: 'mch3', 'mch-id': '1230000109' }))).toEqual([
-      'merchants[0].mch-app-key: is required (the API v2 key), or set "api-version": "v3" with the v3 keys',
+      'merchants[0].mch-api-key: is required (the API v2 key; "mch-app-key" is the older name), or set "api-version": "v3" with the v3 keys',
     ]);
   });
 

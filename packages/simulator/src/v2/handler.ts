@@ -4,7 +4,7 @@ import { parseXml, safeEqual, sign, type XmlRecord } from '@wxpay-kit/core/proto
 import type { ApiDeps, ClientCert, WireReply } from '../api.js';
 import { tradeBill, type BillType } from '../bill.js';
 import * as ids from '../ids.js';
-import { isPaid, type OrderRefusal, type RefundRefusal } from '../ledger.js';
+import { isPaid, type MicropayOutcome, type OrderRefusal, type RefundRefusal, type ReverseOutcome } from '../ledger.js';
 import { merchantAcceptsAppId } from '../merchants.js';
 import { paymentFields } from '../notification-bodies.js';
 import type { OrderRecord, RefundRecord } from '../state.js';
@@ -32,7 +32,10 @@ interface Caller {
   readonly signType: SignType;
 }
 
-type Outcome = { readonly ok: Fields } | { readonly errCode: string; readonly errCodeDes: string } | { readonly reply: WireReply };
+type Outcome =
+  | { readonly ok: Fields }
+  | { readonly errCode: string; readonly errCodeDes: string; readonly recall?: 'Y' }
+  | { readonly reply: WireReply };
 
 /**
  * Answers one WeChat API v2 call. Validation follows spec §11: method → body non-empty → UTF-8 →
@@ -123,7 +126,7 @@ function xmlReply(body: string): WireReply {
 }
 
 /** A `return_code=SUCCESS` reply, signed with the caller's key and algorithm (spec §2.2). */
-function signedReply(caller: Caller, outcome: { ok: Fields } | { errCode: string; errCodeDes: string }): WireReply {
+function signedReply(caller: Caller, outcome: { ok: Fields } | { errCode: string; errCodeDes: string; recall?: 'Y' }): WireReply {
   const p = caller.params;
   const fields: Fields = {
     return_code: 'SUCCESS',
@@ -135,7 +138,7 @@ function signedReply(caller: Caller, outcome: { ok: Fields } | { errCode: string
     nonce_str: ids.nonceStr(),
     ...('ok' in outcome
       ? { result_code: 'SUCCESS', ...outcome.ok }
-      : { result_code: 'FAIL', err_code: outcome.errCode, err_code_des: outcome.errCodeDes }),
+      : { result_code: 'FAIL', err_code: outcome.errCode, err_code_des: outcome.errCodeDes, recall: outcome.recall }),
   };
   fields['sign'] = sign(fields, caller.key, caller.signType);
   return xmlReply(wechatXml(fields));
@@ -223,7 +226,11 @@ function prepayFields(order: OrderRecord): Fields {
 }
 
 function orderQuery(deps: WireDeps, caller: Caller): Outcome {
-  const order = orderOf(deps, caller);
+  const p = caller.params;
+  const order = deps.ledger.queryOrder(caller.route.environment, caller.merchant.mchId, {
+    transactionId: p['transaction_id'],
+    outTradeNo: p['out_trade_no'],
+  });
   if (!order) return err('ORDERNOTEXIST', '订单不存在');
   const base: Fields = {
     device_info: order.deviceInfo,
@@ -381,6 +388,62 @@ function downloadBill(deps: WireDeps, caller: Caller): Outcome {
   return { reply: { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: text } };
 }
 
+/** micropay's answers (spec §5.8): paid, or `err_code` `USERPAYING`, an unknown outcome, or a refusal. */
+const MICROPAY_ERRORS: Readonly<Record<NonNullable<MicropayOutcome['error'] | MicropayOutcome['refused']>, Outcome>> = {
+  SYSTEMERROR: err('SYSTEMERROR', '系统超时，请立即调用被扫订单结果查询API，查询当前订单状态'),
+  BANKERROR: err('BANKERROR', '银行系统异常，请立即调用被扫订单结果查询API，查询当前订单的不同状态'),
+  AUTHCODEEXPIRE: err('AUTHCODEEXPIRE', '二维码已过期，请用户在微信上刷新后再试'),
+  AUTH_CODE_INVALID: err('AUTH_CODE_INVALID', '请扫描微信支付授权码(以10、11、12、13、14、15开头的18位数字)'),
+  NOTENOUGH: err('NOTENOUGH', '用户余额不足，请用户换卡支付'),
+  paid: err('ORDERPAID', '该订单已支付'),
+  closed: err('ORDERCLOSED', '该订单已关闭'),
+  reversed: err('ORDERREVERSED', '当前订单已经被撤销'),
+  'out-trade-no-used': err('OUT_TRADE_NO_USED', '商户订单号重复'),
+};
+
+function micropay(deps: WireDeps, caller: Caller): Outcome {
+  const p = caller.params;
+  const outcome = deps.ledger.submitMicropay({
+    environment: caller.route.environment,
+    apiVersion: 'v2',
+    mchId: caller.merchant.mchId,
+    appId: p['appid']!,
+    subMchId: p['sub_mch_id'] || undefined,
+    subAppId: p['sub_appid'] || undefined,
+    outTradeNo: p['out_trade_no']!,
+    body: p['body']!,
+    attach: p['attach'] || undefined,
+    deviceInfo: p['device_info'] || undefined,
+    totalFee: Number(p['total_fee']),
+    feeType: p['fee_type'] || 'CNY',
+    signType: caller.signType,
+    authCode: p['auth_code']!,
+    fingerprint: fingerprint(p),
+  });
+  if (outcome.answer === 'paid') return { ok: { device_info: outcome.order.deviceInfo, ...paymentFields(outcome.order) } };
+  if (outcome.answer === 'userpaying') return err('USERPAYING', '需要用户输入支付密码');
+  return MICROPAY_ERRORS[(outcome.error ?? outcome.refused)!];
+}
+
+const REVERSE_REFUSALS: Readonly<Record<NonNullable<ReverseOutcome['refused']>, Outcome>> = {
+  'not-found': err('ORDERNOTEXIST', '订单不存在'),
+  'not-micropay': err('TRADE_ERROR', '非付款码支付订单不能撤销'),
+  expired: err('REVERSE_EXPIRE', '订单已超过可撤销时间'),
+  refunded: err('TRADE_ERROR', '订单已发生退款，不能撤销'),
+};
+
+/** reverse (spec §5.9): `recall=N` when done; a `SYSTEMERROR` says `recall=Y` (call again). */
+function reverse(deps: WireDeps, caller: Caller): Outcome {
+  const p = caller.params;
+  const outcome = deps.ledger.reverse(caller.route.environment, caller.merchant.mchId, {
+    transactionId: p['transaction_id'],
+    outTradeNo: p['out_trade_no'],
+  });
+  if (outcome.refused !== undefined) return REVERSE_REFUSALS[outcome.refused];
+  if (outcome.error !== undefined) return { ...err('SYSTEMERROR', '系统超时，请重新调用撤销'), recall: 'Y' };
+  return { ok: { recall: 'N' } };
+}
+
 const HANDLERS: Readonly<Record<Endpoint, (deps: WireDeps, caller: Caller) => Outcome>> = {
   unifiedorder: unifiedOrder,
   orderquery: orderQuery,
@@ -389,4 +452,6 @@ const HANDLERS: Readonly<Record<Endpoint, (deps: WireDeps, caller: Caller) => Ou
   refundquery: refundQuery,
   downloadbill: downloadBill,
   getsignkey: () => err('SYSTEMERROR', '系统错误'),
+  micropay,
+  reverse,
 };

@@ -1,7 +1,16 @@
 import type { SimEnvironment } from '../types.js';
 
 /** The WeChat Pay v2 APIs the simulator serves. */
-export type Endpoint = 'unifiedorder' | 'orderquery' | 'closeorder' | 'refund' | 'refundquery' | 'downloadbill' | 'getsignkey';
+export type Endpoint =
+  | 'unifiedorder'
+  | 'orderquery'
+  | 'closeorder'
+  | 'refund'
+  | 'refundquery'
+  | 'downloadbill'
+  | 'getsignkey'
+  | 'micropay'
+  | 'reverse';
 
 /** A request path resolved to an API. */
 export interface WireRoute {
@@ -20,12 +29,15 @@ const PRODUCTION_PATHS: Readonly<Record<string, Endpoint>> = {
   '/secapi/pay/refund': 'refund',
   '/pay/refundquery': 'refundquery',
   '/pay/downloadbill': 'downloadbill',
+  '/pay/micropay': 'micropay',
+  '/secapi/pay/reverse': 'reverse',
 };
 
 /** The sandbox serves the same APIs under `/sandboxnew`, its refund also as `/pay/refund` (spec §3). */
 const SANDBOX_PATHS: Readonly<Record<string, Endpoint>> = {
   ...PRODUCTION_PATHS,
   '/pay/refund': 'refund',
+  '/pay/reverse': 'reverse',
   '/pay/getsignkey': 'getsignkey',
 };
 
@@ -37,6 +49,8 @@ const CANONICAL: Readonly<Record<Endpoint, string>> = {
   refundquery: '/pay/refundquery',
   downloadbill: '/pay/downloadbill',
   getsignkey: '/sandboxnew/pay/getsignkey',
+  micropay: '/pay/micropay',
+  reverse: '/secapi/pay/reverse',
 };
 
 /** Resolves a path (relative to the simulator's base path, no query) to an API, or undefined. */

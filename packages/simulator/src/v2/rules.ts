@@ -73,6 +73,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   bill_date: { test: (v) => /^\d{8}$/.test(v) && ids.parseCompactTime(`${v}000000`) !== undefined },
   bill_type: { oneOf: ['ALL', 'SUCCESS', 'REFUND', 'RECHARGE_REFUND'] },
   tar_type: { oneOf: ['GZIP'] },
+  auth_code: { max: 128 },
   offset: { pattern: /^\d{1,4}$/ },
 };
 
@@ -87,6 +88,8 @@ const REQUIRED: Readonly<Record<Endpoint, { readonly all: readonly string[]; rea
   refundquery: { all: ENVELOPE, anyOf: ['refund_id', 'out_refund_no', 'transaction_id', 'out_trade_no'] },
   downloadbill: { all: [...ENVELOPE, 'bill_date'] },
   getsignkey: { all: ['mch_id', 'nonce_str', 'sign'] },
+  micropay: { all: [...ENVELOPE, 'body', 'out_trade_no', 'total_fee', 'spbill_create_ip', 'auth_code'] },
+  reverse: { all: ENVELOPE, anyOf: ['transaction_id', 'out_trade_no'] },
 };
 
 /** A request that fails the parameter checks: the return code and its `return_msg` detail. */

@@ -1,6 +1,6 @@
 import type { ApiDeps, WireReply } from '../api.js';
 import type { SimulatorClock } from '../clock.js';
-import type { OrderRefusal, RefundRefusal } from '../ledger.js';
+import type { MicropayOutcome, OrderRefusal, RefundRefusal, ReverseOutcome } from '../ledger.js';
 import { merchantAcceptsAppId } from '../merchants.js';
 import type { SimulatorMerchant } from '../types.js';
 import { verifyRequest } from './auth.js';
@@ -203,7 +203,7 @@ function queryOrder(call: Call): Answer {
   queryMchId(call);
   const { deps, merchant, route } = call;
   const lookup = route.endpoint === 'query-by-id' ? { transactionId: route.param } : { outTradeNo: route.param };
-  const order = deps.ledger.findOrder('production', merchant.mchId, lookup);
+  const order = deps.ledger.queryOrder('production', merchant.mchId, lookup);
   if (!order) return ORDER_NOT_EXIST();
   return { status: 200, body: transactionObject(order) };
 }
@@ -280,6 +280,85 @@ function certificates({ deps, merchant }: Call): Answer {
   return { status: 200, body: { data } };
 }
 
+/**
+ * codepay's failures. WeChat's v3 spelling of the business codes is not published (spec-v3-more
+ * §7, open point 2): the simulator answers them with the v2 `err_code` spelling, at the statuses
+ * below; `SYSTEM_ERROR` and `BANK_ERROR` (outcome unknown) are 500s.
+ */
+const CODEPAY_ERRORS: Readonly<Record<NonNullable<MicropayOutcome['error'] | MicropayOutcome['refused']>, () => Answer>> = {
+  SYSTEMERROR: () => errorAnswer(500, 'SYSTEM_ERROR', '系统超时，请查询订单状态'),
+  BANKERROR: () => errorAnswer(500, 'BANK_ERROR', '银行系统异常，请查询订单状态'),
+  AUTHCODEEXPIRE: () => errorAnswer(400, 'AUTHCODEEXPIRE', '二维码已过期，请用户在微信上刷新后再试'),
+  AUTH_CODE_INVALID: () => errorAnswer(400, 'AUTH_CODE_INVALID', '请扫描微信支付付款码'),
+  NOTENOUGH: () => errorAnswer(403, 'NOTENOUGH', '用户余额不足'),
+  paid: () => errorAnswer(400, 'ORDERPAID', '该订单已支付'),
+  closed: () => errorAnswer(400, 'ORDER_CLOSED', '订单已关闭'),
+  reversed: () => errorAnswer(400, 'ORDERREVERSED', '订单已撤销'),
+  'out-trade-no-used': () => errorAnswer(403, 'OUT_TRADE_NO_USED', '商户订单号重复'),
+};
+
+/** `POST /v3/pay/transactions/codepay` (spec-v3-more §3): 200 paid, 202 `USERPAYING`, or an error. */
+function codepay({ merchant, body, deps }: Call): Answer {
+  const r = new Reader(body);
+  const appId = r.string('appid', { required: true, max: 32 })!;
+  const mchId = r.string('mchid', { required: true, max: 32 })!;
+  const description = r.string('description', { required: true, max: 127 })!;
+  const outTradeNo = r.string('out_trade_no', { required: true, max: 32, pattern: OUT_NO })!;
+  const attach = r.string('attach', { max: 128 });
+  r.string('goods_tag', { max: 32 });
+  r.object('payer', true);
+  const authCode = r.string('payer/auth_code', { required: true, max: 128 })!;
+  r.object('amount', true);
+  const total = r.int('amount/total', true)!;
+  const currency = r.string('amount/currency', { oneOf: ['CNY'] }) ?? 'CNY';
+  r.object('scene_info', true);
+  r.string('scene_info/device_ip', { required: true, max: 45 });
+  const deviceId = r.string('scene_info/device_id', { max: 32 });
+  r.object('scene_info/store_info', true);
+  r.string('scene_info/store_info/id', { required: true, max: 32 });
+  if (mchId !== merchant.mchId) throw new ParamError('mchid', mchId, '与请求头Authorization中的商户号不一致');
+  if (!merchantAcceptsAppId(merchant, appId)) return errorAnswer(400, 'APPID_MCHID_NOT_MATCH', 'AppID和mch_id不匹配');
+  const outcome = deps.ledger.submitMicropay({
+    environment: 'production',
+    apiVersion: 'v3',
+    mchId: merchant.mchId,
+    appId,
+    subMchId: undefined,
+    subAppId: undefined,
+    outTradeNo,
+    body: description,
+    attach: attach || undefined,
+    deviceInfo: deviceId || undefined,
+    totalFee: total,
+    feeType: currency,
+    signType: 'MD5',
+    authCode,
+    fingerprint: `v3/codepay:${fingerprint(body)}`,
+  });
+  if (outcome.answer === 'paid') return { status: 200, body: transactionObject(outcome.order) };
+  if (outcome.answer === 'userpaying') return { status: 202, body: { trade_state: 'USERPAYING' } };
+  return CODEPAY_ERRORS[(outcome.error ?? outcome.refused)!]();
+}
+
+const REVERSE_REFUSALS: Readonly<Record<NonNullable<ReverseOutcome['refused']>, () => Answer>> = {
+  'not-found': ORDER_NOT_EXIST,
+  'not-micropay': () => errorAnswer(400, 'INVALID_REQUEST', '非付款码支付订单不能撤销'),
+  expired: () => errorAnswer(400, 'INVALID_REQUEST', '订单已超过可撤销时间'),
+  refunded: () => errorAnswer(400, 'INVALID_REQUEST', '订单已发生退款，不能撤销'),
+};
+
+/** `POST /v3/pay/transactions/out-trade-no/{no}/reverse` `{appid, mchid}` → 200 `{appid, mchid, out_trade_no}`. */
+function reverse({ deps, merchant, route, body }: Call): Answer {
+  const r = new Reader(body);
+  const appId = r.string('appid', { required: true, max: 32 })!;
+  const mchId = r.string('mchid', { required: true, max: 32 })!;
+  if (mchId !== merchant.mchId) throw new ParamError('mchid', mchId, '与请求头Authorization中的商户号不一致');
+  const outcome = deps.ledger.reverse('production', merchant.mchId, { outTradeNo: route.param! });
+  if (outcome.refused !== undefined) return REVERSE_REFUSALS[outcome.refused]();
+  if (outcome.error !== undefined) return errorAnswer(500, 'SYSTEM_ERROR', '系统超时，请重新调用撤销');
+  return { status: 200, body: { appid: appId, mchid: mchId, out_trade_no: route.param } };
+}
+
 const HANDLERS: Readonly<Record<V3Endpoint, (call: Call) => Answer>> = {
   order: createOrder,
   'query-by-out-trade-no': queryOrder,
@@ -292,4 +371,6 @@ const HANDLERS: Readonly<Record<V3Endpoint, (call: Call) => Answer>> = {
   'transfer-cancel': (call) => cancelTransferBill({ ...call, param: call.route.param }),
   'transfer-query-by-out-bill-no': (call) => queryTransferBill({ ...call, param: call.route.param }, 'out'),
   'transfer-query-by-bill-no': (call) => queryTransferBill({ ...call, param: call.route.param }, 'wx'),
+  codepay,
+  reverse,
 };

@@ -10,7 +10,9 @@ export type V3Endpoint =
   | 'transfer-create'
   | 'transfer-cancel'
   | 'transfer-query-by-out-bill-no'
-  | 'transfer-query-by-bill-no';
+  | 'transfer-query-by-bill-no'
+  | 'codepay'
+  | 'reverse';
 
 /** A `/v3/` request resolved to an API. */
 export interface V3Route {
@@ -53,6 +55,10 @@ export function resolveV3Route(method: string, path: string): V3Route | undefine
   }
   if (method === 'POST' && (m = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)\/close$/.exec(path))) {
     return route('close', '/v3/pay/transactions/out-trade-no/{out_trade_no}/close', m[1]);
+  }
+  if (method === 'POST' && path === '/v3/pay/transactions/codepay') return route('codepay', path);
+  if (method === 'POST' && (m = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)\/reverse$/.exec(path))) {
+    return route('reverse', '/v3/pay/transactions/out-trade-no/{out_trade_no}/reverse', m[1]);
   }
   if (method === 'POST' && path === '/v3/refund/domestic/refunds') return route('refund', path);
   if (method === 'GET' && (m = /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/.exec(path))) {

@@ -154,10 +154,10 @@ export function createV2Client(config: ResolvedConfig, transport: Transport, hoo
     decl.check?.(input, merchant);
     const signal = callOptions?.signal;
     const mtls = decl.mtls === true && !merchant.sandbox;
-    if (mtls && merchant.cert === undefined) {
-      throw new ValidationError('merchant has no certificate; refunds need the merchant API certificate', { field: 'merchant' });
-    }
     const api = decl.path.slice(1);
+    if (mtls && merchant.cert === undefined) {
+      throw new ValidationError(`merchant has no certificate; ${api} needs the merchant API certificate`, { field: 'merchant' });
+    }
     const url = urlFor(merchant.baseUrl, merchant.sandbox ? `/sandboxnew${decl.path.replace(/^\/secapi/, '')}` : decl.path);
     const fields = decl.build(input, normalized);
     const signType = signTypeOf(merchant);
@@ -186,6 +186,8 @@ export function createV2Client(config: ResolvedConfig, transport: Transport, hoo
       });
     } catch (error) {
       if (decl.done?.(error)) return undefined as R;
+      const recovered = decl.recover?.(error, input);
+      if (recovered !== undefined) return recovered;
       throw error;
     }
   }

@@ -6,6 +6,7 @@
 import type { ResolvedConfig, ResolvedMerchant } from '../../config/types.js';
 import { ValidationError, WxPayError, XmlError } from '../../errors.js';
 import type { UnifiedOrderInput, UnifiedOrderResult } from '../../model/contract.js';
+import type { MicropayResult } from '../../model/micropay.js';
 import type { ClientPayParams, TradeType } from '../../model/payment.js';
 import { appPayParams, jsapiPayParams, mwebPayUrl } from '../../protocol/v2/client-params.js';
 import {
@@ -53,6 +54,8 @@ export interface V2Operation<I, N, R> {
   readonly map: (reply: V2Reply, input: I, call: V2Call) => R;
   /** A failure that means the goal is reached (close: `ORDERCLOSED`): the call resolves. */
   readonly done?: (error: unknown) => boolean;
+  /** A failure that is an answer (micropay: `USERPAYING`): the call resolves with what this returns, unless undefined. */
+  readonly recover?: (error: unknown, input: I) => R | undefined;
 }
 
 /** A call API v2 does not have: refused before anything is sent, saying which version offers it. */
@@ -118,6 +121,16 @@ function toUnifiedOrderResult({ record }: V2Reply, input: UnifiedOrderInput, cal
   });
   return Object.freeze(result);
 }
+
+/** A paid micropay reply (no `trade_state` on the wire: paid is what success means, spec §5.8) in orderquery's shape. */
+function toMicropayResult({ record }: V2Reply): MicropayResult {
+  const payment = toOrderQueryResult(Object.assign(Object.create(null) as XmlRecord, record, { trade_state: 'SUCCESS' }));
+  if (!payment.transactionId) throw new XmlError("field 'transaction_id' is missing");
+  return Object.freeze({ tradeState: 'SUCCESS', outTradeNo: payment.outTradeNo, payment });
+}
+
+const isResultCode = (error: unknown, code: string): boolean =>
+  error instanceof WxPayError && error.layer === 'result' && error.errCode === code;
 
 /** API v2's operations, one declaration each. */
 export const V2_OPERATIONS: V2Table = {
@@ -214,4 +227,38 @@ export const V2_OPERATIONS: V2Table = {
   createTransfer: v3Only(OPERATIONS.createTransfer),
   queryTransfer: v3Only(OPERATIONS.queryTransfer),
   cancelTransfer: v3Only(OPERATIONS.cancelTransfer),
+  micropay: {
+    op: OPERATIONS.micropay,
+    path: '/pay/micropay',
+    build: (input) => ({
+      appid: input.appId,
+      device_info: input.deviceInfo,
+      body: input.body,
+      attach: input.attach,
+      out_trade_no: input.outTradeNo,
+      total_fee: input.totalFee,
+      fee_type: input.feeType,
+      spbill_create_ip: input.spbillCreateIp,
+      goods_tag: input.goodsTag,
+      limit_pay: input.limitPay,
+      auth_code: input.authCode,
+    }),
+    map: toMicropayResult,
+    // The payer must enter a password: not a failure, the answer "query until final" (spec §5.8).
+    recover: (error, input) =>
+      isResultCode(error, 'USERPAYING') ? Object.freeze({ tradeState: 'USERPAYING' as const, outTradeNo: input.outTradeNo }) : undefined,
+  },
+  reverse: {
+    op: OPERATIONS.reverse,
+    path: '/secapi/pay/reverse',
+    mtls: true,
+    build: (input) => ({ appid: input.appId, transaction_id: input.transactionId, out_trade_no: input.outTradeNo }),
+    map: ({ record }) => {
+      // `recall=Y`: WeChat asks for the reverse to be called again (spec §5.9): retried like SYSTEMERROR.
+      if (record['recall'] === 'Y') {
+        throw new WxPayError({ layer: 'result', errCode: 'SYSTEMERROR', errCodeDes: 'reverse answered recall=Y: call it again' });
+      }
+      return undefined;
+    },
+  },
 };

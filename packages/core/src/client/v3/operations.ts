@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { ResolvedConfig, ResolvedMerchant, ResolvedV3Keys } from '../../config/types.js';
 import { TransportError, ValidationError, XmlError } from '../../errors.js';
 import type { UnifiedOrderInput, UnifiedOrderResult } from '../../model/contract.js';
+import type { MicropayInput, MicropayResult } from '../../model/micropay.js';
 import type { ClientPayParams, TradeType } from '../../model/payment.js';
 import { mwebPayUrl } from '../../protocol/v2/client-params.js';
 import { appPayParamsV3, jsapiPayParamsV3 } from '../../protocol/v3/client-params.js';
@@ -21,6 +22,7 @@ import {
   type Operation,
   type OperationName,
   type ResultOf,
+  type MicropayNormalized,
   type UnifiedOrderNormalized,
 } from '../operations.js';
 import { checkSubOpenId, decodeBill } from '../shared.js';
@@ -217,6 +219,38 @@ async function downloadTradeBill(json: JsonObject | undefined, _input: unknown, 
   return decodeBill(bytes);
 }
 
+/** The codepay body (spec-v3-more §3.1): `payer.auth_code`, and `scene_info.store_info.id`, which WeChat requires. */
+function codepayBody(input: MicropayInput, normalized: MicropayNormalized, merchant: ResolvedMerchant): Record<string, unknown> {
+  const scene: Record<string, unknown> = { device_ip: input.spbillCreateIp, store_info: { id: normalized.storeId } };
+  if (input.deviceInfo !== undefined && input.deviceInfo !== '') scene['device_id'] = input.deviceInfo;
+  const body: Record<string, unknown> = {
+    ...identity(merchant, input.appId),
+    description: input.body,
+    out_trade_no: input.outTradeNo,
+    payer: { auth_code: input.authCode },
+    amount: { total: input.totalFee, currency: input.feeType ?? 'CNY' },
+    scene_info: scene,
+  };
+  if (input.attach !== undefined && input.attach !== '') body['attach'] = input.attach;
+  if (input.goodsTag !== undefined) body['goods_tag'] = input.goodsTag;
+  return body;
+}
+
+/**
+ * The codepay reply: 200 with the paid transaction, or 202 `{"trade_state":"USERPAYING"}` (the
+ * payer confirms on the phone; spec-v3-more §3.2). Any other state in a 2xx is not an answer
+ * codepay gives.
+ */
+function toMicropayResult(json: JsonObject | undefined, input: MicropayInput, call: V3Call): MicropayResult {
+  const reply = required(json, 'pay/transactions/codepay');
+  const state = reply['trade_state'];
+  if (state === 'USERPAYING') return Object.freeze({ tradeState: 'USERPAYING', outTradeNo: input.outTradeNo });
+  if (state !== 'SUCCESS') throw new XmlError(`the codepay reply names trade_state ${String(state)}`);
+  const payment = toOrderQueryResult(reply, { appId: input.appId, mchId: call.merchant.mchId });
+  if (!payment.transactionId) throw new XmlError("field 'transaction_id' is missing");
+  return Object.freeze({ tradeState: 'SUCCESS', outTradeNo: payment.outTradeNo, payment });
+}
+
 const TRANSFER_BILLS = '/v3/fund-app/mch-transfer/transfer-bills';
 
 /** The create body (spec v3-more §1.3); `user_name` encrypted, absent optional fields left out. */
@@ -364,5 +398,26 @@ export const V3_OPERATIONS: V3Table = {
     path: (input) => `${TRANSFER_BILLS}/out-bill-no/${encodeURIComponent(input.outBillNo)}/cancel`,
     // No body: the request is signed over an empty body line (spec v3-more §1.8).
     map: (json, input, call) => toTransferBill(required(json, 'transfer-bills cancel'), { appId: input.appId, mchId: call.merchant.mchId }),
+  },
+  micropay: {
+    op: OPERATIONS.micropay,
+    method: 'POST',
+    api: 'pay/transactions/codepay',
+    path: (_input, merchant) => `${transactionsPath(merchant)}/codepay`,
+    body: codepayBody,
+    map: toMicropayResult,
+  },
+  reverse: {
+    op: OPERATIONS.reverse,
+    method: 'POST',
+    api: 'pay/transactions/reverse',
+    check: (input) => {
+      if (input.outTradeNo === undefined || input.outTradeNo === '') {
+        throw new ValidationError('outTradeNo is required: API v3 reverses an order by the merchant order number', { field: 'outTradeNo' });
+      }
+    },
+    path: (input, merchant) => `${transactionsPath(merchant)}/out-trade-no/${encodeURIComponent(input.outTradeNo ?? '')}/reverse`,
+    body: (input, _n, merchant) => identity(merchant, input.appId),
+    map: () => undefined,
   },
 };

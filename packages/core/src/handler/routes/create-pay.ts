@@ -4,7 +4,7 @@ import { ValidationError } from '../../errors.js';
 import { okEnvelope } from '../respond.js';
 import { queueSweep } from '../../flow/sweep-calls.js';
 import { notifyUrlFor, orderKey, parseBody, resolveTarget, storeCall, type JsonRoute } from '../route-context.js';
-import { fen, optionalText, targetFields, text } from './schemas.js';
+import { fen, notifyUrlField, optionalText, targetFields, text } from './schemas.js';
 
 /** The `:type` of `create-pay/:type` (the seed's names) to WeChat's trade type. */
 const TRADE_TYPES: Readonly<Record<string, TradeType>> = { JSAPI: 'JSAPI', NATIVE: 'NATIVE', APP: 'APP', H5: 'MWEB' };
@@ -20,6 +20,7 @@ const body = z.object({
   productId: optionalText,
   redirectUrl: optionalText,
   sceneInfo: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  notifyUrl: notifyUrlField,
 });
 
 /** The seed's `result` object for each trade type. */
@@ -41,7 +42,9 @@ function resultOf(order: UnifiedOrderResult): Record<string, unknown> {
  * `POST /create-pay/:type` (JSAPI, NATIVE, APP, H5): places a unifiedorder with the app's notify
  * URL and a `time_expire` `orderExpireMinutes` from now, records the order's amount and expiry
  * (for the notification check and the sweeper), and answers
- * `{code: 200, msg: 'OK', result}` with the client activation parameters.
+ * `{code: 200, msg: 'OK', result}` with the client activation parameters. A per-call `notifyUrl`
+ * sends the order's notification there instead of the app's notify URL (the app then passes it to
+ * `verifyNotification`). A merchant with `receipt` asks for the e-invoice entry on every order.
  */
 export const createPayRoute: JsonRoute = {
   kind: 'json',
@@ -62,12 +65,13 @@ export const createPayRoute: JsonRoute = {
       totalFee: input.fee,
       body: input.goods,
       spbillCreateIp: input.ip,
-      notifyUrl: notifyUrlFor(ctx.config.notifyPayUrl, app.name),
+      notifyUrl: input.notifyUrl ?? notifyUrlFor(ctx.config.notifyPayUrl, app.name),
       openId: input.openId,
       productId: input.productId,
       sceneInfo: input.sceneInfo,
       attach: input.udd,
       redirectUrl: input.redirectUrl,
+      ...(merchant.receipt ? { receipt: true } : {}),
       timeExpire: new Date(expiresAt),
     });
     await storeCall('record an order', () =>

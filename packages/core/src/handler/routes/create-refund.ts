@@ -4,15 +4,16 @@ import { ValidationError } from '../../errors.js';
 import { recordRefund } from '../../flow/paid-flow.js';
 import { okEnvelope } from '../respond.js';
 import { notifyUrlFor, parseBody, resolveTarget, type JsonRoute } from '../route-context.js';
-import { fen, optionalText, targetFields, text } from './schemas.js';
+import { fen, notifyUrlField, optionalText, orderIdFields, orderRef, targetFields, text } from './schemas.js';
 
 const body = z.object({
   ...targetFields,
-  orderId: text,
+  ...orderIdFields,
   refundId: text,
   totalFee: fen,
   refundFee: fen,
   refundReason: optionalText,
+  notifyUrl: notifyUrlField,
 });
 
 /** The seed gateway's `result` of create-refund. */
@@ -46,8 +47,10 @@ function resultOf(refund: RefundResult): Record<string, unknown> {
 }
 
 /**
- * `POST /create-refund`: `{appId, payApp, orderId, refundId, totalFee, refundFee, refundReason}` →
- * `{code: 200, msg: 'OK', result}`. The refund is accepted, not finished: its outcome arrives as a
+ * `POST /create-refund`: `{appId, payApp, orderId | transactionId, refundId, totalFee, refundFee,
+ * refundReason, notifyUrl?}` → `{code: 200, msg: 'OK', result}`. Exactly one of `orderId` and
+ * `transactionId` names the order; `notifyUrl` sends the refund's notification there instead of
+ * the app's refund notify URL (the app then passes it to `verifyNotification`). The refund is accepted, not finished: its outcome arrives as a
  * `refunded` or `refund-failed` event through the app's refund notify URL. Once WeChat accepts it,
  * the refund is recorded in the dedup store, and a refund notification whose `refund_fee`,
  * `out_trade_no` or `total_fee` disagrees with it is refused.
@@ -61,22 +64,24 @@ export const createRefundRoute: JsonRoute = {
     if (input.refundFee > input.totalFee) {
       throw new ValidationError('refundFee: must not exceed totalFee', { field: 'refundFee' });
     }
+    const ref = orderRef(input);
     const { app, merchant, appId } = resolveTarget(ctx, input.payApp, input.appId);
     const refund = await ctx.client.refund({
       merchant: merchant.name,
       appId,
-      outTradeNo: input.orderId,
+      ...ref,
       outRefundNo: input.refundId,
       totalFee: input.totalFee,
       refundFee: input.refundFee,
       refundDesc: input.refundReason,
-      notifyUrl: notifyUrlFor(ctx.config.notifyRefundUrl, app.name),
+      notifyUrl: input.notifyUrl ?? notifyUrlFor(ctx.config.notifyRefundUrl, app.name),
     });
     await recordRefund(ctx, {
       app: app.name,
       appId,
       mchId: merchant.mchId,
-      outTradeNo: input.orderId,
+      // By transactionId, WeChat's answer names the order.
+      outTradeNo: ref.outTradeNo ?? refund.outTradeNo,
       outRefundNo: input.refundId,
       totalFee: input.totalFee,
       refundFee: input.refundFee,

@@ -1,6 +1,6 @@
 import type { ResolvedApp, ResolvedMerchant } from '../../config/types.js';
 import { paidFromNotification, type VerifiedPayment } from '../../flow/event-payloads.js';
-import { firePaid } from '../../flow/paid-flow.js';
+import { firePaid, type PaidFacts } from '../../flow/paid-flow.js';
 import { isPromiseLike, type MaybePromise } from '../../util/maybe-promise.js';
 import type { Decoded, NotifyCodec } from '../notify-codec.js';
 import type { HandlerContext, NotifyRoute } from '../route-context.js';
@@ -42,27 +42,22 @@ export const notifyPayRoute: NotifyRoute = {
   },
 };
 
-/** Steps 3 to 6 for a decoded notification. */
-function settle(
-  ctx: HandlerContext,
-  codec: NotifyCodec,
-  decoded: Decoded<VerifiedPayment>,
-  app: ResolvedApp,
-  merchant: ResolvedMerchant,
-): MaybePromise<WxPayResponse> {
-  if ('ignored' in decoded) {
-    ctx.logger.info({ route: notifyPayRoute.path, app: app.name, ...decoded.detail }, decoded.ignored);
-    return codec.ack();
-  }
+/** What a decoded pay notification asks of the flow: nothing (acknowledge it), or `paid` for these facts. */
+export type PaymentStep =
+  | { readonly ignored: string; readonly detail?: Readonly<Record<string, unknown>> }
+  | { readonly facts: PaidFacts; readonly verified: VerifiedPayment };
+
+/**
+ * Step 3 for a decoded notification: checks it belongs to the app, and says what the flow does
+ * with it. Shared by the route and `verifyNotification`.
+ */
+export function paymentStep(decoded: Decoded<VerifiedPayment>, app: ResolvedApp, merchant: ResolvedMerchant): PaymentStep {
+  if ('ignored' in decoded) return decoded;
   const verified = decoded.verified;
   const payment = verified.payment;
   assertBelongsToApp(payment, app, merchant);
   if (!decoded.final) {
-    ctx.logger.info(
-      { route: notifyPayRoute.path, app: app.name, tradeState: verified.raw['trade_state'] },
-      'v3 pay notification reporting no payment acknowledged',
-    );
-    return codec.ack();
+    return { ignored: 'v3 pay notification reporting no payment acknowledged', detail: { tradeState: verified.raw['trade_state'] } };
   }
   const facts = {
     app: app.name,
@@ -71,6 +66,23 @@ function settle(
     totalFee: payment.totalFee,
     transactionId: payment.transactionId,
   };
+  return { facts, verified };
+}
+
+/** Steps 3 to 6 for a decoded notification. */
+function settle(
+  ctx: HandlerContext,
+  codec: NotifyCodec,
+  decoded: Decoded<VerifiedPayment>,
+  app: ResolvedApp,
+  merchant: ResolvedMerchant,
+): MaybePromise<WxPayResponse> {
+  const step = paymentStep(decoded, app, merchant);
+  if ('ignored' in step) {
+    ctx.logger.info({ route: notifyPayRoute.path, app: app.name, ...step.detail }, step.ignored);
+    return codec.ack();
+  }
+  const { facts, verified } = step;
   const fired = firePaid(ctx, facts, (redelivery, checked) => paidFromNotification(verified, app.name, redelivery, checked));
   return isPromiseLike(fired) ? fired.then(() => codec.ack()) : codec.ack();
 }

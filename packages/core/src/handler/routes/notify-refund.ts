@@ -1,7 +1,9 @@
 import { ANY_APP_ID } from '../../config/app-ids.js';
-import { refundFromNotification } from '../../flow/event-payloads.js';
-import { assertRecordedTotal, fireRefund, recordedOrder, recordedRefund } from '../../flow/paid-flow.js';
-import type { NotifyRoute } from '../route-context.js';
+import type { ResolvedApp, ResolvedMerchant } from '../../config/types.js';
+import { refundFromNotification, type VerifiedRefund } from '../../flow/event-payloads.js';
+import { assertRecordedTotal, fireRefund, recordedOrder, recordedRefund, type RefundFacts } from '../../flow/paid-flow.js';
+import type { Decoded } from '../notify-codec.js';
+import type { HandlerContext, NotifyRoute } from '../route-context.js';
 import { assertBelongsToApp, assertBelongsToMerchant, notifyTarget } from './notify-common.js';
 
 /**
@@ -25,31 +27,48 @@ export const notifyRefundRoute: NotifyRoute = {
   path: '/notify-refund/:app',
   async handle(ctx, request, params, codec) {
     const { app, merchant } = notifyTarget(ctx, params);
-    const decoded = await codec.refund(ctx, request, merchant);
-    if ('ignored' in decoded) {
-      ctx.logger.info({ route: notifyRefundRoute.path, app: app.name, ...decoded.detail }, decoded.ignored);
+    const step = await refundStep(ctx, await codec.refund(ctx, request, merchant), app, merchant);
+    if ('ignored' in step) {
+      ctx.logger.info({ route: notifyRefundRoute.path, app: app.name, ...step.detail }, step.ignored);
       return codec.ack();
     }
-    let { refund } = decoded.verified;
-    if (decoded.namesAppId) assertBelongsToApp(refund, app, merchant);
-    else assertBelongsToMerchant(refund, app, merchant);
-    const [recorded, order] = await Promise.all([
-      recordedRefund(ctx, app.name, merchant.mchId, refund.outRefundNo),
-      recordedOrder(ctx, app.name, merchant.mchId, refund.outTradeNo),
-    ]);
-    if (!decoded.namesAppId) {
-      // The message names no app id: the app is the one in the notify URL, the merchant was checked
-      // above and the signature vouches for both. The app id the event carries is the one
-      // create-refund recorded, else the one create-pay recorded, else the app's first listed id,
-      // else '' (the app lists none and nothing was recorded).
-      const appId = recorded?.appId ?? order?.appId ?? app.appIds.find((id) => id !== ANY_APP_ID) ?? '';
-      refund = Object.freeze({ ...refund, appId });
-    }
-    assertRecordedTotal(order, refund.outTradeNo, refund.totalFee, 'the refund notification');
-    const verified = { raw: decoded.verified.raw, refund };
-    await fireRefund(ctx, { app: app.name, mchId: merchant.mchId, refund, recorded }, (redelivery, checked) =>
-      refundFromNotification(verified, app.name, redelivery, checked),
-    );
+    const { facts, verified } = step;
+    await fireRefund(ctx, facts, (redelivery, checked) => refundFromNotification(verified, app.name, redelivery, checked));
     return codec.ack();
   },
 };
+
+/** What a decoded refund notification asks of the flow: nothing (acknowledge it), or the refund event for these facts. */
+export type RefundStep =
+  | { readonly ignored: string; readonly detail?: Readonly<Record<string, unknown>> }
+  | { readonly facts: RefundFacts; readonly verified: VerifiedRefund };
+
+/**
+ * Checks a decoded refund notification against the app and the records, and says what the flow
+ * does with it. Shared by the route and `verifyNotification`.
+ */
+export async function refundStep(
+  ctx: HandlerContext,
+  decoded: Decoded<VerifiedRefund>,
+  app: ResolvedApp,
+  merchant: ResolvedMerchant,
+): Promise<RefundStep> {
+  if ('ignored' in decoded) return decoded;
+  let { refund } = decoded.verified;
+  if (decoded.namesAppId) assertBelongsToApp(refund, app, merchant);
+  else assertBelongsToMerchant(refund, app, merchant);
+  const [recorded, order] = await Promise.all([
+    recordedRefund(ctx, app.name, merchant.mchId, refund.outRefundNo),
+    recordedOrder(ctx, app.name, merchant.mchId, refund.outTradeNo),
+  ]);
+  if (!decoded.namesAppId) {
+    // The message names no app id: the app is the one in the notify URL, the merchant was checked
+    // above and the signature vouches for both. The app id the event carries is the one
+    // create-refund recorded, else the one create-pay recorded, else the app's first listed id,
+    // else '' (the app lists none and nothing was recorded).
+    const appId = recorded?.appId ?? order?.appId ?? app.appIds.find((id) => id !== ANY_APP_ID) ?? '';
+    refund = Object.freeze({ ...refund, appId });
+  }
+  assertRecordedTotal(order, refund.outTradeNo, refund.totalFee, 'the refund notification');
+  return { facts: { app: app.name, mchId: merchant.mchId, refund, recorded }, verified: { raw: decoded.verified.raw, refund } };
+}

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import type { OrderQueryResult } from '../../client/types.js';
 import { jsonResponse } from '../respond.js';
 import { parseBody, resolveTarget, type JsonRoute } from '../route-context.js';
-import { targetFields, text } from './schemas.js';
+import { orderIdFields, orderRef, targetFields } from './schemas.js';
 
-const body = z.object({ ...targetFields, orderId: text });
+const body = z.object({ ...targetFields, ...orderIdFields });
 
 /**
  * The seed gateway's flat, snake_case order state (its `query-order` answer), plus `trade_state`
@@ -41,7 +41,10 @@ export function orderStateOf(result: OrderQueryResult): Record<string, unknown> 
   };
 }
 
-/** `POST /query-order`: `{appId, payApp, orderId}` → the flat order state of the seed gateway. */
+/**
+ * `POST /query-order`: `{appId, payApp}` and exactly one of `orderId` (the merchant's order number)
+ * and `transactionId` (WeChat's) → the flat order state of the seed gateway.
+ */
 export const queryOrderRoute: JsonRoute = {
   kind: 'json',
   method: 'POST',
@@ -49,7 +52,7 @@ export const queryOrderRoute: JsonRoute = {
   async handle(ctx, raw) {
     const input = parseBody(body, raw);
     const { merchant, appId } = resolveTarget(ctx, input.payApp, input.appId);
-    const result = await ctx.client.queryOrder({ merchant: merchant.name, appId, outTradeNo: input.orderId });
+    const result = await ctx.client.queryOrder({ merchant: merchant.name, appId, ...orderRef(input) });
     return jsonResponse(200, orderStateOf(result));
   },
 };
