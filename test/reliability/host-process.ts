@@ -40,6 +40,9 @@ export function buildHost(): Promise<string> {
         '@koa/*',
         'qrcode',
         'playwright-core',
+        'prom-client',
+        'hono',
+        '@hono/*',
       ],
       logLevel: 'warning',
     });
