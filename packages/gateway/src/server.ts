@@ -153,7 +153,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     // The port is bound once the runtime is ready, so every request finds it.
     const rt = runtime!;
     if (route?.kind === 'metrics' && metrics) {
-      if (config.bearerToken !== undefined && !sameText(req.headers.authorization ?? '', `Bearer ${config.bearerToken}`)) {
+      if (config.bearerToken !== undefined && !bearerMatches(req.headers.authorization, config.bearerToken)) {
         writeResponse(res, respondToError(new UnauthorizedError('missing or wrong bearer token')));
         return;
       }
@@ -350,11 +350,6 @@ const DEFAULT_BODY_LIMIT = 65_536;
 function bearerMatches(header: string | undefined, token: string): boolean {
   const digest = (v: string) => createHash('sha256').update(v).digest();
   return timingSafeEqual(digest(header ?? ''), digest(`Bearer ${token}`));
-}
-
-/** Compares two strings in time that does not depend on where they differ. */
-function sameText(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

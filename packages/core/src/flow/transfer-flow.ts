@@ -11,7 +11,7 @@
  */
 import { AmountMismatchError, AppMismatchError } from '../errors.js';
 import type { WxPayEventName } from '../events/event-map.js';
-import type { TransferEvent, TransferEventSource, TransferFinalState } from '../model/transfer.js';
+import type { TransferBill, TransferEvent, TransferEventSource, TransferFinalState } from '../model/transfer.js';
 import type { OrderRecord } from '../stores/dedup-store.js';
 import type { FlowContext } from './context.js';
 import type { OnceOutcome } from './once-per-key.js';
@@ -78,6 +78,31 @@ export interface TransferFacts {
  * Checks a finished bill against its record, then fires its event once, awaiting every listener
  * (a rejection rethrows, so the key is released and the next delivery or confirm fires again).
  */
+/** The facts of a bill in a final state, as a callback or a query reported it. */
+export function transferFacts(
+  app: string,
+  mchId: string,
+  bill: Omit<TransferBill, 'state' | 'appId' | 'mchId' | 'transferRemark' | 'raw'>,
+  state: TransferFinalState,
+  source: TransferEventSource,
+  raw: Readonly<Record<string, unknown>>,
+): TransferFacts {
+  return {
+    app,
+    mchId,
+    outBillNo: bill.outBillNo,
+    transferBillNo: bill.transferBillNo,
+    state,
+    transferAmount: bill.transferAmount,
+    openId: bill.openId,
+    failReason: bill.failReason,
+    createTime: bill.createTime,
+    updateTime: bill.updateTime,
+    source,
+    raw,
+  };
+}
+
 export async function fireTransfer(ctx: FlowContext, facts: TransferFacts, fallbackAppId: string): Promise<OnceOutcome> {
   const recorded = await recordedTransfer(ctx, facts.app, facts.mchId, facts.outBillNo);
   const amount = facts.transferAmount ?? recorded?.totalFee;

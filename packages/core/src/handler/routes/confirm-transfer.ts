@@ -3,7 +3,7 @@ import { InternalError, isWxPayKitError } from '../../errors.js';
 import { isFinalTransferState } from '../../model/transfer.js';
 import { okEnvelope } from '../respond.js';
 import { parseBody, resolveTarget, type JsonRoute } from '../route-context.js';
-import { fireTransfer } from '../../flow/transfer-flow.js';
+import { fireTransfer, transferFacts } from '../../flow/transfer-flow.js';
 import { targetFields, text } from './schemas.js';
 import { billResult, withWeChatErrors } from './transfer-common.js';
 
@@ -28,24 +28,7 @@ export const confirmTransferRoute: JsonRoute = {
       const bill = await ctx.client.queryTransfer({ merchant: merchant.name, appId, outBillNo: input.outBillNo });
       if (isFinalTransferState(bill.state)) {
         try {
-          await fireTransfer(
-            ctx,
-            {
-              app: app.name,
-              mchId: merchant.mchId,
-              outBillNo: bill.outBillNo,
-              transferBillNo: bill.transferBillNo,
-              state: bill.state,
-              transferAmount: bill.transferAmount,
-              openId: bill.openId,
-              failReason: bill.failReason,
-              createTime: bill.createTime,
-              updateTime: bill.updateTime,
-              source: 'confirm',
-              raw: bill.raw,
-            },
-            appId,
-          );
+          await fireTransfer(ctx, transferFacts(app.name, merchant.mchId, bill, bill.state, 'confirm', bill.raw), appId);
         } catch (cause) {
           const error = isWxPayKitError(cause) ? cause : new InternalError('confirming the transfer failed', { cause });
           ctx.emitter.emitError({ error, route: confirmTransferRoute.path, app: app.name });

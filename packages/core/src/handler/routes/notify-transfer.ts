@@ -3,7 +3,7 @@ import { AppMismatchError } from '../../errors.js';
 import { isFinalTransferState } from '../../model/transfer.js';
 import { toTransferNotification } from '../../protocol/v3/transfer.js';
 import type { NotifyRoute } from '../route-context.js';
-import { fireTransfer } from '../../flow/transfer-flow.js';
+import { fireTransfer, transferFacts } from '../../flow/transfer-flow.js';
 import { notifyTarget } from './notify-common.js';
 import { V3_CODEC, verifyV3 } from '../notify-codec.js';
 
@@ -42,20 +42,7 @@ export const notifyTransferRoute: NotifyRoute = {
     }
     await fireTransfer(
       ctx,
-      {
-        app: app.name,
-        mchId: merchant.mchId,
-        outBillNo: bill.outBillNo,
-        transferBillNo: bill.transferBillNo,
-        state: bill.state,
-        transferAmount: bill.transferAmount,
-        openId: bill.openId,
-        failReason: bill.failReason,
-        createTime: bill.createTime,
-        updateTime: bill.updateTime,
-        source: 'notify',
-        raw: notification.resource,
-      },
+      transferFacts(app.name, merchant.mchId, bill, bill.state, 'notify', notification.resource),
       app.appIds.find((id) => id !== ANY_APP_ID) ?? '',
     );
     return V3_CODEC.ack();
