@@ -1,4 +1,5 @@
 import { CORE_ROUTES, type CoreRouteInfo } from '@wxpay-kit/core';
+import type { SeedPayoutOp } from './seed-payouts.js';
 
 /** Request paths the gateway serves, from the config's `endpoints`. `''` disables a route. */
 export interface GatewayEndpoints {
@@ -30,6 +31,16 @@ export interface GatewayEndpoints {
   readonly verifyNotifyPay: string;
   /** `<verifyNotifyRefund>?app=<app>`: a refund notification the app received itself, checked for it. */
   readonly verifyNotifyRefund: string;
+  /** go-wxpay-gateway's `transfer`: 企业付款到零钱 (API v2, mutual TLS). */
+  readonly transfer: string;
+  /** go-wxpay-gateway's `query-transfer`: its v2 企业付款 query (not the core's `query-transfer-bill`). */
+  readonly queryTransfer: string;
+  /** go-wxpay-gateway's `v3-transfer`: a transfer batch (`/v3/transfer/batches`). */
+  readonly v3Transfer: string;
+  /** go-wxpay-gateway's `v3-query-transfer`: a batch and its details. */
+  readonly v3QueryTransfer: string;
+  /** go-wxpay-gateway's `v3-query-transfer-detail`: one detail of a batch. */
+  readonly v3QueryTransferDetail: string;
   /** `<realnameAuthRoot>/<op>`: go-wxpay-gateway's real-name calls, answered 501 here. Default `''` (off). */
   readonly realnameAuthRoot: string;
   /** Prometheus metrics (text format); behind the bearer token when one is configured. */
@@ -44,6 +55,8 @@ export type EndpointTarget =
   | { readonly kind: 'ready' }
   /** go-wxpay-gateway's `verify-notify-*`: the app posts what WeChat sent it, `?app=<name>`. */
   | { readonly kind: 'verify-notify'; readonly notification: 'pay' | 'refund' }
+  /** go-wxpay-gateway's older pay-out endpoints (企业付款, transfer batches), run by the core client. */
+  | { readonly kind: 'seed-payout'; readonly op: SeedPayoutOp }
   /** go-wxpay-gateway's real-name calls, `<root>/:op`. */
   | { readonly kind: 'realname' }
   | { readonly kind: 'metrics' };
@@ -76,7 +89,8 @@ function fromCoreRoute(route: CoreRouteInfo): GatewayEndpoint {
  * Every endpoint of the gateway: the core's routes, each under the seed's name for it
  * (`create-pay` at `/wxpay/create-pay`, configured as `endpoints["create-pay"]`), then the
  * gateway's own health and readiness checks, then go-wxpay-gateway's current-version endpoints that
- * are not core routes (`verify-notify-*`, `realname-auth-root`). The config schema, the defaults and the path mapper
+ * are not core routes (`verify-notify-*`, `transfer`, `query-transfer`, `v3-transfer`,
+ * `v3-query-transfer`, `v3-query-transfer-detail`, `realname-auth-root`). The config schema, the defaults and the path mapper
  * are all built from this list.
  */
 export const GATEWAY_ENDPOINTS: readonly GatewayEndpoint[] = Object.freeze([
@@ -94,6 +108,27 @@ export const GATEWAY_ENDPOINTS: readonly GatewayEndpoint[] = Object.freeze([
     configKey: 'verify-notify-refund',
     defaultPath: '/wxpay/verify-notify-refund',
     target: { kind: 'verify-notify', notification: 'refund' },
+  },
+  // go-wxpay-gateway's older pay-outs, at its default paths.
+  { key: 'transfer', configKey: 'transfer', defaultPath: '/transfer', target: { kind: 'seed-payout', op: 'transfer' } },
+  {
+    key: 'queryTransfer',
+    configKey: 'query-transfer',
+    defaultPath: '/query-transfer',
+    target: { kind: 'seed-payout', op: 'query-transfer' },
+  },
+  { key: 'v3Transfer', configKey: 'v3-transfer', defaultPath: '/v3/transfer', target: { kind: 'seed-payout', op: 'v3-transfer' } },
+  {
+    key: 'v3QueryTransfer',
+    configKey: 'v3-query-transfer',
+    defaultPath: '/v3/query-transfer',
+    target: { kind: 'seed-payout', op: 'v3-query-transfer' },
+  },
+  {
+    key: 'v3QueryTransferDetail',
+    configKey: 'v3-query-transfer-detail',
+    defaultPath: '/v3/query-transfer-detail',
+    target: { kind: 'seed-payout', op: 'v3-query-transfer-detail' },
   },
   { key: 'realnameAuthRoot', configKey: 'realname-auth-root', defaultPath: '', target: { kind: 'realname' } },
   { key: 'metrics', configKey: 'metrics', defaultPath: '/metrics', target: { kind: 'metrics' } },

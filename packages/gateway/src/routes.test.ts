@@ -62,6 +62,12 @@ describe('the endpoint table', () => {
       ready: '/ready',
       verifyNotifyPay: '/wxpay/verify-notify-pay',
       verifyNotifyRefund: '/wxpay/verify-notify-refund',
+      // go-wxpay-gateway's older pay-outs, at its default paths.
+      transfer: '/transfer',
+      queryTransfer: '/query-transfer',
+      v3Transfer: '/v3/transfer',
+      v3QueryTransfer: '/v3/query-transfer',
+      v3QueryTransferDetail: '/v3/query-transfer-detail',
       realnameAuthRoot: '',
       metrics: '/metrics',
     });
@@ -86,11 +92,28 @@ describe('the endpoint table', () => {
         'ready',
         'verify-notify-pay',
         'verify-notify-refund',
+        'transfer',
+        'query-transfer',
+        'v3-transfer',
+        'v3-query-transfer',
+        'v3-query-transfer-detail',
         'realname-auth-root',
         'metrics',
       ].sort(),
     );
     expect(GATEWAY_ENDPOINTS.filter((e) => e.target.kind === 'core')).toHaveLength(CORE_ROUTES.length);
+  });
+
+  it("leads the seed's pay-out endpoints to their handlers, and no core route to them", () => {
+    const map = createPathMapper(DEFAULT_ENDPOINTS);
+    expect(map('/transfer')).toEqual({ kind: 'seed-payout', op: 'transfer' });
+    expect(map('/query-transfer')).toEqual({ kind: 'seed-payout', op: 'query-transfer' });
+    expect(map('/v3/transfer')).toEqual({ kind: 'seed-payout', op: 'v3-transfer' });
+    expect(map('/v3/query-transfer')).toEqual({ kind: 'seed-payout', op: 'v3-query-transfer' });
+    expect(map('/v3/query-transfer-detail')).toEqual({ kind: 'seed-payout', op: 'v3-query-transfer-detail' });
+    // The core's own routes never take a seed key's name.
+    const seedKeys = ['transfer', 'query-transfer', 'v3-transfer', 'v3-query-transfer', 'v3-query-transfer-detail'];
+    expect(CORE_ROUTES.map((r) => r.path.slice(1).replace(/\/:.*$/, '')).filter((n) => seedKeys.includes(n))).toEqual([]);
   });
 
   it("leads every core route's default endpoint to that route", () => {

@@ -1,4 +1,5 @@
 import { GATEWAY_ENDPOINTS, type GatewayEndpoints } from './endpoints.js';
+import type { SeedPayoutOp } from './seed-payouts.js';
 
 /** Where one request path leads. */
 export type GatewayRoute =
@@ -7,6 +8,7 @@ export type GatewayRoute =
   | { readonly kind: 'health' }
   | { readonly kind: 'ready' }
   | { readonly kind: 'verify-notify'; readonly notification: 'pay' | 'refund' }
+  | { readonly kind: 'seed-payout'; readonly op: SeedPayoutOp }
   /** `op`: the path segment after the real-name root. */
   | { readonly kind: 'realname'; readonly op: string }
   | { readonly kind: 'metrics' };
@@ -26,7 +28,7 @@ export function createPathMapper(endpoints: GatewayEndpoints): (pathname: string
       if (target.param) prefixed.push([`${path}/`, (rest) => ({ kind: 'core', path: `${target.path}/${rest}` })]);
       else exact.set(path, { kind: 'core', path: target.path });
     } else if (target.kind === 'realname') prefixed.push([`${path}/`, (op) => ({ kind: 'realname', op })]);
-    else if (target.kind === 'verify-notify') exact.set(path, target);
+    else if (target.kind === 'verify-notify' || target.kind === 'seed-payout') exact.set(path, target);
     else exact.set(path, { kind: target.kind });
   }
 

@@ -10,6 +10,7 @@ import { createGatewayLogger, type PinoLogger } from './logger.js';
 import { createPathMapper } from './routes.js';
 import { shapeReply } from './reply-shape.js';
 import { verifyNotify } from './verify-notify.js';
+import { parseSeedBody, runSeedPayout, type SeedPayoutOp } from './seed-payouts.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { buildRuntime, type GatewayRuntime, type SimulatorSetup } from './runtime.js';
 
@@ -175,6 +176,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       await serveVerifyNotify(req, res, url, method, route.notification, rt, started);
       return;
     }
+    if (route?.kind === 'seed-payout') {
+      endpoint = route.op;
+      await serveSeedPayout(req, res, url, method, route.op, rt, started);
+      return;
+    }
     if (route?.kind === 'realname') {
       const out = realnameAnswer(route.op);
       sendJson(res, out.code, out);
@@ -240,6 +246,43 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       { method, path: url.pathname, app, status: reply.code, redelivery: reply.redelivery, ms: Math.round(performance.now() - started) },
       'notification verified for the app',
     );
+  }
+
+  /**
+   * go-wxpay-gateway's `transfer`, `query-transfer`, `v3-transfer`, `v3-query-transfer` and
+   * `v3-query-transfer-detail` (see `seed-payouts.ts`): internal, like the JSON endpoints, so they
+   * need the bearer token when one is configured. Errors answer as the core's do (400 naming the
+   * field, 502 with WeChat's `err_code`, 404 for an unknown number).
+   */
+  async function serveSeedPayout(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    method: string,
+    op: SeedPayoutOp,
+    rt: GatewayRuntime,
+    started: number,
+  ): Promise<void> {
+    if (method !== 'POST') {
+      writeResponse(res, errorResponse(new MethodNotAllowedError(`use POST for ${url.pathname}`), { allow: 'POST' }));
+      return;
+    }
+    if (config.bearerToken !== undefined && !bearerMatches(req.headers.authorization, config.bearerToken)) {
+      writeResponse(res, respondToError(new UnauthorizedError('missing or wrong bearer token')));
+      return;
+    }
+    let status: number;
+    try {
+      const rawBody = await readRawBody(req, { limit: config.bodyLimit ?? DEFAULT_BODY_LIMIT, signed: false });
+      const reply = await runSeedPayout(rt.wxpay, op, parseSeedBody(rawBody));
+      sendJson(res, 200, reply);
+      status = 200;
+    } catch (error) {
+      const out = errorResponse(error);
+      writeResponse(res, out);
+      status = out.status;
+    }
+    log.info({ method, path: url.pathname, endpoint: op, status, ms: Math.round(performance.now() - started) }, 'api call');
   }
 
   // The notify URLs made at start-up carry the port, so with "listen-port" 0 one is chosen first.

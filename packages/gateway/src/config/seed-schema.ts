@@ -30,15 +30,11 @@ const apiV2Key = z
 
 /**
  * Endpoint keys of go-wxpay-gateway's current version that this gateway knows but may not serve
- * (the transfer endpoints are served once the gateway has them in {@link GATEWAY_ENDPOINTS}).
+ * (the transfer endpoints are served once the gateway has them in {@link GATEWAY_ENDPOINTS}; `transfer`,
+ * `query-transfer` and the `v3-*transfer*` batch endpoints are).
  * `[memo]` is the sample's comment line inside `endpoints`.
  */
 export const KNOWN_UNSERVED_ENDPOINT_KEYS: readonly string[] = Object.freeze([
-  'transfer',
-  'query-transfer',
-  'v3-transfer',
-  'v3-query-transfer',
-  'v3-query-transfer-detail',
   'v3-transfer-bills',
   'v3-cancel-transfer-bills',
   'v3-query-transfer-bills',

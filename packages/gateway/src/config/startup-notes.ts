@@ -1,4 +1,5 @@
 import type { GatewayConfig } from './gateway-config.js';
+import { transferKeysProblem } from './to-options.js';
 
 /**
  * The start-up lines that say how the gateway reads a go-wxpay-gateway file: which reply shapes
@@ -18,8 +19,11 @@ export function startupNotes(config: GatewayConfig): string[] {
   }
   for (const m of config.merchants) {
     if (!m.transferKeys) continue;
+    const problem = transferKeysProblem(m);
     notes.push(
-      `merchant "${m.name}" pays on API v2; its API v3 keys (${m.transferKeys.keys.join(', ')}) are for transfers only ("api-version": "v3" moves its payments to v3)`,
+      problem === undefined
+        ? `merchant "${m.name}" pays on API v2; its API v3 keys (${m.transferKeys.keys.join(', ')}) are for transfers only ("api-version": "v3" moves its payments to v3)`
+        : `merchant "${m.name}" pays on API v2; its API v3 keys cannot serve transfers (${problem}), so it has no API v3 transfers`,
     );
   }
   return notes;

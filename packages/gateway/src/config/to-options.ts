@@ -1,3 +1,5 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AppOptions, MerchantOptions, WxPayOptions } from '@wxpay-kit/core';
 import type { GatewayConfig, GatewayMerchant } from './gateway-config.js';
 
@@ -119,10 +121,13 @@ function toMerchantOptions(variant: MerchantVariant, input: ToWxPayOptionsInput)
       ...(m.receipt ? { receipt: true } : {}),
     };
   }
+  const transfer = variant.sandbox ? undefined : transferKeyOptions(m);
   return {
     name: variant.coreName,
     mchId: m.mchId,
     ...(m.apiKey === undefined ? {} : { apiKey: m.apiKey }),
+    // The v3 keys of a merchant that pays on v2: the core uses them for the calls only API v3 has (transfers).
+    ...transfer,
     // The sandbox signs with MD5 only (spec §3).
     signType: variant.sandbox ? 'MD5' : m.signType,
     ...(baseUrl === undefined ? {} : { baseUrl }),
@@ -131,4 +136,51 @@ function toMerchantOptions(variant: MerchantVariant, input: ToWxPayOptionsInput)
     ...(variant.configuredSandboxKey ? { sandboxKey: m.apiKey } : {}),
     ...(m.receipt ? { receipt: true } : {}),
   };
+}
+
+/**
+ * An API v2 merchant's v3 keys as core options, when the set is whole and loads: the RSA private
+ * key, its certificate serial, the APIv3 key, and the WeChat Pay public key with its id (or a
+ * platform certificate file: the core then downloads and renews the platform certificates).
+ * Otherwise undefined, and the merchant has no API v3 transfers ({@link transferKeysProblem} says
+ * why): keys kept only for transfers never stop the gateway from starting.
+ */
+export function transferKeyOptions(m: GatewayMerchant): Partial<MerchantOptions> | undefined {
+  const t = m.transferKeys;
+  if (t === undefined || transferKeysProblem(m) !== undefined) return undefined;
+  return {
+    privateKey: t.privateKey!,
+    certSerialNo: t.certSerialNo!,
+    apiV3Key: t.apiV3Key!,
+    ...(t.wechatpayPublicKey !== undefined && t.wechatpayPublicKeyId !== undefined
+      ? { wechatpayPublicKey: t.wechatpayPublicKey, wechatpayPublicKeyId: t.wechatpayPublicKeyId }
+      : { platformCertificates: true }),
+  };
+}
+
+/** Why an API v2 merchant's v3 keys cannot serve transfers (a missing key, a file that is no RSA key), or undefined. */
+export function transferKeysProblem(m: GatewayMerchant): string | undefined {
+  const t = m.transferKeys;
+  if (t === undefined) return undefined;
+  const missing: string[] = [];
+  if (t.privateKey === undefined) missing.push('mch-key-pem-file');
+  if (t.certSerialNo === undefined) missing.push('mch-cert-serialno');
+  if (t.apiV3Key === undefined) missing.push('wxpay-v3-key');
+  const publicKey = t.wechatpayPublicKey !== undefined && t.wechatpayPublicKeyId !== undefined;
+  if (!publicKey && t.platformCertificate === undefined) {
+    missing.push(t.wechatpayPublicKey === undefined ? 'wxpay-pubkey-file' : 'wxpay-pubkey-id');
+  }
+  if (missing.length > 0) return `add ${missing.map((k) => `"${k}"`).join(', ')}`;
+  if (!isRsaKey(t.privateKey!, 'private')) return '"mch-key-pem-file" is not an RSA private key (API v3 signs with RSA)';
+  if (publicKey && !isRsaKey(t.wechatpayPublicKey!, 'public')) return '"wxpay-pubkey-file" is not an RSA public key';
+  return undefined;
+}
+
+function isRsaKey(path: string, kind: 'private' | 'public'): boolean {
+  try {
+    const text = readFileSync(path);
+    return (kind === 'private' ? createPrivateKey(text) : createPublicKey(text)).asymmetricKeyType === 'rsa';
+  } catch {
+    return false;
+  }
 }

@@ -2,8 +2,10 @@
  * A copy of go-wxpay-gateway's current sample configuration (`wxpay-gateway.conf.sample.json` of
  * its 2025 version, MIT), with every key kept and its placeholder values filled: merchant ids, keys,
  * and key files generated into the directory the copy is written to, at the very paths the sample
- * names (`./路径指向/apiclient_cert.pem`, …).
+ * names (`./路径指向/apiclient_cert.pem`, …). The live merchant's API certificate and key are RSA,
+ * as WeChat issues them (its key also signs API v3 calls).
  */
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,8 +49,26 @@ export async function writeCurrentSampleCopy(
   const platform = await generateTestPlatformCertificate();
   const wechatpay = generateKeyPairSync('rsa', { modulusLength: 2048 });
   for (const folder of ['路径指向', '路径']) mkdirSync(join(dir, folder), { recursive: true });
-  writeFileSync(join(dir, '路径指向', 'apiclient_cert.pem'), certs.clientCert);
-  writeFileSync(join(dir, '路径指向', 'apiclient_key.pem'), certs.clientKey);
+  // The live merchant's API certificate is RSA 2048, as WeChat issues them: its key also signs API v3 calls (transfers).
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${LIVE_MCH_ID}`,
+      '-keyout',
+      'apiclient_key.pem',
+      '-out',
+      'apiclient_cert.pem',
+    ],
+    { cwd: join(dir, '路径指向'), stdio: 'ignore' },
+  );
   writeFileSync(join(dir, '路径', 'apiclient_key.pem'), certs.clientKey);
   writeFileSync(join(dir, 'wechatpay_platform_cert.pem'), platform.certificate);
   writeFileSync(join(dir, 'pub_key.pem'), wechatpay.publicKey.export({ type: 'spki', format: 'pem' }));
