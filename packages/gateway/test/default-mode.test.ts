@@ -206,7 +206,7 @@ describe('wxpay-gateway with no configuration', () => {
 
   it("pays out as the demo shop's pay-out panel does: create-transfer, the payee confirms, the transfer event and the signed callback", async () => {
     const page = await (await fetch(`${base}/`)).text();
-    expect(page).toContain('Pay out (商家转账)');
+    expect(page).toContain('Pay out · 商家转账');
     expect(page).toContain('Confirm as the payee');
     const cfg = (await (await fetch(`${base}/demo/config.json`)).json()) as {
       apps: Array<{ payApp: string; appId: string; mchId: string; apiVersion: string }>;

@@ -47,7 +47,7 @@ export interface DemoShopOptions {
 export interface DemoShop {
   /** Serves the demo routes; resolves false for any other path. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
-  /** Streams `wxpay`'s `paid` and transfer events to the open pages. */
+  /** Streams `wxpay`'s `paid`, transfer, `micropay-reversed` and `micropay-failed` events to the open pages. */
   attach(wxpay: WxPay): void;
   /** Ends every open event stream. */
   close(): void;
@@ -201,6 +201,27 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
       wxpay.on('transferred', transfer);
       wxpay.on('transfer-failed', transfer);
       wxpay.on('transfer-cancelled', transfer);
+      // The counter's payment codes that ended unpaid (a paid one arrives as `paid`).
+      wxpay.on('micropay-reversed', (e) => {
+        broadcast('micropay', {
+          state: 'reversed',
+          app: e.app,
+          orderId: e.orderId,
+          totalFee: e.totalFee,
+          reason: e.reason,
+          errCode: e.errCode,
+        });
+      });
+      wxpay.on('micropay-failed', (e) => {
+        broadcast('micropay', {
+          state: 'failed',
+          app: e.app,
+          orderId: e.orderId,
+          totalFee: e.totalFee,
+          reason: e.reason,
+          errCode: e.errCode,
+        });
+      });
     },
     close() {
       // The page's EventSource would keep the connection open; the gateway is going away.

@@ -1,9 +1,10 @@
 /**
  * The demo shop page: one HTML document with its CSS and script inline, so the gateway serves it
  * without a build step or static files. It talks to the gateway's real API (create-pay,
- * create-transfer) and to the demo routes (QR code, "pay as the user", "confirm as the payee",
- * the live event stream).
+ * create-transfer, micropay) and to the demo routes (QR code, "pay as the user", "confirm as the
+ * payee", the live event stream).
  */
+import { COUNTER_CSS, COUNTER_SCRIPT, counterSectionHtml } from './counter.js';
 
 const CSS = `
 :root { color-scheme: light; --green: #07c160; --ink: #1f2328; --muted: #656d76; --line: #d0d7de; }
@@ -197,7 +198,7 @@ export function demoPageHtml(): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>wxpay-kit demo shop</title>
-<style>${CSS}</style>
+<style>${CSS}${COUNTER_CSS}</style>
 </head>
 <body>
 <header>
@@ -233,7 +234,7 @@ export function demoPageHtml(): string {
       <div class="muted" id="callback-state"></div>
     </section>
     <section style="margin-top:20px">
-      <h2>4 · Pay out (商家转账)</h2>
+      <h2>Pay out · 商家转账</h2>
       <label for="payout-amount">Amount (¥)</label>
       <input id="payout-amount" type="number" min="0.01" step="0.01" value="1.00">
       <label for="payout-app">App and merchant (API v3)</label>
@@ -244,14 +245,14 @@ export function demoPageHtml(): string {
       <button id="payout-confirm" class="secondary" disabled>Confirm as the payee</button>
       <div><span id="payout-status" data-state="">idle</span></div>
       <div class="muted" id="payout-callback"></div>
-    </section>
+    </section>${counterSectionHtml()}
   </div>
   <section>
     <h2>3 · What happened <span class="muted">(event stream: <span id="stream">connecting…</span>)</span></h2>
     <ol id="log"></ol>
   </section>
 </main>
-<script type="module">${SCRIPT}</script>
+<script type="module">${SCRIPT}${COUNTER_SCRIPT}</script>
 </body>
 </html>
 `;
