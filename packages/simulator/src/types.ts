@@ -436,6 +436,8 @@ export type SimFaultInput =
   | { readonly kind: 'delay'; readonly ms: number; readonly path?: string; readonly times?: number }
   | { readonly kind: 'drop'; readonly path?: string; readonly times?: number }
   | { readonly kind: 'systemerror'; readonly path?: string; readonly times?: number }
+  /** A v3 bill download (`/v3/billdownload/file`) answers a file changed after its `hash_value` was given. */
+  | { readonly kind: 'corrupt-bill'; readonly path?: string; readonly times?: number }
   /**
    * A v3 call answers WeChat's business error `code` (e.g. `NOT_ENOUGH`, `NO_AUTH`) with HTTP
    * `status` (default 400) instead of running.

@@ -22,6 +22,7 @@ describe('operations as data', () => {
       refund: 'safe',
       queryRefund: 'safe',
       downloadBill: 'safe',
+      downloadFundFlowBill: 'safe',
       // The same out_bill_no is the same transfer (原单重试), so a repeat cannot pay twice.
       createTransfer: 'safe',
       queryTransfer: 'safe',
@@ -31,7 +32,7 @@ describe('operations as data', () => {
     });
   });
 
-  it('v2 presents the merchant certificate for refunds and reverses only', () => {
-    expect(OPERATION_NAMES.filter((n) => V2_OPERATIONS[n].mtls === true)).toEqual(['refund', 'reverse']);
+  it('v2 presents the merchant certificate for refunds, the fund-flow bill and reverses only', () => {
+    expect(OPERATION_NAMES.filter((n) => V2_OPERATIONS[n].mtls === true)).toEqual(['refund', 'downloadFundFlowBill', 'reverse']);
   });
 });

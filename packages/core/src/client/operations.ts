@@ -8,6 +8,7 @@
 import type {
   CloseOrderInput,
   DownloadBillInput,
+  DownloadFundFlowBillInput,
   OrderQueryInput,
   OrderQueryResult,
   RefundInput,
@@ -28,6 +29,7 @@ import type { MicropayInput, MicropayResult, ReverseInput } from '../model/micro
 import {
   validateCloseOrder,
   validateDownloadBill,
+  validateDownloadFundFlowBill,
   validateMicropay,
   validateReverse,
   validateOrderQuery,
@@ -81,6 +83,7 @@ export const OPERATIONS = Object.freeze({
   refund: operation<RefundInput, void, RefundResult>('refund', 'safe', validateRefund),
   queryRefund: operation<RefundQueryInput, void, RefundQueryResult>('queryRefund', 'safe', validateRefundQuery),
   downloadBill: operation<DownloadBillInput, void, string>('downloadBill', 'safe', validateDownloadBill),
+  downloadFundFlowBill: operation<DownloadFundFlowBillInput, void, string>('downloadFundFlowBill', 'safe', validateDownloadFundFlowBill),
   createTransfer: operation<CreateTransferInput, void, CreateTransferResult>('createTransfer', 'safe', validateCreateTransfer),
   queryTransfer: operation<TransferQueryInput, void, TransferBill>('queryTransfer', 'safe', validateTransferQuery),
   cancelTransfer: operation<CancelTransferInput, void, TransferBill>('cancelTransfer', 'safe', validateCancelTransfer),
