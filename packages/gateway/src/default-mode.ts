@@ -13,6 +13,12 @@ import { createDemoShop, DEMO_PATHS, type DemoApp } from './demo/demo-shop.js';
 import { createGatewayLogger, type PinoLogger } from './logger.js';
 import { startGateway, type GatewayHandle } from './server.js';
 
+/**
+ * The timing of payment codes in default mode, short enough to watch on the demo counter: a query
+ * every 2 s, reversed 12 s after the submission (or at once once it failed).
+ */
+const DEMO_MICROPAY_TIMING = Object.freeze({ queryIntervalMs: 2_000, deadlineMs: 12_000, reverseAfterMs: 0 });
+
 /** Options of {@link startDefaultGateway}. */
 export interface DefaultGatewayOptions {
   /** Default `127.0.0.1`. */
@@ -25,8 +31,8 @@ export interface DefaultGatewayOptions {
   /** Multiplies the simulator's notification retry schedule. Default 1. */
   readonly timeFactor?: number | undefined;
   /**
-   * Where the demo apps' pay and refund callbacks go: the developer's own receiver (an absolute
-   * http(s) URL). Default: the demo shop's own callback paths.
+   * Where the demo apps' pay, refund and transfer callbacks go: the developer's own receiver (an
+   * absolute http(s) URL). Default: the demo shop's own callback paths.
    */
   readonly forwardTo?: string | undefined;
   /** The embedded simulator's port. Default 0: a free port. */
@@ -161,7 +167,7 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
         // Relative: the gateway's own receiver, so the demo page can show what an app receives.
         payCallback: options.forwardTo ?? DEMO_PATHS.payCallback,
         refundCallback: options.forwardTo ?? DEMO_PATHS.refundCallback,
-        transferCallback: options.forwardTo,
+        transferCallback: options.forwardTo ?? DEMO_PATHS.transferCallback,
         callbackSecret,
       })),
       store: { kind: 'file', path: dataDir },
@@ -169,6 +175,8 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
       bodyLimit: undefined,
       leaseMs: undefined,
       orderExpireMinutes: undefined,
+      // The demo counter's payment codes: WeChat's schedule (every 5 s, 45 s) shortened to watch it.
+      micropay: DEMO_MICROPAY_TIMING,
     };
     const shop = createDemoShop({
       apps: demoApps,

@@ -24,6 +24,7 @@ import { micropay as runMicropay, stopMicropayRuns } from '../flow/micropay-flow
 import { createSweeper, type ResolvedSweepOptions, type Sweeper } from '../flow/sweeper.js';
 import { ConfigError } from '../errors.js';
 import { sweepFlows } from '../flow/sweep-flows.js';
+import { reconcile as runReconcile } from '../flow/reconcile.js';
 import { CORE_ROUTE_TABLE } from './core-routes.js';
 
 /** The guarded JSON routes by name (`create-pay, query-order, …`), read from the route table. */
@@ -34,7 +35,7 @@ import { acceptsAppId } from '../config/app-ids.js';
 import { assertAuthorized, assertJsonContentType, isLoopbackAddress } from './guard.js';
 import { createOncePerKey } from '../flow/once-per-key.js';
 import { errorResponse, notifyFailure, statusFor } from './respond.js';
-import { notifyCodecFor, type NotifyCodec } from './notify-codec.js';
+import { notifyCodecFor, V3_CODEC, type NotifyCodec } from './notify-codec.js';
 import { checkNotification, notificationRequest, type NotificationCheck, type NotificationInput } from './verify-notification.js';
 import { notificationChannel, requestChannel, type NotificationDiagnostic, type RequestDiagnostic } from '../util/diagnostics.js';
 import type { CoreRoute, HandlerContext } from './route-context.js';
@@ -205,7 +206,8 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
   /** `verifyNotification()`: the notify routes' codec and flow for a notification the host received. */
   async function verifyNotification(input: NotificationInput): Promise<NotificationCheck> {
     const request = notificationRequest(input);
-    const codec = notifyCodecFor(request);
+    // Transfer callbacks exist in API v3 only: one without WeChat's headers is refused by its codec.
+    const codec = input.kind === 'transfer' ? V3_CODEC : notifyCodecFor(request);
     const route = `/notify-${input.kind}/:app`;
     try {
       const setup = await plugins.settled();
@@ -385,6 +387,10 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     config,
     get sweeper() {
       return sweeper;
+    },
+    async reconcile(reconcileOptions) {
+      await plugins.ready();
+      return runReconcile(ctx, reconcileOptions);
     },
     ready() {
       return plugins.ready();

@@ -12,6 +12,7 @@ import {
   type GatewayConfig,
   type GatewayMerchant,
   type GatewayMerchantV3,
+  type GatewayMicropayTiming,
   type StoreSpec,
 } from './gateway-config.js';
 import {
@@ -22,7 +23,7 @@ import {
   type SeedConfig,
   type SeedMerchant,
 } from './seed-schema.js';
-import { detectApiShape } from './api-shape.js';
+import { appsCheckNotifications, detectApiShape } from './api-shape.js';
 
 /** A validated configuration and the warnings found on the way (one line each). */
 export interface LoadedGatewayConfig {
@@ -163,6 +164,8 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
       callbackSecret: a['callback-secret'],
     };
   });
+  const apiShape = detectApiShape(seed);
+  const checksNotificationsItself = appsCheckNotifications(apiShape.shape, resolveEndpoints(seed.endpoints));
   for (const app of apps) {
     const merchant = merchants.find((m) => m?.name === app.merchant);
     if (app.sandbox && merchant?.signType === 'HMAC-SHA256') {
@@ -170,7 +173,13 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
         `${source}: app "${app.name}" uses the sandbox, which signs with MD5 only; "sign-type" of merchant "${merchant.name}" is ignored for it`,
       );
     }
-    if (!app.payCallback) warnings.push(`${source}: app "${app.name}" has no "notify-pay-callback"; its paid results stay in the outbox`);
+    // A current-version file's apps may have no callback: they receive WeChat's notifications at
+    // their own notifyUrl and check them at verify-notify-pay (a start-up note says so).
+    if (!app.payCallback && !checksNotificationsItself) {
+      warnings.push(
+        `${source}: app "${app.name}" has no "notify-pay-callback"; results of its orders are kept in the outbox until one is set`,
+      );
+    }
   }
   if (issues.length > 0) fail(issues);
 
@@ -191,8 +200,12 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
     timeoutMs: seed.timeout ? seed.timeout * 1000 : undefined,
     workerNum: seed['worker-num'],
     payLogFile: seed['pay-log-file'],
-    apiShape: detectApiShape(seed),
+    apiShape,
     orderExpireMinutes: seed['order-expire-minutes'],
+    sweepSchedule: seed['sweep-schedule'],
+    sweepRate: seed['sweep-rate'],
+    sweepLeaseMs: seed['sweep-lease-ms'],
+    micropay: micropayTimingOf(seed),
   };
   return { config: deepFreeze(config), warnings };
 }
@@ -202,6 +215,18 @@ export function formatConfigError(error: ConfigError): string {
   const head = error.message.split('\n')[0]?.replace(/:$/, '') ?? 'invalid configuration';
   const body = error.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
   return `${head}: ${body}`;
+}
+
+/** The `micropay-*` keys the file sets, or undefined when it sets none. */
+function micropayTimingOf(seed: SeedConfig): GatewayMicropayTiming | undefined {
+  const timing: GatewayMicropayTiming = {
+    ...(seed['micropay-query-interval-ms'] === undefined ? {} : { queryIntervalMs: seed['micropay-query-interval-ms'] }),
+    ...(seed['micropay-deadline-ms'] === undefined ? {} : { deadlineMs: seed['micropay-deadline-ms'] }),
+    ...(seed['micropay-reverse-after-ms'] === undefined ? {} : { reverseAfterMs: seed['micropay-reverse-after-ms'] }),
+    ...(seed['micropay-reverse-interval-ms'] === undefined ? {} : { reverseIntervalMs: seed['micropay-reverse-interval-ms'] }),
+    ...(seed['micropay-reverse-attempts'] === undefined ? {} : { reverseAttempts: seed['micropay-reverse-attempts'] }),
+  };
+  return Object.keys(timing).length === 0 ? undefined : timing;
 }
 
 function resolveStore(seed: SeedConfig, baseDir: string): StoreSpec {
@@ -513,7 +538,9 @@ function describe(issue: z.core.$ZodIssue, raw: unknown): string {
     return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   }
   if (issue.code === 'invalid_union') return issue.message.startsWith('Invalid input') ? 'must be an http(s) URL or ""' : issue.message;
-  if (issue.code === 'too_small' && issue.origin === 'number') return `must be at least ${String(issue.minimum)}`;
+  if (issue.code === 'too_small' && issue.origin === 'number') {
+    return `must be ${issue.inclusive === false ? 'above' : 'at least'} ${String(issue.minimum)}`;
+  }
   if (issue.code === 'too_big' && issue.origin === 'number') return `must be at most ${String(issue.maximum)}`;
   return issue.message;
 }
