@@ -33,7 +33,8 @@ export function createPathMapper(endpoints: GatewayEndpoints): (pathname: string
     } else if (target.kind === 'realname') prefixed.push([`${path}/`, (op) => ({ kind: 'realname', op })]);
     else if (target.kind === 'verify-transfer-bills') {
       prefixed.push([`${path}/`, (app) => ({ kind: 'verify-transfer-bills', app: decodeSegment(app) })]);
-    } else if (target.kind === 'verify-notify' || target.kind === 'transfer-bills' || target.kind === 'seed-payout') exact.set(path, target);
+    } else if (target.kind === 'verify-notify' || target.kind === 'transfer-bills' || target.kind === 'seed-payout')
+      exact.set(path, target);
     else exact.set(path, { kind: target.kind });
   }
 

@@ -91,7 +91,7 @@ describe.skipIf(skip)("go-wxpay-gateway's current sample configuration, as it is
     expect(notes).toContain('"worker-num" (5) has no meaning here: one Node.js event loop serves every request');
     expect(notes).toContainEqual(
       expect.stringMatching(
-        /^merchant "mch-name" pays on API v2; its API v3 keys \(.+\) are not used: transfer bills need "api-version": "v3"/,
+        /^merchant "mch-name" pays on API v2; its API v3 keys \(.+\) make its transfer batches \(v3-transfer\); transfer bills need "api-version": "v3"/,
       ),
     );
     expect(legacy.gateway.logs().map((l) => l['msg'])).toContain('reply shapes: "2019" ("api-shape" in the config)');

@@ -66,7 +66,7 @@ describe("go-wxpay-gateway's current sample configuration", () => {
       '"worker-num" (5) has no meaning here: one Node.js event loop serves every request',
       '"pay-log-file" (wxpay-gateway-log.txt) is not written: results are the JSON log lines on stdout and the records in the store',
       'apps "app-name", "app-name-dev" without "notify-pay-callback": results reach them by verify-notify-pay (/verify-notify-pay?app=<name>) for orders placed with the app\'s own notifyUrl; results of other orders are kept in the outbox until a callback is set',
-      'merchant "mch-name" pays on API v2; its API v3 keys (mch-cert-serialno, wxpay-v3-key, wxpay-v3-cert, wxpay-pubkey-file, wxpay-pubkey-id) are not used: transfer bills need "api-version": "v3", which moves its payments to API v3 too',
+      'merchant "mch-name" pays on API v2; its API v3 keys (mch-cert-serialno, wxpay-v3-key, wxpay-v3-cert, wxpay-pubkey-file, wxpay-pubkey-id) make its transfer batches (v3-transfer); transfer bills need "api-version": "v3", which moves its payments to API v3 too',
     ]);
   });
 

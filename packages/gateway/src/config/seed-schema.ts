@@ -34,8 +34,7 @@ const apiV2Key = z
  * `v3-*transfer*` batch endpoints and the `v3-*-transfer-bills` family are). `[memo]` is the sample's
  * comment line inside `endpoints`.
  */
-export const KNOWN_UNSERVED_ENDPOINT_KEYS: readonly string[] = Object.freeze([
-]);
+export const KNOWN_UNSERVED_ENDPOINT_KEYS: readonly string[] = Object.freeze([]);
 
 /** The reply shapes: go-wxpay-gateway's first README (2019) or its current version. */
 export const API_SHAPES = ['2019', 'current'] as const;

@@ -57,7 +57,7 @@ describe("an API v2 merchant's v3 keys (transfers)", () => {
       apiV3Key: '0123456789abcdef0123456789abcdef',
     });
     expect(m).not.toHaveProperty('apiVersion');
-    expect(startupNotes(config).join('\n')).toContain('are for transfers only');
+    expect(startupNotes(config).join('\n')).toContain('make its transfer batches');
   });
 
   it('are left out, with a start-up line saying why, when a key is missing or is not RSA: the gateway still starts', () => {
