@@ -64,6 +64,7 @@ describe('the endpoint table', () => {
       verifyNotifyRefund: '/wxpay/verify-notify-refund',
       realnameAuthRoot: '',
       metrics: '/metrics',
+      openapi: '/openapi.json',
     });
     expect(GATEWAY_ENDPOINTS.map((e) => e.configKey).sort()).toEqual(
       [
@@ -88,6 +89,7 @@ describe('the endpoint table', () => {
         'verify-notify-refund',
         'realname-auth-root',
         'metrics',
+        'openapi',
       ].sort(),
     );
     expect(GATEWAY_ENDPOINTS.filter((e) => e.target.kind === 'core')).toHaveLength(CORE_ROUTES.length);
