@@ -94,6 +94,27 @@ export type {
 } from './model/transfer.js';
 export { TRANSFER_REAL_NAME_THRESHOLD, isFinalTransferState } from './model/transfer.js';
 export type {
+  CreateTransferBatchInput,
+  TransferBatch,
+  TransferBatchCreated,
+  TransferBatchDetail,
+  TransferBatchDetailInput,
+  TransferBatchDetailQueryInput,
+  TransferBatchDetailSummary,
+  TransferBatchQueryInput,
+  TransferBatchStatus,
+  TransferDetailStatus,
+} from './model/transfer-batch.js';
+export { TRANSFER_BATCH_MAX_DETAILS, TRANSFER_BATCH_NAME_FLOOR, TRANSFER_BATCH_REAL_NAME_THRESHOLD } from './model/transfer-batch.js';
+export type {
+  BalanceTransfer,
+  BalanceTransferCheckName,
+  BalanceTransferInput,
+  BalanceTransferQueryInput,
+  BalanceTransferResult,
+  BalanceTransferStatus,
+} from './model/balance-transfer.js';
+export type {
   CallOptions,
   CallTarget,
   CloseOrderInput,

@@ -61,6 +61,11 @@ function validateFault(input: SimFaultInput): SimFaultInput {
       throw new SimulatorError('BAD_REQUEST', 'message must be a string');
     return { kind: 'error', code: input.code, status: input.status, message: input.message, path: input.path, times: input.times };
   }
+  if (input.kind === 'systemerror') {
+    if (input.applied !== undefined && typeof input.applied !== 'boolean')
+      throw new SimulatorError('BAD_REQUEST', 'applied must be true or false');
+    return { kind: 'systemerror', applied: input.applied, path: input.path, times: input.times };
+  }
   return input.kind === 'delay'
     ? { kind: 'delay', ms: input.ms, path: input.path, times: input.times }
     : { kind: input.kind, path: input.path, times: input.times };

@@ -104,3 +104,13 @@ export function packageInfo(): string {
 export function paymentNo(ms: number): string {
   return `10100${digits(5)}${compactDate(ms)}${digits(14)}`;
 }
+
+/** `batch_id` of a transfer batch: 40 digits, `1030000` + 5 digits + date + 20 digits (as WeChat's samples). */
+export function batchId(ms: number): string {
+  return `1030000${digits(5)}${compactDate(ms)}${digits(20)}`;
+}
+
+/** `detail_id` of a batch detail: 40 digits, `1040000` + 5 digits + date + 20 digits. */
+export function batchDetailId(ms: number): string {
+  return `1040000${digits(5)}${compactDate(ms)}${digits(20)}`;
+}

@@ -25,6 +25,8 @@ export { DEFAULT_MERCHANT, sandboxKeyFor } from './merchants.js';
 export { NOTIFY_RETRY_INTERVALS_S, NOTIFY_SCHEDULE_S, TRANSFER_NOTIFY_SCHEDULE_S } from './notifier.js';
 export { TRANSFER_CONFIRM_WINDOW_MS } from './ledger.js';
 export { TRANSFER_SCENES } from './v3/transfers.js';
+export { BALANCE_TRANSFER_MAX, BALANCE_TRANSFER_MIN, BATCH_FAIL_REASON, BATCH_STEP_MS } from './payouts.js';
+export { MAX_BATCH_DETAILS } from './v3/transfer-batches.js';
 export type { ClientCert, WireReply } from './api.js';
 export { ERROR_HEADER } from './v2/handler.js';
 export type { Endpoint } from './v2/routes.js';

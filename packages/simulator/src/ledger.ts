@@ -4,6 +4,7 @@ import { SimulatorError } from './errors.js';
 import * as ids from './ids.js';
 import { micropayCase, QUERIES_BEFORE_PAID } from './micropay.js';
 import { acceptRefund, MAX_REFUNDS_PER_ORDER } from './refunds.js';
+import type { BalanceTransferOutcome, BalanceTransferRecord, BatchOutcome, BatchRecord, NewBalanceTransfer, NewBatch } from './payouts.js';
 import {
   isExpired,
   refreshExpiry,
@@ -527,6 +528,40 @@ export class Ledger {
     const answer = reply(bill);
     this.finishTransfer(bill, 'CANCELLED', 'MCH_CANCEL');
     return { reply: answer };
+  }
+
+  // ---- transfer batches and 企业付款 (the older pay-out products; rules in payouts.ts) ---------
+
+  /** A transfer batch (`/v3/transfer/batches`): new, the same batch re-sent, or refused. */
+  createTransferBatch(draft: NewBatch): BatchOutcome {
+    const outcome = this.state.payouts.createBatch(draft, this.clock);
+    if ('batch' in outcome && outcome.created) {
+      this.hooks.log({ mchId: draft.mchId, outBatchNo: draft.outBatchNo, totalAmount: draft.totalAmount }, 'transfer batch accepted');
+    }
+    return outcome;
+  }
+
+  /** A batch by `out_batch_no` or `batch_id`, its state brought up to business time. */
+  findTransferBatch(mchId: string, lookup: { outBatchNo?: string | undefined; batchId?: string | undefined }): BatchRecord | undefined {
+    return this.state.payouts.batch(mchId, lookup, this.clock);
+  }
+
+  /** Every batch, brought up to business time. */
+  transferBatches(): BatchRecord[] {
+    return this.state.payouts.allBatches(this.clock);
+  }
+
+  /** A 企业付款: paid at once, the same transfer again for the same request, or refused. */
+  payToBalance(draft: NewBalanceTransfer): BalanceTransferOutcome {
+    const outcome = this.state.payouts.payToBalance(draft, this.clock);
+    if ('transfer' in outcome && outcome.created) {
+      this.hooks.log({ mchId: draft.mchId, partnerTradeNo: draft.partnerTradeNo, amount: draft.amount }, '企业付款 paid');
+    }
+    return outcome;
+  }
+
+  findBalanceTransfer(mchId: string, partnerTradeNo: string): BalanceTransferRecord | undefined {
+    return this.state.payouts.balanceTransfer(mchId, partnerTradeNo);
   }
 
   /** An unconfirmed bill past its 24 hours closes (`FAIL`, `OVERDUE_CLOSE`) the moment anyone looks, or when its timer fires. */

@@ -1,4 +1,5 @@
 import { SimulatorError } from './errors.js';
+import { PayoutBook } from './payouts.js';
 import type { SimCoupon, SimEnvironment, SimMicropay, SimOrder, SimRefund, SimTarget, SimTransfer, SimTransferState } from './types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -58,9 +59,12 @@ export class SimState {
   private readonly refundsById = new Map<string, RefundRecord>();
   /** Transfer bills (商家转账). */
   readonly transfers = new TransferBook();
+  /** Transfer batches and 企业付款 (the older pay-out products). */
+  readonly payouts = new PayoutBook();
 
   clear(): void {
     this.transfers.clear();
+    this.payouts.clear();
     this.orders.clear();
     this.ordersByTransaction.clear();
     this.refunds.clear();

@@ -435,10 +435,15 @@ export interface SimNotification {
 export type SimFaultInput =
   | { readonly kind: 'delay'; readonly ms: number; readonly path?: string; readonly times?: number }
   | { readonly kind: 'drop'; readonly path?: string; readonly times?: number }
-  | { readonly kind: 'systemerror'; readonly path?: string; readonly times?: number }
   /**
-   * A v3 call answers WeChat's business error `code` (e.g. `NOT_ENOUGH`, `NO_AUTH`) with HTTP
-   * `status` (default 400) instead of running.
+   * The call answers `SYSTEMERROR` (v3: `SYSTEM_ERROR`) instead of running; with `applied`, it runs
+   * first (the transfer, refund … happens) and only its answer is lost as `SYSTEMERROR`.
+   */
+  | { readonly kind: 'systemerror'; readonly applied?: boolean; readonly path?: string; readonly times?: number }
+  /**
+   * The call answers WeChat's business error `code` (e.g. `NOT_ENOUGH`, `NO_AUTH`; v2:
+   * `result_code=FAIL` with that `err_code`, e.g. `NOTENOUGH`) instead of running; v3 with HTTP
+   * `status` (default 400).
    */
   | {
       readonly kind: 'error';

@@ -645,6 +645,199 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl'], "'refund over mutual T
   });
 });
 
+describe.skipIf(skipWithout(import.meta.url, ['openssl'], "'企业付款 over mutual TLS'"))(
+  '企业付款 (transferToBalance) over mutual TLS',
+  () => {
+    let certs: TestCertificates;
+    let secure: StubWeChat;
+    const PAY = '/mmpaymkttransfers/promotion/transfers';
+    const QUERY = '/mmpaymkttransfers/gettransferinfo';
+    /** WeChat's pay reply: `mch_appid` / `mchid`, and no signature in its schema. */
+    const paid = (req: StubRequest) =>
+      buildXml({
+        return_code: 'SUCCESS',
+        return_msg: '',
+        mch_appid: req.fields['mch_appid'] ?? '',
+        mchid: req.fields['mchid'] ?? '',
+        nonce_str: 'lxuDzMnRjpcXzxLx0q',
+        result_code: 'SUCCESS',
+        partner_trade_no: req.fields['partner_trade_no'] ?? '',
+        payment_no: '1000018301201505190181489473',
+        payment_time: '2015-05-19 15:26:59',
+      });
+
+    beforeAll(async () => {
+      certs = await generateTestCertificates({ mchId: '10000100' });
+      secure = await startStubWeChat({ key: certs.serverKey, cert: certs.serverCert, ca: certs.ca });
+      secure.on(PAY, paid);
+      secure.on(QUERY, () =>
+        buildXml({
+          return_code: 'SUCCESS',
+          return_msg: '获取成功',
+          result_code: 'SUCCESS',
+          mch_id: '10000100',
+          appid: APP_ID,
+          detail_id: '1000000000201503283103439304',
+          partner_trade_no: 'P20240101001',
+          status: 'SUCCESS',
+          payment_amount: '650',
+          openid: 'oxTWIuGaIt6gTKsQRLau2M0yL16E',
+          transfer_time: '2015-04-21 20:00:00',
+          transfer_name: '测试',
+          desc: '福利测试',
+        }),
+      );
+    });
+    afterAll(async () => {
+      await secure.close();
+    });
+
+    function secureClient(merchant: Partial<MerchantOptions> = {}, retries = 0): WxPayClient {
+      const config = resolveConfig({
+        merchants: [{ name: 'main', mchId: '10000100', apiKey: KEY, baseUrl: secure.url, cert: { pfx: certs.clientPfx }, ...merchant }],
+        apps: [{ name: 'shop', merchant: 'main', appIds: [APP_ID] }],
+        notifyPayUrl: 'https://a.example.com/p',
+        notifyRefundUrl: 'https://a.example.com/r',
+        client: { ca: certs.ca, retries },
+      });
+      const client = createWxPayClient(config, { sleep: async () => {} });
+      clients.push(client);
+      return client;
+    }
+    const transfer = (over: Record<string, unknown> = {}) => ({
+      merchant: 'main',
+      appId: APP_ID,
+      partnerTradeNo: 'P20240101001',
+      openId: 'oxTWIuGaIt6gTKsQRLau2M0yL16E',
+      amount: 650,
+      desc: '福利测试',
+      spbillCreateIp: '203.0.113.7',
+      ...over,
+    });
+
+    it('sends mch_appid and mchid (not appid / mch_id), MD5-signed with the API v2 key even for an HMAC merchant, over mutual TLS', async () => {
+      const before = secure.requests.length;
+      const result = await secureClient({ signType: 'HMAC-SHA256' }).transferToBalance(transfer({ reUserName: '王五' }));
+      const [sent] = secure.requests.slice(before);
+      expect(sent!.path).toBe(PAY);
+      expect(sent!.clientCn).toBe('10000100');
+      const { nonce_str: nonce, sign: signature, ...fields } = sent!.fields;
+      expect(fields).toEqual({
+        mch_appid: APP_ID,
+        mchid: '10000100',
+        partner_trade_no: 'P20240101001',
+        openid: 'oxTWIuGaIt6gTKsQRLau2M0yL16E',
+        check_name: 'FORCE_CHECK',
+        re_user_name: '王五',
+        amount: '650',
+        desc: '福利测试',
+        spbill_create_ip: '203.0.113.7',
+      });
+      expect(nonce).toBeTruthy();
+      expect(signature).toBe(sign({ ...fields, nonce_str: nonce! }, KEY, 'MD5'));
+      expect(result).toMatchObject({
+        appId: APP_ID,
+        mchId: '10000100',
+        partnerTradeNo: 'P20240101001',
+        paymentNo: '1000018301201505190181489473',
+        paymentTime: '2015-05-19 15:26:59',
+      });
+    });
+
+    it('NO_CHECK without a name; the query maps gettransferinfo (appid / mch_id, amounts in fen)', async () => {
+      const before = secure.requests.length;
+      const client = secureClient();
+      await client.transferToBalance(transfer());
+      expect(secure.requests[before]!.fields).toMatchObject({ check_name: 'NO_CHECK' });
+      expect(secure.requests[before]!.fields['re_user_name']).toBeUndefined();
+      const found = await client.queryTransferToBalance({ merchant: 'main', appId: APP_ID, partnerTradeNo: 'P20240101001' });
+      expect(secure.requests[before + 1]!.fields).toMatchObject({ appid: APP_ID, mch_id: '10000100', partner_trade_no: 'P20240101001' });
+      expect(found).toMatchObject({
+        status: 'SUCCESS',
+        paymentAmount: 650,
+        detailId: '1000000000201503283103439304',
+        transferName: '测试',
+      });
+    });
+
+    it('repeats on SYSTEMERROR with the same partner_trade_no; NOTENOUGH is a WxPayError, sent once', async () => {
+      let calls = 0;
+      const before = secure.requests.length;
+      secure.on(PAY, (req) =>
+        ++calls === 1
+          ? buildXml({ return_code: 'SUCCESS', result_code: 'FAIL', err_code: 'SYSTEMERROR', err_code_des: '系统繁忙' })
+          : paid(req),
+      );
+      const result = await secureClient({}, 2)
+        .transferToBalance(transfer())
+        .finally(() => secure.on(PAY, paid));
+      expect(result.paymentNo).toBe('1000018301201505190181489473');
+      expect(secure.requests.slice(before).map((r) => r.fields['partner_trade_no'])).toEqual(['P20240101001', 'P20240101001']);
+      secure.on(PAY, () => buildXml({ return_code: 'SUCCESS', result_code: 'FAIL', err_code: 'NOTENOUGH', err_code_des: '余额不足' }));
+      const count = secure.requests.length;
+      const error = await secureClient({}, 2)
+        .transferToBalance(transfer())
+        .catch((e: unknown) => e)
+        .finally(() => secure.on(PAY, paid));
+      expect(error).toBeInstanceOf(WxPayError);
+      expect((error as WxPayError).errCode).toBe('NOTENOUGH');
+      expect(secure.requests.length - count).toBe(1);
+    });
+
+    it.each([
+      ['amount', { amount: 1.5 }],
+      ['amount', { amount: 0 }],
+      ['partnerTradeNo', { partnerTradeNo: 'P-1' }],
+      ['openId', { openId: '' }],
+      ['desc', { desc: 'x'.repeat(101) }],
+      ['spbillCreateIp', { spbillCreateIp: 'localhost' }],
+      ['reUserName', { checkName: 'FORCE_CHECK' }],
+      ['reUserName', { checkName: 'NO_CHECK', reUserName: '王五' }],
+      ['checkName', { checkName: 'MAYBE' }],
+    ])('refuses a bad %s before anything is sent', async (field, over) => {
+      const count = secure.requests.length;
+      const error = await secureClient()
+        .transferToBalance(transfer(over) as never)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).field).toBe(field);
+      expect(secure.requests.length).toBe(count);
+    });
+
+    it('refuses a merchant without a certificate, a sandbox merchant and a sub-merchant before any network call', async () => {
+      const count = secure.requests.length;
+      for (const merchant of [{ cert: undefined }, { sandbox: true, sandboxKey: SANDBOX_KEY }, { subMchId: '1900000109' }]) {
+        const error = await secureClient(merchant as Partial<MerchantOptions>)
+          .transferToBalance(transfer())
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as ValidationError).field).toBe('merchant');
+      }
+      const noCert = await secureClient({ cert: undefined })
+        .queryTransferToBalance({ merchant: 'main', appId: APP_ID, partnerTradeNo: 'P1' })
+        .catch((e: unknown) => e);
+      expect(noCert).toBeInstanceOf(ValidationError);
+      expect(secure.requests.length).toBe(count);
+    });
+
+    it('batch transfers are refused for a merchant without v3 keys, naming API v3', async () => {
+      const error = await secureClient()
+        .createTransferBatch({
+          merchant: 'main',
+          appId: APP_ID,
+          outBatchNo: 'B1',
+          batchName: 'n',
+          batchRemark: 'r',
+          details: [{ outDetailNo: 'D1', transferAmount: 100, transferRemark: 'r', openId: 'oUser' }],
+        })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).field).toBe('merchant');
+      expect((error as ValidationError).message).toContain('API v3');
+    });
+  },
+);
+
 describe('close', () => {
   it('fails later calls with TransportError', async () => {
     stub.on('/pay/orderquery', () => signReplyXml({ trade_state: 'NOTPAY', out_trade_no: 'T1' }, KEY));

@@ -6,7 +6,7 @@
 import type { ResolvedConfig } from '../config/types.js';
 import { ValidationError } from '../errors.js';
 import type { CallOptions } from '../model/contract.js';
-import { OPERATION_NAMES } from './operations.js';
+import { OPERATIONS, OPERATION_NAMES } from './operations.js';
 import type { CreateWxPayClientOptions } from './shared.js';
 import { Transport } from './transport.js';
 import type { WxPayClient } from './types.js';
@@ -31,7 +31,9 @@ export type { CreateWxPayClientOptions };
 export function createWxPayClient(config: ResolvedConfig, options: CreateWxPayClientOptions = {}): WxPayClient {
   const transport = new Transport(config.client);
   const v2 = createV2Client(config, transport, options);
-  const v3 = config.merchants.some((m) => m.apiVersion === 'v3') ? createV3Client(config, transport, options) : undefined;
+  const v3 = config.merchants.some((m) => m.apiVersion === 'v3' || m.v3 !== undefined)
+    ? createV3Client(config, transport, options)
+    : undefined;
   const client: Record<string, unknown> = {
     getSandboxSignKey: v2.getSandboxSignKey,
     async close() {
@@ -47,10 +49,15 @@ export function createWxPayClient(config: ResolvedConfig, options: CreateWxPayCl
     return Object.freeze(client) as unknown as WxPayClient;
   }
   const byMerchant = new Map<string, VersionClient>(config.merchants.map((m) => [m.name, m.apiVersion === 'v3' ? v3 : v2]));
+  // Calls only API v3 has go to v3 for every merchant holding v3 keys, whatever it pays with.
+  const v3Holders = new Map<string, VersionClient>(config.merchants.map((m) => [m.name, m.v3 !== undefined ? v3 : v2]));
+  const merchantOf = (input: unknown): string | undefined =>
+    typeof input === 'object' && input !== null ? ((input as { merchant?: string }).merchant as string) : undefined;
   // An unknown merchant goes to v2, whose answer is the ValidationError naming the field.
-  const pick = (input: unknown): VersionClient =>
-    (typeof input === 'object' && input !== null ? byMerchant.get((input as { merchant?: string }).merchant as string) : undefined) ?? v2;
   for (const name of OPERATION_NAMES) {
+    const only = OPERATIONS[name].only;
+    const table = only === 'v3' ? v3Holders : byMerchant;
+    const pick = (input: unknown): VersionClient => (only === 'v2' ? v2 : (table.get(merchantOf(input) as string) ?? v2));
     client[name] = (input: never, callOptions?: CallOptions) =>
       (pick(input)[name] as (i: never, o?: CallOptions) => Promise<unknown>)(input, callOptions);
   }

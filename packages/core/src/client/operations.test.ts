@@ -28,10 +28,34 @@ describe('operations as data', () => {
       cancelTransfer: 'safe',
       micropay: 'never',
       reverse: 'safe',
+      // WeChat asks for the same out_batch_no / partner_trade_no after an unknown outcome: the same batch, the same payment.
+      createTransferBatch: 'safe',
+      queryTransferBatch: 'safe',
+      queryTransferBatchDetail: 'safe',
+      transferToBalance: 'safe',
+      queryTransferToBalance: 'safe',
     });
   });
 
-  it('v2 presents the merchant certificate for refunds and reverses only', () => {
-    expect(OPERATION_NAMES.filter((n) => V2_OPERATIONS[n].mtls === true)).toEqual(['refund', 'reverse']);
+  it('v2 presents the merchant certificate for refunds, reverses and 企业付款 only', () => {
+    expect(OPERATION_NAMES.filter((n) => V2_OPERATIONS[n].mtls === true)).toEqual([
+      'refund',
+      'reverse',
+      'transferToBalance',
+      'queryTransferToBalance',
+    ]);
+  });
+
+  it('names the one version of the calls only one version has', () => {
+    expect(Object.fromEntries(OPERATION_NAMES.filter((n) => OPERATIONS[n].only).map((n) => [n, OPERATIONS[n].only]))).toEqual({
+      createTransfer: 'v3',
+      queryTransfer: 'v3',
+      cancelTransfer: 'v3',
+      createTransferBatch: 'v3',
+      queryTransferBatch: 'v3',
+      queryTransferBatchDetail: 'v3',
+      transferToBalance: 'v2',
+      queryTransferToBalance: 'v2',
+    });
   });
 });

@@ -22,12 +22,23 @@ import type {
   TransferQueryInput,
 } from '../model/transfer.js';
 import type { V3Keyring } from '../protocol/v3/verify.js';
+import type {
+  CreateTransferBatchInput,
+  TransferBatch,
+  TransferBatchCreated,
+  TransferBatchDetail,
+  TransferBatchDetailQueryInput,
+  TransferBatchQueryInput,
+} from '../model/transfer-batch.js';
+import type { BalanceTransfer, BalanceTransferInput, BalanceTransferQueryInput, BalanceTransferResult } from '../model/balance-transfer.js';
 
 export type * from '../model/contract.js';
 export type * from '../model/micropay.js';
 export type { TradeType, TradeState } from '../model/payment.js';
 export type { RefundStatus, CouponRefund } from '../model/refund.js';
 export type * from '../model/transfer.js';
+export type * from '../model/transfer-batch.js';
+export type * from '../model/balance-transfer.js';
 
 /**
  * The WeChat Pay client, one interface for API v2 and v3 merchants alike: each call runs in its
@@ -84,6 +95,37 @@ export interface WxPayClient {
    * 7 days; WeChat asks for at least 15 s after the payment call.
    */
   reverse(input: ReverseInput, options?: CallOptions): Promise<void>;
+  /**
+   * API v3 only: `POST /v3/transfer/batches` (商家转账到零钱, the batch product merchants kept from
+   * before 2025-01-15). Validates before sending (ValidationError naming the field, e.g.
+   * `details[2].userName`): 1–1000 details with unique `outDetailNo`s, whole positive fen, a name
+   * from ¥2,000 on, none below ¥0.30, every payee named or none. `total_amount` and `total_num` are
+   * computed. Each `userName` is encrypted (RSA-OAEP, SHA-1) under the WeChat Pay public key, else the
+   * newest platform certificate, named in `Wechatpay-Serial`. Repeated on `SYSTEM_ERROR` and transport
+   * failures with the same `outBatchNo`, which WeChat documents as the same batch. Goes to API v3 for
+   * any merchant holding v3 keys. WeChat's refusals (`NOT_ENOUGH`, `NO_AUTH`, `PARAM_ERROR`, …) are
+   * WxPayError with that `errCode`.
+   */
+  createTransferBatch(input: CreateTransferBatchInput, options?: CallOptions): Promise<TransferBatchCreated>;
+  /**
+   * API v3 only: a batch by `outBatchNo` or `batchId`, with a page of its details when
+   * `needQueryDetail` (WeChat lists them once the batch is `FINISHED`). WeChat keeps 30 days.
+   */
+  queryTransferBatch(input: TransferBatchQueryInput, options?: CallOptions): Promise<TransferBatch>;
+  /** API v3 only: one detail of a batch, by `outBatchNo` + `outDetailNo` or `batchId` + `detailId`. */
+  queryTransferBatchDetail(input: TransferBatchDetailQueryInput, options?: CallOptions): Promise<TransferBatchDetail>;
+  /**
+   * API v2: `/mmpaymkttransfers/promotion/transfers` (企业付款到零钱) over mutual TLS with the
+   * merchant certificate, signed MD5 with the API v2 key (also for a v3 merchant that has both).
+   * Validates before sending: whole positive fen, `desc` ≤100 characters, the caller's IP, and
+   * `FORCE_CHECK` only with `reUserName`. Repeated on `SYSTEMERROR` and transport failures with the
+   * same `partnerTradeNo`, which WeChat documents as the same transfer. Resolves once the money
+   * reached the payee; `NOTENOUGH`, `AMOUNT_LIMIT`, `NAME_MISMATCH`, … are WxPayError with that
+   * `errCode`. Direct production merchants only (no sandbox, no service-provider mode).
+   */
+  transferToBalance(input: BalanceTransferInput, options?: CallOptions): Promise<BalanceTransferResult>;
+  /** API v2: `/mmpaymkttransfers/gettransferinfo` over mutual TLS: a 企业付款 by `partnerTradeNo` (WeChat keeps 30 days). */
+  queryTransferToBalance(input: BalanceTransferQueryInput, options?: CallOptions): Promise<BalanceTransfer>;
   /** `/sandboxnew/pay/getsignkey`: the key sandbox calls are signed with. */
   getSandboxSignKey(input: SandboxSignKeyInput, options?: CallOptions): Promise<string>;
   /**

@@ -21,6 +21,15 @@ import {
   type CreateTransferInput,
   type TransferQueryInput,
 } from '../model/transfer.js';
+import {
+  TRANSFER_BATCH_MAX_DETAILS,
+  TRANSFER_BATCH_NAME_FLOOR,
+  TRANSFER_BATCH_REAL_NAME_THRESHOLD,
+  type CreateTransferBatchInput,
+  type TransferBatchDetailQueryInput,
+  type TransferBatchQueryInput,
+} from '../model/transfer-batch.js';
+import type { BalanceTransferInput, BalanceTransferQueryInput } from '../model/balance-transfer.js';
 
 const TRADE_TYPES: ReadonlySet<string> = new Set<TradeType>(['JSAPI', 'NATIVE', 'APP', 'MWEB']);
 /** `out_trade_no` (≤32) and `out_refund_no` (≤64): letters, digits and `_ - | * @` (spec §10). */
@@ -347,4 +356,144 @@ export function validateReverse(input: ReverseInput): void {
   oneOf(['outTradeNo', 'transactionId'], input as never);
   optionalOrderNo('outTradeNo', input.outTradeNo, 32);
   wechatId('transactionId', input.transactionId, 32);
+}
+
+/** An openid: 1–`max` letters, digits, `_` and `-`. */
+function openId(field: string, value: unknown, max: number): string {
+  const v = text(field, value, max);
+  if (!WECHAT_ID.test(v)) fail(field, 'may only contain letters, digits, _ and -');
+  return v;
+}
+
+/** A WeChat number of a batch or detail: letters and digits, at most 64. */
+function wechatNo(field: string, value: unknown): string {
+  const v = text(field, value, 64);
+  if (!BILL_NO.test(v)) fail(field, 'may only contain letters and digits');
+  return v;
+}
+
+const given = (value: unknown): boolean => value !== undefined && value !== null && value !== '';
+
+/**
+ * A batch transfer (`/v3/transfer/batches`): batch number, name and remark (≤32 characters), 1 to
+ * {@link TRANSFER_BATCH_MAX_DETAILS} details with unique numbers, whole positive fen, remarks
+ * (≤32), openids, and WeChat's name rules: required from ¥2,000, refused below ¥0.30, all or none
+ * within the batch. Returns the batch total in fen (`total_amount`).
+ */
+export function validateCreateTransferBatch(input: CreateTransferBatchInput): { totalAmount: number } {
+  target(input);
+  billNo('outBatchNo', input.outBatchNo);
+  text('batchName', input.batchName, 32);
+  text('batchRemark', input.batchRemark, 32);
+  const scene = optionalText('transferSceneId', input.transferSceneId, 36);
+  if (scene !== undefined && !/^[A-Za-z0-9]+$/.test(scene)) fail('transferSceneId', 'may only contain letters and digits');
+  if (input.notifyUrl !== undefined && input.notifyUrl !== '') notifyUrl('notifyUrl', input.notifyUrl);
+  const details = input.details;
+  if (!Array.isArray(details) || details.length === 0) fail('details', 'must list at least one payee');
+  if (details.length > TRANSFER_BATCH_MAX_DETAILS) fail('details', `must list at most ${TRANSFER_BATCH_MAX_DETAILS} payees`);
+  const seen = new Set<string>();
+  let total = 0;
+  let named = 0;
+  details.forEach((detail, n) => {
+    const at = `details[${n}]`;
+    if (detail === null || typeof detail !== 'object') fail(at, 'must be an object');
+    const no = billNo(`${at}.outDetailNo`, detail.outDetailNo);
+    if (seen.has(no)) fail(`${at}.outDetailNo`, 'repeats another detail of the batch');
+    seen.add(no);
+    const amount = fee(`${at}.transferAmount`, detail.transferAmount);
+    text(`${at}.transferRemark`, detail.transferRemark, 32);
+    openId(`${at}.openId`, detail.openId, 64);
+    const name = optionalText(`${at}.userName`, detail.userName, 64);
+    if (name === undefined && amount >= TRANSFER_BATCH_REAL_NAME_THRESHOLD) {
+      fail(`${at}.userName`, `is required from ${TRANSFER_BATCH_REAL_NAME_THRESHOLD} fen (¥2,000) on: WeChat checks the payee's real name`);
+    }
+    if (name !== undefined && amount < TRANSFER_BATCH_NAME_FLOOR) {
+      fail(`${at}.userName`, `must not be given below ${TRANSFER_BATCH_NAME_FLOOR} fen (¥0.30)`);
+    }
+    if (name !== undefined) named++;
+    total += amount;
+  });
+  if (named !== 0 && named !== details.length) {
+    fail('details', 'must name every payee (userName) or none: WeChat refuses a batch that names only some');
+  }
+  if (!Number.isSafeInteger(total) || total > MAX_FEE) fail('details', `must add up to at most ${MAX_FEE} fen`);
+  return { totalAmount: total };
+}
+
+/** A call that names the merchant, and an app id only optionally (it is not sent). */
+function merchantTarget(input: { merchant?: unknown; appId?: unknown }): void {
+  text('merchant', input.merchant, 64);
+  if (given(input.appId)) target(input);
+}
+
+/** A batch query: exactly one of `outBatchNo` / `batchId`; paging within WeChat's bounds. */
+export function validateTransferBatchQuery(input: TransferBatchQueryInput): void {
+  merchantTarget(input);
+  const hasOut = given(input.outBatchNo);
+  if (hasOut === given(input.batchId)) fail('outBatchNo', hasOut ? 'and batchId must not both be given' : 'or batchId is required');
+  if (hasOut) billNo('outBatchNo', input.outBatchNo);
+  else wechatNo('batchId', input.batchId);
+  if (input.needQueryDetail !== undefined && typeof input.needQueryDetail !== 'boolean') fail('needQueryDetail', 'must be true or false');
+  if (input.offset !== undefined && (!Number.isInteger(input.offset) || input.offset < 0))
+    fail('offset', 'must be a non-negative whole number');
+  if (input.limit !== undefined && (!Number.isInteger(input.limit) || input.limit < 20 || input.limit > 100)) {
+    fail('limit', 'must be a whole number from 20 to 100');
+  }
+  if (input.detailStatus !== undefined && !['ALL', 'SUCCESS', 'FAIL', 'WAIT_PAY'].includes(input.detailStatus)) {
+    fail('detailStatus', 'must be ALL, SUCCESS, FAIL or WAIT_PAY');
+  }
+}
+
+/** A detail query: `outBatchNo` + `outDetailNo`, or `batchId` + `detailId`. */
+export function validateTransferBatchDetailQuery(input: TransferBatchDetailQueryInput): void {
+  merchantTarget(input);
+  if (given(input.batchId) || given(input.detailId)) {
+    if (given(input.outBatchNo) || given(input.outDetailNo)) {
+      fail('batchId', 'and detailId, or outBatchNo and outDetailNo: give one pair, not both');
+    }
+    wechatNo('batchId', input.batchId);
+    wechatNo('detailId', input.detailId);
+    return;
+  }
+  if (!given(input.outBatchNo)) fail('outBatchNo', 'and outDetailNo (or batchId and detailId) are required');
+  billNo('outBatchNo', input.outBatchNo);
+  billNo('outDetailNo', input.outDetailNo);
+}
+
+/** `partner_trade_no`: 1–32 letters and digits. */
+function partnerTradeNo(value: unknown): string {
+  const v = text('partnerTradeNo', value, 32);
+  if (!BILL_NO.test(v)) fail('partnerTradeNo', 'may only contain letters and digits');
+  return v;
+}
+
+/**
+ * 企业付款到零钱: transfer number, payee, whole positive fen, `desc` (≤100 characters), the
+ * caller's IP, and the name rule: `FORCE_CHECK` needs `reUserName` (≤64), `NO_CHECK` sends none.
+ * Returns the `check_name` to send and the name, if any.
+ */
+export function validateBalanceTransfer(input: BalanceTransferInput): {
+  checkName: 'NO_CHECK' | 'FORCE_CHECK';
+  reUserName: string | undefined;
+} {
+  target(input);
+  partnerTradeNo(input.partnerTradeNo);
+  openId('openId', input.openId, 64);
+  fee('amount', input.amount);
+  text('desc', input.desc, 100);
+  const ip = text('spbillCreateIp', input.spbillCreateIp, 32);
+  if (isIP(ip) === 0) fail('spbillCreateIp', 'must be an IPv4 or IPv6 address');
+  optionalText('deviceInfo', input.deviceInfo, 32);
+  const name = optionalText('reUserName', input.reUserName, 64);
+  const check = input.checkName ?? (name === undefined ? 'NO_CHECK' : 'FORCE_CHECK');
+  if (check !== 'NO_CHECK' && check !== 'FORCE_CHECK') fail('checkName', 'must be NO_CHECK or FORCE_CHECK');
+  if (check === 'FORCE_CHECK' && name === undefined) fail('reUserName', "is required with checkName FORCE_CHECK (the payee's real name)");
+  if (check === 'NO_CHECK' && name !== undefined) fail('reUserName', 'is only sent with checkName FORCE_CHECK');
+  return { checkName: check, reUserName: check === 'FORCE_CHECK' ? name : undefined };
+}
+
+/** The 企业付款 query: the transfer number. */
+export function validateBalanceTransferQuery(input: BalanceTransferQueryInput): void {
+  target(input);
+  partnerTradeNo(input.partnerTradeNo);
 }

@@ -96,14 +96,19 @@ describe('resolveConfig: API v3 merchants', () => {
     expect(found.join('\n')).not.toContain('short');
   });
 
-  it('needs a way to verify WeChat, refuses the sandbox, and refuses v3 options on a v2 merchant', () => {
+  it("needs a way to verify WeChat, refuses the sandbox, and takes a v2 merchant's v3 keys (for transfers) only as a whole set", () => {
     expect(issues(options({ wechatpayPublicKey: undefined, wechatpayPublicKeyId: undefined }))).toEqual([
       expect.stringMatching(/^merchants\[0\]\.wechatpayPublicKey: is required for an API v3 merchant unless platformCertificates/),
     ]);
     expect(issues(options({ sandbox: true }))).toEqual(['merchants[0].sandbox: is API v2 only (the sandbox has no v3 endpoints)']);
-    expect(issues(options({ apiVersion: 'v2', apiKey: 'k'.repeat(32) }))).toEqual(
-      expect.arrayContaining(['merchants[0].privateKey: is an API v3 option; set apiVersion "v3"']),
-    );
+    // A v2 merchant that also holds the v3 keys pays on v2 and keeps the keys for the calls only v3 has.
+    const both = resolveConfig(options({ apiVersion: 'v2', apiKey: 'k'.repeat(32) })).merchant('main')!;
+    expect(both.apiVersion).toBe('v2');
+    expect(both.v3?.apiV3Key).toBe(API_V3_KEY);
+    expect(issues(options({ apiVersion: 'v2', apiKey: 'k'.repeat(32), certSerialNo: undefined, apiV3Key: undefined }))).toEqual([
+      "merchants[0].certSerialNo: is required with a v2 merchant's v3 keys (used for transfers)",
+      "merchants[0].apiV3Key: is required with a v2 merchant's v3 keys (used for transfers)",
+    ]);
     expect(
       issues(
         options({

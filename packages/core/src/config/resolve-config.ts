@@ -3,6 +3,7 @@ import { ConfigError, type ConfigIssue } from '../errors.js';
 import { loggerOrDefault, maskingLogger } from '../logger.js';
 import { loadMerchantCert } from './load-keys.js';
 import { loadV3Keys, type V3KeyOptions } from './load-v3-keys.js';
+import { hasV3Options } from './v3-schema.js';
 import type { WxPayOptions } from './options.js';
 import { crossCheck, wxPayOptionsSchema } from './schema.js';
 import type { ResolvedApp, ResolvedConfig, ResolvedMerchant } from './types.js';
@@ -94,10 +95,12 @@ export function resolveConfig(options: WxPayOptions): ResolvedConfig {
     return loadMerchantCert(merchant.cert as never, typeof merchant.mchId === 'string' ? merchant.mchId : '', path, issues);
   });
 
-  // v3 keys are loaded only for merchants whose v3 options passed the schema.
+  // v3 keys are loaded only for merchants whose v3 options passed the schema: a v3 merchant's, or a
+  // v2 merchant's kept for the calls only API v3 has (transfers).
   const v3Keys = rawMerchants.map((m, i) => {
     const merchant = m as (V3KeyOptions & { apiVersion?: unknown }) | null;
-    if (merchant === null || typeof merchant !== 'object' || merchant.apiVersion !== 'v3') return undefined;
+    if (merchant === null || typeof merchant !== 'object') return undefined;
+    if (merchant.apiVersion !== 'v3' && !hasV3Options(merchant as never)) return undefined;
     const path = `merchants[${i}]`;
     if (issues.some((issue) => issue.path.startsWith(`${path}.`))) return undefined;
     return loadV3Keys(merchant, path, issues);

@@ -33,7 +33,10 @@ export interface ResolvedMerchant {
   /** Orders ask WeChat to show the e-invoice entry (`receipt=Y` / `support_fapiao`). Default false. */
   readonly receipt?: boolean | undefined;
   readonly apiVersion: 'v2' | 'v3';
-  /** API v3 key material; present exactly when `apiVersion` is `v3`. Hidden from `JSON.stringify`. */
+  /**
+   * API v3 key material: a v3 merchant's, or a v2 merchant's kept for the calls only API v3 has
+   * (transfer bills and batches; its payments stay on v2). Hidden from `JSON.stringify`.
+   */
   readonly v3?: ResolvedV3Keys | undefined;
 }
 

@@ -37,21 +37,29 @@ type MerchantShape = {
   cert?: unknown;
 } & { [K in (typeof V3_ONLY)[number]]?: unknown };
 
+/** Whether a merchant's options name any API v3 key. */
+export function hasV3Options(m: { readonly [K in (typeof V3_ONLY)[number]]?: unknown }): boolean {
+  return V3_ONLY.some((key) => m[key] !== undefined);
+}
+
 /**
- * The cross-field rules: a `v2` merchant needs `apiKey` and no v3 options; a `v3` merchant needs
- * `privateKey`, `certSerialNo`, `apiV3Key`, and a way to verify WeChat (`wechatpayPublicKey` with
- * `wechatpayPublicKeyId`, `platformCertificates: true`, or both), and cannot use the v2 sandbox.
+ * The cross-field rules: a `v2` merchant needs `apiKey`; it may also carry the v3 keys, for the
+ * calls only API v3 has (transfer bills and batches: its payments stay on v2), and then needs the
+ * whole set. A `v3` merchant needs `privateKey`, `certSerialNo`, `apiV3Key`, and a way to verify
+ * WeChat (`wechatpayPublicKey` with `wechatpayPublicKeyId`, `platformCertificates: true`, or both),
+ * and cannot use the v2 sandbox.
  */
 export function checkV3Merchant(m: MerchantShape, ctx: z.RefinementCtx): void {
+  const who = m.apiVersion === 'v2' ? "with a v2 merchant's v3 keys (used for transfers)" : 'for an API v3 merchant';
   if (m.apiVersion === 'v2') {
     if (m.apiKey === undefined) ctx.addIssue({ code: 'custom', path: ['apiKey'], message: 'is required' });
-    for (const key of V3_ONLY) {
-      if (m[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'is an API v3 option; set apiVersion "v3"' });
+    if (!hasV3Options(m)) return;
+    if (m.sandbox === true) {
+      ctx.addIssue({ code: 'custom', path: ['sandbox'], message: 'cannot go with v3 keys (the sandbox has no v3 endpoints)' });
     }
-    return;
   }
   for (const key of ['privateKey', 'certSerialNo', 'apiV3Key'] as const) {
-    if (m[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'is required for an API v3 merchant' });
+    if (m[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `is required ${who}` });
   }
   if ((m.wechatpayPublicKey === undefined) !== (m.wechatpayPublicKeyId === undefined)) {
     const missing = m.wechatpayPublicKey === undefined ? 'wechatpayPublicKey' : 'wechatpayPublicKeyId';
@@ -61,8 +69,9 @@ export function checkV3Merchant(m: MerchantShape, ctx: z.RefinementCtx): void {
     ctx.addIssue({
       code: 'custom',
       path: ['wechatpayPublicKey'],
-      message: 'is required for an API v3 merchant unless platformCertificates is true (legacy platform certificates)',
+      message: `is required ${who} unless platformCertificates is true (legacy platform certificates)`,
     });
   }
-  if (m.sandbox === true) ctx.addIssue({ code: 'custom', path: ['sandbox'], message: 'is API v2 only (the sandbox has no v3 endpoints)' });
+  if (m.apiVersion === 'v3' && m.sandbox === true)
+    ctx.addIssue({ code: 'custom', path: ['sandbox'], message: 'is API v2 only (the sandbox has no v3 endpoints)' });
 }

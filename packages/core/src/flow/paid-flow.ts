@@ -11,7 +11,7 @@
  * `recordChecked: false`, with a warning in the log.
  */
 import { AmountMismatchError, AppMismatchError } from '../errors.js';
-import type { PaidEvent, RefundFailedEvent, RefundedEvent } from '../events/event-map.js';
+import type { PaidEvent, RefundFailedEvent, RefundedEvent, WxPayEventName } from '../events/event-map.js';
 import type { OrderRecord } from '../stores/dedup-store.js';
 import { after, type MaybePromise } from '../util/maybe-promise.js';
 import type { OnceOutcome } from './once-per-key.js';
@@ -242,8 +242,23 @@ export async function fireRefund(
  * recorded as handled, and listeners registered later never see it. Returns whether it warned
  * (then there is nothing to dispatch).
  */
-export function warnIfUnheard(ctx: HandlerContext, event: 'paid' | 'refunded' | 'refund-failed' | 'closed'): boolean {
+export function warnIfUnheard(ctx: HandlerContext, event: WxPayEventName): boolean {
   if (ctx.emitter.listenerCount(event) !== 0) return false;
-  ctx.logger.warn({ event }, `@wxpay-kit/core: '${event}' fired with no listener; register listeners before serving requests`);
+  // Once, then every UNHEARD_EVERY-th: a host without listeners would otherwise write a line per
+  // request (and spend its time writing them).
+  let counts = unheard.get(ctx.emitter);
+  if (counts === undefined) unheard.set(ctx.emitter, (counts = new Map()));
+  const count = (counts.get(event) ?? 0) + 1;
+  counts.set(event, count);
+  if (count === 1 || count % UNHEARD_EVERY === 0) {
+    ctx.logger.warn(
+      { event, count },
+      `@wxpay-kit/core: '${event}' fired with no listener (${count} so far, logged once and then every ${UNHEARD_EVERY}th); register listeners before serving requests`,
+    );
+  }
   return true;
 }
+
+const UNHEARD_EVERY = 1000;
+/** Per emitter (one per `createWxPay`): how many results of each event found no listener. */
+const unheard = new WeakMap<object, Map<WxPayEventName, number>>();

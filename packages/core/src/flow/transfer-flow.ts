@@ -15,6 +15,7 @@ import type { TransferBill, TransferEvent, TransferEventSource, TransferFinalSta
 import type { OrderRecord } from '../stores/dedup-store.js';
 import type { FlowContext } from './context.js';
 import type { OnceOutcome } from './once-per-key.js';
+import { warnIfUnheard } from './paid-flow.js';
 import { storeCall } from './store-call.js';
 
 /** The key a transfer bill is recorded under at create-transfer: `<mchId>:transfer:<out_bill_no>`. */
@@ -112,10 +113,7 @@ export async function fireTransfer(ctx: FlowContext, facts: TransferFacts, fallb
   const checked = recorded !== undefined;
   const name = TRANSFER_EVENTS[facts.state];
   return ctx.once.run(transferKey(facts.mchId, facts.transferBillNo), (redelivery) => {
-    if (ctx.emitter.listenerCount(name) === 0) {
-      ctx.logger.warn({ event: name }, `@wxpay-kit/core: '${name}' fired with no listener; register listeners before serving requests`);
-      return undefined;
-    }
+    if (warnIfUnheard(ctx, name)) return undefined;
     if (!checked) {
       ctx.logger.warn(
         { event: name, app: facts.app, mchId: facts.mchId, outBillNo: facts.outBillNo, recordChecked: false },

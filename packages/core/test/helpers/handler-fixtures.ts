@@ -256,6 +256,27 @@ export function scriptedClient(): ScriptedClient {
     async reverse(input) {
       record('reverse', input);
     },
+    // No route makes these calls: any use in a handler test is a mistake, and says so.
+    async createTransferBatch(input) {
+      record('createTransferBatch', input);
+      throw new Error('createTransferBatch is not scripted');
+    },
+    async queryTransferBatch(input) {
+      record('queryTransferBatch', input);
+      throw new Error('queryTransferBatch is not scripted');
+    },
+    async queryTransferBatchDetail(input) {
+      record('queryTransferBatchDetail', input);
+      throw new Error('queryTransferBatchDetail is not scripted');
+    },
+    async transferToBalance(input) {
+      record('transferToBalance', input);
+      throw new Error('transferToBalance is not scripted');
+    },
+    async queryTransferToBalance(input) {
+      record('queryTransferToBalance', input);
+      throw new Error('queryTransferToBalance is not scripted');
+    },
     async getSandboxSignKey() {
       return '';
     },

@@ -77,11 +77,17 @@ export function handleWire(deps: WireDeps, route: WireRoute, method: string, bod
   const bad = checkParams(route.endpoint, params);
   if (bad !== undefined) return bad.verbatim ? failReply(bad.code, bad.detail) : fail(bad.code, bad.detail);
 
-  const merchant = deps.merchants.get(params['mch_id']!);
+  // 企业付款 names the merchant `mchid` and the app `mch_appid` (spec v3-more §2.2).
+  const ownNames = route.endpoint === 'promotiontransfers';
+  const merchant = deps.merchants.get(params[ownNames ? 'mchid' : 'mch_id']!);
   if (merchant === undefined) return fail('MCHID_NOT_EXIST');
-  if (route.endpoint !== 'getsignkey' && !merchantAcceptsAppId(merchant, params['appid'])) return fail('APPID_MCHID_NOT_MATCH');
+  if (route.endpoint !== 'getsignkey' && !merchantAcceptsAppId(merchant, params[ownNames ? 'mch_appid' : 'appid'])) {
+    return fail('APPID_MCHID_NOT_MATCH');
+  }
 
-  const signType: SignType = params['sign_type'] === 'HMAC-SHA256' ? 'HMAC-SHA256' : 'MD5';
+  // 企业付款 is signed with MD5 only (spec v3-more §2.2, open point 16): a `sign_type` is an ordinary signed field there.
+  const md5Only = route.endpoint === 'promotiontransfers' || route.endpoint === 'gettransferinfo';
+  const signType: SignType = params['sign_type'] === 'HMAC-SHA256' && !md5Only ? 'HMAC-SHA256' : 'MD5';
   // The sandbox signs with MD5 only: getsignkey with the production key, everything else with the sandbox key (spec §3).
   const key = route.environment === 'sandbox' && route.endpoint !== 'getsignkey' ? merchant.sandboxKey : merchant.apiKey;
   if (route.environment === 'sandbox' && signType !== 'MD5') return fail('SIGNERROR', '仿真测试系统只支持MD5签名');
@@ -99,9 +105,12 @@ export function handleWire(deps: WireDeps, route: WireRoute, method: string, bod
   }
 
   const caller: Caller = { route, params, merchant, key, signType };
-  if (deps.faults.take('systemerror', path, route.canonicalPath).length > 0) {
+  const systemErrors = deps.faults.take('systemerror', path, route.canonicalPath);
+  if (systemErrors.some((f) => f.kind === 'systemerror' && f.applied !== true)) {
     return signedReply(caller, { errCode: 'SYSTEMERROR', errCodeDes: '系统超时' });
   }
+  const [business] = deps.faults.take('error', path, route.canonicalPath);
+  if (business?.kind === 'error') return signedReply(caller, { errCode: business.code, errCodeDes: business.message ?? business.code });
   let outcome: Outcome;
   try {
     outcome = HANDLERS[route.endpoint](deps, caller);
@@ -109,6 +118,8 @@ export function handleWire(deps: WireDeps, route: WireRoute, method: string, bod
     deps.logger.error({ path, err: cause instanceof Error ? cause.message : String(cause) }, 'simulator failed to handle a call');
     outcome = { errCode: 'SYSTEMERROR', errCodeDes: '系统错误' };
   }
+  // An `applied` SYSTEMERROR: the call took effect, but its answer says the outcome is unknown.
+  if (systemErrors.length > 0) return signedReply(caller, { errCode: 'SYSTEMERROR', errCodeDes: '系统繁忙，请稍后再试' });
   return 'reply' in outcome ? outcome.reply : signedReply(caller, outcome);
 }
 
@@ -125,22 +136,27 @@ function xmlReply(body: string): WireReply {
   return { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' }, body };
 }
 
-/** A `return_code=SUCCESS` reply, signed with the caller's key and algorithm (spec §2.2). */
+/**
+ * A `return_code=SUCCESS` reply, signed with the caller's key and algorithm (spec §2.2). 企业付款's
+ * replies are not signed (their schema has no `sign`; mutual TLS vouches for them), and its pay
+ * reply names the merchant `mchid` and the app `mch_appid` (spec v3-more §2.2).
+ */
 function signedReply(caller: Caller, outcome: { ok: Fields } | { errCode: string; errCodeDes: string; recall?: 'Y' }): WireReply {
   const p = caller.params;
+  const endpoint = caller.route.endpoint;
+  const ownNames = endpoint === 'promotiontransfers';
   const fields: Fields = {
     return_code: 'SUCCESS',
     return_msg: 'OK',
-    appid: p['appid'],
-    mch_id: p['mch_id'],
-    sub_appid: p['sub_appid'],
-    sub_mch_id: p['sub_mch_id'],
+    ...(ownNames
+      ? { mch_appid: p['mch_appid'], mchid: p['mchid'], device_info: p['device_info'] }
+      : { appid: p['appid'], mch_id: p['mch_id'], sub_appid: p['sub_appid'], sub_mch_id: p['sub_mch_id'] }),
     nonce_str: ids.nonceStr(),
     ...('ok' in outcome
       ? { result_code: 'SUCCESS', ...outcome.ok }
       : { result_code: 'FAIL', err_code: outcome.errCode, err_code_des: outcome.errCodeDes, recall: outcome.recall }),
   };
-  fields['sign'] = sign(fields, caller.key, caller.signType);
+  if (!ownNames && endpoint !== 'gettransferinfo') fields['sign'] = sign(fields, caller.key, caller.signType);
   return xmlReply(wechatXml(fields));
 }
 
@@ -444,6 +460,50 @@ function reverse(deps: WireDeps, caller: Caller): Outcome {
   return { ok: { recall: 'N' } };
 }
 
+/** 企业付款到零钱 (spec v3-more §2.2): paid at once, or refused; the same `partner_trade_no` again is the same payment. */
+function promotionTransfer(deps: WireDeps, caller: Caller): Outcome {
+  const p = caller.params;
+  if (p['check_name'] === 'FORCE_CHECK' && !p['re_user_name']) return err('PARAM_ERROR', 'check_name为FORCE_CHECK时，re_user_name必填');
+  const outcome = deps.ledger.payToBalance({
+    mchId: caller.merchant.mchId,
+    appId: p['mch_appid']!,
+    partnerTradeNo: p['partner_trade_no']!,
+    openId: p['openid']!,
+    checkName: p['check_name']!,
+    reUserName: p['check_name'] === 'FORCE_CHECK' ? p['re_user_name'] : undefined,
+    amount: Number(p['amount']),
+    desc: p['desc']!,
+    deviceInfo: p['device_info'] || undefined,
+    fingerprint: fingerprint(p),
+  });
+  if ('refused' in outcome) {
+    return outcome.refused === 'amount-limit'
+      ? err('AMOUNT_LIMIT', '付款金额超出限制。低于最低金额0.30元或超过单笔限额20000.00元。')
+      : err('PARAM_ERROR', '商户订单号重复，且与原请求参数不一致');
+  }
+  const t = outcome.transfer;
+  return { ok: { partner_trade_no: t.partnerTradeNo, payment_no: t.paymentNo, payment_time: ids.readableTime(t.paidAt) } };
+}
+
+/** `gettransferinfo` (spec v3-more §2.2): a 企业付款 by `partner_trade_no`. */
+function getTransferInfo(deps: WireDeps, caller: Caller): Outcome {
+  const t = deps.ledger.findBalanceTransfer(caller.merchant.mchId, caller.params['partner_trade_no']!);
+  if (!t) return err('NOT_FOUND', '指定单号数据不存在');
+  return {
+    ok: {
+      partner_trade_no: t.partnerTradeNo,
+      detail_id: t.paymentNo,
+      status: t.status,
+      openid: t.openId,
+      transfer_name: t.reUserName,
+      payment_amount: t.amount,
+      transfer_time: ids.readableTime(t.paidAt),
+      payment_time: ids.readableTime(t.paidAt),
+      desc: t.desc,
+    },
+  };
+}
+
 const HANDLERS: Readonly<Record<Endpoint, (deps: WireDeps, caller: Caller) => Outcome>> = {
   unifiedorder: unifiedOrder,
   orderquery: orderQuery,
@@ -454,4 +514,6 @@ const HANDLERS: Readonly<Record<Endpoint, (deps: WireDeps, caller: Caller) => Ou
   getsignkey: () => err('SYSTEMERROR', '系统错误'),
   micropay,
   reverse,
+  promotiontransfers: promotionTransfer,
+  gettransferinfo: getTransferInfo,
 };

@@ -10,7 +10,9 @@ export type Endpoint =
   | 'downloadbill'
   | 'getsignkey'
   | 'micropay'
-  | 'reverse';
+  | 'reverse'
+  | 'promotiontransfers'
+  | 'gettransferinfo';
 
 /** A request path resolved to an API. */
 export interface WireRoute {
@@ -18,7 +20,7 @@ export interface WireRoute {
   readonly environment: SimEnvironment;
   /** The production path of the API, e.g. `/pay/unifiedorder` (fault filters may name either form). */
   readonly canonicalPath: string;
-  /** `/secapi/...` paths need the merchant's client certificate (spec §1.3). */
+  /** `/secapi/...` and `/mmpaymkttransfers/...` paths need the merchant's client certificate (spec §1.3, v3-more §2.2). */
   readonly needsCert: boolean;
 }
 
@@ -31,6 +33,12 @@ const PRODUCTION_PATHS: Readonly<Record<string, Endpoint>> = {
   '/pay/downloadbill': 'downloadbill',
   '/pay/micropay': 'micropay',
   '/secapi/pay/reverse': 'reverse',
+};
+
+/** 企业付款 (spec v3-more §2.2): production only, WeChat documents no sandbox path for it. */
+const TRANSFER_PATHS: Readonly<Record<string, Endpoint>> = {
+  '/mmpaymkttransfers/promotion/transfers': 'promotiontransfers',
+  '/mmpaymkttransfers/gettransferinfo': 'gettransferinfo',
 };
 
 /** The sandbox serves the same APIs under `/sandboxnew`, its refund also as `/pay/refund` (spec §3). */
@@ -51,18 +59,21 @@ const CANONICAL: Readonly<Record<Endpoint, string>> = {
   getsignkey: '/sandboxnew/pay/getsignkey',
   micropay: '/pay/micropay',
   reverse: '/secapi/pay/reverse',
+  promotiontransfers: '/mmpaymkttransfers/promotion/transfers',
+  gettransferinfo: '/mmpaymkttransfers/gettransferinfo',
 };
 
 /** Resolves a path (relative to the simulator's base path, no query) to an API, or undefined. */
 export function resolveWireRoute(path: string): WireRoute | undefined {
   const sandbox = path.startsWith('/sandboxnew/');
   const rest = sandbox ? path.slice('/sandboxnew'.length) : path;
-  const endpoint = (sandbox ? SANDBOX_PATHS : PRODUCTION_PATHS)[rest];
-  if (endpoint === undefined || !Object.hasOwn(sandbox ? SANDBOX_PATHS : PRODUCTION_PATHS, rest)) return undefined;
+  const table = sandbox ? SANDBOX_PATHS : Object.hasOwn(TRANSFER_PATHS, rest) ? TRANSFER_PATHS : PRODUCTION_PATHS;
+  const endpoint = table[rest];
+  if (endpoint === undefined || !Object.hasOwn(table, rest)) return undefined;
   return {
     endpoint,
     environment: sandbox ? 'sandbox' : 'production',
     canonicalPath: CANONICAL[endpoint],
-    needsCert: rest.startsWith('/secapi/'),
+    needsCert: rest.startsWith('/secapi/') || table === TRANSFER_PATHS,
   };
 }

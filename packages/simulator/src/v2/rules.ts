@@ -75,6 +75,14 @@ const RULES: Readonly<Record<string, Rule>> = {
   tar_type: { oneOf: ['GZIP'] },
   auth_code: { max: 128 },
   offset: { pattern: /^\d{1,4}$/ },
+  // 企业付款 (spec v3-more §2.2).
+  mch_appid: { max: 128 },
+  mchid: { max: 32 },
+  partner_trade_no: { max: 32, pattern: /^[A-Za-z0-9]+$/ },
+  check_name: { oneOf: ['NO_CHECK', 'FORCE_CHECK'] },
+  re_user_name: { max: 64 },
+  amount: { pattern: FEE },
+  desc: { max: 100 },
 };
 
 const ENVELOPE = ['appid', 'mch_id', 'nonce_str', 'sign'] as const;
@@ -90,6 +98,10 @@ const REQUIRED: Readonly<Record<Endpoint, { readonly all: readonly string[]; rea
   getsignkey: { all: ['mch_id', 'nonce_str', 'sign'] },
   micropay: { all: [...ENVELOPE, 'body', 'out_trade_no', 'total_fee', 'spbill_create_ip', 'auth_code'] },
   reverse: { all: ENVELOPE, anyOf: ['transaction_id', 'out_trade_no'] },
+  promotiontransfers: {
+    all: ['mch_appid', 'mchid', 'nonce_str', 'sign', 'partner_trade_no', 'openid', 'check_name', 'amount', 'desc', 'spbill_create_ip'],
+  },
+  gettransferinfo: { all: [...ENVELOPE, 'partner_trade_no'] },
 };
 
 /** A request that fails the parameter checks: the return code and its `return_msg` detail. */

@@ -12,6 +12,7 @@ import { encryptResource } from './resource.js';
 import { TRADE_TYPE, type V3Endpoint, type V3Route } from './routes.js';
 import { parseRfc3339, rfc3339 } from './time.js';
 import { cancelTransferBill, createTransferBill, queryTransferBill } from './transfers.js';
+import { createTransferBatch, queryTransferBatch, queryTransferBatchDetail } from './transfer-batches.js';
 
 /** What the v3 handlers need from the simulator. */
 export interface V3Deps extends ApiDeps {
@@ -72,7 +73,8 @@ export function handleV3(deps: V3Deps, route: V3Route | undefined, req: V3Reques
     );
   }
   const merchant = auth.merchant;
-  if (deps.faults.take('systemerror', req.path, route.canonicalPath).length > 0) {
+  const systemErrors = deps.faults.take('systemerror', req.path, route.canonicalPath);
+  if (systemErrors.some((f) => f.kind === 'systemerror' && f.applied !== true)) {
     return signedAnswer(signer, errorAnswer(500, 'SYSTEM_ERROR', '系统繁忙,请稍后重试'), merchant);
   }
   const [business] = deps.faults.take('error', req.path, route.canonicalPath);
@@ -100,6 +102,8 @@ export function handleV3(deps: V3Deps, route: V3Route | undefined, req: V3Reques
       answer = errorAnswer(500, 'SYSTEM_ERROR', '系统错误');
     }
   }
+  // An `applied` SYSTEM_ERROR: the call took effect, but its answer says the outcome is unknown.
+  if (systemErrors.length > 0) answer = errorAnswer(500, 'SYSTEM_ERROR', '系统繁忙,请稍后重试');
   return signedAnswer(signer, answer, merchant);
 }
 
@@ -373,4 +377,9 @@ const HANDLERS: Readonly<Record<V3Endpoint, (call: Call) => Answer>> = {
   'transfer-query-by-bill-no': (call) => queryTransferBill({ ...call, param: call.route.param }, 'wx'),
   codepay,
   reverse,
+  'batch-create': (call) => createTransferBatch({ ...call, param: undefined }),
+  'batch-by-out-batch-no': (call) => queryTransferBatch({ ...call, param: call.route.param }, call.query, 'out'),
+  'batch-by-batch-id': (call) => queryTransferBatch({ ...call, param: call.route.param }, call.query, 'wx'),
+  'batch-detail-by-out-no': (call) => queryTransferBatchDetail({ ...call, param: call.route.param }, call.route.detail, 'out'),
+  'batch-detail-by-id': (call) => queryTransferBatchDetail({ ...call, param: call.route.param }, call.route.detail, 'wx'),
 };

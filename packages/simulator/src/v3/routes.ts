@@ -12,7 +12,12 @@ export type V3Endpoint =
   | 'transfer-query-by-out-bill-no'
   | 'transfer-query-by-bill-no'
   | 'codepay'
-  | 'reverse';
+  | 'reverse'
+  | 'batch-create'
+  | 'batch-by-out-batch-no'
+  | 'batch-by-batch-id'
+  | 'batch-detail-by-out-no'
+  | 'batch-detail-by-id';
 
 /** A `/v3/` request resolved to an API. */
 export interface V3Route {
@@ -23,6 +28,8 @@ export interface V3Route {
   readonly param: string | undefined;
   /** For `order`: `jsapi`, `app`, `h5` or `native`. */
   readonly kind: OrderKind | undefined;
+  /** The second path parameter (a batch detail's number), if the path has one. */
+  readonly detail?: string | undefined;
 }
 
 export type OrderKind = 'jsapi' | 'app' | 'h5' | 'native';
@@ -76,6 +83,25 @@ export function resolveV3Route(method: string, path: string): V3Route | undefine
     }
     if (method === 'GET' && (m = /^\/transfer-bill-no\/([^/]+)$/.exec(path.slice(bills.length)))) {
       return route('transfer-query-by-bill-no', `${bills}/transfer-bill-no/{transfer_bill_no}`, m[1]);
+    }
+  }
+  const batches = '/v3/transfer/batches';
+  if (method === 'POST' && path === batches) return route('batch-create', path);
+  if (method === 'GET' && path.startsWith(`${batches}/`)) {
+    const rest = path.slice(batches.length);
+    if ((m = /^\/out-batch-no\/([^/]+)$/.exec(rest))) return route('batch-by-out-batch-no', `${batches}/out-batch-no/{out_batch_no}`, m[1]);
+    if ((m = /^\/batch-id\/([^/]+)$/.exec(rest))) return route('batch-by-batch-id', `${batches}/batch-id/{batch_id}`, m[1]);
+    if ((m = /^\/out-batch-no\/([^/]+)\/details\/out-detail-no\/([^/]+)$/.exec(rest))) {
+      return {
+        ...route('batch-detail-by-out-no', `${batches}/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}`, m[1]),
+        detail: decodeURIComponent(m[2]!),
+      };
+    }
+    if ((m = /^\/batch-id\/([^/]+)\/details\/detail-id\/([^/]+)$/.exec(rest))) {
+      return {
+        ...route('batch-detail-by-id', `${batches}/batch-id/{batch_id}/details/detail-id/{detail_id}`, m[1]),
+        detail: decodeURIComponent(m[2]!),
+      };
     }
   }
   return undefined;

@@ -71,6 +71,17 @@ function wireFields(api: string, fields: Readonly<Record<string, XmlValue>>, ext
   return wire;
 }
 
+/** The wire of a call that names the merchant itself ({@link V2Operation.ownIds}): its fields and the nonce, empty values left out. */
+function ownWire(fields: Readonly<Record<string, XmlValue>>, nonce: string): Record<string, XmlValue> {
+  const wire: Record<string, XmlValue> = {};
+  for (const name of Object.keys(fields)) {
+    const value = fields[name];
+    if (value !== undefined && value !== null && value !== '') wire[name] = value;
+  }
+  wire['nonce_str'] = nonce;
+  return wire;
+}
+
 /** A bill reply is text or gzip; a failure is XML (`<xml>…`). */
 function looksLikeXml(body: Buffer): boolean {
   const start = body
@@ -159,18 +170,20 @@ export function createV2Client(config: ResolvedConfig, transport: Transport, hoo
       throw new ValidationError(`merchant has no certificate; ${api} needs the merchant API certificate`, { field: 'merchant' });
     }
     const url = urlFor(merchant.baseUrl, merchant.sandbox ? `/sandboxnew${decl.path.replace(/^\/secapi/, '')}` : decl.path);
-    const fields = decl.build(input, normalized);
-    const signType = signTypeOf(merchant);
+    const fields = decl.build(input, normalized, merchant);
+    const signType = decl.ownIds ? 'MD5' : signTypeOf(merchant);
     try {
       return await retrier.run(api, decl.op.retry, merchant.name, signal, async () => {
         const key = merchant.sandbox ? await keyFor(merchant, signal) : merchant.apiKey;
-        const wire = wireFields(api, fields, {
-          mch_id: merchant.mchId,
-          sub_mch_id: merchant.subMchId,
-          sub_appid: merchant.subAppId,
-          nonce_str: config.nonce(),
-          sign_type: signType === 'HMAC-SHA256' ? 'HMAC-SHA256' : undefined,
-        });
+        const wire = decl.ownIds
+          ? ownWire(fields, config.nonce())
+          : wireFields(api, fields, {
+              mch_id: merchant.mchId,
+              sub_mch_id: merchant.subMchId,
+              sub_appid: merchant.subAppId,
+              nonce_str: config.nonce(),
+              sign_type: signType === 'HMAC-SHA256' ? 'HMAC-SHA256' : undefined,
+            });
         wire['sign'] = sign(wire, key, signType);
         const reply = await transport.post(url, buildXml(wire), {
           mtls: mtls ? merchant : undefined,

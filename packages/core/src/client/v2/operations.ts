@@ -9,6 +9,7 @@ import type { UnifiedOrderInput, UnifiedOrderResult } from '../../model/contract
 import type { MicropayResult } from '../../model/micropay.js';
 import type { ClientPayParams, TradeType } from '../../model/payment.js';
 import { appPayParams, jsapiPayParams, mwebPayUrl } from '../../protocol/v2/client-params.js';
+import { toBalanceTransfer, toBalanceTransferResult } from '../../protocol/v2/balance-transfer.js';
 import {
   optionalText,
   replyBase,
@@ -48,8 +49,14 @@ export interface V2Operation<I, N, R> {
   readonly file?: boolean;
   /** Checks needing the merchant, before anything is sent. */
   readonly check?: (input: I, merchant: ResolvedMerchant) => void;
-  /** The call's own wire fields, always in the same order (merchant ids, nonce and sign are added). */
-  readonly build: (input: I, normalized: N) => Readonly<Record<string, XmlValue>>;
+  /**
+   * The call names the merchant and app itself, under its own field names (企业付款: `mchid`,
+   * `mch_appid`), and is signed with MD5 only: the executor adds just the nonce and the signature,
+   * never `mch_id`, the sub-merchant ids or `sign_type`.
+   */
+  readonly ownIds?: boolean;
+  /** The call's own wire fields, always in the same order (merchant ids, nonce and sign are added unless {@link ownIds}). */
+  readonly build: (input: I, normalized: N, merchant: ResolvedMerchant) => Readonly<Record<string, XmlValue>>;
   /** The verified reply as the model. */
   readonly map: (reply: V2Reply, input: I, call: V2Call) => R;
   /** A failure that means the goal is reached (close: `ORDERCLOSED`): the call resolves. */
@@ -59,12 +66,12 @@ export interface V2Operation<I, N, R> {
 }
 
 /** A call API v2 does not have: refused before anything is sent, saying which version offers it. */
-function v3Only<I, N, R>(op: Operation<I, N, R>): V2Operation<I, N, R> {
+function v3Only<I, N, R>(op: Operation<I, N, R>, what = 'transfer bills'): V2Operation<I, N, R> {
   return {
     op,
     path: '',
     check: () => {
-      throw new ValidationError(`${op.name} is an API v3 call (transfer bills); this merchant is configured for API v2`, {
+      throw new ValidationError(`${op.name} is an API v3 call (${what}); this merchant has no API v3 keys`, {
         field: 'merchant',
       });
     },
@@ -127,6 +134,24 @@ function toMicropayResult({ record }: V2Reply): MicropayResult {
   const payment = toOrderQueryResult(Object.assign(Object.create(null) as XmlRecord, record, { trade_state: 'SUCCESS' }));
   if (!payment.transactionId) throw new XmlError("field 'transaction_id' is missing");
   return Object.freeze({ tradeState: 'SUCCESS', outTradeNo: payment.outTradeNo, payment });
+}
+
+/**
+ * 企业付款 (spec v3-more §2.2) is a direct-merchant production call: WeChat documents no
+ * service-provider variant and no sandbox path for it, and it is signed with the API v2 key.
+ */
+function balanceTransferMerchant(_input: unknown, merchant: ResolvedMerchant): void {
+  if (merchant.subMchId !== undefined) {
+    throw new ValidationError('企业付款 (transferToBalance) is for direct merchants only (this merchant has subMchId)', {
+      field: 'merchant',
+    });
+  }
+  if (merchant.sandbox) {
+    throw new ValidationError('企业付款 (transferToBalance) has no WeChat sandbox; use a production merchant (or the simulator)', {
+      field: 'merchant',
+    });
+  }
+  if (!merchant.apiKey) throw new ValidationError('企业付款 needs the merchant API v2 key (apiKey)', { field: 'merchant' });
 }
 
 const isResultCode = (error: unknown, code: string): boolean =>
@@ -260,5 +285,38 @@ export const V2_OPERATIONS: V2Table = {
       }
       return undefined;
     },
+  },
+  createTransferBatch: v3Only(OPERATIONS.createTransferBatch, 'transfer batches'),
+  queryTransferBatch: v3Only(OPERATIONS.queryTransferBatch, 'transfer batches'),
+  queryTransferBatchDetail: v3Only(OPERATIONS.queryTransferBatchDetail, 'transfer batches'),
+  transferToBalance: {
+    op: OPERATIONS.transferToBalance,
+    path: '/mmpaymkttransfers/promotion/transfers',
+    mtls: true,
+    ownIds: true,
+    check: balanceTransferMerchant,
+    // The unusual names are WeChat's: `mch_appid` and `mchid`, not `appid` and `mch_id`.
+    build: (input, normalized, merchant) => ({
+      mch_appid: input.appId,
+      mchid: merchant.mchId,
+      device_info: input.deviceInfo,
+      partner_trade_no: input.partnerTradeNo,
+      openid: input.openId,
+      check_name: normalized.checkName,
+      re_user_name: normalized.reUserName,
+      amount: input.amount,
+      desc: input.desc,
+      spbill_create_ip: input.spbillCreateIp,
+    }),
+    map: ({ record }, input, call) => toBalanceTransferResult(record, { appId: input.appId, mchId: call.merchant.mchId }),
+  },
+  queryTransferToBalance: {
+    op: OPERATIONS.queryTransferToBalance,
+    path: '/mmpaymkttransfers/gettransferinfo',
+    mtls: true,
+    ownIds: true,
+    check: balanceTransferMerchant,
+    build: (input, _n, merchant) => ({ appid: input.appId, mch_id: merchant.mchId, partner_trade_no: input.partnerTradeNo }),
+    map: ({ record }, input, call) => toBalanceTransfer(record, { appId: input.appId, mchId: call.merchant.mchId }),
   },
 };

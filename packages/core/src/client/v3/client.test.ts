@@ -781,3 +781,235 @@ describe.skipIf(noOpenssl)('v3 client: transfer bills', () => {
     expect(seen).toHaveLength(0);
   });
 });
+
+describe.skipIf(noOpenssl)('v3 client: transfer batches', () => {
+  const BATCHES = '/v3/transfer/batches';
+  const batch = (over: Record<string, unknown> = {}) => ({
+    merchant: 'main',
+    appId: APP_ID,
+    outBatchNo: 'plfk2020042013',
+    batchName: '2019年1月深圳分部报销单',
+    batchRemark: '2019年1月深圳分部报销单',
+    details: [
+      {
+        outDetailNo: 'x23zy545Bd5436',
+        transferAmount: 200_000,
+        transferRemark: '2020年4月报销',
+        openId: 'o-MYE42l80oelYMDE34nYD456Xoy',
+        userName: '张三',
+      },
+      {
+        outDetailNo: 'x23zy545Bd5437',
+        transferAmount: 300,
+        transferRemark: '2020年4月报销',
+        openId: 'o-MYE42l80oelYMDE34nYD456Xoz',
+        userName: '李四',
+      },
+    ],
+    ...over,
+  });
+  const oaepSha1Decrypt = (ciphertext: string, privateKey: string): string =>
+    privateDecrypt(
+      { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+      Buffer.from(ciphertext, 'base64'),
+    ).toString('utf8');
+  const created = {
+    out_batch_no: 'plfk2020042013',
+    batch_id: '1030000071100999991182020050700019480001',
+    create_time: '2015-05-20T13:29:35.120+08:00',
+    batch_status: 'ACCEPTED',
+  };
+
+  it('create: totals computed, every user_name encrypted with the WeChat Pay public key (checked with node:crypto), Wechatpay-Serial sent', async () => {
+    routes.set(`POST ${BATCHES}`, () => ({ status: 200, body: JSON.stringify(created) }));
+    const result = await makeClient().createTransferBatch(batch({ transferSceneId: '1000', notifyUrl: 'https://pay.example.com/batches' }));
+    const sent = seen[0]!;
+    expect(sent.signatureOk).toBe(true);
+    expect(sent.serial).toBe(PUB_KEY_ID);
+    const body = JSON.parse(sent.body) as { transfer_detail_list: Record<string, unknown>[] } & Record<string, unknown>;
+    expect(body).toEqual({
+      appid: APP_ID,
+      out_batch_no: 'plfk2020042013',
+      batch_name: '2019年1月深圳分部报销单',
+      batch_remark: '2019年1月深圳分部报销单',
+      total_amount: 200_300,
+      total_num: 2,
+      transfer_detail_list: [
+        {
+          out_detail_no: 'x23zy545Bd5436',
+          transfer_amount: 200_000,
+          transfer_remark: '2020年4月报销',
+          openid: 'o-MYE42l80oelYMDE34nYD456Xoy',
+          user_name: expect.any(String),
+        },
+        {
+          out_detail_no: 'x23zy545Bd5437',
+          transfer_amount: 300,
+          transfer_remark: '2020年4月报销',
+          openid: 'o-MYE42l80oelYMDE34nYD456Xoz',
+          user_name: expect.any(String),
+        },
+      ],
+      transfer_scene_id: '1000',
+      notify_url: 'https://pay.example.com/batches',
+    });
+    expect(body.transfer_detail_list.map((d) => oaepSha1Decrypt(d['user_name'] as string, wechatKeys.privateKey))).toEqual([
+      '张三',
+      '李四',
+    ]);
+    expect(result).toMatchObject({
+      outBatchNo: 'plfk2020042013',
+      batchId: created.batch_id,
+      batchStatus: 'ACCEPTED',
+      createTime: created.create_time,
+    });
+  });
+
+  it('create without names sends no Wechatpay-Serial and no user_name', async () => {
+    routes.set(`POST ${BATCHES}`, () => ({ status: 200, body: JSON.stringify(created) }));
+    const details = batch().details.map((d) => ({ ...d, transferAmount: 100, userName: undefined }));
+    await makeClient().createTransferBatch(batch({ details }));
+    expect(seen[0]!.serial).toBeUndefined();
+    expect(JSON.parse(seen[0]!.body).transfer_detail_list[0]).not.toHaveProperty('user_name');
+  });
+
+  const detail = batch().details[0]!;
+  it.each([
+    ['outBatchNo', { outBatchNo: 'batch_1' }],
+    ['batchName', { batchName: 'x'.repeat(33) }],
+    ['details', { details: [] }],
+    [
+      'details',
+      { details: Array.from({ length: 1001 }, (_, n) => ({ ...detail, outDetailNo: `d${n}`, transferAmount: 100, userName: undefined })) },
+    ],
+    ['details[0].transferAmount', { details: [{ ...detail, transferAmount: 1.5 }] }],
+    ['details[0].transferAmount', { details: [{ ...detail, transferAmount: 0 }] }],
+    ['details[0].openId', { details: [{ ...detail, openId: 'o 1' }] }],
+    ['details[0].userName', { details: [{ ...detail, userName: undefined }] }],
+    ['details[0].userName', { details: [{ ...detail, transferAmount: 29 }] }],
+    ['details[1].outDetailNo', { details: [detail, { ...detail }] }],
+    [
+      'details',
+      {
+        details: [
+          { ...detail, transferAmount: 100 },
+          { ...detail, outDetailNo: 'other1', transferAmount: 100, userName: undefined },
+        ],
+      },
+    ],
+  ])('refuses a bad %s before anything is sent', async (field, over) => {
+    const error = await makeClient()
+      .createTransferBatch(batch(over) as never)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).field).toBe(field);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('SYSTEM_ERROR repeats the same batch number; NOT_ENOUGH is a WxPayError, not repeated', async () => {
+    let calls = 0;
+    routes.set(`POST ${BATCHES}`, () =>
+      ++calls === 1
+        ? { status: 500, body: JSON.stringify({ code: 'SYSTEM_ERROR', message: '系统繁忙' }) }
+        : { status: 200, body: JSON.stringify(created) },
+    );
+    await expect(makeClient().createTransferBatch(batch())).resolves.toMatchObject({ batchId: created.batch_id });
+    expect(seen.map((r) => JSON.parse(r.body).out_batch_no)).toEqual(['plfk2020042013', 'plfk2020042013']);
+    seen.length = 0;
+    routes.set(`POST ${BATCHES}`, () => ({ status: 403, body: JSON.stringify({ code: 'NOT_ENOUGH', message: '资金不足' }) }));
+    await expect(makeClient().createTransferBatch(batch())).rejects.toMatchObject({ name: 'WxPayError', errCode: 'NOT_ENOUGH' });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('queries a batch (with a page of details) and a detail, by merchant numbers and by WeChat ids', async () => {
+    const reply = {
+      transfer_batch: {
+        mchid: MCH_ID,
+        out_batch_no: 'plfk2020042013',
+        batch_id: created.batch_id,
+        appid: APP_ID,
+        batch_status: 'FINISHED',
+        batch_type: 'API',
+        batch_name: 'n',
+        batch_remark: 'r',
+        total_amount: 200_300,
+        total_num: 2,
+        success_amount: 200_000,
+        success_num: 1,
+        fail_amount: 300,
+        fail_num: 1,
+        create_time: created.create_time,
+        update_time: created.create_time,
+      },
+      transfer_detail_list: [
+        { detail_id: '1040000071100999991182020050700019500100', out_detail_no: 'x23zy545Bd5436', detail_status: 'SUCCESS' },
+        { detail_id: '1040000071100999991182020050700019500101', out_detail_no: 'x23zy545Bd5437', detail_status: 'FAIL' },
+      ],
+    };
+    const detailReply = {
+      mchid: MCH_ID,
+      out_batch_no: 'plfk2020042013',
+      batch_id: created.batch_id,
+      appid: APP_ID,
+      out_detail_no: 'x23zy545Bd5437',
+      detail_id: '1040000071100999991182020050700019500101',
+      detail_status: 'FAIL',
+      transfer_amount: 300,
+      transfer_remark: '2020年4月报销',
+      fail_reason: 'ACCOUNT_FROZEN',
+      openid: 'o-MYE42l80oelYMDE34nYD456Xoz',
+      initiate_time: created.create_time,
+      update_time: created.create_time,
+    };
+    routes.set(`GET ${BATCHES}/out-batch-no/plfk2020042013`, () => ({ status: 200, body: JSON.stringify(reply) }));
+    routes.set(`GET ${BATCHES}/batch-id/${created.batch_id}`, () => ({
+      status: 200,
+      body: JSON.stringify({ transfer_batch: reply.transfer_batch }),
+    }));
+    routes.set(`GET ${BATCHES}/out-batch-no/plfk2020042013/details/out-detail-no/x23zy545Bd5437`, () => ({
+      status: 200,
+      body: JSON.stringify(detailReply),
+    }));
+    routes.set(`GET ${BATCHES}/batch-id/${created.batch_id}/details/detail-id/${detailReply.detail_id}`, () => ({
+      status: 200,
+      body: JSON.stringify(detailReply),
+    }));
+    const client = makeClient();
+    const target = { merchant: 'main', appId: APP_ID };
+    const listed = await client.queryTransferBatch({
+      ...target,
+      outBatchNo: 'plfk2020042013',
+      needQueryDetail: true,
+      limit: 50,
+      detailStatus: 'ALL',
+    });
+    expect(seen[0]!.url).toBe(`${BATCHES}/out-batch-no/plfk2020042013?need_query_detail=true&offset=0&limit=50&detail_status=ALL`);
+    expect(listed).toMatchObject({ batchStatus: 'FINISHED', totalAmount: 200_300, successNum: 1, failAmount: 300 });
+    expect(listed.details.map((d) => d.detailStatus)).toEqual(['SUCCESS', 'FAIL']);
+    const plain = await client.queryTransferBatch({ ...target, batchId: created.batch_id });
+    expect(seen[1]!.url).toBe(`${BATCHES}/batch-id/${created.batch_id}?need_query_detail=false`);
+    expect(plain.details).toEqual([]);
+    const byOut = await client.queryTransferBatchDetail({ ...target, outBatchNo: 'plfk2020042013', outDetailNo: 'x23zy545Bd5437' });
+    const byId = await client.queryTransferBatchDetail({ ...target, batchId: created.batch_id, detailId: detailReply.detail_id });
+    for (const d of [byOut, byId]) expect(d).toMatchObject({ detailStatus: 'FAIL', failReason: 'ACCOUNT_FROZEN', transferAmount: 300 });
+    await expect(client.queryTransferBatch({ ...target, outBatchNo: 'a', batchId: 'b' })).rejects.toMatchObject({ field: 'outBatchNo' });
+    await expect(client.queryTransferBatch({ ...target, outBatchNo: 'a', limit: 10 })).rejects.toMatchObject({ field: 'limit' });
+    await expect(client.queryTransferBatchDetail({ ...target, outBatchNo: 'a' })).rejects.toMatchObject({ field: 'outDetailNo' });
+    expect(seen).toHaveLength(4);
+  });
+
+  it('a v2 merchant holding v3 keys makes its batches on API v3; one without them is told batches are API v3', async () => {
+    const config = v3Config();
+    const v3 = config.merchants[0]!.v3;
+    const merchants = [{ ...config.merchants[0]!, apiVersion: 'v2' as const, v3 }, config.merchants[1]!];
+    const mixed: ResolvedConfig = { ...config, merchants, merchant: (name) => merchants.find((m) => m.name === name) };
+    routes.set(`POST ${BATCHES}`, () => ({ status: 200, body: JSON.stringify(created) }));
+    await expect(makeClient(mixed).createTransferBatch(batch())).resolves.toMatchObject({ batchId: created.batch_id });
+    expect(seen[0]!.signatureOk).toBe(true);
+    await expect(makeClient(mixed).createTransferBatch(batch({ merchant: 'old' }))).rejects.toMatchObject({
+      code: 'WXPAY_ERR_VALIDATION',
+      field: 'merchant',
+    });
+    expect(seen).toHaveLength(1);
+  });
+});

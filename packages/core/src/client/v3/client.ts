@@ -42,9 +42,9 @@ export interface V3Client extends VersionClient {
   keyring(merchant: string, options?: CallOptions & { readonly refresh?: boolean }): Promise<V3Keyring>;
 }
 
-/** The merchant's keys, or a ValidationError when it is not a v3 merchant. */
+/** The merchant's v3 keys (a v3 merchant's, or a v2 merchant's kept for transfers), or a ValidationError. */
 function v3Keys(merchant: ResolvedMerchant): ResolvedV3Keys {
-  if (merchant.apiVersion !== 'v3' || merchant.v3 === undefined) {
+  if (merchant.v3 === undefined) {
     throw new ValidationError('merchant is not configured for API v3', { field: 'merchant' });
   }
   return merchant.v3;

@@ -265,7 +265,20 @@ describe('POST /notify-pay/:app', () => {
     const wxpay = createHandler(testConfig({ logger }), scriptedClient());
     const out = await wxpay.handle(xmlRequest('/notify-pay/shop', signNotifyXml(buildPayNotification(), KEY_1)));
     expect(bodyText(out.body)).toBe(ok);
-    expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.obj)).toEqual([{ event: 'paid' }]);
+    expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.obj)).toEqual([{ event: 'paid', count: 1 }]);
+  });
+
+  it('warns about unheard results once and then every 1000th, not once per request', async () => {
+    const logger = recordingLogger();
+    const wxpay = createHandler(testConfig({ logger }), scriptedClient());
+    for (let i = 1; i <= 1001; i++) {
+      const xml = signNotifyXml(buildPayNotification({ transaction_id: `T-${i}` }), KEY_1);
+      expect(bodyText((await wxpay.handle(xmlRequest('/notify-pay/shop', xml))).body)).toBe(ok);
+    }
+    expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.obj)).toEqual([
+      { event: 'paid', count: 1 },
+      { event: 'paid', count: 1000 },
+    ]);
   });
 
   it('needs no bearer token (WeChat cannot send one)', async () => {
