@@ -16,6 +16,7 @@ import { canPin, run, start, useBuilt } from './proc.js';
 import { BUILD_DIR, buildEntries } from './build.js';
 import { writeCertificates } from './certs.js';
 import { COMPARE_BEGIN, COMPARE_END, compareBuilds } from './compare.js';
+import { SWEEPER_BEGIN, SWEEPER_END, sectionOf } from './doc-sections.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
@@ -519,7 +520,8 @@ async function main(): Promise<void> {
     await writeFile(out, `${doc}\n`);
     process.stdout.write(`${doc}\n\n(written to ${out}; docs/benchmarks.md is only written by a full run)\n`);
   } else {
-    // A side-by-side comparison written by `--compare <commit> --write` is kept.
+    // A side-by-side comparison written by `--compare <commit> --write` is kept, and so are the
+    // sweeper load figures (`bench/src/sweeper-load.ts --write`).
     const previous = (() => {
       try {
         return readFileSync(join(repo, 'docs', 'benchmarks.md'), 'utf8');
@@ -527,8 +529,9 @@ async function main(): Promise<void> {
         return '';
       }
     })();
-    const [begin, end] = [previous.indexOf(COMPARE_BEGIN), previous.indexOf(COMPARE_END)];
-    const kept = begin !== -1 && end > begin ? previous.slice(begin, end + COMPARE_END.length) : '';
+    const kept = [sectionOf(previous, COMPARE_BEGIN, COMPARE_END), sectionOf(previous, SWEEPER_BEGIN, SWEEPER_END)]
+      .filter((s) => s !== '')
+      .join('\n\n');
     await writeFile(join(repo, 'docs', 'benchmarks.md'), `${doc}\n${kept ? `\n${kept}\n` : ''}`);
     process.stdout.write(`${doc}\n\n(written to docs/benchmarks.md)\n`);
   }

@@ -14,6 +14,12 @@ import { createGatewayLogger, type PinoLogger } from './logger.js';
 import { startGateway, type GatewayHandle } from './server.js';
 import { gatewayVersion, packageVersion } from './package-version.js';
 
+/**
+ * The timing of payment codes in default mode, short enough to watch on the demo counter: a query
+ * every 2 s, reversed 12 s after the submission (or at once once it failed).
+ */
+const DEMO_MICROPAY_TIMING = Object.freeze({ queryIntervalMs: 2_000, deadlineMs: 12_000, reverseAfterMs: 0 });
+
 /** Options of {@link startDefaultGateway}. */
 export interface DefaultGatewayOptions {
   /** Default `127.0.0.1`. */
@@ -164,6 +170,8 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
       bodyLimit: undefined,
       leaseMs: undefined,
       orderExpireMinutes: undefined,
+      // The demo counter's payment codes: WeChat's schedule (every 5 s, 45 s) shortened to watch it.
+      micropay: DEMO_MICROPAY_TIMING,
     };
     const shop = createDemoShop({
       apps: demoApps,

@@ -23,9 +23,16 @@ export {
   SANDBOX_SUFFIX,
   isSandboxApp,
 } from './config/gateway-config.js';
-export type { GatewayConfig, GatewayApp, GatewayMerchant, GatewayEndpoints, StoreSpec } from './config/gateway-config.js';
+export type {
+  GatewayConfig,
+  GatewayApp,
+  GatewayMerchant,
+  GatewayEndpoints,
+  GatewayMicropayTiming,
+  StoreSpec,
+} from './config/gateway-config.js';
 export { toWxPayOptions, needsEmbeddedSimulator, merchantVariants } from './config/to-options.js';
-export type { GatewayWxPayOptions, ToWxPayOptionsInput, MerchantVariant } from './config/to-options.js';
+export type { GatewayClock, GatewayWxPayOptions, ToWxPayOptionsInput, MerchantVariant } from './config/to-options.js';
 export { seedConfigSchema, type SeedConfig } from './config/seed-schema.js';
 export { startGateway, GatewayStartError, GATEWAY_SERVER_TIMEOUTS } from './server.js';
 export type { StartGatewayOptions, GatewayHandle, ExtraHandler, ServerTimeouts } from './server.js';
@@ -34,4 +41,4 @@ export type { DefaultGatewayOptions, DefaultGateway, DemoApp } from './default-m
 export { createPathMapper, type GatewayRoute } from './routes.js';
 export { createGatewayLogger, REDACT_PATHS, type GatewayLoggerOptions } from './logger.js';
 export { forwarderApps, openStore } from './runtime.js';
-export type { GatewayRuntime, Readiness, SimulatorSetup } from './runtime.js';
+export type { GatewayRuntime, Readiness, SimulatorSetup, SweeperState } from './runtime.js';

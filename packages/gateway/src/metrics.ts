@@ -1,12 +1,12 @@
 /**
  * `GET /metrics`: the gateway's Prometheus metrics (prom-client). HTTP requests by route and
  * status, WeChat's notifications by outcome, events fired, WeChat API calls by API and outcome
- * (with latency), the forwarder's backlog, oldest pending age, deliveries and dead letters, and
- * the process's own metrics. The core reports through `node:diagnostics_channel`
+ * (with latency), the forwarder's backlog, oldest pending age, deliveries and dead letters, the
+ * sweeper's pending orders, oldest unresolved age and sweeps by outcome, and the process's own metrics. The core reports through `node:diagnostics_channel`
  * (`DIAGNOSTICS_CHANNELS`), so hosts of the adapters can collect the same with their own library.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { DIAGNOSTICS_CHANNELS, type NotificationDiagnostic, type WechatCallDiagnostic, type WxPay } from '@wxpay-kit/core';
+import { DIAGNOSTICS_CHANNELS, type NotificationDiagnostic, type SweepStats, type WechatCallDiagnostic, type WxPay } from '@wxpay-kit/core';
 import type { ForwarderStore } from '@wxpay-kit/forwarder';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -86,7 +86,53 @@ export function createGatewayMetrics(wxpay: WxPay, store: ForwarderStore): Gatew
     },
   });
 
-  for (const event of ['paid', 'refunded', 'refund-failed'] as const) {
+  const sweeper = wxpay.sweeper;
+  if (sweeper !== undefined) {
+    // One stats() call serves the sweeper's metrics of one scrape.
+    let cached: { at: number; stats: Promise<SweepStats> } | undefined;
+    const sweepStats = (): Promise<SweepStats> => {
+      const at = Date.now();
+      if (cached === undefined || at - cached.at > 500) cached = { at, stats: sweeper.stats() };
+      return cached.stats;
+    };
+    new Gauge({
+      name: 'wxpay_sweeper_pending_orders',
+      help: 'Orders (and refunds) waiting for a result that the sweeper queries, across every instance on the store',
+      registers: [registry],
+      async collect() {
+        this.set((await sweepStats()).pending);
+      },
+    });
+    new Gauge({
+      name: 'wxpay_sweeper_oldest_unresolved_age_seconds',
+      help: 'Age of the oldest order the sweeper still waits on',
+      registers: [registry],
+      async collect() {
+        this.set((await sweepStats()).oldestUnresolvedMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'wxpay_sweeper_last_sweep_timestamp_seconds',
+      help: "When this instance's last pass over the sweep queue ended (Unix time; 0 before the first)",
+      registers: [registry],
+      async collect() {
+        this.set(((await sweepStats()).lastPassAt ?? 0) / 1000);
+      },
+    });
+    new Counter({
+      name: 'wxpay_sweeps_total',
+      help: 'Sweeps of one order or refund by this instance, by outcome (paid, closed, unpaid, refunded, refund-failed, dropped, error)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+      async collect() {
+        const { outcomes } = await sweepStats();
+        this.reset();
+        for (const [outcome, n] of Object.entries(outcomes)) this.inc({ outcome }, n);
+      },
+    });
+  }
+
+  for (const event of ['paid', 'refunded', 'refund-failed', 'closed'] as const) {
     wxpay.on(event, (e) => void events.inc({ event, app: e.app }));
   }
   wxpay.on('forward-delivered', (e) => void deliveries.inc({ outcome: 'delivered', app: e.app }));

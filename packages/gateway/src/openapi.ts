@@ -204,7 +204,16 @@ function pathItem(endpoint: GatewayEndpoint, options: OpenApiOptions): JsonObjec
           operationId,
           summary: 'Readiness: 200 when the store is reachable, else 503',
           responses: {
-            '200': { description: 'ready', content: json({ type: 'object', properties: { status: { const: 'ready' } } }) },
+            '200': {
+              description: 'ready',
+              content: json({
+                type: 'object',
+                properties: {
+                  status: { const: 'ready' },
+                  details: { type: 'object', description: "the sweeper's state ({state: 'on', pending, …} or {state: 'off'})" },
+                },
+              }),
+            },
             '503': {
               description: 'not ready',
               content: json({ type: 'object', properties: { status: { const: 'not-ready' }, reason: { type: 'string' } } }),

@@ -1,4 +1,4 @@
-import { ANY_APP_ID, createWxPay, type WxPay } from '@wxpay-kit/core';
+import { ANY_APP_ID, createWxPay, type SweepStats, type WxPay } from '@wxpay-kit/core';
 import { createHmac } from 'node:crypto';
 import { forwarder, openStore as openForwarderStore, type Forwarder, type ForwarderStore } from '@wxpay-kit/forwarder';
 import { startSimulator, type SimulatorMerchantOptions } from '@wxpay-kit/simulator';
@@ -16,6 +16,38 @@ export interface SimulatorSetup {
 export interface Readiness {
   readonly ok: boolean;
   readonly reason?: string;
+  /** The sweeper's state (`{ state: 'off' }` when `sweep-schedule` is false); present when the store answered. */
+  readonly sweeper?: SweeperState;
+}
+
+/** The sweeper's state, as `/ready`'s details and the sweeper's log lines show it. */
+export type SweeperState =
+  | { readonly state: 'off' }
+  | {
+      readonly state: 'on';
+      /** Orders and refunds waiting for a result (every instance's, on a shared store). */
+      readonly pending: number;
+      /** Age of the oldest of them, in whole seconds (0 when none). */
+      readonly oldestUnresolvedSeconds: number;
+      /** When this instance's last pass over the queue ended (ISO 8601), or null before the first. */
+      readonly lastSweepAt: string | null;
+      /** This instance's sweeps since it started, by outcome. */
+      readonly sweeps: Readonly<Record<string, number>>;
+      /** This instance's WeChat calls for sweeps since it started. */
+      readonly calls: number;
+    };
+
+/** The sweeper's state from its stats. */
+export function sweeperState(stats: SweepStats | undefined): SweeperState {
+  if (stats === undefined) return { state: 'off' };
+  return {
+    state: 'on',
+    pending: stats.pending,
+    oldestUnresolvedSeconds: Math.floor(stats.oldestUnresolvedMs / 1000),
+    lastSweepAt: stats.lastPassAt === undefined ? null : new Date(stats.lastPassAt).toISOString(),
+    sweeps: { ...stats.outcomes },
+    calls: stats.calls,
+  };
 }
 
 /** The parts behind the HTTP server. */
@@ -144,6 +176,8 @@ export async function buildRuntime(input: BuildRuntimeInput): Promise<GatewayRun
     wxpay.use(relay);
     logEvents(wxpay, logger);
     await wxpay.ready();
+    const stopSweepLog = logSweeperState(wxpay, logger);
+    cleanup.push(async () => stopSweepLog());
 
     let closed: Promise<void> | undefined;
     return {
@@ -160,7 +194,9 @@ export async function buildRuntime(input: BuildRuntimeInput): Promise<GatewayRun
         });
         try {
           await Promise.race([store.stats(Date.now()), timeout]);
-          return { ok: true };
+          const sweeper = wxpay.sweeper;
+          const stats = sweeper === undefined ? undefined : await Promise.race([sweeper.stats(), timeout]);
+          return { ok: true, sweeper: sweeperState(stats) };
         } catch (error) {
           return { ok: false, reason: `store unreachable: ${(error as Error).message}` };
         } finally {
@@ -210,12 +246,56 @@ export function simulatorMerchantsOf(config: GatewayConfig): SimulatorMerchantOp
   return [...out.values()];
 }
 
-/** One log line per result: paid, refunded, refund-failed, errors, and dead letters (the forwarder logs each delivery itself). */
+/** How often the sweeper's state is logged (only when its sweeps changed since the last line). */
+export const SWEEP_LOG_MS = 60_000;
+
+/**
+ * Logs the sweeper's state (pending orders, the oldest unresolved age, sweeps by outcome) once a
+ * minute, when this instance swept something since the last line. Returns the function that stops it.
+ */
+function logSweeperState(wxpay: WxPay, logger: PinoLogger): () => void {
+  const sweeper = wxpay.sweeper;
+  if (sweeper === undefined) return () => undefined;
+  let last = '';
+  const timer = setInterval(() => {
+    sweeper.stats().then(
+      (stats) => {
+        const key = JSON.stringify(stats.outcomes);
+        if (key === last) return;
+        last = key;
+        logger.info({ component: 'sweeper', ...sweeperState(stats) }, 'sweeper');
+      },
+      (error: unknown) => logger.warn({ component: 'sweeper', err: { message: (error as Error).message } }, 'sweeper state unavailable'),
+    );
+  }, SWEEP_LOG_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/**
+ * One log line per result: paid (a paid order the sweeper found says so: its notification had not
+ * arrived), closed, refunded, refund-failed, errors, and dead letters (the forwarder logs each
+ * delivery itself).
+ */
 function logEvents(wxpay: WxPay, logger: PinoLogger): void {
   wxpay.on('paid', (e) => {
     logger.info(
       { event: 'paid', app: e.app, orderId: e.orderId, transactionId: e.transactionId, totalFee: e.totalFee, source: e.source },
-      'paid',
+      e.source === 'sweep' ? "paid (found by the sweeper: WeChat's notification had not arrived)" : 'paid',
+    );
+  });
+  wxpay.on('closed', (e) => {
+    logger.info(
+      {
+        event: 'closed',
+        app: e.app,
+        orderId: e.orderId,
+        totalFee: e.totalFee,
+        reason: e.reason,
+        tradeState: e.tradeState,
+        source: e.source,
+      },
+      e.reason === 'expired' ? 'order closed at WeChat: expired unpaid' : 'order found closed at WeChat',
     );
   });
   wxpay.on('refunded', (e) => {

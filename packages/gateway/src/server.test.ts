@@ -67,7 +67,8 @@ describe('startGateway', () => {
     const health = await fetch(`${gateway.url}/health`);
     expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
     const ready = await fetch(`${gateway.url}/ready`);
-    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }]);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', details: { sweeper: { state: 'on' } } });
   });
 
   it('serves the configured endpoint paths through the core routes', async () => {

@@ -4,7 +4,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { errorResponse, isLoopbackAddress, MethodNotAllowedError, NotFoundError, UnauthorizedError, type WxPay } from '@wxpay-kit/core';
 import { handleNodeRequest, readRawBody, respondToError, toHeaderRecord, writeResponse } from '@wxpay-kit/core/node';
 import type { GatewayConfig } from './config/gateway-config.js';
-import { needsEmbeddedSimulator, toWxPayOptions } from './config/to-options.js';
+import { needsEmbeddedSimulator, toWxPayOptions, type GatewayClock } from './config/to-options.js';
 import { startupNotes } from './config/startup-notes.js';
 import { createGatewayLogger, type PinoLogger } from './logger.js';
 import { createPathMapper } from './routes.js';
@@ -41,6 +41,12 @@ export interface StartGatewayOptions {
   readonly serverTimeouts?: Partial<ServerTimeouts>;
   /** Runs once everything behind the API is ready, just before the port is bound (attach listeners here). */
   readonly beforeListen?: (runtime: GatewayRuntime) => void | Promise<void>;
+  /**
+   * The core's clock: orders' creation and expiry, and the sweeper's timers. Default the system
+   * clock. Tests and simulations pass the simulator's manual or adjustable clock (`createManualClock()`)
+   * to run a day of the sweeper's schedule in moments.
+   */
+  readonly clock?: GatewayClock;
 }
 
 /** How long a client may take to send a request, and how often the server looks. */
@@ -192,7 +198,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     }
     if (route?.kind === 'ready') {
       const ready = await rt.ready();
-      sendJson(res, ready.ok ? 200 : 503, ready.ok ? { status: 'ready' } : { status: 'not-ready', reason: ready.reason });
+      // Details: the sweeper's state (pending orders, the oldest unresolved age, the last sweep).
+      sendJson(
+        res,
+        ready.ok ? 200 : 503,
+        ready.ok ? { status: 'ready', details: { sweeper: ready.sweeper } } : { status: 'not-ready', reason: ready.reason },
+      );
       return;
     }
     if (route?.kind === 'verify-notify') {
@@ -280,7 +291,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       simulator: needsEmbeddedSimulator(config) ? (options.simulator ?? {}) : undefined,
       attachSimulator: options.attachSimulator,
       localBaseUrl: url,
-      wxpayOptions: (simulatorUrl) => toWxPayOptions(config, { localBaseUrl: url, simulatorUrl }),
+      wxpayOptions: (simulatorUrl) => toWxPayOptions(config, { localBaseUrl: url, simulatorUrl, clock: options.clock }),
     });
   } catch (error) {
     server.close();

@@ -112,4 +112,45 @@ describe.skipIf(skipWithout(import.meta.url, ['chromium']))('demo shop in a brow
     await page.screenshot({ path: join(ROOT, 'test-output', 'gateway-demo-shop-jsapi-v3.png'), fullPage: true });
     await page.close();
   });
+
+  it('takes payment codes at the counter: USERPAYING, then paid; USERPAYING until the deadline, then reversed', async () => {
+    const page = await browser!.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/`);
+    await expect.poll(() => page.textContent('#stream')).toBe('live');
+
+    const seen: string[] = [];
+    const watch = async (until: string) => {
+      for (;;) {
+        const state = (await page.getAttribute('#counter-status', 'data-state')) ?? '';
+        if (seen[seen.length - 1] !== state) seen.push(state);
+        if (state === until || state === 'ERROR') return;
+        await page.waitForTimeout(100);
+      }
+    };
+
+    await page.selectOption('#counter-case', '001');
+    expect(await page.inputValue('#auth-code')).toMatch(/^1[0-5]\d{13}001$/);
+    await page.fill('#counter-amount', '12.34');
+    await page.click('#charge');
+    await watch('PAID');
+    expect(seen).toContain('USERPAYING');
+    expect(seen[seen.length - 1]).toBe('PAID');
+    expect(await page.textContent('#counter-status')).toContain('¥12.34');
+    await page.waitForSelector('#log li[data-kind="paid"]');
+
+    seen.length = 0;
+    await page.selectOption('#counter-case', '002');
+    await page.click('#charge');
+    await watch('REVERSED');
+    expect(seen).toContain('USERPAYING');
+    expect(seen[seen.length - 1]).toBe('REVERSED');
+    expect(await page.textContent('#counter-status')).toContain('timeout');
+    await page.waitForSelector('#log li[data-kind="micropay"]');
+    expect(errors).toEqual([]);
+
+    await page.screenshot({ path: join(ROOT, 'test-output', 'gateway-demo-shop-counter.png'), fullPage: true });
+    await page.close();
+  }, 60_000);
 });

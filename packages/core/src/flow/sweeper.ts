@@ -69,6 +69,8 @@ export interface SweepStats {
   readonly outcomes: Readonly<Record<SweepOutcome, number>>;
   /** WeChat calls made by this sweeper since it started. */
   readonly calls: number;
+  /** When this instance's last pass over the queue ended (epoch ms, the sweeper's clock); undefined before the first. */
+  readonly lastPassAt: number | undefined;
 }
 
 /** One pass over the due keys. */
@@ -204,6 +206,7 @@ export function createSweeper(deps: SweeperDeps): Sweeper {
   for (const m of config.merchants) if (!merchantsById.has(m.mchId)) merchantsById.set(m.mchId, m);
   const outcomes = ZERO_OUTCOMES();
   let calls = 0;
+  let lastPassAt: number | undefined;
   let running: Promise<SweepPass> | undefined;
   let handle: unknown;
   let stopped = false;
@@ -360,6 +363,7 @@ export function createSweeper(deps: SweeperDeps): Sweeper {
   function runOnce(): Promise<SweepPass> {
     if (running) return running.then(() => runOnce());
     const p = pass().finally(() => {
+      lastPassAt = now();
       if (running === p) running = undefined;
     });
     running = p;
@@ -400,6 +404,7 @@ export function createSweeper(deps: SweeperDeps): Sweeper {
         oldestUnresolvedMs: s.oldestCreatedAt === undefined ? 0 : Math.max(0, now() - s.oldestCreatedAt),
         outcomes: { ...outcomes },
         calls,
+        lastPassAt,
       };
     },
     async stop() {

@@ -139,6 +139,33 @@ export interface GatewayConfig {
    * 5 to 21,600; sent as `time_expire`. Undefined keeps the core's default, 120 (WeChat's).
    */
   readonly orderExpireMinutes: number | undefined;
+  /**
+   * `sweep-schedule`: seconds after an order's creation at which the sweeper queries it (then every
+   * last interval until it expires, when it is closed); `false` turns the sweeper off; undefined
+   * keeps the core's default (WeChat's recommendation: 5, 30, 60, 180, 300, 600, 1800). The
+   * sweeper is on unless this is `false`.
+   */
+  readonly sweepSchedule?: readonly number[] | false | undefined;
+  /** `sweep-rate`: WeChat calls per second per merchant the sweeper makes; undefined: 10. */
+  readonly sweepRate?: number | undefined;
+  /** `sweep-lease-ms`: how long one sweep of an order is held by one instance on a shared store; undefined: 60,000. */
+  readonly sweepLeaseMs?: number | undefined;
+  /** `micropay-*`: timing of payment-code payments; each undefined field keeps the core's default. */
+  readonly micropay?: GatewayMicropayTiming | undefined;
+}
+
+/** The `micropay-*` keys, in ms (the core's `micropay` options). */
+export interface GatewayMicropayTiming {
+  /** `micropay-query-interval-ms`: wait before each order query after USERPAYING or an unknown outcome (core default 5,000). */
+  readonly queryIntervalMs?: number | undefined;
+  /** `micropay-deadline-ms`: from the submission until querying stops and the order is reversed (core default 45,000). */
+  readonly deadlineMs?: number | undefined;
+  /** `micropay-reverse-after-ms`: no reverse sooner than this after the submission (core default 15,000). */
+  readonly reverseAfterMs?: number | undefined;
+  /** `micropay-reverse-interval-ms`: wait between reverse attempts that failed (core default 5,000). */
+  readonly reverseIntervalMs?: number | undefined;
+  /** `micropay-reverse-attempts`: reverse attempts before the payment is answered pending (core default 10). */
+  readonly reverseAttempts?: number | undefined;
 }
 
 /** The port go-wxpay-gateway's sample listens on. */

@@ -261,6 +261,53 @@ describe('parseGatewayConfig', () => {
     expect(bad('60000')).toEqual([{ path: 'lease-ms', message: 'must be a number, not a string' }]);
   });
 
+  it('reads sweep-schedule (ascending whole seconds from 1, or false), sweep-rate and sweep-lease-ms', () => {
+    const read = (extra: Record<string, unknown>) => parseGatewayConfig({ ...seedConfig(), ...extra }).config;
+    expect(read({})).toMatchObject({ sweepSchedule: undefined, sweepRate: undefined, sweepLeaseMs: undefined });
+    expect(read({ 'sweep-schedule': [10, 30, 60, 180, 600, 1800, 3600], 'sweep-rate': 2.5, 'sweep-lease-ms': 5_000 })).toMatchObject({
+      sweepSchedule: [10, 30, 60, 180, 600, 1800, 3600],
+      sweepRate: 2.5,
+      sweepLeaseMs: 5_000,
+    });
+    expect(read({ 'sweep-schedule': false }).sweepSchedule).toBe(false);
+    const bad = (extra: Record<string, unknown>) => errorOf(() => parseGatewayConfig({ ...seedConfig(), ...extra })).issues;
+    expect(bad({ 'sweep-schedule': [10, 5] })).toEqual([
+      { path: 'sweep-schedule', message: 'must be ascending, each point later than the one before' },
+    ]);
+    expect(bad({ 'sweep-schedule': [0, 5] })).toEqual([{ path: 'sweep-schedule[0]', message: 'must be at least 1' }]);
+    expect(bad({ 'sweep-schedule': [1.5] })).toEqual([
+      { path: 'sweep-schedule', message: 'must be a list of whole seconds from 1 up, ascending (e.g. [10, 30, 60, 180]), or false' },
+    ]);
+    expect(bad({ 'sweep-schedule': true })).toEqual([
+      { path: 'sweep-schedule', message: 'must be a list of whole seconds from 1 up, ascending (e.g. [10, 30, 60, 180]), or false' },
+    ]);
+    expect(bad({ 'sweep-schedule': [] })).toEqual([
+      { path: 'sweep-schedule', message: 'must list at least one point (or be false to turn the sweeper off)' },
+    ]);
+    expect(bad({ 'sweep-rate': 0 })).toEqual([{ path: 'sweep-rate', message: 'must be above 0' }]);
+    expect(bad({ 'sweep-rate': 1001 })).toEqual([{ path: 'sweep-rate', message: 'must be at most 1000' }]);
+    expect(bad({ 'sweep-lease-ms': 999 })).toEqual([{ path: 'sweep-lease-ms', message: 'must be at least 1000' }]);
+  });
+
+  it('reads the micropay-* timing keys (ms) and leaves the ones not set to the core', () => {
+    const read = (extra: Record<string, unknown>) => parseGatewayConfig({ ...seedConfig(), ...extra }).config.micropay;
+    expect(read({})).toBeUndefined();
+    expect(read({ 'micropay-query-interval-ms': 500, 'micropay-deadline-ms': 3_000 })).toEqual({ queryIntervalMs: 500, deadlineMs: 3_000 });
+    expect(
+      read({
+        'micropay-query-interval-ms': 100,
+        'micropay-deadline-ms': 1_000,
+        'micropay-reverse-after-ms': 0,
+        'micropay-reverse-interval-ms': 100,
+        'micropay-reverse-attempts': 3,
+      }),
+    ).toEqual({ queryIntervalMs: 100, deadlineMs: 1_000, reverseAfterMs: 0, reverseIntervalMs: 100, reverseAttempts: 3 });
+    const bad = (extra: Record<string, unknown>) => errorOf(() => parseGatewayConfig({ ...seedConfig(), ...extra })).issues;
+    expect(bad({ 'micropay-query-interval-ms': 99 })).toEqual([{ path: 'micropay-query-interval-ms', message: 'must be at least 100' }]);
+    expect(bad({ 'micropay-deadline-ms': 600_001 })).toEqual([{ path: 'micropay-deadline-ms', message: 'must be at most 600000' }]);
+    expect(bad({ 'micropay-reverse-attempts': 0 })).toEqual([{ path: 'micropay-reverse-attempts', message: 'must be at least 1' }]);
+  });
+
   it('refuses a non-object and empty lists', () => {
     expect(errorOf(() => parseGatewayConfig([])).issues).toEqual([{ path: '', message: 'must be a JSON object' }]);
     const raw = seedConfig();

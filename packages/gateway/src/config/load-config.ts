@@ -12,6 +12,7 @@ import {
   type GatewayConfig,
   type GatewayMerchant,
   type GatewayMerchantV3,
+  type GatewayMicropayTiming,
   type StoreSpec,
 } from './gateway-config.js';
 import {
@@ -193,6 +194,10 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
     payLogFile: seed['pay-log-file'],
     apiShape: detectApiShape(seed),
     orderExpireMinutes: seed['order-expire-minutes'],
+    sweepSchedule: seed['sweep-schedule'],
+    sweepRate: seed['sweep-rate'],
+    sweepLeaseMs: seed['sweep-lease-ms'],
+    micropay: micropayTimingOf(seed),
   };
   return { config: deepFreeze(config), warnings };
 }
@@ -202,6 +207,18 @@ export function formatConfigError(error: ConfigError): string {
   const head = error.message.split('\n')[0]?.replace(/:$/, '') ?? 'invalid configuration';
   const body = error.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
   return `${head}: ${body}`;
+}
+
+/** The `micropay-*` keys the file sets, or undefined when it sets none. */
+function micropayTimingOf(seed: SeedConfig): GatewayMicropayTiming | undefined {
+  const timing: GatewayMicropayTiming = {
+    ...(seed['micropay-query-interval-ms'] === undefined ? {} : { queryIntervalMs: seed['micropay-query-interval-ms'] }),
+    ...(seed['micropay-deadline-ms'] === undefined ? {} : { deadlineMs: seed['micropay-deadline-ms'] }),
+    ...(seed['micropay-reverse-after-ms'] === undefined ? {} : { reverseAfterMs: seed['micropay-reverse-after-ms'] }),
+    ...(seed['micropay-reverse-interval-ms'] === undefined ? {} : { reverseIntervalMs: seed['micropay-reverse-interval-ms'] }),
+    ...(seed['micropay-reverse-attempts'] === undefined ? {} : { reverseAttempts: seed['micropay-reverse-attempts'] }),
+  };
+  return Object.keys(timing).length === 0 ? undefined : timing;
 }
 
 function resolveStore(seed: SeedConfig, baseDir: string): StoreSpec {
@@ -513,7 +530,9 @@ function describe(issue: z.core.$ZodIssue, raw: unknown): string {
     return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   }
   if (issue.code === 'invalid_union') return issue.message.startsWith('Invalid input') ? 'must be an http(s) URL or ""' : issue.message;
-  if (issue.code === 'too_small' && issue.origin === 'number') return `must be at least ${String(issue.minimum)}`;
+  if (issue.code === 'too_small' && issue.origin === 'number') {
+    return `must be ${issue.inclusive === false ? 'above' : 'at least'} ${String(issue.minimum)}`;
+  }
   if (issue.code === 'too_big' && issue.origin === 'number') return `must be at most ${String(issue.maximum)}`;
   return issue.message;
 }

@@ -123,6 +123,35 @@ function shapes() {
     'api-shape': z.enum(API_SHAPES).optional(),
     // The seed's order validity: time_expire of every create-pay, in minutes (core's orderExpireMinutes).
     'order-expire-minutes': z.number().int('must be whole minutes').min(5).max(21_600).optional(),
+    // The sweeper: seconds after an order's creation at which it is queried (ascending, from 1), or false to turn it off.
+    'sweep-schedule': z
+      .union(
+        [
+          z.literal(false),
+          z
+            .array(
+              z
+                .number()
+                .int('must list whole seconds')
+                .min(1, 'must list seconds from 1 up')
+                .max(1_296_000, 'must list seconds up to 1296000 (15 days)'),
+            )
+            .min(1, 'must list at least one point (or be false to turn the sweeper off)')
+            .refine((list) => list.every((v, i) => i === 0 || v > list[i - 1]!), 'must be ascending, each point later than the one before'),
+        ],
+        { error: 'must be a list of whole seconds from 1 up, ascending (e.g. [10, 30, 60, 180]), or false' },
+      )
+      .optional(),
+    // WeChat calls per second per merchant the sweeper makes (default 10).
+    'sweep-rate': z.number().positive('must be above 0').max(1000, 'must be at most 1000').optional(),
+    // How long one sweep of an order is held by one instance on a shared store (default 60000).
+    'sweep-lease-ms': z.number().int('must be whole milliseconds').min(1_000).max(3_600_000).optional(),
+    // Timing of payment-code payments (micropay), in ms (the core's micropay options).
+    'micropay-query-interval-ms': z.number().int('must be whole milliseconds').min(100).max(60_000).optional(),
+    'micropay-deadline-ms': z.number().int('must be whole milliseconds').min(1_000).max(600_000).optional(),
+    'micropay-reverse-after-ms': z.number().int('must be whole milliseconds').min(0).max(60_000).optional(),
+    'micropay-reverse-interval-ms': z.number().int('must be whole milliseconds').min(100).max(60_000).optional(),
+    'micropay-reverse-attempts': z.number().int('must be a whole number').min(1).max(100).optional(),
   };
   return { endpoints, merchant, app, root };
 }

@@ -70,6 +70,35 @@ describe('toWxPayOptions', () => {
     expect('leaseMs' in toWxPayOptions(config(), { localBaseUrl: 'http://x', simulatorUrl: 'http://s' })).toBe(false);
   });
 
+  it('turns the sweeper on by default, passes sweep-schedule, sweep-rate and sweep-lease-ms, and turns it off with false', () => {
+    const sweep = (top: Record<string, unknown>) =>
+      toWxPayOptions(config({ top }), { localBaseUrl: 'http://x', simulatorUrl: 'http://s' }).sweep;
+    expect(sweep({})).toEqual({});
+    expect(sweep({ 'sweep-schedule': [10, 30, 60], 'sweep-rate': 3, 'sweep-lease-ms': 2_000 })).toEqual({
+      schedule: [10, 30, 60],
+      rate: 3,
+      leaseMs: 2_000,
+    });
+    expect(sweep({ 'sweep-schedule': false, 'sweep-rate': 3 })).toBe(false);
+  });
+
+  it("gives the core the gateway's clock (now, and the sweeper's timer) when one is passed", () => {
+    const clock = { now: () => 42, setTimeout: () => 1, clearTimeout: () => undefined };
+    const options = toWxPayOptions(config(), { localBaseUrl: 'http://x', simulatorUrl: 'http://s', clock });
+    expect(options.now).toBe(clock.now);
+    expect(options.sweep).toEqual({ timer: clock });
+    expect('now' in toWxPayOptions(config(), { localBaseUrl: 'http://x', simulatorUrl: 'http://s' })).toBe(false);
+  });
+
+  it('passes the micropay-* keys to the core as micropay, and leaves it out when none is set', () => {
+    const options = toWxPayOptions(config({ top: { 'micropay-deadline-ms': 2_000, 'micropay-reverse-attempts': 2 } }), {
+      localBaseUrl: 'http://x',
+      simulatorUrl: 'http://s',
+    });
+    expect(options.micropay).toEqual({ deadlineMs: 2_000, reverseAttempts: 2 });
+    expect('micropay' in toWxPayOptions(config(), { localBaseUrl: 'http://x', simulatorUrl: 'http://s' })).toBe(false);
+  });
+
   it('splits a merchant used by both a live and a -dev app into two core merchants', () => {
     const c = config({
       merchants: [{ name: 'mch', 'mch-id': '1', 'mch-app-key': KEY, 'api-base-url': 'http://127.0.0.1:2' }],

@@ -7,11 +7,23 @@ export interface ToWxPayOptionsInput {
   readonly localBaseUrl: string;
   /** Origin of the embedded simulator, for sandbox merchants without `api-base-url`. */
   readonly simulatorUrl?: string | undefined;
+  /** The gateway's clock (order expiry, the sweeper's schedule); default the system clock. */
+  readonly clock?: GatewayClock | undefined;
+}
+
+/**
+ * Time as the gateway's core sees it: `now` stamps and expires orders, the timers run the sweeper.
+ * Tests and simulations pass the simulator's manual or adjustable clock to run hours in moments.
+ */
+export interface GatewayClock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
 }
 
 /** The core options for a gateway config, minus what the server adds (logger, store, plugins). */
 export type GatewayWxPayOptions = Pick<WxPayOptions, 'merchants' | 'apps' | 'notifyPayUrl' | 'notifyRefundUrl' | 'notifyTransferUrl'> &
-  Partial<Pick<WxPayOptions, 'bearerToken' | 'bodyLimit' | 'leaseMs' | 'client' | 'orderExpireMinutes'>>;
+  Partial<Pick<WxPayOptions, 'bearerToken' | 'bodyLimit' | 'leaseMs' | 'client' | 'orderExpireMinutes' | 'sweep' | 'micropay' | 'now'>>;
 
 /**
  * The core merchant each configured merchant becomes: one for its production apps and, when a
@@ -93,8 +105,25 @@ export function toWxPayOptions(config: GatewayConfig, input: ToWxPayOptionsInput
     // go-wxpay-gateway's `timeout`: how long one call to WeChat may take.
     ...(config.timeoutMs === undefined ? {} : { client: { timeoutMs: config.timeoutMs } }),
     ...(config.orderExpireMinutes === undefined ? {} : { orderExpireMinutes: config.orderExpireMinutes }),
+    // The sweeper runs unless "sweep-schedule" is false.
+    sweep:
+      config.sweepSchedule === false
+        ? false
+        : {
+            ...(config.sweepSchedule === undefined ? {} : { schedule: config.sweepSchedule }),
+            ...(config.sweepRate === undefined ? {} : { rate: config.sweepRate }),
+            ...(config.sweepLeaseMs === undefined ? {} : { leaseMs: config.sweepLeaseMs }),
+            ...(input.clock === undefined ? {} : { timer: input.clock }),
+          },
+    ...(config.micropay === undefined ? {} : { micropay: definedOnly(config.micropay) }),
+    ...(input.clock === undefined ? {} : { now: input.clock.now }),
   };
   return options;
+}
+
+/** The object without its undefined fields (the core's options are exact). */
+function definedOnly<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 function toMerchantOptions(variant: MerchantVariant, input: ToWxPayOptionsInput): MerchantOptions {

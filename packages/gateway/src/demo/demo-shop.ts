@@ -44,7 +44,7 @@ export interface DemoShopOptions {
 export interface DemoShop {
   /** Serves the demo routes; resolves false for any other path. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
-  /** Streams `wxpay`'s `paid` events to the open pages. */
+  /** Streams `wxpay`'s `paid`, `micropay-reversed` and `micropay-failed` events to the open pages. */
   attach(wxpay: WxPay): void;
   /** Ends every open event stream. */
   close(): void;
@@ -172,6 +172,27 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
           openId: e.openId,
           timeEnd: e.timeEnd,
           source: e.source,
+        });
+      });
+      // The counter's payment codes that ended unpaid (a paid one arrives as `paid`).
+      wxpay.on('micropay-reversed', (e) => {
+        broadcast('micropay', {
+          state: 'reversed',
+          app: e.app,
+          orderId: e.orderId,
+          totalFee: e.totalFee,
+          reason: e.reason,
+          errCode: e.errCode,
+        });
+      });
+      wxpay.on('micropay-failed', (e) => {
+        broadcast('micropay', {
+          state: 'failed',
+          app: e.app,
+          orderId: e.orderId,
+          totalFee: e.totalFee,
+          reason: e.reason,
+          errCode: e.errCode,
         });
       });
     },

@@ -1,8 +1,9 @@
 /**
  * The demo shop page: one HTML document with its CSS and script inline, so the gateway serves it
- * without a build step or static files. It talks to the gateway's real API (create-pay) and to
- * the demo routes (QR code, "pay as the user", the live event stream).
+ * without a build step or static files. It talks to the gateway's real API (create-pay, micropay)
+ * and to the demo routes (QR code, "pay as the user", the live event stream).
  */
+import { COUNTER_CSS, COUNTER_SCRIPT, counterSectionHtml } from './counter.js';
 
 const CSS = `
 :root { color-scheme: light; --green: #07c160; --ink: #1f2328; --muted: #656d76; --line: #d0d7de; }
@@ -135,7 +136,7 @@ export function demoPageHtml(): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>wxpay-kit demo shop</title>
-<style>${CSS}</style>
+<style>${CSS}${COUNTER_CSS}</style>
 </head>
 <body>
 <header>
@@ -169,14 +170,14 @@ export function demoPageHtml(): string {
       <button id="pay" class="secondary" disabled>Pay as the user</button>
       <div><span id="status" data-state="">idle</span></div>
       <div class="muted" id="callback-state"></div>
-    </section>
+    </section>${counterSectionHtml()}
   </div>
   <section>
     <h2>3 · What happened <span class="muted">(event stream: <span id="stream">connecting…</span>)</span></h2>
     <ol id="log"></ol>
   </section>
 </main>
-<script type="module">${SCRIPT}</script>
+<script type="module">${SCRIPT}${COUNTER_SCRIPT}</script>
 </body>
 </html>
 `;
