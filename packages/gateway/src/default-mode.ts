@@ -32,8 +32,8 @@ export interface DefaultGatewayOptions {
   /** Multiplies the simulator's notification retry schedule. Default 1. */
   readonly timeFactor?: number | undefined;
   /**
-   * Where the demo apps' pay and refund callbacks go: the developer's own receiver (an absolute
-   * http(s) URL). Default: the demo shop's own callback paths.
+   * Where the demo apps' pay, refund and transfer callbacks go: the developer's own receiver (an
+   * absolute http(s) URL). Default: the demo shop's own callback paths.
    */
   readonly forwardTo?: string | undefined;
   /** The embedded simulator's port. Default 0: a free port. */
@@ -162,7 +162,7 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
         // Relative: the gateway's own receiver, so the demo page can show what an app receives.
         payCallback: options.forwardTo ?? DEMO_PATHS.payCallback,
         refundCallback: options.forwardTo ?? DEMO_PATHS.refundCallback,
-        transferCallback: options.forwardTo,
+        transferCallback: options.forwardTo ?? DEMO_PATHS.transferCallback,
         callbackSecret,
       })),
       store: { kind: 'file', path: dataDir },

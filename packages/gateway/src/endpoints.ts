@@ -31,6 +31,14 @@ export interface GatewayEndpoints {
   readonly verifyNotifyPay: string;
   /** `<verifyNotifyRefund>?app=<app>`: a refund notification the app received itself, checked for it. */
   readonly verifyNotifyRefund: string;
+  /** go-wxpay-gateway's `v3-transfer-bills`: a transfer bill, in the seed's fields (`out_bill_no`, `transfer_amount`, …). */
+  readonly v3TransferBills: string;
+  /** go-wxpay-gateway's `v3-query-transfer-bills`: `{payApp, out_bills_no}` (sic); fires the bill's final event once. */
+  readonly v3QueryTransferBills: string;
+  /** go-wxpay-gateway's `v3-cancel-transfer-bills`: `{payApp, out_bills_no}` (sic). */
+  readonly v3CancelTransferBills: string;
+  /** `<v3VerifyTransferBills>/<app>`: a transfer callback the app received itself, checked for it (headers and body as received). */
+  readonly v3VerifyTransferBills: string;
   /** `<realnameAuthRoot>/<op>`: go-wxpay-gateway's real-name calls, answered 501 here. Default `''` (off). */
   readonly realnameAuthRoot: string;
   /** Prometheus metrics (text format); behind the bearer token when one is configured. */
@@ -47,10 +55,17 @@ export type EndpointTarget =
   | { readonly kind: 'ready' }
   /** go-wxpay-gateway's `verify-notify-*`: the app posts what WeChat sent it, `?app=<name>`. */
   | { readonly kind: 'verify-notify'; readonly notification: 'pay' | 'refund' }
+  /** go-wxpay-gateway's transfer-bill calls (商家转账), in its field names, run by the core's transfer routes. */
+  | { readonly kind: 'transfer-bills'; readonly call: TransferBillsCall }
+  /** go-wxpay-gateway's `v3-verify-transfer-bills/:payApp`: the app posts WeChat's transfer callback, headers included. */
+  | { readonly kind: 'verify-transfer-bills' }
   /** go-wxpay-gateway's real-name calls, `<root>/:op`. */
   | { readonly kind: 'realname' }
   | { readonly kind: 'metrics' }
   | { readonly kind: 'openapi' };
+
+/** go-wxpay-gateway's transfer-bill calls: create (`v3-transfer-bills`), query and cancel by `out_bills_no`. */
+export type TransferBillsCall = 'create' | 'query' | 'cancel';
 
 /** One endpoint of the gateway. */
 export interface GatewayEndpoint {
@@ -89,8 +104,8 @@ function fromCoreRoute(route: CoreRouteInfo): GatewayEndpoint {
  * Every endpoint of the gateway: the core's routes, each under the seed's name for it
  * (`create-pay` at `/wxpay/create-pay`, configured as `endpoints["create-pay"]`), then the
  * gateway's own health and readiness checks, then go-wxpay-gateway's current-version endpoints that
- * are not core routes (`verify-notify-*`, `realname-auth-root`), the metrics and the OpenAPI
- * document. The config schema, the defaults and the path mapper
+ * are not core routes (`verify-notify-*`, the `v3-*-transfer-bills` family, `realname-auth-root`),
+ * the metrics and the OpenAPI document. The config schema, the defaults and the path mapper
  * are all built from this list.
  */
 export const GATEWAY_ENDPOINTS: readonly GatewayEndpoint[] = Object.freeze([
@@ -109,6 +124,31 @@ export const GATEWAY_ENDPOINTS: readonly GatewayEndpoint[] = Object.freeze([
     defaultPath: '/wxpay/verify-notify-refund',
     target: { kind: 'verify-notify', notification: 'refund' },
   },
+  // go-wxpay-gateway's transfer bills (2025), at the paths its README gives them.
+  {
+    key: 'v3TransferBills',
+    configKey: 'v3-transfer-bills',
+    defaultPath: '/v3/transfer-bills',
+    target: { kind: 'transfer-bills', call: 'create' },
+  },
+  {
+    key: 'v3QueryTransferBills',
+    configKey: 'v3-query-transfer-bills',
+    defaultPath: '/v3/query-transfer-bills',
+    target: { kind: 'transfer-bills', call: 'query' },
+  },
+  {
+    key: 'v3CancelTransferBills',
+    configKey: 'v3-cancel-transfer-bills',
+    defaultPath: '/v3/cancel-transfer-bills',
+    target: { kind: 'transfer-bills', call: 'cancel' },
+  },
+  {
+    key: 'v3VerifyTransferBills',
+    configKey: 'v3-verify-transfer-bills',
+    defaultPath: '/v3/verify-transfer-bills',
+    target: { kind: 'verify-transfer-bills' },
+  },
   { key: 'realnameAuthRoot', configKey: 'realname-auth-root', defaultPath: '', target: { kind: 'realname' } },
   { key: 'metrics', configKey: 'metrics', defaultPath: '/metrics', target: { kind: 'metrics' } },
   { key: 'openapi', configKey: 'openapi', defaultPath: '/openapi.json', target: { kind: 'openapi' } },
@@ -119,12 +159,23 @@ export const DEFAULT_ENDPOINTS: GatewayEndpoints = Object.freeze(
   Object.fromEntries(GATEWAY_ENDPOINTS.map((e) => [e.key, e.defaultPath])) as unknown as GatewayEndpoints,
 );
 
-/** The endpoint paths of a config's `endpoints` (seed keys), defaults filled in, trailing slashes dropped. */
+/** True when one more path segment follows the endpoint's path (the trade type, the app name, the op). */
+export function takesParam(target: EndpointTarget): boolean {
+  return (target.kind === 'core' && target.param) || target.kind === 'realname' || target.kind === 'verify-transfer-bills';
+}
+
+/**
+ * The endpoint paths of a config's `endpoints` (seed keys), defaults filled in, trailing slashes
+ * dropped. An endpoint followed by a segment may name it as go-wxpay-gateway's router does
+ * (`"/v3/verify-transfer-bills/:payApp"`): the `/:name` is dropped, the segment still follows.
+ */
 export function resolveEndpoints(seed: Readonly<Record<string, string | undefined>> | undefined): GatewayEndpoints {
   const out: Record<string, string> = {};
   for (const e of GATEWAY_ENDPOINTS) {
     const v = seed?.[e.configKey];
-    out[e.key] = v === undefined ? e.defaultPath : v.replace(/\/+$/, '');
+    let path = v === undefined ? e.defaultPath : v.replace(/\/+$/, '');
+    if (takesParam(e.target)) path = path.replace(/\/:[A-Za-z_][A-Za-z0-9_]*$/, '');
+    out[e.key] = path;
   }
   return out as unknown as GatewayEndpoints;
 }

@@ -7,9 +7,10 @@
  * every failure, `{code, msg, err_code, retryable}`.
  */
 import { z } from 'zod';
-import { PAY_TYPES } from '@wxpay-kit/core';
+import { CORE_ROUTES, PAY_TYPES } from '@wxpay-kit/core';
 import type { ApiShape } from './config/seed-schema.js';
-import { GATEWAY_ENDPOINTS, type GatewayEndpoint, type GatewayEndpoints } from './endpoints.js';
+import { GATEWAY_ENDPOINTS, takesParam, type GatewayEndpoint, type GatewayEndpoints, type TransferBillsCall } from './endpoints.js';
+import { SEED_NAME, TRANSFER_BILLS_ROUTES } from './transfer-bills.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -36,6 +37,61 @@ export function requestJsonSchema(schema: z.ZodType): JsonObject {
   delete out['$schema'];
   return out;
 }
+
+/**
+ * The request body of a go-wxpay-gateway transfer-bill call: the schema of the core route it runs
+ * (the one that validates it), its fields under the seed's names (`appid`, `transfer_amount`,
+ * `out_bills_no`, …). Query and cancel name no app id: the gateway fills it in.
+ */
+function seedTransferBodySchema(call: TransferBillsCall): JsonObject {
+  const route = CORE_ROUTES.find((r) => r.path === TRANSFER_BILLS_ROUTES[call]);
+  if (route?.body === undefined) throw new Error(`wxpay-gateway: no core route ${TRANSFER_BILLS_ROUTES[call]} with a body schema`);
+  const core = requestJsonSchema(route.body) as { properties?: Record<string, JsonObject>; required?: string[] } & JsonObject;
+  const names = SEED_NAME[call];
+  const dropped = call === 'create' ? new Set<string>() : new Set(['appId']);
+  const rename = (name: string): string => names[name] ?? name;
+  const properties: Record<string, JsonObject> = {};
+  for (const [name, schema] of Object.entries(core.properties ?? {})) {
+    if (dropped.has(name)) continue;
+    let out = schema;
+    const items = schema['items'] as { properties?: Record<string, JsonObject>; required?: string[] } | undefined;
+    if (name === 'sceneReportInfos' && items?.properties) {
+      const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+      out = {
+        ...schema,
+        items: {
+          ...items,
+          properties: Object.fromEntries(Object.entries(items.properties).map(([k, v]) => [snake(k), v])),
+          ...(items.required ? { required: items.required.map(snake) } : {}),
+        },
+      };
+    }
+    properties[rename(name)] = out;
+  }
+  const required = (core.required ?? []).filter((n) => !dropped.has(n)).map(rename);
+  return { ...core, properties, required };
+}
+
+/** go-wxpay-gateway's `v3-verify-transfer-bills` reply. */
+const VERIFY_TRANSFER_BILLS_REPLY: JsonObject = {
+  type: 'object',
+  required: ['code', 'msg', 'respToWxpay', 'redelivery'],
+  properties: {
+    code: { enum: [200, 406, 500], description: '200 verified, 406 refused (forged, a replay, not this app’s), 500 failed here' },
+    msg: { type: 'string' },
+    respToWxpay: {
+      type: 'object',
+      properties: { respCode: { type: 'integer' }, respBody: {} },
+      description: 'what to answer WeChat: the HTTP status and the JSON body',
+    },
+    result: {
+      type: 'object',
+      properties: { bill: { type: 'object' } },
+      description: 'the decrypted bill, when verified with a final state',
+    },
+    redelivery: { type: 'boolean', description: "the bill's result was delivered before; no event fired again" },
+  },
+};
 
 /** The body of every JSON error reply (the core's `ErrorReplyBody`). */
 const ERROR_REPLY: JsonObject = {
@@ -240,6 +296,32 @@ function pathItem(endpoint: GatewayEndpoint, options: OpenApiOptions): JsonObjec
           },
         },
       };
+    case 'transfer-bills':
+      return {
+        post: {
+          operationId,
+          summary: `go-wxpay-gateway's ${endpoint.configKey} (商家转账, API v3 merchants), run by the core's ${TRANSFER_BILLS_ROUTES[target.call].slice(1)}`,
+          ...security,
+          requestBody: { required: true, content: json(seedTransferBodySchema(target.call)) },
+          responses: { '200': { description: 'done', content: json(ref('OkReply')) }, ...errors(JSON_ERRORS) },
+        },
+      };
+    case 'verify-transfer-bills':
+      return {
+        post: {
+          operationId,
+          summary: "Checks a transfer callback the app received itself (WeChat's body, with its Wechatpay-* headers)",
+          ...security,
+          parameters: [{ name: 'payApp', in: 'path', required: true, schema: { type: 'string' }, description: 'the app name' }],
+          requestBody: { required: true, content: json({ type: 'object' }) },
+          responses: {
+            '200': { description: 'verified', content: json(ref('VerifyTransferBillsReply')) },
+            '406': { description: 'refused', content: json(ref('VerifyTransferBillsReply')) },
+            '500': { description: 'failed here; WeChat should deliver again', content: json(ref('VerifyTransferBillsReply')) },
+            ...errors([401, 405, 413]),
+          },
+        },
+      };
     case 'realname':
       return {
         post: {
@@ -285,9 +367,10 @@ function pathItem(endpoint: GatewayEndpoint, options: OpenApiOptions): JsonObjec
 /** The path an endpoint is documented at: `{param}` for the segment that follows it. */
 function documentedPath(endpoint: GatewayEndpoint, path: string): string {
   const target = endpoint.target;
-  if (target.kind === 'core' && target.param) return `${path}/{${endpoint.paramName ?? 'param'}}`;
+  if (!takesParam(target)) return path;
   if (target.kind === 'realname') return `${path}/{op}`;
-  return path;
+  if (target.kind === 'verify-transfer-bills') return `${path}/{payApp}`;
+  return `${path}/{${endpoint.paramName ?? 'param'}}`;
 }
 
 /** The OpenAPI 3.1 document of a gateway with these endpoints. */
@@ -309,7 +392,13 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonObject {
     },
     paths,
     components: {
-      schemas: { ErrorReply: ERROR_REPLY, OkReply: OK_REPLY, OrderState: ORDER_STATE, VerifyNotifyReply: VERIFY_NOTIFY_REPLY },
+      schemas: {
+        ErrorReply: ERROR_REPLY,
+        OkReply: OK_REPLY,
+        OrderState: ORDER_STATE,
+        VerifyNotifyReply: VERIFY_NOTIFY_REPLY,
+        VerifyTransferBillsReply: VERIFY_TRANSFER_BILLS_REPLY,
+      },
       ...(options.bearer ? { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } : {}),
     },
   };

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CORE_ROUTES } from '@wxpay-kit/core';
 import { DEFAULT_ENDPOINTS } from './config/gateway-config.js';
 import { GATEWAY_ENDPOINTS, resolveEndpoints } from './endpoints.js';
+import { KNOWN_UNSERVED_ENDPOINT_KEYS } from './config/seed-schema.js';
 import { createGatewayLogger } from './logger.js';
 import { createPathMapper } from './routes.js';
 
@@ -27,6 +28,27 @@ describe('createPathMapper', () => {
     expect(withRealname('/realname/auth/getinfo')).toEqual({ kind: 'realname', op: 'getinfo' });
     expect(withRealname('/realname/auth/')).toBeUndefined();
     expect(map('/metrics')).toEqual({ kind: 'metrics' });
+    expect(map('/v3/transfer-bills')).toEqual({ kind: 'transfer-bills', call: 'create' });
+    expect(map('/v3/query-transfer-bills')).toEqual({ kind: 'transfer-bills', call: 'query' });
+    expect(map('/v3/cancel-transfer-bills')).toEqual({ kind: 'transfer-bills', call: 'cancel' });
+    expect(map('/v3/verify-transfer-bills/shop')).toEqual({ kind: 'verify-transfer-bills', app: 'shop' });
+    expect(map('/v3/verify-transfer-bills/shop%2Ddev')).toEqual({ kind: 'verify-transfer-bills', app: 'shop-dev' });
+    expect(map('/v3/verify-transfer-bills')).toBeUndefined();
+    expect(map('/v3/verify-transfer-bills/a/b')).toBeUndefined();
+  });
+
+  it('reads go-wxpay-gateway\'s "/v3/verify-transfer-bills/:payApp": the app still follows as a segment', () => {
+    const endpoints = resolveEndpoints({
+      'v3-verify-transfer-bills': '/v3/verify-transfer-bills/:payApp',
+      'create-pay': '/pay/create/:type',
+    });
+    expect(endpoints.v3VerifyTransferBills).toBe('/v3/verify-transfer-bills');
+    expect(endpoints.createPay).toBe('/pay/create');
+    // An endpoint that takes no segment keeps its path as written.
+    expect(resolveEndpoints({ 'v3-transfer-bills': '/v3/transfer-bills/:x' }).v3TransferBills).toBe('/v3/transfer-bills/:x');
+    const mapped = createPathMapper(endpoints);
+    expect(mapped('/v3/verify-transfer-bills/app-name')).toEqual({ kind: 'verify-transfer-bills', app: 'app-name' });
+    expect(mapped('/pay/create/JSAPI')).toEqual({ kind: 'core', path: '/create-pay/JSAPI' });
   });
 
   it('matches nothing else: disabled endpoints, missing or extra segments, other prefixes', () => {
@@ -62,6 +84,10 @@ describe('the endpoint table', () => {
       ready: '/ready',
       verifyNotifyPay: '/wxpay/verify-notify-pay',
       verifyNotifyRefund: '/wxpay/verify-notify-refund',
+      v3TransferBills: '/v3/transfer-bills',
+      v3QueryTransferBills: '/v3/query-transfer-bills',
+      v3CancelTransferBills: '/v3/cancel-transfer-bills',
+      v3VerifyTransferBills: '/v3/verify-transfer-bills',
       realnameAuthRoot: '',
       metrics: '/metrics',
       openapi: '/openapi.json',
@@ -87,12 +113,25 @@ describe('the endpoint table', () => {
         'ready',
         'verify-notify-pay',
         'verify-notify-refund',
+        'v3-transfer-bills',
+        'v3-query-transfer-bills',
+        'v3-cancel-transfer-bills',
+        'v3-verify-transfer-bills',
         'realname-auth-root',
         'metrics',
         'openapi',
       ].sort(),
     );
     expect(GATEWAY_ENDPOINTS.filter((e) => e.target.kind === 'core')).toHaveLength(CORE_ROUTES.length);
+  });
+
+  it('names no core route after a go-wxpay-gateway endpoint key (its query-transfer is the v2 企业付款 query), and serves no key twice', () => {
+    const seedKeys = new Set([...KNOWN_UNSERVED_ENDPOINT_KEYS, 'v3-transfer-bills', 'v3-query-transfer-bills', 'v3-cancel-transfer-bills']);
+    const core = GATEWAY_ENDPOINTS.filter((e) => e.target.kind === 'core').map((e) => e.configKey);
+    expect(core.filter((k) => seedKeys.has(k))).toEqual([]);
+    const keys = GATEWAY_ENDPOINTS.map((e) => e.configKey);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.filter((k) => KNOWN_UNSERVED_ENDPOINT_KEYS.includes(k))).toEqual([]);
   });
 
   it("leads every core route's default endpoint to that route", () => {

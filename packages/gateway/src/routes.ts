@@ -1,4 +1,4 @@
-import { GATEWAY_ENDPOINTS, type GatewayEndpoints } from './endpoints.js';
+import { GATEWAY_ENDPOINTS, type GatewayEndpoints, type TransferBillsCall } from './endpoints.js';
 
 /** Where one request path leads. */
 export type GatewayRoute =
@@ -7,6 +7,9 @@ export type GatewayRoute =
   | { readonly kind: 'health' }
   | { readonly kind: 'ready' }
   | { readonly kind: 'verify-notify'; readonly notification: 'pay' | 'refund' }
+  | { readonly kind: 'transfer-bills'; readonly call: TransferBillsCall }
+  /** `app`: the path segment after the endpoint (go-wxpay-gateway's `:payApp`). */
+  | { readonly kind: 'verify-transfer-bills'; readonly app: string }
   /** `op`: the path segment after the real-name root. */
   | { readonly kind: 'realname'; readonly op: string }
   | { readonly kind: 'metrics' }
@@ -27,7 +30,9 @@ export function createPathMapper(endpoints: GatewayEndpoints): (pathname: string
       if (target.param) prefixed.push([`${path}/`, (rest) => ({ kind: 'core', path: `${target.path}/${rest}` })]);
       else exact.set(path, { kind: 'core', path: target.path });
     } else if (target.kind === 'realname') prefixed.push([`${path}/`, (op) => ({ kind: 'realname', op })]);
-    else if (target.kind === 'verify-notify') exact.set(path, target);
+    else if (target.kind === 'verify-transfer-bills') {
+      prefixed.push([`${path}/`, (app) => ({ kind: 'verify-transfer-bills', app: decodeSegment(app) })]);
+    } else if (target.kind === 'verify-notify' || target.kind === 'transfer-bills') exact.set(path, target);
     else exact.set(path, { kind: target.kind });
   }
 
@@ -42,4 +47,13 @@ export function createPathMapper(endpoints: GatewayEndpoints): (pathname: string
     }
     return undefined;
   };
+}
+
+/** A path segment as sent (`%2D` → `-`); one that does not decode stays as it is (no app has that name). */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

@@ -274,8 +274,8 @@ function logSweeperState(wxpay: WxPay, logger: PinoLogger): () => void {
 
 /**
  * One log line per result: paid (a paid order the sweeper found says so: its notification had not
- * arrived), closed, refunded, refund-failed, errors, and dead letters (the forwarder logs each
- * delivery itself).
+ * arrived), closed, refunded, refund-failed, the transfer results, errors, and dead letters (the
+ * forwarder logs each delivery itself).
  */
 function logEvents(wxpay: WxPay, logger: PinoLogger): void {
   wxpay.on('paid', (e) => {
@@ -308,6 +308,38 @@ function logEvents(wxpay: WxPay, logger: PinoLogger): void {
     logger.warn(
       { event: 'refund-failed', app: e.app, orderId: e.orderId, refundId: e.refundId, refundStatus: e.refundStatus },
       'refund failed',
+    );
+  });
+  wxpay.on('transferred', (e) => {
+    logger.info(
+      {
+        event: 'transferred',
+        app: e.app,
+        outBillNo: e.outBillNo,
+        transferBillNo: e.transferBillNo,
+        transferAmount: e.transferAmount,
+        source: e.source,
+      },
+      'transferred',
+    );
+  });
+  wxpay.on('transfer-failed', (e) => {
+    logger.warn(
+      {
+        event: 'transfer-failed',
+        app: e.app,
+        outBillNo: e.outBillNo,
+        transferBillNo: e.transferBillNo,
+        failReason: e.failReason,
+        source: e.source,
+      },
+      'transfer failed',
+    );
+  });
+  wxpay.on('transfer-cancelled', (e) => {
+    logger.info(
+      { event: 'transfer-cancelled', app: e.app, outBillNo: e.outBillNo, transferBillNo: e.transferBillNo, source: e.source },
+      'transfer cancelled',
     );
   });
   wxpay.on('forward-dead', (e) => {

@@ -1,7 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { errorResponse, isLoopbackAddress, MethodNotAllowedError, NotFoundError, UnauthorizedError, type WxPay } from '@wxpay-kit/core';
+import {
+  errorResponse,
+  isLoopbackAddress,
+  MethodNotAllowedError,
+  NotFoundError,
+  UnauthorizedError,
+  ValidationError,
+  type WxPay,
+} from '@wxpay-kit/core';
 import { handleNodeRequest, readRawBody, respondToError, toHeaderRecord, writeResponse } from '@wxpay-kit/core/node';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { needsEmbeddedSimulator, toWxPayOptions, type GatewayClock } from './config/to-options.js';
@@ -10,6 +18,15 @@ import { createGatewayLogger, type PinoLogger } from './logger.js';
 import { createPathMapper } from './routes.js';
 import { shapeReply } from './reply-shape.js';
 import { verifyNotify } from './verify-notify.js';
+import {
+  coreTransferBody,
+  SeedRequestError,
+  seedTransferReply,
+  TRANSFER_BILLS_ROUTES,
+  transferBillsRefusal,
+  verifyTransferBillsReply,
+} from './transfer-bills.js';
+import type { TransferBillsCall } from './endpoints.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { buildRuntime, type GatewayRuntime, type SimulatorSetup } from './runtime.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -210,6 +227,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       await serveVerifyNotify(req, res, url, method, route.notification, rt, started);
       return;
     }
+    if (route?.kind === 'transfer-bills') {
+      endpoint = `v3-${route.call === 'create' ? '' : `${route.call}-`}transfer-bills`;
+      await serveTransferBills(req, res, url, method, route.call, rt, started);
+      return;
+    }
+    if (route?.kind === 'verify-transfer-bills') {
+      await serveVerifyTransferBills(req, res, url, method, route.app, rt, started);
+      return;
+    }
     if (route?.kind === 'realname') {
       const out = realnameAnswer(route.op);
       sendJson(res, out.code, out);
@@ -274,6 +300,83 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     log.info(
       { method, path: url.pathname, app, status: reply.code, redelivery: reply.redelivery, ms: Math.round(performance.now() - started) },
       'notification verified for the app',
+    );
+  }
+
+  /**
+   * go-wxpay-gateway's `v3-transfer-bills`, `v3-query-transfer-bills` and `v3-cancel-transfer-bills`:
+   * its request fields become the core route's, the core route runs (bearer token, validation,
+   * the call, the bill's record and final event), and its answer becomes the seed's.
+   */
+  async function serveTransferBills(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    method: string,
+    call: TransferBillsCall,
+    rt: GatewayRuntime,
+    started: number,
+  ): Promise<void> {
+    if (method !== 'POST') {
+      writeResponse(res, errorResponse(new MethodNotAllowedError(`use POST for ${url.pathname}`), { allow: 'POST' }));
+      return;
+    }
+    if (config.bearerToken !== undefined && !bearerMatches(req.headers.authorization, config.bearerToken)) {
+      writeResponse(res, respondToError(new UnauthorizedError('missing or wrong bearer token')));
+      return;
+    }
+    const rawBody = await readRawBody(req, { limit: config.bodyLimit ?? DEFAULT_BODY_LIMIT, signed: false });
+    let body: Record<string, unknown>;
+    try {
+      body = coreTransferBody(call, rawBody.length === 0 ? undefined : JSON.parse(Buffer.from(rawBody).toString('utf8')), config.apps);
+    } catch (error) {
+      const msg = error instanceof SeedRequestError ? error.message : 'the body must be a JSON object';
+      writeResponse(res, errorResponse(new ValidationError(msg)));
+      log.info({ method, path: url.pathname, status: 400 }, 'api call');
+      return;
+    }
+    const refusal = transferBillsRefusal(config, body['payApp']);
+    if (refusal !== undefined) {
+      writeResponse(res, errorResponse(new ValidationError(refusal, { field: 'payApp' })));
+      log.info({ method, path: url.pathname, status: 400 }, 'api call');
+      return;
+    }
+    const headers = { ...toHeaderRecord(req.headers), 'content-type': 'application/json' };
+    const path = TRANSFER_BILLS_ROUTES[call];
+    const out = await rt.wxpay.handle({ method: 'POST', path, headers, rawBody: new TextEncoder().encode(JSON.stringify(body)) });
+    const reply = seedTransferReply(call, out);
+    sendJson(res, reply.status, reply.body);
+    log.info({ method, path: url.pathname, route: path, status: reply.status, ms: Math.round(performance.now() - started) }, 'api call');
+  }
+
+  /**
+   * go-wxpay-gateway's `v3-verify-transfer-bills/:payApp`: the app posts WeChat's transfer callback
+   * as it received it, WeChat's `Wechatpay-*` headers along. Internal: the bearer token applies.
+   */
+  async function serveVerifyTransferBills(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    method: string,
+    app: string,
+    rt: GatewayRuntime,
+    started: number,
+  ): Promise<void> {
+    if (method !== 'POST') {
+      writeResponse(res, errorResponse(new MethodNotAllowedError(`use POST for ${url.pathname}`), { allow: 'POST' }));
+      return;
+    }
+    if (config.bearerToken !== undefined && !bearerMatches(req.headers.authorization, config.bearerToken)) {
+      writeResponse(res, respondToError(new UnauthorizedError('missing or wrong bearer token')));
+      return;
+    }
+    const rawBody = await readRawBody(req, { limit: config.bodyLimit ?? DEFAULT_BODY_LIMIT, signed: true });
+    const check = await rt.wxpay.verifyNotification({ kind: 'transfer', app, headers: toHeaderRecord(req.headers), rawBody });
+    const reply = verifyTransferBillsReply(check);
+    sendJson(res, reply.code, reply);
+    log.info(
+      { method, path: url.pathname, app, status: reply.code, redelivery: reply.redelivery, ms: Math.round(performance.now() - started) },
+      'transfer callback verified for the app',
     );
   }
 

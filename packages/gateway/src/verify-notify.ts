@@ -1,5 +1,5 @@
 import type { NotificationCheck, WxPay } from '@wxpay-kit/core';
-import { payCallbackBody, refundCallbackBody } from '@wxpay-kit/forwarder';
+import { payCallbackBody, refundCallbackBody, transferCallbackBody } from '@wxpay-kit/forwarder';
 
 /**
  * go-wxpay-gateway's `verify-notify-pay` / `verify-notify-refund` answer: the app received WeChat's
@@ -28,7 +28,13 @@ export function verifyNotifyReply(check: NotificationCheck): VerifyNotifyReply {
   const reply = { msgForWxpay: text(check.reply.body), statusForWxpay: check.reply.status };
   switch (check.status) {
     case 'delivered': {
-      const params = check.event.kind === 'paid' ? payCallbackBody(check.event.payload) : refundCallbackBody(check.event.payload);
+      const event = check.event;
+      const params =
+        event.kind === 'paid'
+          ? payCallbackBody(event.payload)
+          : event.kind === 'refunded' || event.kind === 'refund-failed'
+            ? refundCallbackBody(event.payload)
+            : transferCallbackBody(event.payload);
       return { code: 200, msg: 'OK', params: { ...params }, ...reply, redelivery: check.redelivery };
     }
     case 'acknowledged':

@@ -90,7 +90,9 @@ describe.skipIf(skip)("go-wxpay-gateway's current sample configuration, as it is
     expect(notes).toContain('reply shapes: "current" (detected: a merchant names its key "mch-api-key" (go-wxpay-gateway since 2020))');
     expect(notes).toContain('"worker-num" (5) has no meaning here: one Node.js event loop serves every request');
     expect(notes).toContainEqual(
-      expect.stringMatching(/^merchant "mch-name" pays on API v2; its API v3 keys \(.+\) are for transfers only/),
+      expect.stringMatching(
+        /^merchant "mch-name" pays on API v2; its API v3 keys \(.+\) are not used: transfer bills need "api-version": "v3"/,
+      ),
     );
     expect(legacy.gateway.logs().map((l) => l['msg'])).toContain('reply shapes: "2019" ("api-shape" in the config)');
   });
@@ -244,6 +246,23 @@ describe.skipIf(skip)('the endpoints of the current README, in both reply shapes
     expect(refusal['msgForWxpay']).toContain('FAIL');
     await current.gateway.waitFor(/"redelivery":true[^\n]*"msg":"notification verified for the app"/);
     expect(current.gateway.logs().filter((l) => l['msg'] === 'paid' && l['orderId'] === 'cur-v-1')).toHaveLength(1);
+  });
+
+  it('v3-transfer-bills for an app whose merchant pays on API v2 (v3 keys without api-version) answers 400 saying what to set', async () => {
+    const out = await postJson(`${current.base}/v3/transfer-bills`, {
+      payApp: 'app-name',
+      appid: APP_ID,
+      out_bill_no: 'curtb1',
+      transfer_scene_id: '1000',
+      openid: 'o-MYE42l80oelYMDE34nYD456Xoy',
+      transfer_amount: 100,
+      transfer_remark: 'r',
+      transfer_scene_report_infos: [{ info_type: '活动名称', info_content: 'x' }],
+    });
+    expect(out.status).toBe(400);
+    expect(out.json.msg).toBe(
+      'payApp: transfer bills are an API v3 call and merchant "mch-name" of app "app-name" pays on API v2; give the merchant "api-version": "v3" with its v3 keys (its payments then use API v3 too)',
+    );
   });
 
   it('realname-auth-root/:op answers 501 naming the feature; an unknown op 400', async () => {

@@ -204,6 +204,53 @@ describe('wxpay-gateway with no configuration', () => {
     expect(query.json).toMatchObject({ order_id: orderId, trade_state: 'SUCCESS', total_fee: 2, mch_id: app.mchId });
   });
 
+  it("pays out as the demo shop's pay-out panel does: create-transfer, the payee confirms, the transfer event and the signed callback", async () => {
+    const page = await (await fetch(`${base}/`)).text();
+    expect(page).toContain('Pay out · 商家转账');
+    expect(page).toContain('Confirm as the payee');
+    const cfg = (await (await fetch(`${base}/demo/config.json`)).json()) as {
+      apps: Array<{ payApp: string; appId: string; mchId: string; apiVersion: string }>;
+      endpoints: { createTransfer: string };
+    };
+    const app = cfg.apps.find((a) => a.apiVersion === 'v3')!;
+    const outBillNo = `payout${Date.now()}`;
+    const created = await postJson(`${base}${cfg.endpoints.createTransfer}`, {
+      appId: app.appId,
+      payApp: app.payApp,
+      outBillNo,
+      openId: 'demo-openid-1',
+      fee: 100,
+      remark: 'Demo cash reward',
+      sceneId: '1000',
+      sceneReportInfos: [
+        { infoType: '活动名称', infoContent: 'Demo shop' },
+        { infoType: '奖励说明', infoContent: 'Demo cash reward' },
+      ],
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(200);
+    // What the page shows for the payee's confirmation step: wx.requestMerchantTransfer's parameters.
+    expect(created.json.result).toMatchObject({
+      state: 'WAIT_USER_CONFIRM',
+      confirm_params: { mchId: app.mchId, appId: app.appId, package: created.json.result.package_info },
+    });
+
+    const [transfer, callback] = await watchEvents(`${base}/demo/events`, async () => {
+      const confirm = await postJson(`${base}/demo/transfer/confirm`, { outBillNo, payApp: app.payApp });
+      expect(confirm.status, JSON.stringify(confirm.json)).toBe(200);
+      expect(confirm.json.result).toMatchObject({ outBillNo, state: 'SUCCESS' });
+    }, [
+      (event, data) => event === 'transfer' && data.outBillNo === outBillNo,
+      (event, data) => event === 'callback' && data.body?.out_bill_no === outBillNo,
+    ]);
+    expect(transfer!.data).toMatchObject({ app: 'demo-v3', outBillNo, state: 'SUCCESS', transferAmount: 100, source: 'notify' });
+    expect(callback!.data).toMatchObject({ kind: 'transfer', verified: true, body: { out_bill_no: outBillNo, state: 'SUCCESS' } });
+
+    const again = await postJson(`${base}/demo/transfer/confirm`, { outBillNo, payApp: app.payApp });
+    expect(again.status).toBe(409);
+    const bad = await postJson(`${base}/demo/transfer/confirm`, { outBillNo: 'no_such-bill', payApp: app.payApp });
+    expect(bad).toMatchObject({ status: 400, json: { msg: 'outBillNo: 1 to 32 letters, digits' } });
+  });
+
   it('stops on SIGTERM and exits 0', async () => {
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toBe(0);

@@ -2,8 +2,9 @@
  * The demo shop in headless Chromium (Debian's package, driven by playwright-core): the page
  * loads, a NATIVE order is created and shown as a QR code, "pay as the user" pays it, and the
  * page shows it paid and the app's callback arriving; then a JSAPI order with the API v3 demo
- * app shows the parameters a WeChat client pays with, and is paid the same way. Screenshots are
- * kept under test-output/.
+ * app shows the parameters a WeChat client pays with, and is paid the same way; the pay-out panel
+ * creates a transfer bill, shows the payee's confirmation parameters and confirms it. Screenshots
+ * are kept under test-output/.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -110,6 +111,32 @@ describe.skipIf(skipWithout(import.meta.url, ['chromium']))('demo shop in a brow
     expect(errors).toEqual([]);
 
     await page.screenshot({ path: join(ROOT, 'test-output', 'gateway-demo-shop-jsapi-v3.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('pays out: creates a transfer, shows what wx.requestMerchantTransfer gets, confirms as the payee and shows it SUCCESS', async () => {
+    const page = await browser!.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/`);
+    await expect.poll(() => page.textContent('#stream')).toBe('live');
+
+    await page.fill('#payout-amount', '1.50');
+    await page.click('#payout-create');
+    await page.waitForSelector('#payout-status[data-state="WAIT_USER_CONFIRM"]');
+    const shown = (await page.textContent('#payout-params')) ?? '';
+    expect(shown).toContain('wx.requestMerchantTransfer');
+    const params = JSON.parse(shown.slice(shown.indexOf('{'))) as Record<string, string>;
+    expect(params).toMatchObject({ mchId: '1230000109', appId: 'wxd678efh567hg6787', package: expect.any(String) });
+    expect(params['package']!.length).toBeGreaterThan(0);
+
+    await page.click('#payout-confirm');
+    await page.waitForSelector('#payout-status[data-state="SUCCESS"]');
+    expect(await page.textContent('#payout-status')).toContain('¥1.50');
+    await expect.poll(() => page.textContent('#payout-callback')).toContain('callback delivered');
+    expect(errors).toEqual([]);
+
+    await page.screenshot({ path: join(ROOT, 'test-output', 'gateway-demo-shop-payout.png'), fullPage: true });
     await page.close();
   });
 

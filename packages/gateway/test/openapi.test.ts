@@ -66,7 +66,7 @@ async function documentOf(url: string): Promise<Doc> {
 
 /** A concrete path for a documented one: `{type}` → NATIVE, `{app}` → the demo app, `{op}` → url. */
 function concrete(path: string, app: string): string {
-  return path.replace('{type}', 'NATIVE').replace('{app}', app).replace('{op}', 'url');
+  return path.replace('{type}', 'NATIVE').replace('{app}', app).replace('{payApp}', app).replace('{op}', 'url');
 }
 
 describe('GET /openapi.json', () => {

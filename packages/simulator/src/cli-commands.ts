@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { createSimulatorClient } from './control-client.js';
 import { parseDuration } from './duration.js';
 import { SimulatorError } from './errors.js';
-import type { SimNotification, SimOrder, SimRefund, SimTarget } from './types.js';
+import type { SimNotification, SimOrder, SimRefund, SimTarget, SimTransfer } from './types.js';
 
 /** Where a command writes. */
 export interface CommandIo {
@@ -17,7 +17,10 @@ export interface CommandIo {
 }
 
 /** The commands; anything else on the command line starts a simulator. */
-export const CONTROL_COMMANDS = ['pay', 'fail', 'refund', 'expire', 'notify', 'clock', 'orders'] as const;
+export const CONTROL_COMMANDS = ['pay', 'fail', 'refund', 'expire', 'notify', 'clock', 'orders', 'transfer', 'transfers'] as const;
+
+/** What `wxpay-simulator transfer <action> <outBillNo>` can do to a transfer bill (商家转账). */
+export const TRANSFER_ACTIONS = ['confirm', 'fail', 'expire', 'cancel', 'show', 'notify'] as const;
 
 export const COMMANDS_USAGE = `Commands (against a running simulator; --url, else $WXPAY_SIMULATOR_URL, else http://127.0.0.1:4010):
   wxpay-simulator pay <orderId> [--open-id ID]    the user pays the order (WeChat notifies the merchant)
@@ -30,7 +33,17 @@ export const COMMANDS_USAGE = `Commands (against a running simulator; --url, els
   wxpay-simulator clock advance <duration>        move the simulator's clock ahead (90s, 30m, 2h, 1d, 1h30m)
   wxpay-simulator clock                           show the simulator's clock
   wxpay-simulator orders                          list the orders, oldest first
-Command options: --url URL, --mch-id ID (when several merchants use the order number), --json
+  wxpay-simulator transfer confirm <outBillNo>    the payee confirms the transfer (wx.requestMerchantTransfer):
+                                                  TRANSFERING, then SUCCESS and WeChat's callback
+  wxpay-simulator transfer fail <outBillNo> [--reason CODE]
+                                                  WeChat fails the transfer (default OTHER_FAIL_REASON_TYPE), callback
+  wxpay-simulator transfer expire <outBillNo>     the payee's 24 hours run out: FAIL (OVERDUE_CLOSE), callback
+  wxpay-simulator transfer cancel <outBillNo>     the merchant cancels it (as from the merchant platform):
+                                                  CANCELING, then CANCELLED and the callback
+  wxpay-simulator transfer show <outBillNo>       show the bill, with the payee's name as decrypted
+  wxpay-simulator transfer notify <outBillNo>     send the bill's last callback again
+  wxpay-simulator transfers                       list the transfer bills, oldest first
+Command options: --url URL, --mch-id ID (when several merchants use the order or bill number), --json
 `;
 
 /** `wxpay-simulator <version>`: the package's version. */
@@ -53,6 +66,11 @@ function notificationLine(n: SimNotification): string {
   return `notification ${n.id} (${what}) sent to ${n.url}; WeChat retries it until the merchant acknowledges\n`;
 }
 
+function transferLine(t: SimTransfer): string {
+  const reason = t.failReason ? ` (${t.failReason})` : '';
+  return `transfer ${t.outBillNo}  ${t.state}${reason}  ${t.transferAmount} fen  to ${t.openId}  merchant ${t.mchId}  bill ${t.transferBillNo}\n`;
+}
+
 /**
  * Runs one command (`argv` without `node`, the script and nothing before the command). Resolves the
  * exit code: 0 done, 1 the simulator refused or could not be reached, 2 bad usage.
@@ -70,7 +88,9 @@ export async function runControlCommand(argv: readonly string[], io: CommandIo):
         fee: { type: 'string' },
         api: { type: 'boolean' },
         refund: { type: 'string' },
+        reason: { type: 'string' },
         json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (error) {
@@ -78,6 +98,10 @@ export async function runControlCommand(argv: readonly string[], io: CommandIo):
     return 2;
   }
   const { values, positionals } = parsed;
+  if (values.help) {
+    io.out(COMMANDS_USAGE);
+    return 0;
+  }
   const [command, arg, extra] = positionals;
   const usage = (message: string): number => {
     io.err(`wxpay-simulator: ${message}\n\n${COMMANDS_USAGE}`);
@@ -168,6 +192,54 @@ export async function runControlCommand(argv: readonly string[], io: CommandIo):
       case 'orders': {
         const orders = await sim.orders(target);
         print(orders, orders.length === 0 ? 'no orders\n' : orders.map(orderLine).join(''));
+        return 0;
+      }
+      case 'transfer': {
+        const action = arg;
+        if (!(TRANSFER_ACTIONS as readonly (string | undefined)[]).includes(action)) {
+          return usage(`use: transfer ${TRANSFER_ACTIONS.join('|')} <outBillNo>`);
+        }
+        const outBillNo = extra === undefined || extra === '' ? undefined : extra;
+        if (!outBillNo) return usage(`transfer ${action} needs a bill number (out_bill_no)`);
+        if (values.reason !== undefined && action !== 'fail') return usage('--reason goes with transfer fail');
+        if (action === 'notify') {
+          const sent = (await sim.notifications()).filter(
+            (n) =>
+              n.kind === 'transfer' &&
+              n.outBillNo === outBillNo &&
+              n.forgery === undefined &&
+              (values['mch-id'] === undefined || n.mchId === values['mch-id']),
+          );
+          const last = sent.at(-1);
+          if (!last) {
+            io.err(
+              `wxpay-simulator: no callback of transfer ${outBillNo} was sent yet (WeChat calls back when the bill ends: wxpay-simulator transfer confirm ${outBillNo})\n`,
+            );
+            return 1;
+          }
+          const again = await sim.resendNotification(last.id);
+          print(
+            again,
+            `callback ${again.id} (transfer ${outBillNo}) sent to ${again.url}; WeChat retries it until the merchant acknowledges\n`,
+          );
+          return 0;
+        }
+        const bill =
+          action === 'confirm'
+            ? await sim.confirmTransfer(outBillNo, target)
+            : action === 'fail'
+              ? await sim.failTransfer(outBillNo, { ...target, ...(values.reason !== undefined && { reason: values.reason }) })
+              : action === 'expire'
+                ? await sim.expireTransfer(outBillNo, target)
+                : action === 'cancel'
+                  ? await sim.cancelTransfer(outBillNo, target)
+                  : await sim.transfer(outBillNo, target);
+        print(bill, transferLine(bill));
+        return 0;
+      }
+      case 'transfers': {
+        const bills = await sim.transfers(target);
+        print(bills, bills.length === 0 ? 'no transfers\n' : bills.map(transferLine).join(''));
         return 0;
       }
       default:

@@ -146,7 +146,8 @@ export async function confirmTransfer(ctx: FlowContext, call: TransferBillReques
   const bill = await ctx.client.queryTransfer({ merchant: merchant.name, appId, outBillNo });
   if (isFinalTransferState(bill.state)) {
     try {
-      await fireTransfer(ctx, transferFacts(app.name, merchant.mchId, bill, bill.state, 'confirm', bill.raw), appId);
+      // The app id WeChat's reply names (the request's when it names none) stands in when no record has one.
+      await fireTransfer(ctx, transferFacts(app.name, merchant.mchId, bill, bill.state, 'confirm', bill.raw), bill.appId);
     } catch (cause) {
       const error = isWxPayKitError(cause) ? cause : new InternalError('confirming the transfer failed', { cause });
       ctx.emitter.emitError({ error, route: origin, app: app.name });

@@ -75,10 +75,6 @@ export interface TransferFacts {
   readonly raw: Readonly<Record<string, unknown>>;
 }
 
-/**
- * Checks a finished bill against its record, then fires its event once, awaiting every listener
- * (a rejection rethrows, so the key is released and the next delivery or confirm fires again).
- */
 /** The facts of a bill in a final state, as a callback or a query reported it. */
 export function transferFacts(
   app: string,
@@ -104,7 +100,17 @@ export function transferFacts(
   };
 }
 
-export async function fireTransfer(ctx: FlowContext, facts: TransferFacts, fallbackAppId: string): Promise<OnceOutcome> {
+/**
+ * Checks a finished bill against its record, then fires its event once, awaiting every listener
+ * (a rejection rethrows, so the key is released and the next delivery or confirm fires again).
+ * Resolves what happened (`fired`, or `duplicate` when the bill's result was delivered before)
+ * and the event's payload (built again, flagged `redelivery`, for a duplicate).
+ */
+export async function fireTransfer(
+  ctx: FlowContext,
+  facts: TransferFacts,
+  fallbackAppId: string,
+): Promise<{ readonly outcome: OnceOutcome; readonly event: TransferEvent }> {
   const recorded = await recordedTransfer(ctx, facts.app, facts.mchId, facts.outBillNo);
   const amount = facts.transferAmount ?? recorded?.totalFee;
   if (recorded !== undefined && amount !== recorded.totalFee) {
@@ -112,15 +118,8 @@ export async function fireTransfer(ctx: FlowContext, facts: TransferFacts, fallb
   }
   const checked = recorded !== undefined;
   const name = TRANSFER_EVENTS[facts.state];
-  return ctx.once.run(transferKey(facts.mchId, facts.transferBillNo), (redelivery) => {
-    if (warnIfUnheard(ctx, name)) return undefined;
-    if (!checked) {
-      ctx.logger.warn(
-        { event: name, app: facts.app, mchId: facts.mchId, outBillNo: facts.outBillNo, recordChecked: false },
-        `@wxpay-kit/core: delivering a verified transfer result unchecked: no transfer ${facts.outBillNo} was recorded at create-transfer (made elsewhere, or older than the store keeps records); check it against your own records`,
-      );
-    }
-    const event = {
+  const build = (redelivery: boolean): TransferEvent =>
+    ({
       app: facts.app,
       appId: recorded?.appId ?? fallbackAppId,
       mchId: facts.mchId,
@@ -136,7 +135,19 @@ export async function fireTransfer(ctx: FlowContext, facts: TransferFacts, fallb
       recordChecked: checked,
       raw: facts.raw,
       state: facts.state,
-    } as TransferEvent;
+    }) as TransferEvent;
+  let event: TransferEvent | undefined;
+  const outcome = await ctx.once.run(transferKey(facts.mchId, facts.transferBillNo), (redelivery) => {
+    if (warnIfUnheard(ctx, name)) return undefined;
+    if (!checked) {
+      ctx.logger.warn(
+        { event: name, app: facts.app, mchId: facts.mchId, outBillNo: facts.outBillNo, recordChecked: false },
+        `@wxpay-kit/core: delivering a verified transfer result unchecked: no transfer ${facts.outBillNo} was recorded at create-transfer (made elsewhere, or older than the store keeps records); check it against your own records`,
+      );
+    }
+    event = build(redelivery);
     return ctx.emitter.emitSettling(name as 'transferred', event as never);
   });
+  // A result delivered before fires nothing: what it carries, for the caller, flagged as a redelivery.
+  return { outcome, event: event ?? build(true) };
 }

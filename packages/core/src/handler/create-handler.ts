@@ -44,7 +44,7 @@ const INTERNAL_ROUTE_NAMES = CORE_ROUTE_TABLE.filter((r) => r.kind === 'json')
 import { assertAuthorized, assertJsonContentType, isLoopbackAddress } from './guard.js';
 import { createOncePerKey } from '../flow/once-per-key.js';
 import { errorResponse, notifyFailure, statusFor } from './respond.js';
-import { notifyCodecFor, type NotifyCodec } from './notify-codec.js';
+import { notifyCodecFor, V3_CODEC, type NotifyCodec } from './notify-codec.js';
 import { checkNotification, notificationRequest, type NotificationCheck, type NotificationInput } from './verify-notification.js';
 import { notificationChannel, requestChannel, type NotificationDiagnostic, type RequestDiagnostic } from '../util/diagnostics.js';
 import type { CoreRoute, HandlerContext } from './route-context.js';
@@ -215,7 +215,8 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
   /** `verifyNotification()`: the notify routes' codec and flow for a notification the host received. */
   async function verifyNotification(input: NotificationInput): Promise<NotificationCheck> {
     const request = notificationRequest(input);
-    const codec = notifyCodecFor(request);
+    // Transfer callbacks exist in API v3 only: one without WeChat's headers is refused by its codec.
+    const codec = input.kind === 'transfer' ? V3_CODEC : notifyCodecFor(request);
     const route = `/notify-${input.kind}/:app`;
     try {
       const setup = await plugins.settled();

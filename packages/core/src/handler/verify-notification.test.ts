@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWxPay } from '../create-wxpay.js';
 import type { ErrorEvent, PaidEvent, RefundedEvent } from '../events/event-map.js';
+import type { TransferEvent } from '../model/transfer.js';
 import {
   buildPayNotification,
   buildRefundNotifyXml,
@@ -185,6 +186,100 @@ describe('verifyNotification (API v3, with WeChat headers)', () => {
     const again = await wxpay.verifyNotification({ kind: 'pay', app: 'shop', headers: n.headers, rawBody: bytes(n.body) });
     expect(again).toMatchObject({ status: 'delivered', redelivery: true });
     expect(paid).toHaveLength(1);
+  });
+
+  const transferCallback = (state: string, signerKey = wechatKeys.privateKey, extra: Record<string, unknown> = {}) =>
+    buildV3Notification({
+      eventType: 'MCHTRANSFER.BILL.FINISHED',
+      resource: {
+        out_bill_no: 'TB1',
+        transfer_bill_no: '1330000071100999991182020050700019480001',
+        state,
+        mch_id: MCH,
+        transfer_amount: 2000,
+        openid: 'o-MYE42l80oelYMDE34nYD456Xoy',
+        create_time: '2025-01-01T10:00:00+08:00',
+        update_time: '2025-01-01T10:05:00+08:00',
+        ...extra,
+      },
+      apiV3Key: V3_KEY,
+      signer: { privateKey: signerKey, serial: PUB_KEY_ID, timestamp: NOW / 1000 },
+    });
+
+  it('a transfer callback: verified, decrypted, transferred fires once; repeats are redeliveries; forgeries and bare bodies are refused', async () => {
+    const { wxpay } = v3();
+    const transferred: TransferEvent[] = [];
+    const errors: ErrorEvent[] = [];
+    wxpay.on('transferred', (e) => void transferred.push(e));
+    wxpay.on('error', (e) => void errors.push(e));
+    const n = transferCallback('SUCCESS');
+    const first = await wxpay.verifyNotification({ kind: 'transfer', app: 'shop', headers: n.headers, rawBody: bytes(n.body) });
+    expect(first).toMatchObject({
+      status: 'delivered',
+      version: 'v3',
+      redelivery: false,
+      event: {
+        kind: 'transferred',
+        payload: { outBillNo: 'TB1', transferAmount: 2000, state: 'SUCCESS', source: 'notify', redelivery: false },
+      },
+    });
+    expect(first.status === 'delivered' && first.event.payload).toMatchObject({ raw: { out_bill_no: 'TB1', mch_id: MCH } });
+    expect(JSON.parse(bodyText(first.reply.body))).toMatchObject({ code: 'SUCCESS' });
+    const again = await wxpay.verifyNotification({ kind: 'transfer', app: 'shop', headers: n.headers, rawBody: bytes(n.body) });
+    expect(again).toMatchObject({ status: 'delivered', redelivery: true, event: { kind: 'transferred', payload: { redelivery: true } } });
+    // The same callback at the notify route changes nothing either.
+    expect((await wxpay.handle({ method: 'POST', path: '/notify-transfer/shop', headers: n.headers, rawBody: bytes(n.body) })).status).toBe(
+      200,
+    );
+    expect(transferred).toHaveLength(1);
+
+    const forged = transferCallback('SUCCESS', generateTestRsaKeyPair().privateKey, { out_bill_no: 'TB2' });
+    const refused = await wxpay.verifyNotification({ kind: 'transfer', app: 'shop', headers: forged.headers, rawBody: bytes(forged.body) });
+    expect(refused).toMatchObject({ status: 'refused', version: 'v3', error: { code: 'WXPAY_ERR_SIGNATURE' } });
+    expect(refused.reply.status).toBeGreaterThanOrEqual(400);
+    expect(JSON.parse(bodyText(refused.reply.body))).toMatchObject({ code: 'FAIL' });
+    const bare = await wxpay.verifyNotification({
+      kind: 'transfer',
+      app: 'shop',
+      headers: {},
+      rawBody: bytes(transferCallback('FAIL').body),
+    });
+    expect(bare).toMatchObject({ status: 'refused', version: 'v3' });
+    expect(transferred).toHaveLength(1);
+    expect(errors.map((e) => e.route)).toEqual(['/notify-transfer/:app', '/notify-transfer/:app']);
+  });
+
+  it('a transfer callback of an unfinished bill is acknowledged and fires nothing; FAIL and CANCELLED fire their events', async () => {
+    const { wxpay } = v3();
+    const seen: string[] = [];
+    for (const name of ['transferred', 'transfer-failed', 'transfer-cancelled'] as const)
+      wxpay.on(name, (e) => void seen.push(`${name}:${e.outBillNo}`));
+    const pending = transferCallback('TRANSFERING');
+    expect(
+      await wxpay.verifyNotification({ kind: 'transfer', app: 'shop', headers: pending.headers, rawBody: bytes(pending.body) }),
+    ).toMatchObject({
+      status: 'acknowledged',
+      reason: 'transfer callback of an unfinished bill acknowledged',
+    });
+    const failed = transferCallback('FAIL', undefined, {
+      out_bill_no: 'TBF',
+      transfer_bill_no: '1330000071100999991182020050700019480002',
+      fail_reason: 'OVERDUE_CLOSE',
+    });
+    expect(
+      await wxpay.verifyNotification({ kind: 'transfer', app: 'shop', headers: failed.headers, rawBody: bytes(failed.body) }),
+    ).toMatchObject({
+      status: 'delivered',
+      event: { kind: 'transfer-failed', payload: { failReason: 'OVERDUE_CLOSE' } },
+    });
+    const cancelled = transferCallback('CANCELLED', undefined, {
+      out_bill_no: 'TBC',
+      transfer_bill_no: '1330000071100999991182020050700019480003',
+    });
+    expect(
+      await wxpay.verifyNotification({ kind: 'transfer', app: 'shop', headers: cancelled.headers, rawBody: bytes(cancelled.body) }),
+    ).toMatchObject({ status: 'delivered', event: { kind: 'transfer-cancelled' } });
+    expect(seen).toEqual(['transfer-failed:TBF', 'transfer-cancelled:TBC']);
   });
 
   it('refuses a v3 notification signed by another key, or without its headers, firing nothing', async () => {

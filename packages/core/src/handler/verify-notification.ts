@@ -5,6 +5,8 @@
  * once per transaction (refund) whichever path, and however often, it arrives.
  */
 import type { PaidEvent, RefundFailedEvent, RefundedEvent } from '../events/event-map.js';
+import type { TransferCancelledEvent, TransferFailedEvent, TransferredEvent } from '../model/transfer.js';
+import { fireTransfer, TRANSFER_EVENTS } from '../flow/transfer-flow.js';
 import { paidFromNotification, refundFromNotification } from '../flow/event-payloads.js';
 import { checkRecordedOrder, checkRecordedRefund, firePaid, fireRefund } from '../flow/paid-flow.js';
 import type { WxPayKitError } from '../errors.js';
@@ -13,12 +15,16 @@ import type { HandlerContext } from './route-context.js';
 import { notifyTarget } from './routes/notify-common.js';
 import { paymentStep } from './routes/notify-pay.js';
 import { refundStep } from './routes/notify-refund.js';
+import { transferStep } from './routes/notify-transfer.js';
 import type { WxPayRequest, WxPayResponse } from './types.js';
 
 /** Input of `WxPay.verifyNotification`. */
 export interface NotificationInput {
-  /** A payment notification (what `notify-pay` takes) or a refund notification (`notify-refund`). */
-  readonly kind: 'pay' | 'refund';
+  /**
+   * A payment notification (what `notify-pay` takes), a refund notification (`notify-refund`) or a
+   * transfer bill's callback (`notify-transfer`: API v3 only, `MCHTRANSFER.BILL.FINISHED`).
+   */
+  readonly kind: 'pay' | 'refund' | 'transfer';
   /** The app it is for: the app whose order or refund named the URL WeChat posted to. */
   readonly app: string;
   /** WeChat's request headers as received (names in any case); v3 needs its `Wechatpay-*` headers. */
@@ -31,14 +37,18 @@ export interface NotificationInput {
 export type NotificationEvent =
   | { readonly kind: 'paid'; readonly payload: PaidEvent }
   | { readonly kind: 'refunded'; readonly payload: RefundedEvent }
-  | { readonly kind: 'refund-failed'; readonly payload: RefundFailedEvent };
+  | { readonly kind: 'refund-failed'; readonly payload: RefundFailedEvent }
+  | { readonly kind: 'transferred'; readonly payload: TransferredEvent }
+  | { readonly kind: 'transfer-failed'; readonly payload: TransferFailedEvent }
+  | { readonly kind: 'transfer-cancelled'; readonly payload: TransferCancelledEvent };
 
 /** What `WxPay.verifyNotification` made of a notification; `reply` is what to answer WeChat. */
 export type NotificationCheck =
   /**
    * Verified, and its result went through the once-per-key flow: `paid` / `refunded` /
-   * `refund-failed` fired now (`redelivery` false), or had fired for this transaction before and
-   * did not fire again (`redelivery` true). `reply` acknowledges it.
+   * `refund-failed` (or, for a transfer, `transferred` / `transfer-failed` / `transfer-cancelled`)
+   * fired now (`redelivery` false), or had fired for this transaction (bill) before and did not
+   * fire again (`redelivery` true). `reply` acknowledges it.
    */
   | {
       readonly status: 'delivered';
@@ -80,13 +90,25 @@ export function notificationRequest(input: NotificationInput): WxPayRequest {
  */
 export async function checkNotification(
   ctx: HandlerContext,
-  kind: 'pay' | 'refund',
+  kind: 'pay' | 'refund' | 'transfer',
   appName: string,
   request: WxPayRequest,
   codec: NotifyCodec,
 ): Promise<Exclude<NotificationCheck, { status: 'refused' }>> {
   const { app, merchant } = notifyTarget(ctx, { app: appName });
   const version = codec.version;
+  if (kind === 'transfer') {
+    const step = await transferStep(ctx, request, app, merchant);
+    if ('ignored' in step) return { status: 'acknowledged', version, reason: step.ignored, reply: codec.ack() };
+    const { outcome, event } = await fireTransfer(ctx, step.facts, step.fallbackAppId);
+    return {
+      status: 'delivered',
+      version,
+      event: { kind: TRANSFER_EVENTS[step.facts.state], payload: event } as NotificationEvent,
+      redelivery: outcome === 'duplicate',
+      reply: codec.ack(),
+    };
+  }
   if (kind === 'pay') {
     const step = paymentStep(await codec.payment(ctx, request, merchant), app, merchant);
     if ('ignored' in step) return { status: 'acknowledged', version, reason: step.ignored, reply: codec.ack() };

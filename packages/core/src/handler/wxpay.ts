@@ -146,10 +146,11 @@ export interface WxPay extends WxPayEvents {
   warnIfUnprotected(address: ListenAddress): boolean;
   /**
    * Verifies a WeChat notification that reached the host's own server instead of a notify route
-   * (an order or refund placed with its own `notifyUrl`), and acts on it exactly as the notify
-   * routes do: the same codec (v2 XML; v3 JSON when `headers` carry WeChat's `Wechatpay-*`), the
-   * same checks against the app and the records, the same once-per-transaction flow, so `paid` /
-   * `refunded` listeners (and the forwarder) see each result once however often it is verified.
+   * (an order, refund or transfer bill placed with its own `notifyUrl`), and acts on it exactly as
+   * the notify routes do: the same codec (v2 XML; v3 JSON when `headers` carry WeChat's
+   * `Wechatpay-*`; transfer callbacks are v3 only), the same checks against the app and the
+   * records, the same once-per-transaction (per-bill) flow, so `paid` / `refunded` / `transferred`
+   * … listeners (and the forwarder) see each result once however often it is verified.
    * Never rejects: a forgery, a refusal or a failure comes back as `status: 'refused'` (and an
    * `error` event) with a FAIL `reply` for WeChat; nothing else happens then.
    *

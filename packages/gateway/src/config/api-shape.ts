@@ -1,3 +1,4 @@
+import type { GatewayEndpoints } from '../endpoints.js';
 import type { ApiShape, SeedConfig } from './seed-schema.js';
 
 /** The reply shapes a config asks for, and the reason, for the start-up line. */
@@ -24,4 +25,13 @@ export function detectApiShape(seed: Pick<SeedConfig, 'api-shape' | 'merchants' 
     shape: '2019',
     reason: 'detected: nothing in the config is newer than go-wxpay-gateway\'s first README (set "api-shape" to choose)',
   };
+}
+
+/**
+ * True when the apps of a config may learn their results without a callback: the file is written
+ * for go-wxpay-gateway's current version (whose apps receive WeChat's notifications at their own
+ * `notifyUrl` and ask `verify-notify-pay` to check them) and that endpoint is served.
+ */
+export function appsCheckNotifications(shape: ApiShape, endpoints: Pick<GatewayEndpoints, 'verifyNotifyPay'>): boolean {
+  return shape === 'current' && endpoints.verifyNotifyPay !== '';
 }

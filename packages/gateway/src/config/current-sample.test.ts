@@ -65,8 +65,22 @@ describe("go-wxpay-gateway's current sample configuration", () => {
       'reply shapes: "current" (detected: a merchant names its key "mch-api-key" (go-wxpay-gateway since 2020))',
       '"worker-num" (5) has no meaning here: one Node.js event loop serves every request',
       '"pay-log-file" (wxpay-gateway-log.txt) is not written: results are the JSON log lines on stdout and the records in the store',
-      'merchant "mch-name" pays on API v2; its API v3 keys (mch-cert-serialno, wxpay-v3-key, wxpay-v3-cert, wxpay-pubkey-file, wxpay-pubkey-id) are for transfers only ("api-version": "v3" moves its payments to v3)',
+      'apps "app-name", "app-name-dev" without "notify-pay-callback": results reach them by verify-notify-pay (/verify-notify-pay?app=<name>) for orders placed with the app\'s own notifyUrl; results of other orders are kept in the outbox until a callback is set',
+      'merchant "mch-name" pays on API v2; its API v3 keys (mch-cert-serialno, wxpay-v3-key, wxpay-v3-cert, wxpay-pubkey-file, wxpay-pubkey-id) are not used: transfer bills need "api-version": "v3", which moves its payments to API v3 too',
     ]);
+  });
+
+  it('does not warn that the results of apps without notify-pay-callback are lost while they can check them at verify-notify-pay', () => {
+    const { warnings } = loadGatewayConfig(file);
+    expect(warnings.filter((w) => w.includes('notify-pay-callback'))).toEqual([]);
+    // With verify-notify-pay switched off there is no other way: the warning says where results wait.
+    const off = clone();
+    off['endpoints']['verify-notify-pay'] = '';
+    const { config, warnings: offWarnings } = parseGatewayConfig(off, { baseDir: dir });
+    expect(offWarnings).toContainEqual(
+      expect.stringContaining('app "app-name" has no "notify-pay-callback"; results of its orders are kept in the outbox until one is set'),
+    );
+    expect(startupNotes(config).filter((n) => n.includes('notify-pay-callback'))).toEqual([]);
   });
 
   it('maps timeout (seconds; 0 keeps the default) onto the client timeout and receipt onto the merchant', () => {

@@ -30,8 +30,8 @@ const apiV2Key = z
 
 /**
  * Endpoint keys of go-wxpay-gateway's current version that this gateway knows but may not serve
- * (the transfer endpoints are served once the gateway has them in {@link GATEWAY_ENDPOINTS}).
- * `[memo]` is the sample's comment line inside `endpoints`.
+ * (the transfer endpoints are served once the gateway has them in {@link GATEWAY_ENDPOINTS}; the
+ * `v3-*-transfer-bills` family is). `[memo]` is the sample's comment line inside `endpoints`.
  */
 export const KNOWN_UNSERVED_ENDPOINT_KEYS: readonly string[] = Object.freeze([
   'transfer',
@@ -39,10 +39,6 @@ export const KNOWN_UNSERVED_ENDPOINT_KEYS: readonly string[] = Object.freeze([
   'v3-transfer',
   'v3-query-transfer',
   'v3-query-transfer-detail',
-  'v3-transfer-bills',
-  'v3-cancel-transfer-bills',
-  'v3-query-transfer-bills',
-  'v3-verify-transfer-bills',
 ]);
 
 /** The reply shapes: go-wxpay-gateway's first README (2019) or its current version. */

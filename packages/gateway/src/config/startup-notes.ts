@@ -1,4 +1,5 @@
 import type { GatewayConfig } from './gateway-config.js';
+import { appsCheckNotifications } from './api-shape.js';
 
 /**
  * The start-up lines that say how the gateway reads a go-wxpay-gateway file: which reply shapes
@@ -16,10 +17,19 @@ export function startupNotes(config: GatewayConfig): string[] {
       `"pay-log-file" (${config.payLogFile}) is not written: results are the JSON log lines on stdout and the records in the store`,
     );
   }
+  const shape = config.apiShape?.shape;
+  if (shape !== undefined && appsCheckNotifications(shape, config.endpoints)) {
+    const bare = config.apps.filter((a) => !a.payCallback).map((a) => `"${a.name}"`);
+    if (bare.length > 0) {
+      notes.push(
+        `app${bare.length > 1 ? 's' : ''} ${bare.join(', ')} without "notify-pay-callback": results reach ${bare.length > 1 ? 'them' : 'it'} by verify-notify-pay (${config.endpoints.verifyNotifyPay}?app=<name>) for orders placed with the app's own notifyUrl; results of other orders are kept in the outbox until a callback is set`,
+      );
+    }
+  }
   for (const m of config.merchants) {
     if (!m.transferKeys) continue;
     notes.push(
-      `merchant "${m.name}" pays on API v2; its API v3 keys (${m.transferKeys.keys.join(', ')}) are for transfers only ("api-version": "v3" moves its payments to v3)`,
+      `merchant "${m.name}" pays on API v2; its API v3 keys (${m.transferKeys.keys.join(', ')}) are not used: transfer bills need "api-version": "v3", which moves its payments to API v3 too`,
     );
   }
   return notes;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { PaidEvent, WxPay } from '@wxpay-kit/core';
+import type { PaidEvent, TransferEvent, WxPay } from '@wxpay-kit/core';
 import { verifyWebhook } from '@wxpay-kit/forwarder';
 import QRCode from 'qrcode';
 import type { GatewayEndpoints } from '../config/gateway-config.js';
@@ -12,10 +12,13 @@ export const DEMO_PATHS = Object.freeze({
   config: '/demo/config.json',
   qr: '/demo/qr.svg',
   pay: '/demo/pay',
+  /** The payee confirms a transfer bill in the simulator (what `wx.requestMerchantTransfer` leads to). */
+  confirmTransfer: '/demo/transfer/confirm',
   events: '/demo/events',
   /** The demo app's callbacks: the forwarder delivers here, the page shows what arrived. */
   payCallback: '/demo/callback/pay',
   refundCallback: '/demo/callback/refund',
+  transferCallback: '/demo/callback/transfer',
 });
 
 /** A demo app the shop can sell through: the API fields a caller sends, and its merchant. */
@@ -44,7 +47,7 @@ export interface DemoShopOptions {
 export interface DemoShop {
   /** Serves the demo routes; resolves false for any other path. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
-  /** Streams `wxpay`'s `paid`, `micropay-reversed` and `micropay-failed` events to the open pages. */
+  /** Streams `wxpay`'s `paid`, transfer, `micropay-reversed` and `micropay-failed` events to the open pages. */
   attach(wxpay: WxPay): void;
   /** Ends every open event stream. */
   close(): void;
@@ -53,9 +56,10 @@ export interface DemoShop {
 const MAX_BODY = 64 * 1024;
 
 /**
- * The demo shop of the default mode: the page, a QR code renderer (SVG, `qrcode`), a proxy to
- * the simulator's "pay" control call (for the order's app's merchant), a receiver standing in for the app's callback URLs, and a
- * server-sent event stream of `paid` events and received callbacks.
+ * The demo shop of the default mode: the page, a QR code renderer (SVG, `qrcode`), proxies to
+ * the simulator's "pay" and "confirm transfer" control calls (for the app's merchant), a receiver
+ * standing in for the app's callback URLs, and a server-sent event stream of `paid` and transfer
+ * events and received callbacks.
  */
 export function createDemoShop(options: DemoShopOptions): DemoShop {
   const head = options.apps[0];
@@ -90,11 +94,16 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
         send(res, 200, 'image/svg+xml; charset=utf-8', svg);
         return true;
       }
-      case `POST ${DEMO_PATHS.pay}`: {
+      case `POST ${DEMO_PATHS.pay}`:
+      case `POST ${DEMO_PATHS.confirmTransfer}`: {
         const body = await readJson(req);
-        const orderId = typeof body?.['orderId'] === 'string' ? body['orderId'] : '';
-        if (!/^[A-Za-z0-9_\-|*@]{1,32}$/.test(orderId)) {
-          sendJson(res, 400, { code: 400, msg: 'orderId: 1 to 32 letters, digits or _-|*@' });
+        const transfer = url.pathname === DEMO_PATHS.confirmTransfer;
+        const field = transfer ? 'outBillNo' : 'orderId';
+        const given = body?.[field];
+        const number = typeof given === 'string' ? given : '';
+        // Order numbers may hold _-|*@; transfer bill numbers letters and digits only.
+        if (!(transfer ? /^[A-Za-z0-9]{1,32}$/ : /^[A-Za-z0-9_\-|*@]{1,32}$/).test(number)) {
+          sendJson(res, 400, { code: 400, msg: `${field}: 1 to 32 letters, digits${transfer ? '' : ' or _-|*@'}` });
           return true;
         }
         const payApp = body?.['payApp'] ?? first.payApp;
@@ -103,8 +112,10 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
           sendJson(res, 400, { code: 400, msg: `payApp: one of ${options.apps.map((a) => a.payApp).join(', ')}` });
           return true;
         }
-        const target = new URL(`/_sim/orders/${encodeURIComponent(orderId)}/pay`, options.simulatorUrl);
-        const answer = await fetch(target, {
+        const control = transfer
+          ? `/_sim/transfers/${encodeURIComponent(number)}/confirm`
+          : `/_sim/orders/${encodeURIComponent(number)}/pay`;
+        const answer = await fetch(new URL(control, options.simulatorUrl), {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ mchId: app.mchId }),
@@ -112,7 +123,8 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
         const result = (await answer.json()) as Record<string, unknown>;
         if (!answer.ok) {
           const error = result['error'] as { message?: string } | undefined;
-          sendJson(res, answer.status, { code: answer.status, msg: error?.message ?? 'the simulator refused the payment' });
+          const refused = transfer ? 'the simulator refused the confirmation' : 'the simulator refused the payment';
+          sendJson(res, answer.status, { code: answer.status, msg: error?.message ?? refused });
         } else {
           sendJson(res, 200, { code: 200, msg: 'OK', result });
         }
@@ -130,7 +142,8 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
         return true;
       }
       case `POST ${DEMO_PATHS.payCallback}`:
-      case `POST ${DEMO_PATHS.refundCallback}`: {
+      case `POST ${DEMO_PATHS.refundCallback}`:
+      case `POST ${DEMO_PATHS.transferCallback}`: {
         const raw = await readBody(req);
         let verified = false;
         try {
@@ -146,7 +159,7 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
           body = raw.slice(0, 200);
         }
         broadcast('callback', {
-          kind: url.pathname === DEMO_PATHS.payCallback ? 'pay' : 'refund',
+          kind: url.pathname === DEMO_PATHS.payCallback ? 'pay' : url.pathname === DEMO_PATHS.refundCallback ? 'refund' : 'transfer',
           webhookId: req.headers['webhook-id'],
           verified,
           body,
@@ -174,6 +187,20 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
           source: e.source,
         });
       });
+      const transfer = (e: TransferEvent) =>
+        broadcast('transfer', {
+          app: e.app,
+          outBillNo: e.outBillNo,
+          transferBillNo: e.transferBillNo,
+          state: e.state,
+          transferAmount: e.transferAmount,
+          openId: e.openId,
+          failReason: e.failReason,
+          source: e.source,
+        });
+      wxpay.on('transferred', transfer);
+      wxpay.on('transfer-failed', transfer);
+      wxpay.on('transfer-cancelled', transfer);
       // The counter's payment codes that ended unpaid (a paid one arrives as `paid`).
       wxpay.on('micropay-reversed', (e) => {
         broadcast('micropay', {

@@ -1,7 +1,8 @@
 /**
  * The demo shop page: one HTML document with its CSS and script inline, so the gateway serves it
- * without a build step or static files. It talks to the gateway's real API (create-pay, micropay)
- * and to the demo routes (QR code, "pay as the user", the live event stream).
+ * without a build step or static files. It talks to the gateway's real API (create-pay,
+ * create-transfer, micropay) and to the demo routes (QR code, "pay as the user", "confirm as the
+ * payee", the live event stream).
  */
 import { COUNTER_CSS, COUNTER_SCRIPT, counterSectionHtml } from './counter.js';
 
@@ -33,6 +34,11 @@ ol#log li:first-child { border-top: 0; }
 .tag { display: inline-block; font-size: 12px; font-weight: 700; padding: 1px 8px; border-radius: 10px; background: #ddf4ff; color: #0969da; }
 .tag.paid { background: #dafbe1; color: #1a7f37; }
 .tag.callback { background: #fbefff; color: #8250df; }
+.tag.transfer { background: #fff1e5; color: #bc4c00; }
+#payout-status { display: inline-block; margin-top: 12px; padding: 3px 10px; border-radius: 12px; font-weight: 700; font-size: 13px; background: #eaeef2; }
+#payout-status[data-state="WAIT_USER_CONFIRM"], #payout-status[data-state="TRANSFERING"] { background: #fff8c5; }
+#payout-status[data-state="SUCCESS"] { background: var(--green); color: #fff; }
+#payout-status[data-state="FAIL"], #payout-status[data-state="CANCELLED"], #payout-status[data-state="ERROR"] { background: #ffebe9; color: #cf222e; }
 .muted { color: var(--muted); font-size: 13px; }
 code { font-size: 12px; }
 `;
@@ -48,6 +54,15 @@ for (const app of cfg.apps) {
   $('app').append(option);
 }
 const appOf = (payApp) => cfg.apps.find((a) => a.payApp === payApp);
+// Transfer bills are an API v3 call: only the API v3 apps can pay out.
+for (const app of cfg.apps.filter((a) => a.apiVersion === 'v3')) {
+  const option = document.createElement('option');
+  option.value = app.payApp;
+  option.textContent = app.payApp + ' · merchant ' + app.mchId;
+  $('payout-app').append(option);
+}
+let payout = null;
+function setPayout(state, text) { const s = $('payout-status'); s.dataset.state = state; s.textContent = text; }
 
 function setStatus(state, text) { const s = $('status'); s.dataset.state = state; s.textContent = text; }
 function addLog(kind, title, data) {
@@ -113,7 +128,53 @@ $('pay').addEventListener('click', async () => {
   else setStatus('NOTPAY', 'paid by the user · waiting for WeChat\\'s notification');
 });
 
+$('payout-create').addEventListener('click', async () => {
+  const fee = Math.round(Number($('payout-amount').value) * 100);
+  if (!Number.isInteger(fee) || fee <= 0) { setPayout('ERROR', 'amount must be at least ¥0.01'); return; }
+  const app = appOf($('payout-app').value);
+  if (!app) { setPayout('ERROR', 'no API v3 app to pay out with'); return; }
+  const outBillNo = 'payout' + Date.now() + Math.floor(Math.random() * 1000);
+  const body = {
+    appId: app.appId, payApp: app.payApp, outBillNo, fee, sceneId: '1000', remark: 'Demo cash reward',
+    openId: 'demo-openid-' + Math.floor(Math.random() * 1e6),
+    sceneReportInfos: [{ infoType: '活动名称', infoContent: 'Demo shop' }, { infoType: '奖励说明', infoContent: 'Demo cash reward' }],
+  };
+  $('payout-create').disabled = true; $('payout-confirm').disabled = true; $('payout-params').textContent = ''; $('payout-callback').textContent = '';
+  setPayout('', 'creating…');
+  try {
+    const res = await fetch(cfg.endpoints.createTransfer, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const json = await res.json();
+    addLog('api', 'POST ' + cfg.endpoints.createTransfer + ' → ' + res.status, json);
+    if (!res.ok || json.code !== 200) { setPayout('ERROR', json.msg || ('HTTP ' + res.status)); return; }
+    const r = json.result;
+    payout = { outBillNo, payApp: app.payApp, fee };
+    $('payout-bill').textContent = outBillNo + ' · ¥' + (fee / 100).toFixed(2) + ' to ' + body.openId + ' · ' + app.payApp;
+    $('payout-params').textContent = 'The payee confirms in WeChat: wx.requestMerchantTransfer gets\\n' + JSON.stringify(r.confirm_params || { package: r.package_info }, null, 2);
+    setPayout(r.state, r.state + ' · waiting for the payee to confirm');
+    $('payout-confirm').disabled = r.state !== 'WAIT_USER_CONFIRM';
+  } catch (e) {
+    setPayout('ERROR', String(e));
+  } finally {
+    $('payout-create').disabled = false;
+  }
+});
+
+$('payout-confirm').addEventListener('click', async () => {
+  if (!payout) return;
+  $('payout-confirm').disabled = true;
+  const res = await fetch('/demo/transfer/confirm', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outBillNo: payout.outBillNo, payApp: payout.payApp }) });
+  const json = await res.json();
+  addLog('api', 'payee confirmed in the simulator → ' + res.status, json);
+  if (!res.ok) { setPayout('ERROR', json.msg || ('HTTP ' + res.status)); $('payout-confirm').disabled = false; }
+  else setPayout('TRANSFERING', 'TRANSFERING · confirmed by the payee, waiting for WeChat\\'s callback');
+});
+
 const events = new EventSource('/demo/events');
+events.addEventListener('transfer', (m) => {
+  const e = JSON.parse(m.data);
+  addLog('transfer', e.state + ' (' + e.source + ')', e);
+  if (payout && e.outBillNo === payout.outBillNo) setPayout(e.state, e.state + ' · ¥' + (e.transferAmount / 100).toFixed(2) + (e.failReason ? ' · ' + e.failReason : '') + ' · ' + e.transferBillNo);
+});
 events.addEventListener('paid', (m) => {
   const e = JSON.parse(m.data);
   addLog('paid', 'paid event (' + e.source + ')', e);
@@ -123,6 +184,7 @@ events.addEventListener('callback', (m) => {
   const e = JSON.parse(m.data);
   addLog('callback', 'callback received by the demo app (' + e.kind + ', signature ' + (e.verified ? 'verified' : 'NOT verified') + ')', e.body);
   if (current && e.body && e.body.order_id === current.orderId) $('callback-state').textContent = 'callback delivered to the app ✓';
+  if (payout && e.body && e.body.out_bill_no === payout.outBillNo) $('payout-callback').textContent = 'callback delivered to the app ✓';
 });
 events.addEventListener('open', () => { $('stream').textContent = 'live'; });
 events.addEventListener('error', () => { $('stream').textContent = 'reconnecting…'; });
@@ -141,7 +203,7 @@ export function demoPageHtml(): string {
 <body>
 <header>
   <h1>wxpay-kit demo shop</h1>
-  <p>A payment through the gateway's API, paid in the embedded WeChat Pay simulator, with the result and the app's callback arriving live.</p>
+  <p>A payment (and a pay-out) through the gateway's API, paid (confirmed) in the embedded WeChat Pay simulator, with the result and the app's callback arriving live.</p>
 </header>
 <main>
   <div>
@@ -170,6 +232,19 @@ export function demoPageHtml(): string {
       <button id="pay" class="secondary" disabled>Pay as the user</button>
       <div><span id="status" data-state="">idle</span></div>
       <div class="muted" id="callback-state"></div>
+    </section>
+    <section style="margin-top:20px">
+      <h2>Pay out · 商家转账</h2>
+      <label for="payout-amount">Amount (¥)</label>
+      <input id="payout-amount" type="number" min="0.01" step="0.01" value="1.00">
+      <label for="payout-app">App and merchant (API v3)</label>
+      <select id="payout-app"></select>
+      <button id="payout-create">Create transfer</button>
+      <div class="muted" id="payout-bill" style="margin-top:10px">no transfer yet</div>
+      <pre id="payout-params"></pre>
+      <button id="payout-confirm" class="secondary" disabled>Confirm as the payee</button>
+      <div><span id="payout-status" data-state="">idle</span></div>
+      <div class="muted" id="payout-callback"></div>
     </section>${counterSectionHtml()}
   </div>
   <section>
