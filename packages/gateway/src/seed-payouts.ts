@@ -40,8 +40,9 @@ function folded(value: unknown): Map<string, unknown> {
   return out;
 }
 
+/** A 400 naming the field first, as the core's routes word theirs (`payApp: is required`). */
 function bad(field: string, message: string): never {
-  throw new ValidationError(`${field} ${message}`, { field });
+  throw new ValidationError(`${field}: ${message}`, { field });
 }
 
 /** A string field; absent (or `null`, as Go leaves it) is `''`. */
@@ -190,7 +191,7 @@ async function run(client: WxPayClient, wxpay: WxPay, op: SeedPayoutOp, body: Ma
       const t = merchantOf(wxpay, body);
       const wxBatchId = str(body, 'wxBatchId');
       const batchNo = str(body, 'batchNo');
-      if (wxBatchId === '' && batchNo === '') bad('wxBatchId', 'or batchNo expected');
+      if (wxBatchId === '' && batchNo === '') bad('wxBatchId', 'wxBatchId or batchNo expected');
       const wanted = str(body, 'status').toUpperCase();
       const detailStatus = wanted === 'SUCCESS' || wanted === 'FAIL' ? wanted : 'ALL';
       const needQueryDetail = bool(body, 'needDetail');
@@ -214,15 +215,15 @@ async function run(client: WxPayClient, wxpay: WxPay, op: SeedPayoutOp, body: Ma
       const t = merchantOf(wxpay, body);
       const wxBatchId = str(body, 'wxBatchId');
       const batchNo = str(body, 'batchNo');
-      if (wxBatchId === '' && batchNo === '') bad('wxBatchId', 'or batchNo expected');
+      if (wxBatchId === '' && batchNo === '') bad('wxBatchId', 'wxBatchId or batchNo expected');
       let by: { batchId: string; detailId: string } | { outBatchNo: string; outDetailNo: string };
       if (wxBatchId !== '') {
         const wxDetailId = str(body, 'wxDetailId');
-        if (wxDetailId === '') bad('wxDetailId', 'expected');
+        if (wxDetailId === '') bad('wxDetailId', 'wxDetailId expected');
         by = { batchId: wxBatchId, detailId: wxDetailId };
       } else {
         const tradeNo = str(body, 'tradeNo');
-        if (tradeNo === '') bad('tradeNo', 'expected');
+        if (tradeNo === '') bad('tradeNo', 'tradeNo expected');
         by = { outBatchNo: batchNo, outDetailNo: tradeNo };
       }
       const d = await client.queryTransferBatchDetail({ ...t, ...by });
