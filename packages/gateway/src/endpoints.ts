@@ -42,6 +42,8 @@ export interface GatewayEndpoints {
   readonly realnameAuthRoot: string;
   /** Prometheus metrics (text format); behind the bearer token when one is configured. */
   readonly metrics: string;
+  /** `POST`: reconcile a day's trade bills now (`wxpay-gateway reconcile` asks a running gateway here); behind the bearer token. */
+  readonly reconcile: string;
 }
 
 /** Where requests to an endpoint lead. */
@@ -58,7 +60,8 @@ export type EndpointTarget =
   | { readonly kind: 'verify-transfer-bills' }
   /** go-wxpay-gateway's real-name calls, `<root>/:op`. */
   | { readonly kind: 'realname' }
-  | { readonly kind: 'metrics' };
+  | { readonly kind: 'metrics' }
+  | { readonly kind: 'reconcile' };
 
 /** go-wxpay-gateway's transfer-bill calls: create (`v3-transfer-bills`), query and cancel by `out_bills_no`. */
 export type TransferBillsCall = 'create' | 'query' | 'cancel';
@@ -137,6 +140,7 @@ export const GATEWAY_ENDPOINTS: readonly GatewayEndpoint[] = Object.freeze([
   },
   { key: 'realnameAuthRoot', configKey: 'realname-auth-root', defaultPath: '', target: { kind: 'realname' } },
   { key: 'metrics', configKey: 'metrics', defaultPath: '/metrics', target: { kind: 'metrics' } },
+  { key: 'reconcile', configKey: 'reconcile', defaultPath: '/wxpay/reconcile', target: { kind: 'reconcile' } },
 ]);
 
 /** The seed's endpoint paths, plus ours, used when `endpoints` leaves one out. */
