@@ -92,6 +92,7 @@ describe('the endpoint table', () => {
       realnameAuthRoot: '',
       metrics: '/metrics',
       reconcile: '/wxpay/reconcile',
+      openapi: '/openapi.json',
     });
     expect(GATEWAY_ENDPOINTS.map((e) => e.configKey).sort()).toEqual(
       [
@@ -121,6 +122,7 @@ describe('the endpoint table', () => {
         'realname-auth-root',
         'metrics',
         'reconcile',
+        'openapi',
       ].sort(),
     );
     expect(GATEWAY_ENDPOINTS.filter((e) => e.target.kind === 'core')).toHaveLength(CORE_ROUTES.length);

@@ -13,7 +13,8 @@ export type GatewayRoute =
   /** `op`: the path segment after the real-name root. */
   | { readonly kind: 'realname'; readonly op: string }
   | { readonly kind: 'metrics' }
-  | { readonly kind: 'reconcile' };
+  | { readonly kind: 'reconcile' }
+  | { readonly kind: 'openapi' };
 
 /**
  * Maps the seed's configured endpoint paths onto the core's relative routes: `/wxpay/queryorder`
