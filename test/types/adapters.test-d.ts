@@ -15,7 +15,7 @@ wxpay.on('paid', (event) => {
   expectTypeOf(event).toEqualTypeOf<PaidEvent>();
   expectTypeOf(event.transactionId).toEqualTypeOf<string>();
   expectTypeOf(event.totalFee).toEqualTypeOf<number>();
-  expectTypeOf(event.source).toEqualTypeOf<'notify' | 'confirm' | 'sweep' | 'micropay'>();
+  expectTypeOf(event.source).toEqualTypeOf<'notify' | 'confirm' | 'sweep' | 'micropay' | 'reconcile'>();
 });
 wxpay.on('refund-failed', (event) => {
   expectTypeOf(event.refundStatus).toEqualTypeOf<'CHANGE' | 'REFUNDCLOSE'>();

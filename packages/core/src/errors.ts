@@ -23,6 +23,7 @@ export type WxPayErrorCode =
   | 'WXPAY_ERR_AMOUNT_MISMATCH'
   | 'WXPAY_ERR_WXPAY'
   | 'WXPAY_ERR_TRANSPORT'
+  | 'WXPAY_ERR_BILL_INTEGRITY'
   | 'WXPAY_ERR_LISTENER'
   | 'WXPAY_ERR_STORE'
   | 'WXPAY_ERR_INTERNAL';
@@ -181,6 +182,29 @@ export class TransportError extends WxPayKitError {
   }
 }
 
+/**
+ * A bill downloaded through API v3 does not match the hash (`hash_value`) WeChat's signed reply
+ * gave for it: it was changed or cut short on the way. Asking for the bill again may succeed.
+ */
+export class BillIntegrityError extends WxPayKitError {
+  readonly code = 'WXPAY_ERR_BILL_INTEGRITY' as const;
+  override readonly retryable = true;
+  /** `tradebill` or `fundflowbill`. */
+  readonly api: string;
+  readonly hashType: string;
+  /** The hash WeChat's reply named (lowercase hex). */
+  readonly expected: string;
+  /** The hash of what arrived, uncompressed. */
+  readonly actual: string;
+  constructor(api: string, hashType: string, expected: string, actual: string) {
+    super(`the downloaded ${api} does not match its hash_value (${hashType} ${expected}, got ${actual}): download it again`);
+    this.api = api;
+    this.hashType = hashType;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
 /** One or more event listeners rejected; a notification is answered FAIL so WeChat retries. */
 export class ListenerError extends WxPayKitError {
   readonly code = 'WXPAY_ERR_LISTENER' as const;
@@ -227,6 +251,8 @@ export const ERROR_HINTS: Readonly<Record<WxPayErrorCode, string>> = Object.free
   WXPAY_ERR_AMOUNT_MISMATCH: 'the amount differs from the order recorded at create-pay: investigate before shipping anything',
   WXPAY_ERR_WXPAY:
     'WeChat Pay refused the call: see err_code (e.g. ORDERPAID, NOTENOUGH, SIGNERROR for a wrong apiKey or signType, ORDERNOTEXIST)',
+  WXPAY_ERR_BILL_INTEGRITY:
+    'the downloaded bill does not match the hash WeChat gave for it (changed or cut short on the way): download it again',
   WXPAY_ERR_TRANSPORT:
     "WeChat Pay could not be reached: check the network, the merchant's baseUrl, client.timeoutMs, and client.ca for a test server",
   WXPAY_ERR_LISTENER: 'a paid/refunded listener threw: its cause is in the log; WeChat delivers the notification again',

@@ -59,6 +59,10 @@ export type {
   EventSource,
   PaidEvent,
   ClosedEvent,
+  ReconcileDifference,
+  ReconcileFacts,
+  ReconcileKind,
+  ReconcileMismatchEvent,
   RefundEventBase,
   RefundFailedEvent,
   RefundedEvent,
@@ -116,6 +120,7 @@ export type {
   CallTarget,
   CloseOrderInput,
   DownloadBillInput,
+  DownloadFundFlowBillInput,
   OrderQueryInput,
   OrderQueryResult,
   RefundInput,
@@ -143,6 +148,7 @@ export type { WxPayClient } from './client/types.js';
 export {
   AmountMismatchError,
   AppMismatchError,
+  BillIntegrityError,
   ConfigError,
   DecryptError,
   InternalError,
@@ -195,5 +201,15 @@ export {
   type SweepStats,
 } from './flow/sweeper.js';
 export type { SweepOptions } from './config/options.js';
+export { chinaDate, yesterdayInChina, type FiredPayment, type ReconcileOptions, type ReconcileReport } from './flow/reconcile.js';
+export {
+  parseFundFlowBill,
+  parseTradeBill,
+  yuanToFen,
+  type FundFlowBill,
+  type FundFlowBillRow,
+  type TradeBill,
+  type TradeBillRow,
+} from './protocol/bill.js';
 export { createMemoryDedupStore, type MemoryDedupStoreOptions } from './stores/memory-dedup-store.js';
 export { definePlugin, type EmitAndWait, type PluginHost, type RouteDefinition, type WxPayPlugin } from './plugins/types.js';

@@ -1,5 +1,5 @@
 import { compactDate, readableTime } from './ids.js';
-import type { OrderRecord, RefundRecord } from './state.js';
+import type { OrderRecord, RefundRecord, TransferRecord } from './state.js';
 
 /** `bill_type` values of downloadbill (spec §5.6). */
 export type BillType = 'ALL' | 'SUCCESS' | 'REFUND' | 'RECHARGE_REFUND';
@@ -51,6 +51,8 @@ const FEE_RATE = 0.006;
 
 const yuan = (fen: number): string => (fen / 100).toFixed(2);
 const fee = (fen: number): string => ((fen * FEE_RATE) / 100).toFixed(5);
+/** Every value prefixed by a backtick; a comma inside a value becomes a full-width one. */
+const tick = (cells: readonly string[]): string => cells.map((c) => `\`${c.replaceAll(',', '，')}`).join(',');
 
 /**
  * A trade bill for one Beijing-time day in WeChat's text format: header line, one line per
@@ -152,7 +154,6 @@ export function tradeBill(
   if (rows.length === 0) return undefined;
   rows.sort((a, b) => a.at - b.at);
   const sum = (pick: (r: (typeof rows)[number]) => number): number => rows.reduce((acc, r) => acc + pick(r), 0);
-  const tick = (cells: readonly string[]): string => cells.map((c) => `\`${c.replaceAll(',', '，')}`).join(',');
   const lines = [
     BILL_HEADERS.join(','),
     ...rows.map((r) => tick(r.cells)),
@@ -168,4 +169,130 @@ export function tradeBill(
     ]),
   ];
   return `${lines.join('\r\n')}\r\n`;
+}
+
+/** `account_type` of the fund-flow bill: the simulator books everything to the basic account. */
+export type FundAccount = 'BASIC' | 'OPERATION' | 'FEES';
+
+/** Column headers of the fund-flow bill (spec v3-more §4.3). */
+export const FUND_FLOW_HEADERS = [
+  '记账时间',
+  '微信支付业务单号',
+  '资金流水单号',
+  '业务名称',
+  '业务类型',
+  '收支类型',
+  '收支金额(元)',
+  '账户结余(元)',
+  '资金变更提交申请人',
+  '备注',
+  '业务凭证号',
+] as const;
+
+/** Summary headers of the fund-flow bill. */
+export const FUND_FLOW_SUMMARY_HEADERS = ['资金流水总笔数', '收入笔数', '收入金额', '支出笔数', '支出金额'] as const;
+
+interface Flow {
+  readonly at: number;
+  readonly bizNo: string;
+  readonly name: string;
+  readonly type: string;
+  /** Fen; positive income, negative expense. */
+  readonly amount: number;
+  readonly applicant: string;
+  readonly remark: string;
+  readonly voucher: string;
+}
+
+/**
+ * The basic account's fund-flow bill for one Beijing-time day: each payment's income and its
+ * 0.6 % fee (rounded to the fen), each refund and each successful transfer as an expense, with the
+ * account balance after each (from the merchant's first flow on). Undefined when the day has no
+ * flow, and for the operation and fees accounts, which the simulator does not keep.
+ */
+export function fundFlowBill(
+  billDate: string,
+  account: FundAccount,
+  orders: readonly OrderRecord[],
+  refundsOf: (order: OrderRecord) => readonly RefundRecord[],
+  transfers: readonly TransferRecord[],
+): string | undefined {
+  if (account !== 'BASIC') return undefined;
+  const flows: Flow[] = [];
+  for (const order of orders) {
+    if (order.paidAt === undefined || order.transactionId === undefined) continue;
+    const settled = order.settlementTotalFee ?? order.totalFee;
+    const base = { bizNo: order.transactionId, name: '微信支付', applicant: 'system', remark: '', voucher: order.outTradeNo };
+    flows.push({ ...base, at: order.paidAt, type: '交易', amount: settled });
+    const charge = Math.round(settled * FEE_RATE);
+    if (charge > 0) flows.push({ ...base, at: order.paidAt, type: '扣除交易手续费', amount: -charge });
+    for (const refund of refundsOf(order)) {
+      if (refund.status === 'REFUNDCLOSE' || refund.status === 'CHANGE') continue;
+      flows.push({
+        at: refund.createdAt,
+        bizNo: refund.refundId,
+        name: '退款',
+        type: '退款',
+        amount: -refund.settlementRefundFee,
+        applicant: refund.source === 'console' ? `${order.mchId}@${order.mchId}` : 'API',
+        remark: '',
+        voucher: refund.outRefundNo,
+      });
+    }
+  }
+  for (const bill of transfers) {
+    if (bill.state !== 'SUCCESS') continue;
+    flows.push({
+      at: bill.updatedAt,
+      bizNo: bill.transferBillNo,
+      name: '商家转账',
+      type: '商家转账',
+      amount: -bill.transferAmount,
+      applicant: 'API',
+      remark: bill.transferRemark,
+      voucher: bill.outBillNo,
+    });
+  }
+  flows.sort((a, b) => a.at - b.at);
+  let balance = 0;
+  let serial = 0;
+  const lines: string[] = [];
+  let income = 0;
+  let incomeCount = 0;
+  let expense = 0;
+  let expenseCount = 0;
+  for (const f of flows) {
+    balance += f.amount;
+    serial++;
+    if (compactDate(f.at) !== billDate) continue;
+    if (f.amount >= 0) {
+      income += f.amount;
+      incomeCount++;
+    } else {
+      expense -= f.amount;
+      expenseCount++;
+    }
+    lines.push(
+      tick([
+        readableTime(f.at),
+        f.bizNo,
+        `${billDate}${String(serial).padStart(12, '0')}`,
+        f.name,
+        f.type,
+        f.amount >= 0 ? '收入' : '支出',
+        yuan(Math.abs(f.amount)),
+        yuan(balance),
+        f.applicant,
+        f.remark,
+        f.voucher,
+      ]),
+    );
+  }
+  if (lines.length === 0) return undefined;
+  return `${[
+    FUND_FLOW_HEADERS.join(','),
+    ...lines,
+    FUND_FLOW_SUMMARY_HEADERS.join(','),
+    tick([String(lines.length), String(incomeCount), yuan(income), String(expenseCount), yuan(expense)]),
+  ].join('\r\n')}\r\n`;
 }

@@ -79,6 +79,8 @@ export function createDispatch(deps: DispatchDeps): (request: SimulatorRequest) 
         const relative = `${path}${url.search}`;
         const auth = request.headers?.['authorization'];
         const serial = request.headers?.['wechatpay-serial'];
+        const host = request.headers?.['host'];
+        const scheme = request.clientCert === undefined || request.clientCert.state === 'not-tls' ? 'http' : 'https';
         return handleV3(v3, route, {
           method,
           path,
@@ -87,6 +89,7 @@ export function createDispatch(deps: DispatchDeps): (request: SimulatorRequest) 
           authorization: typeof auth === 'string' ? auth : auth?.[0],
           wechatpaySerial: typeof serial === 'string' ? serial : serial?.[0],
           body,
+          origin: typeof host === 'string' && host !== '' ? `${scheme}://${host}${basePath}` : undefined,
         });
       }
       const route = resolveWireRoute(path);

@@ -38,8 +38,8 @@ export class FaultList {
 function validateFault(input: SimFaultInput): SimFaultInput {
   if (input === null || typeof input !== 'object') throw new SimulatorError('BAD_REQUEST', 'a fault must be an object');
   const kind = (input as { kind?: unknown }).kind;
-  if (kind !== 'delay' && kind !== 'drop' && kind !== 'systemerror' && kind !== 'error') {
-    throw new SimulatorError('BAD_REQUEST', 'fault kind must be delay, drop, systemerror or error');
+  if (kind !== 'delay' && kind !== 'drop' && kind !== 'systemerror' && kind !== 'error' && kind !== 'corrupt-bill') {
+    throw new SimulatorError('BAD_REQUEST', 'fault kind must be delay, drop, systemerror, error or corrupt-bill');
   }
   if (input.path !== undefined && (typeof input.path !== 'string' || !input.path.startsWith('/'))) {
     throw new SimulatorError('BAD_REQUEST', 'fault path must start with /');

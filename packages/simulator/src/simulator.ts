@@ -13,6 +13,7 @@ import { Notifier, type NotifierEvents } from './notifier.js';
 import { SimState } from './state.js';
 import type { SimulatorControl, SimulatorMerchant, SimulatorOptions } from './types.js';
 import { WechatpayKeyring } from './v3/keys.js';
+import { BillFiles } from './v3/bills.js';
 
 export type { SimulatorRequest, SimulatorResponse } from './dispatch.js';
 
@@ -106,7 +107,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     control,
     merchants,
     wire: { ...apiDeps, requireMchIdCommonName: options.tls?.requireMchIdCommonName ?? false },
-    v3: { ...apiDeps, keyring, timestampWindowS, wireClock },
+    v3: { ...apiDeps, keyring, timestampWindowS, wireClock, bills: new BillFiles() },
   });
 
   const sim: Simulator = {

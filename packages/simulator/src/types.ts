@@ -435,6 +435,8 @@ export interface SimNotification {
 export type SimFaultInput =
   | { readonly kind: 'delay'; readonly ms: number; readonly path?: string; readonly times?: number }
   | { readonly kind: 'drop'; readonly path?: string; readonly times?: number }
+  /** A v3 bill download (`/v3/billdownload/file`) answers a file changed after its `hash_value` was given. */
+  | { readonly kind: 'corrupt-bill'; readonly path?: string; readonly times?: number }
   /**
    * The call answers `SYSTEMERROR` (v3: `SYSTEM_ERROR`) instead of running; with `applied`, it runs
    * first (the transfer, refund … happens) and only its answer is lost as `SYSTEMERROR`.

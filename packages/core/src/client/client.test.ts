@@ -606,6 +606,36 @@ describe.skipIf(skipWithout(import.meta.url, ['openssl'], "'refund over mutual T
     expect(sent.map((r) => r.fields['out_refund_no'])).toEqual(['RETRY1', 'RETRY1']);
   });
 
+  it('downloads the fund-flow bill over mutual TLS, signed HMAC-SHA256 (the only sign type WeChat accepts there)', async () => {
+    const bill = '记账时间,微信支付业务单号\n`2024-01-01 12:00:00,`4200000001\n资金流水总笔数\n`1\n';
+    secure.on('/pay/downloadfundflow', (req) => (res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(req.fields['tar_type'] === 'GZIP' ? gzipSync(Buffer.from(bill)) : bill);
+    });
+    const config = resolveConfig({
+      merchants: [
+        { name: 'main', mchId: '10000100', apiKey: KEY, baseUrl: secure.url, cert: { pfx: certs.clientPfx }, signType: 'HMAC-SHA256' },
+      ],
+      apps: [{ name: 'shop', merchant: 'main', appIds: [APP_ID] }],
+      notifyPayUrl: 'https://a.example.com/p',
+      notifyRefundUrl: 'https://a.example.com/r',
+      client: { ca: certs.ca, retries: 0 },
+    });
+    const client = createWxPayClient(config, { sleep: async () => {} });
+    clients.push(client);
+    expect(await client.downloadFundFlowBill({ merchant: 'main', appId: APP_ID, billDate: '20240101', gzip: true })).toBe(bill);
+    const sent = secure.requests.filter((r) => r.path === '/pay/downloadfundflow');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.clientCn).toBe('10000100');
+    expect(sent[0]!.fields).toMatchObject({ bill_date: '20240101', account_type: 'Basic', sign_type: 'HMAC-SHA256', tar_type: 'GZIP' });
+    expect(verifySign(sent[0]!.fields, KEY)).toBe(true);
+    // An MD5 merchant is refused before anything is sent.
+    await expect(
+      secureClient({ pfx: certs.clientPfx }).downloadFundFlowBill({ merchant: 'main', appId: APP_ID, billDate: '20240101' }),
+    ).rejects.toMatchObject({ constructor: ValidationError, field: 'merchant' });
+    expect(secure.requests.filter((r) => r.path === '/pay/downloadfundflow')).toHaveLength(1);
+  });
+
   it('presents a PEM certificate too', async () => {
     const result = await secureClient({ cert: certs.clientCert, key: certs.clientKey }).refund({
       merchant: 'main',

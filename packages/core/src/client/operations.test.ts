@@ -22,6 +22,7 @@ describe('operations as data', () => {
       refund: 'safe',
       queryRefund: 'safe',
       downloadBill: 'safe',
+      downloadFundFlowBill: 'safe',
       // The same out_bill_no is the same transfer (原单重试), so a repeat cannot pay twice.
       createTransfer: 'safe',
       queryTransfer: 'safe',
@@ -37,9 +38,10 @@ describe('operations as data', () => {
     });
   });
 
-  it('v2 presents the merchant certificate for refunds, reverses and 企业付款 only', () => {
+  it('v2 presents the merchant certificate for refunds, the fund-flow bill, reverses and 企业付款 only', () => {
     expect(OPERATION_NAMES.filter((n) => V2_OPERATIONS[n].mtls === true)).toEqual([
       'refund',
+      'downloadFundFlowBill',
       'reverse',
       'transferToBalance',
       'queryTransferToBalance',

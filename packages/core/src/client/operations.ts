@@ -8,6 +8,7 @@
 import type {
   CloseOrderInput,
   DownloadBillInput,
+  DownloadFundFlowBillInput,
   OrderQueryInput,
   OrderQueryResult,
   RefundInput,
@@ -37,6 +38,7 @@ import type { BalanceTransfer, BalanceTransferInput, BalanceTransferQueryInput, 
 import {
   validateCloseOrder,
   validateDownloadBill,
+  validateDownloadFundFlowBill,
   validateMicropay,
   validateReverse,
   validateOrderQuery,
@@ -106,6 +108,7 @@ export const OPERATIONS = Object.freeze({
   refund: operation<RefundInput, void, RefundResult>('refund', 'safe', validateRefund),
   queryRefund: operation<RefundQueryInput, void, RefundQueryResult>('queryRefund', 'safe', validateRefundQuery),
   downloadBill: operation<DownloadBillInput, void, string>('downloadBill', 'safe', validateDownloadBill),
+  downloadFundFlowBill: operation<DownloadFundFlowBillInput, void, string>('downloadFundFlowBill', 'safe', validateDownloadFundFlowBill),
   createTransfer: operation<CreateTransferInput, void, CreateTransferResult>('createTransfer', 'safe', validateCreateTransfer, 'v3'),
   queryTransfer: operation<TransferQueryInput, void, TransferBill>('queryTransfer', 'safe', validateTransferQuery, 'v3'),
   cancelTransfer: operation<CancelTransferInput, void, TransferBill>('cancelTransfer', 'safe', validateCancelTransfer, 'v3'),

@@ -24,17 +24,21 @@ export function configuredMerchant(config: ResolvedConfig, name: string): Resolv
   return merchant;
 }
 
+/** A bill's bytes as uncompressed: gunzipped when they are gzip (up to 256 MiB), else as they are. */
+export function inflateBill(body: Buffer): Buffer {
+  if (body.length < 2 || body[0] !== 0x1f || body[1] !== 0x8b) return body;
+  try {
+    return gunzipSync(body, { maxOutputLength: 256 * 1024 * 1024 });
+  } catch (cause) {
+    throw new TransportError('the bill could not be decompressed', { cause });
+  }
+}
+
 /** Bill text: gunzipped when gzip, UTF-8, without a BOM. */
 export function decodeBill(body: Buffer): string {
-  let bytes = body;
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(bytes, { maxOutputLength: 256 * 1024 * 1024 });
-    } catch (cause) {
-      throw new TransportError('the bill could not be decompressed', { cause });
-    }
-  }
-  return bytes.toString('utf8').replace(/^\uFEFF/, '');
+  return inflateBill(body)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
 }
 
 /** Runs attempts with the client's retry settings; one per client, shared by its operations. */

@@ -2,6 +2,7 @@ import type {
   CallOptions,
   CloseOrderInput,
   DownloadBillInput,
+  DownloadFundFlowBillInput,
   OrderQueryInput,
   OrderQueryResult,
   RefundInput,
@@ -60,6 +61,13 @@ export interface WxPayClient {
   queryRefund(input: RefundQueryInput, options?: CallOptions): Promise<RefundQueryResult>;
   /** `/pay/downloadbill`: the bill as text (CSV-like, backtick-prefixed fields, amounts in yuan). */
   downloadBill(input: DownloadBillInput, options?: CallOptions): Promise<string>;
+  /**
+   * The fund-flow bill (资金账单) of one day as text, in the trade bill's format (parse it with
+   * `parseFundFlowBill`). API v2: `/pay/downloadfundflow` over mutual TLS, for merchants signing
+   * with HMAC-SHA256 (the only sign type WeChat accepts there). API v3: `GET /v3/bill/fundflowbill`,
+   * then the download, checked against the reply's SHA-1 (`BillIntegrityError` when it differs).
+   */
+  downloadFundFlowBill(input: DownloadFundFlowBillInput, options?: CallOptions): Promise<string>;
   /**
    * API v3 only: `POST /v3/fund-app/mch-transfer/transfer-bills` (商家转账). Validates before
    * sending (ValidationError naming the field; `userName` is required from 200,000 fen on),

@@ -7,6 +7,7 @@ import { ValidationError } from '../errors.js';
 import type {
   CloseOrderInput,
   DownloadBillInput,
+  DownloadFundFlowBillInput,
   OrderQueryInput,
   RefundInput,
   RefundQueryInput,
@@ -261,6 +262,15 @@ export function validateDownloadBill(input: DownloadBillInput): void {
   if (typeof input.billDate !== 'string' || !/^\d{8}$/.test(input.billDate)) fail('billDate', 'must be yyyyMMdd');
   if (input.billType !== undefined && !['ALL', 'SUCCESS', 'REFUND', 'RECHARGE_REFUND'].includes(input.billType)) {
     fail('billType', 'must be ALL, SUCCESS, REFUND or RECHARGE_REFUND');
+  }
+}
+
+/** downloadfundflow / fundflowbill: a `yyyyMMdd` date and a known account. */
+export function validateDownloadFundFlowBill(input: DownloadFundFlowBillInput): void {
+  target(input);
+  if (typeof input.billDate !== 'string' || !/^\d{8}$/.test(input.billDate)) fail('billDate', 'must be yyyyMMdd');
+  if (input.accountType !== undefined && !['BASIC', 'OPERATION', 'FEES'].includes(input.accountType)) {
+    fail('accountType', 'must be BASIC, OPERATION or FEES');
   }
 }
 

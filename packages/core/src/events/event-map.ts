@@ -16,10 +16,11 @@ export type { Coupon, MicropayFailedEvent, MicropayReversedEvent };
 
 /**
  * How a result reached us: WeChat's notification, an active query from `confirm`, the sweeper's
- * scheduled query of an order that had no result yet, or a managed payment-code payment
- * (`wxpay.micropay()`, `POST micropay`), which has no notification.
+ * scheduled query of an order that had no result yet, a managed payment-code payment
+ * (`wxpay.micropay()`, `POST micropay`), which has no notification, or the daily bill
+ * reconciliation (`wxpay.reconcile()`), which found a payment nothing else had delivered.
  */
-export type EventSource = 'notify' | 'confirm' | 'sweep' | 'micropay';
+export type EventSource = 'notify' | 'confirm' | 'sweep' | 'micropay' | 'reconcile';
 
 /** An order was paid. Emitted once per transaction. Amounts are integers in fen. */
 export interface PaidEvent {
@@ -139,6 +140,66 @@ export interface ClosedEvent {
 }
 
 /**
+ * The kinds of difference a reconciliation finds between WeChat's trade bill and this instance:
+ * - `missing-here`: paid at WeChat, but `paid` never fired here (it fires during the
+ *   reconciliation, `source: 'reconcile'`);
+ * - `missing-at-wechat`: `paid` fired here (the `fired` list given to `reconcile`), but the bill has
+ *   no such payment;
+ * - `amount`: the bill's amount differs from the order recorded at create-pay, or from the `paid`
+ *   that fired here;
+ * - `refund`: a refund in the bill that create-refund did not record (started elsewhere, e.g. the
+ *   merchant console), or recorded for another amount or order.
+ */
+export type ReconcileKind = 'missing-here' | 'missing-at-wechat' | 'amount' | 'refund';
+
+/** One side of a difference: what this instance has, or what the bill says. Amounts in fen. */
+export interface ReconcileFacts {
+  /** The order's amount. */
+  readonly totalFee?: number | undefined;
+  /** A refund's amount (as asked for). */
+  readonly refundFee?: number | undefined;
+  /** A refund's `退款状态` in the bill (as it was when the bill was made). */
+  readonly refundStatus?: string | undefined;
+  /** The order refunded, when it differs from the one recorded. */
+  readonly orderId?: string | undefined;
+}
+
+/** One difference between WeChat's trade bill of a day and what was recorded and fired here. */
+export interface ReconcileDifference {
+  readonly kind: ReconcileKind;
+  /** The merchant's order number (`out_trade_no`). */
+  readonly orderId: string;
+  /** WeChat's transaction id (empty for a `missing-at-wechat` payment fired without one). */
+  readonly transactionId: string;
+  /** `refund` only: the merchant's refund number (`out_refund_no`). */
+  readonly refundId?: string | undefined;
+  /** What this side has, or null when it has nothing. */
+  readonly ours: ReconcileFacts | null;
+  /** What the bill says, or null when the bill has nothing. */
+  readonly wechat: ReconcileFacts | null;
+  /** `missing-here` only: the app the payment belongs to (the order's, or the one its appid maps to). */
+  readonly app?: string | undefined;
+  /**
+   * `missing-here` only: whether `paid` fired now. False when no configured app takes the payment's
+   * appid, nobody listens to `paid`, or WeChat's order query did not confirm it: then nothing was
+   * recorded, and the next reconciliation tries again.
+   */
+  readonly fired?: boolean | undefined;
+}
+
+/**
+ * A reconciliation found a difference (see {@link ReconcileDifference}). Awaited like `paid`:
+ * `reconcile()` resolves after every listener did; a listener that rejects fails the run.
+ */
+export interface ReconcileMismatchEvent extends ReconcileDifference {
+  /** The bill's day, `YYYY-MM-DD` (China time). */
+  readonly date: string;
+  /** The merchant's configured name. */
+  readonly merchant: string;
+  readonly mchId: string;
+}
+
+/**
  * Payload of the `error` event: something went wrong that no caller will see (a rejected
  * notification, a failed listener, a forwarder result with nowhere to go). With no `error`
  * listener, each error code is logged once per app at `warn`, with its hint.
@@ -180,6 +241,8 @@ export interface WxPayEventMap {
   /** A payment-code payment was refused at submission (once per order). */
   'micropay-failed': [event: MicropayFailedEvent];
   closed: [event: ClosedEvent];
+  /** A daily reconciliation found a difference with WeChat's bill. Awaited. */
+  'reconcile-mismatch': [event: ReconcileMismatchEvent];
   error: [event: WxPayErrorEvent];
 }
 

@@ -24,6 +24,7 @@ import { micropay as runMicropay, stopMicropayRuns } from '../flow/micropay-flow
 import { createSweeper, type ResolvedSweepOptions, type Sweeper } from '../flow/sweeper.js';
 import { ConfigError } from '../errors.js';
 import { sweepFlows } from '../flow/sweep-flows.js';
+import { reconcile as runReconcile } from '../flow/reconcile.js';
 import { CORE_ROUTE_TABLE } from './core-routes.js';
 
 /** The guarded JSON routes by name (`create-pay, query-order, …`), read from the route table. */
@@ -386,6 +387,10 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     config,
     get sweeper() {
       return sweeper;
+    },
+    async reconcile(reconcileOptions) {
+      await plugins.ready();
+      return runReconcile(ctx, reconcileOptions);
     },
     ready() {
       return plugins.ready();

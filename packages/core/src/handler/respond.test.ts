@@ -20,6 +20,7 @@ function everyError(): errors.WxPayKitError[] {
     new errors.AmountMismatchError('bad'),
     new errors.WxPayError({ errCode: 'SYSTEMERROR', layer: 'result' }),
     new errors.TransportError('down'),
+    new errors.BillIntegrityError('tradebill', 'sha1', 'a', 'b'),
     new errors.ListenerError('paid', [new Error('x')]),
     new errors.StoreError('down'),
     new errors.InternalError('bug'),

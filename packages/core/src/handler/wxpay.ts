@@ -1,6 +1,7 @@
 import type { WxPayClient } from '../client/types.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { Sweeper } from '../flow/sweeper.js';
+import type { ReconcileOptions, ReconcileReport } from '../flow/reconcile.js';
 import type { WxPayEventMap, WxPayEventName } from '../events/event-map.js';
 import type { MicropayOutcome } from '../flow/micropay-flow.js';
 import type { WxPayPlugin } from '../plugins/types.js';
@@ -75,6 +76,21 @@ export interface WxPay extends WxPayEvents {
    * pending count, the oldest unresolved age and the sweeps by outcome.
    */
   readonly sweeper: Sweeper | undefined;
+  /**
+   * Reconciles a day (default yesterday, China time) of one merchant (may be left out when only one
+   * is configured) against WeChat's trade bill: each difference is emitted as `reconcile-mismatch`
+   * (awaited) and listed in the report; a payment WeChat has that never fired `paid` here fires it
+   * now (`source: 'reconcile'`), once, to the app its order was recorded for or its appid maps to.
+   * Pass `fired` (the payments delivered that day) to also find payments the bill lacks. Rejects
+   * with ValidationError (date, merchant), WxPayError (`STATEMENT_CREATING` / `Bill Creating`:
+   * the bill is not ready, from about 10:00 China time the next day), BillIntegrityError, and the
+   * store's or listeners' errors; running it again is safe.
+   *
+   * @example
+   * const report = await wxpay.reconcile({ date: '2026-12-06' });
+   * for (const d of report.differences) console.log(d.kind, d.orderId, d.ours, d.wechat);
+   */
+  reconcile(options?: ReconcileOptions): Promise<ReconcileReport>;
   /** Resolves when every plugin's setup finished; rejects with the first setup failure. */
   ready(): Promise<void>;
   /** Runs plugins' teardown (last registered first) and closes the client's connection pools. */

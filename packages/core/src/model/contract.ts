@@ -214,6 +214,16 @@ export interface DownloadBillInput extends CallTarget {
   readonly gzip?: boolean | undefined;
 }
 
+/** Input of {@link WxPayClient.downloadFundFlowBill}. */
+export interface DownloadFundFlowBillInput extends CallTarget {
+  /** `yyyyMMdd`. */
+  readonly billDate: string;
+  /** The account: `BASIC` (default, 基本账户), `OPERATION` (运营账户) or `FEES` (手续费账户). */
+  readonly accountType?: 'BASIC' | 'OPERATION' | 'FEES' | undefined;
+  /** Ask WeChat for a gzip body; the client inflates it, so the result is text either way. */
+  readonly gzip?: boolean | undefined;
+}
+
 /** Input of {@link WxPayClient.getSandboxSignKey}. */
 export interface SandboxSignKeyInput {
   readonly mchId: string;

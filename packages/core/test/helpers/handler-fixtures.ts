@@ -249,6 +249,9 @@ export function scriptedClient(): ScriptedClient {
     async downloadBill() {
       return '';
     },
+    async downloadFundFlowBill() {
+      return '';
+    },
     async micropay(input) {
       record('micropay', input);
       return { tradeState: 'USERPAYING', outTradeNo: input.outTradeNo };

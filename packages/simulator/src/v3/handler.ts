@@ -12,6 +12,7 @@ import { encryptResource } from './resource.js';
 import { TRADE_TYPE, type V3Endpoint, type V3Route } from './routes.js';
 import { parseRfc3339, rfc3339 } from './time.js';
 import { cancelTransferBill, createTransferBill, queryTransferBill } from './transfers.js';
+import { applyFundFlowBill, applyTradeBill, downloadBillFile, type BillFiles } from './bills.js';
 import { createTransferBatch, queryTransferBatch, queryTransferBatchDetail } from './transfer-batches.js';
 
 /** What the v3 handlers need from the simulator. */
@@ -23,6 +24,8 @@ export interface V3Deps extends ApiDeps {
    * also when `clock` (order times, expiry, retries) was moved ahead through the control API.
    */
   readonly wireClock: SimulatorClock;
+  /** Bills applied for and not yet downloaded. */
+  readonly bills: BillFiles;
 }
 
 /** One v3 call as received. */
@@ -37,6 +40,8 @@ export interface V3Request {
   /** `Wechatpay-Serial`: the WeChat Pay key a request's sensitive fields are encrypted with. */
   readonly wechatpaySerial?: string | undefined;
   readonly body: Uint8Array;
+  /** Scheme, host and base path the request reached the simulator at (a bill's `download_url` points there). */
+  readonly origin?: string | undefined;
 }
 
 /**
@@ -81,11 +86,24 @@ export function handleV3(deps: V3Deps, route: V3Route | undefined, req: V3Reques
   if (business?.kind === 'error') {
     return signedAnswer(deps, errorAnswer(business.status ?? 400, business.code, business.message ?? business.code), merchant);
   }
+  if (route.endpoint === 'bill-download') {
+    const corrupt = deps.faults.take('corrupt-bill', req.path, route.canonicalPath).length > 0;
+    const file = downloadBillFile(deps, merchant, req.query, corrupt);
+    return file ?? signedAnswer(signer, errorAnswer(404, 'RESOURCE_NOT_EXISTS', '账单下载链接不存在或已过期'), merchant);
+  }
   let answer: Answer;
   try {
     // A transfer cancel has no body (spec v3-more §1.8); `{}` is accepted too.
     const body = req.method === 'GET' || (route.endpoint === 'transfer-cancel' && text.trim() === '') ? {} : parseBody(text);
-    answer = HANDLERS[route.endpoint]({ deps, merchant, route, query: req.query, body, serial: req.wechatpaySerial });
+    answer = HANDLERS[route.endpoint]({
+      deps,
+      merchant,
+      route,
+      query: req.query,
+      body,
+      serial: req.wechatpaySerial,
+      origin: req.origin ?? 'http://127.0.0.1',
+    });
   } catch (cause) {
     if (cause instanceof ParamError) {
       answer = errorAnswer(400, 'PARAM_ERROR', cause.message, {
@@ -114,6 +132,7 @@ interface Call {
   readonly query: URLSearchParams;
   readonly body: Json;
   readonly serial: string | undefined;
+  readonly origin: string;
 }
 
 /** Canonical JSON of a request body: what makes a re-submitted order "the same order". */
@@ -377,6 +396,10 @@ const HANDLERS: Readonly<Record<V3Endpoint, (call: Call) => Answer>> = {
   'transfer-query-by-bill-no': (call) => queryTransferBill({ ...call, param: call.route.param }, 'wx'),
   codepay,
   reverse,
+  tradebill: ({ deps, merchant, query, origin }) => applyTradeBill(deps, merchant, query, origin),
+  fundflowbill: ({ deps, merchant, query, origin }) => applyFundFlowBill(deps, merchant, query, origin),
+  // Answered before the JSON handlers: the file is not JSON and not signed.
+  'bill-download': () => errorAnswer(404, 'RESOURCE_NOT_EXISTS', '账单下载链接不存在或已过期'),
   'batch-create': (call) => createTransferBatch({ ...call, param: undefined }),
   'batch-by-out-batch-no': (call) => queryTransferBatch({ ...call, param: call.route.param }, call.query, 'out'),
   'batch-by-batch-id': (call) => queryTransferBatch({ ...call, param: call.route.param }, call.query, 'wx'),

@@ -13,6 +13,9 @@ export type V3Endpoint =
   | 'transfer-query-by-bill-no'
   | 'codepay'
   | 'reverse'
+  | 'tradebill'
+  | 'fundflowbill'
+  | 'bill-download'
   | 'batch-create'
   | 'batch-by-out-batch-no'
   | 'batch-by-batch-id'
@@ -36,6 +39,9 @@ export type OrderKind = 'jsapi' | 'app' | 'h5' | 'native';
 
 /** The v2 `trade_type` each order path stands for (orders of both versions share one ledger). */
 export const TRADE_TYPE: Readonly<Record<OrderKind, string>> = { jsapi: 'JSAPI', app: 'APP', h5: 'MWEB', native: 'NATIVE' };
+
+/** Where a bill applied for through `tradebill` / `fundflowbill` is downloaded (`?token=…`). */
+export const BILL_DOWNLOAD_PATH = '/v3/billdownload/file';
 
 /** True for paths the v3 side answers. */
 export function isV3Path(path: string): boolean {
@@ -72,6 +78,9 @@ export function resolveV3Route(method: string, path: string): V3Route | undefine
     return route('refund-query', '/v3/refund/domestic/refunds/{out_refund_no}', m[1]);
   }
   if (method === 'GET' && path === '/v3/certificates') return route('certificates', path);
+  if (method === 'GET' && path === '/v3/bill/tradebill') return route('tradebill', path);
+  if (method === 'GET' && path === '/v3/bill/fundflowbill') return route('fundflowbill', path);
+  if (method === 'GET' && path === BILL_DOWNLOAD_PATH) return route('bill-download', path);
   const bills = '/v3/fund-app/mch-transfer/transfer-bills';
   if (path.startsWith(bills)) {
     if (method === 'POST' && path === bills) return route('transfer-create', path);

@@ -82,6 +82,9 @@ function v3Only<I, N, R>(op: Operation<I, N, R>, what = 'transfer bills'): V2Ope
   };
 }
 
+/** API v2 spells the fund accounts in title case (spec §5.7). */
+const FUND_ACCOUNT_V2 = { BASIC: 'Basic', OPERATION: 'Operation', FEES: 'Fees' } as const;
+
 type V2Table = { readonly [K in OperationName]: V2Operation<InputOf<K>, NormalizedOf<K>, ResultOf<K>> };
 
 function clientParams(input: UnifiedOrderInput, record: XmlRecord, tradeType: TradeType, call: V2Call): ClientPayParams {
@@ -246,6 +249,33 @@ export const V2_OPERATIONS: V2Table = {
     map: (reply) => {
       // An XML reply that passed the checks is not a bill: WeChat only answers XML on failure.
       if (reply.text === undefined) throw new XmlError('downloadbill answered XML instead of a bill');
+      return reply.text;
+    },
+  },
+  downloadFundFlowBill: {
+    op: OPERATIONS.downloadFundFlowBill,
+    path: '/pay/downloadfundflow',
+    mtls: true,
+    file: true,
+    // WeChat accepts only HMAC-SHA256 here (spec §5.7), and the sandbox has no fund-flow bill.
+    check: (_input, merchant) => {
+      if (merchant.sandbox || merchant.signType !== 'HMAC-SHA256') {
+        throw new ValidationError(
+          "downloadFundFlowBill needs a production merchant with signType 'HMAC-SHA256' (WeChat accepts no other)",
+          {
+            field: 'merchant',
+          },
+        );
+      }
+    },
+    build: (input) => ({
+      appid: input.appId,
+      bill_date: input.billDate,
+      account_type: FUND_ACCOUNT_V2[input.accountType ?? 'BASIC'],
+      tar_type: input.gzip ? 'GZIP' : undefined,
+    }),
+    map: (reply) => {
+      if (reply.text === undefined) throw new XmlError('downloadfundflow answered XML instead of a bill');
       return reply.text;
     },
   },

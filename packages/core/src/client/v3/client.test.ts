@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { skipWithout } from '../../../../../test/helpers/external-tools.js';
 import { resolveConfig } from '../../config/resolve-config.js';
 import type { ResolvedConfig, ResolvedMerchant, ResolvedV3Keys } from '../../config/types.js';
-import { SignatureError, TransportError, ValidationError, WxPayError } from '../../errors.js';
+import { BillIntegrityError, SignatureError, TransportError, ValidationError, WxPayError } from '../../errors.js';
 import {
   buildCertificatesReply,
   buildV3Notification,
@@ -509,14 +509,38 @@ describe.skipIf(noOpenssl)('v3 client: trade bill', () => {
       body: JSON.stringify({ hash_type: 'SHA1', hash_value: sha1, download_url: `${baseUrl}/v3/billdownload/file?token=T1` }),
     }));
     routes.set('GET /v3/billdownload/file', () => ({ status: 200, body: `${bill}x` }));
-    await expect(makeClient().downloadBill({ merchant: 'main', appId: APP_ID, billDate: '20240101' })).rejects.toBeInstanceOf(
-      TransportError,
-    );
+    await expect(makeClient().downloadBill({ merchant: 'main', appId: APP_ID, billDate: '20240101' })).rejects.toMatchObject({
+      constructor: BillIntegrityError,
+      code: 'WXPAY_ERR_BILL_INTEGRITY',
+      expected: sha1.toLowerCase(),
+    });
     routes.set('GET /v3/bill/tradebill', () => ({
       status: 200,
       body: JSON.stringify({ hash_type: 'SHA1', hash_value: sha1, download_url: 'https://evil.example/v3/billdownload/file' }),
     }));
     await expect(makeClient().downloadBill({ merchant: 'main', appId: APP_ID, billDate: '20240101' })).rejects.toThrow(/origin/);
+  });
+});
+
+describe.skipIf(noOpenssl)('v3 client: fund-flow bill', () => {
+  const bill = '记账时间,微信支付业务单号\n`2024-01-01 12:00:00,`4200000001\n资金流水总笔数\n`1\n';
+  const sha1 = createHash('sha1').update(bill).digest('hex');
+
+  it('asks for the account and day, then downloads and checks the file', async () => {
+    routes.set('GET /v3/bill/fundflowbill', () => ({
+      status: 200,
+      body: JSON.stringify({ hash_type: 'SHA1', hash_value: sha1, download_url: `${baseUrl}/v3/billdownload/file?token=F1` }),
+    }));
+    routes.set('GET /v3/billdownload/file', () => ({ status: 200, body: bill }));
+    const text = await makeClient().downloadFundFlowBill({ merchant: 'main', appId: APP_ID, billDate: '20240101', accountType: 'FEES' });
+    expect(seen.map((r) => [r.url, r.signatureOk])).toEqual([
+      ['/v3/bill/fundflowbill?bill_date=2024-01-01&account_type=FEES', true],
+      ['/v3/billdownload/file?token=F1', true],
+    ]);
+    expect(text).toBe(bill);
+    await expect(
+      makeClient().downloadFundFlowBill({ merchant: 'main', appId: APP_ID, billDate: '20240101', accountType: 'X' as never }),
+    ).rejects.toMatchObject({ constructor: ValidationError, field: 'accountType' });
   });
 });
 

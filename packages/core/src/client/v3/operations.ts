@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ResolvedConfig, ResolvedMerchant, ResolvedV3Keys } from '../../config/types.js';
-import { TransportError, ValidationError, XmlError } from '../../errors.js';
+import { BillIntegrityError, ValidationError, XmlError } from '../../errors.js';
 import type { UnifiedOrderInput, UnifiedOrderResult } from '../../model/contract.js';
 import type { MicropayInput, MicropayResult } from '../../model/micropay.js';
 import type { ClientPayParams, TradeType } from '../../model/payment.js';
@@ -28,7 +28,7 @@ import {
   type UnifiedOrderNormalized,
   type TransferBatchNormalized,
 } from '../operations.js';
-import { checkSubOpenId, decodeBill } from '../shared.js';
+import { checkSubOpenId, decodeBill, inflateBill } from '../shared.js';
 import { hasV3Code } from './errors.js';
 
 /** What a mapper knows about the call besides its input. */
@@ -36,8 +36,8 @@ export interface V3Call {
   readonly config: ResolvedConfig;
   readonly merchant: ResolvedMerchant;
   readonly keys: ResolvedV3Keys;
-  /** A signed GET of a file on the merchant's API origin, unverified but checked by `check` (bill download). */
-  download(pathWithQuery: string, check: (bytes: Buffer) => void): Promise<Buffer>;
+  /** A signed GET of a file on the merchant's API origin; its reply is not signed (bill download: its hash vouches for it). */
+  download(pathWithQuery: string): Promise<Buffer>;
 }
 
 /** API v3's declaration of one operation. */
@@ -204,22 +204,27 @@ function toUnifiedOrderResult(json: JsonObject | undefined, input: UnifiedOrderI
   });
 }
 
-/** `GET /v3/bill/tradebill`, then the signed download of its `download_url`, checked against its hash. */
-async function downloadTradeBill(json: JsonObject | undefined, _input: unknown, call: V3Call): Promise<string> {
-  const reply = required(json, 'tradebill');
-  const downloadUrl = new URL(stringField(reply, 'download_url'));
-  // The Authorization header goes only to the merchant's own API origin.
-  if (downloadUrl.origin !== new URL(call.merchant.baseUrl).origin) throw new XmlError('download_url is not on the WeChat Pay API origin');
-  const hashType = typeof reply['hash_type'] === 'string' ? reply['hash_type'].toLowerCase() : 'sha1';
-  if (hashType !== 'sha1' && hashType !== 'sha256') throw new XmlError('tradebill names an unknown hash_type');
-  const expected = stringField(reply, 'hash_value').toLowerCase();
-  // A file download (bill) is not signed: its hash, from a verified reply, vouches for it.
-  const bytes = await call.download(`${downloadUrl.pathname}${downloadUrl.search}`, (file) => {
-    if (createHash(hashType).update(file).digest('hex') !== expected) {
-      throw new TransportError('the downloaded bill does not match its hash_value');
-    }
-  });
-  return decodeBill(bytes);
+/**
+ * `GET /v3/bill/tradebill` or `/v3/bill/fundflowbill`, then the signed download of its
+ * `download_url`. The file is not signed: the hash in the verified reply vouches for it, computed
+ * over the bill as uncompressed (spec v3-more §4.2), so a gzip download is inflated first; a
+ * mismatch → {@link BillIntegrityError}.
+ */
+function downloadBillFile(api: string) {
+  return async (json: JsonObject | undefined, _input: unknown, call: V3Call): Promise<string> => {
+    const reply = required(json, api);
+    const downloadUrl = new URL(stringField(reply, 'download_url'));
+    // The Authorization header goes only to the merchant's own API origin.
+    if (downloadUrl.origin !== new URL(call.merchant.baseUrl).origin)
+      throw new XmlError('download_url is not on the WeChat Pay API origin');
+    const hashType = typeof reply['hash_type'] === 'string' ? reply['hash_type'].toLowerCase() : 'sha1';
+    if (hashType !== 'sha1' && hashType !== 'sha256') throw new XmlError(`${api} names an unknown hash_type`);
+    const expected = stringField(reply, 'hash_value').toLowerCase();
+    const plain = inflateBill(await call.download(`${downloadUrl.pathname}${downloadUrl.search}`));
+    const actual = createHash(hashType).update(plain).digest('hex');
+    if (actual !== expected) throw new BillIntegrityError(api, hashType, expected, actual);
+    return decodeBill(plain);
+  };
 }
 
 /** The codepay body (spec-v3-more §3.1): `payer.auth_code`, and `scene_info.store_info.id`, which WeChat requires. */
@@ -429,7 +434,19 @@ export const V3_OPERATIONS: V3Table = {
       if (merchant.subMchId !== undefined) query += `&sub_mchid=${encodeURIComponent(merchant.subMchId)}`;
       return `/v3/bill/tradebill?${query}`;
     },
-    map: downloadTradeBill,
+    map: downloadBillFile('tradebill'),
+  },
+  downloadFundFlowBill: {
+    op: OPERATIONS.downloadFundFlowBill,
+    method: 'GET',
+    api: 'bill/fundflowbill',
+    path: (input) => {
+      const d = input.billDate;
+      let query = `bill_date=${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}&account_type=${input.accountType ?? 'BASIC'}`;
+      if (input.gzip) query += '&tar_type=GZIP';
+      return `/v3/bill/fundflowbill?${query}`;
+    },
+    map: downloadBillFile('fundflowbill'),
   },
   createTransfer: {
     op: OPERATIONS.createTransfer,
