@@ -2,7 +2,7 @@ import Fastify from 'fastify';
 import Koa from 'koa';
 import express from 'express';
 import { expectTypeOf } from 'vitest';
-import type { PaidEvent, WxPay } from '@wxpay-kit/core';
+import type { ClientPayParams, CreatePayCall, OrderQueryResult, PaidEvent, RefundQueryResult, TransferBill, WxPay } from '@wxpay-kit/core';
 import { createNodeListener } from '@wxpay-kit/core/node';
 import { wxpayExpress } from '@wxpay-kit/express';
 import { wxpayKoa } from '@wxpay-kit/koa';
@@ -61,3 +61,27 @@ app.wxpay.on('paid', (event) => {
 void app.register(wxpayPlugin, { instance: wxpay, prefix: '/wxpay' });
 // @ts-expect-error the prefix is a string
 void app.register(wxpayPlugin, { instance: wxpay, prefix: 42 });
+
+// The server-side calls take typed inputs and resolve typed results.
+async function serverSideCalls(): Promise<void> {
+  const call: CreatePayCall = { app: 'shop', type: 'NATIVE', orderId: 'o1', fee: 1, goods: 'g', ip: '127.0.0.1' };
+  const order = await wxpay.createPay(call);
+  expectTypeOf(order.notifyUrl).toEqualTypeOf<string>();
+  expectTypeOf(order.expiresAt).toEqualTypeOf<Date>();
+  expectTypeOf(order.clientParams).toEqualTypeOf<ClientPayParams>();
+  // @ts-expect-error 'CARD' is not a payment type
+  await wxpay.createPay({ ...call, type: 'CARD' });
+  // @ts-expect-error fee is a number of fen
+  await wxpay.createPay({ ...call, fee: '1' });
+  expectTypeOf(await wxpay.queryOrder({ app: 'shop', orderId: 'o1' })).toEqualTypeOf<OrderQueryResult>();
+  expectTypeOf(await wxpay.confirm({ app: 'shop', transactionId: '4200' })).toEqualTypeOf<OrderQueryResult>();
+  expectTypeOf(await wxpay.closeOrder({ app: 'shop', orderId: 'o1' })).toEqualTypeOf<void>();
+  const refund = await wxpay.refund({ app: 'shop', orderId: 'o1', refundId: 'r1', totalFee: 2, refundFee: 1 });
+  expectTypeOf(refund.notifyUrl).toEqualTypeOf<string>();
+  expectTypeOf(refund.refundFee).toEqualTypeOf<number>();
+  // @ts-expect-error refundId is required
+  await wxpay.refund({ app: 'shop', orderId: 'o1', totalFee: 2, refundFee: 1 });
+  expectTypeOf(await wxpay.queryRefund({ app: 'shop', refundId: 'r1' })).toEqualTypeOf<RefundQueryResult>();
+  expectTypeOf(await wxpay.confirmTransfer({ app: 'shop', outBillNo: 'b1' })).toEqualTypeOf<TransferBill>();
+}
+void serverSideCalls;

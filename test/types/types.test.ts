@@ -25,4 +25,18 @@ describe('public types', () => {
     expect(result.output).toBe('');
     expect(result.code).toBe(0);
   }, 120_000);
+
+  it('keep the adapters typed when the framework has no types installed (test/types/untyped-frameworks)', async () => {
+    const result = await promisify(execFile)(process.execPath, [
+      tsc,
+      '--noEmit',
+      '-p',
+      join(here, 'untyped-frameworks/tsconfig.json'),
+    ]).then(
+      () => ({ code: 0, output: '' }),
+      (error: { code?: number; stdout?: string }) => ({ code: error.code ?? 1, output: error.stdout ?? String(error) }),
+    );
+    expect(result.output).toBe('');
+    expect(result.code).toBe(0);
+  }, 120_000);
 });

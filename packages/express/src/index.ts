@@ -3,4 +3,10 @@
  *
  * WeChat Pay for express 4 and 5: `app.use('/wxpay', wxpayExpress(options))`.
  */
-export { wxpayExpress, type WxPayExpress, type WxPayExpressOptions } from './wxpay-express.js';
+export {
+  wxpayExpress,
+  type ExpressRequestLike,
+  type WxPayExpress,
+  type WxPayExpressHandler,
+  type WxPayExpressOptions,
+} from './wxpay-express.js';

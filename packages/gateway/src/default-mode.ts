@@ -1,6 +1,6 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { DEFAULT_ENDPOINTS, type GatewayConfig, type GatewayMerchant } from './c
 import { createDemoShop, DEMO_PATHS, type DemoApp } from './demo/demo-shop.js';
 import { createGatewayLogger, type PinoLogger } from './logger.js';
 import { startGateway, type GatewayHandle } from './server.js';
+import { gatewayVersion, packageVersion } from './package-version.js';
 
 /**
  * The timing of payment codes in default mode, short enough to watch on the demo counter: a query
@@ -43,12 +44,6 @@ export interface DefaultGatewayOptions {
 export const INFO_PATH = '/info';
 
 const SIMULATOR_PACKAGE_JSON = pathToFileURL(createRequire(import.meta.url).resolve('@wxpay-kit/simulator/package.json')).href;
-
-/** `version` of the package.json at `specifier` (relative to this module, or a file: URL). */
-function packageVersion(specifier: string): string {
-  const pkg = JSON.parse(readFileSync(new URL(specifier, import.meta.url), 'utf8')) as { version?: string };
-  return pkg.version ?? 'unknown';
-}
 
 /** The demo app's name (`payApp`): its merchant uses WeChat Pay API v2. */
 export const DEMO_APP = 'demo';
@@ -188,7 +183,7 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
     const info = {
       name: 'wxpay-gateway',
       mode: 'default',
-      versions: { gateway: packageVersion('../package.json'), simulator: packageVersion(SIMULATOR_PACKAGE_JSON) },
+      versions: { gateway: gatewayVersion(), simulator: packageVersion(SIMULATOR_PACKAGE_JSON) },
       simulatorUrl: simulator.url,
       simulatorControl: `${simulator.url}/_sim/`,
       forwardTo: options.forwardTo ?? null,
@@ -204,6 +199,15 @@ export async function startDefaultGateway(options: DefaultGatewayOptions = {}): 
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
         res.end(req.method === 'HEAD' ? undefined : JSON.stringify({ ...info, gatewayUrl: gateway?.url }));
         return true;
+      },
+      openapiPaths: {
+        [INFO_PATH]: {
+          get: {
+            operationId: 'info',
+            summary: 'Default mode: the versions, the embedded simulator and its control API, the demo apps',
+            responses: { '200': { description: 'where everything is', content: { 'application/json': { schema: { type: 'object' } } } } },
+          },
+        },
       },
       onClose: shop.close,
       beforeListen: (runtime) => shop.attach(runtime.wxpay),

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { CORE_ROUTES, type CoreRouteInfo } from '@wxpay-kit/core';
 
 /** Request paths the gateway serves, from the config's `endpoints`. `''` disables a route. */
@@ -42,6 +43,8 @@ export interface GatewayEndpoints {
   readonly realnameAuthRoot: string;
   /** Prometheus metrics (text format); behind the bearer token when one is configured. */
   readonly metrics: string;
+  /** The OpenAPI 3.1 document of this gateway's endpoints (public). */
+  readonly openapi: string;
 }
 
 /** Where requests to an endpoint lead. */
@@ -58,7 +61,8 @@ export type EndpointTarget =
   | { readonly kind: 'verify-transfer-bills' }
   /** go-wxpay-gateway's real-name calls, `<root>/:op`. */
   | { readonly kind: 'realname' }
-  | { readonly kind: 'metrics' };
+  | { readonly kind: 'metrics' }
+  | { readonly kind: 'openapi' };
 
 /** go-wxpay-gateway's transfer-bill calls: create (`v3-transfer-bills`), query and cancel by `out_bills_no`. */
 export type TransferBillsCall = 'create' | 'query' | 'cancel';
@@ -72,6 +76,12 @@ export interface GatewayEndpoint {
   /** Its path when the config names none. */
   readonly defaultPath: string;
   readonly target: EndpointTarget;
+  /** The zod schema the endpoint checks its JSON body with (the OpenAPI document's request body is made from it). */
+  readonly request?: z.ZodType | undefined;
+  /** True for WeChat's notification endpoints (signed bodies, public). */
+  readonly signed?: boolean | undefined;
+  /** The name of the path segment that follows the endpoint's path (`type` of `create-pay/:type`), when one does. */
+  readonly paramName?: string | undefined;
 }
 
 /** `/create-pay/:type` → `create-pay`, a parameter follows; `/query-order` → `query-order`. */
@@ -84,6 +94,9 @@ function fromCoreRoute(route: CoreRouteInfo): GatewayEndpoint {
     configKey: name,
     defaultPath: `/wxpay/${name}`,
     target: { kind: 'core', path: `/${name}`, param: match[2] !== undefined },
+    request: route.body,
+    signed: route.signed,
+    paramName: match[2]?.slice(2),
   };
 }
 
@@ -91,7 +104,8 @@ function fromCoreRoute(route: CoreRouteInfo): GatewayEndpoint {
  * Every endpoint of the gateway: the core's routes, each under the seed's name for it
  * (`create-pay` at `/wxpay/create-pay`, configured as `endpoints["create-pay"]`), then the
  * gateway's own health and readiness checks, then go-wxpay-gateway's current-version endpoints that
- * are not core routes (`verify-notify-*`, the `v3-*-transfer-bills` family, `realname-auth-root`). The config schema, the defaults and the path mapper
+ * are not core routes (`verify-notify-*`, the `v3-*-transfer-bills` family, `realname-auth-root`),
+ * the metrics and the OpenAPI document. The config schema, the defaults and the path mapper
  * are all built from this list.
  */
 export const GATEWAY_ENDPOINTS: readonly GatewayEndpoint[] = Object.freeze([
@@ -137,6 +151,7 @@ export const GATEWAY_ENDPOINTS: readonly GatewayEndpoint[] = Object.freeze([
   },
   { key: 'realnameAuthRoot', configKey: 'realname-auth-root', defaultPath: '', target: { kind: 'realname' } },
   { key: 'metrics', configKey: 'metrics', defaultPath: '/metrics', target: { kind: 'metrics' } },
+  { key: 'openapi', configKey: 'openapi', defaultPath: '/openapi.json', target: { kind: 'openapi' } },
 ]);
 
 /** The seed's endpoint paths, plus ours, used when `endpoints` leaves one out. */

@@ -90,6 +90,7 @@ describe('the endpoint table', () => {
       v3VerifyTransferBills: '/v3/verify-transfer-bills',
       realnameAuthRoot: '',
       metrics: '/metrics',
+      openapi: '/openapi.json',
     });
     expect(GATEWAY_ENDPOINTS.map((e) => e.configKey).sort()).toEqual(
       [
@@ -118,6 +119,7 @@ describe('the endpoint table', () => {
         'v3-verify-transfer-bills',
         'realname-auth-root',
         'metrics',
+        'openapi',
       ].sort(),
     );
     expect(GATEWAY_ENDPOINTS.filter((e) => e.target.kind === 'core')).toHaveLength(CORE_ROUTES.length);

@@ -12,7 +12,8 @@ export type GatewayRoute =
   | { readonly kind: 'verify-transfer-bills'; readonly app: string }
   /** `op`: the path segment after the real-name root. */
   | { readonly kind: 'realname'; readonly op: string }
-  | { readonly kind: 'metrics' };
+  | { readonly kind: 'metrics' }
+  | { readonly kind: 'openapi' };
 
 /**
  * Maps the seed's configured endpoint paths onto the core's relative routes: `/wxpay/queryorder`

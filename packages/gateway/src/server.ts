@@ -29,6 +29,8 @@ import {
 import type { TransferBillsCall } from './endpoints.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { buildRuntime, type GatewayRuntime, type SimulatorSetup } from './runtime.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { gatewayVersion } from './package-version.js';
 
 /** Extra routes served beside the API (the demo shop). Return true when the request was answered. */
 export type ExtraHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
@@ -46,6 +48,8 @@ export interface StartGatewayOptions {
   readonly attachSimulator?: { readonly url: string; close(): Promise<void> };
   /** Served before the 404, for paths that are no endpoint. */
   readonly extra?: ExtraHandler;
+  /** Path items added to the OpenAPI document (`GET /openapi.json`) for what `extra` serves, e.g. default mode's `/info`. */
+  readonly openapiPaths?: Readonly<Record<string, Record<string, unknown>>>;
   /** Runs first when `close()` is called (end long-lived responses such as event streams). */
   readonly onClose?: () => void | Promise<void>;
   /** Most ms `close()` waits for in-flight requests and deliveries before cutting connections. Default 10,000. */
@@ -133,6 +137,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const apiShape = config.apiShape?.shape ?? '2019';
   let runtime: GatewayRuntime | undefined;
   let metrics: GatewayMetrics | undefined;
+  /** The OpenAPI document, made at the first request for it. */
+  let openapi: string | undefined;
   let closing = false;
   const timeouts: ServerTimeouts = { ...GATEWAY_SERVER_TIMEOUTS, ...options.serverTimeouts };
   const inFlight = new Set<Promise<void>>();
@@ -182,6 +188,24 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       }
       const text = await metrics.registry.metrics();
       res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
+      return;
+    }
+    if (route?.kind === 'openapi') {
+      if (method !== 'GET' && method !== 'HEAD') {
+        writeResponse(res, errorResponse(new MethodNotAllowedError(`use GET for ${url.pathname}`), { allow: 'GET, HEAD' }));
+        return;
+      }
+      openapi ??= JSON.stringify(
+        buildOpenApiDocument({
+          endpoints: config.endpoints,
+          bearer: config.bearerToken !== undefined,
+          apiShape,
+          version: gatewayVersion(),
+          extraPaths: options.openapiPaths,
+        }),
+      );
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(openapi) });
+      res.end(method === 'HEAD' ? undefined : openapi);
       return;
     }
     // Liveness: the process serves HTTP (the store is not asked; /ready does that).

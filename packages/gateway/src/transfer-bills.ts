@@ -47,7 +47,7 @@ const CREATE_FIELDS: readonly (readonly [seed: string, core: string])[] = [
  * The seed's name for a field the core names in an error message (route and client names both:
  * `fee` and `transferAmount` are `transfer_amount`).
  */
-const SEED_NAME: Readonly<Record<TransferBillsCall, Readonly<Record<string, string>>>> = Object.freeze({
+export const SEED_NAME: Readonly<Record<TransferBillsCall, Readonly<Record<string, string>>>> = Object.freeze({
   create: {
     payApp: 'payApp',
     appId: 'appid',

@@ -3,4 +3,4 @@
  *
  * WeChat Pay for koa 2 and 3: `app.use(wxpayKoa(options, { prefix: '/wxpay' }))`.
  */
-export { wxpayKoa, type WxPayKoa, type WxPayKoaOptions } from './wxpay-koa.js';
+export { wxpayKoa, type KoaContextLike, type WxPayKoa, type WxPayKoaMiddleware, type WxPayKoaOptions } from './wxpay-koa.js';

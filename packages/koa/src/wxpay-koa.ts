@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { IncomingMessage } from 'node:http';
 import { createWxPay, isWxPay, type WxPay, type WxPayOptions } from '@wxpay-kit/core';
 import { attachEmitter, normalizePrefix, serveNodeRequest, stripPrefix, type WxPayEmitterFacade } from '@wxpay-kit/core/node';
 
@@ -8,8 +8,27 @@ export interface WxPayKoaOptions {
   readonly prefix?: string;
 }
 
+/** The parts of koa's context the middleware uses (koa 2 and 3 contexts have them). */
+export interface KoaContextLike {
+  readonly path: string;
+  readonly method: string;
+  readonly ip: string;
+  readonly req: IncomingMessage;
+  /** koa's request, with what a body parser (`rawBody`, `body`) left on it. */
+  readonly request: object;
+  status: number;
+  body: unknown;
+  set(fields: { [key: string]: string }): void;
+}
+
+/**
+ * A koa middleware, written without koa's own types so that it keeps its type when `@types/koa`
+ * is not installed; `app.use()` takes it.
+ */
+export type WxPayKoaMiddleware = (ctx: KoaContextLike, next: () => Promise<unknown>) => Promise<unknown>;
+
 /** A koa middleware that is also the instance's typed event emitter (`.on('paid', …)`, `.wxpay`). */
-export type WxPayKoa = Middleware & WxPayEmitterFacade;
+export type WxPayKoa = WxPayKoaMiddleware & WxPayEmitterFacade;
 
 /** What koa-bodyparser and similar parsers leave on `ctx.request`. */
 interface ParsedRequest {
@@ -31,7 +50,7 @@ export function wxpayKoa(init: WxPayOptions | WxPay, options: WxPayKoaOptions = 
   const wxpay = isWxPay(init) ? init : createWxPay(init);
   const prefix = normalizePrefix(options.prefix);
   // Not async: the one promise koa needs settles as soon as the core answered.
-  const middleware: Middleware = (ctx, next) => {
+  const middleware: WxPayKoaMiddleware = (ctx, next) => {
     const path = stripPrefix(ctx.path, prefix);
     const route = path === undefined ? undefined : wxpay.match(ctx.method, path);
     if (path === undefined || route === undefined) return next();

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { APP_ID_1, bodyText, jsonRequest, scriptedClient, testConfig, type ScriptedClient } from '../../test/helpers/handler-fixtures.js';
+import {
+  APP_ID_1,
+  MCH_1,
+  bodyText,
+  jsonRequest,
+  scriptedClient,
+  testConfig,
+  type ScriptedClient,
+} from '../../test/helpers/handler-fixtures.js';
 import { MICROPAY_DEFAULTS } from '../config/schema.js';
 import { TransportError, WxPayError } from '../errors.js';
 import type { MicropayFailedEvent, MicropayReversedEvent } from '../model/micropay.js';
@@ -8,6 +16,7 @@ import { createHandler } from '../handler/create-handler.js';
 import type { WxPay } from '../handler/wxpay.js';
 import type { DedupStore } from '../stores/dedup-store.js';
 import { createMemoryDedupStore } from '../stores/memory-dedup-store.js';
+import type { ResolvedConfig, ResolvedMerchant } from '../config/types.js';
 
 const CODE = '134567890123456789';
 const T0 = 1_700_000_000_000;
@@ -35,6 +44,18 @@ interface Setup {
   readonly failed: MicropayFailedEvent[];
 }
 
+/** The test merchants with a certificate (the scripted client makes no TLS call): API v2's reverse needs one. */
+function withCertificates(config: ResolvedConfig): ResolvedConfig {
+  const merchants = config.merchants.map((m) => ({ ...m, cert: { key: 'test', cert: 'test' } as unknown as ResolvedMerchant['cert'] }));
+  const find = (name: string | undefined) => merchants.find((m) => m.name === name);
+  return {
+    ...config,
+    merchants,
+    merchant: (name) => find(name),
+    merchantOfApp: (name) => find(config.app(name)?.merchant),
+  };
+}
+
 function setup(
   store: DedupStore = createMemoryDedupStore(),
   client = scriptedClient(),
@@ -42,7 +63,7 @@ function setup(
 ): Setup {
   const time = fakeTime();
   const micropay = sleep ?? { ...MICROPAY_DEFAULTS, sleep: time.sleep };
-  const wxpay = createHandler(testConfig({ now: time.now, store, micropay }), client);
+  const wxpay = createHandler(withCertificates(testConfig({ now: time.now, store, micropay })), client);
   const paid: PaidEvent[] = [];
   const reversed: MicropayReversedEvent[] = [];
   const failed: MicropayFailedEvent[] = [];
@@ -259,5 +280,18 @@ describe('managed payment-code payments', () => {
     expect(bodyText(res.body)).not.toContain('99999');
     expect(s.client.calls).toHaveLength(0);
     await expect(s.wxpay.micropay({ ...call, fee: 1.5 })).rejects.toMatchObject({ field: 'fee' });
+  });
+
+  it('refuses with 400 before anything is recorded or sent when an API v2 merchant has no certificate to reverse with', async () => {
+    const store = createMemoryDedupStore();
+    const client = scriptedClient();
+    const wxpay = createHandler(testConfig({ store }), client);
+    const res = await wxpay.handle(
+      jsonRequest('/micropay', { appId: APP_ID_1, payApp: 'shop', orderId: 'MPC', fee: 500, goods: 'tea', authCode: CODE, ip: '10.0.0.8' }),
+    );
+    expect(res.status).toBe(400);
+    expect(JSON.parse(bodyText(res.body)).msg).toMatch(/^merchant: m1 has no certificate; payment codes need the merchant API certificate/);
+    expect(client.calls).toHaveLength(0);
+    expect(await store.getOrder(`${MCH_1}:MPC`)).toBeUndefined();
   });
 });

@@ -143,6 +143,15 @@ const FIELD_NAMES: Readonly<Record<string, string>> = {
 
 /** Checks the request as the client would (nothing recorded or sent yet); errors name the caller's fields. */
 function checkRequest(request: MicropayRequest): void {
+  // An unfinished payment must be reversed, and API v2's reverse is a mutual-TLS call: without the
+  // certificate a USERPAYING order could be left neither paid nor reversed. Refuse before submitting.
+  const m = request.merchant;
+  if (m.apiVersion === 'v2' && !m.sandbox && m.cert === undefined) {
+    throw new ValidationError(
+      `merchant: ${m.name} has no certificate; payment codes need the merchant API certificate to reverse a payment that does not finish (secapi/pay/reverse)`,
+      { field: 'merchant' },
+    );
+  }
   try {
     validateMicropay({
       merchant: request.merchant.name,

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { CoreRoute } from './route-context.js';
 import { closeOrderRoute } from './routes/close-order.js';
 import { confirmRoute } from './routes/confirm.js';
@@ -39,6 +40,12 @@ export interface CoreRouteInfo {
   readonly path: string;
   /** True for WeChat's notification routes: signed or encrypted XML, public (no bearer token). */
   readonly signed: boolean;
+  /**
+   * The zod schema a JSON route checks its body with (field names of the seed's API; undefined for
+   * the notification routes). Documentation is generated from it, e.g. the gateway's
+   * `/openapi.json` with `z.toJSONSchema(route.body, { io: 'input' })`.
+   */
+  readonly body: z.ZodType | undefined;
 }
 
 /**
@@ -48,5 +55,7 @@ export interface CoreRouteInfo {
  * `/notify-transfer/:app` (WeChat's notifications).
  */
 export const CORE_ROUTES: readonly CoreRouteInfo[] = Object.freeze(
-  CORE_ROUTE_TABLE.map((r) => Object.freeze({ method: r.method, path: r.path, signed: r.kind === 'notify' })),
+  CORE_ROUTE_TABLE.map((r) =>
+    Object.freeze({ method: r.method, path: r.path, signed: r.kind === 'notify', body: r.kind === 'json' ? r.body : undefined }),
+  ),
 );

@@ -21,6 +21,17 @@ import { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { RouteDefinition, WxPayPlugin } from '../plugins/types.js';
 import { createMemoryDedupStore } from '../stores/memory-dedup-store.js';
 import { micropay as runMicropay, stopMicropayRuns } from '../flow/micropay-flow.js';
+import { parseInput, resolveAppTarget } from '../flow/call-input.js';
+import { CREATE_PAY_CALL, ORDER_CALL, closeOrder, confirmOrder, createPay, queryOrder } from '../flow/order-calls.js';
+import { QUERY_REFUND_CALL, REFUND_CALL, createRefund, queryRefund } from '../flow/refund-calls.js';
+import {
+  CREATE_TRANSFER_CALL,
+  TRANSFER_BILL_CALL,
+  cancelTransfer,
+  confirmTransfer,
+  createTransfer,
+  queryTransfer,
+} from '../flow/transfer-calls.js';
 import { createSweeper, type ResolvedSweepOptions, type Sweeper } from '../flow/sweeper.js';
 import { ConfigError } from '../errors.js';
 import { sweepFlows } from '../flow/sweep-flows.js';
@@ -31,7 +42,6 @@ import { CORE_ROUTE_TABLE } from './core-routes.js';
 const INTERNAL_ROUTE_NAMES = CORE_ROUTE_TABLE.filter((r) => r.kind === 'json')
   .map((r) => r.path.split('/')[1])
   .join(', ');
-import { acceptsAppId } from '../config/app-ids.js';
 import { assertAuthorized, assertJsonContentType, isLoopbackAddress } from './guard.js';
 import { createOncePerKey } from '../flow/once-per-key.js';
 import { errorResponse, notifyFailure, statusFor } from './respond.js';
@@ -359,12 +369,7 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
     },
     async micropay(call) {
       await plugins.ready();
-      const app = typeof call?.app === 'string' ? config.app(call.app) : undefined;
-      const merchant = app ? config.merchantOfApp(app.name) : undefined;
-      if (!app || !merchant) throw new ValidationError(`app: unknown app '${String(call?.app)}'`, { field: 'app' });
-      const appId = call.appId ?? app.appIds[0] ?? '';
-      if (!acceptsAppId(app, appId))
-        throw new ValidationError(`appId: '${appId}' is not an app id of app '${app.name}'`, { field: 'appId' });
+      const { app, merchant, appId } = resolveAppTarget(ctx, { app: String(call?.app), appId: call?.appId });
       return runMicropay(
         ctx,
         {
@@ -382,6 +387,46 @@ export function createHandler(config: ResolvedConfig, client: WxPayClient, optio
         },
         call.waitMs,
       );
+    },
+    async createPay(call) {
+      await plugins.ready();
+      return createPay(ctx, parseInput(CREATE_PAY_CALL, call));
+    },
+    async queryOrder(call) {
+      await plugins.ready();
+      return queryOrder(ctx, parseInput(ORDER_CALL, call));
+    },
+    async closeOrder(call) {
+      await plugins.ready();
+      return closeOrder(ctx, parseInput(ORDER_CALL, call));
+    },
+    async confirm(call) {
+      await plugins.ready();
+      return confirmOrder(ctx, parseInput(ORDER_CALL, call), 'confirm()');
+    },
+    async refund(call) {
+      await plugins.ready();
+      return createRefund(ctx, parseInput(REFUND_CALL, call));
+    },
+    async queryRefund(call) {
+      await plugins.ready();
+      return queryRefund(ctx, parseInput(QUERY_REFUND_CALL, call));
+    },
+    async createTransfer(call) {
+      await plugins.ready();
+      return createTransfer(ctx, parseInput(CREATE_TRANSFER_CALL, call));
+    },
+    async queryTransfer(call) {
+      await plugins.ready();
+      return queryTransfer(ctx, parseInput(TRANSFER_BILL_CALL, call));
+    },
+    async cancelTransfer(call) {
+      await plugins.ready();
+      return cancelTransfer(ctx, parseInput(TRANSFER_BILL_CALL, call));
+    },
+    async confirmTransfer(call) {
+      await plugins.ready();
+      return confirmTransfer(ctx, parseInput(TRANSFER_BILL_CALL, call), 'confirmTransfer()');
     },
     client,
     config,

@@ -3,15 +3,14 @@
  * route uses to read its body and find the app and merchant it acts for.
  */
 import type { z } from 'zod';
-import type { ResolvedApp, ResolvedMerchant } from '../config/types.js';
-import { ValidationError } from '../errors.js';
 import type { FlowContext } from '../flow/context.js';
+import { parseInput, resolveAppTarget, type Target } from '../flow/call-input.js';
 import type { MaybePromise } from '../util/maybe-promise.js';
 import type { NotifyCodec } from './notify-codec.js';
 import type { WxPayRequest, WxPayResponse } from './types.js';
-import { acceptsAppId } from '../config/app-ids.js';
 
 export { storeCall } from '../flow/store-call.js';
+export { notifyUrlFor, type Target } from '../flow/call-input.js';
 export { orderKey, paymentKey, refundKey, refundOrderKey, refundRecordKey } from '../flow/store-keys.js';
 
 /** The parts of one `WxPay` instance that routes use (the payment flow's context). */
@@ -24,6 +23,8 @@ export interface JsonRoute {
   readonly kind: 'json';
   readonly method: 'POST';
   readonly path: string;
+  /** The schema the body is checked with (the OpenAPI document of the gateway is built from it). */
+  readonly body?: z.ZodType | undefined;
   handle(ctx: HandlerContext, body: Record<string, unknown>, params: RouteParams, request: WxPayRequest): Promise<WxPayResponse>;
 }
 
@@ -42,37 +43,12 @@ export interface NotifyRoute {
 export type CoreRoute = JsonRoute | NotifyRoute;
 
 /** Validates a JSON body against `schema`; the first problem becomes a {@link ValidationError} naming the field. */
-export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue?.path.map(String).join('.') ?? '';
-  const message = issue?.message ?? 'invalid request';
-  throw new ValidationError(field ? `${field}: ${message}` : message, field ? { field } : undefined);
-}
-
-/** The app, its merchant and the app id a JSON request acts for. */
-export interface Target {
-  readonly app: ResolvedApp;
-  readonly merchant: ResolvedMerchant;
-  readonly appId: string;
-}
+export const parseBody: <S extends z.ZodType>(schema: S, body: unknown) => z.output<S> = parseInput;
 
 /**
  * Finds the app named by `payApp` and checks that `appId` is one of its app ids. Both failures
  * are 400s naming the field; the message never lists the configured ids.
  */
 export function resolveTarget(ctx: HandlerContext, payApp: string, appId: string): Target {
-  const app = ctx.config.app(payApp);
-  const merchant = app ? ctx.config.merchantOfApp(app.name) : undefined;
-  if (!app || !merchant) throw new ValidationError(`payApp: unknown app '${payApp}'`, { field: 'payApp' });
-  if (!acceptsAppId(app, appId)) {
-    throw new ValidationError(`appId: '${appId}' is not an app id of app '${app.name}'`, { field: 'appId' });
-  }
-  return { app, merchant, appId };
-}
-
-/** `<base>/<app name>`: where WeChat sends this app's notifications. */
-export function notifyUrlFor(base: string, appName: string): string {
-  return `${base.replace(/\/+$/, '')}/${encodeURIComponent(appName)}`;
+  return resolveAppTarget(ctx, { app: payApp, appId, appField: 'payApp' });
 }

@@ -4,6 +4,11 @@ import type { Sweeper } from '../flow/sweeper.js';
 import type { ReconcileOptions, ReconcileReport } from '../flow/reconcile.js';
 import type { WxPayEventMap, WxPayEventName } from '../events/event-map.js';
 import type { MicropayOutcome } from '../flow/micropay-flow.js';
+import type { CreatePayCall, CreatePayResult, OrderCall } from '../flow/order-calls.js';
+import type { CreateRefundResult, QueryRefundCall, RefundCall } from '../flow/refund-calls.js';
+import type { CreateTransferCall, TransferBillCall } from '../flow/transfer-calls.js';
+import type { OrderQueryResult, RefundQueryResult } from '../model/contract.js';
+import type { CreateTransferResult, TransferBill } from '../model/transfer.js';
 import type { WxPayPlugin } from '../plugins/types.js';
 import type { ListenAddress } from './guard.js';
 import type { RouteInfo, WxPayRequest, WxPayResponse } from './types.js';
@@ -64,6 +69,57 @@ export interface WxPay extends WxPayEvents {
    * ValidationError (bad input, nothing sent) and the store's or listeners' errors.
    */
   micropay(call: MicropayCall): Promise<MicropayOutcome>;
+  /**
+   * Places an order from the host's own code, exactly as `POST create-pay/:type` does: the same
+   * checks, the app's notify URL (`notifyPayUrl/<app>`, or the call's `notifyUrl`), `time_expire`
+   * `orderExpireMinutes` from now, and the order record the pay notification is checked against
+   * and the sweeper follows. Its result arrives as `paid` (once per transaction) like any other.
+   * Resolves WeChat's answer with the client activation parameters (`clientParams`), the
+   * `notifyUrl` and `expiresAt`. Rejects with the route's errors as typed `WxPayKitError`s:
+   * ValidationError (bad input, nothing sent), WxPayError (WeChat's refusal, `errCode`),
+   * TransportError, StoreError; each has `code` and `retryable`.
+   *
+   * @example
+   * app.post('/checkout', async (req, res) => {
+   *   const order = await wxpay.createPay({ app: 'shop', type: 'NATIVE', orderId: req.body.orderId,
+   *     fee: 1999, goods: 'T-shirt', ip: req.ip, productId: 'tshirt' });
+   *   if (order.clientParams.tradeType === 'NATIVE') res.json({ qr: order.clientParams.codeUrl });
+   * });
+   */
+  createPay(call: CreatePayCall): Promise<CreatePayResult>;
+  /** The order's state as WeChat reports it now (`POST query-order`). Fires nothing. Rejects like {@link createPay}. */
+  queryOrder(call: OrderCall): Promise<OrderQueryResult>;
+  /** Closes an unpaid order by its `orderId` (`POST close-order`); one closed before counts as closed; a paid one rejects with WeChat's `ORDERPAID`. */
+  closeOrder(call: OrderCall): Promise<void>;
+  /**
+   * The active query (`POST confirm`): queries WeChat and, when the order is paid and `paid` has
+   * not fired for it yet, fires `paid` with `source: 'confirm'` (once per transaction, whatever
+   * arrives first). Resolves the order's state. A listener's rejection goes to `error` and rejects.
+   */
+  confirm(call: OrderCall): Promise<OrderQueryResult>;
+  /**
+   * Asks for a refund (`POST create-refund`): the same checks, the app's refund notify URL
+   * (`notifyRefundUrl/<app>`, or the call's `notifyUrl`) and the refund record the refund
+   * notification is checked against. Accepted, not finished: the outcome fires `refunded` or
+   * `refund-failed`. Needs the merchant's certificate (`cert`) for API v2.
+   */
+  refund(call: RefundCall): Promise<CreateRefundResult>;
+  /** Every refund's state as WeChat reports it now (`POST query-refund`). Fires nothing. */
+  queryRefund(call: QueryRefundCall): Promise<RefundQueryResult>;
+  /**
+   * Creates a transfer bill (`POST create-transfer`, API v3 merchants): the callback goes to the
+   * call's `notifyUrl`, else `notifyTransferUrl/<app>`; the bill is recorded to check its result.
+   */
+  createTransfer(call: CreateTransferCall): Promise<CreateTransferResult>;
+  /** The bill as WeChat reports it now (`POST query-transfer-bill`); give `outBillNo` or `transferBillNo`. Fires nothing. */
+  queryTransfer(call: TransferBillCall): Promise<TransferBill>;
+  /** Cancels a bill that waits for the payee (`POST cancel-transfer`); `transfer-cancelled` fires when it is `CANCELLED`. */
+  cancelTransfer(call: TransferBillCall): Promise<TransferBill>;
+  /**
+   * The active query of a bill (`POST confirm-transfer`): fires `transferred`, `transfer-failed` or
+   * `transfer-cancelled` once per bill when it is final. Resolves the bill.
+   */
+  confirmTransfer(call: TransferBillCall): Promise<TransferBill>;
   /** Registers a plugin (its async setup finishes before `ready()` resolves). */
   use(plugin: WxPayPlugin): this;
   /** The WeChat Pay API client the routes call; use it directly for anything the routes lack. */

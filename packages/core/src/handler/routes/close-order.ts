@@ -1,30 +1,22 @@
-import { z } from 'zod';
+import { closeOrder } from '../../flow/order-calls.js';
 import { okEnvelope } from '../respond.js';
-import { parseBody, resolveTarget, type JsonRoute } from '../route-context.js';
-import { ValidationError } from '../../errors.js';
-import { orderIdFields, orderRef, targetFields } from './schemas.js';
-
-const body = z.object({ ...targetFields, ...orderIdFields });
+import { parseBody, type JsonRoute } from '../route-context.js';
+import { orderBody } from './query-order.js';
 
 /**
  * `POST /close-order`: `{appId, payApp, orderId}` → `{code: 200, msg: 'OK'}`. WeChat closes an order
  * by the merchant's order number only, so a `transactionId` is refused with a 400 saying so. An order WeChat
- * already closed counts as closed; a paid one answers 502 with WeChat's `ORDERPAID`.
+ * already closed counts as closed; a paid one answers 409 with WeChat's `ORDERPAID`. The work is
+ * `closeOrder` in `flow/order-calls.ts`, which `wxpay.closeOrder()` calls too.
  */
 export const closeOrderRoute: JsonRoute = {
   kind: 'json',
   method: 'POST',
   path: '/close-order',
+  body: orderBody,
   async handle(ctx, raw) {
-    const input = parseBody(body, raw);
-    const { merchant, appId } = resolveTarget(ctx, input.payApp, input.appId);
-    const ref = orderRef(input);
-    if (ref.outTradeNo === undefined) {
-      throw new ValidationError('transactionId: WeChat closes an order by its orderId only (closeorder takes out_trade_no); give orderId', {
-        field: 'transactionId',
-      });
-    }
-    await ctx.client.closeOrder({ merchant: merchant.name, appId, outTradeNo: ref.outTradeNo });
+    const input = parseBody(orderBody, raw);
+    await closeOrder(ctx, { ...input, app: input.payApp, appField: 'payApp' });
     return okEnvelope();
   },
 };

@@ -1,13 +1,8 @@
-import { z } from 'zod';
-import { InternalError, isWxPayKitError } from '../../errors.js';
-import { isFinalTransferState } from '../../model/transfer.js';
+import { confirmTransfer } from '../../flow/transfer-calls.js';
 import { okEnvelope } from '../respond.js';
-import { parseBody, resolveTarget, type JsonRoute } from '../route-context.js';
-import { fireTransfer, transferFacts } from '../../flow/transfer-flow.js';
-import { targetFields, text } from './schemas.js';
+import { parseBody, type JsonRoute } from '../route-context.js';
+import { outBillBody } from './cancel-transfer.js';
 import { billResult, withWeChatErrors } from './transfer-common.js';
-
-const body = z.object({ ...targetFields, outBillNo: text });
 
 /**
  * `POST /confirm-transfer`: the front end calls it after `wx.requestMerchantTransfer` returned (or
@@ -15,28 +10,18 @@ const body = z.object({ ...targetFields, outBillNo: text });
  * `FAIL`, `CANCELLED`) and its event has not fired yet, fires `transferred`, `transfer-failed` or
  * `transfer-cancelled` with `source: 'confirm'` through the same once-per-bill path as the
  * callback. Answers the bill as query-transfer does. A listener's rejection goes to the `error`
- * event and to the caller (calling again retries).
+ * event and to the caller (calling again retries). The work is `confirmTransfer` in
+ * `flow/transfer-calls.ts`, which `wxpay.confirmTransfer()` calls too.
  */
 export const confirmTransferRoute: JsonRoute = {
   kind: 'json',
   method: 'POST',
   path: '/confirm-transfer',
+  body: outBillBody,
   async handle(ctx, raw) {
-    const input = parseBody(body, raw);
-    const { app, merchant, appId } = resolveTarget(ctx, input.payApp, input.appId);
-    return withWeChatErrors(async () => {
-      const bill = await ctx.client.queryTransfer({ merchant: merchant.name, appId, outBillNo: input.outBillNo });
-      if (isFinalTransferState(bill.state)) {
-        try {
-          // The app id WeChat's reply names (the request's when it names none) stands in when no record has one.
-          await fireTransfer(ctx, transferFacts(app.name, merchant.mchId, bill, bill.state, 'confirm', bill.raw), bill.appId);
-        } catch (cause) {
-          const error = isWxPayKitError(cause) ? cause : new InternalError('confirming the transfer failed', { cause });
-          ctx.emitter.emitError({ error, route: confirmTransferRoute.path, app: app.name });
-          throw error;
-        }
-      }
-      return okEnvelope(billResult(bill));
-    });
+    const input = parseBody(outBillBody, raw);
+    return withWeChatErrors(async () =>
+      okEnvelope(billResult(await confirmTransfer(ctx, { ...input, app: input.payApp, appField: 'payApp' }, '/confirm-transfer'))),
+    );
   },
 };

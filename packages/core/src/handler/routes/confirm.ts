@@ -1,14 +1,7 @@
-import { z } from 'zod';
-import { InternalError, isWxPayKitError } from '../../errors.js';
-import { paidFromQuery } from '../../flow/event-payloads.js';
-import { finishMicropay } from '../../flow/micropay-flow.js';
-import { firePaid, recordedOrder } from '../../flow/paid-flow.js';
+import { confirmOrder } from '../../flow/order-calls.js';
 import { jsonResponse } from '../respond.js';
-import { parseBody, resolveTarget, type JsonRoute } from '../route-context.js';
-import { orderStateOf } from './query-order.js';
-import { orderIdFields, orderRef, targetFields } from './schemas.js';
-
-const body = z.object({ ...targetFields, ...orderIdFields });
+import { parseBody, type JsonRoute } from '../route-context.js';
+import { orderBody, orderStateOf } from './query-order.js';
 
 /**
  * `POST /confirm`: the front end calls it after the user paid. `{appId, payApp}` and exactly one
@@ -23,42 +16,17 @@ const body = z.object({ ...targetFields, ...orderIdFields });
  *
  * When the recorded order disagrees with WeChat's answer, or a listener rejects, no `paid` counts
  * as delivered: the failure goes to the `error` event and the caller gets the error (calling
- * confirm again retries).
+ * confirm again retries). The work is `confirmOrder` in `flow/order-calls.ts`, which
+ * `wxpay.confirm()` calls too.
  */
 export const confirmRoute: JsonRoute = {
   kind: 'json',
   method: 'POST',
   path: '/confirm',
+  body: orderBody,
   async handle(ctx, raw) {
-    const input = parseBody(body, raw);
-    const { app, merchant, appId } = resolveTarget(ctx, input.payApp, input.appId);
-    let result = await ctx.client.queryOrder({ merchant: merchant.name, appId, ...orderRef(input) });
-    const orderId = input.orderId ?? result.outTradeNo;
-    if (result.tradeState === 'USERPAYING' || result.tradeState === 'PAYERROR' || result.tradeState === 'NOTPAY') {
-      const recorded = await recordedOrder(ctx, app.name, merchant.mchId, orderId);
-      if (recorded?.kind === 'micropay') {
-        const target = { app, merchant, appId, orderId, fee: recorded.totalFee };
-        const outcome = await finishMicropay(ctx, target, recorded.createdAt);
-        if (outcome.state !== 'pending') result = await ctx.client.queryOrder({ merchant: merchant.name, appId, outTradeNo: orderId });
-      }
-    }
-    if (result.tradeState === 'SUCCESS' && result.transactionId) {
-      const transactionId = result.transactionId;
-      try {
-        const facts = {
-          app: app.name,
-          mchId: merchant.mchId,
-          outTradeNo: result.outTradeNo,
-          totalFee: result.totalFee ?? 0,
-          transactionId,
-        };
-        await firePaid(ctx, facts, (redelivery, checked) => paidFromQuery(result, app.name, redelivery, checked));
-      } catch (cause) {
-        const error = isWxPayKitError(cause) ? cause : new InternalError('confirming the payment failed', { cause });
-        ctx.emitter.emitError({ error, route: confirmRoute.path, app: app.name });
-        throw error;
-      }
-    }
+    const input = parseBody(orderBody, raw);
+    const result = await confirmOrder(ctx, { ...input, app: input.payApp, appField: 'payApp' }, '/confirm');
     return jsonResponse(200, orderStateOf(result));
   },
 };

@@ -1,30 +1,14 @@
 import { z } from 'zod';
-import type { TradeType, UnifiedOrderResult } from '../../client/types.js';
-import { ValidationError } from '../../errors.js';
+import { CREATE_PAY_FIELDS, createPay, tradeTypeOf, type CreatePayResult } from '../../flow/order-calls.js';
 import { okEnvelope } from '../respond.js';
-import { queueSweep } from '../../flow/sweep-calls.js';
-import { notifyUrlFor, orderKey, parseBody, resolveTarget, storeCall, type JsonRoute } from '../route-context.js';
-import { fen, notifyUrlField, optionalText, targetFields, text } from './schemas.js';
+import { parseBody, type JsonRoute } from '../route-context.js';
+import { targetFields } from './schemas.js';
 
-/** The `:type` of `create-pay/:type` (the seed's names) to WeChat's trade type. */
-const TRADE_TYPES: Readonly<Record<string, TradeType>> = { JSAPI: 'JSAPI', NATIVE: 'NATIVE', APP: 'APP', H5: 'MWEB' };
-
-const body = z.object({
-  ...targetFields,
-  goods: text,
-  udd: optionalText,
-  orderId: text,
-  fee: fen,
-  ip: text,
-  openId: optionalText,
-  productId: optionalText,
-  redirectUrl: optionalText,
-  sceneInfo: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
-  notifyUrl: notifyUrlField,
-});
+/** The body of `create-pay/:type`. */
+export const createPayBody = z.object({ ...targetFields, ...CREATE_PAY_FIELDS });
 
 /** The seed's `result` object for each trade type. */
-function resultOf(order: UnifiedOrderResult): Record<string, unknown> {
+function resultOf(order: CreatePayResult): Record<string, unknown> {
   const params = order.clientParams;
   switch (params.tradeType) {
     case 'JSAPI':
@@ -45,46 +29,18 @@ function resultOf(order: UnifiedOrderResult): Record<string, unknown> {
  * `{code: 200, msg: 'OK', result}` with the client activation parameters. A per-call `notifyUrl`
  * sends the order's notification there instead of the app's notify URL (the app then passes it to
  * `verifyNotification`). A merchant with `receipt` asks for the e-invoice entry on every order.
+ * The work is `createPay` in `flow/order-calls.ts`, which `wxpay.createPay()` calls too.
  */
 export const createPayRoute: JsonRoute = {
   kind: 'json',
   method: 'POST',
   path: '/create-pay/:type',
+  body: createPayBody,
   async handle(ctx, raw, params) {
-    const tradeType = TRADE_TYPES[(params['type'] ?? '').toUpperCase()];
-    if (!tradeType) throw new ValidationError('type: must be one of JSAPI, NATIVE, APP, H5', { field: 'type' });
-    const input = parseBody(body, raw);
-    const { app, merchant, appId } = resolveTarget(ctx, input.payApp, input.appId);
-    const createdAt = ctx.config.now();
-    const expiresAt = createdAt + ctx.config.orderExpireMinutes * 60_000;
-    const order = await ctx.client.unifiedOrder({
-      merchant: merchant.name,
-      appId,
-      tradeType,
-      outTradeNo: input.orderId,
-      totalFee: input.fee,
-      body: input.goods,
-      spbillCreateIp: input.ip,
-      notifyUrl: input.notifyUrl ?? notifyUrlFor(ctx.config.notifyPayUrl, app.name),
-      openId: input.openId,
-      productId: input.productId,
-      sceneInfo: input.sceneInfo,
-      attach: input.udd,
-      redirectUrl: input.redirectUrl,
-      ...(merchant.receipt ? { receipt: true } : {}),
-      timeExpire: new Date(expiresAt),
-    });
-    await storeCall('record an order', () =>
-      ctx.store.putOrder(orderKey(merchant.mchId, input.orderId), {
-        app: app.name,
-        appId,
-        mchId: merchant.mchId,
-        totalFee: input.fee,
-        createdAt,
-        expiresAt,
-      }),
-    );
-    await queueSweep(ctx, orderKey(merchant.mchId, input.orderId), createdAt);
+    const type = params['type'] ?? '';
+    tradeTypeOf(type);
+    const input = parseBody(createPayBody, raw);
+    const order = await createPay(ctx, { ...input, app: input.payApp, appField: 'payApp', type });
     return okEnvelope(resultOf(order));
   },
 };

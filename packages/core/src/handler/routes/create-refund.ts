@@ -1,23 +1,14 @@
 import { z } from 'zod';
-import type { RefundResult } from '../../client/types.js';
-import { ValidationError } from '../../errors.js';
-import { recordRefund } from '../../flow/paid-flow.js';
+import { REFUND_FIELDS, createRefund, type CreateRefundResult } from '../../flow/refund-calls.js';
 import { okEnvelope } from '../respond.js';
-import { notifyUrlFor, parseBody, resolveTarget, type JsonRoute } from '../route-context.js';
-import { fen, notifyUrlField, optionalText, orderIdFields, orderRef, targetFields, text } from './schemas.js';
+import { parseBody, type JsonRoute } from '../route-context.js';
+import { targetFields } from './schemas.js';
 
-const body = z.object({
-  ...targetFields,
-  ...orderIdFields,
-  refundId: text,
-  totalFee: fen,
-  refundFee: fen,
-  refundReason: optionalText,
-  notifyUrl: notifyUrlField,
-});
+/** The body of `create-refund`. */
+export const createRefundBody = z.object({ ...targetFields, ...REFUND_FIELDS });
 
 /** The seed gateway's `result` of create-refund. */
-function resultOf(refund: RefundResult): Record<string, unknown> {
+function resultOf(refund: CreateRefundResult): Record<string, unknown> {
   const raw = refund.raw;
   return {
     app_id: refund.appId,
@@ -59,33 +50,10 @@ export const createRefundRoute: JsonRoute = {
   kind: 'json',
   method: 'POST',
   path: '/create-refund',
+  body: createRefundBody,
   async handle(ctx, raw) {
-    const input = parseBody(body, raw);
-    if (input.refundFee > input.totalFee) {
-      throw new ValidationError('refundFee: must not exceed totalFee', { field: 'refundFee' });
-    }
-    const ref = orderRef(input);
-    const { app, merchant, appId } = resolveTarget(ctx, input.payApp, input.appId);
-    const refund = await ctx.client.refund({
-      merchant: merchant.name,
-      appId,
-      ...ref,
-      outRefundNo: input.refundId,
-      totalFee: input.totalFee,
-      refundFee: input.refundFee,
-      refundDesc: input.refundReason,
-      notifyUrl: input.notifyUrl ?? notifyUrlFor(ctx.config.notifyRefundUrl, app.name),
-    });
-    await recordRefund(ctx, {
-      app: app.name,
-      appId,
-      mchId: merchant.mchId,
-      // By transactionId, WeChat's answer names the order.
-      outTradeNo: ref.outTradeNo ?? refund.outTradeNo,
-      outRefundNo: input.refundId,
-      totalFee: input.totalFee,
-      refundFee: input.refundFee,
-    });
+    const input = parseBody(createRefundBody, raw);
+    const refund = await createRefund(ctx, { ...input, app: input.payApp, appField: 'payApp' });
     return okEnvelope(resultOf(refund));
   },
 };

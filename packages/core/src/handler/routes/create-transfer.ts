@@ -1,22 +1,12 @@
 import { z } from 'zod';
-import { recordTransfer } from '../../flow/transfer-flow.js';
+import { CREATE_TRANSFER_FIELDS, createTransfer } from '../../flow/transfer-calls.js';
 import { okEnvelope } from '../respond.js';
-import { notifyUrlFor, parseBody, resolveTarget, type JsonRoute } from '../route-context.js';
-import { fen, optionalText, targetFields, text } from './schemas.js';
+import { parseBody, type JsonRoute } from '../route-context.js';
+import { targetFields } from './schemas.js';
 import { billResult, withWeChatErrors } from './transfer-common.js';
 
-const body = z.object({
-  ...targetFields,
-  outBillNo: text,
-  openId: text,
-  fee: fen,
-  remark: text,
-  sceneId: text,
-  sceneReportInfos: z.array(z.object({ infoType: text, infoContent: text }), { message: 'must be a list of {infoType, infoContent}' }),
-  userName: optionalText,
-  userRecvPerception: optionalText,
-  notifyUrl: optionalText,
-});
+/** The body of `create-transfer`. */
+export const createTransferBody = z.object({ ...targetFields, ...CREATE_TRANSFER_FIELDS });
 
 /**
  * `POST /create-transfer` (商家转账, API v3 merchants): `{appId, payApp, outBillNo, openId, fee,
@@ -25,33 +15,18 @@ const body = z.object({
  * `package_info` and `confirm_params` (`{mchId, appId, package}` for `wx.requestMerchantTransfer`).
  * The callback goes to `notifyUrl` when given, else to `notifyTransferUrl/<app>` when configured.
  * The bill is recorded in the dedup store to check its result against. WeChat's refusals answer
- * 502 with `err_code`.
+ * 502 with `err_code`. The work is `createTransfer` in `flow/transfer-calls.ts`, which
+ * `wxpay.createTransfer()` calls too.
  */
 export const createTransferRoute: JsonRoute = {
   kind: 'json',
   method: 'POST',
   path: '/create-transfer',
+  body: createTransferBody,
   async handle(ctx, raw) {
-    const input = parseBody(body, raw);
-    const { app, merchant, appId } = resolveTarget(ctx, input.payApp, input.appId);
-    const base = ctx.config.notifyTransferUrl;
-    const notifyUrl = input.notifyUrl ?? (base === undefined ? undefined : notifyUrlFor(base, app.name));
-    return withWeChatErrors(async () => {
-      const bill = await ctx.client.createTransfer({
-        merchant: merchant.name,
-        appId,
-        outBillNo: input.outBillNo,
-        transferSceneId: input.sceneId,
-        openId: input.openId,
-        transferAmount: input.fee,
-        transferRemark: input.remark,
-        userName: input.userName,
-        userRecvPerception: input.userRecvPerception,
-        notifyUrl,
-        sceneReportInfos: input.sceneReportInfos,
-      });
-      await recordTransfer(ctx, { app: app.name, appId, mchId: merchant.mchId, outBillNo: bill.outBillNo, transferAmount: input.fee });
-      return okEnvelope(billResult(bill));
-    });
+    const input = parseBody(createTransferBody, raw);
+    return withWeChatErrors(async () =>
+      okEnvelope(billResult(await createTransfer(ctx, { ...input, app: input.payApp, appField: 'payApp' }))),
+    );
   },
 };

@@ -5,7 +5,8 @@ import { parseBody, resolveTarget, type JsonRoute } from '../route-context.js';
 import { orderStateOf } from './query-order.js';
 import { fen, optionalText, targetFields, text } from './schemas.js';
 
-const body = z.object({
+/** The body of `micropay`. */
+export const micropayBody = z.object({
   ...targetFields,
   orderId: text,
   fee: fen,
@@ -60,8 +61,9 @@ export const micropayRoute: JsonRoute = {
   kind: 'json',
   method: 'POST',
   path: '/micropay',
+  body: micropayBody,
   async handle(ctx, raw) {
-    const input = parseBody(body, raw);
+    const input = parseBody(micropayBody, raw);
     const { app, merchant, appId } = resolveTarget(ctx, input.payApp, input.appId);
     const outcome = await micropay(
       ctx,

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import type { OrderQueryResult } from '../../client/types.js';
 import { jsonResponse } from '../respond.js';
-import { parseBody, resolveTarget, type JsonRoute } from '../route-context.js';
-import { orderIdFields, orderRef, targetFields } from './schemas.js';
+import { queryOrder } from '../../flow/order-calls.js';
+import { parseBody, type JsonRoute } from '../route-context.js';
+import { orderIdFields, targetFields } from './schemas.js';
 
-const body = z.object({ ...targetFields, ...orderIdFields });
+/** The body of `query-order`, `close-order` and `confirm`. */
+export const orderBody = z.object({ ...targetFields, ...orderIdFields });
 
 /**
  * The seed gateway's flat, snake_case order state (its `query-order` answer), plus `trade_state`
@@ -49,10 +51,10 @@ export const queryOrderRoute: JsonRoute = {
   kind: 'json',
   method: 'POST',
   path: '/query-order',
+  body: orderBody,
   async handle(ctx, raw) {
-    const input = parseBody(body, raw);
-    const { merchant, appId } = resolveTarget(ctx, input.payApp, input.appId);
-    const result = await ctx.client.queryOrder({ merchant: merchant.name, appId, ...orderRef(input) });
+    const input = parseBody(orderBody, raw);
+    const result = await queryOrder(ctx, { ...input, app: input.payApp, appField: 'payApp' });
     return jsonResponse(200, orderStateOf(result));
   },
 };

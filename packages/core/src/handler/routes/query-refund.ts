@@ -1,21 +1,12 @@
 import { z } from 'zod';
 import type { RefundQueryResult } from '../../client/types.js';
-import { ValidationError } from '../../errors.js';
+import { QUERY_REFUND_FIELDS, queryRefund } from '../../flow/refund-calls.js';
 import { okEnvelope } from '../respond.js';
-import { parseBody, resolveTarget, type JsonRoute } from '../route-context.js';
-import { optionalText, targetFields } from './schemas.js';
+import { parseBody, type JsonRoute } from '../route-context.js';
+import { targetFields } from './schemas.js';
 
-const body = z.object({
-  ...targetFields,
-  /** The merchant's order number. */
-  orderId: optionalText,
-  /** The merchant's refund number. */
-  refundId: optionalText,
-  /** WeChat's transaction id. */
-  transactionId: optionalText,
-  /** WeChat's refund id. */
-  wxRefundId: optionalText,
-});
+/** The body of `query-refund`. */
+export const queryRefundBody = z.object({ ...targetFields, ...QUERY_REFUND_FIELDS });
 
 /** The refund state in the seed's naming (`refund_id` is the merchant's, `wx_refund_id` WeChat's). */
 function resultOf(result: RefundQueryResult): Record<string, unknown> {
@@ -51,26 +42,16 @@ function resultOf(result: RefundQueryResult): Record<string, unknown> {
 
 /**
  * `POST /query-refund`: `{appId, payApp}` plus one of `refundId`, `wxRefundId`, `orderId`,
- * `transactionId` → `{code: 200, msg: 'OK', result}` with every refund's state.
+ * `transactionId` → `{code: 200, msg: 'OK', result}` with every refund's state. The work is `queryRefund` in
+ * `flow/refund-calls.ts`, which `wxpay.queryRefund()` calls too.
  */
 export const queryRefundRoute: JsonRoute = {
   kind: 'json',
   method: 'POST',
   path: '/query-refund',
+  body: queryRefundBody,
   async handle(ctx, raw) {
-    const input = parseBody(body, raw);
-    if (!input.orderId && !input.refundId && !input.transactionId && !input.wxRefundId) {
-      throw new ValidationError('refundId: give one of refundId, wxRefundId, orderId, transactionId', { field: 'refundId' });
-    }
-    const { merchant, appId } = resolveTarget(ctx, input.payApp, input.appId);
-    const result = await ctx.client.queryRefund({
-      merchant: merchant.name,
-      appId,
-      refundId: input.wxRefundId,
-      outRefundNo: input.refundId,
-      transactionId: input.transactionId,
-      outTradeNo: input.orderId,
-    });
-    return okEnvelope(resultOf(result));
+    const input = parseBody(queryRefundBody, raw);
+    return okEnvelope(resultOf(await queryRefund(ctx, { ...input, app: input.payApp, appField: 'payApp' })));
   },
 };
