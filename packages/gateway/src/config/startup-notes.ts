@@ -1,6 +1,7 @@
 import type { GatewayConfig } from './gateway-config.js';
 import { transferKeysProblem } from './to-options.js';
 import { appsCheckNotifications } from './api-shape.js';
+import { missingTransferKeys } from './to-options.js';
 
 /**
  * The start-up lines that say how the gateway reads a go-wxpay-gateway file: which reply shapes
@@ -29,11 +30,15 @@ export function startupNotes(config: GatewayConfig): string[] {
   }
   for (const m of config.merchants) {
     if (!m.transferKeys) continue;
+    const keys = m.transferKeys.keys.join(', ');
+    const missing = missingTransferKeys(m.transferKeys);
     const problem = transferKeysProblem(m);
     notes.push(
-      problem === undefined
-        ? `merchant "${m.name}" pays on API v2; its API v3 keys (${m.transferKeys.keys.join(', ')}) make its transfer batches (v3-transfer); transfer bills need "api-version": "v3", which moves its payments to API v3 too`
-        : `merchant "${m.name}" pays on API v2; its API v3 keys cannot serve transfers (${problem}); transfer bills need "api-version": "v3", which moves its payments to API v3 too`,
+      problem !== undefined
+        ? `merchant "${m.name}" pays on API v2; its API v3 keys (${keys}) are not used: ${problem}`
+        : missing.length === 0
+          ? `merchant "${m.name}" pays on API v2; its API v3 keys (${keys}) are for the calls only API v3 has, such as transfer bills ("api-version": "v3" moves its payments to v3)`
+          : `merchant "${m.name}" pays on API v2; its API v3 keys (${keys}) are not used: transfers need ${missing.join(', ')} too`,
     );
   }
   return notes;

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AppOptions, MerchantOptions, WxPayOptions } from '@wxpay-kit/core';
-import type { GatewayConfig, GatewayMerchant } from './gateway-config.js';
+import type { GatewayConfig, GatewayMerchant, GatewayTransferKeys } from './gateway-config.js';
 
 /** What the mapping needs besides the config file. */
 export interface ToWxPayOptionsInput {
@@ -128,6 +128,43 @@ function definedOnly<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+/**
+ * The keys an API v2 merchant's v3 set lacks for the calls only API v3 has (transfers), by the
+ * config file's names; `[]` when it is complete: `mch-key-pem-file`, `mch-cert-serialno`,
+ * `wxpay-v3-key`, and the WeChat Pay public key with its id or a platform certificate
+ * (`wxpay-v3-cert`).
+ */
+export function missingTransferKeys(keys: GatewayTransferKeys): string[] {
+  const missing: string[] = [];
+  if (keys.privateKey === undefined) missing.push('mch-key-pem-file');
+  if (keys.certSerialNo === undefined) missing.push('mch-cert-serialno');
+  if (keys.apiV3Key === undefined) missing.push('wxpay-v3-key');
+  const file = keys.wechatpayPublicKey !== undefined;
+  const id = keys.wechatpayPublicKeyId !== undefined;
+  if (file !== id) missing.push(file ? 'wxpay-pubkey-id' : 'wxpay-pubkey-file');
+  else if (!file && keys.platformCertificate === undefined) missing.push('wxpay-pubkey-file + wxpay-pubkey-id (or wxpay-v3-cert)');
+  return missing;
+}
+
+/**
+ * An API v2 merchant's v3 keys as the core takes them (its payments stay on v2; the calls only v3
+ * has use them), when the set is complete; a sandbox copy gets none (WeChat's sandbox has no v3).
+ */
+function transferKeyOptions(variant: MerchantVariant): Partial<MerchantOptions> {
+  const keys = variant.merchant.transferKeys;
+  if (variant.sandbox || keys === undefined || missingTransferKeys(keys).length > 0) return {};
+  if (transferKeysProblem(variant.merchant) !== undefined) return {};
+  return {
+    privateKey: keys.privateKey,
+    certSerialNo: keys.certSerialNo,
+    apiV3Key: keys.apiV3Key,
+    ...(keys.wechatpayPublicKey === undefined ? {} : { wechatpayPublicKey: keys.wechatpayPublicKey }),
+    ...(keys.wechatpayPublicKeyId === undefined ? {} : { wechatpayPublicKeyId: keys.wechatpayPublicKeyId }),
+    // go-wxpay-gateway's platform-certificate mode: the certificates are downloaded with the APIv3 key.
+    ...(keys.platformCertificate === undefined ? {} : { platformCertificates: true }),
+  };
+}
+
 function toMerchantOptions(variant: MerchantVariant, input: ToWxPayOptionsInput): MerchantOptions {
   const m = variant.merchant;
   const baseUrl = m.baseUrl ?? (variant.sandbox ? input.simulatorUrl : undefined);
@@ -150,13 +187,10 @@ function toMerchantOptions(variant: MerchantVariant, input: ToWxPayOptionsInput)
       ...(m.receipt ? { receipt: true } : {}),
     };
   }
-  const transfer = variant.sandbox ? undefined : transferKeyOptions(m);
   return {
     name: variant.coreName,
     mchId: m.mchId,
     ...(m.apiKey === undefined ? {} : { apiKey: m.apiKey }),
-    // The v3 keys of a merchant that pays on v2: the core uses them for the calls only API v3 has (transfers).
-    ...transfer,
     // The sandbox signs with MD5 only (spec §3).
     signType: variant.sandbox ? 'MD5' : m.signType,
     ...(baseUrl === undefined ? {} : { baseUrl }),
@@ -164,44 +198,21 @@ function toMerchantOptions(variant: MerchantVariant, input: ToWxPayOptionsInput)
     ...(variant.sandbox ? { sandbox: true } : {}),
     ...(variant.configuredSandboxKey ? { sandboxKey: m.apiKey } : {}),
     ...(m.receipt ? { receipt: true } : {}),
+    ...transferKeyOptions(variant),
   };
 }
 
 /**
- * An API v2 merchant's v3 keys as core options, when the set is whole and loads: the RSA private
- * key, its certificate serial, the APIv3 key, and the WeChat Pay public key with its id (or a
- * platform certificate file: the core then downloads and renews the platform certificates).
- * Otherwise undefined, and the merchant has no API v3 transfers ({@link transferKeysProblem} says
- * why): keys kept only for transfers never stop the gateway from starting.
+ * Why a complete set of an API v2 merchant's v3 keys still cannot serve transfers (a file that is
+ * no RSA key: API v3 signs and encrypts with RSA), or undefined. Such keys are not given to the core,
+ * so keys kept only for transfers never stop the gateway from starting.
  */
-export function transferKeyOptions(m: GatewayMerchant): Partial<MerchantOptions> | undefined {
-  const t = m.transferKeys;
-  if (t === undefined || transferKeysProblem(m) !== undefined) return undefined;
-  return {
-    privateKey: t.privateKey!,
-    certSerialNo: t.certSerialNo!,
-    apiV3Key: t.apiV3Key!,
-    ...(t.wechatpayPublicKey !== undefined && t.wechatpayPublicKeyId !== undefined
-      ? { wechatpayPublicKey: t.wechatpayPublicKey, wechatpayPublicKeyId: t.wechatpayPublicKeyId }
-      : { platformCertificates: true }),
-  };
-}
-
-/** Why an API v2 merchant's v3 keys cannot serve transfers (a missing key, a file that is no RSA key), or undefined. */
 export function transferKeysProblem(m: GatewayMerchant): string | undefined {
   const t = m.transferKeys;
-  if (t === undefined) return undefined;
-  const missing: string[] = [];
-  if (t.privateKey === undefined) missing.push('mch-key-pem-file');
-  if (t.certSerialNo === undefined) missing.push('mch-cert-serialno');
-  if (t.apiV3Key === undefined) missing.push('wxpay-v3-key');
-  const publicKey = t.wechatpayPublicKey !== undefined && t.wechatpayPublicKeyId !== undefined;
-  if (!publicKey && t.platformCertificate === undefined) {
-    missing.push(t.wechatpayPublicKey === undefined ? 'wxpay-pubkey-file' : 'wxpay-pubkey-id');
-  }
-  if (missing.length > 0) return `add ${missing.map((k) => `"${k}"`).join(', ')}`;
+  if (t === undefined || missingTransferKeys(t).length > 0) return undefined;
   if (!isRsaKey(t.privateKey!, 'private')) return '"mch-key-pem-file" is not an RSA private key (API v3 signs with RSA)';
-  if (publicKey && !isRsaKey(t.wechatpayPublicKey!, 'public')) return '"wxpay-pubkey-file" is not an RSA public key';
+  if (t.wechatpayPublicKey !== undefined && !isRsaKey(t.wechatpayPublicKey, 'public'))
+    return '"wxpay-pubkey-file" is not an RSA public key';
   return undefined;
 }
 

@@ -57,12 +57,12 @@ describe("an API v2 merchant's v3 keys (transfers)", () => {
       apiV3Key: '0123456789abcdef0123456789abcdef',
     });
     expect(m).not.toHaveProperty('apiVersion');
-    expect(startupNotes(config).join('\n')).toContain('make its transfer batches');
+    expect(startupNotes(config).join('\n')).toContain('are for the calls only API v3 has');
   });
 
   it('are left out, with a start-up line saying why, when a key is missing or is not RSA: the gateway still starts', () => {
     for (const [merchant, why] of [
-      [{ 'wxpay-v3-key': undefined }, '"wxpay-v3-key"'],
+      [{ 'wxpay-v3-key': undefined }, 'transfers need wxpay-v3-key'],
       [{ 'mch-key-pem-file': ec.key }, 'is not an RSA private key'],
       [{ 'wxpay-pubkey-file': ec.pub }, '"wxpay-pubkey-file" is not an RSA public key'],
     ] as const) {

@@ -2,14 +2,12 @@
  * A copy of go-wxpay-gateway's current sample configuration (`wxpay-gateway.conf.sample.json` of
  * its 2025 version, MIT), with every key kept and its placeholder values filled: merchant ids, keys,
  * and key files generated into the directory the copy is written to, at the very paths the sample
- * names (`./路径指向/apiclient_cert.pem`, …). The live merchant's API certificate and key are RSA,
- * as WeChat issues them (its key also signs API v3 calls).
+ * names (`./路径指向/apiclient_cert.pem`, …).
  */
-import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateTestCertificates, generateTestPlatformCertificate } from '@wxpay-kit/core/testing';
+import { generateTestPlatformCertificate } from '@wxpay-kit/core/testing';
 
 /** The sample as go-wxpay-gateway ships it. */
 export const CURRENT_SAMPLE_FILE = new URL('../fixtures/go-wxpay-gateway-current.conf.sample.json', import.meta.url);
@@ -45,30 +43,15 @@ export async function writeCurrentSampleCopy(
   edit: (config: Record<string, any>) => void = () => undefined,
 ): Promise<{ file: string; config: Record<string, any>; keys: SampleKeyFiles }> {
   const config = readCurrentSample();
-  const certs = await generateTestCertificates({ mchId: LIVE_MCH_ID });
+  // The merchant API certificate and its RSA key (apiclient_cert.pem / apiclient_key.pem): the key
+  // signs API v3 calls (transfers) and serves refunds' mutual TLS, as WeChat's does.
+  const merchantCert = await generateTestPlatformCertificate({ serialNo: CERT_SERIAL });
+  const certs = { clientCert: merchantCert.certificate, clientKey: merchantCert.privateKey };
   const platform = await generateTestPlatformCertificate();
   const wechatpay = generateKeyPairSync('rsa', { modulusLength: 2048 });
   for (const folder of ['路径指向', '路径']) mkdirSync(join(dir, folder), { recursive: true });
-  // The live merchant's API certificate is RSA 2048, as WeChat issues them: its key also signs API v3 calls (transfers).
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${LIVE_MCH_ID}`,
-      '-keyout',
-      'apiclient_key.pem',
-      '-out',
-      'apiclient_cert.pem',
-    ],
-    { cwd: join(dir, '路径指向'), stdio: 'ignore' },
-  );
+  writeFileSync(join(dir, '路径指向', 'apiclient_cert.pem'), certs.clientCert);
+  writeFileSync(join(dir, '路径指向', 'apiclient_key.pem'), certs.clientKey);
   writeFileSync(join(dir, '路径', 'apiclient_key.pem'), certs.clientKey);
   writeFileSync(join(dir, 'wechatpay_platform_cert.pem'), platform.certificate);
   writeFileSync(join(dir, 'pub_key.pem'), wechatpay.publicKey.export({ type: 'spki', format: 'pem' }));
