@@ -62,13 +62,46 @@ describe("go-wxpay-gateway's transfer-bill requests, in the core routes' fields"
     expect(() => coreTransferBody('create', undefined, apps)).toThrow('the body must be a JSON object');
   });
 
-  it('refuses an app whose merchant pays on API v2, naming the merchant; leaves unknown apps to the core', () => {
-    const merchants = [{ name: 'm3', v3: {} }, { name: 'm2' }] as unknown as GatewayMerchant[];
-    expect(transferBillsRefusal({ apps, merchants }, 'shop')).toBeUndefined();
-    expect(transferBillsRefusal({ apps, merchants }, 'nobody')).toBeUndefined();
-    expect(transferBillsRefusal({ apps, merchants }, 'old')).toMatch(
-      /^payApp: transfer bills are an API v3 call and merchant "m2" of app "old" pays on API v2/,
+  it('refuses an API v2 merchant without (a whole set of) v3 keys and sandbox apps, naming what to add; leaves unknown apps to the core', () => {
+    const keys = (over: Record<string, unknown>) => ({
+      keys: [],
+      privateKey: '/k.pem',
+      certSerialNo: 'AB',
+      apiV3Key: 'k'.repeat(32),
+      wechatpayPublicKey: '/pub.pem',
+      wechatpayPublicKeyId: 'PUB_KEY_ID_1',
+      platformCertificate: undefined,
+      ...over,
+    });
+    const merchants = [
+      { name: 'm3', v3: {} },
+      { name: 'm2' },
+      { name: 'm2keys', transferKeys: keys({}) },
+      {
+        name: 'm2cert',
+        transferKeys: keys({ wechatpayPublicKey: undefined, wechatpayPublicKeyId: undefined, platformCertificate: '/c.pem' }),
+      },
+      { name: 'm2half', transferKeys: keys({ apiV3Key: undefined, wechatpayPublicKeyId: undefined }) },
+    ] as unknown as GatewayMerchant[];
+    const all = [
+      ...apps,
+      app('k', ['wx3'], 'm2keys'),
+      app('c', ['wx3'], 'm2cert'),
+      app('h', ['wx3'], 'm2half'),
+      { ...app('k-dev', ['wx3'], 'm2keys'), sandbox: true },
+    ];
+    const refusal = (payApp: string) => transferBillsRefusal({ apps: all, merchants }, payApp);
+    expect(refusal('shop')).toBeUndefined();
+    expect(refusal('nobody')).toBeUndefined();
+    expect(refusal('k')).toBeUndefined();
+    expect(refusal('c')).toBeUndefined();
+    expect(refusal('old')).toBe(
+      'payApp: transfer bills are an API v3 call and merchant "m2" of app "old" pays on API v2 without API v3 keys; give it mch-key-pem-file, mch-cert-serialno, wxpay-v3-key and wxpay-pubkey-file + wxpay-pubkey-id (or wxpay-v3-cert)',
     );
+    expect(refusal('h')).toBe(
+      'payApp: transfer bills are an API v3 call and merchant "m2half" of app "h" pays on API v2 with an incomplete set of API v3 keys; give it wxpay-v3-key, wxpay-pubkey-id',
+    );
+    expect(refusal('k-dev')).toBe('payApp: transfer bills are an API v3 call, which WeChat\'s sandbox (app "k-dev") does not have');
   });
 });
 

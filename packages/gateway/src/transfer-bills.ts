@@ -18,6 +18,7 @@
  */
 import { ANY_APP_ID, type NotificationCheck, type WxPayResponse } from '@wxpay-kit/core';
 import type { GatewayApp, GatewayConfig } from './config/gateway-config.js';
+import { missingTransferKeys } from './config/to-options.js';
 import type { TransferBillsCall } from './endpoints.js';
 
 /** The core route each call runs. */
@@ -126,18 +127,23 @@ export function coreTransferBody(call: TransferBillsCall, body: unknown, apps: r
 }
 
 /**
- * Why `payApp` cannot make transfer bills here, or undefined: transfer bills are API v3 calls, and
- * this gateway makes them for merchants with `"api-version": "v3"` only (an API v2 merchant's v3
- * keys, which go-wxpay-gateway uses for transfers, are not used for them yet). An unknown app is
- * left to the core, which names the field.
+ * Why `payApp` cannot make transfer bills here, or undefined: transfer bills are API v3 calls, made
+ * with an API v3 merchant's keys or, as go-wxpay-gateway does, with the v3 keys an API v2 merchant
+ * carries next to its v2 key (its payments stay on v2); WeChat's sandbox has none. An unknown app
+ * is left to the core, which names the field.
  */
 export function transferBillsRefusal(config: Pick<GatewayConfig, 'apps' | 'merchants'>, payApp: unknown): string | undefined {
   const app = config.apps.find((a) => a.name === payApp);
   const merchant = app && config.merchants.find((m) => m.name === app.merchant);
   if (!app || !merchant || merchant.v3) return undefined;
+  if (app.sandbox) return `payApp: transfer bills are an API v3 call, which WeChat's sandbox (app "${app.name}") does not have`;
+  const missing = merchant.transferKeys === undefined ? undefined : missingTransferKeys(merchant.transferKeys);
+  if (missing?.length === 0) return undefined;
   return (
-    `payApp: transfer bills are an API v3 call and merchant "${merchant.name}" of app "${app.name}" pays on API v2; ` +
-    'give the merchant "api-version": "v3" with its v3 keys (its payments then use API v3 too)'
+    `payApp: transfer bills are an API v3 call and merchant "${merchant.name}" of app "${app.name}" pays on API v2 ` +
+    (missing === undefined
+      ? 'without API v3 keys; give it mch-key-pem-file, mch-cert-serialno, wxpay-v3-key and wxpay-pubkey-file + wxpay-pubkey-id (or wxpay-v3-cert)'
+      : `with an incomplete set of API v3 keys; give it ${missing.join(', ')}`)
   );
 }
 

@@ -114,6 +114,18 @@ beforeAll(async () => {
         'wxpay-pubkey-file': 'pub_key.pem',
         'wxpay-pubkey-id': wechatpay.publicKeyId,
       },
+      // go-wxpay-gateway's way: the v3 keys next to the v2 key, no api-version. Pays on v2, transfers on v3.
+      {
+        name: 'mch2',
+        'mch-id': MCH_ID,
+        'mch-api-key': V2_KEY,
+        'api-base-url': sim.url,
+        'mch-key-pem-file': 'apiclient_key.pem',
+        'mch-cert-serialno': serialNo,
+        'wxpay-v3-key': V3_KEY,
+        'wxpay-pubkey-file': 'pub_key.pem',
+        'wxpay-pubkey-id': wechatpay.publicKeyId,
+      },
     ],
     apps: [
       {
@@ -125,6 +137,7 @@ beforeAll(async () => {
       },
       // Receives WeChat's callbacks at its own notify_url and asks the gateway to check them.
       { name: 'own', merchant: 'mch3', 'app-ids': [APP_ID] },
+      { name: 'v2pay', merchant: 'mch2', 'app-ids': [APP_ID], 'notify-transfer-callback': `${receiver.url}/v2pay/transfer` },
     ],
   };
   const file = join(dir, 'wxpay-gateway.conf.json');
@@ -266,6 +279,30 @@ describe("go-wxpay-gateway's transfer-bill endpoints (config file, current reply
     expect(logged(gateway, 'transfer failed', 'TBG3')).toHaveLength(1);
   });
 
+  it('an API v2 merchant with v3 keys (no api-version) pays on v2 and makes transfer bills on v3, as go-wxpay-gateway does', async () => {
+    const paid = await postJson(`${base}/wxpay/create-pay/NATIVE`, {
+      appId: APP_ID,
+      payApp: 'v2pay',
+      goods: 'g',
+      orderId: 'TBGV2O',
+      fee: 1,
+      ip: '127.0.0.1',
+      productId: 'p',
+    });
+    expect(paid.status).toBe(200);
+    expect(await sim.order('TBGV2O')).toMatchObject({ apiVersion: 'v2' });
+
+    const created = await postJson(`${base}/v3/transfer-bills`, bill('TBGV2', { payApp: 'v2pay' }));
+    expect(created.json).toMatchObject({ code: 200, result: { out_bill_no: 'TBGV2', state: 'WAIT_USER_CONFIRM' } });
+    expect((await sim.transfer('TBGV2')).notifyUrl).toBe(`${base}/wxpay/notify-transfer/v2pay`);
+    await sim.confirmTransfer('TBGV2');
+    // WeChat's v3 callback for the v2 merchant is verified with its v3 keys, and the result forwarded.
+    const forwarded = await receiver.waitFor((r) => r.path === '/v2pay/transfer' && r.body.includes('TBGV2'));
+    expect(JSON.parse(forwarded.body)).toMatchObject({ state: 'SUCCESS', out_bill_no: 'TBGV2', transfer_amount: 150 });
+    const queried = await postJson(`${base}/v3/query-transfer-bills`, { payApp: 'v2pay', out_bills_no: 'TBGV2' });
+    expect(queried.json.result).toMatchObject({ state: 'SUCCESS', mch_id: MCH_ID });
+  });
+
   it('answers bad input with 400 naming the field as the seed spells it', async () => {
     const zero = await postJson(`${base}/v3/transfer-bills`, bill('TBG4', { transfer_amount: 0 }));
     expect(zero).toMatchObject({ status: 400, json: { code: 400, msg: expect.stringMatching(/^transfer_amount: /) } });
@@ -296,6 +333,8 @@ describe('the transfer-bill endpoints in default mode (embedded simulator, first
     // The API v2 demo merchant cannot make transfer bills: one line says why.
     const v2 = await postJson(`${defaultBase}/v3/transfer-bills`, bill('TBD2', { payApp: 'demo', appid: 'x' }));
     expect(v2.status).toBe(400);
-    expect(v2.json.msg).toMatch(/^payApp: transfer bills are an API v3 call and merchant "demo-merchant" of app "demo" pays on API v2/);
+    expect(v2.json.msg).toMatch(
+      /^payApp: transfer bills are an API v3 call and merchant "demo-merchant" of app "demo" pays on API v2 without API v3 keys; give it mch-key-pem-file/,
+    );
   });
 });

@@ -109,12 +109,13 @@ function v3Response(ok: boolean, message?: string, status?: number): WxPayRespon
 
 /**
  * Verifies a v3 notification for `merchant` with the keys the client keeps for it (the WeChat Pay
- * public key, platform certificates downloaded when due) and decrypts its `resource`.
+ * public key, platform certificates downloaded when due) and decrypts its `resource`. A v2
+ * merchant holding v3 keys (for transfers) has its transfer callbacks verified with them.
  */
 export function verifyV3(ctx: FlowContext, request: WxPayRequest, merchant: ResolvedMerchant): Promise<VerifiedV3Notification> {
   const keyring = ctx.client.v3Keyring;
-  if (merchant.apiVersion !== 'v3' || merchant.v3 === undefined || keyring === undefined) {
-    return Promise.reject(new SignatureError('unsupported-type', 'a v3 notification arrived for a merchant configured for API v2'));
+  if (merchant.v3 === undefined || keyring === undefined) {
+    return Promise.reject(new SignatureError('unsupported-type', 'a v3 notification arrived for a merchant without API v3 keys'));
   }
   return parseV3NotificationRefreshing(request.headers as HeaderBag, request.rawBody, (refresh) => keyring(merchant.name, { refresh }), {
     apiV3Key: merchant.v3.apiV3Key,

@@ -249,6 +249,58 @@ describe('verifyNotification (API v3, with WeChat headers)', () => {
     expect(errors.map((e) => e.route)).toEqual(['/notify-transfer/:app', '/notify-transfer/:app']);
   });
 
+  it('a transfer callback for an API v2 merchant holding v3 keys is verified with them; without v3 keys it is refused', async () => {
+    const make = (v3Keys: boolean) => {
+      const wxpay = createWxPay({
+        merchants: [
+          {
+            name: 'main',
+            mchId: MCH,
+            apiKey: KEY_1,
+            baseUrl: 'http://127.0.0.1:9',
+            ...(v3Keys && {
+              privateKey: merchantKeys.privateKey,
+              certSerialNo: '408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB',
+              apiV3Key: V3_KEY,
+              wechatpayPublicKey: wechatKeys.publicKey,
+              wechatpayPublicKeyId: PUB_KEY_ID,
+            }),
+          },
+        ],
+        apps: [{ name: 'shop', merchant: 'main', appIds: [APP] }],
+        notifyPayUrl: 'https://pay.example.com/wxpay/notify-pay',
+        notifyRefundUrl: 'https://pay.example.com/wxpay/notify-refund',
+        now: () => NOW,
+      });
+      instances.push(wxpay);
+      const seen: string[] = [];
+      wxpay.on('transferred', (e) => void seen.push(e.outBillNo));
+      wxpay.on('error', () => undefined);
+      return { wxpay, seen };
+    };
+    const n = transferCallback('SUCCESS');
+    const withKeys = make(true);
+    expect(withKeys.wxpay.config.merchant('main')?.apiVersion).toBe('v2');
+    expect(
+      await withKeys.wxpay.verifyNotification({ kind: 'transfer', app: 'shop', headers: n.headers, rawBody: bytes(n.body) }),
+    ).toMatchObject({
+      status: 'delivered',
+      event: { kind: 'transferred' },
+    });
+    expect(
+      (await withKeys.wxpay.handle({ method: 'POST', path: '/notify-transfer/shop', headers: n.headers, rawBody: bytes(n.body) })).status,
+    ).toBe(200);
+    expect(withKeys.seen).toEqual(['TB1']);
+    const without = make(false);
+    expect(
+      await without.wxpay.verifyNotification({ kind: 'transfer', app: 'shop', headers: n.headers, rawBody: bytes(n.body) }),
+    ).toMatchObject({
+      status: 'refused',
+      error: { message: 'a v3 notification arrived for a merchant without API v3 keys' },
+    });
+    expect(without.seen).toEqual([]);
+  });
+
   it('a transfer callback of an unfinished bill is acknowledged and fires nothing; FAIL and CANCELLED fire their events', async () => {
     const { wxpay } = v3();
     const seen: string[] = [];

@@ -44,8 +44,26 @@ describe("go-wxpay-gateway's current sample configuration", () => {
     const coreLive = options.merchants.find((m) => m.name === 'mch-name')!;
     expect(coreLive.apiVersion).toBeUndefined();
     expect(coreLive.apiKey).toBe(LIVE_API_KEY);
-    // The core takes it as a v2 merchant (it refuses v3 options on one).
-    expect(() => resolveConfig(options)).not.toThrow();
+    // Its v3 keys go along for the calls only API v3 has (transfers), with wxpay-v3-cert's platform certificates.
+    expect(coreLive).toMatchObject({ certSerialNo: '5157F09EFDC096DE15EBE81A47057A7232F1B8E1', platformCertificates: true });
+    const resolved = resolveConfig(options).merchant('mch-name')!;
+    expect(resolved.apiVersion).toBe('v2');
+    expect(resolved.v3?.publicKeyId).toBe('PUB_KEY_ID_0112300001092025010100000000');
+    // The sandbox merchant (only mch-cert-serialno) gets none.
+    expect(options.merchants.find((m) => m.name === 'mch-name-sandbox')?.privateKey).toBeUndefined();
+    // mch-key-pem-file without mch-cert-pem-file: the v3 signing key alone (refunds have no certificate then).
+    const keyOnly = clone();
+    delete keyOnly['merchants'][0]['mch-cert-pem-file'];
+    const keyOnlyConfig = parseGatewayConfig(keyOnly, { baseDir: dir }).config;
+    expect(keyOnlyConfig.merchants[0]?.cert).toBeUndefined();
+    const keyOnlyOptions = toWxPayOptions(keyOnlyConfig, { localBaseUrl: 'http://x', simulatorUrl: 'http://y' });
+    expect(keyOnlyOptions.merchants.find((m) => m.name === 'mch-name')?.privateKey).toMatch(/apiclient_key\.pem$/);
+    // Without v3 keys the key alone is still refused: it goes with the certificate.
+    delete keyOnly['merchants'][0]['wxpay-v3-key'];
+    delete keyOnly['merchants'][0]['wxpay-v3-cert'];
+    delete keyOnly['merchants'][0]['wxpay-pubkey-file'];
+    delete keyOnly['merchants'][0]['wxpay-pubkey-id'];
+    expect(() => parseGatewayConfig(keyOnly, { baseDir: dir })).toThrow(/mch-cert-pem-file: is required with the other PEM file/);
   });
 
   it('moves payments to v3 only when api-version says so, verifying WeChat with the key or the platform certificate', () => {
@@ -66,8 +84,20 @@ describe("go-wxpay-gateway's current sample configuration", () => {
       '"worker-num" (5) has no meaning here: one Node.js event loop serves every request',
       '"pay-log-file" (wxpay-gateway-log.txt) is not written: results are the JSON log lines on stdout and the records in the store',
       'apps "app-name", "app-name-dev" without "notify-pay-callback": results reach them by verify-notify-pay (/verify-notify-pay?app=<name>) for orders placed with the app\'s own notifyUrl; results of other orders are kept in the outbox until a callback is set',
-      'merchant "mch-name" pays on API v2; its API v3 keys (mch-cert-serialno, wxpay-v3-key, wxpay-v3-cert, wxpay-pubkey-file, wxpay-pubkey-id) are not used: transfer bills need "api-version": "v3", which moves its payments to API v3 too',
+      'merchant "mch-name" pays on API v2; its API v3 keys (mch-cert-serialno, wxpay-v3-key, wxpay-v3-cert, wxpay-pubkey-file, wxpay-pubkey-id) are for the calls only API v3 has, such as transfer bills ("api-version": "v3" moves its payments to v3)',
     ]);
+    const partial = clone();
+    delete partial['merchants'][0]['wxpay-v3-key'];
+    delete partial['merchants'][0]['wxpay-v3-cert'];
+    delete partial['merchants'][0]['wxpay-pubkey-id'];
+    const { config: partialConfig } = parseGatewayConfig(partial, { baseDir: dir });
+    expect(startupNotes(partialConfig)).toContain(
+      'merchant "mch-name" pays on API v2; its API v3 keys (mch-cert-serialno, wxpay-pubkey-file) are not used: transfers need wxpay-v3-key, wxpay-pubkey-id too',
+    );
+    // An incomplete set is not given to the core (which would refuse it): the merchant pays on v2.
+    const options = toWxPayOptions(partialConfig, { localBaseUrl: 'http://x', simulatorUrl: 'http://y' });
+    expect(options.merchants.find((m) => m.name === 'mch-name')?.privateKey).toBeUndefined();
+    expect(() => resolveConfig(options)).not.toThrow();
   });
 
   it('does not warn that the results of apps without notify-pay-callback are lost while they can check them at verify-notify-pay', () => {

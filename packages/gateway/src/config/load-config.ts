@@ -302,7 +302,8 @@ function resolveMerchant(
       m['mch-cert-passphrase'] === undefined
         ? { cert: certPem, key: keyPem }
         : { cert: certPem, key: keyPem, passphrase: m['mch-cert-passphrase'] };
-  } else if (certPem || keyPem) {
+  } else if (certPem || (keyPem && !hasTransferKeys)) {
+    // The key alone is the v3 signing key of a merchant with v3 keys (refunds then have no certificate).
     issues.push({
       path: at(certPem ? 'mch-key-pem-file' : 'mch-cert-pem-file'),
       message: 'is required with the other PEM file (the certificate and its private key go together)',

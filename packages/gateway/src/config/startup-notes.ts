@@ -1,5 +1,6 @@
 import type { GatewayConfig } from './gateway-config.js';
 import { appsCheckNotifications } from './api-shape.js';
+import { missingTransferKeys } from './to-options.js';
 
 /**
  * The start-up lines that say how the gateway reads a go-wxpay-gateway file: which reply shapes
@@ -28,8 +29,12 @@ export function startupNotes(config: GatewayConfig): string[] {
   }
   for (const m of config.merchants) {
     if (!m.transferKeys) continue;
+    const keys = m.transferKeys.keys.join(', ');
+    const missing = missingTransferKeys(m.transferKeys);
     notes.push(
-      `merchant "${m.name}" pays on API v2; its API v3 keys (${m.transferKeys.keys.join(', ')}) are not used: transfer bills need "api-version": "v3", which moves its payments to API v3 too`,
+      missing.length === 0
+        ? `merchant "${m.name}" pays on API v2; its API v3 keys (${keys}) are for the calls only API v3 has, such as transfer bills ("api-version": "v3" moves its payments to v3)`
+        : `merchant "${m.name}" pays on API v2; its API v3 keys (${keys}) are not used: transfers need ${missing.join(', ')} too`,
     );
   }
   return notes;

@@ -1,5 +1,5 @@
 import type { AppOptions, MerchantOptions, WxPayOptions } from '@wxpay-kit/core';
-import type { GatewayConfig, GatewayMerchant } from './gateway-config.js';
+import type { GatewayConfig, GatewayMerchant, GatewayTransferKeys } from './gateway-config.js';
 
 /** What the mapping needs besides the config file. */
 export interface ToWxPayOptionsInput {
@@ -126,6 +126,42 @@ function definedOnly<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+/**
+ * The keys an API v2 merchant's v3 set lacks for the calls only API v3 has (transfers), by the
+ * config file's names; `[]` when it is complete: `mch-key-pem-file`, `mch-cert-serialno`,
+ * `wxpay-v3-key`, and the WeChat Pay public key with its id or a platform certificate
+ * (`wxpay-v3-cert`).
+ */
+export function missingTransferKeys(keys: GatewayTransferKeys): string[] {
+  const missing: string[] = [];
+  if (keys.privateKey === undefined) missing.push('mch-key-pem-file');
+  if (keys.certSerialNo === undefined) missing.push('mch-cert-serialno');
+  if (keys.apiV3Key === undefined) missing.push('wxpay-v3-key');
+  const file = keys.wechatpayPublicKey !== undefined;
+  const id = keys.wechatpayPublicKeyId !== undefined;
+  if (file !== id) missing.push(file ? 'wxpay-pubkey-id' : 'wxpay-pubkey-file');
+  else if (!file && keys.platformCertificate === undefined) missing.push('wxpay-pubkey-file + wxpay-pubkey-id (or wxpay-v3-cert)');
+  return missing;
+}
+
+/**
+ * An API v2 merchant's v3 keys as the core takes them (its payments stay on v2; the calls only v3
+ * has use them), when the set is complete; a sandbox copy gets none (WeChat's sandbox has no v3).
+ */
+function transferKeyOptions(variant: MerchantVariant): Partial<MerchantOptions> {
+  const keys = variant.merchant.transferKeys;
+  if (variant.sandbox || keys === undefined || missingTransferKeys(keys).length > 0) return {};
+  return {
+    privateKey: keys.privateKey,
+    certSerialNo: keys.certSerialNo,
+    apiV3Key: keys.apiV3Key,
+    ...(keys.wechatpayPublicKey === undefined ? {} : { wechatpayPublicKey: keys.wechatpayPublicKey }),
+    ...(keys.wechatpayPublicKeyId === undefined ? {} : { wechatpayPublicKeyId: keys.wechatpayPublicKeyId }),
+    // go-wxpay-gateway's platform-certificate mode: the certificates are downloaded with the APIv3 key.
+    ...(keys.platformCertificate === undefined ? {} : { platformCertificates: true }),
+  };
+}
+
 function toMerchantOptions(variant: MerchantVariant, input: ToWxPayOptionsInput): MerchantOptions {
   const m = variant.merchant;
   const baseUrl = m.baseUrl ?? (variant.sandbox ? input.simulatorUrl : undefined);
@@ -159,5 +195,6 @@ function toMerchantOptions(variant: MerchantVariant, input: ToWxPayOptionsInput)
     ...(variant.sandbox ? { sandbox: true } : {}),
     ...(variant.configuredSandboxKey ? { sandboxKey: m.apiKey } : {}),
     ...(m.receipt ? { receipt: true } : {}),
+    ...transferKeyOptions(variant),
   };
 }

@@ -7,7 +7,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateTestCertificates, generateTestPlatformCertificate } from '@wxpay-kit/core/testing';
+import { generateTestPlatformCertificate } from '@wxpay-kit/core/testing';
 
 /** The sample as go-wxpay-gateway ships it. */
 export const CURRENT_SAMPLE_FILE = new URL('../fixtures/go-wxpay-gateway-current.conf.sample.json', import.meta.url);
@@ -43,7 +43,10 @@ export async function writeCurrentSampleCopy(
   edit: (config: Record<string, any>) => void = () => undefined,
 ): Promise<{ file: string; config: Record<string, any>; keys: SampleKeyFiles }> {
   const config = readCurrentSample();
-  const certs = await generateTestCertificates({ mchId: LIVE_MCH_ID });
+  // The merchant API certificate and its RSA key (apiclient_cert.pem / apiclient_key.pem): the key
+  // signs API v3 calls (transfers) and serves refunds' mutual TLS, as WeChat's does.
+  const merchantCert = await generateTestPlatformCertificate({ serialNo: CERT_SERIAL });
+  const certs = { clientCert: merchantCert.certificate, clientKey: merchantCert.privateKey };
   const platform = await generateTestPlatformCertificate();
   const wechatpay = generateKeyPairSync('rsa', { modulusLength: 2048 });
   for (const folder of ['路径指向', '路径']) mkdirSync(join(dir, folder), { recursive: true });
