@@ -206,7 +206,9 @@ describe.each(VERSIONS)('reconciliation against the simulator bill (%s merchant)
     // A day without trades: no bill, no difference.
     expect(await r.wxpay.reconcile({ date: '2023-12-01' })).toEqual({ date: '2023-12-01', merchant: 'main', checked: 0, differences: [] });
     // Bad input: a typed error naming the field.
-    await expect(r.wxpay.reconcile({ date: '2024-02-30' })).rejects.toMatchObject({ code: 'WXPAY_ERR_VALIDATION', field: 'date' });
+    for (const date of ['2024-02-30', '2024-13-01', '20240101', 'yesterday']) {
+      await expect(r.wxpay.reconcile({ date })).rejects.toMatchObject({ code: 'WXPAY_ERR_VALIDATION', field: 'date' });
+    }
     await expect(r.wxpay.reconcile({ merchant: 'nope' })).rejects.toMatchObject({ code: 'WXPAY_ERR_VALIDATION', field: 'merchant' });
   });
 

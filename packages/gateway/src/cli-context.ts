@@ -10,6 +10,8 @@ export interface CliContext {
   readonly stopSignal: Promise<string>;
   /** Logger for the serving commands; default pino on stdout. */
   readonly logger?: PinoLogger;
+  /** True when `err` writes to a terminal: `reconcile` then shows a progress line there. */
+  readonly errIsTTY?: boolean;
 }
 
 /** The package version, read from its package.json (beside src/ and dist/). */

@@ -9,6 +9,10 @@ const USAGE = `Usage:
   wxpay-gateway notify [--config FILE]
       Deliver results to the apps' callbacks as a process of its own (go-wxpay-notify).
       Needs a store both processes can open (redis://); run the gateway with --no-forwarder.
+  wxpay-gateway reconcile [--config FILE] [--date YYYY-MM-DD] [--merchant NAME] [--json]
+      Compare each merchant's trade bill of a day (default yesterday, China time) with what the
+      gateway recorded and delivered; a payment never delivered is delivered now. Same config as
+      the server; works while it runs. Exit 0: no difference, 1: differences, 2: error.
   wxpay-gateway getsandbox <appId> <mchId> <apiKey> [--base-url URL]
       Print the sandbox signing key for a merchant (go-wxpay-getsandbox).
 
@@ -21,10 +25,13 @@ Options:
       --forward-to URL  default mode: send every callback to your own receiver (prints the signing secret)
       --sim-port N      default mode: the embedded simulator's port (default a free one; see GET /info)
       --base-url URL    getsandbox: WeChat Pay origin (default https://api.mch.weixin.qq.com)
+      --date DAY        reconcile: the bill's day, YYYY-MM-DD (default yesterday in China time)
+      --merchant NAME   reconcile: one merchant only (default every merchant with an app)
+      --json            reconcile: one JSON line per merchant: {date, merchant, checked, differences}
   -v, --version         print the version
   -h, --help            print this help
 
-Environment: CONF_FILE (config file), LOG_LEVEL (info), PORT (default-mode port).
+Environment: CONF_FILE (config file), LOG_LEVEL (info; reconcile: error, on stderr), PORT (default-mode port).
 `;
 
 /**
@@ -47,6 +54,9 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
         'forward-to': { type: 'string' },
         'sim-port': { type: 'string' },
         'base-url': { type: 'string' },
+        date: { type: 'string' },
+        merchant: { type: 'string' },
+        json: { type: 'boolean' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -96,7 +106,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   const [command, ...rest] = positionals;
 
   // Loaded only now, so --help and --version answer at once.
-  const { serve, notify, getSandbox, describeFailure } = await import('./cli-commands.js');
+  const { serve, notify, getSandbox, reconcileCommand, describeFailure } = await import('./cli-commands.js');
   try {
     switch (command) {
       case undefined:
@@ -114,6 +124,14 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
         return await notify(ctx, values.config);
       case 'getsandbox':
         return await getSandbox(ctx, rest, values['base-url']);
+      case 'reconcile':
+        // Every failure is exit 2 here (1 means "differences found").
+        return await reconcileCommand(ctx, {
+          config: values.config,
+          date: values.date,
+          merchant: values.merchant,
+          json: values.json === true,
+        });
       default:
         ctx.err(`wxpay-gateway: unknown command "${command}"\n\n${USAGE}`);
         return 2;

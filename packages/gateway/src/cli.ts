@@ -26,6 +26,7 @@ runCli(process.argv.slice(2), {
   err: (text) => process.stderr.write(text),
   env: process.env,
   stopSignal,
+  errIsTTY: process.stderr.isTTY === true,
 }).then(
   // Everything was closed when runCli resolved; exit even if a stray handle lingers.
   (code) => process.exit(code),

@@ -43,6 +43,8 @@ export interface GatewayEndpoints {
   readonly realnameAuthRoot: string;
   /** Prometheus metrics (text format); behind the bearer token when one is configured. */
   readonly metrics: string;
+  /** `POST`: reconcile a day's trade bills now (`wxpay-gateway reconcile` asks a running gateway here); behind the bearer token. */
+  readonly reconcile: string;
   /** The OpenAPI 3.1 document of this gateway's endpoints (public). */
   readonly openapi: string;
 }
@@ -62,6 +64,7 @@ export type EndpointTarget =
   /** go-wxpay-gateway's real-name calls, `<root>/:op`. */
   | { readonly kind: 'realname' }
   | { readonly kind: 'metrics' }
+  | { readonly kind: 'reconcile' }
   | { readonly kind: 'openapi' };
 
 /** go-wxpay-gateway's transfer-bill calls: create (`v3-transfer-bills`), query and cancel by `out_bills_no`. */
@@ -151,6 +154,7 @@ export const GATEWAY_ENDPOINTS: readonly GatewayEndpoint[] = Object.freeze([
   },
   { key: 'realnameAuthRoot', configKey: 'realname-auth-root', defaultPath: '', target: { kind: 'realname' } },
   { key: 'metrics', configKey: 'metrics', defaultPath: '/metrics', target: { kind: 'metrics' } },
+  { key: 'reconcile', configKey: 'reconcile', defaultPath: '/wxpay/reconcile', target: { kind: 'reconcile' } },
   { key: 'openapi', configKey: 'openapi', defaultPath: '/openapi.json', target: { kind: 'openapi' } },
 ]);
 

@@ -1,8 +1,9 @@
 /**
  * `GET /metrics`: the gateway's Prometheus metrics (prom-client). HTTP requests by route and
  * status, WeChat's notifications by outcome, events fired, WeChat API calls by API and outcome
- * (with latency), the forwarder's backlog, oldest pending age, deliveries and dead letters, the
- * sweeper's pending orders, oldest unresolved age and sweeps by outcome, and the process's own metrics. The core reports through `node:diagnostics_channel`
+ * (with latency), reconciliation mismatches by kind, the forwarder's backlog, oldest pending age,
+ * deliveries and dead letters, the sweeper's pending orders, oldest unresolved age and sweeps by
+ * outcome, and the process's own metrics. The core reports through `node:diagnostics_channel`
  * (`DIAGNOSTICS_CHANNELS`), so hosts of the adapters can collect the same with their own library.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
@@ -52,6 +53,12 @@ export function createGatewayMetrics(wxpay: WxPay, store: ForwarderStore): Gatew
     help: 'Calls to WeChat Pay (each attempt), by API and outcome',
     labelNames: ['api', 'outcome', 'code'] as const,
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const mismatches = new Counter({
+    name: 'wxpay_reconcile_mismatches_total',
+    help: "Differences daily reconciliation found with WeChat's trade bill, by kind (missing-here, missing-at-wechat, amount, refund) and merchant",
+    labelNames: ['kind', 'merchant'] as const,
     registers: [registry],
   });
   const deliveries = new Counter({
@@ -135,6 +142,7 @@ export function createGatewayMetrics(wxpay: WxPay, store: ForwarderStore): Gatew
   for (const event of ['paid', 'refunded', 'refund-failed', 'closed'] as const) {
     wxpay.on(event, (e) => void events.inc({ event, app: e.app }));
   }
+  wxpay.on('reconcile-mismatch', (e) => void mismatches.inc({ kind: e.kind, merchant: e.merchant }));
   wxpay.on('forward-delivered', (e) => void deliveries.inc({ outcome: 'delivered', app: e.app }));
   wxpay.on('forward-dead', (e) => void deliveries.inc({ outcome: 'dead', app: e.app }));
 

@@ -353,6 +353,65 @@ function pathItem(endpoint: GatewayEndpoint, options: OpenApiOptions): JsonObjec
           },
         },
       };
+    case 'reconcile':
+      return {
+        post: {
+          operationId,
+          summary: "Reconcile a day's trade bills with WeChat now (wxpay-gateway reconcile asks here when this gateway holds the store)",
+          ...security,
+          requestBody: {
+            required: false,
+            content: json({
+              type: 'object',
+              properties: {
+                date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'the day, China time; default yesterday' },
+                merchant: { type: 'string', description: 'one merchant; default every merchant with an app' },
+              },
+            }),
+          },
+          responses: {
+            '200': {
+              description: 'one report per merchant',
+              content: json({
+                type: 'object',
+                required: ['reports'],
+                properties: {
+                  reports: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: ['date', 'merchant', 'checked', 'differences'],
+                      properties: {
+                        date: { type: 'string' },
+                        merchant: { type: 'string' },
+                        checked: { type: 'integer' },
+                        differences: {
+                          type: 'array',
+                          items: {
+                            type: 'object',
+                            required: ['kind', 'orderId', 'transactionId', 'ours', 'wechat'],
+                            properties: {
+                              kind: { type: 'string', enum: ['missing-here', 'missing-at-wechat', 'amount', 'refund'] },
+                              orderId: { type: 'string' },
+                              transactionId: { type: 'string' },
+                              refundId: { type: 'string' },
+                              ours: { type: ['object', 'null'] },
+                              wechat: { type: ['object', 'null'] },
+                              app: { type: 'string' },
+                              fired: { type: 'boolean' },
+                            },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              }),
+            },
+            ...errors([400, 401, 502, 503]),
+          },
+        },
+      };
     case 'openapi':
       return {
         get: {

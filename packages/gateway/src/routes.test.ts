@@ -28,6 +28,7 @@ describe('createPathMapper', () => {
     expect(withRealname('/realname/auth/getinfo')).toEqual({ kind: 'realname', op: 'getinfo' });
     expect(withRealname('/realname/auth/')).toBeUndefined();
     expect(map('/metrics')).toEqual({ kind: 'metrics' });
+    expect(map('/wxpay/reconcile')).toEqual({ kind: 'reconcile' });
     expect(map('/v3/transfer-bills')).toEqual({ kind: 'transfer-bills', call: 'create' });
     expect(map('/v3/query-transfer-bills')).toEqual({ kind: 'transfer-bills', call: 'query' });
     expect(map('/v3/cancel-transfer-bills')).toEqual({ kind: 'transfer-bills', call: 'cancel' });
@@ -90,6 +91,7 @@ describe('the endpoint table', () => {
       v3VerifyTransferBills: '/v3/verify-transfer-bills',
       realnameAuthRoot: '',
       metrics: '/metrics',
+      reconcile: '/wxpay/reconcile',
       openapi: '/openapi.json',
     });
     expect(GATEWAY_ENDPOINTS.map((e) => e.configKey).sort()).toEqual(
@@ -119,6 +121,7 @@ describe('the endpoint table', () => {
         'v3-verify-transfer-bills',
         'realname-auth-root',
         'metrics',
+        'reconcile',
         'openapi',
       ].sort(),
     );

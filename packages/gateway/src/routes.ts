@@ -13,6 +13,7 @@ export type GatewayRoute =
   /** `op`: the path segment after the real-name root. */
   | { readonly kind: 'realname'; readonly op: string }
   | { readonly kind: 'metrics' }
+  | { readonly kind: 'reconcile' }
   | { readonly kind: 'openapi' };
 
 /**

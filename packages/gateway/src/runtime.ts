@@ -2,9 +2,10 @@ import { ANY_APP_ID, createWxPay, type SweepStats, type WxPay } from '@wxpay-kit
 import { createHmac } from 'node:crypto';
 import { forwarder, openStore as openForwarderStore, type Forwarder, type ForwarderStore } from '@wxpay-kit/forwarder';
 import { startSimulator, type SimulatorMerchantOptions } from '@wxpay-kit/simulator';
-import type { GatewayConfig } from './config/gateway-config.js';
+import { DEFAULT_RECONCILE_AT, type GatewayConfig } from './config/gateway-config.js';
 import { merchantVariants, type GatewayWxPayOptions } from './config/to-options.js';
 import type { PinoLogger } from './logger.js';
+import { scheduleReconcile } from './reconcile.js';
 
 /** How to start the embedded simulator for the config's sandbox merchants. */
 export interface SimulatorSetup {
@@ -73,6 +74,8 @@ export interface BuildRuntimeInput {
   readonly localBaseUrl: string;
   /** A simulator already running (default mode), used instead of starting one; closed with the runtime. */
   readonly attachSimulator?: { readonly url: string; close(): Promise<void> } | undefined;
+  /** Run the daily reconciliation at the config's `reconcile-at`. Default true (the CLI's one-off runs pass false). */
+  readonly reconcileSchedule?: boolean | undefined;
 }
 
 /** How long `/ready` waits for the store. */
@@ -178,6 +181,11 @@ export async function buildRuntime(input: BuildRuntimeInput): Promise<GatewayRun
     await wxpay.ready();
     const stopSweepLog = logSweeperState(wxpay, logger);
     cleanup.push(async () => stopSweepLog());
+    const reconcileAt = config.reconcileAt === undefined ? DEFAULT_RECONCILE_AT : config.reconcileAt;
+    if (reconcileAt !== false && input.reconcileSchedule !== false) {
+      const stop = scheduleReconcile({ wxpay, store, logger, at: reconcileAt });
+      cleanup.push(async () => stop());
+    }
 
     let closed: Promise<void> | undefined;
     return {
@@ -274,8 +282,8 @@ function logSweeperState(wxpay: WxPay, logger: PinoLogger): () => void {
 
 /**
  * One log line per result: paid (a paid order the sweeper found says so: its notification had not
- * arrived), closed, refunded, refund-failed, the transfer results, errors, and dead letters (the
- * forwarder logs each delivery itself).
+ * arrived), closed, refunded, refund-failed, the transfer results, reconciliation mismatches,
+ * errors, and dead letters (the forwarder logs each delivery itself).
  */
 function logEvents(wxpay: WxPay, logger: PinoLogger): void {
   wxpay.on('paid', (e) => {
@@ -340,6 +348,23 @@ function logEvents(wxpay: WxPay, logger: PinoLogger): void {
     logger.info(
       { event: 'transfer-cancelled', app: e.app, outBillNo: e.outBillNo, transferBillNo: e.transferBillNo, source: e.source },
       'transfer cancelled',
+    );
+  });
+  wxpay.on('reconcile-mismatch', (e) => {
+    logger.warn(
+      {
+        event: 'reconcile-mismatch',
+        kind: e.kind,
+        date: e.date,
+        merchant: e.merchant,
+        orderId: e.orderId,
+        transactionId: e.transactionId,
+        ...(e.refundId === undefined ? {} : { refundId: e.refundId }),
+        ...(e.fired === undefined ? {} : { fired: e.fired }),
+        ours: e.ours,
+        wechat: e.wechat,
+      },
+      'reconcile mismatch',
     );
   });
   wxpay.on('forward-dead', (e) => {

@@ -29,6 +29,7 @@ import {
 import type { TransferBillsCall } from './endpoints.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { buildRuntime, type GatewayRuntime, type SimulatorSetup } from './runtime.js';
+import { reconcileDay } from './reconcile.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { gatewayVersion } from './package-version.js';
 
@@ -223,6 +224,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       );
       return;
     }
+    if (route?.kind === 'reconcile') {
+      await serveReconcile(req, res, url, method, rt, started);
+      return;
+    }
     if (route?.kind === 'verify-notify') {
       await serveVerifyNotify(req, res, url, method, route.notification, rt, started);
       return;
@@ -378,6 +383,55 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       { method, path: url.pathname, app, status: reply.code, redelivery: reply.redelivery, ms: Math.round(performance.now() - started) },
       'transfer callback verified for the app',
     );
+  }
+
+  /**
+   * `POST <reconcile>` `{"date"?: "YYYY-MM-DD", "merchant"?: name}`: reconciles that day now (default
+   * yesterday, China time) and answers `{reports: [{date, merchant, checked, differences}]}`. Internal:
+   * it needs the bearer token when one is configured. `wxpay-gateway reconcile` asks here when this
+   * gateway holds the store.
+   */
+  async function serveReconcile(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    method: string,
+    rt: GatewayRuntime,
+    started: number,
+  ): Promise<void> {
+    if (method !== 'POST') {
+      writeResponse(res, errorResponse(new MethodNotAllowedError(`use POST for ${url.pathname}`), { allow: 'POST' }));
+      return;
+    }
+    if (config.bearerToken !== undefined && !bearerMatches(req.headers.authorization, config.bearerToken)) {
+      writeResponse(res, respondToError(new UnauthorizedError('missing or wrong bearer token')));
+      return;
+    }
+    const text = Buffer.from(await readRawBody(req, { limit: 4096, signed: false }))
+      .toString('utf8')
+      .trim();
+    let input: { date?: unknown; merchant?: unknown } = {};
+    if (text !== '') {
+      try {
+        input = JSON.parse(text) as typeof input;
+      } catch {
+        throw new ValidationError('body: must be JSON such as {"date": "2026-12-06"}', { field: 'body' });
+      }
+      if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+        throw new ValidationError('body: must be a JSON object such as {"date": "2026-12-06"}', { field: 'body' });
+      }
+    }
+    for (const field of ['date', 'merchant'] as const) {
+      if (input[field] !== undefined && typeof input[field] !== 'string') {
+        throw new ValidationError(`${field}: must be a string`, { field });
+      }
+    }
+    const reports = await reconcileDay(rt.wxpay, rt.store, log, {
+      date: input.date as string | undefined,
+      merchant: input.merchant as string | undefined,
+    });
+    sendJson(res, 200, { reports });
+    log.info({ method, path: url.pathname, status: 200, ms: Math.round(performance.now() - started) }, 'reconciled on request');
   }
 
   // The notify URLs made at start-up carry the port, so with "listen-port" 0 one is chosen first.

@@ -70,10 +70,12 @@ export function yesterdayInChina(now: number): string {
 
 /** `YYYY-MM-DD` naming a real calendar day, else {@link ValidationError} (field `date`). */
 function checkDate(date: unknown): string {
-  if (typeof date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(date) || chinaDate(Date.parse(`${date}T00:00:00+08:00`)) !== date) {
+  const at = typeof date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(date) ? Date.parse(`${date}T00:00:00+08:00`) : Number.NaN;
+  // A day that does not exist (2024-02-30) comes back as another one.
+  if (Number.isNaN(at) || chinaDate(at) !== date) {
     throw new ValidationError(`date: must be a day written YYYY-MM-DD, not '${String(date).slice(0, 20)}'`, { field: 'date' });
   }
-  return date;
+  return date as string;
 }
 
 function merchantFor(ctx: FlowContext, name: string | undefined): ResolvedMerchant {

@@ -152,6 +152,12 @@ export interface GatewayConfig {
   readonly sweepLeaseMs?: number | undefined;
   /** `micropay-*`: timing of payment-code payments; each undefined field keeps the core's default. */
   readonly micropay?: GatewayMicropayTiming | undefined;
+  /**
+   * `reconcile-at`: the time of day, `HH:MM` China time (UTC+8), at which the gateway reconciles
+   * yesterday's trade bills against what it recorded and delivered; `false` turns it off.
+   * Undefined: {@link DEFAULT_RECONCILE_AT}.
+   */
+  readonly reconcileAt?: string | false | undefined;
 }
 
 /** The `micropay-*` keys, in ms (the core's `micropay` options). */
@@ -167,6 +173,13 @@ export interface GatewayMicropayTiming {
   /** `micropay-reverse-attempts`: reverse attempts before the payment is answered pending (core default 10). */
   readonly reverseAttempts?: number | undefined;
 }
+
+/**
+ * When the gateway reconciles by default: WeChat makes the previous day's bills from 09:00 and
+ * says to fetch them after 10:00 (spec v3-more §4.1); half an hour later leaves room for a late
+ * bill (a bill still being made is asked for again every 30 minutes).
+ */
+export const DEFAULT_RECONCILE_AT = '10:30';
 
 /** The port go-wxpay-gateway's sample listens on. */
 export const DEFAULT_PORT = 7080;

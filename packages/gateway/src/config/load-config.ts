@@ -206,6 +206,7 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
     sweepRate: seed['sweep-rate'],
     sweepLeaseMs: seed['sweep-lease-ms'],
     micropay: micropayTimingOf(seed),
+    reconcileAt: seed['reconcile-at'],
   };
   return { config: deepFreeze(config), warnings };
 }

@@ -148,6 +148,13 @@ function shapes() {
     'micropay-reverse-after-ms': z.number().int('must be whole milliseconds').min(0).max(60_000).optional(),
     'micropay-reverse-interval-ms': z.number().int('must be whole milliseconds').min(100).max(60_000).optional(),
     'micropay-reverse-attempts': z.number().int('must be a whole number').min(1).max(100).optional(),
+    // When the gateway reconciles yesterday's trade bills, China time, or false (off).
+    'reconcile-at': z
+      .union([
+        z.literal(false),
+        z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day "HH:MM" (China time, e.g. "10:30"), or false'),
+      ])
+      .optional(),
   };
   return { endpoints, merchant, app, root };
 }
