@@ -23,6 +23,7 @@ import { paidFromQuery } from './event-payloads.js';
 import { assertRecordedTotal, firePaid } from './paid-flow.js';
 import { storeCall } from './store-call.js';
 import { orderKey } from './store-keys.js';
+import { forgetSweep, queueSweep } from './sweep-calls.js';
 
 /** What the cashier submits. Amounts in fen. */
 export interface MicropayRequest {
@@ -79,7 +80,8 @@ function stopperOf(ctx: FlowContext): AbortController {
 
 /** Stops every run of this instance (at `close()`): they answer pending; a later call resumes the order. */
 export function stopMicropayRuns(ctx: FlowContext): void {
-  stoppers.get(ctx)?.abort(new Error('the WxPay instance closed'));
+  // Also when no run has waited yet: a submission answered after close() must not start waiting.
+  stopperOf(ctx).abort(new Error('the WxPay instance closed'));
 }
 
 const codeKey = (code: string): string => code.replace(/_/g, '').toUpperCase();
@@ -128,6 +130,10 @@ export async function micropay(ctx: FlowContext, request: MicropayRequest, waitM
         kind: 'micropay',
       }),
     );
+    // Should this process stop before the payment is final, the sweeper (here or on another
+    // instance) finishes it once its deadline has passed: queries, and reverses what did not go through.
+    const t = timing(ctx);
+    await queueSweep(ctx, key, submittedAt, submittedAt + Math.max(t.deadlineMs, t.reverseAfterMs) + t.queryIntervalMs);
     return submit(ctx, request, submittedAt);
   });
 }
@@ -421,6 +427,7 @@ async function reversed(
     errCodeDes: undefined,
   });
   await ctx.once.run(endKey(request), () => ctx.emitter.emitSettling('micropay-reversed', event));
+  forgetSweep(ctx, orderKey(request.merchant.mchId, request.orderId));
   ctx.logger.info(
     { orderId: request.orderId, app: request.app.name, reason: event.reason, tradeState: state },
     'payment-code order reversed',
@@ -454,6 +461,7 @@ async function failed(ctx: FlowContext, request: MicropayRequest, error: WxPayEr
     errCodeDes: error.errCodeDes ?? error.returnMsg,
   });
   await ctx.once.run(endKey(request), () => ctx.emitter.emitSettling('micropay-failed', event));
+  forgetSweep(ctx, orderKey(request.merchant.mchId, request.orderId));
   ctx.logger.info({ orderId: request.orderId, app: request.app.name, errCode: error.errCode }, 'payment code refused');
   return { state: 'failed', orderId: request.orderId, event };
 }

@@ -3,14 +3,14 @@ import type { FlowContext } from './context.js';
 import { storeCall } from './store-call.js';
 
 /**
- * Queues a just-recorded order or refund for the sweeper, due at its first schedule point, when a
- * sweeper runs.
+ * Queues a just-recorded order or refund for the sweeper, due at its first schedule point (or at
+ * `dueAt`), when a sweeper runs.
  */
-export function queueSweep(ctx: FlowContext, key: string, createdAt: number): Promise<void> | undefined {
+export function queueSweep(ctx: FlowContext, key: string, createdAt: number, dueAt?: number): Promise<void> | undefined {
   const sweeps = ctx.sweeps;
   if (sweeps === undefined) return undefined;
-  const first = (ctx.sweepSchedule?.[0] ?? 5) * 1000;
-  return Promise.resolve(storeCall('queue an order for the sweeper', () => sweeps.schedule(key, createdAt + first, createdAt)));
+  const due = dueAt ?? createdAt + (ctx.sweepSchedule?.[0] ?? 5) * 1000;
+  return Promise.resolve(storeCall('queue an order for the sweeper', () => sweeps.schedule(key, due, createdAt)));
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { ClosedEvent } from '../events/event-map.js';
 import type { SweepFlows } from './sweeper.js';
 import { paidFromQuery, refundFromQuery } from './event-payloads.js';
+import { finishMicropay } from './micropay-flow.js';
 import { firePaid, fireRefund, warnIfUnheard } from './paid-flow.js';
 import type { FlowContext as HandlerContext } from './context.js';
 
@@ -43,6 +44,14 @@ export function sweepFlows(ctx: HandlerContext): SweepFlows {
         });
         return ctx.emitter.emitSettling('closed', event);
       });
+    },
+    async micropay(record, outTradeNo) {
+      const app = ctx.config.app(record.app);
+      const merchant = ctx.config.merchantOfApp(record.app);
+      if (app === undefined || merchant === undefined) return undefined;
+      const target = { app, merchant, appId: record.appId, orderId: outTradeNo, fee: record.totalFee };
+      const outcome = await finishMicropay(ctx, target, record.createdAt);
+      return outcome.state === 'paid' ? 'paid' : outcome.state === 'pending' ? undefined : 'closed';
     },
     async refund(record, result, item) {
       const facts = {

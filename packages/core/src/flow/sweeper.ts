@@ -96,6 +96,11 @@ export interface SweepFlows {
   paid(record: OrderRecord, result: OrderQueryResult): Promise<unknown>;
   closed(record: OrderRecord, outTradeNo: string, reason: 'expired' | 'closed', tradeState: string): Promise<unknown>;
   refund(record: OrderRecord, result: RefundQueryResult, item: RefundQueryItem): Promise<unknown>;
+  /**
+   * Finishes a payment-code order whose run stopped (the process died or closed) after its deadline:
+   * queries, reverses what did not go through, fires what it found. `undefined`: not final yet.
+   */
+  micropay(record: OrderRecord, outTradeNo: string): Promise<'paid' | 'closed' | undefined>;
 }
 
 export interface SweeperDeps {
@@ -246,6 +251,16 @@ export function createSweeper(deps: SweeperDeps): Sweeper {
   async function sweepOrder(key: string, record: OrderRecord, merchant: ResolvedMerchant): Promise<SweepOutcome> {
     const outTradeNo = key.slice(merchant.mchId.length + 1);
     const target = { merchant: merchant.name, appId: record.appId };
+    if (record.kind === 'micropay') {
+      calls++;
+      const outcome = await flows.micropay(record, outTradeNo);
+      if (outcome !== undefined) {
+        await resolve(key, record, outcome);
+        return outcome;
+      }
+      await queue.schedule(key, now() + CLOSE_RETRY_MS, record.createdAt);
+      return 'unpaid';
+    }
     const closeAt = closeTimeOf(record, config.orderExpireMinutes);
     const result = await call(merchant.mchId, true, () => client.queryOrder({ ...target, outTradeNo }));
     if (result.tradeState === 'SUCCESS' || result.tradeState === 'REFUND') {
