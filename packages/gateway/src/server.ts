@@ -184,10 +184,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     // The port is bound once the runtime is ready, so every request finds it.
     const rt = runtime!;
     if (route?.kind === 'metrics' && metrics) {
-      if (config.bearerToken !== undefined && !bearerMatches(req.headers.authorization, config.bearerToken)) {
-        writeResponse(res, respondToError(new UnauthorizedError('missing or wrong bearer token')));
-        return;
-      }
+      if (refusedBearer(req, res)) return;
       const text = await metrics.registry.metrics();
       res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
       return;
@@ -296,14 +293,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     rt: GatewayRuntime,
     started: number,
   ): Promise<void> {
-    if (method !== 'POST') {
-      writeResponse(res, errorResponse(new MethodNotAllowedError(`use POST for ${url.pathname}`), { allow: 'POST' }));
-      return;
-    }
-    if (config.bearerToken !== undefined && !bearerMatches(req.headers.authorization, config.bearerToken)) {
-      writeResponse(res, respondToError(new UnauthorizedError('missing or wrong bearer token')));
-      return;
-    }
+    if (refusedPost(req, res, url, method)) return;
     const app = url.searchParams.get('app');
     const rawBody = await readRawBody(req, { limit: config.bodyLimit ?? DEFAULT_BODY_LIMIT, signed: true });
     const reply = await verifyNotify(rt.wxpay, notification, app, toHeaderRecord(req.headers), rawBody);
@@ -312,6 +302,22 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       { method, path: url.pathname, app, status: reply.code, redelivery: reply.redelivery, ms: Math.round(performance.now() - started) },
       'notification verified for the app',
     );
+  }
+
+  /** Answers 401 and returns true when a bearer token is configured and the request lacks it. */
+  function refusedBearer(req: IncomingMessage, res: ServerResponse): boolean {
+    if (config.bearerToken === undefined || bearerMatches(req.headers.authorization, config.bearerToken)) return false;
+    writeResponse(res, respondToError(new UnauthorizedError('missing or wrong bearer token')));
+    return true;
+  }
+
+  /** The gate of the gateway's own POST endpoints: 405 for another method, then the bearer token. */
+  function refusedPost(req: IncomingMessage, res: ServerResponse, url: URL, method: string): boolean {
+    if (method !== 'POST') {
+      writeResponse(res, errorResponse(new MethodNotAllowedError(`use POST for ${url.pathname}`), { allow: 'POST' }));
+      return true;
+    }
+    return refusedBearer(req, res);
   }
 
   /**
@@ -329,14 +335,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     rt: GatewayRuntime,
     started: number,
   ): Promise<void> {
-    if (method !== 'POST') {
-      writeResponse(res, errorResponse(new MethodNotAllowedError(`use POST for ${url.pathname}`), { allow: 'POST' }));
-      return;
-    }
-    if (config.bearerToken !== undefined && !bearerMatches(req.headers.authorization, config.bearerToken)) {
-      writeResponse(res, respondToError(new UnauthorizedError('missing or wrong bearer token')));
-      return;
-    }
+    if (refusedPost(req, res, url, method)) return;
     let status: number;
     try {
       const rawBody = await readRawBody(req, { limit: config.bodyLimit ?? DEFAULT_BODY_LIMIT, signed: false });
@@ -365,14 +364,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     rt: GatewayRuntime,
     started: number,
   ): Promise<void> {
-    if (method !== 'POST') {
-      writeResponse(res, errorResponse(new MethodNotAllowedError(`use POST for ${url.pathname}`), { allow: 'POST' }));
-      return;
-    }
-    if (config.bearerToken !== undefined && !bearerMatches(req.headers.authorization, config.bearerToken)) {
-      writeResponse(res, respondToError(new UnauthorizedError('missing or wrong bearer token')));
-      return;
-    }
+    if (refusedPost(req, res, url, method)) return;
     const rawBody = await readRawBody(req, { limit: config.bodyLimit ?? DEFAULT_BODY_LIMIT, signed: false });
     let body: Record<string, unknown>;
     try {
@@ -410,14 +402,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     rt: GatewayRuntime,
     started: number,
   ): Promise<void> {
-    if (method !== 'POST') {
-      writeResponse(res, errorResponse(new MethodNotAllowedError(`use POST for ${url.pathname}`), { allow: 'POST' }));
-      return;
-    }
-    if (config.bearerToken !== undefined && !bearerMatches(req.headers.authorization, config.bearerToken)) {
-      writeResponse(res, respondToError(new UnauthorizedError('missing or wrong bearer token')));
-      return;
-    }
+    if (refusedPost(req, res, url, method)) return;
     const rawBody = await readRawBody(req, { limit: config.bodyLimit ?? DEFAULT_BODY_LIMIT, signed: true });
     const check = await rt.wxpay.verifyNotification({ kind: 'transfer', app, headers: toHeaderRecord(req.headers), rawBody });
     const reply = verifyTransferBillsReply(check);
@@ -442,14 +427,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     rt: GatewayRuntime,
     started: number,
   ): Promise<void> {
-    if (method !== 'POST') {
-      writeResponse(res, errorResponse(new MethodNotAllowedError(`use POST for ${url.pathname}`), { allow: 'POST' }));
-      return;
-    }
-    if (config.bearerToken !== undefined && !bearerMatches(req.headers.authorization, config.bearerToken)) {
-      writeResponse(res, respondToError(new UnauthorizedError('missing or wrong bearer token')));
-      return;
-    }
+    if (refusedPost(req, res, url, method)) return;
     const text = Buffer.from(await readRawBody(req, { limit: 4096, signed: false }))
       .toString('utf8')
       .trim();

@@ -16,7 +16,7 @@ import { AppMismatchError, TransportError, ValidationError, WxPayError, isWxPayK
 import type { ResolvedApp, ResolvedMerchant, ResolvedMicropayOptions } from '../config/types.js';
 import { MICROPAY_DEFAULTS } from '../config/schema.js';
 import type { OrderQueryResult } from '../model/contract.js';
-import type { MicropayFailedEvent, MicropayFailureReason, MicropayReversedEvent } from '../model/micropay.js';
+import type { MicropayFailedEvent, MicropayFailureReason, MicropayInput, MicropayReversedEvent } from '../model/micropay.js';
 import { sleep as realSleep } from '../client/retry.js';
 import type { FlowContext } from './context.js';
 import { paidFromQuery } from './event-payloads.js';
@@ -147,6 +147,22 @@ const FIELD_NAMES: Readonly<Record<string, string>> = {
   attach: 'udd',
 };
 
+/** The request in the client's terms. */
+function clientInput(request: MicropayRequest): MicropayInput {
+  return {
+    merchant: request.merchant.name,
+    appId: request.appId,
+    outTradeNo: request.orderId,
+    totalFee: request.fee,
+    body: request.goods,
+    authCode: request.authCode,
+    spbillCreateIp: request.ip,
+    attach: request.attach,
+    deviceInfo: request.deviceInfo,
+    storeId: request.storeId,
+  };
+}
+
 /** Checks the request as the client would (nothing recorded or sent yet); errors name the caller's fields. */
 function checkRequest(request: MicropayRequest): void {
   // An unfinished payment must be reversed, and API v2's reverse is a mutual-TLS call: without the
@@ -159,18 +175,7 @@ function checkRequest(request: MicropayRequest): void {
     );
   }
   try {
-    validateMicropay({
-      merchant: request.merchant.name,
-      appId: request.appId,
-      outTradeNo: request.orderId,
-      totalFee: request.fee,
-      body: request.goods,
-      authCode: request.authCode,
-      spbillCreateIp: request.ip,
-      attach: request.attach,
-      deviceInfo: request.deviceInfo,
-      storeId: request.storeId,
-    });
+    validateMicropay(clientInput(request));
   } catch (error) {
     const field = error instanceof ValidationError ? error.field : undefined;
     const renamed = field === undefined ? undefined : FIELD_NAMES[field];
@@ -258,18 +263,7 @@ function sleeper(ctx: FlowContext): { sleep: (ms: number, signal?: AbortSignal) 
 /** Submits once and follows the answer. */
 async function submit(ctx: FlowContext, request: MicropayRequest, submittedAt: number): Promise<MicropayOutcome> {
   try {
-    const result = await ctx.client.micropay({
-      merchant: request.merchant.name,
-      appId: request.appId,
-      outTradeNo: request.orderId,
-      totalFee: request.fee,
-      body: request.goods,
-      authCode: request.authCode,
-      spbillCreateIp: request.ip,
-      attach: request.attach,
-      deviceInfo: request.deviceInfo,
-      storeId: request.storeId,
-    });
+    const result = await ctx.client.micropay(clientInput(request));
     if (result.tradeState === 'SUCCESS') return paid(ctx, request, result.payment);
   } catch (error) {
     const unknown =

@@ -35,22 +35,26 @@ function object(value: unknown): JsonObject | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : undefined;
 }
 
-function text(value: unknown, field: string): string | undefined {
+/** A wire string: absent, null or empty → undefined; any other type → {@link XmlError} naming the field. */
+export function text(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') throw new XmlError(`field '${field}' is not a string`);
   return value;
 }
 
-function fen(value: unknown, field: string): number | undefined {
+/** A wire count or amount: a whole number from 0 up; anything else is refused, never rounded. */
+export function whole(value: unknown, field: string, what = 'amount in fen'): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > MAX_WIRE_FEN) {
-    throw new XmlError(`field '${field}' is not a whole amount in fen`);
+    throw new XmlError(`field '${field}' is not a whole ${what}`);
   }
   return value;
 }
 
+const fen = (value: unknown, field: string): number | undefined => whole(value, field);
+
 /** A value the model requires: absent → {@link XmlError} naming the field. */
-function required<T>(value: T | undefined, field: string): T {
+export function required<T>(value: T | undefined, field: string): T {
   if (value === undefined) throw new XmlError(`field '${field}' is missing`);
   return value;
 }

@@ -5,38 +5,12 @@
  */
 import { XmlError } from '../../errors.js';
 import type { TransferBatch, TransferBatchCreated, TransferBatchDetail, TransferBatchDetailSummary } from '../../model/transfer-batch.js';
-import type { JsonObject } from './fields.js';
+import { type JsonObject, required, text as wireText, whole as wireWhole } from './fields.js';
 
-/** Largest amount accepted from the wire, in fen. */
-const MAX_WIRE_FEN = 1e15;
-
-function text(json: JsonObject, field: string): string | undefined {
-  const value = json[field];
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw new XmlError(`field '${field}' is not a string`);
-  return value;
-}
-
-function requiredText(json: JsonObject, field: string): string {
-  const value = text(json, field);
-  if (value === undefined) throw new XmlError(`field '${field}' is missing`);
-  return value;
-}
-
-function whole(json: JsonObject, field: string): number | undefined {
-  const value = json[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > MAX_WIRE_FEN) {
-    throw new XmlError(`field '${field}' is not a whole number`);
-  }
-  return value;
-}
-
-function requiredWhole(json: JsonObject, field: string): number {
-  const value = whole(json, field);
-  if (value === undefined) throw new XmlError(`field '${field}' is missing`);
-  return value;
-}
+const text = (json: JsonObject, field: string): string | undefined => wireText(json[field], field);
+const requiredText = (json: JsonObject, field: string): string => required(wireText(json[field], field), field);
+const whole = (json: JsonObject, field: string): number | undefined => wireWhole(json[field], field, 'number');
+const requiredWhole = (json: JsonObject, field: string): number => required(whole(json, field), field);
 
 function object(json: JsonObject, field: string): JsonObject {
   const value = json[field];

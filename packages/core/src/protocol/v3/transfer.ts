@@ -7,10 +7,7 @@
 import { constants, privateDecrypt, publicEncrypt, type KeyObject } from 'node:crypto';
 import { DecryptError, XmlError } from '../../errors.js';
 import type { CreateTransferResult, TransferBill, TransferNotification } from '../../model/transfer.js';
-import type { JsonObject } from './fields.js';
-
-/** Largest amount accepted from the wire, in fen. */
-const MAX_WIRE_FEN = 1e15;
+import { type JsonObject, required, text as wireText, whole } from './fields.js';
 
 /**
  * Encrypts a sensitive field the way WeChat documents it: RSA with OAEP padding, SHA-1 and
@@ -33,27 +30,9 @@ export function decryptSensitiveField(ciphertext: string, key: KeyObject): strin
   }
 }
 
-function text(json: JsonObject, field: string): string | undefined {
-  const value = json[field];
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw new XmlError(`field '${field}' is not a string`);
-  return value;
-}
-
-function requiredText(json: JsonObject, field: string): string {
-  const value = text(json, field);
-  if (value === undefined) throw new XmlError(`field '${field}' is missing`);
-  return value;
-}
-
-function fen(json: JsonObject, field: string): number | undefined {
-  const value = json[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > MAX_WIRE_FEN) {
-    throw new XmlError(`field '${field}' is not a whole amount in fen`);
-  }
-  return value;
-}
+const text = (json: JsonObject, field: string): string | undefined => wireText(json[field], field);
+const requiredText = (json: JsonObject, field: string): string => required(wireText(json[field], field), field);
+const fen = (json: JsonObject, field: string): number | undefined => whole(json[field], field);
 
 /** Who a transfer call was made for (create and cancel replies name neither). */
 export interface TransferCallIdentity {
