@@ -4,12 +4,13 @@
  * TypeScript loader, and the measured code runs as it would from a build.
  */
 import { build, type Plugin } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const BUILD_DIR = join(here, '..', '.build');
-export const ENTRIES = ['micro', 'stub', 'client', 'fw-server', 'load', 'memory'] as const;
+export const ENTRIES = ['micro', 'stub', 'client', 'fw-server', 'load', 'memory', 'notify-count'] as const;
 
 /** Bare imports stay external, except `@wxpay-kit/*`, which tsconfig paths map to sources. */
 const externals: Plugin = {
@@ -32,4 +33,25 @@ export async function buildEntries(): Promise<void> {
     plugins: [externals],
     logLevel: 'warning',
   });
+}
+
+/**
+ * Bundles this checkout's notify-path.ts against the sources of the checkout at `root` (its
+ * tsconfig paths; other packages left to Node, so they load from `root`'s node_modules) into
+ * `root/bench/.build/notify-path.mjs`, and returns that file.
+ */
+export async function bundleNotifyPaths(root: string): Promise<string> {
+  const outfile = join(root, 'bench', '.build', 'notify-path.mjs');
+  await build({
+    stdin: { contents: readFileSync(join(here, 'notify-path.ts'), 'utf8'), resolveDir: join(root, 'bench', 'src'), loader: 'ts' },
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    tsconfig: join(root, 'bench', 'tsconfig.json'),
+    plugins: [externals],
+    logLevel: 'warning',
+  });
+  return outfile;
 }

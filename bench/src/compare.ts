@@ -6,18 +6,22 @@
  * `npm ci` and its own bench entries bundled there, once per commit (kept for the next run;
  * `--rebuild` redoes it). Each scenario then runs on both builds in interleaved rounds (new,
  * old, then old, new, …), so noise on the machine hits both; the table gives each metric's median
- * on both and the ratio new/old. Stubs and load generators come from this checkout, so only the
+ * on both, the median of the per-round ratios new/old (each round's two runs are neighbours in
+ * time, so slow drift of the machine cancels in a round) and the lowest and highest of them, which
+ * shows how far one round can be off. Stubs and load generators come from this checkout, so only the
  * code under test differs. `--write` puts the table into docs/benchmarks.md (between markers,
  * replacing an earlier comparison); it is always printed and written under the OS temp folder.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BUILD_DIR, buildEntries } from './build.js';
+import { promisify } from 'node:util';
+import { BUILD_DIR, buildEntries, bundleNotifyPaths } from './build.js';
 import { writeCertificates } from './certs.js';
-import { median } from './harness.js';
+import { median, pairedRatios } from './harness.js';
+import { PATHS } from './notify-path.js';
 import { type Child, type Core, canPin, run, start, useBuilt } from './proc.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -27,6 +31,7 @@ export const COMPARE_BEGIN = '<!-- bench:compare -->';
 export const COMPARE_END = '<!-- /bench:compare -->';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
+const execFileAsync = promisify(execFile);
 
 /** One build of the bench entries: where its bundled children are, and how to name it. */
 interface Build {
@@ -51,6 +56,9 @@ interface Sizes {
   fwWarmup: number;
   fwDuration: number;
   fwPool: number;
+  /** `I`: the two numbers of notifications counted per path and build; the larger is also the pool. */
+  countLow: number;
+  countHigh: number;
 }
 
 interface Scenario {
@@ -273,6 +281,62 @@ export function judge(ratio: number, better: 'higher' | 'lower'): string {
   return '';
 }
 
+/** valgrind on the PATH, for `I`; without it `I` is left out with one line saying so. */
+function hasValgrind(): boolean {
+  if (spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status === 0) return true;
+  log('compare: I (instructions per notification) needs valgrind (apt-get install valgrind): left out');
+  return false;
+}
+
+/** Instructions (cachegrind's `I refs`) one run of notify-count.ts executes. */
+async function instructions(paths: string, path: string, n: number, pool: number): Promise<number> {
+  const script = join(BUILD_DIR, 'notify-count.mjs');
+  const argv = ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, '--single-threaded'];
+  const { stderr } = await execFileAsync(
+    'valgrind',
+    [...argv, script, '--paths', paths, '--path', path, '--n', String(n), '--pool', String(pool)],
+    { env: { ...process.env, NODE_ENV: 'production' }, maxBuffer: 64 * 2 ** 20 },
+  );
+  const refs = /I\s+refs:\s+([\d,]+)/.exec(stderr)?.[1];
+  if (refs === undefined) throw new Error(`valgrind printed no instruction count for ${path}: ${stderr.slice(-500)}`);
+  return Number(refs.replaceAll(',', ''));
+}
+
+/**
+ * `I`: instructions per notification on every way in, for both builds: each path runs under
+ * cachegrind at two numbers of notifications (the same signed pool, so start-up and signing
+ * cancel) and the difference is divided by the extra notifications. A count does not depend on
+ * what else the machine runs (V8 single-threaded, so compilation and GC are deterministic too);
+ * repeated counts agree within about 0.5 %. Runs as many counts at once as there are cores.
+ */
+async function countInstructions(
+  S: Sizes,
+  files: { new: string; old: string },
+): Promise<Map<string, { better: 'higher' | 'lower'; new: number[]; old: number[] }>> {
+  const jobs = PATHS.flatMap((path) =>
+    (['new', 'old'] as const).map((side) => async () => {
+      const [low, high] = await Promise.all([
+        instructions(files[side], path, S.countLow, S.countHigh),
+        instructions(files[side], path, S.countHigh, S.countHigh),
+      ]);
+      log(`  I ${path} ${side}: ${fmt((high - low) / (S.countHigh - S.countLow))} instructions per notification`);
+      return { path, side, value: (high - low) / (S.countHigh - S.countLow) };
+    }),
+  );
+  const results: { path: string; side: 'new' | 'old'; value: number }[] = [];
+  // two counts per job, so one job at a time on two cores
+  const width = Math.max(1, Math.floor(availableParallelism() / 2));
+  for (let i = 0; i < jobs.length; i += width) results.push(...(await Promise.all(jobs.slice(i, i + width).map((job) => job()))));
+  const metrics = new Map<string, { better: 'higher' | 'lower'; new: number[]; old: number[] }>();
+  for (const { path, side, value } of results) {
+    const metric = `${path} notify path, instructions per notification`;
+    const row = metrics.get(metric) ?? { better: 'lower' as const, new: [], old: [] };
+    row[side].push(value);
+    metrics.set(metric, row);
+  }
+  return metrics;
+}
+
 export async function compareBuilds(argv: readonly string[]): Promise<void> {
   const value = (name: string): string | undefined => {
     const i = argv.indexOf(name);
@@ -287,8 +351,30 @@ export async function compareBuilds(argv: readonly string[]): Promise<void> {
   if (write && quick) throw new Error('--write is for a full comparison: quick numbers are not meaningful');
   const only = value('--only')?.split(',');
   const S: Sizes = quick
-    ? { rounds: 2, microRounds: 1, sliceMs: 20, warmupMs: 100, durationMs: 400, fwWarmup: 0, fwDuration: 1, fwPool: 5000 }
-    : { rounds: 5, microRounds: 3, sliceMs: 200, warmupMs: 1000, durationMs: 3000, fwWarmup: 1, fwDuration: 5, fwPool: 150_000 };
+    ? {
+        rounds: 2,
+        microRounds: 1,
+        sliceMs: 20,
+        warmupMs: 100,
+        durationMs: 400,
+        fwWarmup: 0,
+        fwDuration: 1,
+        fwPool: 5000,
+        countLow: 20,
+        countHigh: 60,
+      }
+    : {
+        rounds: 5,
+        microRounds: 3,
+        sliceMs: 200,
+        warmupMs: 1000,
+        durationMs: 3000,
+        fwWarmup: 1,
+        fwDuration: 5,
+        fwPool: 150_000,
+        countLow: 1000,
+        countHigh: 3000,
+      };
   if (value('--rounds') !== undefined) S.rounds = Number(value('--rounds'));
   if (!Number.isInteger(S.rounds) || S.rounds < 1) throw new Error('--rounds must be a whole number of at least 1');
 
@@ -309,8 +395,9 @@ export async function compareBuilds(argv: readonly string[]): Promise<void> {
   const microGroups = microAll.filter((g) => wanted(g, 'M'));
   const all = scenarios(S, microGroups, newBuild);
   const chosen = all.filter((s) => (s.group === 'M' ? microGroups.length > 0 : wanted(s.id, s.group)));
-  if (chosen.length === 0) {
-    throw new Error(`--only ${only?.join(',')} names no scenario: use M, M1–M6, H, H1–H3, F, F-raw, F-express, F-koa, F-fastify, Mem`);
+  const counts = wanted('I', 'I') && hasValgrind();
+  if (chosen.length === 0 && !counts) {
+    throw new Error(`--only ${only?.join(',')} names no scenario: use M, M1–M6, H, H1–H3, F, F-raw, F-express, F-koa, F-fastify, Mem, I`);
   }
 
   const started = Date.now();
@@ -323,13 +410,19 @@ export async function compareBuilds(argv: readonly string[]): Promise<void> {
 
   // samples[scenario][metric] = { better, new: [...], old: [...] }
   const rows = new Map<string, Map<string, { better: 'higher' | 'lower'; new: number[]; old: number[] }>>();
+  if (counts) {
+    log(`compare: I, instructions per notification under valgrind (${S.countLow} and ${S.countHigh} notifications per path and build)`);
+    rows.set('I', await countInstructions(S, { new: await bundleNotifyPaths(repo), old: await bundleNotifyPaths(oldDir) }));
+  }
   for (const scenario of chosen) {
     await session(scenario, certDir, newBuild, async (shared) => {
       for (let round = 0; round < S.rounds; round++) {
         const order = round % 2 === 0 ? [newBuild, old] : [old, newBuild];
         for (const build of order) {
           log(`compare: ${scenario.id} round ${round + 1}/${S.rounds} ${build.side} (${build.label})`);
-          for (const sample of await scenario.measure(build, shared)) {
+          const samples = await scenario.measure(build, shared);
+          log(`  ${samples.map((x) => `${x.metric} ${fmt(x.value)}`).join('; ')}`);
+          for (const sample of samples) {
             const metrics = rows.get(scenario.id) ?? new Map();
             rows.set(scenario.id, metrics);
             const row = metrics.get(sample.metric) ?? { better: sample.better, new: [], old: [] };
@@ -350,19 +443,22 @@ export async function compareBuilds(argv: readonly string[]): Promise<void> {
       ? '> **Quick run** (`--quick`): it proves the comparison runs; the numbers are not meaningful.'
       : `> \`npm run bench -- --compare ${commit}\`: this checkout (${newBuild.label}${dirty ? ', with uncommitted changes' : ''}) against ${old.label} ("${subject.length > 80 ? `${subject.slice(0, 77)}...` : subject}").`,
     '',
-    `Run on ${new Date(started).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${minutes} min, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}${canPin && availableParallelism() >= 2 ? ', clients on core 0, servers on core 1' : ''}. Each scenario ran ${S.rounds} interleaved round(s) on both builds (new then old, then old then new, …); every number is the median over the rounds. Stubs and load generators are this checkout's in both columns. For rates new/old above 1 is faster; for latency and bytes below 1 is better; a change of 5 % or more is marked.`,
+    `Run on ${new Date(started).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${minutes} min, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}${canPin && availableParallelism() >= 2 ? ', clients on core 0, servers on core 1' : ''}. Each scenario ran ${S.rounds} interleaved round(s) on both builds (new then old, then old then new, …); the old and new columns are the medians over the rounds, new/old is the median of the rounds' own ratios (each round's two runs are neighbours in time) and the next column their lowest and highest. Stubs and load generators are this checkout's in both columns. For rates new/old above 1 is faster; for latency and bytes below 1 is better; a change of 5 % or more is marked.`,
     '',
-    `| scenario | metric | old ${old.label} | new ${newBuild.label} | new/old | |`,
-    '|---|---|---:|---:|---:|---|',
+    `| scenario | metric | old ${old.label} | new ${newBuild.label} | new/old | rounds' lowest–highest | |`,
+    '|---|---|---:|---:|---:|---:|---|',
   ];
   for (const [scenario, metrics] of rows) {
     for (const [metric, row] of metrics) {
       // a memory sample is n/a when a GC ran inside it; the others still count
       const o = median(row.old.filter(Number.isFinite));
       const n = median(row.new.filter(Number.isFinite));
-      const ratio = n / o;
+      const paired = pairedRatios(row.new, row.old);
+      const times = (r: number): string => (Number.isFinite(r) ? `${r.toFixed(3)}×` : 'n/a');
+      const spread =
+        row.new.length === 1 ? 'one count' : Number.isFinite(paired.low) ? `${paired.low.toFixed(2)}–${paired.high.toFixed(2)}` : 'n/a';
       lines.push(
-        `| ${scenario} | ${metric} | ${fmt(o)} | ${fmt(n)} | ${Number.isFinite(ratio) ? `${ratio.toFixed(3)}×` : 'n/a'} | ${judge(ratio, row.better)} |`,
+        `| ${scenario} | ${metric} | ${fmt(o)} | ${fmt(n)} | ${times(paired.median)} | ${spread} | ${judge(paired.median, row.better)} |`,
       );
     }
   }

@@ -61,6 +61,20 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/**
+ * The rounds' ratios new/old, paired by round: their median and their lowest and highest.
+ * A round whose either sample is not a number (a memory sample with a GC inside it) is left out.
+ */
+export function pairedRatios(newer: readonly number[], older: readonly number[]): { median: number; low: number; high: number } {
+  const ratios: number[] = [];
+  for (let i = 0; i < Math.min(newer.length, older.length); i++) {
+    const r = newer[i]! / older[i]!;
+    if (Number.isFinite(r)) ratios.push(r);
+  }
+  if (ratios.length === 0) return { median: Number.NaN, low: Number.NaN, high: Number.NaN };
+  return { median: median(ratios), low: Math.min(...ratios), high: Math.max(...ratios) };
+}
+
 /** Value at quantile `q` (0–1) of `values`, nearest rank. */
 export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return Number.NaN;
