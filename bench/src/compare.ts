@@ -291,10 +291,17 @@ function hasValgrind(): boolean {
 /** Instructions (cachegrind's `I refs`) one run of notify-count.ts executes. */
 async function instructions(paths: string, path: string, n: number, pool: number): Promise<number> {
   const script = join(BUILD_DIR, 'notify-count.mjs');
-  const argv = ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, '--single-threaded'];
+  const argv = [
+    '--tool=cachegrind',
+    '--cache-sim=no',
+    '--cachegrind-out-file=/dev/null',
+    process.execPath,
+    '--single-threaded',
+    '--expose-gc',
+  ];
   const { stderr } = await execFileAsync(
     'valgrind',
-    [...argv, script, '--paths', paths, '--path', path, '--n', String(n), '--pool', String(pool)],
+    [...argv, script, '--paths', paths, '--path', path, '--n', String(n), '--pool', String(pool), '--gc-every', '500'],
     { env: { ...process.env, NODE_ENV: 'production' }, maxBuffer: 64 * 2 ** 20 },
   );
   const refs = /I\s+refs:\s+([\d,]+)/.exec(stderr)?.[1];
@@ -307,7 +314,9 @@ async function instructions(paths: string, path: string, n: number, pool: number
  * cachegrind at two numbers of notifications (the same signed pool, so start-up and signing
  * cancel) and the difference is divided by the extra notifications. A count does not depend on
  * what else the machine runs (V8 single-threaded, so compilation and GC are deterministic too);
- * repeated counts agree within about 0.5 %. Runs as many counts at once as there are cores.
+ * repeated counts agree within about 0.5 %. notify-count.ts collects garbage every 500 notifications,
+ * so an old-generation collection does not land inside one build's stretch only. Runs as many
+ * counts at once as there are cores.
  */
 async function countInstructions(
   S: Sizes,
@@ -372,8 +381,8 @@ export async function compareBuilds(argv: readonly string[]): Promise<void> {
         fwWarmup: 1,
         fwDuration: 5,
         fwPool: 150_000,
-        countLow: 1000,
-        countHigh: 3000,
+        countLow: 2000,
+        countHigh: 5000,
       };
   if (value('--rounds') !== undefined) S.rounds = Number(value('--rounds'));
   if (!Number.isInteger(S.rounds) || S.rounds < 1) throw new Error('--rounds must be a whole number of at least 1');

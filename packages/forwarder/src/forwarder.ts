@@ -94,6 +94,14 @@ export function forwarder(options: ForwarderOptions): Forwarder {
   function reportUnroutable(app: string, event: OutboxEventName): void {
     const field = callbackField(event);
     const known = apps.has(app);
+    const key = `${app}\u0000${field}`;
+    if (apps.get(app)?.noCallbackNeeded?.includes(field)) {
+      if (!warned.has(key)) {
+        warned.add(key);
+        logger.info({ app, event }, `@wxpay-kit/forwarder: app ${app} has no ${field}; its results wait in the outbox until one is set`);
+      }
+      return;
+    }
     const error = new ConfigError(
       [
         {
@@ -103,7 +111,6 @@ export function forwarder(options: ForwarderOptions): Forwarder {
       ],
       { prefix: '@wxpay-kit/forwarder: a result has nowhere to go' },
     );
-    const key = `${app}\u0000${field}`;
     if (!warned.has(key)) {
       warned.add(key);
       logger.error({ app, event }, error.message);

@@ -2,8 +2,12 @@ import type { Dispatcher } from 'undici';
 import { ConfigError, type ConfigIssue, type Logger } from '@wxpay-kit/core';
 import type { OutboxEventName, OutboxStore } from './outbox.js';
 
+/** The app options naming where results go, one per kind. */
+export const CALLBACK_FIELDS = ['payCallback', 'refundCallback', 'transferCallback'] as const;
+export type CallbackField = (typeof CALLBACK_FIELDS)[number];
+
 /** The app option naming where an event's results go. */
-export function callbackField(event: OutboxEventName): 'payCallback' | 'refundCallback' | 'transferCallback' {
+export function callbackField(event: OutboxEventName): CallbackField {
   return event === 'paid' ? 'payCallback' : event === 'refunded' || event === 'refund-failed' ? 'refundCallback' : 'transferCallback';
 }
 
@@ -19,6 +23,13 @@ export interface ForwarderAppOptions {
   readonly secret: string | Uint8Array;
   /** Deliveries in flight to this app at most. Default `perAppConcurrency`. */
   readonly concurrency?: number | undefined;
+  /**
+   * Callbacks this app lacks on purpose, because it learns those results another way (the
+   * gateway's verify-notify endpoints). A result of such a kind waits in the outbox, logged once at
+   * `info`. For any other missing callback the result waits too, but as a mistake in the
+   * configuration: logged once per kind as an error and reported as an `error` event.
+   */
+  readonly noCallbackNeeded?: readonly CallbackField[] | undefined;
 }
 
 /** Time source of the delivery engine; inject one to run the retry schedule on a compressed clock. */
@@ -108,7 +119,7 @@ export function validate(options: ForwarderOptions): void {
   if (typeof apps !== 'object' || apps === null) issues.push({ path: 'apps', message: 'must be an object of apps by name' });
   for (const [name, app] of Object.entries(apps ?? {})) {
     if (!/^[A-Za-z0-9_.-]+$/.test(name)) issues.push({ path: `apps.${name}`, message: 'name may hold letters, digits, _, - and . only' });
-    for (const field of ['payCallback', 'refundCallback', 'transferCallback'] as const) {
+    for (const field of CALLBACK_FIELDS) {
       const url = app[field];
       if (url === undefined) continue;
       let ok = false;
@@ -119,6 +130,10 @@ export function validate(options: ForwarderOptions): void {
         ok = false;
       }
       if (!ok) issues.push({ path: `apps.${name}.${field}`, message: 'must be an http(s) URL' });
+    }
+    const quiet = app.noCallbackNeeded as unknown;
+    if (quiet !== undefined && !(Array.isArray(quiet) && quiet.every((f) => (CALLBACK_FIELDS as readonly unknown[]).includes(f)))) {
+      issues.push({ path: `apps.${name}.noCallbackNeeded`, message: `must be a list of ${CALLBACK_FIELDS.join(', ')}` });
     }
     const secret = app.secret as unknown;
     if (!(typeof secret === 'string' && secret.length > 0) && !(secret instanceof Uint8Array && secret.length > 0)) {

@@ -389,6 +389,34 @@ describe('forwarder', () => {
     expect(errors.every((e) => (e.error as { code?: string }).code === 'WXPAY_ERR_CONFIG')).toBe(true);
   });
 
+  it('keeps results of a callback listed in noCallbackNeeded in the outbox with one info line and no error', async () => {
+    const lines: { level: string; msg: string | undefined }[] = [];
+    const at = (level: string) => (_obj: object, msg?: string) => void lines.push({ level, msg });
+    const logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+    const { fwd, dispatch, emitted } = setup({
+      logger,
+      apps: { shop: { secret: SECRET, noCallbackNeeded: ['payCallback'] } },
+    });
+    await dispatch('paid', paidEvent({ transactionId: '4200000001' }));
+    await dispatch('paid', paidEvent({ transactionId: '4200000002' }));
+    await settle(fwd);
+    expect(await fwd.stats()).toMatchObject({ pending: 2, delivered: 0, dead: 0 });
+    expect(emitted.filter((e) => e.event === 'error')).toEqual([]);
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(lines.filter((l) => l.level === 'info').map((l) => l.msg)).toEqual([
+      '@wxpay-kit/forwarder: app shop has no payCallback; its results wait in the outbox until one is set',
+    ]);
+    // a kind not listed is still a mistake in the configuration
+    await dispatch('refunded', refundedEvent({ app: 'shop' }));
+    expect(lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([
+      expect.stringContaining('apps.shop.refundCallback: is not configured'),
+    ]);
+    expect(emitted.filter((e) => e.event === 'error')).toHaveLength(1);
+    expect(() => forwarder({ store, apps: { shop: { secret: SECRET, noCallbackNeeded: ['paidCallback' as never] } } })).toThrow(
+      /apps\.shop\.noCallbackNeeded: must be a list of payCallback, refundCallback, transferCallback/,
+    );
+  });
+
   it('rejects the listener when the outbox cannot store the result (so WeChat is answered FAIL)', async () => {
     const failing: OutboxStore = {
       ...store,

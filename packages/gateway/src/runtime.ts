@@ -1,7 +1,14 @@
 import { ANY_APP_ID, createWxPay, type SweepStats, type WxPay } from '@wxpay-kit/core';
 import { createHmac } from 'node:crypto';
-import { forwarder, openStore as openForwarderStore, type Forwarder, type ForwarderStore } from '@wxpay-kit/forwarder';
+import {
+  forwarder,
+  openStore as openForwarderStore,
+  type Forwarder,
+  type ForwarderAppOptions,
+  type ForwarderStore,
+} from '@wxpay-kit/forwarder';
 import { startSimulator, type SimulatorMerchantOptions } from '@wxpay-kit/simulator';
+import { appsCheckNotifications } from './config/api-shape.js';
 import { DEFAULT_RECONCILE_AT, type GatewayConfig } from './config/gateway-config.js';
 import { merchantVariants, type GatewayWxPayOptions } from './config/to-options.js';
 import type { PinoLogger } from './logger.js';
@@ -116,12 +123,13 @@ function watchRedis(store: ForwarderStore, logger: PinoLogger): void {
  * merchant without one): stable across restarts and shared by the
  * gateway and `wxpay-gateway notify`, though only apps given the secret can check it.
  */
-export function forwarderApps(
-  config: GatewayConfig,
-  localBaseUrl: string,
-): Record<string, { payCallback?: string; refundCallback?: string; transferCallback?: string; secret: string }> {
+export function forwarderApps(config: GatewayConfig, localBaseUrl: string): Record<string, ForwarderAppOptions> {
   const abs = (url: string | undefined) => (url?.startsWith('/') ? `${localBaseUrl}${url}` : url);
-  const out: Record<string, { payCallback?: string; refundCallback?: string; transferCallback?: string; secret: string }> = {};
+  // A current-version config whose apps check notifications themselves (verify-notify-pay): an
+  // app without notify-pay-callback gets its payment results that way, so the forwarder keeps the
+  // others in the outbox without calling that a mistake (the start-up note says where they go).
+  const verifiesPay = config.apiShape !== undefined && appsCheckNotifications(config.apiShape.shape, config.endpoints);
+  const out: Record<string, ForwarderAppOptions> = {};
   for (const app of config.apps) {
     const merchant = config.merchants.find((m) => m.name === app.merchant);
     const secret =
@@ -137,6 +145,7 @@ export function forwarderApps(
       ...(payCallback === undefined ? {} : { payCallback }),
       ...(refundCallback === undefined ? {} : { refundCallback }),
       ...(transferCallback === undefined ? {} : { transferCallback }),
+      ...(payCallback === undefined && verifiesPay ? { noCallbackNeeded: ['payCallback'] as const } : {}),
     };
   }
   return out;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, resolveConfig } from '@wxpay-kit/core';
 import { LIVE_API_KEY, SANDBOX_KEY, writeCurrentSampleCopy } from '../../test/helpers/current-sample.js';
+import { forwarderApps } from '../runtime.js';
 import { loadGatewayConfig, parseGatewayConfig } from './load-config.js';
 import { startupNotes } from './startup-notes.js';
 import { toWxPayOptions } from './to-options.js';
@@ -86,6 +87,16 @@ describe("go-wxpay-gateway's current sample configuration", () => {
       'apps "app-name", "app-name-dev" without "notify-pay-callback": results reach them by verify-notify-pay (/verify-notify-pay?app=<name>) for orders placed with the app\'s own notifyUrl; results of other orders are kept in the outbox until a callback is set',
       'merchant "mch-name" pays on API v2; its API v3 keys (mch-cert-serialno, wxpay-v3-key, wxpay-v3-cert, wxpay-pubkey-file, wxpay-pubkey-id) are for the calls only API v3 has, such as transfer bills ("api-version": "v3" moves its payments to v3)',
     ]);
+    // what the line promises: the forwarder keeps those results without calling it an error
+    expect(Object.entries(forwarderApps(config, '')).map(([name, app]) => [name, app.noCallbackNeeded])).toEqual([
+      ['app-name', ['payCallback']],
+      ['app-name-dev', ['payCallback']],
+    ]);
+    const withCallback = clone();
+    withCallback['apps'][0]['notify-pay-callback'] = 'http://127.0.0.1:9/paid';
+    const named = forwarderApps(parseGatewayConfig(withCallback, { baseDir: dir }).config, '');
+    expect(named['app-name']).toMatchObject({ payCallback: 'http://127.0.0.1:9/paid' });
+    expect(named['app-name']!.noCallbackNeeded).toBeUndefined();
     const partial = clone();
     delete partial['merchants'][0]['wxpay-v3-key'];
     delete partial['merchants'][0]['wxpay-v3-cert'];
@@ -111,6 +122,8 @@ describe("go-wxpay-gateway's current sample configuration", () => {
       expect.stringContaining('app "app-name" has no "notify-pay-callback"; results of its orders are kept in the outbox until one is set'),
     );
     expect(startupNotes(config).filter((n) => n.includes('notify-pay-callback'))).toEqual([]);
+    // and the forwarder reports their waiting results as the mistake it then is
+    expect(Object.values(forwarderApps(config, '')).map((app) => app.noCallbackNeeded)).toEqual([undefined, undefined]);
   });
 
   it('maps timeout (seconds; 0 keeps the default) onto the client timeout and receipt onto the merchant', () => {
