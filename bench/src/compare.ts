@@ -56,9 +56,8 @@ interface Sizes {
   fwWarmup: number;
   fwDuration: number;
   fwPool: number;
-  /** `I`: the two numbers of notifications counted per path and build; the larger is also the pool. */
-  countLow: number;
-  countHigh: number;
+  /** `I`: the numbers of notifications counted per path and build, ascending; the last is also the pool. */
+  counts: number[];
 }
 
 interface Scenario {
@@ -310,38 +309,42 @@ async function instructions(paths: string, path: string, n: number, pool: number
 }
 
 /**
- * `I`: instructions per notification on every way in, for both builds: each path runs under
- * cachegrind at two numbers of notifications (the same signed pool, so start-up and signing
- * cancel) and the difference is divided by the extra notifications. A count does not depend on
- * what else the machine runs (V8 single-threaded, so compilation and GC are deterministic too);
- * repeated counts agree within about 0.5 %. notify-count.ts collects garbage every 500 notifications,
- * so an old-generation collection does not land inside one build's stretch only. Runs as many
- * counts at once as there are cores.
+ * `I`: instructions per notification on every way in, for both builds. Each path runs under
+ * cachegrind at several numbers of notifications (`S.counts`, the same signed pool, so start-up
+ * and signing cancel); each stretch between two neighbouring counts gives the instructions of one
+ * notification, and a build's figure is the median over the stretches. A count does not depend on
+ * what else the machine runs (V8 single-threaded, so compilation and GC are deterministic too):
+ * repeated counts agree within about 0.5 %. What still moves a stretch is a one-off that lands in
+ * it: an optimizing compilation, or an old-generation collection (notify-count.ts forces a full
+ * one every 500 notifications, so those fall alike in every stretch). The median over the
+ * stretches leaves a single one-off out; the table's range column shows the stretches' own ratios.
  */
 async function countInstructions(
   S: Sizes,
   files: { new: string; old: string },
 ): Promise<Map<string, { better: 'higher' | 'lower'; new: number[]; old: number[] }>> {
-  const jobs = PATHS.flatMap((path) =>
-    (['new', 'old'] as const).map((side) => async () => {
-      const [low, high] = await Promise.all([
-        instructions(files[side], path, S.countLow, S.countHigh),
-        instructions(files[side], path, S.countHigh, S.countHigh),
-      ]);
-      log(`  I ${path} ${side}: ${fmt((high - low) / (S.countHigh - S.countLow))} instructions per notification`);
-      return { path, side, value: (high - low) / (S.countHigh - S.countLow) };
-    }),
+  const pool = S.counts[S.counts.length - 1]!;
+  const tasks = PATHS.flatMap((path) =>
+    (['new', 'old'] as const).flatMap((side) => S.counts.map((n) => ({ path, side, n, count: Number.NaN }))),
   );
-  const results: { path: string; side: 'new' | 'old'; value: number }[] = [];
-  // two counts per job, so one job at a time on two cores
-  const width = Math.max(1, Math.floor(availableParallelism() / 2));
-  for (let i = 0; i < jobs.length; i += width) results.push(...(await Promise.all(jobs.slice(i, i + width).map((job) => job()))));
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let task = tasks[next++]; task !== undefined; task = tasks[next++]) {
+      task.count = await instructions(files[task.side], task.path, task.n, pool);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, availableParallelism()) }, worker));
   const metrics = new Map<string, { better: 'higher' | 'lower'; new: number[]; old: number[] }>();
-  for (const { path, side, value } of results) {
-    const metric = `${path} notify path, instructions per notification`;
-    const row = metrics.get(metric) ?? { better: 'lower' as const, new: [], old: [] };
-    row[side].push(value);
-    metrics.set(metric, row);
+  for (const path of PATHS) {
+    const row = { better: 'lower' as const, new: [] as number[], old: [] as number[] };
+    for (const side of ['new', 'old'] as const) {
+      const counts = tasks.filter((t) => t.path === path && t.side === side);
+      for (let i = 1; i < counts.length; i++) {
+        row[side].push((counts[i]!.count - counts[i - 1]!.count) / (counts[i]!.n - counts[i - 1]!.n));
+      }
+      log(`  I ${path} ${side}: ${row[side].map(fmt).join(', ')} instructions per notification`);
+    }
+    metrics.set(`${path} notify path, instructions per notification`, row);
   }
   return metrics;
 }
@@ -369,8 +372,7 @@ export async function compareBuilds(argv: readonly string[]): Promise<void> {
         fwWarmup: 0,
         fwDuration: 1,
         fwPool: 5000,
-        countLow: 20,
-        countHigh: 60,
+        counts: [20, 40, 60, 80],
       }
     : {
         rounds: 5,
@@ -381,8 +383,7 @@ export async function compareBuilds(argv: readonly string[]): Promise<void> {
         fwWarmup: 1,
         fwDuration: 5,
         fwPool: 150_000,
-        countLow: 2000,
-        countHigh: 5000,
+        counts: [2000, 3000, 4000, 5000],
       };
   if (value('--rounds') !== undefined) S.rounds = Number(value('--rounds'));
   if (!Number.isInteger(S.rounds) || S.rounds < 1) throw new Error('--rounds must be a whole number of at least 1');
@@ -420,7 +421,7 @@ export async function compareBuilds(argv: readonly string[]): Promise<void> {
   // samples[scenario][metric] = { better, new: [...], old: [...] }
   const rows = new Map<string, Map<string, { better: 'higher' | 'lower'; new: number[]; old: number[] }>>();
   if (counts) {
-    log(`compare: I, instructions per notification under valgrind (${S.countLow} and ${S.countHigh} notifications per path and build)`);
+    log(`compare: I, instructions per notification under valgrind (${S.counts.join(', ')} notifications per path and build)`);
     rows.set('I', await countInstructions(S, { new: await bundleNotifyPaths(repo), old: await bundleNotifyPaths(oldDir) }));
   }
   for (const scenario of chosen) {
@@ -452,7 +453,7 @@ export async function compareBuilds(argv: readonly string[]): Promise<void> {
       ? '> **Quick run** (`--quick`): it proves the comparison runs; the numbers are not meaningful.'
       : `> \`npm run bench -- --compare ${commit}\`: this checkout (${newBuild.label}${dirty ? ', with uncommitted changes' : ''}) against ${old.label} ("${subject.length > 80 ? `${subject.slice(0, 77)}...` : subject}").`,
     '',
-    `Run on ${new Date(started).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${minutes} min, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}${canPin && availableParallelism() >= 2 ? ', clients on core 0, servers on core 1' : ''}. Each scenario ran ${S.rounds} interleaved round(s) on both builds (new then old, then old then new, …); the old and new columns are the medians over the rounds, new/old is the median of the rounds' own ratios (each round's two runs are neighbours in time) and the next column their lowest and highest. Stubs and load generators are this checkout's in both columns. For rates new/old above 1 is faster; for latency and bytes below 1 is better; a change of 5 % or more is marked.`,
+    `Run on ${new Date(started).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${minutes} min, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}${canPin && availableParallelism() >= 2 ? ', clients on core 0, servers on core 1' : ''}. Each scenario ran ${S.rounds} interleaved round(s) on both builds (new then old, then old then new, …); the old and new columns are the medians over the rounds, new/old is the median of the rounds' own ratios (each round's two runs are neighbours in time) and the next column their lowest and highest (for I, instructions counted under valgrind, the rounds are the stretches between the counts; see bench/README.md). Stubs and load generators are this checkout's in both columns. For rates new/old above 1 is faster; for latency and bytes below 1 is better; a change of 5 % or more is marked.`,
     '',
     `| scenario | metric | old ${old.label} | new ${newBuild.label} | new/old | rounds' lowest–highest | |`,
     '|---|---|---:|---:|---:|---:|---|',
@@ -464,8 +465,7 @@ export async function compareBuilds(argv: readonly string[]): Promise<void> {
       const n = median(row.new.filter(Number.isFinite));
       const paired = pairedRatios(row.new, row.old);
       const times = (r: number): string => (Number.isFinite(r) ? `${r.toFixed(3)}×` : 'n/a');
-      const spread =
-        row.new.length === 1 ? 'one count' : Number.isFinite(paired.low) ? `${paired.low.toFixed(2)}–${paired.high.toFixed(2)}` : 'n/a';
+      const spread = Number.isFinite(paired.low) ? `${paired.low.toFixed(2)}–${paired.high.toFixed(2)}` : 'n/a';
       lines.push(
         `| ${scenario} | ${metric} | ${fmt(o)} | ${fmt(n)} | ${times(paired.median)} | ${spread} | ${judge(paired.median, row.better)} |`,
       );

@@ -2,8 +2,9 @@
  * Child process for `--compare`'s `I` scenario, run under `valgrind --tool=cachegrind`: loads one
  * build's notify-path bundle (`--paths <file>`), signs `--pool` notifications (each with its own
  * transaction id) and sends the first `--n` of them through one way in (`--path`, a name of
- * notify-path.ts's PATHS), one at a time. compare.ts runs it at two `--n` with the same `--pool`,
- * so the difference of the two instruction counts is the cost of the extra notifications alone.
+ * notify-path.ts's PATHS), one at a time. compare.ts runs it at several `--n` with the same
+ * `--pool`, so the difference of two instruction counts is the cost of the notifications between
+ * them alone.
  * Prints `{"sent":n}`.
  */
 import { notificationXml } from './fixtures.js';
