@@ -60,6 +60,13 @@ interface Sizes {
   counts: number[];
 }
 
+/** One metric's samples on both builds, in round order. */
+interface Row {
+  readonly better: 'higher' | 'lower';
+  readonly new: number[];
+  readonly old: number[];
+}
+
 interface Scenario {
   readonly id: string;
   readonly group: 'M' | 'H' | 'F' | 'Mem';
@@ -319,10 +326,7 @@ async function instructions(paths: string, path: string, n: number, pool: number
  * one every 500 notifications, so those fall alike in every stretch). The median over the
  * stretches leaves a single one-off out; the table's range column shows the stretches' own ratios.
  */
-async function countInstructions(
-  S: Sizes,
-  files: { new: string; old: string },
-): Promise<Map<string, { better: 'higher' | 'lower'; new: number[]; old: number[] }>> {
+async function countInstructions(S: Sizes, files: { new: string; old: string }): Promise<Map<string, Row>> {
   const pool = S.counts[S.counts.length - 1]!;
   const tasks = PATHS.flatMap((path) =>
     (['new', 'old'] as const).flatMap((side) => S.counts.map((n) => ({ path, side, n, count: Number.NaN }))),
@@ -334,9 +338,9 @@ async function countInstructions(
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, availableParallelism()) }, worker));
-  const metrics = new Map<string, { better: 'higher' | 'lower'; new: number[]; old: number[] }>();
+  const metrics = new Map<string, Row>();
   for (const path of PATHS) {
-    const row = { better: 'lower' as const, new: [] as number[], old: [] as number[] };
+    const row: Row = { better: 'lower', new: [], old: [] };
     for (const side of ['new', 'old'] as const) {
       const counts = tasks.filter((t) => t.path === path && t.side === side);
       for (let i = 1; i < counts.length; i++) {
@@ -419,7 +423,7 @@ export async function compareBuilds(argv: readonly string[]): Promise<void> {
   const certDir = await writeCertificates();
 
   // samples[scenario][metric] = { better, new: [...], old: [...] }
-  const rows = new Map<string, Map<string, { better: 'higher' | 'lower'; new: number[]; old: number[] }>>();
+  const rows = new Map<string, Map<string, Row>>();
   if (counts) {
     log(`compare: I, instructions per notification under valgrind (${S.counts.join(', ')} notifications per path and build)`);
     rows.set('I', await countInstructions(S, { new: await bundleNotifyPaths(repo), old: await bundleNotifyPaths(oldDir) }));
