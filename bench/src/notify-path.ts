@@ -1,8 +1,8 @@
 /**
  * The notify route of every way in, as in-process calls: `wxpay.handle()`, and the node:http,
  * express, koa and fastify routes driven by light-my-request (no sockets). `--compare` bundles this
- * checkout's file once against each build's own sources (`bundleNotifyPaths` in build.ts) and
- * path-driver.ts loads both bundles into one process, so it uses only API that every compared
+ * checkout's file once against each build's own sources (`bundleNotifyPaths` in build.ts), and
+ * notify-count.ts loads one build's bundle under valgrind; so it uses only API that every compared
  * commit has.
  */
 import express from 'express';
