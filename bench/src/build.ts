@@ -3,7 +3,7 @@
  * every other package left to Node), so children start as plain `node` processes: faster than a
  * TypeScript loader, and the measured code runs as it would from a build.
  */
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,18 +20,23 @@ const externals: Plugin = {
   },
 };
 
+/** How every bench bundle is made: one ES module for Node 20, our packages inlined. */
+const bundled: BuildOptions = {
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  plugins: [externals],
+  logLevel: 'warning',
+};
+
 export async function buildEntries(): Promise<void> {
   await build({
+    ...bundled,
     entryPoints: ENTRIES.map((e) => join(here, `${e}.ts`)),
     outdir: BUILD_DIR,
     outExtension: { '.js': '.mjs' },
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
     tsconfig: join(here, '..', 'tsconfig.json'),
-    plugins: [externals],
-    logLevel: 'warning',
   });
 }
 
@@ -44,14 +49,9 @@ export async function bundleNotifyPaths(root: string): Promise<string> {
   const outfile = join(root, 'bench', '.build', 'notify-path.mjs');
   await build({
     stdin: { contents: readFileSync(join(here, 'notify-path.ts'), 'utf8'), resolveDir: join(root, 'bench', 'src'), loader: 'ts' },
+    ...bundled,
     outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
     tsconfig: join(root, 'bench', 'tsconfig.json'),
-    plugins: [externals],
-    logLevel: 'warning',
   });
   return outfile;
 }

@@ -93,7 +93,6 @@ export function forwarder(options: ForwarderOptions): Forwarder {
 
   function reportUnroutable(app: string, event: OutboxEventName): void {
     const field = callbackField(event);
-    const known = apps.has(app);
     const key = `${app}\u0000${field}`;
     if (apps.get(app)?.noCallbackNeeded?.includes(field)) {
       if (!warned.has(key)) {
@@ -102,6 +101,7 @@ export function forwarder(options: ForwarderOptions): Forwarder {
       }
       return;
     }
+    const known = apps.has(app);
     const error = new ConfigError(
       [
         {
